@@ -1,0 +1,5 @@
+namespace Workspaces.Data;
+
+public class WorkspacesDbContext
+{
+}

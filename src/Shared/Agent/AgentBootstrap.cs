@@ -1,0 +1,34 @@
+namespace Workspaces.Shared.Agent;
+
+/// <summary>
+/// Everything an agent needs to prepare its workspace. The local runtime writes it as JSON to the agent's standard input
+/// (so secrets never appear in a command line, environment or file); in Kubernetes it comes from a mounted Secret.
+/// </summary>
+/// <param name="WorkspaceDirectory">The persisted root of the workspace: the checkout and the agent's state live below it.</param>
+/// <param name="CheckoutDirectoryName">The repository's directory under <paramref name="WorkspaceDirectory"/>.</param>
+/// <param name="ListenUrl">Where the agent listens, e.g. <c>http://127.0.0.1:0</c>.</param>
+/// <param name="DiskLimitBytes">The clone is stopped with <see cref="AgentErrorCode.DiskLimitReached"/> above this size; 0 means no limit.</param>
+public sealed record AgentBootstrap(
+    string WorkspaceId,
+    string RepositoryUrl,
+    string? Ref,
+    string WorkspaceDirectory,
+    string CheckoutDirectoryName,
+    string AgentSecret,
+    GitCredential? GitCredential,
+    string ListenUrl,
+    long DiskLimitBytes,
+    IReadOnlyDictionary<string, string> Environment)
+{
+    /// <summary>Never print the secret or the credential.</summary>
+    public override string ToString() => $"AgentBootstrap {{ WorkspaceId = {WorkspaceId}, RepositoryUrl = {RepositoryUrl}, Ref = {Ref} }}";
+}
+
+/// <summary>A username and token for HTTPS Git hosts.</summary>
+public sealed record GitCredential(string Username, string Password)
+{
+    public override string ToString() => $"GitCredential {{ Username = {Username} }}";
+}
+
+/// <summary>What the agent writes to <see cref="AgentProtocol.RuntimeFileName"/> once it listens.</summary>
+public sealed record AgentRuntimeInfo(int ProcessId, string Url, DateTimeOffset StartedAt, string WorkspaceId);

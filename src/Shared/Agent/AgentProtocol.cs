@@ -1,0 +1,22 @@
+namespace Workspaces.Shared.Agent;
+
+/// <summary>The HTTP contract between the web app and a workspace agent.</summary>
+public static class AgentProtocol
+{
+    /// <summary>The per-workspace secret the web app presents on every call (as a bearer token).</summary>
+    public const string AuthorizationScheme = "Bearer";
+
+    public const string HealthPath = "/health";
+
+    /// <summary>GET, optionally <c>?after={version}&amp;waitMs={ms}</c> to long-poll for a newer status.</summary>
+    public const string StatusPath = "/api/status";
+
+    /// <summary>GET <c>/api/tasks/{index}/log?offset={n}</c>: the task's output from byte offset n.</summary>
+    public const string TaskLogPathPrefix = "/api/tasks/";
+
+    /// <summary>Written by the agent into its state directory once it listens; read by the local runtime.</summary>
+    public const string RuntimeFileName = "agent.json";
+
+    /// <summary>Longest long poll the agent accepts.</summary>
+    public static readonly TimeSpan MaxStatusWait = TimeSpan.FromSeconds(30);
+}

@@ -1,0 +1,5 @@
+namespace Workspaces.WorkspaceController;
+
+public interface IWorkspaceRuntime
+{
+}
