@@ -1,5 +1,0 @@
-namespace Workspaces.WorkspaceController;
-
-public interface IWorkspaceRuntime
-{
-}
