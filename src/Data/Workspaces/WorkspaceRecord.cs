@@ -33,6 +33,9 @@ public sealed class WorkspaceRecord
 
     public string? ErrorMessage { get; set; }
 
+    /// <summary>What the user can do about the error.</summary>
+    public string? ErrorAdvice { get; set; }
+
     /// <summary>Clone progress 0..1 while cloning.</summary>
     public double? Progress { get; set; }
 
@@ -49,4 +52,7 @@ public sealed class WorkspaceRecord
 
     /// <summary>Bumped on every desired-state change so the reconciler can tell a fresh request (e.g. a retry) from an old one.</summary>
     public int Generation { get; set; }
+
+    /// <summary>The <see cref="Generation"/> the reconciler last acted on.</summary>
+    public int ObservedGeneration { get; set; }
 }
