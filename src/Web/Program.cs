@@ -1,4 +1,42 @@
+using Workspaces.Data;
+using Workspaces.Web.Accounts;
+using Workspaces.Web.Components;
+using Workspaces.Web.Credentials;
+using Workspaces.Web.Hosting;
+using Workspaces.Web.Workspaces;
+
 var builder = WebApplication.CreateBuilder(args);
+builder.AddWorkspacesHosting();
+builder.AddAccounts();
+builder.AddGitCredentials();
+builder.AddWorkspaces();
+builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+
 var app = builder.Build();
-app.MapGet("/health", () => "ok");
+if (args.Contains("--migrate-only"))
+{
+    await DatabaseMigrator.MigrateAsync(app.Services, CancellationToken.None);
+    return;
+}
+
+await app.MigrateEmbeddedDatabaseAsync();
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseMiddleware<SameOriginGuard>();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseAntiforgery();
+
+app.MapStaticAssets();
+app.MapHealth();
+app.MapOpenApi("/api/openapi.json");
+app.MapAccountsApi();
+app.MapGitCredentialsApi();
+app.MapWorkspacesApi();
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+
 app.Run();
+
+/// <summary>The entry point, visible to integration tests.</summary>
+public partial class Program;

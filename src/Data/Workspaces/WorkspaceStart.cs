@@ -11,6 +11,10 @@ public sealed class WorkspaceStart
 
     public DateTimeOffset RequestedAt { get; set; }
 
+    /// <summary>When the runtime began launching the agent (the end of the queue wait).</summary>
+    public DateTimeOffset? LaunchedAt { get; set; }
+
+    /// <summary>When the agent listened.</summary>
     public DateTimeOffset? AgentStartedAt { get; set; }
 
     public DateTimeOffset? CloneStartedAt { get; set; }

@@ -1,0 +1,187 @@
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using Workspaces.Data.Workspaces;
+using Workspaces.Shared.Agent;
+using Workspaces.Web.Accounts;
+using Workspaces.Web.Components.Shared;
+using Workspaces.Web.Workspaces;
+
+namespace Workspaces.Web.Components.Pages;
+
+public sealed partial class WorkspacePage : IAsyncDisposable
+{
+    private const int MaxLogChars = 200_000;
+    private readonly LiveWorkspaces _live = new();
+    private readonly Dictionary<int, TaskLog> _logs = [];
+    private WorkspaceDetails? _details;
+    private WorkspaceView? _confirmDelete;
+    private bool _notFound;
+    private string _userId = "";
+
+    [Parameter]
+    public string Id { get; set; } = "";
+
+    [Inject]
+    private WorkspaceService Workspaces { get; set; } = default!;
+
+    [Inject]
+    private WorkspaceLogs Logs { get; set; } = default!;
+
+    [Inject]
+    private WorkspaceActivity Activity { get; set; } = default!;
+
+    [Inject]
+    private WorkspaceStatusFeed Feed { get; set; } = default!;
+
+    [Inject]
+    private NavigationManager Navigation { get; set; } = default!;
+
+    [Inject]
+    private TimeProvider Time { get; set; } = default!;
+
+    [CascadingParameter]
+    private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
+
+    protected override async Task OnInitializedAsync()
+    {
+        _userId = (await AuthenticationState).User.Id();
+        await LoadAsync();
+        if (!_notFound)
+        {
+            // Once a second as well, so running durations tick and task output streams in.
+            _live.Start(Feed, change => change.WorkspaceId == Id, RefreshAsync, alsoEvery: TimeSpan.FromSeconds(1));
+        }
+    }
+
+    private async Task LoadAsync()
+    {
+        _details = await Workspaces.GetDetailsAsync(_userId, Id, CancellationToken.None);
+        if (_details is null)
+        {
+            _notFound = true;
+            return;
+        }
+
+        if (_details.Workspace.DesiredState == DesiredState.Running)
+        {
+            await Activity.TouchAsync(Id, CancellationToken.None);
+            foreach (var task in _details.Tasks)
+            {
+                await ReadLogAsync(task.Index);
+            }
+        }
+    }
+
+    private async Task ReadLogAsync(int index)
+    {
+        var log = _logs.GetValueOrDefault(index) ?? new TaskLog("", 0);
+        var chunk = await Logs.ReadTaskLogAsync(_userId, Id, index, log.Offset, CancellationToken.None);
+        if (chunk is null || chunk.Text.Length == 0)
+        {
+            return;
+        }
+
+        var text = log.Text + chunk.Text;
+        _logs[index] = new TaskLog(text.Length > MaxLogChars ? text[^MaxLogChars..] : text, chunk.Length);
+    }
+
+    private Task RefreshAsync() => InvokeAsync(async () =>
+    {
+        try
+        {
+            await LoadAsync();
+        }
+        catch (HttpRequestException)
+        {
+            // The agent is going away (stop, restart); the next refresh shows the new state.
+        }
+
+        StateHasChanged();
+    });
+
+    private async Task StartAsync() => await Workspaces.StartAsync(_userId, Id, CancellationToken.None);
+
+    private async Task StopAsync() => await Workspaces.StopAsync(_userId, Id, CancellationToken.None);
+
+    private async Task RestartAsync()
+    {
+        _logs.Clear();
+        await Workspaces.RestartAsync(_userId, Id, CancellationToken.None);
+    }
+
+    private async Task DeleteAsync(WorkspaceView w)
+    {
+        _confirmDelete = null;
+        await Workspaces.DeleteAsync(_userId, w.Id, CancellationToken.None);
+        Navigation.NavigateTo("/");
+    }
+
+    private IEnumerable<PhaseRow> PhaseRows()
+    {
+        var start = _details!.LastStart;
+        var agent = Feed.GetAgentStatus(Id);
+        var phase = _details.Workspace.Phase;
+        var now = Time.GetUtcNow();
+        var agentPhase = (WorkspacePhase p) => agent?.Phases.FirstOrDefault(x => x.Phase == p);
+
+        var requested = start?.RequestedAt;
+        var launched = start?.LaunchedAt;
+        var listening = start?.AgentStartedAt ?? agentPhase(WorkspacePhase.StartingAgent)?.EndedAt;
+        var cloneStart = agentPhase(WorkspacePhase.Cloning)?.StartedAt ?? start?.CloneStartedAt;
+        var cloneEnd = agentPhase(WorkspacePhase.Cloning)?.EndedAt ?? start?.CloneEndedAt;
+        var tasksStart = agentPhase(WorkspacePhase.RunningTasks)?.StartedAt ?? start?.TasksStartedAt;
+        var ready = agentPhase(WorkspacePhase.RunningTasks)?.EndedAt ?? start?.ReadyAt ?? _details.Workspace.ReadyAt;
+
+        yield return Row(WorkspacePhase.Queued, "Queued", requested, launched ?? (phase == WorkspacePhase.Queued ? null : requested));
+        yield return Row(WorkspacePhase.StartingAgent, "Starting agent", launched, listening);
+        yield return Row(WorkspacePhase.Cloning, "Cloning repository", cloneStart, cloneEnd);
+        yield return Row(WorkspacePhase.RunningTasks, "Running tasks", tasksStart, phase == WorkspacePhase.Ready ? ready ?? now : null);
+        yield return new PhaseRow(WorkspacePhase.Ready, "Ready", phase == WorkspacePhase.Ready ? "done" : "pending",
+            phase == WorkspacePhase.Ready && requested is { } r && ready is { } done ? $"in {Durations.Format(done - r)}" : "");
+
+        PhaseRow Row(WorkspacePhase p, string label, DateTimeOffset? from, DateTimeOffset? to)
+        {
+            var failedHere = phase == WorkspacePhase.Failed && from is not null && to is null;
+            var state = failedHere ? "failed" : to is not null ? "done" : from is not null || phase == p ? "current" : "pending";
+            var duration = from is { } f ? Durations.Format((to ?? now) - f) : "";
+            return new PhaseRow(p, label, state, duration);
+        }
+    }
+
+    private static string Icon(string state) => state switch
+    {
+        "done" => "✓",
+        "failed" => "✗",
+        "current" => "●",
+        _ => "○",
+    };
+
+    private static string TaskStateText(TaskState task) => task.State switch
+    {
+        TaskRunState.Running => $"running {task.Step}",
+        TaskRunState.Succeeded => "done",
+        TaskRunState.Failed => $"failed in {task.Step} (exit code {task.ExitCode})",
+        TaskRunState.Skipped => "skipped",
+        _ => "waiting",
+    };
+
+    private static string ErrorTitle(AgentErrorCode code) => code switch
+    {
+        AgentErrorCode.RepositoryNotFound => "Repository not found",
+        AgentErrorCode.AuthenticationRequired => "Authentication required",
+        AgentErrorCode.AuthenticationFailed => "Authentication failed",
+        AgentErrorCode.BranchNotFound => "Branch not found",
+        AgentErrorCode.HostUnreachable => "Host unreachable",
+        AgentErrorCode.DiskLimitReached => "Disk limit reached",
+        AgentErrorCode.InvalidRepositoryUrl => "Invalid repository URL",
+        AgentErrorCode.AgentFailedToStart => "The workspace agent did not start",
+        AgentErrorCode.AgentExited => "The workspace agent keeps stopping",
+        _ => "The workspace could not start",
+    };
+
+    public ValueTask DisposeAsync() => _live.DisposeAsync();
+
+    private sealed record PhaseRow(WorkspacePhase Phase, string Label, string State, string Duration);
+
+    private sealed record TaskLog(string Text, long Offset);
+}

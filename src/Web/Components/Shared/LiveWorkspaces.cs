@@ -1,0 +1,55 @@
+namespace Workspaces.Web.Components.Shared;
+
+/// <summary>
+/// Follows the live feed for a page: changes only mark the page stale; a pump refreshes it at most every 150 ms,
+/// so a clone reporting progress fifty times a second costs the page a handful of renders.
+/// </summary>
+public sealed class LiveWorkspaces : IAsyncDisposable
+{
+    private static readonly TimeSpan BatchInterval = TimeSpan.FromMilliseconds(150);
+    private readonly CancellationTokenSource _cancellation = new();
+    private readonly List<Task> _loops = [];
+    private volatile bool _stale;
+
+    public void Start(Workspaces.WorkspaceStatusFeed feed, Func<Workspaces.WorkspaceChange, bool> filter, Func<Task> refresh, TimeSpan? alsoEvery = null)
+    {
+        var token = _cancellation.Token;
+        _loops.Add(Task.Run(async () =>
+        {
+            await foreach (var _ in feed.SubscribeAsync(filter, token))
+            {
+                _stale = true;
+            }
+        }, token));
+        _loops.Add(Task.Run(async () =>
+        {
+            using var timer = new PeriodicTimer(BatchInterval);
+            var sinceRefresh = TimeSpan.Zero;
+            while (await timer.WaitForNextTickAsync(token))
+            {
+                sinceRefresh += BatchInterval;
+                if (_stale || (alsoEvery is { } every && sinceRefresh >= every))
+                {
+                    _stale = false;
+                    sinceRefresh = TimeSpan.Zero;
+                    await refresh();
+                }
+            }
+        }, token));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _cancellation.CancelAsync();
+        try
+        {
+            await Task.WhenAll(_loops);
+        }
+        catch (OperationCanceledException)
+        {
+            // Expected on dispose.
+        }
+
+        _cancellation.Dispose();
+    }
+}

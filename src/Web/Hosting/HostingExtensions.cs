@@ -1,0 +1,47 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.Options;
+using Workspaces.Data;
+
+namespace Workspaces.Web.Hosting;
+
+public static class HostingExtensions
+{
+    /// <summary>Options, the data directory, the database, Data Protection, health checks and the OpenAPI document.</summary>
+    public static WebApplicationBuilder AddWorkspacesHosting(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.TryAddSingletonTimeProvider();
+        services.AddOptions<WorkspacesOptions>().Bind(builder.Configuration.GetSection(WorkspacesOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<WorkspacesOptions>, WorkspacesOptionsValidator>();
+
+        var dataDirectory = builder.Configuration.GetSection(WorkspacesOptions.SectionName).Get<WorkspacesOptions>()?.DataDirectory
+            ?? WorkspacesOptions.DefaultDataDirectory();
+        if (Path.IsPathFullyQualified(dataDirectory))
+        {
+            Directory.CreateDirectory(dataDirectory);
+        }
+
+        services.AddWorkspacesData(builder.Configuration, dataDirectory);
+        services.AddDataProtection().SetApplicationName("Workspaces").PersistKeysToDbContext<WorkspacesDbContext>();
+        services.AddHealthChecks().AddDbContextCheck<WorkspacesDbContext>("database", tags: ["ready"]);
+        services.AddProblemDetails();
+        services.AddOpenApi();
+        return builder;
+    }
+
+    private static void TryAddSingletonTimeProvider(this IServiceCollection services)
+    {
+        if (!services.Any(d => d.ServiceType == typeof(TimeProvider)))
+        {
+            services.AddSingleton(TimeProvider.System);
+        }
+    }
+
+    /// <summary><c>/health</c>: ready to serve (the database answers); <c>/alive</c>: the process runs.</summary>
+    public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
+    {
+        app.MapHealthChecks("/health");
+        app.MapHealthChecks("/alive", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = _ => false });
+        return app;
+    }
+}

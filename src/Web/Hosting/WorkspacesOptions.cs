@@ -1,0 +1,37 @@
+namespace Workspaces.Web.Hosting;
+
+/// <summary>The service-wide settings (section <c>Workspaces</c>).</summary>
+public sealed class WorkspacesOptions
+{
+    public const string SectionName = "Workspaces";
+
+    /// <summary>Where the database (SQLite by default), keys and workspaces live. Defaults to <c>~/.local/share/workspaces</c>.</summary>
+    public string DataDirectory { get; set; } = DefaultDataDirectory();
+
+    /// <summary>A running workspace with no activity for this long is stopped; its files are kept.</summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>How often every workspace is reconciled even without a change (a safety net; changes act at once).</summary>
+    public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Whether <c>file://</c> URLs and local paths may be cloned. Fine on a laptop; turn off for shared servers.</summary>
+    public bool AllowLocalRepositories { get; set; } = true;
+
+    /// <summary>Whether anyone may create an account after the first (administrator) one.</summary>
+    public bool AllowSignUp { get; set; } = true;
+
+    /// <summary>
+    /// Set only when the app is served over plain HTTP on a host other than localhost: the session cookie then drops the
+    /// <c>__Host-</c> prefix and the Secure flag, which browsers require HTTPS (or localhost) for.
+    /// </summary>
+    public bool InsecureCookies { get; set; }
+
+    public static string DefaultDataDirectory()
+    {
+        var xdg = Environment.GetEnvironmentVariable("XDG_DATA_HOME");
+        var root = string.IsNullOrEmpty(xdg)
+            ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share")
+            : xdg;
+        return Path.Combine(root, "workspaces");
+    }
+}

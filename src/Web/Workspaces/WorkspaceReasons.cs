@@ -1,0 +1,15 @@
+namespace Workspaces.Web.Workspaces;
+
+/// <summary>Why a workspace's desired state changed, as shown to the user.</summary>
+public static class WorkspaceReasons
+{
+    public const string StoppedByUser = "Stopped by you.";
+    public const string Restart = "Restart requested.";
+
+    public static string Idle(TimeSpan timeout) =>
+        $"Stopped after {FormatDuration(timeout)} without activity. Your files are kept; start it to continue.";
+
+    public static string FormatDuration(TimeSpan t) =>
+        t.TotalHours >= 1 && t.Minutes == 0 ? $"{t.TotalHours:0} hour{(t.TotalHours >= 2 ? "s" : "")}"
+        : $"{t.TotalMinutes:0} minute{(t.TotalMinutes >= 2 ? "s" : "")}";
+}

@@ -1,0 +1,89 @@
+using Workspaces.Data.Workspaces;
+using Workspaces.Shared.Agent;
+
+namespace Workspaces.Web.Workspaces;
+
+/// <summary>A workspace as the API and the pages show it.</summary>
+public sealed record WorkspaceView(
+    string Id,
+    string Name,
+    string RepositoryUrl,
+    string? Ref,
+    DesiredState DesiredState,
+    WorkspacePhase Phase,
+    string Status,
+    double? Progress,
+    WorkspaceErrorView? Error,
+    string? StatusReason,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset LastActiveAt,
+    DateTimeOffset? LastStartedAt,
+    DateTimeOffset? ReadyAt,
+    string Url)
+{
+    public static WorkspaceView From(WorkspaceRecord w) => new(
+        w.Id,
+        w.Name,
+        w.RepositoryUrl,
+        w.Ref,
+        w.DesiredState,
+        w.Phase,
+        StatusText(w),
+        w.Progress,
+        w.ErrorCode is { } code ? new WorkspaceErrorView(code, w.ErrorMessage ?? "", w.ErrorAdvice) : null,
+        w.DesiredStateReason,
+        w.CreatedAt,
+        w.LastActiveAt,
+        w.LastStartedAt,
+        w.ReadyAt,
+        $"/workspaces/{w.Id}");
+
+    public bool IsRunning => DesiredState == DesiredState.Running && Phase is not WorkspacePhase.Failed;
+
+    public bool IsStarting => DesiredState == DesiredState.Running && Phase is WorkspacePhase.Queued or WorkspacePhase.StartingAgent or WorkspacePhase.Cloning or WorkspacePhase.RunningTasks;
+
+    private static string StatusText(WorkspaceRecord w) => (w.DesiredState, w.Phase) switch
+    {
+        (DesiredState.Deleted, _) => "Deleting",
+        (_, WorkspacePhase.Failed) => "Failed",
+        (DesiredState.Stopped, WorkspacePhase.Stopped) => "Stopped",
+        (DesiredState.Stopped, _) => "Stopping",
+        (DesiredState.Running, WorkspacePhase.Ready) => "Running",
+        (DesiredState.Running, WorkspacePhase.Queued) => "Queued",
+        (DesiredState.Running, WorkspacePhase.StartingAgent) => "Starting",
+        (DesiredState.Running, WorkspacePhase.Cloning) => w.Progress is { } p ? $"Cloning {p:P0}" : "Cloning",
+        (DesiredState.Running, WorkspacePhase.RunningTasks) => "Running tasks",
+        (DesiredState.Running, _) => "Starting",
+        _ => w.Phase.ToString(),
+    };
+}
+
+public sealed record WorkspaceErrorView(AgentErrorCode Code, string Message, string? Advice);
+
+/// <summary>One start and the time spent in each phase.</summary>
+public sealed record WorkspaceStartView(
+    DateTimeOffset RequestedAt,
+    DateTimeOffset? LaunchedAt,
+    DateTimeOffset? AgentStartedAt,
+    DateTimeOffset? CloneStartedAt,
+    DateTimeOffset? CloneEndedAt,
+    DateTimeOffset? TasksStartedAt,
+    DateTimeOffset? ReadyAt,
+    DateTimeOffset? EndedAt,
+    WorkspacePhase? Outcome,
+    AgentErrorCode? ErrorCode)
+{
+    public static WorkspaceStartView From(WorkspaceStart s) =>
+        new(s.RequestedAt, s.LaunchedAt, s.AgentStartedAt, s.CloneStartedAt, s.CloneEndedAt, s.TasksStartedAt, s.ReadyAt, s.EndedAt, s.Outcome, s.ErrorCode);
+}
+
+public sealed record WorkspaceEventView(DateTimeOffset At, string Kind, string Message);
+
+/// <summary>Everything the workspace page and <c>GET /api/workspaces/{id}</c> show.</summary>
+public sealed record WorkspaceDetails(
+    WorkspaceView Workspace,
+    WorkspaceStartView? LastStart,
+    IReadOnlyList<TaskState> Tasks,
+    CloneProgress? CloneProgress,
+    ConfigSummary? Config,
+    IReadOnlyList<WorkspaceEventView> Events);

@@ -1,0 +1,47 @@
+using Microsoft.Extensions.Options;
+using Workspaces.Web.Agents;
+using Workspaces.Web.Hosting;
+using Workspaces.WorkspaceController.Local;
+using Workspaces.WorkspaceController.Runtime;
+
+namespace Workspaces.Web.Workspaces;
+
+public static class WorkspacesExtensions
+{
+    public static WebApplicationBuilder AddWorkspaces(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddSingleton<ReconcileQueue>();
+        services.AddSingleton<WorkspaceStatusFeed>();
+        services.AddSingleton<WorkspaceService>();
+        services.AddSingleton<WorkspaceActivity>();
+        services.AddSingleton<WorkspaceLogs>();
+        services.AddSingleton<WorkspaceLauncher>();
+        services.AddSingleton<AgentWatches>();
+        services.AddSingleton<WorkspaceReconciler>();
+        services.AddHostedService(sp => sp.GetRequiredService<WorkspaceReconciler>());
+
+        services.AddHttpClient<AgentClient>(AgentClient.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                UseProxy = false,
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                ConnectTimeout = TimeSpan.FromSeconds(5),
+            });
+        services.AddSingleton(sp => sp.GetRequiredService<IHttpClientFactory>().CreateClient(AgentClient.HttpClientName));
+
+        services.AddOptions<LocalRuntimeOptions>()
+            .Bind(builder.Configuration.GetSection(LocalRuntimeOptions.SectionName))
+            .Configure<IOptions<WorkspacesOptions>>((local, workspaces) =>
+            {
+                if (string.IsNullOrWhiteSpace(local.WorkspacesDirectory))
+                {
+                    local.WorkspacesDirectory = Path.Combine(workspaces.Value.DataDirectory, "workspaces");
+                }
+            })
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<LocalRuntimeOptions>, LocalRuntimeOptionsValidator>();
+        services.AddSingleton<IWorkspaceRuntime, LocalProcessRuntime>();
+        return builder;
+    }
+}
