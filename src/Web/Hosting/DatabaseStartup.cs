@@ -12,7 +12,7 @@ public static class DatabaseStartup
     public static async Task MigrateEmbeddedDatabaseAsync(this WebApplication app)
     {
         var database = app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
-        if (database.Provider == DatabaseProvider.Sqlite || app.Configuration.GetValue<bool>("Workspaces:Database:MigrateOnStart"))
+        if (database.GetProvider() == DatabaseProvider.Sqlite || app.Configuration.GetValue<bool>("Workspaces:Database:MigrateOnStart"))
         {
             await DatabaseMigrator.MigrateAsync(app.Services, app.Lifetime.ApplicationStopping);
         }

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The one test command: installs or starts what the tests need, then runs every test in the solution.
+#   ./test.sh                 all tests
+#   ./test.sh --filter X      passed on to dotnet test (e.g. --filter "FullyQualifiedName~Browser")
+set -euo pipefail
+cd "$(dirname "$0")"
+
+say() { printf '\n== %s\n' "$*"; }
+is_root() { [ "$(id -u)" = 0 ]; }
+apt_updated=""
+apt_install() {
+  if ! is_root; then
+    echo "Missing: $*. Install it with: sudo apt-get install -y $*" >&2
+    exit 1
+  fi
+  if [ -z "$apt_updated" ]; then apt-get update -qq; apt_updated=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+command -v dotnet >/dev/null || { echo "Missing: the .NET SDK (see global.json for the version)." >&2; exit 1; }
+command -v git >/dev/null || apt_install git
+command -v setsid >/dev/null || apt_install util-linux
+[ -x /usr/bin/chromium ] || { say "Installing Debian's chromium for the browser tests"; apt_install chromium; }
+
+say "Starting a throwaway PostgreSQL"
+WORKSPACES_TEST_POSTGRES="$(scripts/postgres-for-tests.sh start)"
+export WORKSPACES_TEST_POSTGRES
+trap 'scripts/postgres-for-tests.sh stop >/dev/null 2>&1 || true' EXIT
+
+export WORKSPACES_TEST_CHROMIUM=/usr/bin/chromium
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+say "Building"
+dotnet build Workspaces.sln -c Debug -warnaserror -nologo -v quiet
+
+say "Testing"
+log="$(mktemp)"
+set +e
+dotnet test Workspaces.sln -c Debug --no-build --nologo "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+# One closing line for every project together, in the form CI reads.
+awk '/(Passed|Failed)!/ {
+  for (i = 1; i <= NF; i++) {
+    if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1)
+  }
+} END { gsub(",", "", f); printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+rm -f "$log"
+exit "$status"
