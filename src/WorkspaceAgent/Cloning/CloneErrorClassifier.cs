@@ -124,7 +124,7 @@ public static class CloneErrorClassifier
 
     private static bool Contains(string text, string marker) => text.Contains(marker, StringComparison.OrdinalIgnoreCase);
 
-    internal static string FormatBytes(long bytes)
+    public static string FormatBytes(long bytes)
     {
         string[] units = ["bytes", "KiB", "MiB", "GiB", "TiB"];
         double value = bytes;

@@ -36,7 +36,9 @@ public sealed partial class RepositoryUrl
     public static bool TryParse(string? text, [NotNullWhen(true)] out RepositoryUrl? url)
     {
         url = null;
+        // A bare path would parse as a file URI on Unix; the contract is a URL.
         if (string.IsNullOrWhiteSpace(text)
+            || !text.Contains("://", StringComparison.Ordinal)
             || !Uri.TryCreate(text.Trim(), UriKind.Absolute, out var uri)
             || uri.Scheme is not ("http" or "https" or "file"))
         {
