@@ -9,7 +9,7 @@ internal static class GitHttpBackend
 {
     private const int MaxHeaderBytes = 64 * 1024;
 
-    public static async Task ServeAsync(HttpContext context, string projectRoot, string? remoteUser)
+    public static async Task ServeAsync(HttpContext context, string projectRoot, string? remoteUser, int? bytesPerSecond)
     {
         var request = context.Request;
         var abort = context.RequestAborted;
@@ -48,7 +48,7 @@ internal static class GitHttpBackend
         var input = CopyRequestBodyAsync(request.Body, process.StandardInput.BaseStream, abort);
         try
         {
-            await CopyResponseAsync(process.StandardOutput.BaseStream, context.Response, abort);
+            await CopyResponseAsync(process.StandardOutput.BaseStream, context.Response, bytesPerSecond, abort);
             await input;
             await process.WaitForExitAsync(abort);
         }
@@ -86,7 +86,7 @@ internal static class GitHttpBackend
         }
     }
 
-    private static async Task CopyResponseAsync(Stream stdout, HttpResponse response, CancellationToken cancellationToken)
+    private static async Task CopyResponseAsync(Stream stdout, HttpResponse response, int? bytesPerSecond, CancellationToken cancellationToken)
     {
         var buffer = new byte[81920];
         var filled = 0;
@@ -114,7 +114,21 @@ internal static class GitHttpBackend
 
         ApplyHeaders(Encoding.ASCII.GetString(buffer, 0, headerEnd), response);
         await response.Body.WriteAsync(buffer.AsMemory(bodyStart, filled - bodyStart), cancellationToken);
-        await stdout.CopyToAsync(response.Body, buffer.Length, cancellationToken);
+        if (bytesPerSecond is not { } rate)
+        {
+            await stdout.CopyToAsync(response.Body, buffer.Length, cancellationToken);
+            return;
+        }
+
+        // Small chunks, each followed by the pause that keeps the average at the rate.
+        var chunk = Math.Clamp(rate / 10, 1, buffer.Length);
+        int sent;
+        while ((sent = await stdout.ReadAsync(buffer.AsMemory(0, chunk), cancellationToken)) > 0)
+        {
+            await response.Body.WriteAsync(buffer.AsMemory(0, sent), cancellationToken);
+            await response.Body.FlushAsync(cancellationToken);
+            await Task.Delay(TimeSpan.FromSeconds((double)sent / rate), cancellationToken);
+        }
     }
 
     private static (int HeaderEnd, int BodyStart) FindHeaderEnd(ReadOnlySpan<byte> data)

@@ -45,6 +45,9 @@ public sealed class SmartHttpGitServer : IAsyncDisposable
     /// <summary>While true, every request's connection is dropped without an answer (a host that went away).</summary>
     public bool DropConnections { get; set; }
 
+    /// <summary>When set, responses are sent at about this many bytes per second (a slow network; a clone to interrupt).</summary>
+    public int? ResponseBytesPerSecond { get; set; }
+
     public static async Task<SmartHttpGitServer> StartAsync(CancellationToken cancellationToken = default)
     {
         var root = TempDirectory.Create("ws-gitserver");
@@ -151,7 +154,7 @@ public sealed class SmartHttpGitServer : IAsyncDisposable
             }
         }
 
-        await GitHttpBackend.ServeAsync(context, RootDirectory, user);
+        await GitHttpBackend.ServeAsync(context, RootDirectory, user, ResponseBytesPerSecond);
     }
 
     private static string? AuthenticatedUser(HttpRequest request, GitServerCredential required)
