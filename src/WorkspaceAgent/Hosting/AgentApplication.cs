@@ -20,6 +20,9 @@ public static class AgentApplication
     public static WebApplication Create(AgentBootstrap bootstrap, DateTimeOffset startedAt, Action<IServiceCollection>? configureServices = null)
     {
         ArgumentNullException.ThrowIfNull(bootstrap);
+        var layout = new WorkspaceLayout(bootstrap.WorkspaceDirectory, bootstrap.CheckoutDirectoryName);
+        RuntimeInfoWriter.DeleteStale(layout);
+
         // The empty builder and Kestrel's core: no configuration files, watchers or HTTPS setup. An idle agent per
         // workspace must stay small, and the agent takes all its settings from the bootstrap.
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
@@ -31,7 +34,7 @@ public static class AgentApplication
         var services = builder.Services;
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(bootstrap);
-        services.AddSingleton(new WorkspaceLayout(bootstrap.WorkspaceDirectory, bootstrap.CheckoutDirectoryName));
+        services.AddSingleton(layout);
         services.AddSingleton(provider => new AgentStatusStore(provider.GetRequiredService<TimeProvider>(), startedAt));
         services.AddAgentSecret(bootstrap.AgentSecret);
         services.TryAddSingleton(CloneWorkerCommand.ForCurrentProcess());

@@ -73,6 +73,8 @@ public sealed partial class WorkspacePreparationService(
 
             status.EnterPhase(WorkspacePhase.Ready);
             LogReady(logger, config.Tasks.Count);
+
+            // From here the agent mostly idles, one per workspace: hand back what preparing it took.
             GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -76,7 +76,7 @@ internal sealed class AgentProcess : IAsyncDisposable
         return agent;
     }
 
-    /// <summary>Waits for the runtime file the agent writes once it listens.</summary>
+    /// <summary>Waits for the runtime file this agent process writes once it listens (not one left by an earlier run).</summary>
     public async Task<AgentRuntimeInfo> WaitUntilListeningAsync(TimeSpan timeout)
     {
         var layout = TestBootstraps.LayoutOf(Bootstrap);
@@ -88,9 +88,13 @@ internal sealed class AgentProcess : IAsyncDisposable
                     throw new InvalidOperationException($"The agent exited with {_process.ExitCode}:\n{Output}");
                 }
 
-                return File.Exists(layout.RuntimeFile)
-                    ? JsonSerializer.Deserialize(await File.ReadAllTextAsync(layout.RuntimeFile), AgentJsonContext.Default.AgentRuntimeInfo)
-                    : null;
+                if (!File.Exists(layout.RuntimeFile))
+                {
+                    return null;
+                }
+
+                var written = JsonSerializer.Deserialize(await File.ReadAllTextAsync(layout.RuntimeFile), AgentJsonContext.Default.AgentRuntimeInfo);
+                return written?.ProcessId == _process.Id ? written : null;
             },
             timeout,
             "the agent's runtime file");
