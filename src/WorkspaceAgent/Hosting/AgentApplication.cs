@@ -1,0 +1,56 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Workspaces.Shared.Agent;
+using Workspaces.WorkspaceAgent.Cloning;
+using Workspaces.WorkspaceAgent.Configuration;
+using Workspaces.WorkspaceAgent.Preparation;
+using Workspaces.WorkspaceAgent.Security;
+using Workspaces.WorkspaceAgent.Status;
+using Workspaces.WorkspaceAgent.Tasks;
+
+namespace Workspaces.WorkspaceAgent.Hosting;
+
+/// <summary>The agent's composition root, shared by <c>Program</c> and the tests that host the agent in-process.</summary>
+public static class AgentApplication
+{
+    /// <summary>Leaves time for the tasks' grace period after SIGTERM and still exits within a few seconds.</summary>
+    private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(8);
+
+    /// <param name="startedAt">When the agent process started: the beginning of the StartingAgent phase.</param>
+    /// <param name="configureServices">Replaces services after the defaults (tests: a fixed configuration, a fake clock).</param>
+    public static WebApplication Create(AgentBootstrap bootstrap, DateTimeOffset startedAt, Action<IServiceCollection>? configureServices = null)
+    {
+        ArgumentNullException.ThrowIfNull(bootstrap);
+        var layout = new WorkspaceLayout(bootstrap.WorkspaceDirectory, bootstrap.CheckoutDirectoryName);
+        RuntimeInfoWriter.DeleteStale(layout);
+
+        // The empty builder and Kestrel's core: no configuration files, watchers or HTTPS setup. An idle agent per
+        // workspace must stay small, and the agent takes all its settings from the bootstrap.
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.WebHost.UseKestrelCore().UseUrls(bootstrap.ListenUrl);
+        builder.Services.AddRoutingCore();
+        builder.Logging.AddAgentLogging(bootstrap.WorkspaceId);
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = ShutdownTimeout);
+
+        var services = builder.Services;
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(bootstrap);
+        services.AddSingleton(layout);
+        services.AddSingleton(provider => new AgentStatusStore(provider.GetRequiredService<TimeProvider>(), startedAt));
+        services.AddAgentSecret(bootstrap.AgentSecret);
+        services.TryAddSingleton(CloneWorkerCommand.ForCurrentProcess());
+        services.AddSingleton<ICloneRunner, WorkerProcessCloneRunner>();
+        services.AddSingleton<RepositoryCloner>();
+        services.AddSingleton<IWorkspaceConfigSource, RepositoryConfigSource>();
+        services.AddSingleton<TaskRunnerOptions>();
+        services.AddSingleton<TaskRunner>();
+        services.AddHostedService<WorkspacePreparationService>();
+        configureServices?.Invoke(services);
+
+        var app = builder.Build();
+        app.UseAgentSecret();
+        app.MapHealthApi();
+        app.MapStatusApi();
+        app.MapTaskLogApi();
+        return app;
+    }
+}

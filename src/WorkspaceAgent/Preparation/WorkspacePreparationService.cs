@@ -1,0 +1,124 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Workspaces.Shared.Agent;
+using Workspaces.WorkspaceAgent.Cloning;
+using Workspaces.WorkspaceAgent.Configuration;
+using Workspaces.WorkspaceAgent.Hosting;
+using Workspaces.WorkspaceAgent.Status;
+using Workspaces.WorkspaceAgent.Tasks;
+
+namespace Workspaces.WorkspaceAgent.Preparation;
+
+/// <summary>
+/// Takes the workspace from a started agent to Ready: announce the listening URL, clone (or keep the existing
+/// checkout), read the configuration, start the tasks. Any failure ends in phase Failed with an error the user can act
+/// on; the agent keeps serving so the web app can show it (a retry restarts the agent).
+/// </summary>
+public sealed partial class WorkspacePreparationService(
+    AgentBootstrap bootstrap,
+    WorkspaceLayout layout,
+    AgentStatusStore status,
+    RepositoryCloner cloner,
+    IWorkspaceConfigSource configSource,
+    TaskRunner tasks,
+    IServer server,
+    IHostApplicationLifetime lifetime,
+    ILogger<WorkspacePreparationService> logger) : BackgroundService
+{
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        // First stop preparing (a running clone is cancelled and cleaned up), then end what the tasks started.
+        await base.StopAsync(cancellationToken);
+        await tasks.StopAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            if (!await WaitUntilListeningAsync(stoppingToken))
+            {
+                return;
+            }
+
+            await AnnounceAsync(stoppingToken);
+            status.EnterPhase(WorkspacePhase.Cloning);
+            var clone = await cloner.EnsureCheckoutAsync(CloneRequest.From(bootstrap), layout, progress => status.ReportCloneProgress(progress), stoppingToken);
+            switch (clone.Outcome)
+            {
+                case CloneOutcome.Cancelled:
+                    return;
+                case CloneOutcome.Failed:
+                    status.Fail(clone.Error!);
+                    return;
+            }
+
+            var config = configSource.Read(layout.CheckoutDirectory);
+            status.SetConfig(ConfigSummaries.From(config));
+            foreach (var warning in config.Warnings)
+            {
+                LogConfigWarning(logger, warning);
+            }
+
+            foreach (var error in config.Errors)
+            {
+                LogConfigError(logger, error);
+            }
+
+            if (config.Tasks.Count > 0)
+            {
+                status.EnterPhase(WorkspacePhase.RunningTasks);
+                await tasks.StartAsync(config, stoppingToken);
+            }
+
+            status.EnterPhase(WorkspacePhase.Ready);
+            LogReady(logger, config.Tasks.Count);
+
+            // From here the agent mostly idles, one per workspace: hand back what preparing it took.
+            GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // The agent is stopping; StopAsync cleans up.
+        }
+        catch (Exception ex)
+        {
+            LogPreparationFailed(logger, ex);
+            status.Fail(new AgentError(
+                AgentErrorCode.Unknown,
+                $"Preparing the workspace failed: {RepositoryUrl.Redact(ex.Message)}",
+                "Retry the workspace; if it keeps failing, the agent log has the details."));
+        }
+    }
+
+    private async Task<bool> WaitUntilListeningAsync(CancellationToken stoppingToken)
+    {
+        var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var started = lifetime.ApplicationStarted.Register(() => listening.TrySetResult());
+        await listening.Task.WaitAsync(stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        return listening.Task.IsCompleted;
+    }
+
+    private async Task AnnounceAsync(CancellationToken cancellationToken)
+    {
+        var url = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? bootstrap.ListenUrl;
+        var info = new AgentRuntimeInfo(Environment.ProcessId, url, status.Current.AgentStartedAt, bootstrap.WorkspaceId);
+        await RuntimeInfoWriter.WriteAsync(layout, info, cancellationToken);
+        LogListening(logger, url, layout.RuntimeFile);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Agent listening on {Url}; runtime info written to {RuntimeFile}")]
+    private static partial void LogListening(ILogger logger, string url, string runtimeFile);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Workspace configuration: {Warning}")]
+    private static partial void LogConfigWarning(ILogger logger, string warning);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Workspace configuration could not be read: {Error}")]
+    private static partial void LogConfigError(ILogger logger, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Workspace ready ({TaskCount} tasks)")]
+    private static partial void LogReady(ILogger logger, int taskCount);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Preparing the workspace failed")]
+    private static partial void LogPreparationFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,28 @@
+using Workspaces.Shared.Agent;
+
+namespace Workspaces.WorkspaceAgent.Tests.Infrastructure;
+
+internal static class TestBootstraps
+{
+    public const string Secret = "agent-secret-for-tests-6f1c2e9a";
+
+    public static AgentBootstrap Create(
+        string workspaceDirectory,
+        string repositoryUrl,
+        string? branch = null,
+        GitCredential? credential = null,
+        long diskLimitBytes = 0,
+        IReadOnlyDictionary<string, string>? environment = null) => new(
+            WorkspaceId: "ws-test",
+            RepositoryUrl: repositoryUrl,
+            Ref: branch,
+            WorkspaceDirectory: workspaceDirectory,
+            CheckoutDirectoryName: "repo",
+            AgentSecret: Secret,
+            GitCredential: credential,
+            ListenUrl: "http://127.0.0.1:0",
+            DiskLimitBytes: diskLimitBytes,
+            Environment: environment ?? new Dictionary<string, string>());
+
+    public static WorkspaceLayout LayoutOf(AgentBootstrap bootstrap) => new(bootstrap.WorkspaceDirectory, bootstrap.CheckoutDirectoryName);
+}
