@@ -55,7 +55,7 @@ internal sealed class ConfigProblems(string source)
             {
                 var ignored = _ignored[keyPath];
                 var times = ignored.Count > 1 ? string.Create(CultureInfo.InvariantCulture, $" ({ignored.Count} times)") : "";
-                all.Add((ignored.At, $"\"{keyPath}\"{times} is ignored: {ignored.Reason}."));
+                all.Add((ignored.At, $"{Quote(keyPath, maxLength: 80)}{times} is ignored: {ignored.Reason}."));
             }
 
             all.AddRange(_warnings);

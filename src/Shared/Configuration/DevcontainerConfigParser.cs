@@ -109,30 +109,46 @@ internal static class DevcontainerConfigParser
 
         using (document)
         {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
+            try
             {
-                problems.Error(null, $"the file must be a JSON object ({{ ... }}), but it is {KindName(root)}. Nothing from this file is used.");
-                return fragment;
+                Read(document.RootElement, text, fragment, workspaceFolder);
             }
-
-            var context = new Context(fragment, workspaceFolder, JsonPositions.Scan(text, ReaderOptions));
-            var properties = Properties(root, "", context);
-            foreach (var name in properties.Keys)
+            catch (InvalidOperationException)
             {
-                if (!HandledKeys.Contains(name))
-                {
-                    context.Ignored(name, name, IgnoredKeys.GetValueOrDefault(name, "it is not a known devcontainer.json property (check the spelling)"));
-                }
+                // JsonElement.GetString() throws for an escape that is half a surrogate pair ("\ud800"), which the
+                // parser itself accepts. Nothing read so far is kept: the file is treated like one with a syntax error.
+                var failed = new ConfigFragment(source);
+                failed.Problems.Error(null, "the file contains a \\u escape that is half of a UTF-16 surrogate pair (such as \\ud800), which is not a character. Nothing from this file is used until this is fixed.");
+                return failed;
             }
-
-            ParseImage(properties, context);
-            ParseEnvironment(properties, context);
-            ParsePorts(properties, context);
-            ParseLifecycle(properties, context);
         }
 
         return fragment;
+    }
+
+    private static void Read(JsonElement root, string text, ConfigFragment fragment, string? workspaceFolder)
+    {
+        var problems = fragment.Problems;
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            problems.Error(null, $"the file must be a JSON object ({{ ... }}), but it is {KindName(root)}. Nothing from this file is used.");
+            return;
+        }
+
+        var context = new Context(fragment, workspaceFolder, JsonPositions.Scan(text, ReaderOptions));
+        var properties = Properties(root, "", context);
+        foreach (var name in properties.Keys)
+        {
+            if (!HandledKeys.Contains(name))
+            {
+                context.Ignored(name, name, IgnoredKeys.GetValueOrDefault(name, "it is not a known devcontainer.json property (check the spelling)"));
+            }
+        }
+
+        ParseImage(properties, context);
+        ParseEnvironment(properties, context);
+        ParsePorts(properties, context);
+        ParseLifecycle(properties, context);
     }
 
     private static void ParseImage(Dictionary<string, JsonElement> properties, Context context)
@@ -638,6 +654,16 @@ internal static class DevcontainerConfigParser
         if (message.Contains("maximum configured depth", StringComparison.Ordinal))
         {
             return string.Create(CultureInfo.InvariantCulture, $"objects and lists are nested more than {YamlTreeBuilder.MaxDepth} levels deep");
+        }
+
+        if (message.Contains("does not contain any JSON tokens", StringComparison.Ordinal))
+        {
+            return "the file has no JSON in it (only comments or white space); it must contain an object: { ... }";
+        }
+
+        if (message.Contains("is invalid after a value", StringComparison.Ordinal) || message.Contains("is invalid after a property name", StringComparison.Ordinal))
+        {
+            message += " (is a comma or a colon missing just before it?)";
         }
 
         return message.Length > 1 && char.IsUpper(message[0]) && char.IsLower(message[1])

@@ -186,7 +186,23 @@ public static class WorkspaceConfigReader
             return Failed(relativePath, $"could not be read: {exception.Message}");
         }
 
-        return Decode(bytes, out var text) is { } decodeProblem ? Failed(relativePath, decodeProblem) : parse(text, relativePath);
+        return Decode(bytes, out var text) is { } decodeProblem ? Failed(relativePath, decodeProblem) : Guarded(parse, text, relativePath);
+    }
+
+    /// <summary>
+    /// The parsers are written not to throw for any input; this is the last line of that promise, so that a bug we did
+    /// not foresee shows up as one file's error (with enough to report it) instead of a workspace that does not start.
+    /// </summary>
+    private static ConfigFragment Guarded(Func<string, string, ConfigFragment> parse, string text, string source)
+    {
+        try
+        {
+            return parse(text, source);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            return Failed(source, $"could not be read because of a bug in Workspaces ({exception.GetType().Name}: {exception.Message}); please report it. Nothing from this file is used.");
+        }
     }
 
     private static ConfigFragment ParseText(string text, string source, Func<string, string, ConfigFragment> parse)
@@ -202,7 +218,7 @@ public static class WorkspaceConfigReader
             return Failed(source, "is a binary file, not text; it is not read.");
         }
 
-        return parse(text.StartsWith('\uFEFF') ? text[1..] : text, source);
+        return Guarded(parse, text.StartsWith('\uFEFF') ? text[1..] : text, source);
     }
 
     private static string? Decode(byte[] bytes, out string text)

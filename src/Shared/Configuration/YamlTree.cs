@@ -14,26 +14,38 @@ internal abstract class YNode(TextPosition start)
 
 internal sealed class YScalar(TextPosition start, string value, ScalarStyle style) : YNode(start)
 {
+    public ScalarStyle Style { get; } = style;
+
     public string Value { get; } = value;
 
     /// <summary>A plain <c>~</c>, <c>null</c> or nothing at all (<c>key:</c>) is YAML's null; a quoted "null" is text.</summary>
-    public bool IsNull => style is ScalarStyle.Plain && Value is "" or "~" or "null" or "Null" or "NULL";
+    public bool IsNull => Style is ScalarStyle.Plain && Value is "" or "~" or "null" or "Null" or "NULL";
 
-    public bool IsPlain => style is ScalarStyle.Plain;
+    public bool IsPlain => Style is ScalarStyle.Plain;
 
     public override string KindName => IsNull ? "empty" : "text";
 }
 
-internal sealed class YSequence(TextPosition start) : YNode(start)
+internal sealed class YSequence(TextPosition start, List<YNode> items) : YNode(start)
 {
-    public List<YNode> Items { get; } = [];
+    public YSequence(TextPosition start)
+        : this(start, [])
+    {
+    }
+
+    public List<YNode> Items { get; } = items;
 
     public override string KindName => "a list";
 }
 
-internal sealed class YMapping(TextPosition start) : YNode(start)
+internal sealed class YMapping(TextPosition start, List<KeyValuePair<YNode, YNode>> entries) : YNode(start)
 {
-    public List<KeyValuePair<YNode, YNode>> Entries { get; } = [];
+    public YMapping(TextPosition start)
+        : this(start, [])
+    {
+    }
+
+    public List<KeyValuePair<YNode, YNode>> Entries { get; } = entries;
 
     public override string KindName => "a mapping";
 }
@@ -86,11 +98,12 @@ internal static class YamlTreeBuilder
                         completedAnchor = AnchorOf(scalar);
                         break;
                     case AnchorAlias alias:
-                        if (!anchors.TryGetValue(alias.Value.Value, out completed))
+                        if (!anchors.TryGetValue(alias.Value.Value, out var target))
                         {
                             return Failed(alias.Start, $"the alias *{alias.Value.Value} refers to an anchor (&{alias.Value.Value}) that is not defined before it");
                         }
 
+                        completed = AtAlias(target, Position(alias.Start));
                         break;
                     case SequenceStart sequenceStart:
                         if (stack.Count >= MaxDepth)
@@ -155,11 +168,59 @@ internal static class YamlTreeBuilder
         }
         catch (YamlException exception)
         {
+            if (exception.Message.Contains("tab", StringComparison.OrdinalIgnoreCase) && FindIndentingTab(text, exception.Start.Line) is { } tab)
+            {
+                // YamlDotNet points at the mapping that contains the tab; the user needs the line with the tab.
+                return new YamlBuildResult(null, tab, "a tab is used for indentation; YAML only allows spaces", null);
+            }
+
             return Failed(exception.Start, Describe(exception.Message));
         }
 
         return new YamlBuildResult(root, null, null, null);
     }
+
+    private static TextPosition? FindIndentingTab(string text, long fromLine)
+    {
+        var line = 1L;
+        var lineStart = 0;
+        while (lineStart <= text.Length)
+        {
+            if (line >= fromLine)
+            {
+                for (var i = lineStart; i < text.Length && text[i] is ' ' or '\t'; i++)
+                {
+                    if (text[i] == '\t')
+                    {
+                        return new TextPosition(line, i - lineStart + 1);
+                    }
+                }
+            }
+
+            var next = text.IndexOf('\n', lineStart);
+            if (next < 0)
+            {
+                return null;
+            }
+
+            lineStart = next + 1;
+            line++;
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The anchored node as seen from where the alias is used, so that messages point there. The children are shared,
+    /// not copied: this is O(1) whatever the node holds.
+    /// </summary>
+    private static YNode AtAlias(YNode target, TextPosition at) => target switch
+    {
+        YScalar scalar => new YScalar(at, scalar.Value, scalar.Style),
+        YSequence sequence => new YSequence(at, sequence.Items),
+        YMapping mapping => new YMapping(at, mapping.Entries),
+        _ => target,
+    };
 
     private static YamlBuildResult Failed(Mark at, string message) => new(null, Position(at), message, null);
 
