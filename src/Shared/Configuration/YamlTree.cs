@@ -79,11 +79,13 @@ internal static class YamlTreeBuilder
         YNode? root = null;
         var sawDocument = false;
         var mergedBudget = MaxMergedEntries;
+        TextPosition? lastPosition = null;
         try
         {
-            while (parser.MoveNext())
+            while (MoveNext(parser, lastPosition))
             {
                 var current = parser.Current!;
+                lastPosition = Position(current.End);
                 YNode? completed = null;
                 string? completedAnchor = null;
                 switch (current)
@@ -166,6 +168,10 @@ internal static class YamlTreeBuilder
                 }
             }
         }
+        catch (ScannerFault fault)
+        {
+            return new YamlBuildResult(null, fault.At, "the YAML cannot be read from here on; look for a \"[\", \"{\" or quote that is not closed", null);
+        }
         catch (YamlException exception)
         {
             if (exception.Message.Contains("tab", StringComparison.OrdinalIgnoreCase) && FindIndentingTab(text, exception.Start.Line) is { } tab)
@@ -178,6 +184,29 @@ internal static class YamlTreeBuilder
         }
 
         return new YamlBuildResult(root, null, null, null);
+    }
+
+    /// <summary>
+    /// YamlDotNet's scanner throws exceptions other than <see cref="YamlException"/> on some malformed input (an unclosed
+    /// flow collection followed by a plain scalar, "- {\nt", throws InvalidOperationException; see
+    /// https://github.com/aaubry/YamlDotNet/issues/541). Only failures inside the parser are turned into a syntax error
+    /// here, so that a bug in our own code is not mistaken for the user's.
+    /// </summary>
+    private static bool MoveNext(Parser parser, TextPosition? lastPosition)
+    {
+        try
+        {
+            return parser.MoveNext();
+        }
+        catch (Exception exception) when (exception is not (YamlException or OutOfMemoryException))
+        {
+            throw new ScannerFault(lastPosition ?? new TextPosition(1, 1), exception);
+        }
+    }
+
+    private sealed class ScannerFault(TextPosition at, Exception inner) : Exception(inner.Message, inner)
+    {
+        public TextPosition At { get; } = at;
     }
 
     private static TextPosition? FindIndentingTab(string text, long fromLine)
