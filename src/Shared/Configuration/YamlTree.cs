@@ -60,8 +60,9 @@ internal sealed record YamlBuildResult(YNode? Root, TextPosition? ErrorAt, strin
 /// <item>Nesting is limited to <see cref="MaxDepth"/> and checked while events stream in. YamlDotNet's scanner is
 /// quadratic in flow nesting (a 1 MiB file of <c>[</c> takes minutes to scan to the end) and <c>YamlStream</c> builds
 /// nodes recursively (deep input could overflow the stack, which no catch survives); stopping at the limit avoids both.</item>
-/// <item>An alias shares the anchored node instead of copying it, and anchors are registered only when their node is
-/// complete, so the tree is acyclic and its size is bounded by the text ("billion laughs" stays a few hundred nodes).</item>
+/// <item>An alias is an O(1) view of the anchored node (its own position, the children shared, never copied), and anchors
+/// are registered only when their node is complete, so the tree is acyclic and its size is bounded by the text
+/// ("billion laughs" stays a few hundred nodes). Nothing walks the tree deeper than the keys it knows.</item>
 /// <item>Merge keys (<c>&lt;&lt;: *defaults</c>) are expanded once per mapping with a global budget of
 /// <see cref="MaxMergedEntries"/> copied entries.</item>
 /// </list>
