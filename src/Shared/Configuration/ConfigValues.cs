@@ -44,12 +44,12 @@ internal static partial class ConfigValues
     public static bool TryParsePort(string text, out int port) =>
         int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out port) && port is >= 1 and <= 65535;
 
-    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_]*\z", RegexOptions.CultureInvariant)]
     private static partial Regex EnvironmentNamePattern();
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._/:@+-]*$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._/:@+-]*\z", RegexOptions.CultureInvariant)]
     private static partial Regex ImagePattern();
 
-    [GeneratedRegex(@"^([0-9]{1,5})(?:\s*-\s*([0-9]{1,5}))?$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^([0-9]{1,5})(?:\s*-\s*([0-9]{1,5}))?\z", RegexOptions.CultureInvariant)]
     private static partial Regex PortSpecPattern();
 }

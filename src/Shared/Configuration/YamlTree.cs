@@ -60,8 +60,9 @@ internal sealed record YamlBuildResult(YNode? Root, TextPosition? ErrorAt, strin
 /// <item>Nesting is limited to <see cref="MaxDepth"/> and checked while events stream in. YamlDotNet's scanner is
 /// quadratic in flow nesting (a 1 MiB file of <c>[</c> takes minutes to scan to the end) and <c>YamlStream</c> builds
 /// nodes recursively (deep input could overflow the stack, which no catch survives); stopping at the limit avoids both.</item>
-/// <item>An alias shares the anchored node instead of copying it, and anchors are registered only when their node is
-/// complete, so the tree is acyclic and its size is bounded by the text ("billion laughs" stays a few hundred nodes).</item>
+/// <item>An alias is an O(1) view of the anchored node (its own position, the children shared, never copied), and anchors
+/// are registered only when their node is complete, so the tree is acyclic and its size is bounded by the text
+/// ("billion laughs" stays a few hundred nodes). Nothing walks the tree deeper than the keys it knows.</item>
 /// <item>Merge keys (<c>&lt;&lt;: *defaults</c>) are expanded once per mapping with a global budget of
 /// <see cref="MaxMergedEntries"/> copied entries.</item>
 /// </list>
@@ -79,11 +80,13 @@ internal static class YamlTreeBuilder
         YNode? root = null;
         var sawDocument = false;
         var mergedBudget = MaxMergedEntries;
+        TextPosition? lastPosition = null;
         try
         {
-            while (parser.MoveNext())
+            while (MoveNext(parser, lastPosition))
             {
                 var current = parser.Current!;
+                lastPosition = Position(current.End);
                 YNode? completed = null;
                 string? completedAnchor = null;
                 switch (current)
@@ -166,6 +169,10 @@ internal static class YamlTreeBuilder
                 }
             }
         }
+        catch (ScannerFault fault)
+        {
+            return new YamlBuildResult(null, fault.At, "the YAML cannot be read from here on; look for a \"[\", \"{\" or quote that is not closed", null);
+        }
         catch (YamlException exception)
         {
             if (exception.Message.Contains("tab", StringComparison.OrdinalIgnoreCase) && FindIndentingTab(text, exception.Start.Line) is { } tab)
@@ -178,6 +185,29 @@ internal static class YamlTreeBuilder
         }
 
         return new YamlBuildResult(root, null, null, null);
+    }
+
+    /// <summary>
+    /// YamlDotNet's scanner throws exceptions other than <see cref="YamlException"/> on some malformed input (an unclosed
+    /// flow collection followed by a plain scalar, "- {\nt", throws InvalidOperationException; see
+    /// https://github.com/aaubry/YamlDotNet/issues/541). Only failures inside the parser are turned into a syntax error
+    /// here, so that a bug in our own code is not mistaken for the user's.
+    /// </summary>
+    private static bool MoveNext(Parser parser, TextPosition? lastPosition)
+    {
+        try
+        {
+            return parser.MoveNext();
+        }
+        catch (Exception exception) when (exception is not (YamlException or OutOfMemoryException))
+        {
+            throw new ScannerFault(lastPosition ?? new TextPosition(1, 1), exception);
+        }
+    }
+
+    private sealed class ScannerFault(TextPosition at, Exception inner) : Exception(inner.Message, inner)
+    {
+        public TextPosition At { get; } = at;
     }
 
     private static TextPosition? FindIndentingTab(string text, long fromLine)

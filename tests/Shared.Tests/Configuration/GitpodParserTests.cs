@@ -41,6 +41,17 @@ public sealed class GitpodParserTests
         Assert.Equal([".gitpod.yml line 3, column 12: a quoted value is not closed (the closing quote is missing). Nothing from this file is used until this is fixed."], config.Errors);
     }
 
+    [Theory]
+    [InlineData("tasks:\n  - {init: npm ci\ncommand: npm start\n", ".gitpod.yml line 2, column 3: the YAML cannot be read from here on; look for a \"[\", \"{\" or quote that is not closed. Nothing from this file is used until this is fixed.")]
+    [InlineData("ports: [\nthree", ".gitpod.yml line 1, column 8: the YAML cannot be read from here on; look for a \"[\", \"{\" or quote that is not closed. Nothing from this file is used until this is fixed.")]
+    public void ParseGitpod_UnclosedFlowCollectionThatCrashesYamlDotNet_IsASyntaxError(string yaml, string error)
+    {
+        var config = WorkspaceConfigReader.ParseGitpod(yaml);
+
+        Assert.Equal([error], config.Errors);
+        Assert.Empty(config.Tasks);
+    }
+
     [Fact]
     public void ParseGitpod_UndefinedAlias_IsAnError()
     {

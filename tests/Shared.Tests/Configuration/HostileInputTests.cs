@@ -188,6 +188,76 @@ public sealed class HostileInputTests
         Assert.All(config.Errors, error => Assert.StartsWith(".devcontainer/devcontainer.json", error, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void Parse_EnvironmentNameWithTrailingLineBreak_IsRefused()
+    {
+        var gitpod = WorkspaceConfigReader.ParseGitpod("tasks:\n  - command: run\n    env:\n      \"PATH\\n\": x\n");
+        var devcontainer = WorkspaceConfigReader.ParseDevcontainer("{\"containerEnv\": {\"PATH\\n\": \"x\"}}");
+
+        Assert.Empty(Assert.Single(gitpod.Tasks).Environment);
+        Assert.Equal([".gitpod.yml line 4, column 7: task 1: \"PATH\\u000A\" is not a valid environment variable name (letters, digits and \"_\", not starting with a digit); it is not set."], gitpod.Errors);
+        Assert.Empty(devcontainer.Environment);
+        Assert.Single(devcontainer.Errors);
+    }
+
+    public static TheoryData<string, string> RealFiles
+    {
+        get
+        {
+            var data = new TheoryData<string, string>();
+            foreach (var file in TestData.Files("gitpod", ".gitpod.yml"))
+            {
+                data.Add("gitpod", file);
+            }
+
+            foreach (var file in TestData.Files("devcontainer", ".devcontainer.json"))
+            {
+                data.Add("devcontainer", file);
+            }
+
+            return data;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(RealFiles))]
+    public void Parse_RandomEditsOfRealFiles_NeverThrow(string kind, string fileName)
+    {
+        // Deterministic "typos": deleted, duplicated and replaced characters, as a hurried edit leaves them.
+        var original = TestData.Text(kind, fileName);
+        var random = new Random(fileName.Length * 7919);
+        const string Alphabet = " \t\n:-[]{}\"'#&*!|>,%@`\\/0a";
+        for (var round = 0; round < 200; round++)
+        {
+            var text = new StringBuilder(original);
+            for (var edit = random.Next(1, 6); edit > 0 && text.Length > 0; edit--)
+            {
+                var at = random.Next(text.Length);
+                switch (random.Next(3))
+                {
+                    case 0:
+                        text.Remove(at, 1);
+                        break;
+                    case 1:
+                        text.Insert(at, text[at]);
+                        break;
+                    default:
+                        text[at] = Alphabet[random.Next(Alphabet.Length)];
+                        break;
+                }
+            }
+
+            var config = kind == "gitpod"
+                ? WorkspaceConfigReader.ParseGitpod(text.ToString())
+                : WorkspaceConfigReader.ParseDevcontainer(text.ToString());
+
+            Assert.All(config.Errors, error => Assert.DoesNotContain("bug in Workspaces", error, StringComparison.Ordinal));
+            Assert.True(config.Errors.Count <= ConfigProblemsLimit + 1);
+        }
+    }
+
+    private const int ConfigProblemsLimit = 50;
+
     private static (WorkspaceConfig Config, TimeSpan Elapsed, long Allocated) Measure(Func<WorkspaceConfig> parse)
     {
         var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
