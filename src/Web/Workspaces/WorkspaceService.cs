@@ -39,7 +39,7 @@ public sealed partial class WorkspaceService(
             return CreateWorkspaceResult.Invalid(field, error ?? "This is not a Git repository URL.");
         }
 
-        if (reference!.IsLocal && LocalRepositoryProblem(reference) is { } localProblem)
+        if (reference.Kind is RepositoryReferenceKind.File or RepositoryReferenceKind.LocalPath && LocalRepositoryProblem(reference) is { } localProblem)
         {
             return CreateWorkspaceResult.Invalid("repositoryUrl", localProblem);
         }
@@ -174,7 +174,7 @@ public sealed partial class WorkspaceService(
             return "This server does not clone local paths or file:// URLs. Use an https:// URL.";
         }
 
-        var path = Path.GetFullPath(reference.LocalPath!);
+        var path = Path.GetFullPath(reference.Kind == RepositoryReferenceKind.File ? new Uri(reference.CloneUrl).LocalPath : reference.CloneUrl);
         var data = Path.GetFullPath(options.Value.DataDirectory);
         return path.StartsWith(data + Path.DirectorySeparatorChar, StringComparison.Ordinal) || path == data
             ? "Workspaces cannot be cloned from the service's own data directory."
