@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Workspaces.Data;
+using Workspaces.Data.Configuration;
 
 namespace Workspaces.Web.Hosting;
 

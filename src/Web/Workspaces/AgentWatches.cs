@@ -128,7 +128,7 @@ public sealed partial class AgentWatches(
         }
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var ready = status.Phase == WorkspacePhase.Ready ? (DateTimeOffset?)Ended(status, WorkspacePhase.RunningTasks) ?? now : null;
+        DateTimeOffset? ready = status.Phase == WorkspacePhase.Ready ? Ended(status, WorkspacePhase.RunningTasks) ?? now : null;
         // Only while the user still wants it running: a stop that raced with this status wins.
         await db.Workspaces.Where(w => w.Id == workspaceId && w.DesiredState == DesiredState.Running).ExecuteUpdateAsync(
             s => s.SetProperty(w => w.Phase, status.Phase)

@@ -409,6 +409,9 @@ namespace Workspaces.Data.Migrations.Postgres
                         .HasMaxLength(4000)
                         .HasColumnType("character varying(4000)");
 
+                    b.Property<string>("ErrorAdvice")
+                        .HasColumnType("text");
+
                     b.Property<string>("ErrorCode")
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
@@ -430,6 +433,9 @@ namespace Workspaces.Data.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
+
+                    b.Property<int>("ObservedGeneration")
+                        .HasColumnType("integer");
 
                     b.Property<string>("OwnerId")
                         .IsRequired()
@@ -493,6 +499,9 @@ namespace Workspaces.Data.Migrations.Postgres
                     b.Property<string>("ErrorCode")
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
+
+                    b.Property<DateTimeOffset?>("LaunchedAt")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("Outcome")
                         .HasMaxLength(32)

@@ -393,6 +393,9 @@ namespace Workspaces.Data.Migrations.Sqlite
                         .HasMaxLength(4000)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("ErrorAdvice")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("ErrorCode")
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
@@ -414,6 +417,9 @@ namespace Workspaces.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
+
+                    b.Property<int>("ObservedGeneration")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("OwnerId")
                         .IsRequired()
@@ -475,6 +481,9 @@ namespace Workspaces.Data.Migrations.Sqlite
                     b.Property<string>("ErrorCode")
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
+
+                    b.Property<long?>("LaunchedAt")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("Outcome")
                         .HasMaxLength(32)
