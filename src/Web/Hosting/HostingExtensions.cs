@@ -25,6 +25,7 @@ public static class HostingExtensions
         services.AddDataProtection().SetApplicationName("Workspaces").PersistKeysToDbContext<WorkspacesDbContext>();
         services.AddHealthChecks().AddDbContextCheck<WorkspacesDbContext>("database", tags: ["ready"]);
         services.AddProblemDetails();
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
         services.AddOpenApi();
         return builder;
     }

@@ -53,9 +53,11 @@ public sealed partial class WorkspaceLauncher(
         RuntimeObservation observed;
         try
         {
-            var host = RepositoryReference.TryParse(workspace.RepositoryUrl, null, out var reference, out _) ? reference!.Host : null;
-            var credential = await credentials.FindForHostAsync(workspace.OwnerId, host, cancellationToken);
-            var launch = new WorkspaceLaunch(workspace.Id, workspace.RepositoryUrl, workspace.Ref, workspace.CheckoutDirectoryName, secret, credential, new Dictionary<string, string>());
+            RepositoryReference.TryParse(workspace.RepositoryUrl, null, out var reference, out _);
+            var credential = await credentials.FindForHostAsync(workspace.OwnerId, reference?.Host, cancellationToken);
+            // The agent clones URLs only; a local path becomes its file:// URL.
+            var cloneUrl = reference?.Kind == RepositoryReferenceKind.LocalPath ? new Uri(workspace.RepositoryUrl).AbsoluteUri : workspace.RepositoryUrl;
+            var launch = new WorkspaceLaunch(workspace.Id, cloneUrl, workspace.Ref, workspace.CheckoutDirectoryName, secret, credential, new Dictionary<string, string>());
             observed = await runtime.StartAsync(launch, cancellationToken);
         }
         catch (WorkspaceRuntimeException e)

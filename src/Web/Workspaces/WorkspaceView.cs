@@ -38,9 +38,7 @@ public sealed record WorkspaceView(
         w.ReadyAt,
         $"/workspaces/{w.Id}");
 
-    public bool IsRunning => DesiredState == DesiredState.Running && Phase is not WorkspacePhase.Failed;
 
-    public bool IsStarting => DesiredState == DesiredState.Running && Phase is WorkspacePhase.Queued or WorkspacePhase.StartingAgent or WorkspacePhase.Cloning or WorkspacePhase.RunningTasks;
 
     private static string StatusText(WorkspaceRecord w) => (w.DesiredState, w.Phase) switch
     {

@@ -126,7 +126,7 @@ public sealed partial class WorkspacePage : IAsyncDisposable
 
         var requested = start?.RequestedAt;
         var launched = start?.LaunchedAt;
-        var listening = start?.AgentStartedAt ?? agentPhase(WorkspacePhase.StartingAgent)?.EndedAt;
+        var listening = agentPhase(WorkspacePhase.StartingAgent)?.EndedAt ?? start?.AgentStartedAt;
         var cloneStart = agentPhase(WorkspacePhase.Cloning)?.StartedAt ?? start?.CloneStartedAt;
         var cloneEnd = agentPhase(WorkspacePhase.Cloning)?.EndedAt ?? start?.CloneEndedAt;
         var tasksStart = agentPhase(WorkspacePhase.RunningTasks)?.StartedAt ?? start?.TasksStartedAt;
