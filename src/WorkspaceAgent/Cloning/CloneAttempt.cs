@@ -14,8 +14,6 @@ internal sealed class CloneAttempt(RepositoryUrl url, CloneRequest request, Acti
     private bool _diskLimitExceeded;
     private CloneProgress _progress = new(0, 0, 0, 0, 0, 0);
 
-    public CloneProgress Progress => _progress;
-
     /// <summary>Clones into <paramref name="directory"/>; null on success, else what went wrong.</summary>
     public CloneFailure? Run(string directory)
     {
@@ -51,7 +49,7 @@ internal sealed class CloneAttempt(RepositoryUrl url, CloneRequest request, Acti
     }
 
     /// <summary>Removes what must never be shown: URL user info and the stored token.</summary>
-    public string Redact(string text)
+    private string Redact(string text)
     {
         var redacted = RepositoryUrl.Redact(text);
         return request.Credential is { Password.Length: > 0 } credential

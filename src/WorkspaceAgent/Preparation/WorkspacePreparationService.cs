@@ -27,7 +27,9 @@ public sealed partial class WorkspacePreparationService(
 {
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        // First stop preparing (a running clone is cancelled and cleaned up), then end what the tasks started.
+        // Tell long polls first; then stop preparing (a running clone is cancelled and cleaned up), then end what the
+        // tasks started.
+        status.EnterPhase(WorkspacePhase.Stopping);
         await base.StopAsync(cancellationToken);
         await tasks.StopAsync(cancellationToken);
     }

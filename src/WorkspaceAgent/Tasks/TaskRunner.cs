@@ -72,7 +72,7 @@ public sealed partial class TaskRunner : IAsyncDisposable
 
             _started = true;
             _states = [.. tasks.Select((task, index) => new TaskState(index, NameOf(task, index), TaskRunState.Pending, null, null, null, null))];
-            _status.SetTasks(_states);
+            _status.SetTasks([.. _states]);
             Directory.CreateDirectory(_layout.TaskLogDirectory);
             for (var index = 0; index < tasks.Count; index++)
             {

@@ -195,7 +195,8 @@ public sealed class RepositoryClonerTests(GitServerFixture git) : IClassFixture<
     public async Task EnsureCheckout_CancelledWhileCloning_StopsAndLeavesNothing()
     {
         await using var server = await SmartHttpGitServer.StartAsync();
-        await server.CreateRepositoryAsync("org/big", new GitRepositoryBuilder().WithRandomFiles(count: 60, bytesEach: 256 * 1024));
+        await server.CreateRepositoryAsync("org/big", new GitRepositoryBuilder().WithRandomFiles(count: 8, bytesEach: 64 * 1024));
+        server.ResponseBytesPerSecond = 64 * 1024;
         using var cancel = new CancellationTokenSource();
         var cloner = new RepositoryCloner(new WorkerProcessCloneRunner(AgentBinary.CloneWorker, NullLogger<WorkerProcessCloneRunner>.Instance), NullLogger<RepositoryCloner>.Instance);
 
