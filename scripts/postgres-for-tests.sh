@@ -55,12 +55,13 @@ ensure_server_binaries() {
     bindir="$(find_bindir)" || die "installed postgresql but still cannot find initdb/pg_ctl"
 }
 
-# Runs a command as the server's owner: `postgres` when we are root, ourselves otherwise.
+# Runs a command as the server's owner: `postgres` when we are root, ourselves otherwise. File descriptor 9 holds
+# this script's lock: close it so the server (started through pg_ctl) does not inherit it and keep it forever.
 as_owner() {
     if [[ "$(id -u)" -eq 0 ]]; then
-        runuser -u postgres -- "$@"
+        runuser -u postgres -- "$@" 9>&-
     else
-        "$@"
+        "$@" 9>&-
     fi
 }
 
@@ -151,7 +152,6 @@ start() {
         PG_PORT="$(random_port)" || die "no free TCP port found on 127.0.0.1"
         if as_owner "$PG_BINDIR/pg_ctl" start -D "$PG_BASE/data" -l "$PG_BASE/server.log" -w -t 30 \
             -o "$options -c port=$PG_PORT" >/dev/null; then
-            mkdir -p "$(dirname "$state_file")"
             printf 'PG_BASE=%q\nPG_PORT=%q\nPG_PASSWORD=%q\nPG_BINDIR=%q\n' \
                 "$PG_BASE" "$PG_PORT" "$PG_PASSWORD" "$PG_BINDIR" >"$state_file"
             log "running on 127.0.0.1:$PG_PORT (log: $PG_BASE/server.log; stop with: $0 stop)"
@@ -186,9 +186,17 @@ status() {
     return 1
 }
 
+# Two test runs starting at once must not both start a server for the same state file.
+with_lock() {
+    mkdir -p "$(dirname "$state_file")"
+    exec 9>"$state_file.lock"
+    flock 9
+    "$@"
+}
+
 case "${1:-}" in
-    start) start ;;
-    stop) stop ;;
+    start) with_lock start ;;
+    stop) with_lock stop ;;
     status) status ;;
     *) die "usage: $0 start|stop|status" ;;
 esac

@@ -229,6 +229,33 @@ public abstract class WorkspacesDbContextTests<TFixture>(TFixture fixture) : ICl
     }
 
     [Fact]
+    public async Task ExecuteUpdate_ObservedColumns_WritesEnumsAndDates()
+    {
+        var owner = await AddUserAsync();
+        var workspace = await AddAsync(NewWorkspace(owner.Id, w => w.Phase = WorkspacePhase.Cloning));
+        var readyAt = T0.AddMinutes(1);
+
+        await using (var db = await Data.CreateDbContextAsync())
+        {
+            // The reconciler's targeted update: only the observed columns, guarded by the phase it expects.
+            var updated = await db.Workspaces
+                .Where(w => w.Id == workspace.Id && w.Phase == WorkspacePhase.Cloning)
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(w => w.Phase, WorkspacePhase.Ready)
+                    .SetProperty(w => w.ErrorCode, (AgentErrorCode?)null)
+                    .SetProperty(w => w.ReadyAt, readyAt)
+                    .SetProperty(w => w.LastActiveAt, w => w.LastActiveAt < readyAt ? readyAt : w.LastActiveAt));
+            Assert.Equal(1, updated);
+        }
+
+        await using var check = await Data.CreateDbContextAsync();
+        var loaded = await check.Workspaces.SingleAsync(w => w.Id == workspace.Id);
+        Assert.Equal(WorkspacePhase.Ready, loaded.Phase);
+        Assert.Equal(readyAt, loaded.ReadyAt);
+        Assert.Equal(readyAt, loaded.LastActiveAt);
+    }
+
+    [Fact]
     public async Task DateTimeOffset_WithSubMicrosecondTicks_IsTruncatedToMicroseconds()
     {
         var owner = await AddUserAsync();
