@@ -9,6 +9,10 @@ public static class HostingExtensions
     /// <summary>Options, the data directory, the database, Data Protection, health checks and the OpenAPI document.</summary>
     public static WebApplicationBuilder AddWorkspacesHosting(this WebApplicationBuilder builder)
     {
+        // `dotnet run` without a launch profile runs as Production from the build output: serve the static web assets
+        // (blazor.web.js, app.css) from their build locations, as Development would. A no-op in a published app.
+        builder.WebHost.UseStaticWebAssets();
+
         var services = builder.Services;
         services.TryAddSingletonTimeProvider();
         services.AddOptions<WorkspacesOptions>().Bind(builder.Configuration.GetSection(WorkspacesOptions.SectionName)).ValidateOnStart();
