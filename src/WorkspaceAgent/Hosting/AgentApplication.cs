@@ -6,6 +6,7 @@ using Workspaces.WorkspaceAgent.Preparation;
 using Workspaces.WorkspaceAgent.Security;
 using Workspaces.WorkspaceAgent.Status;
 using Workspaces.WorkspaceAgent.Tasks;
+using Workspaces.WorkspaceAgent.Terminals;
 
 namespace Workspaces.WorkspaceAgent.Hosting;
 
@@ -43,6 +44,7 @@ public static class AgentApplication
         services.AddSingleton<IWorkspaceConfigSource, RepositoryConfigSource>();
         services.AddSingleton<TaskRunnerOptions>();
         services.AddSingleton<TaskRunner>();
+        services.AddTerminals();
         services.AddHostedService<WorkspacePreparationService>();
         configureServices?.Invoke(services);
 
@@ -51,6 +53,7 @@ public static class AgentApplication
         app.MapHealthApi();
         app.MapStatusApi();
         app.MapTaskLogApi();
+        app.MapTerminals();
         return app;
     }
 }

@@ -6,6 +6,7 @@ using Workspaces.WorkspaceAgent.Configuration;
 using Workspaces.WorkspaceAgent.Hosting;
 using Workspaces.WorkspaceAgent.Status;
 using Workspaces.WorkspaceAgent.Tasks;
+using Workspaces.WorkspaceAgent.Terminals;
 
 namespace Workspaces.WorkspaceAgent.Preparation;
 
@@ -21,6 +22,7 @@ public sealed partial class WorkspacePreparationService(
     RepositoryCloner cloner,
     IWorkspaceConfigSource configSource,
     TaskRunner tasks,
+    TerminalManager terminals,
     IServer server,
     IHostApplicationLifetime lifetime,
     ILogger<WorkspacePreparationService> logger) : BackgroundService
@@ -57,6 +59,7 @@ public sealed partial class WorkspacePreparationService(
 
             var config = configSource.Read(layout.CheckoutDirectory);
             status.SetConfig(ConfigSummaries.From(config));
+            terminals.UseWorkspaceConfig(config);
             foreach (var warning in config.Warnings)
             {
                 LogConfigWarning(logger, warning);

@@ -3,28 +3,30 @@ using System.Globalization;
 using Workspaces.Shared.Agent;
 using Workspaces.Shared.Configuration;
 using Workspaces.WorkspaceAgent.Status;
+using Workspaces.WorkspaceAgent.Terminals;
+using Workspaces.WorkspaceAgent.Terminals.Native;
 
 namespace Workspaces.WorkspaceAgent.Tasks;
 
 /// <summary>
-/// Runs the configured tasks, all at once: each runs <c>before</c> (every start), <c>init</c> (once per workspace) and
-/// <c>command</c> (every start; may run forever, like a dev server). <see cref="StartAsync"/> returns when every task is
-/// prepared (before and init done, or failed); commands go on running until <see cref="StopAsync"/> ends every process
-/// the tasks started.
+/// Runs the configured tasks, all at once, each in its own terminal (<c>task-{index}</c>, so a user can attach and
+/// watch): each runs <c>before</c> (every start), <c>init</c> (once per workspace) and <c>command</c> (every start; may run
+/// forever, like a dev server), one after the other on the task's terminal, everything they print also appended to the
+/// task's log. <see cref="StartAsync"/> returns when every task is prepared (before and init done, or failed); commands
+/// go on running until <see cref="StopAsync"/> ends every process the tasks started.
 /// </summary>
 public sealed partial class TaskRunner : IAsyncDisposable
 {
-    private static readonly TimeSpan ExitPollInterval = TimeSpan.FromMilliseconds(25);
-
     private readonly AgentBootstrap _bootstrap;
     private readonly WorkspaceLayout _layout;
     private readonly AgentStatusStore _status;
     private readonly TaskRunnerOptions _options;
+    private readonly TerminalManager _terminals;
     private readonly TimeProvider _time;
     private readonly ILogger<TaskRunner> _logger;
     private readonly InitMarkers _markers;
     private readonly Lock _lock = new();
-    private readonly List<TaskProcess> _processes = [];
+    private readonly List<Terminal> _taskTerminals = [];
     private readonly List<Task> _pipelines = [];
     private readonly CancellationTokenSource _stopping = new();
     private TaskState[] _states = [];
@@ -35,6 +37,7 @@ public sealed partial class TaskRunner : IAsyncDisposable
         WorkspaceLayout layout,
         AgentStatusStore status,
         TaskRunnerOptions options,
+        TerminalManager terminals,
         TimeProvider time,
         ILogger<TaskRunner> logger)
     {
@@ -42,11 +45,11 @@ public sealed partial class TaskRunner : IAsyncDisposable
         _layout = layout;
         _status = status;
         _options = options;
+        _terminals = terminals;
         _time = time;
         _logger = logger;
         _markers = new InitMarkers(layout);
     }
-
     /// <summary>True for the index of a configured task (known once <see cref="StartAsync"/> was called).</summary>
     public bool HasTask(int index)
     {
@@ -78,7 +81,7 @@ public sealed partial class TaskRunner : IAsyncDisposable
             {
                 var task = tasks[index];
                 var taskIndex = index;
-                var environment = TaskEnvironment.Build(agentEnvironment, config, task, _bootstrap);
+                var environment = TerminalEnvironment.WithTerminalVariables(TaskEnvironment.Build(agentEnvironment, config, task, _bootstrap));
                 var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 prepared.Add(ready.Task);
                 _pipelines.Add(Task.Run(() => RunTaskAsync(taskIndex, task, environment, ready), CancellationToken.None));
@@ -92,10 +95,10 @@ public sealed partial class TaskRunner : IAsyncDisposable
         }
     }
 
-    /// <summary>Ends every process the tasks started: SIGTERM to each process group, SIGKILL to what is left after the grace period.</summary>
+    /// <summary>Ends every process the tasks started: SIGTERM to each, SIGKILL to what is left after the grace period.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        List<TaskProcess> processes;
+        List<Terminal> terminals;
         Task[] pipelines;
         lock (_lock)
         {
@@ -104,14 +107,14 @@ public sealed partial class TaskRunner : IAsyncDisposable
                 _stopping.Cancel();
             }
 
-            processes = [.. _processes];
+            terminals = [.. _taskTerminals];
             pipelines = [.. _pipelines];
         }
 
-        if (processes.Count > 0)
+        if (terminals.Count > 0)
         {
-            LogStopping(_logger, processes.Count);
-            await TerminateAsync(processes, cancellationToken);
+            LogStopping(_logger, terminals.Count);
+            await Task.WhenAll(terminals.Select(terminal => terminal.TerminateProcessesAsync(Sessions.SigTerm, _options.StopGracePeriod, cancellationToken)));
         }
 
         await Task.WhenAll(pipelines).WaitAsync(_options.StopGracePeriod, _time, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
@@ -120,21 +123,13 @@ public sealed partial class TaskRunner : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync(CancellationToken.None);
-        lock (_lock)
-        {
-            foreach (var process in _processes)
-            {
-                process.Dispose();
-            }
-
-            _processes.Clear();
-        }
-
         _stopping.Dispose();
     }
 
     private async Task RunTaskAsync(int index, WorkspaceTask task, IReadOnlyDictionary<string, string> environment, TaskCompletionSource prepared)
     {
+        Terminal? terminal = null;
+        int? lastExitCode = null;
         try
         {
             if (IsBlank(task.Before) && IsBlank(task.Init) && IsBlank(task.Command))
@@ -143,7 +138,13 @@ public sealed partial class TaskRunner : IAsyncDisposable
                 return;
             }
 
-            if (!IsBlank(task.Before) && !IsSuccess(await RunStepAsync(index, "before", task.Before!, environment, onStarted: null)))
+            terminal = _terminals.CreateTaskTerminal(index, NameOf(task, index), _layout.TaskLogFile(index));
+            lock (_lock)
+            {
+                _taskTerminals.Add(terminal);
+            }
+
+            if (!IsBlank(task.Before) && !IsSuccess(lastExitCode = await RunStepAsync(index, terminal, "before", task.Before!, environment, onStarted: null)))
             {
                 return;
             }
@@ -152,9 +153,9 @@ public sealed partial class TaskRunner : IAsyncDisposable
             {
                 if (_markers.IsDone(index))
                 {
-                    await TaskLog.AppendLineAsync(_layout.TaskLogFile(index), "--- init: already done in this workspace, skipped ---", CancellationToken.None);
+                    terminal.WriteLine("--- init: already done in this workspace, skipped ---");
                 }
-                else if (IsSuccess(await RunStepAsync(index, "init", task.Init!, environment, onStarted: null)))
+                else if (IsSuccess(lastExitCode = await RunStepAsync(index, terminal, "init", task.Init!, environment, onStarted: null)))
                 {
                     await _markers.MarkDoneAsync(index, _time.GetUtcNow(), CancellationToken.None);
                 }
@@ -170,7 +171,7 @@ public sealed partial class TaskRunner : IAsyncDisposable
                 return;
             }
 
-            await RunStepAsync(index, "command", task.Command!, environment, onStarted: () => prepared.TrySetResult());
+            lastExitCode = await RunStepAsync(index, terminal, "command", task.Command!, environment, onStarted: () => prepared.TrySetResult());
         }
         catch (Exception ex)
         {
@@ -179,44 +180,52 @@ public sealed partial class TaskRunner : IAsyncDisposable
         }
         finally
         {
+            terminal?.MarkExited(lastExitCode);
             prepared.TrySetResult();
         }
     }
 
-    /// <summary>Runs one step to its end; its exit code, or null when the runner is stopping and the step did not start.</summary>
-    private async Task<int?> RunStepAsync(int index, string step, string script, IReadOnlyDictionary<string, string> environment, Action? onStarted)
+    /// <summary>
+    /// Runs one step to its end, as <c>{shell} -l -m -c {script}</c> on the task's terminal: a login shell, with job
+    /// control so what it starts in the background keeps running after it (no hangup when the step's shell ends) and
+    /// Ctrl-C reaches the program in the foreground. Returns the exit code, or null when the runner is stopping and the
+    /// step did not start (or its exit code was lost).
+    /// </summary>
+    private async Task<int?> RunStepAsync(int index, Terminal terminal, string step, string script, IReadOnlyDictionary<string, string> environment, Action? onStarted)
     {
-        var logFile = _layout.TaskLogFile(index);
         var startedAt = _time.GetUtcNow();
-        await TaskLog.AppendLineAsync(logFile, $"--- {step} ({startedAt.ToString("u", CultureInfo.InvariantCulture)}) ---", CancellationToken.None);
-
-        TaskProcess process;
-        lock (_lock)
+        terminal.WriteLine($"--- {step} ({startedAt.ToString("u", CultureInfo.InvariantCulture)}) ---");
+        var command = new PtyCommand(_options.Shell.Shell, [_options.Shell.Shell, "-l", "-m", "-c", script], environment, _layout.CheckoutDirectory);
+        if (_stopping.IsCancellationRequested)
         {
-            if (_stopping.IsCancellationRequested)
-            {
-                return null;
-            }
-
-            process = TaskProcess.Start(_options.Shell, script, _layout.CheckoutDirectory, environment, logFile);
-            _processes.Add(process);
+            return null;
         }
 
-        LogStepStarted(_logger, index, step, process.ProcessId);
-        UpdateTask(index, state => state with
-        {
-            State = TaskRunState.Running,
-            Step = step,
-            ExitCode = null,
-            StartedAt = state.StartedAt ?? startedAt,
-            EndedAt = null,
-        });
-        onStarted?.Invoke();
-
         var watch = Stopwatch.StartNew();
-        var exitCode = await process.WaitForExitAsync(CancellationToken.None);
+        var exitCode = await terminal.RunAsync(command, processId =>
+        {
+            lock (_lock)
+            {
+                if (_stopping.IsCancellationRequested)
+                {
+                    // Started while StopAsync signalled the others: end it the same way.
+                    Sessions.Signal(processId, Sessions.SigTerm);
+                }
+            }
+
+            LogStepStarted(_logger, index, step, processId);
+            UpdateTask(index, state => state with
+            {
+                State = TaskRunState.Running,
+                Step = step,
+                ExitCode = null,
+                StartedAt = state.StartedAt ?? startedAt,
+                EndedAt = null,
+            });
+            onStarted?.Invoke();
+        });
         LogStepExited(_logger, index, step, exitCode, watch.ElapsedMilliseconds);
-        await TaskLog.AppendLineAsync(logFile, $"--- {step} exited with code {exitCode} ---", CancellationToken.None);
+        terminal.WriteLine($"--- {step} exited with code {exitCode?.ToString(CultureInfo.InvariantCulture) ?? "unknown"} ---");
 
         // A failed step fails the task; a command ending ends it either way.
         if (exitCode != 0 || step == "command")
@@ -230,32 +239,6 @@ public sealed partial class TaskRunner : IAsyncDisposable
         }
 
         return exitCode;
-    }
-
-    private async Task TerminateAsync(List<TaskProcess> processes, CancellationToken cancellationToken)
-    {
-        var groups = processes.Where(process => process.OwnsProcessGroup).Select(process => process.ProcessId).ToList();
-        foreach (var group in groups)
-        {
-            Posix.SignalGroup(group, Posix.SigTerm);
-        }
-
-        foreach (var process in processes.Where(process => !process.OwnsProcessGroup))
-        {
-            process.KillTree();
-        }
-
-        var started = _time.GetTimestamp();
-        while (groups.Any(ProcessGroupProbe.HasLiveMembers) && _time.GetElapsedTime(started) < _options.StopGracePeriod)
-        {
-            await Task.Delay(ExitPollInterval, _time, cancellationToken);
-        }
-
-        foreach (var group in groups.Where(ProcessGroupProbe.HasLiveMembers))
-        {
-            LogKilling(_logger, group, _options.StopGracePeriod.TotalSeconds);
-            Posix.SignalGroup(group, Posix.SigKill);
-        }
     }
 
     private void UpdateTask(int index, Func<TaskState, TaskState> change)
@@ -278,14 +261,11 @@ public sealed partial class TaskRunner : IAsyncDisposable
     private static partial void LogStepStarted(ILogger logger, int taskIndex, string step, int processId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Task {TaskIndex}: {Step} exited with code {ExitCode} after {ElapsedMs} ms")]
-    private static partial void LogStepExited(ILogger logger, int taskIndex, string step, int exitCode, long elapsedMs);
+    private static partial void LogStepExited(ILogger logger, int taskIndex, string step, int? exitCode, long elapsedMs);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Task {TaskIndex} could not run")]
     private static partial void LogTaskCrashed(ILogger logger, Exception exception, int taskIndex);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Stopping the tasks' {Count} processes")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stopping the processes of {Count} tasks")]
     private static partial void LogStopping(ILogger logger, int count);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Process group {ProcessGroup} outlived SIGTERM by {GraceSeconds} s; killing it")]
-    private static partial void LogKilling(ILogger logger, int processGroup, double graceSeconds);
 }

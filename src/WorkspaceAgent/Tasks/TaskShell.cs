@@ -1,11 +1,7 @@
 namespace Workspaces.WorkspaceAgent.Tasks;
 
-/// <summary>How task scripts run: a login shell (bash, else sh), in a session of their own when <c>setsid</c> is there.</summary>
-public sealed record TaskShell(string Shell, string? Setsid)
+/// <summary>The shell task scripts run in: bash, else sh (as a login shell with job control, on the task's terminal).</summary>
+public sealed record TaskShell(string Shell)
 {
-    private static readonly string[] SetsidLocations = ["/usr/bin/setsid", "/bin/setsid", "/usr/sbin/setsid", "/sbin/setsid"];
-
-    public static TaskShell Detect() => new(
-        File.Exists("/bin/bash") ? "/bin/bash" : "/bin/sh",
-        SetsidLocations.FirstOrDefault(File.Exists));
+    public static TaskShell Detect() => new(File.Exists("/bin/bash") ? "/bin/bash" : "/bin/sh");
 }

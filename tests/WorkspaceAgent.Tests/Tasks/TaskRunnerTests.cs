@@ -7,6 +7,7 @@ using Workspaces.TestSupport.Processes;
 using Workspaces.TestSupport.Waiting;
 using Workspaces.WorkspaceAgent.Status;
 using Workspaces.WorkspaceAgent.Tasks;
+using Workspaces.WorkspaceAgent.Terminals;
 using Workspaces.WorkspaceAgent.Tests.Infrastructure;
 
 namespace Workspaces.WorkspaceAgent.Tests.Tasks;
@@ -18,6 +19,7 @@ public sealed class TaskRunnerTests : IAsyncLifetime
 
     private readonly TempDirectory _workspace = TempDirectory.Create("ws-tasks");
     private readonly List<TaskRunner> _runners = [];
+    private readonly List<TerminalManager> _terminals = [];
     private AgentBootstrap _bootstrap;
 
     public TaskRunnerTests()
@@ -35,6 +37,11 @@ public sealed class TaskRunnerTests : IAsyncLifetime
         foreach (var runner in _runners)
         {
             await runner.DisposeAsync();
+        }
+
+        foreach (var terminals in _terminals)
+        {
+            await terminals.DisposeAsync();
         }
 
         _workspace.Dispose();
@@ -190,7 +197,9 @@ public sealed class TaskRunnerTests : IAsyncLifetime
     {
         var store = new AgentStatusStore(TimeProvider.System, TimeProvider.System.GetUtcNow());
         var options = new TaskRunnerOptions { StopGracePeriod = grace ?? TimeSpan.FromSeconds(2) };
-        var runner = new TaskRunner(_bootstrap, Layout, store, options, TimeProvider.System, NullLogger<TaskRunner>.Instance);
+        var terminals = TerminalManager.CreateStandalone(new TerminalOptions(), _bootstrap, Layout, TimeProvider.System, NullLoggerFactory.Instance);
+        _terminals.Add(terminals);
+        var runner = new TaskRunner(_bootstrap, Layout, store, options, terminals, TimeProvider.System, NullLogger<TaskRunner>.Instance);
         _runners.Add(runner);
         return (runner, store);
     }
