@@ -74,7 +74,8 @@ public sealed partial class TerminalManager : IAsyncDisposable
     {
         lock (_lock)
         {
-            return [.. _terminals.Select(terminal => terminal.Info)];
+            // An array, not a collection expression: MessagePack serializes by runtime type and cannot build the compiler's list type.
+            return _terminals.Select(terminal => terminal.Info).ToArray();
         }
     }
 

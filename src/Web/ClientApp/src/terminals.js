@@ -173,6 +173,7 @@ class TerminalPanel {
   constructor(root, hubUrl) {
     this.root = root;
     this.hubUrl = hubUrl;
+    this.storageKey = `workspaces.terminal.${hubUrl}`;
     this.tabs = new Map();
     this.active = null;
     this.split = false;
@@ -185,8 +186,8 @@ class TerminalPanel {
         <div class="terminal-tabs"></div>
         <span class="terminal-status" aria-live="polite"></span>
         <button type="button" class="terminal-new" title="New terminal (Ctrl+Shift+\`)" aria-label="New terminal">+</button>
-        <button type="button" class="terminal-split" title="Split" aria-label="Split">⫼</button>
-        <button type="button" class="terminal-max" title="Maximise panel" aria-label="Maximise panel">⤢</button>
+        <button type="button" class="terminal-split" title="Split" aria-label="Split"><svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true"><rect x="1.5" y="2.5" width="13" height="11" fill="none" stroke="currentColor"/><line x1="8" y1="2.5" x2="8" y2="13.5" stroke="currentColor"/></svg></button>
+        <button type="button" class="terminal-max" title="Maximise panel" aria-label="Maximise panel"><svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true"><path d="M2 6V2h4M10 2h4v4M14 10v4h-4M6 14H2v-4" fill="none" stroke="currentColor"/></svg></button>
       </div>
       <div class="terminal-views"></div>
       <div class="terminal-empty">No terminal open. <button type="button" class="terminal-new-empty">New terminal</button></div>`;
@@ -246,7 +247,9 @@ class TerminalPanel {
     for (const tab of this.tabs.values()) {
       tab.attach(redraw);
     }
-    if (this.tabs.size === 0 && !this.createdFirst) {
+    // Task terminals run the repository's tasks; a user also expects a shell of their own.
+    const hasShell = [...this.tabs.values()].some((tab) => tab.info.taskIndex == null);
+    if (!hasShell && !this.createdFirst) {
       this.createdFirst = true;
       await this.create();
     }
@@ -283,15 +286,17 @@ class TerminalPanel {
         if (this.connected) {
           tab.attach(false);
         }
-        if (!this.active) {
-          this.active = info.id;
-        }
       } else {
         tab.info.name = info.name;
         if (info.exited && !tab.info.exited) {
           tab.markExited(info.exitCode);
         }
       }
+    }
+    if (!this.active || !this.tabs.has(this.active)) {
+      // After a reload, come back to the tab the user had; otherwise prefer their own shell over task terminals.
+      const tabs = [...this.tabs.values()];
+      this.active = (tabs.find((t) => t.info.id === this.remembered()) ?? tabs.find((t) => t.info.taskIndex == null) ?? tabs[0])?.info.id ?? null;
     }
     for (const [id, tab] of this.tabs) {
       if (!seen.has(id)) {
@@ -312,9 +317,8 @@ class TerminalPanel {
     }
     const info = await this.connection.invoke('CreateTerminal', { Name: null, Columns: 80, Rows: 24 });
     const list = await this.connection.invoke('ListTerminals');
-    this.active = field(info, 'Id');
     this.sync(list);
-    this.focus();
+    this.select(field(info, 'Id'));
   }
 
   close(id) {
@@ -329,8 +333,13 @@ class TerminalPanel {
     }
   }
 
+  remembered() {
+    return sessionStorage.getItem(this.storageKey);
+  }
+
   select(id) {
     this.active = id;
+    sessionStorage.setItem(this.storageKey, id);
     this.renderTabs();
     this.renderViews();
     this.focus();
