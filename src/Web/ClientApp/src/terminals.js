@@ -189,6 +189,12 @@ class TerminalPanel {
         <button type="button" class="terminal-split" title="Split" aria-label="Split"><svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true"><rect x="1.5" y="2.5" width="13" height="11" fill="none" stroke="currentColor"/><line x1="8" y1="2.5" x2="8" y2="13.5" stroke="currentColor"/></svg></button>
         <button type="button" class="terminal-max" title="Maximise panel" aria-label="Maximise panel"><svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true"><path d="M2 6V2h4M10 2h4v4M14 10v4h-4M6 14H2v-4" fill="none" stroke="currentColor"/></svg></button>
       </div>
+      <div class="terminal-search" hidden>
+        <input type="search" placeholder="Find" aria-label="Find in terminal" />
+        <button type="button" class="terminal-search-prev" title="Previous match (Shift+Enter)" aria-label="Previous match">↑</button>
+        <button type="button" class="terminal-search-next" title="Next match (Enter)" aria-label="Next match">↓</button>
+        <button type="button" class="terminal-search-close" title="Close (Escape)" aria-label="Close find">×</button>
+      </div>
       <div class="terminal-views"></div>
       <div class="terminal-empty">No terminal open. <button type="button" class="terminal-new-empty">New terminal</button></div>`;
     this.tabBar = root.querySelector('.terminal-tabs');
@@ -198,6 +204,23 @@ class TerminalPanel {
     root.querySelector('.terminal-new-empty').addEventListener('click', () => this.create());
     root.querySelector('.terminal-split').addEventListener('click', () => { this.split = !this.split; this.renderViews(); });
     root.querySelector('.terminal-max').addEventListener('click', () => this.root.classList.toggle('maximised'));
+    this.searchBox = root.querySelector('.terminal-search');
+    this.searchInput = this.searchBox.querySelector('input');
+    const find = (backwards) => {
+      const search = this.tabs.get(this.active)?.search;
+      const term = this.searchInput.value;
+      if (search && term) {
+        backwards ? search.findPrevious(term) : search.findNext(term);
+      }
+    };
+    this.searchInput.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter') { e.preventDefault(); find(e.shiftKey); }
+      if (e.key === 'Escape') { e.preventDefault(); this.closeSearch(); }
+    });
+    this.searchInput.addEventListener('input', () => find(false));
+    this.searchBox.querySelector('.terminal-search-next').addEventListener('click', () => find(false));
+    this.searchBox.querySelector('.terminal-search-prev').addEventListener('click', () => find(true));
+    this.searchBox.querySelector('.terminal-search-close').addEventListener('click', () => this.closeSearch());
 
     this.onGlobalKey = (e) => {
       if (!this.handleKey(e)) {
@@ -402,9 +425,29 @@ class TerminalPanel {
     }
   }
 
-  // VS Code's shortcuts: Ctrl+` toggles the panel, Ctrl+Shift+` opens a new terminal. Returns false when handled.
+  openSearch() {
+    this.searchBox.hidden = false;
+    this.searchInput.select();
+    this.searchInput.focus();
+  }
+
+  closeSearch() {
+    this.searchBox.hidden = true;
+    this.tabs.get(this.active)?.search.clearDecorations();
+    this.focus();
+  }
+
+  // VS Code's shortcuts: Ctrl+` toggles the panel, Ctrl+Shift+` opens a new terminal, Ctrl+F (in a terminal) finds.
+  // Returns false when handled.
   handleKey(e) {
-    if (e.type !== 'keydown' || !e.ctrlKey || e.code !== 'Backquote') {
+    if (e.type !== 'keydown' || !e.ctrlKey) {
+      return true;
+    }
+    if (e.code === 'KeyF' && !e.shiftKey && this.root.contains(document.activeElement) && !this.searchBox.contains(document.activeElement)) {
+      this.openSearch();
+      return false;
+    }
+    if (e.code !== 'Backquote') {
       return true;
     }
     if (e.shiftKey) {
