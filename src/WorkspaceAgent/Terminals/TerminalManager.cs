@@ -70,11 +70,12 @@ public sealed partial class TerminalManager : IAsyncDisposable
         }
     }
 
+    /// <remarks>An array: MessagePack serializes by runtime type, and a collection expression's hidden list type has no formatter.</remarks>
     public IReadOnlyList<TerminalInfo> List()
     {
         lock (_lock)
         {
-            return [.. _terminals.Select(terminal => terminal.Info)];
+            return _terminals.Select(terminal => terminal.Info).ToArray();
         }
     }
 

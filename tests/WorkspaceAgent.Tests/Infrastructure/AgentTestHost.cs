@@ -39,17 +39,20 @@ internal sealed class AgentTestHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<AgentTestHost> StartAsync(AgentBootstrap bootstrap, WorkspaceConfig? config = null)
+    /// <param name="configureServices">Replaces more services (terminal options, ...).</param>
+    public static async Task<AgentTestHost> StartAsync(AgentBootstrap bootstrap, WorkspaceConfig? config = null, Action<IServiceCollection>? configureServices = null)
     {
         var app = AgentApplication.Create(bootstrap, TimeProvider.System.GetUtcNow(), services =>
         {
-            services.RemoveAll<ILoggerProvider>();
+            if (Environment.GetEnvironmentVariable("WS_TEST_LOGS") is null) { services.RemoveAll<ILoggerProvider>(); }
             services.AddSingleton(AgentBinary.CloneWorker);
             services.AddSingleton(new TaskRunnerOptions { StopGracePeriod = TimeSpan.FromSeconds(2) });
             if (config is not null)
             {
                 services.AddSingleton<IWorkspaceConfigSource>(new FixedConfigSource(config));
             }
+
+            configureServices?.Invoke(services);
         });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
