@@ -44,7 +44,7 @@ internal sealed class AgentTestHost : IAsyncDisposable
     {
         var app = AgentApplication.Create(bootstrap, TimeProvider.System.GetUtcNow(), services =>
         {
-            if (Environment.GetEnvironmentVariable("WS_TEST_LOGS") is null) { services.RemoveAll<ILoggerProvider>(); }
+            services.RemoveAll<ILoggerProvider>();
             services.AddSingleton(AgentBinary.CloneWorker);
             services.AddSingleton(new TaskRunnerOptions { StopGracePeriod = TimeSpan.FromSeconds(2) });
             if (config is not null)
