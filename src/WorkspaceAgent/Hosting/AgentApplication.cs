@@ -50,10 +50,10 @@ public static class AgentApplication
 
         var app = builder.Build();
         app.UseAgentSecret();
+        app.UseTerminals();
         app.MapHealthApi();
         app.MapStatusApi();
         app.MapTaskLogApi();
-        app.MapTerminals();
         return app;
     }
 }

@@ -70,11 +70,15 @@ public sealed partial class TerminalManager : IAsyncDisposable
         }
     }
 
+    /// <remarks>An array: MessagePack serializes by runtime type, and a collection expression's hidden list type has no formatter.</remarks>
     public IReadOnlyList<TerminalInfo> List()
     {
         lock (_lock)
         {
+<<<<<<< HEAD
             // An array, not a collection expression: MessagePack serializes by runtime type and cannot build the compiler's list type.
+=======
+>>>>>>> terminals-agent
             return _terminals.Select(terminal => terminal.Info).ToArray();
         }
     }

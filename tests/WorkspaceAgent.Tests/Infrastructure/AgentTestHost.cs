@@ -39,7 +39,8 @@ internal sealed class AgentTestHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<AgentTestHost> StartAsync(AgentBootstrap bootstrap, WorkspaceConfig? config = null)
+    /// <param name="configureServices">Replaces more services (terminal options, ...).</param>
+    public static async Task<AgentTestHost> StartAsync(AgentBootstrap bootstrap, WorkspaceConfig? config = null, Action<IServiceCollection>? configureServices = null)
     {
         var app = AgentApplication.Create(bootstrap, TimeProvider.System.GetUtcNow(), services =>
         {
@@ -50,6 +51,8 @@ internal sealed class AgentTestHost : IAsyncDisposable
             {
                 services.AddSingleton<IWorkspaceConfigSource>(new FixedConfigSource(config));
             }
+
+            configureServices?.Invoke(services);
         });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
