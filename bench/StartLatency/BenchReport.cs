@@ -47,6 +47,17 @@ internal sealed record BenchReport(
         }
 
         md.AppendLine();
+        md.AppendLine("CPU time (user + system, median ms): less sensitive to other work than wall time, though contention inflates it too:");
+        md.AppendLine();
+        md.AppendLine("| repository | agent + clone worker, up to Ready | `git clone` (with remote-http, index-pack) | ratio | web app during the start (incl. answering the polls) |");
+        md.AppendLine("|---|---|---|---|---|");
+        foreach (var r in Repositories)
+        {
+            var agentCpu = r.Phase(s => s.AgentCpu).Median;
+            md.AppendLine(culture, $"| {r.Name} | {Stats.Ms(agentCpu)} | {Stats.Ms(r.GitCpu.Median)} | {agentCpu / r.GitCpu.Median:0.00}× | {Stats.Ms(r.Phase(s => s.WebCpu).Median)} |");
+        }
+
+        md.AppendLine();
         md.AppendLine(culture, $"Web app: answered `/alive` {Stats.Ms(WebStartup)} ms after `dotnet Workspaces.Web.dll` started; first workspace start after that (small repository, cold): {FirstStartMs} ms.");
         md.AppendLine();
         md.AppendLine("| process | VmRSS (MiB) | RssAnon | RssFile | VmHWM (peak) | target | met |");

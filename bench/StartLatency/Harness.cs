@@ -18,6 +18,7 @@ internal sealed class Harness(BenchOptions options, TextWriter progress)
     public const int SmallFileCount = 10;
     public const int SmallFileBytes = 1024;
 
+    private const int MaxAttempts = 3;
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromMinutes(2);
     private static readonly GitServerCredential Credential = new("bench", "bench-token-" + Guid.NewGuid().ToString("N"));
     private readonly List<string> _workspaceIds = [];
@@ -52,7 +53,7 @@ internal sealed class Harness(BenchOptions options, TextWriter progress)
             var webAtStart = web.Memory();
 
             // The first start after the web app starts pays for its JIT and first database queries; reported on its own.
-            var first = await TimeStartAsync(api, repositories[0].Url, cancellationToken);
+            var first = await StartWithRetriesAsync(api, web, repositories[0].Url, cancellationToken);
             await DeleteAsync(api, first.Id, cancellationToken);
             progress.WriteLine($"First start (cold web app), small repository: {Stats.Ms(first.Run.Wall)} ms");
 
@@ -60,12 +61,12 @@ internal sealed class Harness(BenchOptions options, TextWriter progress)
             foreach (var repository in repositories)
             {
                 var starts = new List<StartRun>();
-                var clones = new List<TimeSpan>();
+                var clones = new List<GitClone>();
                 var pressure = new CpuPressure();
                 for (var i = 0; i < options.Runs; i++)
                 {
                     var runPressure = new CpuPressure();
-                    var start = await TimeStartAsync(api, repository.Url, cancellationToken);
+                    var start = await StartWithRetriesAsync(api, web, repository.Url, cancellationToken);
                     await DeleteAsync(api, start.Id, cancellationToken);
                     starts.Add(start.Run);
                     var clone = await TimeGitCloneAsync(repository.Url, root.Path, cancellationToken);
@@ -73,7 +74,8 @@ internal sealed class Harness(BenchOptions options, TextWriter progress)
                     var run = start.Run;
                     progress.WriteLine(
                         $"{repository.Name} #{i + 1}: ready {Stats.Ms(run.Wall)} ms (queued {Stats.Ms(run.Queued)}, agent {Stats.Ms(run.AgentStart)}, clone {Stats.Ms(run.Cloning)}, " +
-                        $"tasks+report {Stats.Ms(run.TasksAndReport)}, api+poll {Stats.Ms(run.ApiAndPolling)}); git clone {Stats.Ms(clone)} ms; CPU pressure {CpuPressure.Percent(runPressure.Fraction())}");
+                        $"tasks+report {Stats.Ms(run.TasksAndReport)}, api+poll {Stats.Ms(run.ApiAndPolling)}; CPU agent {Stats.Ms(run.AgentCpu)}, web {Stats.Ms(run.WebCpu)}); " +
+                        $"git clone {Stats.Ms(clone.Wall)} ms (CPU {Stats.Ms(clone.Cpu)}); CPU pressure {CpuPressure.Percent(runPressure.Fraction())}");
                 }
 
                 results.Add(new RepositoryResult(repository.Name, repository.Description, repository.Target, starts, clones, pressure.Fraction()));
@@ -85,7 +87,7 @@ internal sealed class Harness(BenchOptions options, TextWriter progress)
             var agents = new List<(string Repository, ProcMemory Memory)>();
             foreach (var repository in repositories)
             {
-                var ready = await TimeStartAsync(api, repository.Url, cancellationToken);
+                var ready = await StartWithRetriesAsync(api, web, repository.Url, cancellationToken);
                 await Task.Delay(options.IdleSettle, cancellationToken);
                 var agent = ReadAgentInfo(dataDirectory, ready.Id) ?? throw new InvalidOperationException($"No agent.json for workspace {ready.Id}.");
                 agents.Add((repository.Name, ProcMemory.Read(agent.ProcessId)));
@@ -99,6 +101,16 @@ internal sealed class Harness(BenchOptions options, TextWriter progress)
             }
 
             return new BenchReport(options, MachineInfo.Read(), web.StartupTime, Stats.Ms(first.Run.Wall), results, webAtStart, webIdle, webWithAgents, agents, options.PollInterval);
+        }
+        catch (Exception) when (web is { HasExited: true })
+        {
+            progress.WriteLine($"The web app exited with code {web.ExitCode}; the last lines of its output:");
+            foreach (var line in File.ReadLines(logFile).TakeLast(40))
+            {
+                progress.WriteLine("  " + line);
+            }
+
+            throw;
         }
         finally
         {
@@ -114,8 +126,29 @@ internal sealed class Harness(BenchOptions options, TextWriter progress)
         }
     }
 
-    private async Task<(string Id, StartRun Run)> TimeStartAsync(WorkspacesApiClient api, string repositoryUrl, CancellationToken cancellationToken)
+    /// <summary>
+    /// A start that fails is deleted and tried again (up to <see cref="MaxAttempts"/> times) rather than ending the
+    /// benchmark: on a shared machine something else may signal our processes.
+    /// </summary>
+    private async Task<(string Id, StartRun Run)> StartWithRetriesAsync(WorkspacesApiClient api, WebAppProcess web, string repositoryUrl, CancellationToken cancellationToken)
     {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await TimeStartAsync(api, web, repositoryUrl, cancellationToken);
+            }
+            catch (StartFailedException e) when (attempt < MaxAttempts)
+            {
+                progress.WriteLine($"Workspace {e.WorkspaceId} failed ({e.Message}); deleting it and trying again, not counting it");
+                await DeleteAsync(api, e.WorkspaceId, cancellationToken);
+            }
+        }
+    }
+
+    private async Task<(string Id, StartRun Run)> TimeStartAsync(WorkspacesApiClient api, WebAppProcess web, string repositoryUrl, CancellationToken cancellationToken)
+    {
+        var webCpu = ProcCpu.TryRead(web.ProcessId)?.Self ?? TimeSpan.Zero;
         var stopwatch = Stopwatch.StartNew();
         var created = await api.CreateWorkspaceAsync(repositoryUrl, cancellationToken);
         _workspaceIds.Add(created.Id);
@@ -134,9 +167,12 @@ internal sealed class Harness(BenchOptions options, TextWriter progress)
                         details = await api.GetWorkspaceAsync(created.Id, cancellationToken) ?? throw new InvalidOperationException($"Workspace {created.Id} vanished.");
                     }
 
-                    return (created.Id, new StartRun(wall, details.LastStart));
+                    // The agent's CPU time so far includes its clone worker, which has exited and been waited for.
+                    var agentCpu = ReadAgentInfo(_dataDirectory, created.Id) is { } agent && ProcCpu.TryRead(agent.ProcessId) is { } cpu ? cpu.Total : TimeSpan.Zero;
+                    var webCpuSpent = (ProcCpu.TryRead(web.ProcessId)?.Self ?? webCpu) - webCpu;
+                    return (created.Id, new StartRun(wall, details.LastStart, agentCpu, webCpuSpent));
                 case WorkspacePhase.Failed:
-                    throw new InvalidOperationException($"Workspace {created.Id} failed: {details.Workspace.Error?.Code} {details.Workspace.Error?.Message}");
+                    throw new StartFailedException(created.Id, $"{details.Workspace.Error?.Code}: {details.Workspace.Error?.Message}");
             }
 
             if (stopwatch.Elapsed > ReadyTimeout)
@@ -174,22 +210,41 @@ internal sealed class Harness(BenchOptions options, TextWriter progress)
         _workspaceIds.Remove(id);
     }
 
-    private static async Task<TimeSpan> TimeGitCloneAsync(string url, string scratchRoot, CancellationToken cancellationToken)
+    private static async Task<GitClone> TimeGitCloneAsync(string url, string scratchRoot, CancellationToken cancellationToken)
     {
         var destination = Path.Combine(scratchRoot, "git-clone-" + Guid.NewGuid().ToString("N")[..8]);
         try
         {
-            // The same credential the workspace uses, handed over by a credential helper as a stored one would be.
-            var helper = $"!f() {{ echo username={Credential.Username}; echo password={Credential.Password}; }}; f";
-            var stopwatch = Stopwatch.StartNew();
-            var result = await GitCli.TryRunAsync(scratchRoot, ["-c", "credential.helper=", "-c", $"credential.helper={helper}", "clone", "--quiet", url, destination], cancellationToken);
-            var elapsed = stopwatch.Elapsed;
-            if (result.ExitCode != 0)
+            // sh waits for git and then prints its own stat line, whose children's CPU time is git's with everything git
+            // waited for (remote-http, index-pack). The credential reaches git through a helper, as a stored one would.
+            var start = new ProcessStartInfo("/bin/sh")
             {
-                throw new InvalidOperationException($"git clone {url} failed: {result.StandardError}");
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+                WorkingDirectory = scratchRoot,
+            };
+            GitCli.ConfigureEnvironment(start.Environment);
+            start.ArgumentList.Add("-c");
+            start.ArgumentList.Add("git \"$@\" && cat /proc/$$/stat");
+            start.ArgumentList.Add("sh");
+            foreach (var argument in new[] { "-c", "credential.helper=", "-c", $"credential.helper=!f() {{ echo username={Credential.Username}; echo password={Credential.Password}; }}; f", "clone", "--quiet", url, destination })
+            {
+                start.ArgumentList.Add(argument);
             }
 
-            return elapsed;
+            var stopwatch = Stopwatch.StartNew();
+            using var process = Process.Start(start) ?? throw new InvalidOperationException("sh did not start.");
+            var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
+            var errors = process.StandardError.ReadToEndAsync(cancellationToken);
+            await process.WaitForExitAsync(cancellationToken);
+            var elapsed = stopwatch.Elapsed;
+            if (process.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"git clone {url} failed: {await errors}");
+            }
+
+            return new GitClone(elapsed, ProcCpu.Parse((await output).Trim()).WaitedChildren);
         }
         finally
         {
@@ -257,4 +312,10 @@ internal sealed class Harness(BenchOptions options, TextWriter progress)
             return false;
         }
     }
+}
+
+/// <summary>A workspace reached phase Failed instead of Ready.</summary>
+internal sealed class StartFailedException(string workspaceId, string message) : Exception(message)
+{
+    public string WorkspaceId { get; } = workspaceId;
 }

@@ -88,6 +88,10 @@ internal sealed partial class WebAppProcess : IAsyncDisposable
         }
     }
 
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
+
     public ProcMemory Memory() => ProcMemory.Read(_process.Id);
 
     public async ValueTask DisposeAsync()
