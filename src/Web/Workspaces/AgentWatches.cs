@@ -141,13 +141,16 @@ public sealed partial class AgentWatches(
 
         if (phaseChanged)
         {
+            // The agent's own clock says when it listened; the launcher only noticed a little later (after the clone began).
+            var listened = Ended(status, WorkspacePhase.StartingAgent);
             var cloneStarted = Started(status, WorkspacePhase.Cloning);
             var cloneEnded = Ended(status, WorkspacePhase.Cloning);
             var tasksStarted = Started(status, WorkspacePhase.RunningTasks);
             var outcome = status.Phase is WorkspacePhase.Ready or WorkspacePhase.Failed ? status.Phase : (WorkspacePhase?)null;
             var errorCode = status.Error?.Code;
             await db.WorkspaceStarts.Where(s => s.WorkspaceId == workspaceId && s.EndedAt == null).ExecuteUpdateAsync(
-                s => s.SetProperty(x => x.CloneStartedAt, cloneStarted)
+                s => s.SetProperty(x => x.AgentStartedAt, x => listened ?? x.AgentStartedAt)
+                    .SetProperty(x => x.CloneStartedAt, cloneStarted)
                     .SetProperty(x => x.CloneEndedAt, cloneEnded)
                     .SetProperty(x => x.TasksStartedAt, tasksStarted)
                     .SetProperty(x => x.ReadyAt, ready)
