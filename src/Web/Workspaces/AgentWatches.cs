@@ -129,16 +129,7 @@ public sealed partial class AgentWatches(
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         DateTimeOffset? ready = status.Phase == WorkspacePhase.Ready ? Ended(status, WorkspacePhase.RunningTasks) ?? now : null;
-        // Only while the user still wants it running: a stop that raced with this status wins.
-        await db.Workspaces.Where(w => w.Id == workspaceId && w.DesiredState == DesiredState.Running).ExecuteUpdateAsync(
-            s => s.SetProperty(w => w.Phase, status.Phase)
-                .SetProperty(w => w.Progress, progress)
-                .SetProperty(w => w.ErrorCode, status.Error == null ? null : status.Error.Code)
-                .SetProperty(w => w.ErrorMessage, status.Error == null ? null : status.Error.Message)
-                .SetProperty(w => w.ErrorAdvice, status.Error == null ? null : status.Error.Advice)
-                .SetProperty(w => w.ReadyAt, w => ready ?? w.ReadyAt),
-            cancellationToken);
-
+        // The start's timings first, so that whoever sees the new phase also sees when it began.
         if (phaseChanged)
         {
             // The agent's own clock says when it listened; the launcher only noticed a little later (after the clone began).
@@ -158,6 +149,16 @@ public sealed partial class AgentWatches(
                     .SetProperty(x => x.ErrorCode, errorCode),
                 cancellationToken);
         }
+
+        // Only while the user still wants it running: a stop that raced with this status wins.
+        await db.Workspaces.Where(w => w.Id == workspaceId && w.DesiredState == DesiredState.Running).ExecuteUpdateAsync(
+            s => s.SetProperty(w => w.Phase, status.Phase)
+                .SetProperty(w => w.Progress, progress)
+                .SetProperty(w => w.ErrorCode, status.Error == null ? null : status.Error.Code)
+                .SetProperty(w => w.ErrorMessage, status.Error == null ? null : status.Error.Message)
+                .SetProperty(w => w.ErrorAdvice, status.Error == null ? null : status.Error.Advice)
+                .SetProperty(w => w.ReadyAt, w => ready ?? w.ReadyAt),
+            cancellationToken);
 
         applied.Phase = status.Phase;
         applied.ErrorCode = status.Error?.Code;

@@ -4,7 +4,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Workspaces.Data.Workspaces;
 using Workspaces.Shared.Agent;
-using Workspaces.TestSupport.Waiting;
 using Workspaces.Web.Workspaces;
 
 namespace Workspaces.Web.Tests.Infrastructure;
@@ -17,10 +16,16 @@ public sealed class ApiClient : IDisposable
 
     public static JsonSerializerOptions Json => AgentJson.Options;
 
-    public ApiClient(HttpClient http, string? token)
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(50);
+
+    private readonly Func<string, string>? _describe;
+
+    /// <param name="describe">Describes a workspace's files and logs for failure messages (<see cref="TestApp.Describe"/>).</param>
+    public ApiClient(HttpClient http, string? token, Func<string, string>? describe = null)
     {
         Http = http;
         Token = token;
+        _describe = describe;
         if (token is not null)
         {
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
@@ -59,6 +64,28 @@ public sealed class ApiClient : IDisposable
         return (await response.Content.ReadFromJsonAsync<List<WorkspaceView>>(Json))!;
     }
 
+    /// <summary>Polls the list (one request for all of the user's workspaces) until <paramref name="condition"/> holds.</summary>
+    public async Task<IReadOnlyList<WorkspaceView>> WaitUntilListAsync(Func<IReadOnlyList<WorkspaceView>, bool> condition, string what, TimeSpan timeout)
+    {
+        var started = TimeProvider.System.GetTimestamp();
+        while (true)
+        {
+            var listed = await ListWorkspacesAsync();
+            if (condition(listed))
+            {
+                return listed;
+            }
+
+            if (TimeProvider.System.GetElapsedTime(started) > timeout)
+            {
+                throw new TimeoutException(
+                    $"Timed out after {timeout.TotalSeconds:0} s waiting for {what}. Last seen: {string.Join(", ", listed.Select(w => $"{w.Id} {w.Status} {w.Error?.Code}"))}");
+            }
+
+            await Task.Delay(PollInterval);
+        }
+    }
+
     /// <summary>POST /api/workspaces/{id}/{action} (start, stop, restart).</summary>
     public Task<HttpResponseMessage> PostActionAsync(string id, string action) =>
         Http.PostAsync(new Uri($"/api/workspaces/{id}/{action}", UriKind.Relative), null);
@@ -93,27 +120,30 @@ public sealed class ApiClient : IDisposable
         var details = await WaitUntilSettledAsync(id, startedAfter, timeout);
         Assert.True(
             details.Workspace.Phase == WorkspacePhase.Ready,
-            $"Workspace {id} ended in {details.Workspace.Phase} ({details.Workspace.Status}): {details.Workspace.Error?.Code} {details.Workspace.Error?.Message}");
+            $"Workspace {id} ended in {details.Workspace.Phase} ({details.Workspace.Status}): {details.Workspace.Error?.Code} {details.Workspace.Error?.Message}\n{_describe?.Invoke(id)}");
         return details;
     }
 
     public async Task<WorkspaceDetails> WaitUntilAsync(string id, Func<WorkspaceDetails, bool> condition, string what, TimeSpan? timeout = null)
     {
-        WorkspaceDetails? last = null;
-        try
+        // Not Poll.UntilAsync: every look is a request and a query, and many tests wait at once on two cores.
+        var limit = timeout ?? ReadyTimeout;
+        var started = TimeProvider.System.GetTimestamp();
+        while (true)
         {
-            return await Poll.UntilNotNullAsync(
-                async () =>
-                {
-                    last = await GetWorkspaceAsync(id) ?? throw new InvalidOperationException($"Workspace {id} is gone (404).");
-                    return condition(last) ? last : null;
-                },
-                timeout ?? ReadyTimeout,
-                what);
-        }
-        catch (TimeoutException e)
-        {
-            throw new TimeoutException($"{e.Message} Last seen: {JsonSerializer.Serialize(last?.Workspace, Json)}", e);
+            var last = await GetWorkspaceAsync(id) ?? throw new InvalidOperationException($"Workspace {id} is gone (404).");
+            if (condition(last))
+            {
+                return last;
+            }
+
+            if (TimeProvider.System.GetElapsedTime(started) > limit)
+            {
+                throw new TimeoutException(
+                    $"Timed out after {limit.TotalSeconds:0} s waiting for {what}. Last seen: {JsonSerializer.Serialize(last, Json)}\n{_describe?.Invoke(id)}");
+            }
+
+            await Task.Delay(PollInterval);
         }
     }
 

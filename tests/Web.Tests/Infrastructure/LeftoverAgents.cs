@@ -14,7 +14,7 @@ public static class LeftoverAgents
 
     public static async Task StopAllAsync(string dataDirectory)
     {
-        var pids = FindAll(dataDirectory).Where(ProcessProbe.IsAlive).ToList();
+        var pids = FindAll(dataDirectory).Where(IsAgent).ToList();
         foreach (var pid in pids)
         {
             ProcessSignals.Send(pid, ProcessSignals.SigTerm);
@@ -27,6 +27,19 @@ public static class LeftoverAgents
                 ProcessSignals.Send(pid, ProcessSignals.SigKill);
                 await ProcessProbe.WaitUntilGoneAsync(pid, GracePeriod);
             }
+        }
+    }
+
+    /// <summary>True while <paramref name="pid"/> is a live agent (not a process that got a dead agent's pid).</summary>
+    public static bool IsAgent(int pid)
+    {
+        try
+        {
+            return ProcessProbe.IsAlive(pid) && File.ReadAllText($"/proc/{pid}/cmdline").Contains("Workspaces.WorkspaceAgent", StringComparison.Ordinal);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
         }
     }
 

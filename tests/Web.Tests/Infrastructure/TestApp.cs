@@ -1,7 +1,9 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Workspaces.TestSupport.Files;
+using Workspaces.TestSupport.Waiting;
 using Workspaces.Web.Accounts;
 
 namespace Workspaces.Web.Tests.Infrastructure;
@@ -91,7 +93,7 @@ public sealed class TestApp : IAsyncDisposable
     public HttpClient CreateHttpClient() =>
         new(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false, UseProxy = false }) { BaseAddress = BaseAddress };
 
-    public ApiClient Anonymous() => new(CreateHttpClient(), null);
+    public ApiClient Anonymous() => new(CreateHttpClient(), null, Describe);
 
     /// <summary>The first account, through <c>POST /api/setup</c>, signed in with a personal access token.</summary>
     public async Task<ApiClient> CreateAdministratorAsync(string email = "admin@example.com")
@@ -119,7 +121,49 @@ public sealed class TestApp : IAsyncDisposable
     public async Task<ApiClient> SignInAsync(string email)
     {
         var token = await CreateTokenAsync(email);
-        return new ApiClient(CreateHttpClient(), token);
+        return new ApiClient(CreateHttpClient(), token, Describe);
+    }
+
+    /// <summary>Waits for a pid a task writes into a file (relative to the workspace directory) and returns it.</summary>
+    public async Task<int> ReadPidFileAsync(string workspaceId, string relativePath)
+    {
+        var path = Path.Combine(WorkspaceDirectory(workspaceId), relativePath);
+        try
+        {
+            var text = await Poll.UntilNotNullAsync(
+                async () => File.Exists(path) && await File.ReadAllTextAsync(path) is { } t && t.EndsWith('\n') ? t : null,
+                ApiClient.ReadyTimeout,
+                $"{relativePath} to be written");
+            return int.Parse(text.Trim(), CultureInfo.InvariantCulture);
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}\n{Describe(workspaceId)}", e);
+        }
+    }
+
+    /// <summary>For failure messages: what is on disk for a workspace and the end of its agent's and tasks' logs.</summary>
+    public string Describe(string workspaceId)
+    {
+        var directory = WorkspaceDirectory(workspaceId);
+        if (!Directory.Exists(directory))
+        {
+            return $"{directory} does not exist.";
+        }
+
+        var text = new System.Text.StringBuilder();
+        var files = Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories)
+            .Where(f => !f.Contains("/.git/", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        text.AppendLine($"Files: {string.Join(", ", files.Select(f => Path.GetRelativePath(directory, f)))}");
+        foreach (var log in files.Where(f => f.EndsWith(".log", StringComparison.Ordinal)))
+        {
+            var content = File.ReadAllText(log);
+            text.AppendLine($"--- {Path.GetRelativePath(directory, log)} (last 3000 chars)").AppendLine(content.Length > 3000 ? content[^3000..] : content);
+        }
+
+        return text.ToString();
     }
 
     public async Task<string> CreateTokenAsync(string email, string name = "tests")

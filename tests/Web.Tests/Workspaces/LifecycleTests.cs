@@ -38,19 +38,20 @@ public abstract class LifecycleTests<TFixture>(TFixture fixture) : IClassFixture
         GC.SuppressFinalize(this);
     }
 
-    [Theory]
-    [InlineData("file")]
-    [InlineData("path")]
-    public async Task Workspace_CreatedStoppedStartedDeleted_KeepsFilesAcrossStopAndCleansUpOnDelete(string form)
+    protected TFixture Fixture => fixture;
+
+    protected GitRepositoryFixture Repositories => _repositories;
+
+    [Fact]
+    public async Task Workspace_CreatedStoppedStartedDeleted_KeepsFilesAcrossStopAndCleansUpOnDelete()
     {
         var repository = await _repositories.CreateAsync("lifecycle", new GitRepositoryBuilder()
             .WithFile("README.md", "original\n")
             .WithGitpodYml(GitpodYml));
-        var url = form == "file" ? repository.FileUrl : repository.Path;
-        var api = await fixture.App.CreateUserAsync();
+        using var api = await fixture.App.CreateUserAsync();
 
         // Create: accepted at once, ready after the clone and the task's init.
-        var created = await api.CreateWorkspaceAsync(url);
+        var created = await api.CreateWorkspaceAsync(repository.FileUrl);
         Assert.Equal(DesiredState.Running, created.DesiredState);
         Assert.Equal($"/workspaces/{created.Id}", created.Url);
         var ready = await api.WaitUntilReadyAsync(created.Id);
@@ -73,7 +74,7 @@ public abstract class LifecycleTests<TFixture>(TFixture fixture) : IClassFixture
         await File.WriteAllTextAsync(Path.Combine(checkout, "notes.txt"), "untracked work\n");
         await File.WriteAllTextAsync(Path.Combine(checkout, "README.md"), "edited\n");
         var agentPid = LeftoverAgents.Read(workspaceDirectory)!.ProcessId;
-        var commandPid = await ReadPidAsync(Path.Combine(checkout, "command.pid"));
+        var commandPid = await fixture.App.ReadPidFileAsync(created.Id, "lifecycle/command.pid");
         Assert.True(ProcessProbe.IsAlive(agentPid));
 
         // Stop: the agent and the task's process end, the files stay.
@@ -135,15 +136,23 @@ public abstract class LifecycleTests<TFixture>(TFixture fixture) : IClassFixture
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return await response.Content.ReadAsStringAsync();
     }
-
-    private static async Task<int> ReadPidAsync(string path)
-    {
-        var text = await Poll.UntilNotNullAsync(
-            async () => File.Exists(path) && await File.ReadAllTextAsync(path) is { } t && t.EndsWith('\n') ? t : null,
-            ApiClient.ReadyTimeout,
-            $"{Path.GetFileName(path)} to be written");
-        return int.Parse(text.Trim(), CultureInfo.InvariantCulture);
-    }
 }
 
-public sealed class SqliteLifecycleTests(AppFixture fixture) : LifecycleTests<AppFixture>(fixture);
+public sealed class SqliteLifecycleTests(AppFixture fixture) : LifecycleTests<AppFixture>(fixture)
+{
+    [Fact]
+    public async Task Workspace_FromLocalPath_ClonesItAndGetsReady()
+    {
+        var repository = await Repositories.CreateAsync("on-disk", new GitRepositoryBuilder().WithFile("README.md", "from disk\n"));
+        using var api = await Fixture.App.CreateUserAsync();
+
+        var created = await api.CreateWorkspaceAsync(repository.Path);
+        var ready = await api.WaitUntilReadyAsync(created.Id);
+
+        Assert.Equal(repository.Path, ready.Workspace.RepositoryUrl);
+        Assert.Null(ready.Config?.Source);
+        Assert.Empty(ready.Tasks);
+        var readme = Path.Combine(Fixture.App.WorkspaceDirectory(created.Id), "on-disk", "README.md");
+        Assert.Equal("from disk\n", await File.ReadAllTextAsync(readme));
+    }
+}
