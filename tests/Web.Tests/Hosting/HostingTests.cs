@@ -33,4 +33,11 @@ public sealed class HostingTests(AppFixture fixture) : IClassFixture<AppFixture>
         Assert.True(paths.TryGetProperty("/api/workspaces/{id}/start", out _), "the document lists /api/workspaces/{id}/start");
         Assert.True(paths.TryGetProperty("/api/git-credentials/{host}", out _), "the document lists /api/git-credentials/{host}");
     }
+
+    [Fact]
+    public void DataDirectory_GivenInSettings_HoldsTheDatabase()
+    {
+        // Settings from the test host reach Program.cs before it builds the app: the embedded database is where they say.
+        Assert.True(File.Exists(Path.Combine(fixture.App.DataDirectory, "workspaces.db")), $"no workspaces.db in {fixture.App.DataDirectory}");
+    }
 }
