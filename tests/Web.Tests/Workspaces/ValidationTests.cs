@@ -33,7 +33,7 @@ public sealed class ValidationTests(AppFixture fixture) : IClassFixture<AppFixtu
     }
 
     [Fact]
-    public async Task CreateWorkspace_MissingBody_AnswersBadRequest()
+    public async Task CreateWorkspace_MalformedJson_AnswersBadRequestProblem()
     {
         using var user = await fixture.App.CreateUserAsync();
 
@@ -42,6 +42,7 @@ public sealed class ValidationTests(AppFixture fixture) : IClassFixture<AppFixtu
             new StringContent("{", System.Text.Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.Empty(await user.ListWorkspacesAsync());
     }
 }
