@@ -75,10 +75,6 @@ public sealed partial class TerminalManager : IAsyncDisposable
     {
         lock (_lock)
         {
-<<<<<<< HEAD
-            // An array, not a collection expression: MessagePack serializes by runtime type and cannot build the compiler's list type.
-=======
->>>>>>> terminals-agent
             return _terminals.Select(terminal => terminal.Info).ToArray();
         }
     }
