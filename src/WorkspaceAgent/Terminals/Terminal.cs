@@ -312,7 +312,10 @@ public sealed partial class Terminal : IPtyEventSink
         }
     }
 
-    /// <summary>Hangs the terminal up (SIGHUP to its processes, SIGKILL after the grace period) and frees it.</summary>
+    /// <summary>
+    /// Hangs the terminal up: no more output or input, the PTY is freed (its processes get SIGHUP and EIO). The task
+    /// completes once they ended, SIGKILL for what is left after the grace period.
+    /// </summary>
     internal async Task CloseAsync(CancellationToken cancellationToken)
     {
         lock (_lock)
@@ -328,20 +331,11 @@ public sealed partial class Terminal : IPtyEventSink
             _pendingInput.Clear();
             _slaveClosed?.TrySetResult();
             SignalOutputLocked();
+            _pty.Dispose();
+            _log?.Dispose();
         }
 
-        try
-        {
-            await TerminateProcessesAsync(Sessions.SigHup, _options.CloseGracePeriod, cancellationToken);
-        }
-        finally
-        {
-            _pty.Dispose();
-            if (_log is not null)
-            {
-                await _log.DisposeAsync();
-            }
-        }
+        await TerminateProcessesAsync(Sessions.SigHup, _options.CloseGracePeriod, cancellationToken);
     }
 
     void IPtyEventSink.OnEvents(uint events, byte[] readBuffer)

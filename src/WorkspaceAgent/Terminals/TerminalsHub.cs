@@ -107,9 +107,9 @@ public sealed class TerminalsHub(TerminalManager terminals) : Hub<ITerminalsClie
         });
     }
 
-    public async Task Close(string terminalId)
+    public void Close(string terminalId)
     {
-        if (!await terminals.CloseAsync(terminalId, Context.ConnectionAborted))
+        if (!terminals.Close(terminalId))
         {
             throw NoSuchTerminal(terminalId);
         }

@@ -50,17 +50,17 @@ public sealed class TerminalHubTests(TerminalAgentFixture fixture) : IClassFixtu
     }
 
     [Fact]
-    public async Task FullScreenProgram_Vim_SwitchesToTheAlternateScreenAndBack()
+    public async Task FullScreenProgram_Vi_SwitchesToTheAlternateScreenAndBack()
     {
         var (client, shell) = await OpenShellAsync();
 
-        await client.TypeAsync(shell.Terminal.Id, "vim -u NONE -N\r");
+        await client.TypeAsync(shell.Terminal.Id, "vi -u NONE -N\r");
         await shell.Output.WaitForTextAsync("\u001b[?1049h", Timeout);
-        await Poll.UntilAsync(() => TerminalProcesses.Find(shell.ProcessId, "vim") is not null, Timeout, "vim to run");
+        await Poll.UntilAsync(() => TerminalProcesses.Find(shell.ProcessId, "vi") is not null, Timeout, "vi to run");
         await client.TypeAsync(shell.Terminal.Id, "\u001b:q!\r");
 
         await shell.Output.WaitForTextAsync("\u001b[?1049l", Timeout);
-        await Poll.UntilAsync(() => TerminalProcesses.Find(shell.ProcessId, "vim") is null, Timeout, "vim to quit");
+        await Poll.UntilAsync(() => TerminalProcesses.Find(shell.ProcessId, "vi") is null, Timeout, "vi to quit");
     }
 
     [Fact]
