@@ -249,6 +249,10 @@ public sealed partial class TerminalManager : IAsyncDisposable
         {
             return; // Closed while running.
         }
+        catch (Exception ex)
+        {
+            LogShellFailed(_logger, ex, terminal.Id);
+        }
 
         terminal.MarkExited(exitCode);
     }
@@ -277,6 +281,9 @@ public sealed partial class TerminalManager : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Terminal {TerminalId} ({Name}) created")]
     private static partial void LogCreated(ILogger logger, string terminalId, string name);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Terminal {TerminalId}: following its shell failed")]
+    private static partial void LogShellFailed(ILogger logger, Exception exception, string terminalId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Terminal {TerminalId} closed")]
     private static partial void LogClosed(ILogger logger, string terminalId);
