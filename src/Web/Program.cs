@@ -1,5 +1,6 @@
 using Workspaces.Data;
 using Workspaces.Web.Accounts;
+using Workspaces.Web.Agents;
 using Workspaces.Web.Components;
 using Workspaces.Web.Credentials;
 using Workspaces.Web.Hosting;
@@ -10,6 +11,7 @@ builder.AddWorkspacesHosting();
 builder.AddAccounts();
 builder.AddGitCredentials();
 builder.AddWorkspaces();
+builder.AddAgentForwarding();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 
 var app = builder.Build();
@@ -34,6 +36,7 @@ app.MapOpenApi("/api/openapi.json");
 app.MapAccountsApi();
 app.MapGitCredentialsApi();
 app.MapWorkspacesApi();
+app.MapAgentForwarding();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 app.Run();

@@ -165,13 +165,24 @@ public static class WorkspaceConfigReader
                 return Failed(relativePath, TooLarge(stream.Length));
             }
 
-            // Read one byte more than allowed rather than trusting Length: the file may grow while we read it.
-            bytes = new byte[MaxFileBytes + 1];
+            // Read one byte more than allowed rather than trusting Length: the file may grow while we read it. The buffer
+            // starts at the file's size (not the limit: a 1 MiB array per file read is a large-object-heap allocation)
+            // and grows up to the limit only if the file does.
+            bytes = new byte[(int)stream.Length + 1];
             var total = 0;
             int read;
-            while (total < bytes.Length && (read = stream.Read(bytes, total, bytes.Length - total)) > 0)
+            while ((read = stream.Read(bytes, total, bytes.Length - total)) > 0)
             {
                 total += read;
+                if (total == bytes.Length)
+                {
+                    if (total > MaxFileBytes)
+                    {
+                        break;
+                    }
+
+                    Array.Resize(ref bytes, Math.Min(bytes.Length * 2, MaxFileBytes + 1));
+                }
             }
 
             if (total > MaxFileBytes)

@@ -29,6 +29,13 @@ public static class HostingExtensions
         services.AddDataProtection().SetApplicationName("Workspaces").PersistKeysToDbContext<WorkspacesDbContext>();
         services.AddHealthChecks().AddDbContextCheck<WorkspacesDbContext>("database", tags: ["ready"]);
         services.AddProblemDetails();
+        // A malformed request body is the client's mistake: keep its 400 rather than the handler's default 500, and don't
+        // log it as a server error (minimal APIs throw it in Development). https://github.com/dotnet/aspnetcore/issues/43831
+        services.Configure<ExceptionHandlerOptions>(o =>
+        {
+            o.StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError;
+            o.SuppressDiagnosticsCallback = c => c.Exception is BadHttpRequestException;
+        });
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
         services.AddOpenApi();
         return builder;

@@ -129,6 +129,27 @@ public sealed partial class AgentWatches(
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         DateTimeOffset? ready = status.Phase == WorkspacePhase.Ready ? Ended(status, WorkspacePhase.RunningTasks) ?? now : null;
+        // The start's timings first, so that whoever sees the new phase also sees when it began.
+        if (phaseChanged)
+        {
+            // The agent's own clock says when it listened; the launcher only noticed a little later (after the clone began).
+            var listened = Ended(status, WorkspacePhase.StartingAgent);
+            var cloneStarted = Started(status, WorkspacePhase.Cloning);
+            var cloneEnded = Ended(status, WorkspacePhase.Cloning);
+            var tasksStarted = Started(status, WorkspacePhase.RunningTasks);
+            var outcome = status.Phase is WorkspacePhase.Ready or WorkspacePhase.Failed ? status.Phase : (WorkspacePhase?)null;
+            var errorCode = status.Error?.Code;
+            await db.WorkspaceStarts.Where(s => s.WorkspaceId == workspaceId && s.EndedAt == null).ExecuteUpdateAsync(
+                s => s.SetProperty(x => x.AgentStartedAt, x => listened ?? x.AgentStartedAt)
+                    .SetProperty(x => x.CloneStartedAt, cloneStarted)
+                    .SetProperty(x => x.CloneEndedAt, cloneEnded)
+                    .SetProperty(x => x.TasksStartedAt, tasksStarted)
+                    .SetProperty(x => x.ReadyAt, ready)
+                    .SetProperty(x => x.Outcome, outcome)
+                    .SetProperty(x => x.ErrorCode, errorCode),
+                cancellationToken);
+        }
+
         // Only while the user still wants it running: a stop that raced with this status wins.
         await db.Workspaces.Where(w => w.Id == workspaceId && w.DesiredState == DesiredState.Running).ExecuteUpdateAsync(
             s => s.SetProperty(w => w.Phase, status.Phase)
@@ -138,23 +159,6 @@ public sealed partial class AgentWatches(
                 .SetProperty(w => w.ErrorAdvice, status.Error == null ? null : status.Error.Advice)
                 .SetProperty(w => w.ReadyAt, w => ready ?? w.ReadyAt),
             cancellationToken);
-
-        if (phaseChanged)
-        {
-            var cloneStarted = Started(status, WorkspacePhase.Cloning);
-            var cloneEnded = Ended(status, WorkspacePhase.Cloning);
-            var tasksStarted = Started(status, WorkspacePhase.RunningTasks);
-            var outcome = status.Phase is WorkspacePhase.Ready or WorkspacePhase.Failed ? status.Phase : (WorkspacePhase?)null;
-            var errorCode = status.Error?.Code;
-            await db.WorkspaceStarts.Where(s => s.WorkspaceId == workspaceId && s.EndedAt == null).ExecuteUpdateAsync(
-                s => s.SetProperty(x => x.CloneStartedAt, cloneStarted)
-                    .SetProperty(x => x.CloneEndedAt, cloneEnded)
-                    .SetProperty(x => x.TasksStartedAt, tasksStarted)
-                    .SetProperty(x => x.ReadyAt, ready)
-                    .SetProperty(x => x.Outcome, outcome)
-                    .SetProperty(x => x.ErrorCode, errorCode),
-                cancellationToken);
-        }
 
         applied.Phase = status.Phase;
         applied.ErrorCode = status.Error?.Code;

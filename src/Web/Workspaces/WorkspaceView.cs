@@ -1,3 +1,4 @@
+using System.Globalization;
 using Workspaces.Data.Workspaces;
 using Workspaces.Shared.Agent;
 
@@ -49,7 +50,7 @@ public sealed record WorkspaceView(
         (DesiredState.Running, WorkspacePhase.Ready) => "Running",
         (DesiredState.Running, WorkspacePhase.Queued) => "Queued",
         (DesiredState.Running, WorkspacePhase.StartingAgent) => "Starting",
-        (DesiredState.Running, WorkspacePhase.Cloning) => w.Progress is { } p ? $"Cloning {p:P0}" : "Cloning",
+        (DesiredState.Running, WorkspacePhase.Cloning) => w.Progress is { } p ? string.Create(CultureInfo.InvariantCulture, $"Cloning {Math.Floor(p * 100):0}%") : "Cloning",
         (DesiredState.Running, WorkspacePhase.RunningTasks) => "Running tasks",
         (DesiredState.Running, _) => "Starting",
         _ => w.Phase.ToString(),

@@ -57,12 +57,12 @@ public static class TerminalsExtensions
             services.AddRouting();
 
             // MessagePack only: output travels as binary, and the JSON protocol would need reflection-based serialization.
-            services.AddSignalR(hub =>
-                {
-                    hub.SupportedProtocols = ["messagepack"];
-                    hub.MaximumReceiveMessageSize = MaxInputMessageBytes;
-                })
-                .AddMessagePackProtocol();
+            var signalR = services.AddSignalR(hub =>
+            {
+                hub.SupportedProtocols = ["messagepack"];
+                hub.MaximumReceiveMessageSize = MaxInputMessageBytes;
+            });
+            signalR.AddMessagePackProtocol();
             services.AddSingleton<TerminalsChangedNotifier>();
             var provider = services.BuildServiceProvider();
             provider.GetRequiredService<TerminalsChangedNotifier>();

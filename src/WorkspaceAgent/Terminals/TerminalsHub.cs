@@ -4,17 +4,11 @@ using Workspaces.Shared.Terminals;
 
 namespace Workspaces.WorkspaceAgent.Terminals;
 
-/// <summary>What the agent calls on connected clients.</summary>
-public interface ITerminalsClient
-{
-    Task TerminalsChanged(IReadOnlyList<TerminalInfo> terminals);
-}
-
 /// <summary>
 /// The terminal hub at <see cref="TerminalHub.Path"/> (see there for the contract). Reached only with the agent secret,
 /// like every agent endpoint; the web app authorizes users before it forwards.
 /// </summary>
-public sealed class TerminalsHub(TerminalManager terminals) : Hub<ITerminalsClient>
+public sealed class TerminalsHub(TerminalManager terminals) : Hub
 {
     public IReadOnlyList<TerminalInfo> ListTerminals() => terminals.List();
 
@@ -134,6 +128,7 @@ public sealed class TerminalsHub(TerminalManager terminals) : Hub<ITerminalsClie
 /// <summary>Tells every connected client when the list of terminals changed.</summary>
 internal sealed class TerminalsChangedNotifier
 {
-    public TerminalsChangedNotifier(TerminalManager terminals, IHubContext<TerminalsHub, ITerminalsClient> hub) =>
-        terminals.Changed += list => _ = hub.Clients.All.TerminalsChanged(list);
+    // Untyped clients: a typed hub context builds a proxy with dynamic code, which the native (AOT) agent does not have.
+    public TerminalsChangedNotifier(TerminalManager terminals, IHubContext<TerminalsHub> hub) =>
+        terminals.Changed += list => _ = hub.Clients.All.SendAsync(Workspaces.Shared.Terminals.TerminalHub.TerminalsChanged, list);
 }

@@ -29,6 +29,9 @@ public sealed partial class Dashboard : IAsyncDisposable
     [Inject]
     private TimeProvider Time { get; set; } = default!;
 
+    [Inject]
+    private ILogger<Dashboard> Logger { get; set; } = default!;
+
     [CascadingParameter]
     private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 
@@ -36,7 +39,7 @@ public sealed partial class Dashboard : IAsyncDisposable
     {
         _userId = (await AuthenticationState).User.Id();
         _workspaces = await Workspaces.ListAsync(_userId, CancellationToken.None);
-        _live.Start(Feed, change => change.OwnerId == _userId, RefreshAsync, alsoEvery: TimeSpan.FromSeconds(30));
+        _live.Start(Feed, change => change.OwnerId == _userId, RefreshAsync, Logger, alsoEvery: TimeSpan.FromSeconds(30));
     }
 
     private Task RefreshAsync() => InvokeAsync(async () =>

@@ -39,6 +39,9 @@ public sealed partial class WorkspacePage : IAsyncDisposable
     [Inject]
     private TimeProvider Time { get; set; } = default!;
 
+    [Inject]
+    private ILogger<WorkspacePage> Logger { get; set; } = default!;
+
     [CascadingParameter]
     private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 
@@ -49,7 +52,7 @@ public sealed partial class WorkspacePage : IAsyncDisposable
         if (!_notFound)
         {
             // Once a second as well, so running durations tick and task output streams in.
-            _live.Start(Feed, change => change.WorkspaceId == Id, RefreshAsync, alsoEvery: TimeSpan.FromSeconds(1));
+            _live.Start(Feed, change => change.WorkspaceId == Id, RefreshAsync, Logger, alsoEvery: TimeSpan.FromSeconds(1));
         }
     }
 

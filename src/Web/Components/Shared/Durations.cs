@@ -19,6 +19,9 @@ public static class Durations
             : $"{(int)t.TotalDays} d ago";
     }
 
+    /// <summary>"15%": the invariant culture (InvariantGlobalization) would write "15 %".</summary>
+    public static string Percent(double fraction) => string.Create(CultureInfo.InvariantCulture, $"{Math.Floor(fraction * 100):0}%");
+
     public static string Bytes(long bytes) =>
         bytes < 1024 ? $"{bytes} B"
         : bytes < 1024 * 1024 ? string.Create(CultureInfo.InvariantCulture, $"{bytes / 1024.0:0.0} KB")

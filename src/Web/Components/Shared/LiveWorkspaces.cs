@@ -4,14 +4,14 @@ namespace Workspaces.Web.Components.Shared;
 /// Follows the live feed for a page: changes only mark the page stale; a pump refreshes it at most every 150 ms,
 /// so a clone reporting progress fifty times a second costs the page a handful of renders.
 /// </summary>
-public sealed class LiveWorkspaces : IAsyncDisposable
+public sealed partial class LiveWorkspaces : IAsyncDisposable
 {
     private static readonly TimeSpan BatchInterval = TimeSpan.FromMilliseconds(150);
     private readonly CancellationTokenSource _cancellation = new();
     private readonly List<Task> _loops = [];
     private volatile bool _stale;
 
-    public void Start(Workspaces.WorkspaceStatusFeed feed, Func<Workspaces.WorkspaceChange, bool> filter, Func<Task> refresh, TimeSpan? alsoEvery = null)
+    public void Start(Workspaces.WorkspaceStatusFeed feed, Func<Workspaces.WorkspaceChange, bool> filter, Func<Task> refresh, ILogger logger, TimeSpan? alsoEvery = null)
     {
         var token = _cancellation.Token;
         _loops.Add(Task.Run(async () =>
@@ -32,7 +32,15 @@ public sealed class LiveWorkspaces : IAsyncDisposable
                 {
                     _stale = false;
                     sinceRefresh = TimeSpan.Zero;
-                    await refresh();
+                    try
+                    {
+                        await refresh();
+                    }
+                    catch (Exception e) when (!token.IsCancellationRequested)
+                    {
+                        // One failed refresh must not end the page's live updates for good; the next change or tick retries.
+                        LogRefreshFailed(logger, e);
+                    }
                 }
             }
         }, token));
@@ -52,4 +60,7 @@ public sealed class LiveWorkspaces : IAsyncDisposable
 
         _cancellation.Dispose();
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refreshing a live page failed; it tries again on the next change")]
+    private static partial void LogRefreshFailed(ILogger logger, Exception exception);
 }

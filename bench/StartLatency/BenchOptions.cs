@@ -1,0 +1,43 @@
+using System.Globalization;
+using System.Reflection;
+
+namespace Workspaces.StartLatency;
+
+/// <summary>Command-line settings of the harness.</summary>
+internal sealed record BenchOptions(int Runs, TimeSpan PollInterval, TimeSpan IdleSettle, string WebAppPath, string? OutputFile, bool KeepFiles)
+{
+    public const string Usage = """
+        Usage: dotnet run -c Release --project bench/StartLatency -- [options]
+          --runs N         timed starts per repository, and as many git clones (default 5)
+          --poll-ms N      how often GET /api/workspaces/{id} is asked while waiting for Ready (default 10)
+          --idle-s N       how long a Ready workspace and the web app idle before their memory is read (default 5)
+          --web PATH       Workspaces.Web.dll to start (default: the Release build next to this harness's sources)
+          --output FILE    also write the Markdown report to FILE
+          --keep           keep the temporary repositories, data directory and web app log
+        """;
+
+    public static BenchOptions Parse(string[] args)
+    {
+        var options = new BenchOptions(5, TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(5), DefaultWebAppPath(), null, false);
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
+            int Number() => int.TryParse(Value(), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : throw new ArgumentException($"{args[i - 1]} needs a positive whole number.");
+            options = args[i] switch
+            {
+                "--runs" => options with { Runs = Number() },
+                "--poll-ms" => options with { PollInterval = TimeSpan.FromMilliseconds(Number()) },
+                "--idle-s" => options with { IdleSettle = TimeSpan.FromSeconds(Number()) },
+                "--web" => options with { WebAppPath = Path.GetFullPath(Value()) },
+                "--output" => options with { OutputFile = Path.GetFullPath(Value()) },
+                "--keep" => options with { KeepFiles = true },
+                _ => throw new ArgumentException($"Unknown option {args[i]}."),
+            };
+        }
+
+        return options;
+    }
+
+    private static string DefaultWebAppPath() =>
+        typeof(BenchOptions).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().First(a => a.Key == "WebAppPath").Value!;
+}

@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using System.Net;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.EntityFrameworkCore;
+using Workspaces.Data;
+using Workspaces.Data.Workspaces;
+using Workspaces.Shared.Agent;
+using Workspaces.Web.Accounts;
+using Workspaces.Web.Workspaces;
+using Workspaces.WorkspaceController.Runtime;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Workspaces.Web.Agents;
+
+/// <summary>
+/// Forwards a browser's connection (a SignalR WebSocket for terminals, later files) to its workspace's agent, after
+/// checking that the signed-in user may use the workspace. The agent secret is added here and never reaches the browser;
+/// the browser's cookies never reach the agent.
+/// </summary>
+public sealed partial class AgentForwarder(
+    IHttpForwarder forwarder,
+    IDbContextFactory<WorkspacesDbContext> dbFactory,
+    IWorkspaceRuntime runtime,
+    IDataProtectionProvider protection,
+    WorkspaceActivity activity,
+    ILogger<AgentForwarder> logger) : IDisposable
+{
+    /// <summary>Agent paths a browser may reach; everything else (status, logs) is for the web app only.</summary>
+    private static readonly string[] BrowserPaths = ["hubs/terminals"];
+
+    private readonly IDataProtector _agentSecrets = protection.CreateProtector(WorkspaceService.AgentSecretPurpose);
+
+    private readonly HttpMessageInvoker _client = new(new SocketsHttpHandler
+    {
+        UseProxy = false,
+        AllowAutoRedirect = false,
+        AutomaticDecompression = DecompressionMethods.None,
+        UseCookies = false,
+        ActivityHeadersPropagator = null,
+        ConnectTimeout = TimeSpan.FromSeconds(5),
+    });
+
+    public void Dispose() => _client.Dispose();
+
+    public async Task ForwardAsync(HttpContext context, string workspaceId, string path)
+    {
+        if (!BrowserPaths.Any(p => path == p || path.StartsWith(p + "/", StringComparison.Ordinal)))
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return;
+        }
+
+        // A WebSocket from a page on another origin (a preview, another site) must not ride on the user's cookie.
+        var origin = context.Request.Headers.Origin.ToString();
+        if (origin.Length > 0 && !string.Equals(origin, $"{context.Request.Scheme}://{context.Request.Host}", StringComparison.OrdinalIgnoreCase))
+        {
+            context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            return;
+        }
+
+        var userId = context.User.Id();
+        WorkspaceRecord? workspace;
+        await using (var db = await dbFactory.CreateDbContextAsync(context.RequestAborted))
+        {
+            workspace = await db.Workspaces.AsNoTracking()
+                .FirstOrDefaultAsync(w => w.Id == workspaceId && w.OwnerId == userId && w.DesiredState != DesiredState.Deleted, context.RequestAborted);
+        }
+
+        if (workspace is null)
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return;
+        }
+
+        var observed = await runtime.ObserveAsync(workspaceId, context.RequestAborted);
+        if (observed.State != RuntimeState.Running || workspace.DesiredState != DesiredState.Running)
+        {
+            context.Response.StatusCode = StatusCodes.Status409Conflict;
+            await context.Response.WriteAsJsonAsync(new { title = "Workspace not running", detail = "Start the workspace to use its terminals." }, context.RequestAborted);
+            return;
+        }
+
+        var secret = _agentSecrets.Unprotect(workspace.ProtectedAgentSecret);
+        using var keepAlive = new CancellationTokenSource();
+        var touching = TouchWhileOpenAsync(workspaceId, keepAlive.Token);
+        try
+        {
+            var error = await forwarder.SendAsync(
+                context,
+                observed.AgentUrl!.GetLeftPart(UriPartial.Authority),
+                _client,
+                new ForwarderRequestConfig { ActivityTimeout = TimeSpan.FromMinutes(10) },
+                new AgentTransformer("/" + path, secret));
+            if (error != ForwarderError.None)
+            {
+                LogForwardFailed(workspaceId, error, context.Features.Get<IForwarderErrorFeature>()?.Exception?.Message);
+            }
+        }
+        finally
+        {
+            await keepAlive.CancelAsync();
+            await touching;
+        }
+    }
+
+    // An open terminal is activity: it keeps the workspace from being stopped as idle.
+    private async Task TouchWhileOpenAsync(string workspaceId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var timer = new PeriodicTimer(TimeSpan.FromSeconds(30));
+            do
+            {
+                await activity.TouchAsync(workspaceId, cancellationToken);
+            }
+            while (await timer.WaitForNextTickAsync(cancellationToken));
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The connection closed.
+        }
+    }
+
+    private sealed class AgentTransformer(string path, string secret) : HttpTransformer
+    {
+        public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
+        {
+            await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
+            proxyRequest.RequestUri = new Uri(destinationPrefix + path + httpContext.Request.QueryString.Value);
+            proxyRequest.Headers.Host = null;
+            proxyRequest.Headers.Remove("Cookie");
+            proxyRequest.Headers.Remove("Origin");
+            proxyRequest.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(AgentProtocol.AuthorizationScheme, secret);
+            Debug.Assert(!proxyRequest.Headers.Contains("Cookie"), "The user's cookies never reach an agent.");
+        }
+
+        public override ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
+        {
+            // Nothing an agent answers may set cookies on the IDE's origin.
+            proxyResponse?.Headers.Remove("Set-Cookie");
+            return base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Forwarding to the agent of workspace {WorkspaceId} ended with {Error}: {Reason}")]
+    private partial void LogForwardFailed(string workspaceId, ForwarderError error, string? reason);
+}

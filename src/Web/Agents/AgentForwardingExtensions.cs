@@ -1,0 +1,22 @@
+namespace Workspaces.Web.Agents;
+
+public static class AgentForwardingExtensions
+{
+    public static WebApplicationBuilder AddAgentForwarding(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddHttpForwarder();
+        builder.Services.AddSingleton<AgentForwarder>();
+        return builder;
+    }
+
+    /// <summary><c>/workspaces/{id}/agent/{path}</c>: the browser's way to an agent (terminals), for the workspace's owner.</summary>
+    public static IEndpointRouteBuilder MapAgentForwarding(this IEndpointRouteBuilder app)
+    {
+        app.Map("/workspaces/{workspaceId}/agent/{**path}", (HttpContext context, string workspaceId, string path, AgentForwarder forwarder) =>
+                forwarder.ForwardAsync(context, workspaceId, path))
+            .RequireAuthorization()
+            .DisableAntiforgery()
+            .ExcludeFromDescription();
+        return app;
+    }
+}

@@ -1,0 +1,481 @@
+// The terminal panel of a workspace page: tabs of xterm.js terminals attached to the workspace agent's terminal hub
+// through the web app (SignalR over a WebSocket, MessagePack so output stays binary). Blazor only hands us a
+// container element; output bytes never pass through Blazor's render loop.
+import * as signalR from '@microsoft/signalr';
+import { MessagePackHubProtocol } from '@microsoft/signalr-protocol-msgpack';
+import { Terminal } from '@xterm/xterm';
+import { FitAddon } from '@xterm/addon-fit';
+import { SearchAddon } from '@xterm/addon-search';
+import { Unicode11Addon } from '@xterm/addon-unicode11';
+import { WebLinksAddon } from '@xterm/addon-web-links';
+import '@xterm/xterm/css/xterm.css';
+
+const ACK_BYTES = 64 * 1024;
+const ACK_DELAY_MS = 25;
+const encoder = new TextEncoder();
+
+const FRAME_KINDS = ['Output', 'Gap', 'Exited'];
+const frameKind = (k) => (typeof k === 'number' ? FRAME_KINDS[k] : k);
+
+// SignalR's MessagePack resolver writes records as maps with the property names; accept camelCase as well.
+const field = (o, name) => o[name] ?? o[name[0].toLowerCase() + name.slice(1)];
+
+function retryDelay(context) {
+  const base = Math.min(30000, 500 * 2 ** Math.min(context.previousRetryCount, 6));
+  return base / 2 + Math.random() * base / 2;
+}
+
+class TerminalTab {
+  constructor(panel, info) {
+    this.panel = panel;
+    this.info = info;
+    this.offset = 0; // next byte we expect from the agent
+    this.rendered = 0; // bytes xterm has processed
+    this.acked = 0;
+    this.ackTimer = null;
+    this.subscription = null;
+    this.exitShown = false;
+
+    this.element = document.createElement('div');
+    this.element.className = 'terminal-view';
+    this.element.dataset.terminal = info.id;
+    this.term = new Terminal({
+      allowProposedApi: true,
+      cursorBlink: true,
+      scrollback: 10000,
+      fontFamily: 'ui-monospace, SFMono-Regular, Menlo, Consolas, "DejaVu Sans Mono", monospace',
+      fontSize: 13,
+      theme: { background: '#0d1117', foreground: '#d1d5db' },
+    });
+    this.fit = new FitAddon();
+    this.search = new SearchAddon();
+    this.term.loadAddon(this.fit);
+    this.term.loadAddon(this.search);
+    this.term.loadAddon(new WebLinksAddon());
+    this.term.loadAddon(new Unicode11Addon());
+    this.term.unicode.activeVersion = '11';
+    this.term.onData((data) => this.input(encoder.encode(data)));
+    this.term.onBinary((data) => this.input(Uint8Array.from(data, (c) => c.charCodeAt(0) & 0xff)));
+    this.term.onResize(({ cols, rows }) => this.panel.invoke('Resize', this.info.id, cols, rows));
+    this.opened = false;
+  }
+
+  open() {
+    if (!this.opened) {
+      this.term.open(this.element);
+      this.opened = true;
+    }
+    this.layout();
+  }
+
+  layout() {
+    if (this.opened && this.element.offsetParent !== null) {
+      try { this.fit.fit(); } catch { /* not laid out yet */ }
+    }
+  }
+
+  input(bytes) {
+    if (this.info.exited) {
+      return;
+    }
+    this.panel.invoke('Input', this.info.id, bytes);
+  }
+
+  attach(redraw) {
+    this.detach();
+    const stream = this.panel.connection.stream('Attach', this.info.id, this.offset);
+    this.subscription = stream.subscribe({
+      next: (frame) => this.onFrame(frame),
+      error: () => { /* the connection dropped; reattached on reconnect */ },
+      complete: () => { },
+    });
+    if (redraw) {
+      // Make full-screen programs (vim, htop) repaint: a size change sends them SIGWINCH.
+      const { cols, rows } = this.term;
+      this.panel.invoke('Resize', this.info.id, cols, Math.max(1, rows - 1))
+        .then(() => this.panel.invoke('Resize', this.info.id, cols, rows));
+    } else {
+      this.panel.invoke('Resize', this.info.id, this.term.cols, this.term.rows);
+    }
+  }
+
+  detach() {
+    if (this.subscription) {
+      this.subscription.dispose();
+      this.subscription = null;
+    }
+  }
+
+  onFrame(frame) {
+    const kind = frameKind(field(frame, 'Kind'));
+    const offset = Number(field(frame, 'Offset'));
+    if (kind === 'Gap') {
+      this.term.write('\r\n\x1b[2m[earlier output is no longer in the scrollback]\x1b[0m\r\n');
+      this.offset = offset;
+      this.rendered = Math.max(this.rendered, offset);
+      return;
+    }
+    if (kind === 'Exited') {
+      this.markExited(field(frame, 'ExitCode'));
+      return;
+    }
+    let data = field(frame, 'Data');
+    const end = offset + data.length;
+    if (end <= this.offset) {
+      return; // already shown: never twice
+    }
+    if (offset < this.offset) {
+      data = data.subarray(this.offset - offset);
+    }
+    this.offset = end;
+    this.term.write(data, () => {
+      this.rendered = end;
+      this.scheduleAck();
+    });
+  }
+
+  scheduleAck() {
+    if (this.rendered - this.acked >= ACK_BYTES) {
+      this.ack();
+    } else if (!this.ackTimer) {
+      this.ackTimer = setTimeout(() => this.ack(), ACK_DELAY_MS);
+    }
+  }
+
+  ack() {
+    clearTimeout(this.ackTimer);
+    this.ackTimer = null;
+    if (this.rendered > this.acked && this.panel.connected) {
+      this.acked = this.rendered;
+      this.panel.invoke('Acknowledge', this.info.id, this.rendered);
+    }
+  }
+
+  markExited(code) {
+    this.info.exited = true;
+    this.info.exitCode = code;
+    this.panel.renderTabs();
+    if (!this.exitShown) {
+      this.exitShown = true;
+      this.term.write(`\r\n\x1b[7m Process exited with code ${code ?? '?'} \x1b[0m Press Ctrl+Shift+\` or + for a new terminal.\r\n`);
+    }
+  }
+
+  dispose() {
+    this.detach();
+    clearTimeout(this.ackTimer);
+    this.term.dispose();
+    this.element.remove();
+  }
+}
+
+class TerminalPanel {
+  constructor(root, hubUrl) {
+    this.root = root;
+    this.hubUrl = hubUrl;
+    this.storageKey = `workspaces.terminal.${hubUrl}`;
+    this.tabs = new Map();
+    this.active = null;
+    this.split = false;
+    this.connected = false;
+    this.disposed = false;
+
+    root.classList.add('terminal-panel');
+    root.innerHTML = `
+      <div class="terminal-bar" role="tablist" aria-label="Terminals">
+        <div class="terminal-tabs"></div>
+        <span class="terminal-status" aria-live="polite"></span>
+        <button type="button" class="terminal-new" title="New terminal (Ctrl+Shift+\`)" aria-label="New terminal">+</button>
+        <button type="button" class="terminal-split" title="Split" aria-label="Split"><svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true"><rect x="1.5" y="2.5" width="13" height="11" fill="none" stroke="currentColor"/><line x1="8" y1="2.5" x2="8" y2="13.5" stroke="currentColor"/></svg></button>
+        <button type="button" class="terminal-max" title="Maximise panel" aria-label="Maximise panel"><svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true"><path d="M2 6V2h4M10 2h4v4M14 10v4h-4M6 14H2v-4" fill="none" stroke="currentColor"/></svg></button>
+      </div>
+      <div class="terminal-search" hidden>
+        <input type="search" placeholder="Find" aria-label="Find in terminal" />
+        <button type="button" class="terminal-search-prev" title="Previous match (Shift+Enter)" aria-label="Previous match">↑</button>
+        <button type="button" class="terminal-search-next" title="Next match (Enter)" aria-label="Next match">↓</button>
+        <button type="button" class="terminal-search-close" title="Close (Escape)" aria-label="Close find">×</button>
+      </div>
+      <div class="terminal-views"></div>
+      <div class="terminal-empty">No terminal open. <button type="button" class="terminal-new-empty">New terminal</button></div>`;
+    this.tabBar = root.querySelector('.terminal-tabs');
+    this.views = root.querySelector('.terminal-views');
+    this.status = root.querySelector('.terminal-status');
+    root.querySelector('.terminal-new').addEventListener('click', () => this.create());
+    root.querySelector('.terminal-new-empty').addEventListener('click', () => this.create());
+    root.querySelector('.terminal-split').addEventListener('click', () => { this.split = !this.split; this.renderViews(); });
+    root.querySelector('.terminal-max').addEventListener('click', () => this.root.classList.toggle('maximised'));
+    this.searchBox = root.querySelector('.terminal-search');
+    this.searchInput = this.searchBox.querySelector('input');
+    const find = (backwards) => {
+      const search = this.tabs.get(this.active)?.search;
+      const term = this.searchInput.value;
+      if (search && term) {
+        backwards ? search.findPrevious(term) : search.findNext(term);
+      }
+    };
+    this.searchInput.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter') { e.preventDefault(); find(e.shiftKey); }
+      if (e.key === 'Escape') { e.preventDefault(); this.closeSearch(); }
+    });
+    this.searchInput.addEventListener('input', () => find(false));
+    this.searchBox.querySelector('.terminal-search-next').addEventListener('click', () => find(false));
+    this.searchBox.querySelector('.terminal-search-prev').addEventListener('click', () => find(true));
+    this.searchBox.querySelector('.terminal-search-close').addEventListener('click', () => this.closeSearch());
+
+    this.onGlobalKey = (e) => {
+      if (!this.handleKey(e)) {
+        e.preventDefault();
+        e.stopPropagation();
+      }
+    };
+    document.addEventListener('keydown', this.onGlobalKey, true);
+    this.resizeObserver = new ResizeObserver(() => this.layout());
+    this.resizeObserver.observe(this.views);
+
+    this.connection = new signalR.HubConnectionBuilder()
+      .withUrl(hubUrl, { skipNegotiation: true, transport: signalR.HttpTransportType.WebSockets })
+      .withHubProtocol(new MessagePackHubProtocol())
+      .withAutomaticReconnect({ nextRetryDelayInMilliseconds: retryDelay })
+      .configureLogging(signalR.LogLevel.Warning)
+      .build();
+    this.connection.serverTimeoutInMilliseconds = 60000;
+    this.connection.on('TerminalsChanged', (list) => this.sync(list));
+    this.connection.onreconnecting(() => this.setConnected(false, 'Reconnecting…'));
+    this.connection.onreconnected(() => this.resume(true));
+    this.connection.onclose(() => { if (!this.disposed) this.restart(); });
+    this.start();
+  }
+
+  async start() {
+    try {
+      await this.connection.start();
+      await this.resume(false);
+    } catch {
+      this.restart();
+    }
+  }
+
+  // withAutomaticReconnect does not cover a failed first start or a dropped session: keep trying with back-off.
+  restart() {
+    this.setConnected(false, 'Reconnecting…');
+    this.retries = (this.retries ?? 0) + 1;
+    setTimeout(() => { if (!this.disposed) this.start(); }, retryDelay({ previousRetryCount: this.retries }));
+  }
+
+  async resume(redraw) {
+    this.retries = 0;
+    this.setConnected(true, '');
+    const list = await this.connection.invoke('ListTerminals');
+    this.sync(list);
+    for (const tab of this.tabs.values()) {
+      tab.attach(redraw);
+    }
+    // Task terminals run the repository's tasks; a user also expects a shell of their own.
+    const hasShell = [...this.tabs.values()].some((tab) => tab.info.taskIndex == null);
+    if (!hasShell && !this.createdFirst) {
+      this.createdFirst = true;
+      await this.create();
+    }
+  }
+
+  setConnected(connected, text) {
+    this.connected = connected;
+    this.status.textContent = text;
+    this.root.classList.toggle('disconnected', !connected);
+  }
+
+  invoke(method, ...args) {
+    if (!this.connected) {
+      return Promise.resolve();
+    }
+    return this.connection.send(method, ...args).catch(() => { /* reconnect handles it */ });
+  }
+
+  sync(list) {
+    const seen = new Set();
+    for (const raw of list) {
+      const info = {
+        id: field(raw, 'Id'),
+        name: field(raw, 'Name'),
+        taskIndex: field(raw, 'TaskIndex'),
+        exited: field(raw, 'Exited'),
+        exitCode: field(raw, 'ExitCode'),
+      };
+      seen.add(info.id);
+      let tab = this.tabs.get(info.id);
+      if (!tab) {
+        tab = new TerminalTab(this, info);
+        this.tabs.set(info.id, tab);
+        if (this.connected) {
+          tab.attach(false);
+        }
+      } else {
+        tab.info.name = info.name;
+        if (info.exited && !tab.info.exited) {
+          tab.markExited(info.exitCode);
+        }
+      }
+    }
+    if (!this.active || !this.tabs.has(this.active)) {
+      // After a reload, come back to the tab the user had; otherwise prefer their own shell over task terminals.
+      const tabs = [...this.tabs.values()];
+      this.active = (tabs.find((t) => t.info.id === this.remembered()) ?? tabs.find((t) => t.info.taskIndex == null) ?? tabs[0])?.info.id ?? null;
+    }
+    for (const [id, tab] of this.tabs) {
+      if (!seen.has(id)) {
+        tab.dispose();
+        this.tabs.delete(id);
+        if (this.active === id) {
+          this.active = this.tabs.keys().next().value ?? null;
+        }
+      }
+    }
+    this.renderTabs();
+    this.renderViews();
+  }
+
+  async create() {
+    if (!this.connected) {
+      return;
+    }
+    const info = await this.connection.invoke('CreateTerminal', { Name: null, Columns: 80, Rows: 24 });
+    const list = await this.connection.invoke('ListTerminals');
+    this.sync(list);
+    this.select(field(info, 'Id'));
+  }
+
+  close(id) {
+    this.invoke('Close', id);
+  }
+
+  rename(id) {
+    const tab = this.tabs.get(id);
+    const name = window.prompt('Rename terminal', tab.info.name);
+    if (name && name.trim()) {
+      this.invoke('Rename', id, name.trim());
+    }
+  }
+
+  remembered() {
+    return sessionStorage.getItem(this.storageKey);
+  }
+
+  select(id) {
+    this.active = id;
+    sessionStorage.setItem(this.storageKey, id);
+    this.renderTabs();
+    this.renderViews();
+    this.focus();
+  }
+
+  focus() {
+    this.tabs.get(this.active)?.term.focus();
+  }
+
+  renderTabs() {
+    this.tabBar.replaceChildren(...[...this.tabs.values()].map((tab) => {
+      const el = document.createElement('div');
+      el.className = 'terminal-tab' + (tab.info.id === this.active ? ' active' : '') + (tab.info.exited ? ' exited' : '');
+      el.setAttribute('role', 'tab');
+      el.setAttribute('aria-selected', String(tab.info.id === this.active));
+      el.dataset.terminal = tab.info.id;
+      const label = document.createElement('span');
+      label.className = 'terminal-tab-name';
+      label.textContent = tab.info.name + (tab.info.exited ? ` (exit ${tab.info.exitCode ?? '?'})` : '');
+      label.title = 'Double-click to rename';
+      label.addEventListener('click', () => this.select(tab.info.id));
+      label.addEventListener('dblclick', () => this.rename(tab.info.id));
+      const close = document.createElement('button');
+      close.type = 'button';
+      close.className = 'terminal-tab-close';
+      close.textContent = '×';
+      close.title = 'Close terminal';
+      close.setAttribute('aria-label', `Close ${tab.info.name}`);
+      close.addEventListener('click', () => this.close(tab.info.id));
+      el.append(label, close);
+      return el;
+    }));
+    this.root.classList.toggle('empty', this.tabs.size === 0);
+  }
+
+  renderViews() {
+    const ids = [...this.tabs.keys()];
+    const shown = new Set(this.active ? [this.active] : []);
+    if (this.split && ids.length > 1) {
+      const other = ids.find((id) => id !== this.active);
+      shown.add(other);
+    }
+    this.views.classList.toggle('split', shown.size > 1);
+    for (const [id, tab] of this.tabs) {
+      if (shown.has(id)) {
+        if (tab.element.parentElement !== this.views) {
+          this.views.append(tab.element);
+        }
+        tab.element.hidden = false;
+        tab.open();
+      } else {
+        tab.element.hidden = true;
+      }
+    }
+  }
+
+  layout() {
+    for (const tab of this.tabs.values()) {
+      tab.layout();
+    }
+  }
+
+  openSearch() {
+    this.searchBox.hidden = false;
+    this.searchInput.select();
+    this.searchInput.focus();
+  }
+
+  closeSearch() {
+    this.searchBox.hidden = true;
+    this.tabs.get(this.active)?.search.clearDecorations();
+    this.focus();
+  }
+
+  // VS Code's shortcuts: Ctrl+` toggles the panel, Ctrl+Shift+` opens a new terminal, Ctrl+F (in a terminal) finds.
+  // Returns false when handled.
+  handleKey(e) {
+    if (e.type !== 'keydown' || !e.ctrlKey) {
+      return true;
+    }
+    if (e.code === 'KeyF' && !e.shiftKey && this.root.contains(document.activeElement) && !this.searchBox.contains(document.activeElement)) {
+      this.openSearch();
+      return false;
+    }
+    if (e.code !== 'Backquote') {
+      return true;
+    }
+    if (e.shiftKey) {
+      this.root.hidden = false;
+      this.create();
+    } else {
+      this.root.hidden = !this.root.hidden;
+      if (!this.root.hidden) {
+        this.layout();
+        this.focus();
+      }
+    }
+    return false;
+  }
+
+  dispose() {
+    this.disposed = true;
+    document.removeEventListener('keydown', this.onGlobalKey, true);
+    this.resizeObserver.disconnect();
+    for (const tab of this.tabs.values()) {
+      tab.dispose();
+    }
+    this.connection.stop();
+  }
+}
+
+/** Mounts the terminal panel into <paramref name="element"/>; Blazor calls dispose() when the page goes away. */
+export function mount(element, hubUrl) {
+  const panel = new TerminalPanel(element, hubUrl);
+  return { dispose: () => panel.dispose() };
+}

@@ -1,0 +1,190 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Workspaces.TestSupport.Files;
+using Workspaces.TestSupport.Waiting;
+using Workspaces.Web.Accounts;
+
+namespace Workspaces.Web.Tests.Infrastructure;
+
+/// <summary>
+/// The web app in this process on a real port, with its own data directory (SQLite by default) and real agents. It can
+/// be stopped and started again on the same data directory. Disposing it stops the app, every agent it left behind and
+/// deletes the data directory.
+/// </summary>
+public sealed class TestApp : IAsyncDisposable
+{
+    public const string Password = "correct horse battery";
+
+    private readonly TempDirectory _root = TempDirectory.Create("ws-web");
+    private readonly Dictionary<string, string?> _settings;
+    private WorkspacesWebApplicationFactory? _factory;
+    private int _users;
+
+    private TestApp(IReadOnlyDictionary<string, string?>? settings)
+    {
+        DataDirectory = _root.Combine("data");
+        _settings = new Dictionary<string, string?>
+        {
+            ["Workspaces:DataDirectory"] = DataDirectory,
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:Microsoft.AspNetCore"] = "Error",
+            // EF logs the probe for a missing migrations table as a failure when it migrates a new database.
+            ["Logging:LogLevel:Microsoft.EntityFrameworkCore.Database.Command"] = "Critical",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            _settings[key] = value;
+        }
+    }
+
+    public string DataDirectory { get; }
+
+    /// <summary>Where clients reach the app, e.g. <c>http://127.0.0.1:41234/</c>.</summary>
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public IServiceProvider Services => (_factory ?? throw new InvalidOperationException("The app is not running.")).Services;
+
+    public static async Task<TestApp> StartAsync(IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        var app = new TestApp(settings);
+        try
+        {
+            await app.StartAgainAsync();
+            return app;
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Starts the app (again) on the same data directory.</summary>
+    public async Task StartAgainAsync()
+    {
+        if (_factory is not null)
+        {
+            throw new InvalidOperationException("The app is already running.");
+        }
+
+        var factory = new WorkspacesWebApplicationFactory(_settings);
+        factory.UseKestrel(0);
+        _factory = factory;
+        // StartServer is synchronous (it runs Program.cs up to app.Run); keep it off the test's thread.
+        await Task.Run(factory.StartServer);
+        BaseAddress = factory.ClientOptions.BaseAddress;
+    }
+
+    /// <summary>Stops the web app as a shutdown would; agents and the data directory stay.</summary>
+    public async Task StopAsync()
+    {
+        if (_factory is { } factory)
+        {
+            _factory = null;
+            await factory.DisposeAsync();
+        }
+    }
+
+    public string WorkspaceDirectory(string workspaceId) => Path.Combine(DataDirectory, "workspaces", workspaceId);
+
+    /// <summary>A client without credentials; redirects are not followed and cookies are not kept, so tests see each answer.</summary>
+    public HttpClient CreateHttpClient() =>
+        new(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false, UseProxy = false }) { BaseAddress = BaseAddress };
+
+    public ApiClient Anonymous() => new(CreateHttpClient(), null, Describe);
+
+    /// <summary>The first account, through <c>POST /api/setup</c>, signed in with a personal access token.</summary>
+    public async Task<ApiClient> CreateAdministratorAsync(string email = "admin@example.com")
+    {
+        using var anonymous = CreateHttpClient();
+        using var setup = await anonymous.PostAsJsonAsync("/api/setup", new { email, password = Password });
+        Assert.Equal(HttpStatusCode.Created, setup.StatusCode);
+        return await SignInAsync(email);
+    }
+
+    /// <summary>Another account (a sign-up), signed in with a personal access token.</summary>
+    public async Task<ApiClient> CreateUserAsync(string? email = null)
+    {
+        email ??= $"user{Interlocked.Increment(ref _users)}@example.com";
+        await using (var scope = Services.CreateAsyncScope())
+        {
+            var accounts = scope.ServiceProvider.GetRequiredService<AccountService>();
+            var created = await accounts.CreateAsync(email, Password, firstOnly: false, CancellationToken.None);
+            Assert.Equal(AccountOutcome.Created, created.Outcome);
+        }
+
+        return await SignInAsync(email);
+    }
+
+    public async Task<ApiClient> SignInAsync(string email)
+    {
+        var token = await CreateTokenAsync(email);
+        return new ApiClient(CreateHttpClient(), token, Describe);
+    }
+
+    /// <summary>Waits for a pid a task writes into a file (relative to the workspace directory) and returns it.</summary>
+    public async Task<int> ReadPidFileAsync(string workspaceId, string relativePath)
+    {
+        var path = Path.Combine(WorkspaceDirectory(workspaceId), relativePath);
+        try
+        {
+            var text = await Poll.UntilNotNullAsync(
+                async () => File.Exists(path) && await File.ReadAllTextAsync(path) is { } t && t.EndsWith('\n') ? t : null,
+                ApiClient.ReadyTimeout,
+                $"{relativePath} to be written");
+            return int.Parse(text.Trim(), CultureInfo.InvariantCulture);
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}\n{Describe(workspaceId)}", e);
+        }
+    }
+
+    /// <summary>For failure messages: what is on disk for a workspace and the end of its agent's and tasks' logs.</summary>
+    public string Describe(string workspaceId)
+    {
+        var directory = WorkspaceDirectory(workspaceId);
+        if (!Directory.Exists(directory))
+        {
+            return $"{directory} does not exist.";
+        }
+
+        var text = new System.Text.StringBuilder();
+        var files = Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories)
+            .Where(f => !f.Contains("/.git/", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        text.AppendLine($"Files: {string.Join(", ", files.Select(f => Path.GetRelativePath(directory, f)))}");
+        foreach (var log in files.Where(f => f.EndsWith(".log", StringComparison.Ordinal)))
+        {
+            var content = File.ReadAllText(log);
+            text.AppendLine($"--- {Path.GetRelativePath(directory, log)} (last 3000 chars)").AppendLine(content.Length > 3000 ? content[^3000..] : content);
+        }
+
+        return text.ToString();
+    }
+
+    public async Task<string> CreateTokenAsync(string email, string name = "tests")
+    {
+        using var anonymous = CreateHttpClient();
+        using var response = await anonymous.PostAsJsonAsync("/api/auth/tokens", new { email, password = Password, name });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var created = await response.Content.ReadFromJsonAsync<CreatedToken>(ApiClient.Json);
+        return created!.Value;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await StopAsync();
+        }
+        finally
+        {
+            await LeftoverAgents.StopAllAsync(DataDirectory);
+            _root.Dispose();
+        }
+    }
+}
