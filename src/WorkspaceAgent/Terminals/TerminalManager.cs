@@ -155,8 +155,13 @@ public sealed partial class TerminalManager : IAsyncDisposable
             }
 
             _terminals.Remove(terminal);
+        }
+
+        var closing = terminal.CloseAsync(CancellationToken.None);
+        lock (_lock)
+        {
             _closing.RemoveAll(task => task.IsCompleted);
-            _closing.Add(terminal.CloseAsync(CancellationToken.None));
+            _closing.Add(closing);
         }
 
         terminal.Changed -= OnTerminalChanged;
