@@ -20,6 +20,7 @@ apt_install() {
 command -v dotnet >/dev/null || { echo "Missing: the .NET SDK (see global.json for the version)." >&2; exit 1; }
 command -v git >/dev/null || apt_install git
 command -v setsid >/dev/null || apt_install util-linux
+command -v vi >/dev/null || apt_install vim-tiny   # the full-screen terminal test runs vi
 [ -x /usr/bin/chromium ] || { say "Installing Debian's chromium for the browser tests"; apt_install chromium; }
 
 say "Starting a throwaway PostgreSQL"
