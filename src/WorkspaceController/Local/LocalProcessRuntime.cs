@@ -103,7 +103,7 @@ public sealed partial class LocalProcessRuntime(
 
             if (timeProvider.GetUtcNow() > deadline)
             {
-                await KillAsync(process.Id, TimeSpan.Zero, cancellationToken);
+                await KillAsync(process.Id, launch.WorkspaceId, TimeSpan.Zero, cancellationToken);
                 throw new WorkspaceRuntimeException($"The workspace agent did not start within {_options.StartTimeout.TotalSeconds:0} seconds. {ReadLogTail(layout)}".Trim());
             }
 
@@ -119,7 +119,7 @@ public sealed partial class LocalProcessRuntime(
         if (info is not null && IsAgentRunning(info))
         {
             LogStopping(workspaceId, info.ProcessId);
-            await KillAsync(info.ProcessId, _options.StopGracePeriod, cancellationToken);
+            await KillAsync(info.ProcessId, workspaceId, _options.StopGracePeriod, cancellationToken);
         }
 
         File.Delete(layout.RuntimeFile);
@@ -162,20 +162,29 @@ public sealed partial class LocalProcessRuntime(
         return Process.Start(start) ?? throw new WorkspaceRuntimeException("The workspace agent could not be launched.");
     }
 
-    private static bool IsAgentRunning(AgentRuntimeInfo info) => ProcessSignals.IsRunning(info.ProcessId, AgentMarker);
+    // The pid in agent.json may have been reused by any process since (a build, a test run): only a process started with
+    // this workspace's --workspace argument is its agent. Signalling anything else would kill a stranger.
+    private static bool IsAgentRunning(AgentRuntimeInfo info) => IsAgentRunning(info.ProcessId, info.WorkspaceId);
 
-    private async Task KillAsync(int pid, TimeSpan gracePeriod, CancellationToken cancellationToken)
+    private static bool IsAgentRunning(int pid, string workspaceId) => ProcessSignals.IsRunning(pid, AgentMarker, $"--workspace={workspaceId}");
+
+    private async Task KillAsync(int pid, string workspaceId, TimeSpan gracePeriod, CancellationToken cancellationToken)
     {
         ProcessSignals.Send(pid, ProcessSignals.SigTerm);
         var deadline = timeProvider.GetUtcNow() + gracePeriod;
         while (timeProvider.GetUtcNow() < deadline)
         {
-            if (!ProcessSignals.IsRunning(pid, AgentMarker))
+            if (!IsAgentRunning(pid, workspaceId))
             {
                 return;
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(25), timeProvider, cancellationToken);
+        }
+
+        if (!IsAgentRunning(pid, workspaceId))
+        {
+            return;
         }
 
         // The agent did not stop its tasks in time: kill it and everything below it, so no task outlives its workspace.

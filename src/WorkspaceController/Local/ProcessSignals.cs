@@ -14,8 +14,8 @@ internal static partial class ProcessSignals
 
     public static void Send(int pid, int signal) => _ = Kill(pid, signal);
 
-    /// <summary>True if a live (non-zombie) process with this id runs a command line containing <paramref name="marker"/>.</summary>
-    public static bool IsRunning(int pid, string marker)
+    /// <summary>True if a live (non-zombie) process with this id runs a command line containing every one of <paramref name="markers"/>.</summary>
+    public static bool IsRunning(int pid, params string[] markers)
     {
         try
         {
@@ -27,7 +27,7 @@ internal static partial class ProcessSignals
             }
 
             var commandLine = File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
-            return commandLine.Contains(marker, StringComparison.Ordinal);
+            return markers.All(marker => commandLine.Contains(marker, StringComparison.Ordinal));
         }
         catch (IOException)
         {
