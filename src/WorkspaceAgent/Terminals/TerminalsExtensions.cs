@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Protocol;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Workspaces.Shared.Agent;
@@ -63,6 +64,7 @@ public static class TerminalsExtensions
             {
                 hub.SupportedProtocols = [TerminalHubProtocol.ProtocolName];
                 hub.MaximumReceiveMessageSize = MaxInputMessageBytes;
+                hub.AddFilter(new UnwrapInvocationExceptionsFilter());
             });
             services.AddSingleton<IHubProtocol, TerminalHubProtocol>();
             services.AddSingleton<TerminalsChangedNotifier>();

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.SignalR;
 using Workspaces.Shared.Terminals;
 using Workspaces.TestSupport.Files;
 using Workspaces.TestSupport.Git;
@@ -62,6 +63,8 @@ public sealed class AgentTerminalTests(ITestOutputHelper log) : IDisposable
 
             await client.CloseAsync(terminal.Id);
             Assert.Empty(await client.ListAsync());
+            var error = await Assert.ThrowsAsync<HubException>(() => client.ResizeAsync(terminal.Id, 80, 24));
+            Assert.Contains($"no terminal {terminal.Id}", error.Message, StringComparison.Ordinal);
         }
 
         afterSession = ProcessProbe.ResidentBytes(agent.ProcessId);
