@@ -28,6 +28,9 @@ export WORKSPACES_TEST_POSTGRES
 trap 'scripts/postgres-for-tests.sh stop >/dev/null 2>&1 || true' EXIT
 
 export WORKSPACES_TEST_CHROMIUM=/usr/bin/chromium
+# Terminal tests start real login shells with this machine's dotfiles. pyenv's rehash in ~/.bashrc waits up to a
+# minute for a lock that a shell killed mid-start leaves behind; don't let that stall a test.
+export PYENV_REHASH_TIMEOUT="${PYENV_REHASH_TIMEOUT:-1}"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 say "Building"

@@ -4,7 +4,15 @@ using System.Reflection;
 namespace Workspaces.StartLatency;
 
 /// <summary>Command-line settings of the harness.</summary>
-internal sealed record BenchOptions(int Runs, TimeSpan PollInterval, TimeSpan IdleSettle, string WebAppPath, string? OutputFile, bool KeepFiles)
+internal sealed record BenchOptions(
+    int Runs,
+    TimeSpan PollInterval,
+    TimeSpan IdleSettle,
+    string WebAppPath,
+    string? OutputFile,
+    bool KeepFiles,
+    IReadOnlyList<string> WebArguments,
+    IReadOnlyDictionary<string, string> Environment)
 {
     public const string Usage = """
         Usage: dotnet run -c Release --project bench/StartLatency -- [options]
@@ -14,11 +22,13 @@ internal sealed record BenchOptions(int Runs, TimeSpan PollInterval, TimeSpan Id
           --web PATH       Workspaces.Web.dll to start (default: the Release build next to this harness's sources)
           --output FILE    also write the Markdown report to FILE
           --keep           keep the temporary repositories, data directory and web app log
+          --web-arg ARG    one more argument for the web app, e.g. --Workspaces:Runtime:Local:AgentPath=/tmp/agent/Workspaces.WorkspaceAgent
+          --env NAME=VALUE an environment variable for the web app and so for the agents it starts, e.g. DOTNET_TieredCompilation=1
         """;
 
     public static BenchOptions Parse(string[] args)
     {
-        var options = new BenchOptions(5, TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(5), DefaultWebAppPath(), null, false);
+        var options = new BenchOptions(5, TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(5), DefaultWebAppPath(), null, false, [], new Dictionary<string, string>());
         for (var i = 0; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -31,6 +41,10 @@ internal sealed record BenchOptions(int Runs, TimeSpan PollInterval, TimeSpan Id
                 "--web" => options with { WebAppPath = Path.GetFullPath(Value()) },
                 "--output" => options with { OutputFile = Path.GetFullPath(Value()) },
                 "--keep" => options with { KeepFiles = true },
+                "--web-arg" => options with { WebArguments = [.. options.WebArguments, Value()] },
+                "--env" => Value().Split('=', 2) is [{ Length: > 0 } name, var value]
+                    ? options with { Environment = new Dictionary<string, string>(options.Environment) { [name] = value } }
+                    : throw new ArgumentException("--env needs NAME=VALUE."),
                 _ => throw new ArgumentException($"Unknown option {args[i]}."),
             };
         }

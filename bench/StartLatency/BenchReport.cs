@@ -14,7 +14,8 @@ internal sealed record BenchReport(
     ProcMemory WebIdle,
     ProcMemory WebWithIdleAgents,
     IReadOnlyList<(string Repository, ProcMemory Memory)> IdleAgents,
-    TimeSpan PollInterval)
+    TimeSpan PollInterval,
+    int WebRestarts)
 {
     public static readonly long IdleAgentTarget = 60L * 1024 * 1024;
 
@@ -24,6 +25,16 @@ internal sealed record BenchReport(
         var culture = CultureInfo.InvariantCulture;
         md.AppendLine(culture, $"Machine: {Machine.Cores} cores ({Machine.Cpu}), {Machine.Memory} memory, {Machine.Os}, {Machine.Runtime}, {Machine.Git}.");
         md.AppendLine(culture, $"{Options.Runs} runs per repository, starts and `git clone`s interleaved; GET polled every {PollInterval.TotalMilliseconds:0} ms. Times in ms: median (min–max).");
+        if (WebRestarts > 0)
+        {
+            md.AppendLine(culture, $"The web app was killed from outside {WebRestarts} time(s) and started again on the same data; the runs it interrupted were repeated.");
+        }
+
+        if (Options.WebArguments.Count > 0 || Options.Environment.Count > 0)
+        {
+            md.AppendLine(culture, $"Variant: web app arguments `{string.Join(' ', Options.WebArguments)}`, environment `{string.Join(' ', Options.Environment.Select(e => $"{e.Key}={e.Value}"))}`.");
+        }
+
         md.AppendLine("CPU pressure: share of the runs' time in which some task waited for a CPU (`/proc/pressure/cpu`); well above a few percent means other work on the machine inflated the times.");
         md.AppendLine();
         md.AppendLine("| repository | POST → Ready | `git clone` | ratio ours / git (median) | clone phase alone | clone phase / git | target | met | CPU pressure |");

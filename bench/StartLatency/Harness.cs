@@ -11,7 +11,7 @@ namespace Workspaces.StartLatency;
 /// Generates the repositories, serves them over smart HTTP, starts the real web app, times starts and <c>git clone</c>s
 /// interleaved, reads idle memory, and leaves no process behind.
 /// </summary>
-internal sealed class Harness(BenchOptions options, TextWriter progress)
+internal sealed class Harness(BenchOptions options, TextWriter progress) : IDisposable
 {
     public const int LargeFileCount = 5_000;
     public const int LargeTotalBytes = 50 * 1024 * 1024;
@@ -19,19 +19,28 @@ internal sealed class Harness(BenchOptions options, TextWriter progress)
     public const int SmallFileBytes = 1024;
 
     private const int MaxAttempts = 3;
+    private const string Email = "bench@example.com";
+    private const string Password = "correct horse battery staple";
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromMinutes(2);
     private static readonly GitServerCredential Credential = new("bench", "bench-token-" + Guid.NewGuid().ToString("N"));
     private readonly List<string> _workspaceIds = [];
     private string _dataDirectory = "";
+    private string _logDirectory = "";
+    private WebAppProcess? _web;
+    private WorkspacesApiClient? _api;
+    private int _webStarts;
+
+    public void Dispose() => _api?.Dispose();
+
+    private WebAppProcess Web => _web ?? throw new InvalidOperationException("The web app is not running.");
+
+    private WorkspacesApiClient Api => _api ?? throw new InvalidOperationException("The web app is not running.");
 
     public async Task<BenchReport> RunAsync(CancellationToken cancellationToken)
     {
         var root = TempDirectory.Create("ws-bench");
-        var dataDirectory = Path.Combine(root.Path, "data");
-        _dataDirectory = dataDirectory;
-        var logFile = Path.Combine(root.Path, "web.log");
-        WebAppProcess? web = null;
-        WorkspacesApiClient? api = null;
+        _dataDirectory = Path.Combine(root.Path, "data");
+        _logDirectory = root.Path;
         try
         {
             await using var server = await SmartHttpGitServer.StartAsync(cancellationToken);
@@ -45,16 +54,15 @@ internal sealed class Harness(BenchOptions options, TextWriter progress)
                 (Name: "large", Description: $"{LargeFileCount:N0} files, {LargeTotalBytes / (1024 * 1024)} MiB incompressible, Basic auth", Url: server.RepositoryUrl("large"), Target: TimeSpan.FromSeconds(3)),
             };
 
-            web = await WebAppProcess.StartAsync(options.WebAppPath, dataDirectory, logFile, cancellationToken);
-            progress.WriteLine($"Web app (pid {web.ProcessId}) answered /alive after {web.StartupTime.TotalMilliseconds:0} ms at {web.BaseUrl}");
-            api = new WorkspacesApiClient(web.BaseUrl);
-            await api.SignInAsync("bench@example.com", "correct horse battery staple", cancellationToken);
-            await api.SaveGitCredentialAsync(server.BaseUrl.Authority, Credential.Username, Credential.Password, cancellationToken);
-            var webAtStart = web.Memory();
+            await StartWebAsync(cancellationToken);
+            var webStartup = Web.StartupTime;
+            await Api.SignInAsync(Email, Password, cancellationToken);
+            await Api.SaveGitCredentialAsync(server.BaseUrl.Authority, Credential.Username, Credential.Password, cancellationToken);
+            var webAtStart = Web.Memory();
 
             // The first start after the web app starts pays for its JIT and first database queries; reported on its own.
-            var first = await StartWithRetriesAsync(api, web, repositories[0].Url, cancellationToken);
-            await DeleteAsync(api, first.Id, cancellationToken);
+            var first = await StartWithRetriesAsync(repositories[0].Url, cancellationToken);
+            await DeleteAsync(first.Id, cancellationToken);
             progress.WriteLine($"First start (cold web app), small repository: {Stats.Ms(first.Run.Wall)} ms");
 
             var results = new List<RepositoryResult>();
@@ -66,8 +74,8 @@ internal sealed class Harness(BenchOptions options, TextWriter progress)
                 for (var i = 0; i < options.Runs; i++)
                 {
                     var runPressure = new CpuPressure();
-                    var start = await StartWithRetriesAsync(api, web, repository.Url, cancellationToken);
-                    await DeleteAsync(api, start.Id, cancellationToken);
+                    var start = await StartWithRetriesAsync(repository.Url, cancellationToken);
+                    await DeleteAsync(start.Id, cancellationToken);
                     starts.Add(start.Run);
                     var clone = await TimeGitCloneAsync(repository.Url, root.Path, cancellationToken);
                     clones.Add(clone);
@@ -82,42 +90,33 @@ internal sealed class Harness(BenchOptions options, TextWriter progress)
             }
 
             await Task.Delay(options.IdleSettle, cancellationToken);
-            var webIdle = web.Memory();
+            var webIdle = Web.Memory();
 
             var agents = new List<(string Repository, ProcMemory Memory)>();
             foreach (var repository in repositories)
             {
-                var ready = await StartWithRetriesAsync(api, web, repository.Url, cancellationToken);
+                var ready = await StartWithRetriesAsync(repository.Url, cancellationToken);
                 await Task.Delay(options.IdleSettle, cancellationToken);
-                var agent = ReadAgentInfo(dataDirectory, ready.Id) ?? throw new InvalidOperationException($"No agent.json for workspace {ready.Id}.");
+                var agent = ReadAgentInfo(_dataDirectory, ready.Id) ?? throw new InvalidOperationException($"No agent.json for workspace {ready.Id}.");
                 agents.Add((repository.Name, ProcMemory.Read(agent.ProcessId)));
                 progress.WriteLine($"Idle agent of the {repository.Name} workspace (pid {agent.ProcessId}): {agents[^1].Memory}");
             }
 
-            var webWithAgents = web.Memory();
+            var webWithAgents = Web.Memory();
             foreach (var id in _workspaceIds.ToList())
             {
-                await DeleteAsync(api, id, cancellationToken);
+                await DeleteAsync(id, cancellationToken);
             }
 
-            return new BenchReport(options, MachineInfo.Read(), web.StartupTime, Stats.Ms(first.Run.Wall), results, webAtStart, webIdle, webWithAgents, agents, options.PollInterval);
-        }
-        catch (Exception) when (web is { HasExited: true })
-        {
-            progress.WriteLine($"The web app exited with code {web.ExitCode}; the last lines of its output:");
-            foreach (var line in File.ReadLines(logFile).TakeLast(40))
-            {
-                progress.WriteLine("  " + line);
-            }
-
-            throw;
+            var restarts = _webStarts - 1;
+            return new BenchReport(options, MachineInfo.Read(), webStartup, Stats.Ms(first.Run.Wall), results, webAtStart, webIdle, webWithAgents, agents, options.PollInterval, restarts);
         }
         finally
         {
-            await CleanUpAsync(api, web, dataDirectory);
+            await CleanUpAsync();
             if (options.KeepFiles)
             {
-                progress.WriteLine($"Kept {root.Path} (web app log: {logFile})");
+                progress.WriteLine($"Kept {root.Path} (web app logs: web-*.log)");
             }
             else
             {
@@ -126,28 +125,78 @@ internal sealed class Harness(BenchOptions options, TextWriter progress)
         }
     }
 
+    private async Task StartWebAsync(CancellationToken cancellationToken)
+    {
+        _webStarts++;
+        var logFile = Path.Combine(_logDirectory, $"web-{_webStarts}.log");
+        _web = await WebAppProcess.StartAsync(options, _dataDirectory, logFile, cancellationToken);
+        var token = _api?.Token;
+        _api?.Dispose();
+        _api = new WorkspacesApiClient(_web.BaseUrl);
+        if (token is not null)
+        {
+            _api.UseToken(token);
+        }
+
+        progress.WriteLine($"Web app (pid {_web.ProcessId}) answered /alive after {_web.StartupTime.TotalMilliseconds:0} ms at {_web.BaseUrl}");
+    }
+
     /// <summary>
     /// A start that fails is deleted and tried again (up to <see cref="MaxAttempts"/> times) rather than ending the
-    /// benchmark: on a shared machine something else may signal our processes.
+    /// benchmark: on a shared machine something else may signal our processes. If that was the web app, it is started
+    /// again on the same data directory (agents and workspaces survive a restart by design) and the run repeated.
     /// </summary>
-    private async Task<(string Id, StartRun Run)> StartWithRetriesAsync(WorkspacesApiClient api, WebAppProcess web, string repositoryUrl, CancellationToken cancellationToken)
+    private async Task<(string Id, StartRun Run)> StartWithRetriesAsync(string repositoryUrl, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await TimeStartAsync(api, web, repositoryUrl, cancellationToken);
+                return await TimeStartAsync(repositoryUrl, cancellationToken);
             }
             catch (StartFailedException e) when (attempt < MaxAttempts)
             {
                 progress.WriteLine($"Workspace {e.WorkspaceId} failed ({e.Message}); deleting it and trying again, not counting it");
-                await DeleteAsync(api, e.WorkspaceId, cancellationToken);
+                await DeleteAsync(e.WorkspaceId, cancellationToken);
+            }
+            catch (HttpRequestException e) when (attempt < MaxAttempts)
+            {
+                if (!await WebExitedAsync())
+                {
+                    throw;
+                }
+
+                progress.WriteLine($"The web app (pid {Web.ProcessId}) exited with code {Web.ExitCode} ({e.Message}); starting it again, not counting this run. Its last lines:");
+                foreach (var line in Web.LastLines(10))
+                {
+                    progress.WriteLine("  " + line);
+                }
+
+                await Web.DisposeAsync();
+                await StartWebAsync(cancellationToken);
+                foreach (var id in _workspaceIds.ToList())
+                {
+                    await DeleteAsync(id, cancellationToken);
+                }
             }
         }
     }
 
-    private async Task<(string Id, StartRun Run)> TimeStartAsync(WorkspacesApiClient api, WebAppProcess web, string repositoryUrl, CancellationToken cancellationToken)
+    private async Task<bool> WebExitedAsync()
     {
+        // Refused connections come before the process is gone: give it a moment to finish exiting.
+        for (var i = 0; i < 100 && !Web.HasExited; i++)
+        {
+            await Task.Delay(100);
+        }
+
+        return Web.HasExited;
+    }
+
+    private async Task<(string Id, StartRun Run)> TimeStartAsync(string repositoryUrl, CancellationToken cancellationToken)
+    {
+        var web = Web;
+        var api = Api;
         var webCpu = ProcCpu.TryRead(web.ProcessId)?.Self ?? TimeSpan.Zero;
         var stopwatch = Stopwatch.StartNew();
         var created = await api.CreateWorkspaceAsync(repositoryUrl, cancellationToken);
@@ -189,8 +238,9 @@ internal sealed class Harness(BenchOptions options, TextWriter progress)
     }
 
     /// <summary>Deletes a workspace and waits until it, its agent and its files are gone, so runs do not overlap.</summary>
-    private async Task DeleteAsync(WorkspacesApiClient api, string id, CancellationToken cancellationToken)
+    private async Task DeleteAsync(string id, CancellationToken cancellationToken)
     {
+        var api = Api;
         var agent = ReadAgentInfo(_dataDirectory, id);
         await api.DeleteWorkspaceAsync(id, cancellationToken);
         // The API hides a workspace as soon as its deletion is asked for; the reconciler then stops the agent and deletes
@@ -258,33 +308,35 @@ internal sealed class Harness(BenchOptions options, TextWriter progress)
         return File.Exists(file) ? JsonSerializer.Deserialize<AgentRuntimeInfo>(File.ReadAllText(file), AgentJson.Options) : null;
     }
 
-    /// <summary>Deletes what is left through the API, stops the web app, and kills any agent that survived (agents outlive the web app by design).</summary>
-    private async Task CleanUpAsync(WorkspacesApiClient? api, WebAppProcess? web, string dataDirectory)
+    /// <summary>
+    /// Deletes what is left through the API, stops the web app, and kills any agent that survived (agents outlive the
+    /// web app by design) together with what it started (a clone worker).
+    /// </summary>
+    private async Task CleanUpAsync()
     {
         using var cleanup = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        if (api is not null)
+        if (_api is not null && _web is { HasExited: false })
         {
             foreach (var id in _workspaceIds.ToList())
             {
                 try
                 {
-                    await DeleteAsync(api, id, cleanup.Token);
+                    await DeleteAsync(id, cleanup.Token);
                 }
                 catch (Exception e) when (e is HttpRequestException or TimeoutException or OperationCanceledException or InvalidOperationException)
                 {
                     progress.WriteLine($"Could not delete workspace {id}: {e.Message}");
                 }
             }
-
-            api.Dispose();
         }
 
-        if (web is not null)
+        _api?.Dispose();
+        if (_web is not null)
         {
-            await web.DisposeAsync();
+            await _web.DisposeAsync();
         }
 
-        var workspaces = Path.Combine(dataDirectory, "workspaces");
+        var workspaces = Path.Combine(_dataDirectory, "workspaces");
         if (!Directory.Exists(workspaces))
         {
             return;
@@ -292,13 +344,49 @@ internal sealed class Harness(BenchOptions options, TextWriter progress)
 
         foreach (var directory in Directory.EnumerateDirectories(workspaces))
         {
-            if (ReadAgentInfo(dataDirectory, Path.GetFileName(directory)) is { } agent && IsAgent(agent.ProcessId))
+            if (ReadAgentInfo(_dataDirectory, Path.GetFileName(directory)) is { } agent && IsAgent(agent.ProcessId))
             {
-                progress.WriteLine($"Killing leftover agent {agent.ProcessId}");
-                ProcessSignals.Send(agent.ProcessId, ProcessSignals.SigKill);
-                await ProcessProbe.WaitUntilGoneAsync(agent.ProcessId, TimeSpan.FromSeconds(5), CancellationToken.None);
+                progress.WriteLine($"Killing leftover agent {agent.ProcessId} and the processes below it");
+                foreach (var pid in (int[])[.. Descendants(agent.ProcessId), agent.ProcessId])
+                {
+                    ProcessSignals.Send(pid, ProcessSignals.SigKill);
+                    await ProcessProbe.WaitUntilGoneAsync(pid, TimeSpan.FromSeconds(5), CancellationToken.None);
+                }
             }
         }
+    }
+
+    private static List<int> Descendants(int processId)
+    {
+        var parents = new Dictionary<int, int>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(directory), out var pid))
+            {
+                try
+                {
+                    var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+                    parents[pid] = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+                }
+                catch (IOException)
+                {
+                    // Gone meanwhile.
+                }
+            }
+        }
+
+        var result = new List<int>();
+        var frontier = new Queue<int>([processId]);
+        while (frontier.TryDequeue(out var parent))
+        {
+            foreach (var child in parents.Where(p => p.Value == parent).Select(p => p.Key))
+            {
+                result.Add(child);
+                frontier.Enqueue(child);
+            }
+        }
+
+        return result;
     }
 
     private static bool IsAgent(int processId)

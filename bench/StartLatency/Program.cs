@@ -20,7 +20,8 @@ Console.CancelKeyPress += (_, e) =>
     cancellation.Cancel();
 };
 
-var report = await new Harness(options, Console.Error).RunAsync(cancellation.Token);
+using var harness = new Harness(options, Console.Error);
+var report = await harness.RunAsync(cancellation.Token);
 var markdown = report.ToMarkdown();
 Console.WriteLine(markdown);
 if (options.OutputFile is { } output)

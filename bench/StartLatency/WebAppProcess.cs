@@ -9,6 +9,7 @@ internal sealed partial class WebAppProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StreamWriter _log;
+    private readonly Queue<string> _lastLines = new();
     private readonly Task _stdout;
     private readonly Task _stderr;
     private readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -28,8 +29,9 @@ internal sealed partial class WebAppProcess : IAsyncDisposable
     /// <summary>From process start to the first answer of <c>/alive</c>.</summary>
     public TimeSpan StartupTime { get; private set; }
 
-    public static async Task<WebAppProcess> StartAsync(string webAppPath, string dataDirectory, string logFile, CancellationToken cancellationToken)
+    public static async Task<WebAppProcess> StartAsync(BenchOptions options, string dataDirectory, string logFile, CancellationToken cancellationToken)
     {
+        var webAppPath = options.WebAppPath;
         if (!File.Exists(webAppPath))
         {
             throw new FileNotFoundException($"The web app is not built at {webAppPath}; run `dotnet build -c Release src/Web` or pass --web.", webAppPath);
@@ -46,9 +48,19 @@ internal sealed partial class WebAppProcess : IAsyncDisposable
         start.ArgumentList.Add("--urls");
         start.ArgumentList.Add("http://127.0.0.1:0");
         start.ArgumentList.Add($"--Workspaces:DataDirectory={dataDirectory}");
+        foreach (var argument in options.WebArguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
         foreach (var name in new[] { "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT", "ASPNETCORE_URLS", "DOTNET_URLS", "ASPNETCORE_HTTP_PORTS" })
         {
             start.Environment.Remove(name);
+        }
+
+        foreach (var (name, value) in options.Environment)
+        {
+            start.Environment[name] = value;
         }
 
         var stopwatch = Stopwatch.StartNew();
@@ -94,8 +106,24 @@ internal sealed partial class WebAppProcess : IAsyncDisposable
 
     public ProcMemory Memory() => ProcMemory.Read(_process.Id);
 
+    public IReadOnlyList<string> LastLines(int count)
+    {
+        lock (_log)
+        {
+            return [.. _lastLines.TakeLast(count)];
+        }
+    }
+
+    private bool _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         if (!_process.HasExited)
         {
             // SIGTERM: the app stops as it would under a service manager.
@@ -124,6 +152,11 @@ internal sealed partial class WebAppProcess : IAsyncDisposable
             lock (_log)
             {
                 _log.WriteLine(line);
+                _lastLines.Enqueue(line);
+                if (_lastLines.Count > 50)
+                {
+                    _lastLines.Dequeue();
+                }
             }
 
             if (ListeningLine().Match(line) is { Success: true } match)

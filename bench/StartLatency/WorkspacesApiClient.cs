@@ -24,7 +24,16 @@ internal sealed class WorkspacesApiClient(Uri baseUrl) : IDisposable
         using var created = await _http.PostAsJsonAsync("/api/auth/tokens", new { email, password, name = "bench" }, Json, cancellationToken);
         await EnsureAsync(created, cancellationToken);
         var token = await created.Content.ReadFromJsonAsync<CreatedToken>(Json, cancellationToken);
-        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token!.Value);
+        UseToken(token!.Value);
+    }
+
+    /// <summary>The personal access token in use; null before signing in.</summary>
+    public string? Token { get; private set; }
+
+    public void UseToken(string token)
+    {
+        Token = token;
+        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
     }
 
     public async Task SaveGitCredentialAsync(string host, string username, string token, CancellationToken cancellationToken)

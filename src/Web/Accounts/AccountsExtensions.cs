@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 using Workspaces.Data;
 using Workspaces.Data.Users;
+using Workspaces.Web.Agents;
 using Workspaces.Web.Hosting;
 
 namespace Workspaces.Web.Accounts;
@@ -74,7 +75,7 @@ public static class AccountsExtensions
     // An API client gets a status code, not an HTML login page.
     private static Task ApiAwareRedirect(RedirectContext<CookieAuthenticationOptions> context, int status)
     {
-        if (context.Request.Path.StartsWithSegments("/api"))
+        if (context.Request.Path.StartsWithSegments("/api") || AgentForwardingExtensions.IsAgentPath(context.Request.Path))
         {
             context.Response.StatusCode = status;
         }

@@ -9,6 +9,10 @@ public static class AgentForwardingExtensions
         return builder;
     }
 
+    /// <summary>Whether a request is for an agent (a WebSocket or API client: it gets a status code, not a login page).</summary>
+    public static bool IsAgentPath(PathString path) =>
+        path.Value?.Split('/', 5) is [_, "workspaces", _, "agent", ..];
+
     /// <summary><c>/workspaces/{id}/agent/{path}</c>: the browser's way to an agent (terminals), for the workspace's owner.</summary>
     public static IEndpointRouteBuilder MapAgentForwarding(this IEndpointRouteBuilder app)
     {

@@ -186,16 +186,17 @@ public sealed partial class TaskRunner : IAsyncDisposable
     }
 
     /// <summary>
-    /// Runs one step to its end, as <c>{shell} -l -m -c {script}</c> on the task's terminal: a login shell, with job
-    /// control so what it starts in the background keeps running after it (no hangup when the step's shell ends) and
-    /// Ctrl-C reaches the program in the foreground. Returns the exit code, or null when the runner is stopping and the
+    /// Runs one step to its end, as <c>{shell} -m -c {script}</c> on the task's terminal, with job control so what it
+    /// starts in the background keeps running after it (no hangup when the step's shell ends) and Ctrl-C reaches the
+    /// program in the foreground. Not a login shell: the step's environment is the workspace's, and a profile script
+    /// that waits (a version manager's rehash lock left by a killed shell, say) must not hold a workspace's start. Returns the exit code, or null when the runner is stopping and the
     /// step did not start (or its exit code was lost).
     /// </summary>
     private async Task<int?> RunStepAsync(int index, Terminal terminal, string step, string script, IReadOnlyDictionary<string, string> environment, Action? onStarted)
     {
         var startedAt = _time.GetUtcNow();
         terminal.WriteLine($"--- {step} ({startedAt.ToString("u", CultureInfo.InvariantCulture)}) ---");
-        var command = new PtyCommand(_options.Shell.Shell, [_options.Shell.Shell, "-l", "-m", "-c", script], environment, _layout.CheckoutDirectory);
+        var command = new PtyCommand(_options.Shell.Shell, [_options.Shell.Shell, "-m", "-c", script], environment, _layout.CheckoutDirectory);
         if (_stopping.IsCancellationRequested)
         {
             return null;

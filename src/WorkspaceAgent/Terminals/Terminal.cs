@@ -106,30 +106,6 @@ public sealed partial class Terminal : IPtyEventSink
         }
     }
 
-    /// <summary>Everything the terminal printed so far (the offset its next byte gets).</summary>
-    public long OutputLength
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _ring.End;
-            }
-        }
-    }
-
-    /// <summary>True while output is held back because an attached client is too far behind.</summary>
-    public bool IsHeldBack
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _paused;
-            }
-        }
-    }
-
     /// <summary>
     /// Runs <paramref name="command"/> on the terminal and waits for it to end and for its last output to be read.
     /// </summary>
@@ -296,7 +272,7 @@ public sealed partial class Terminal : IPtyEventSink
         foreach (var session in sessions)
         {
             Sessions.Signal(session, signal);
-            Sessions.Signal(session, SigCont); // A stopped job acts on the signal only once it runs.
+            Sessions.Signal(session, Sessions.SigCont); // A stopped job acts on the signal only once it runs.
         }
 
         var started = _time.GetTimestamp();
@@ -312,7 +288,10 @@ public sealed partial class Terminal : IPtyEventSink
         }
     }
 
-    /// <summary>Hangs the terminal up (SIGHUP to its processes, SIGKILL after the grace period) and frees it.</summary>
+    /// <summary>
+    /// Hangs the terminal up: no more output or input, the PTY is freed (its processes get SIGHUP and EIO). The task
+    /// completes once they ended, SIGKILL for what is left after the grace period.
+    /// </summary>
     internal async Task CloseAsync(CancellationToken cancellationToken)
     {
         lock (_lock)
@@ -328,20 +307,11 @@ public sealed partial class Terminal : IPtyEventSink
             _pendingInput.Clear();
             _slaveClosed?.TrySetResult();
             SignalOutputLocked();
+            _pty.Dispose();
+            _log?.Dispose();
         }
 
-        try
-        {
-            await TerminateProcessesAsync(Sessions.SigHup, _options.CloseGracePeriod, cancellationToken);
-        }
-        finally
-        {
-            _pty.Dispose();
-            if (_log is not null)
-            {
-                await _log.DisposeAsync();
-            }
-        }
+        await TerminateProcessesAsync(Sessions.SigHup, _options.CloseGracePeriod, cancellationToken);
     }
 
     void IPtyEventSink.OnEvents(uint events, byte[] readBuffer)
@@ -638,8 +608,6 @@ public sealed partial class Terminal : IPtyEventSink
         _outputWaiters ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         return (null, _outputWaiters.Task);
     }
-
-    private const int SigCont = 18;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Terminal {TerminalId}: started {FileName} (process {ProcessId})")]
     private static partial void LogStarted(ILogger logger, string terminalId, string fileName, int processId);

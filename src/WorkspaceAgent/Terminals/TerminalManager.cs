@@ -21,6 +21,7 @@ public sealed partial class TerminalManager : IAsyncDisposable
     private readonly Lock _lock = new();
     private readonly List<Terminal> _terminals = [];
     private readonly List<Task> _shells = [];
+    private readonly List<Task> _closing = [];
     private readonly TerminalOptions _options;
     private readonly PtyReactor _reactor;
     private readonly ChildProcessExits _exits;
@@ -138,8 +139,11 @@ public sealed partial class TerminalManager : IAsyncDisposable
         }
     }
 
-    /// <summary>Closes the terminal (SIGHUP to what runs in it); false if there is no such terminal.</summary>
-    public async Task<bool> CloseAsync(string id, CancellationToken cancellationToken)
+    /// <summary>
+    /// Closes the terminal: gone from the list, hung up (SIGHUP to what runs in it). Returns without waiting for its
+    /// processes to end (SIGKILL after the grace period follows in the background); false if there is no such terminal.
+    /// </summary>
+    public bool Close(string id)
     {
         Terminal? terminal;
         lock (_lock)
@@ -151,11 +155,13 @@ public sealed partial class TerminalManager : IAsyncDisposable
             }
 
             _terminals.Remove(terminal);
+            _closing.RemoveAll(task => task.IsCompleted);
+            _closing.Add(terminal.CloseAsync(CancellationToken.None));
         }
 
         terminal.Changed -= OnTerminalChanged;
+        LogClosed(_logger, id);
         RaiseChanged();
-        await terminal.CloseAsync(cancellationToken);
         return true;
     }
 
@@ -172,7 +178,7 @@ public sealed partial class TerminalManager : IAsyncDisposable
 
             _disposed = true;
             terminals = [.. _terminals];
-            shells = [.. _shells];
+            shells = [.. _shells, .. _closing];
             _terminals.Clear();
         }
 
@@ -236,12 +242,16 @@ public sealed partial class TerminalManager : IAsyncDisposable
         {
             // Could not start: the caller reports it, and the terminal goes away.
             running.TrySetException(ex);
-            await CloseAsync(terminal.Id, CancellationToken.None);
+            Close(terminal.Id);
             return;
         }
         catch (ObjectDisposedException)
         {
             return; // Closed while running.
+        }
+        catch (Exception ex)
+        {
+            LogShellFailed(_logger, ex, terminal.Id);
         }
 
         terminal.MarkExited(exitCode);
@@ -271,6 +281,12 @@ public sealed partial class TerminalManager : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Terminal {TerminalId} ({Name}) created")]
     private static partial void LogCreated(ILogger logger, string terminalId, string name);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Terminal {TerminalId}: following its shell failed")]
+    private static partial void LogShellFailed(ILogger logger, Exception exception, string terminalId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Terminal {TerminalId} closed")]
+    private static partial void LogClosed(ILogger logger, string terminalId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Telling clients about changed terminals failed")]
     private static partial void LogNotifyFailed(ILogger logger, Exception exception);

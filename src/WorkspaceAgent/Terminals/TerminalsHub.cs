@@ -101,9 +101,9 @@ public sealed class TerminalsHub(TerminalManager terminals) : Hub
         });
     }
 
-    public async Task Close(string terminalId)
+    public void Close(string terminalId)
     {
-        if (!await terminals.CloseAsync(terminalId, Context.ConnectionAborted))
+        if (!terminals.Close(terminalId))
         {
             throw NoSuchTerminal(terminalId);
         }

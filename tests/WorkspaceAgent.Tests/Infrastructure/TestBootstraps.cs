@@ -6,6 +6,12 @@ internal static class TestBootstraps
 {
     public const string Secret = "agent-secret-for-tests-6f1c2e9a";
 
+    /// <summary>
+    /// An empty HOME for the login shells tasks and terminals run: the machine's dotfiles stay out of the tests (they
+    /// are slow, and a tool they run, like pyenv's rehash lock, can stall every login shell once a test kills one).
+    /// </summary>
+    public static string Home { get; } = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "ws-test-home")).FullName;
+
     public static AgentBootstrap Create(
         string workspaceDirectory,
         string repositoryUrl,
@@ -22,7 +28,7 @@ internal static class TestBootstraps
             GitCredential: credential,
             ListenUrl: "http://127.0.0.1:0",
             DiskLimitBytes: diskLimitBytes,
-            Environment: environment ?? new Dictionary<string, string>());
+            Environment: environment ?? new Dictionary<string, string> { ["HOME"] = Home });
 
     public static WorkspaceLayout LayoutOf(AgentBootstrap bootstrap) => new(bootstrap.WorkspaceDirectory, bootstrap.CheckoutDirectoryName);
 }

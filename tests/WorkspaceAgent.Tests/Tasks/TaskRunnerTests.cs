@@ -142,7 +142,7 @@ public sealed class TaskRunnerTests : IAsyncLifetime
     [Fact]
     public async Task StartAsync_Environment_ConfigThenTaskThenWorkspaceVariables()
     {
-        _bootstrap = _bootstrap with { Environment = new Dictionary<string, string> { ["FROM_WORKSPACE"] = "w", ["SHARED"] = "workspace" } };
+        _bootstrap = _bootstrap with { Environment = new Dictionary<string, string> { ["FROM_WORKSPACE"] = "w", ["SHARED"] = "workspace", ["HOME"] = TestBootstraps.Home } };
         var config = TestConfigs.WithTasks(TestConfigs.Task(
             command: "env > env.txt",
             environment: new Dictionary<string, string> { ["FROM_TASK"] = "t", ["TASK_WINS"] = "task" })) with
@@ -166,7 +166,7 @@ public sealed class TaskRunnerTests : IAsyncLifetime
     [Fact]
     public async Task StartAsync_SecretPutIntoVariables_NeverReachesTheTask()
     {
-        _bootstrap = _bootstrap with { Environment = new Dictionary<string, string> { ["LEAKED"] = TestBootstraps.Secret } };
+        _bootstrap = _bootstrap with { Environment = new Dictionary<string, string> { ["LEAKED"] = TestBootstraps.Secret, ["HOME"] = TestBootstraps.Home } };
         var config = TestConfigs.WithTasks(TestConfigs.Task(command: "env > env.txt; cat /proc/$$/environ > environ.bin")) with
         {
             Environment = new Dictionary<string, string> { ["ALSO_LEAKED"] = "prefix-" + TestBootstraps.Secret },

@@ -12,6 +12,7 @@ internal static class Sessions
     public const int SigHup = 1;
     public const int SigKill = 9;
     public const int SigTerm = 15;
+    public const int SigCont = 18;
 
     public static bool HasLiveMembers(int sessionId) => LiveMembers(sessionId).Count > 0;
 
