@@ -4,13 +4,14 @@ namespace Workspaces.WorkspaceAgent.Cloning;
 public sealed record CloneWorkerCommand(string FileName, IReadOnlyList<string> Arguments)
 {
     /// <summary>
-    /// The running agent: its app host, or <c>dotnet Workspaces.WorkspaceAgent.dll</c> when started through the muxer.
+    /// The running agent: its native executable or app host, or <c>dotnet Workspaces.WorkspaceAgent.dll</c> when
+    /// started through the muxer.
     /// </summary>
     public static CloneWorkerCommand ForCurrentProcess()
     {
         var processPath = Environment.ProcessPath ?? throw new InvalidOperationException("The agent's executable path is unknown.");
         return Path.GetFileNameWithoutExtension(processPath) == "dotnet"
-            ? new CloneWorkerCommand(processPath, [typeof(CloneWorkerCommand).Assembly.Location])
+            ? new CloneWorkerCommand(processPath, [Path.Combine(AppContext.BaseDirectory, $"{typeof(CloneWorkerCommand).Assembly.GetName().Name}.dll")])
             : new CloneWorkerCommand(processPath, []);
     }
 

@@ -22,8 +22,6 @@ public sealed partial class WorkerProcessCloneRunner(CloneWorkerCommand command,
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
         };
-        // The agent runs without tiered compilation to stay small while idle; a worker lives seconds and wants to start fast.
-        startInfo.Environment["DOTNET_TieredCompilation"] = "1";
         foreach (var argument in command.Arguments)
         {
             startInfo.ArgumentList.Add(argument);

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Protocol;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Workspaces.Shared.Agent;
 using Workspaces.Shared.Terminals;
@@ -57,12 +59,14 @@ public static class TerminalsExtensions
             services.AddRouting();
 
             // MessagePack only: output travels as binary, and the JSON protocol would need reflection-based serialization.
-            var signalR = services.AddSignalR(hub =>
+            // The protocol is the agent's own (TerminalHubProtocol), compatible with SignalR's and compiled ahead of time.
+            services.AddSignalR(hub =>
             {
-                hub.SupportedProtocols = ["messagepack"];
+                hub.SupportedProtocols = [TerminalHubProtocol.ProtocolName];
                 hub.MaximumReceiveMessageSize = MaxInputMessageBytes;
+                hub.AddFilter(new UnwrapInvocationExceptionsFilter());
             });
-            signalR.AddMessagePackProtocol();
+            services.AddSingleton<IHubProtocol, TerminalHubProtocol>();
             services.AddSingleton<TerminalsChangedNotifier>();
             var provider = services.BuildServiceProvider();
             provider.GetRequiredService<TerminalsChangedNotifier>();
