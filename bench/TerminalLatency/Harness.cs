@@ -26,6 +26,7 @@ internal sealed class Harness(BenchOptions options, TextWriter progress)
 
     private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(150);
     private static readonly TimeSpan EchoTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan StallAfter = TimeSpan.FromSeconds(15);
 
     private readonly List<string> _workspaceIds = [];
     private readonly List<IAsyncDisposable> _resources = [];
@@ -208,7 +209,7 @@ internal sealed class Harness(BenchOptions options, TextWriter progress)
         var startPieces = side.Client.Pieces;
         var started = Stopwatch.GetTimestamp();
         await side.Client.SendInputAsync(Encoding.UTF8.GetBytes(command), cancellationToken);
-        var (finished, endOffset) = await done.WaitAsync(TimeSpan.FromMinutes(5), cancellationToken);
+        var (finished, endOffset) = await WithStallReportAsync(done, () => side.Client.Offset, $"{side.Name}: no output", cancellationToken);
         var elapsed = Stopwatch.GetElapsedTime(started, finished);
         var cpu = side.Processes.Select((pid, i) => (Process: NameOf(pid), Time: ProcessCpu.Of(pid) - cpuBefore[i]))
             .Append(("harness", Process.GetCurrentProcess().TotalProcessorTime - harnessBefore))
@@ -289,8 +290,22 @@ internal sealed class Harness(BenchOptions options, TextWriter progress)
     private static async Task<MemoryReading> ReadIdleAsync(int terminals, List<TerminalClient> clients, CancellationToken cancellationToken, params (string Name, int ProcessId)[] processes)
     {
         var deadline = Stopwatch.GetTimestamp();
-        while (clients.Any(client => client.Offset == 0))
+        var reported = false;
+        var prompted = 0;
+        var lastPrompt = deadline;
+        while (clients.Count(client => client.Offset > 0) is var now && now < clients.Count)
         {
+            // A hundred login shells starting at once take a while on 2 cores; only no new prompt at all is a stall.
+            if (now != prompted)
+            {
+                (prompted, lastPrompt) = (now, Stopwatch.GetTimestamp());
+            }
+            else if (!reported && Stopwatch.GetElapsedTime(lastPrompt) > StallAfter)
+            {
+                reported = true;
+                ReportStall($"{clients.Count - now} of {clients.Count} terminals without a prompt, none new");
+            }
+
             if (clients.FirstOrDefault(client => client.Receiving.IsCompleted) is { } ended)
             {
                 throw new InvalidOperationException("A terminal's output ended before its prompt.", ended.Receiving.Exception?.InnerException);
@@ -311,6 +326,52 @@ internal sealed class Harness(BenchOptions options, TextWriter progress)
 
         await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
         return new MemoryReading(terminals, [.. processes.Select(p => (p.Name, ProcessProbe.ResidentBytes(p.ProcessId)))]);
+    }
+
+    /// <summary>Waits for <paramref name="task"/>; when <paramref name="progress"/> stands still for <see cref="StallAfter"/>, says where the bytes sit.</summary>
+    private static async Task<T> WithStallReportAsync<T>(Task<T> task, Func<long> progress, string what, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var last = progress();
+        var lastMoved = started;
+        var reported = false;
+        while (!task.IsCompleted && Stopwatch.GetElapsedTime(started) < TimeSpan.FromMinutes(5))
+        {
+            await Task.WhenAny(task, Task.Delay(TimeSpan.FromSeconds(1), cancellationToken));
+            var now = progress();
+            if (now != last)
+            {
+                (last, lastMoved) = (now, Stopwatch.GetTimestamp());
+            }
+            else if (!reported && Stopwatch.GetElapsedTime(lastMoved) > StallAfter)
+            {
+                reported = true;
+                ReportStall(what);
+            }
+        }
+
+        return await task.WaitAsync(TimeSpan.Zero, cancellationToken);
+    }
+
+    /// <summary>
+    /// A stall: the loopback sockets' queues (which side does not read: a full Recv-Q is a process that does not read,
+    /// a full Send-Q one whose peer does not) and the servers' thread counts, for whoever looks into it.
+    /// </summary>
+    private static void ReportStall(string what)
+    {
+        var report = new StringBuilder($"STALL: {what} for more than {StallAfter.TotalSeconds:0} s. Loopback TCP connections (ss -tnpi):\n");
+        try
+        {
+            using var ss = Process.Start(new ProcessStartInfo("ss", ["-tnpi", "state", "established", "dst", "127.0.0.1"]) { RedirectStandardOutput = true, UseShellExecute = false })!;
+            report.Append(ss.StandardOutput.ReadToEnd());
+            ss.WaitForExit();
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            report.Append(e.Message);
+        }
+
+        Console.Error.WriteLine(report.ToString());
     }
 
     private async Task<string> CreateWorkspaceAsync(WorkspacesApi api, string repository, CancellationToken cancellationToken)
