@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Workspaces.Data;
 using Workspaces.Data.Workspaces;
@@ -21,14 +20,12 @@ public sealed partial class AgentForwarder(
     IHttpForwarder forwarder,
     IDbContextFactory<WorkspacesDbContext> dbFactory,
     IWorkspaceRuntime runtime,
-    IDataProtectionProvider protection,
+    AgentSecrets agentSecrets,
     WorkspaceActivity activity,
     ILogger<AgentForwarder> logger) : IDisposable
 {
     /// <summary>Agent paths a browser may reach; everything else (status, logs) is for the web app only.</summary>
     private static readonly string[] BrowserPaths = ["hubs/terminals"];
-
-    private readonly IDataProtector _agentSecrets = protection.CreateProtector(WorkspaceService.AgentSecretPurpose);
 
     private readonly HttpMessageInvoker _client = new(new SocketsHttpHandler
     {
@@ -80,7 +77,7 @@ public sealed partial class AgentForwarder(
             return;
         }
 
-        var secret = _agentSecrets.Unprotect(workspace.ProtectedAgentSecret);
+        var secret = agentSecrets.Reveal(workspace);
         using var keepAlive = new CancellationTokenSource();
         var touching = TouchWhileOpenAsync(workspaceId, keepAlive.Token);
         try

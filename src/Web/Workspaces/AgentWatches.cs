@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Workspaces.Data;
 using Workspaces.Data.Workspaces;
@@ -16,7 +15,7 @@ namespace Workspaces.Web.Workspaces;
 public sealed partial class AgentWatches(
     IDbContextFactory<WorkspacesDbContext> dbFactory,
     AgentClient agents,
-    IDataProtectionProvider protection,
+    AgentSecrets agentSecrets,
     ReconcileQueue queue,
     WorkspaceStatusFeed feed,
     TimeProvider timeProvider,
@@ -24,7 +23,6 @@ public sealed partial class AgentWatches(
 {
     private static readonly TimeSpan LongPoll = TimeSpan.FromSeconds(25);
     private static readonly TimeSpan ProgressWriteInterval = TimeSpan.FromSeconds(1);
-    private readonly IDataProtector _agentSecrets = protection.CreateProtector(WorkspaceService.AgentSecretPurpose);
     private readonly ConcurrentDictionary<string, Watch> _watches = new(StringComparer.Ordinal);
 
     public void Ensure(WorkspaceRecord workspace, Uri agentUrl, string? secret = null)
@@ -34,7 +32,7 @@ public sealed partial class AgentWatches(
             return;
         }
 
-        secret ??= _agentSecrets.Unprotect(workspace.ProtectedAgentSecret);
+        secret ??= agentSecrets.Reveal(workspace);
         var watch = new Watch(agentUrl, new CancellationTokenSource());
         watch.Loop = Task.Run(() => WatchAsync(workspace.Id, workspace.OwnerId, agentUrl, secret, watch.Cancellation.Token));
         if (_watches.TryGetValue(workspace.Id, out var previous) && _watches.TryUpdate(workspace.Id, watch, previous))

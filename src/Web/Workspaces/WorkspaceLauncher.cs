@@ -1,8 +1,8 @@
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Workspaces.Data;
 using Workspaces.Data.Workspaces;
 using Workspaces.Shared.Agent;
+using Workspaces.Web.Agents;
 using Workspaces.Shared.Repositories;
 using Workspaces.Web.Credentials;
 using Workspaces.WorkspaceController.Runtime;
@@ -13,14 +13,12 @@ namespace Workspaces.Web.Workspaces;
 public sealed partial class WorkspaceLauncher(
     IWorkspaceRuntime runtime,
     GitCredentialService credentials,
-    IDataProtectionProvider protection,
+    AgentSecrets agentSecrets,
     AgentWatches watches,
     WorkspaceStatusFeed feed,
     TimeProvider timeProvider,
     ILogger<WorkspaceLauncher> logger)
 {
-    private readonly IDataProtector _agentSecrets = protection.CreateProtector(WorkspaceService.AgentSecretPurpose);
-
     public async Task LaunchAsync(WorkspacesDbContext db, WorkspaceRecord workspace, CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow();
@@ -49,7 +47,7 @@ public sealed partial class WorkspaceLauncher(
         feed.ForgetAgentStatus(workspace.Id);
         feed.PublishUpdated(workspace.Id, workspace.OwnerId);
 
-        var secret = _agentSecrets.Unprotect(workspace.ProtectedAgentSecret);
+        var secret = agentSecrets.Reveal(workspace);
         RuntimeObservation observed;
         try
         {

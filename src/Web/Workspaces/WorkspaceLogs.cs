@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Workspaces.Data;
 using Workspaces.Data.Workspaces;
@@ -12,10 +11,8 @@ public sealed class WorkspaceLogs(
     IDbContextFactory<WorkspacesDbContext> dbFactory,
     IWorkspaceRuntime runtime,
     AgentClient agents,
-    IDataProtectionProvider protection)
+    AgentSecrets agentSecrets)
 {
-    private readonly IDataProtector _agentSecrets = protection.CreateProtector(WorkspaceService.AgentSecretPurpose);
-
     /// <summary>Null if the workspace is not the caller's; an empty chunk if its agent does not run.</summary>
     public async Task<TaskLogChunk?> ReadTaskLogAsync(string ownerId, string workspaceId, int index, long offset, CancellationToken cancellationToken)
     {
@@ -32,6 +29,6 @@ public sealed class WorkspaceLogs(
             return new TaskLogChunk("", 0);
         }
 
-        return await agents.GetTaskLogAsync(observed.AgentUrl!, _agentSecrets.Unprotect(workspace.ProtectedAgentSecret), index, Math.Max(0, offset), cancellationToken);
+        return await agents.GetTaskLogAsync(observed.AgentUrl!, agentSecrets.Reveal(workspace), index, Math.Max(0, offset), cancellationToken);
     }
 }

@@ -1,10 +1,9 @@
-using System.Security.Cryptography;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Workspaces.Data;
 using Workspaces.Data.Workspaces;
 using Workspaces.Shared.Agent;
+using Workspaces.Web.Agents;
 using Workspaces.Shared.Repositories;
 using Workspaces.Web.Hosting;
 
@@ -16,16 +15,13 @@ namespace Workspaces.Web.Workspaces;
 /// </summary>
 public sealed partial class WorkspaceService(
     IDbContextFactory<WorkspacesDbContext> dbFactory,
-    IDataProtectionProvider protection,
+    AgentSecrets agentSecrets,
     ReconcileQueue queue,
     WorkspaceStatusFeed feed,
     IOptions<WorkspacesOptions> options,
     TimeProvider timeProvider,
     ILogger<WorkspaceService> logger)
 {
-    public const string AgentSecretPurpose = "Workspaces.AgentSecret.v1";
-    private readonly IDataProtector _agentSecrets = protection.CreateProtector(AgentSecretPurpose);
-
     public async Task<CreateWorkspaceResult> CreateAsync(string ownerId, string? repositoryUrl, string? gitRef, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(repositoryUrl))
@@ -55,7 +51,7 @@ public sealed partial class WorkspaceService(
             CheckoutDirectoryName = reference.SuggestedDirectoryName,
             DesiredState = DesiredState.Running,
             Phase = WorkspacePhase.Queued,
-            ProtectedAgentSecret = _agentSecrets.Protect(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))),
+            ProtectedAgentSecret = agentSecrets.CreateProtected(),
             CreatedAt = now,
             LastActiveAt = now,
             Generation = 1,

@@ -11,6 +11,7 @@ public static class WorkspacesExtensions
     public static WebApplicationBuilder AddWorkspaces(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
+        services.AddSingleton<AgentSecrets>();
         services.AddSingleton<ReconcileQueue>();
         services.AddSingleton<WorkspaceStatusFeed>();
         services.AddSingleton<WorkspaceService>();

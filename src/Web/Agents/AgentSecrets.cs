@@ -1,0 +1,16 @@
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.DataProtection;
+using Workspaces.Data.Workspaces;
+
+namespace Workspaces.Web.Agents;
+
+/// <summary>Makes and reveals the per-workspace secrets agents trust; stored encrypted with Data Protection.</summary>
+public sealed class AgentSecrets(IDataProtectionProvider protection)
+{
+    private readonly IDataProtector _protector = protection.CreateProtector("Workspaces.AgentSecret.v1");
+
+    /// <summary>A new random secret, already encrypted for the database.</summary>
+    public string CreateProtected() => _protector.Protect(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+
+    public string Reveal(WorkspaceRecord workspace) => _protector.Unprotect(workspace.ProtectedAgentSecret);
+}
