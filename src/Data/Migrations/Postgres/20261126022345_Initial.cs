@@ -255,13 +255,15 @@ namespace Workspaces.Data.Migrations.Postgres
                     Phase = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
                     ErrorCode = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: true),
                     ErrorMessage = table.Column<string>(type: "character varying(4000)", maxLength: 4000, nullable: true),
+                    ErrorAdvice = table.Column<string>(type: "text", nullable: true),
                     Progress = table.Column<double>(type: "double precision", nullable: true),
                     ProtectedAgentSecret = table.Column<string>(type: "character varying(8000)", maxLength: 8000, nullable: false),
                     CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
                     LastActiveAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
                     LastStartedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     ReadyAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    Generation = table.Column<int>(type: "integer", nullable: false)
+                    Generation = table.Column<int>(type: "integer", nullable: false),
+                    ObservedGeneration = table.Column<int>(type: "integer", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -304,6 +306,7 @@ namespace Workspaces.Data.Migrations.Postgres
                         .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
                     WorkspaceId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
                     RequestedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    LaunchedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     AgentStartedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     CloneStartedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     CloneEndedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),

@@ -10,7 +10,7 @@ using Workspaces.Data.Sqlite;
 namespace Workspaces.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteWorkspacesDbContext))]
-    [Migration("20261126000506_Initial")]
+    [Migration("20261126022341_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -396,6 +396,9 @@ namespace Workspaces.Data.Migrations.Sqlite
                         .HasMaxLength(4000)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("ErrorAdvice")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("ErrorCode")
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
@@ -417,6 +420,9 @@ namespace Workspaces.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
+
+                    b.Property<int>("ObservedGeneration")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("OwnerId")
                         .IsRequired()
@@ -478,6 +484,9 @@ namespace Workspaces.Data.Migrations.Sqlite
                     b.Property<string>("ErrorCode")
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
+
+                    b.Property<long?>("LaunchedAt")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("Outcome")
                         .HasMaxLength(32)

@@ -253,13 +253,15 @@ namespace Workspaces.Data.Migrations.Sqlite
                     Phase = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
                     ErrorCode = table.Column<string>(type: "TEXT", maxLength: 32, nullable: true),
                     ErrorMessage = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: true),
+                    ErrorAdvice = table.Column<string>(type: "TEXT", nullable: true),
                     Progress = table.Column<double>(type: "REAL", nullable: true),
                     ProtectedAgentSecret = table.Column<string>(type: "TEXT", maxLength: 8000, nullable: false),
                     CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
                     LastActiveAt = table.Column<long>(type: "INTEGER", nullable: false),
                     LastStartedAt = table.Column<long>(type: "INTEGER", nullable: true),
                     ReadyAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    Generation = table.Column<int>(type: "INTEGER", nullable: false)
+                    Generation = table.Column<int>(type: "INTEGER", nullable: false),
+                    ObservedGeneration = table.Column<int>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -302,6 +304,7 @@ namespace Workspaces.Data.Migrations.Sqlite
                         .Annotation("Sqlite:Autoincrement", true),
                     WorkspaceId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
                     RequestedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    LaunchedAt = table.Column<long>(type: "INTEGER", nullable: true),
                     AgentStartedAt = table.Column<long>(type: "INTEGER", nullable: true),
                     CloneStartedAt = table.Column<long>(type: "INTEGER", nullable: true),
                     CloneEndedAt = table.Column<long>(type: "INTEGER", nullable: true),

@@ -12,8 +12,8 @@ using Workspaces.Data.Postgres;
 namespace Workspaces.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresWorkspacesDbContext))]
-    [Migration("20261126002921_WorkspaceStatusDetails")]
-    partial class WorkspaceStatusDetails
+    [Migration("20261126022345_Initial")]
+    partial class Initial
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
