@@ -1,12 +1,8 @@
 using System.Diagnostics;
 using System.Net;
-using Microsoft.EntityFrameworkCore;
-using Workspaces.Data;
-using Workspaces.Data.Workspaces;
 using Workspaces.Shared.Agent;
 using Workspaces.Web.Accounts;
 using Workspaces.Web.Workspaces;
-using Workspaces.WorkspaceController.Runtime;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Workspaces.Web.Agents;
@@ -18,9 +14,7 @@ namespace Workspaces.Web.Agents;
 /// </summary>
 public sealed partial class AgentForwarder(
     IHttpForwarder forwarder,
-    IDbContextFactory<WorkspacesDbContext> dbFactory,
-    IWorkspaceRuntime runtime,
-    AgentSecrets agentSecrets,
+    OwnedAgents ownedAgents,
     WorkspaceActivity activity,
     ILogger<AgentForwarder> logger) : IDisposable
 {
@@ -55,39 +49,30 @@ public sealed partial class AgentForwarder(
             return;
         }
 
-        var userId = context.User.Id();
-        WorkspaceRecord? workspace;
-        await using (var db = await dbFactory.CreateDbContextAsync(context.RequestAborted))
-        {
-            workspace = await db.Workspaces.AsNoTracking()
-                .FirstOrDefaultAsync(w => w.Id == workspaceId && w.OwnerId == userId && w.DesiredState != DesiredState.Deleted, context.RequestAborted);
-        }
-
-        if (workspace is null)
+        var agent = await ownedAgents.FindAsync(context.User.Id(), workspaceId, context.RequestAborted);
+        if (agent is null)
         {
             context.Response.StatusCode = StatusCodes.Status404NotFound;
             return;
         }
 
-        var observed = await runtime.ObserveAsync(workspaceId, context.RequestAborted);
-        if (observed.State != RuntimeState.Running || workspace.DesiredState != DesiredState.Running)
+        if (agent.AgentUrl is null)
         {
             context.Response.StatusCode = StatusCodes.Status409Conflict;
             await context.Response.WriteAsJsonAsync(new { title = "Workspace not running", detail = "Start the workspace to use its terminals." }, context.RequestAborted);
             return;
         }
 
-        var secret = agentSecrets.Reveal(workspace);
         using var keepAlive = new CancellationTokenSource();
         var touching = TouchWhileOpenAsync(workspaceId, keepAlive.Token);
         try
         {
             var error = await forwarder.SendAsync(
                 context,
-                observed.AgentUrl!.GetLeftPart(UriPartial.Authority),
+                agent.AgentUrl.GetLeftPart(UriPartial.Authority),
                 _client,
                 new ForwarderRequestConfig { ActivityTimeout = TimeSpan.FromMinutes(10) },
-                new AgentTransformer("/" + path, secret));
+                new AgentTransformer("/" + path, agent.Secret));
             if (error != ForwarderError.None)
             {
                 LogForwardFailed(workspaceId, error, context.Features.Get<IForwarderErrorFeature>()?.Exception?.Message);

@@ -154,7 +154,8 @@ public sealed partial class WorkspaceService(
         return await db.Workspaces.AsNoTracking().FirstOrDefaultAsync(Owned(ownerId, workspaceId), cancellationToken);
     }
 
-    private static System.Linq.Expressions.Expression<Func<WorkspaceRecord, bool>> Owned(string ownerId, string workspaceId) =>
+    /// <summary>The workspace, if it is the caller's and not being deleted: every per-workspace query starts here.</summary>
+    internal static System.Linq.Expressions.Expression<Func<WorkspaceRecord, bool>> Owned(string ownerId, string workspaceId) =>
         w => w.Id == workspaceId && w.OwnerId == ownerId && w.DesiredState != DesiredState.Deleted;
 
     private void Changed(WorkspaceRecord record)
