@@ -279,7 +279,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
 
     private async Task ReplaceAsync(HttpContext context, string resource, string ns, string name, string? sub, JsonObject body)
     {
-        if (sub is null && Invalid(resource, body) is { } invalid)
+        if (Invalid(resource, body, keepStatus: sub == "status") is { } invalid)
         {
             await WriteStatusAsync(context, 422, "Invalid", invalid);
             return;
@@ -524,7 +524,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
         changed.TrySetResult();
     }
 
-    private string? Invalid(string resource, JsonObject body)
+    private string? Invalid(string resource, JsonObject body, bool keepStatus = false)
     {
         if (resource != "workspaces.dev/workspaces" || _workspaceSchema is null)
         {
@@ -532,7 +532,11 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
         }
 
         var copy = (JsonObject)body.DeepClone();
-        copy.Remove("status");
+        if (!keepStatus)
+        {
+            copy.Remove("status");
+        }
+
         var errors = _workspaceSchema.Validate(copy);
         return errors.Count == 0 ? null : $"Workspace is invalid: {string.Join("; ", errors)}";
     }

@@ -203,6 +203,7 @@ public static class WorkspaceResourceBuilder
                 [
                     new V1Volume { Name = "workspace", PersistentVolumeClaim = new V1PersistentVolumeClaimVolumeSource { ClaimName = ControllerOptions.ChildName(Name(workspace)) } },
                     new V1Volume { Name = "agent", EmptyDir = new V1EmptyDirVolumeSource { SizeLimit = new ResourceQuantity("512Mi") } },
+                    new V1Volume { Name = "clone-tmp", EmptyDir = new V1EmptyDirVolumeSource { SizeLimit = new ResourceQuantity("1Gi") } },
                     new V1Volume { Name = "bootstrap", Secret = new V1SecretVolumeSource { SecretName = ControllerOptions.ChildName(Name(workspace)), DefaultMode = 288 /* 0440 */ } },
                 ],
                 InitContainers =
@@ -235,6 +236,7 @@ public static class WorkspaceResourceBuilder
                         [
                             new V1VolumeMount { Name = "workspace", MountPath = WorkspaceMount },
                             new V1VolumeMount { Name = "bootstrap", MountPath = BootstrapMount, ReadOnlyProperty = true },
+                            new V1VolumeMount { Name = "clone-tmp", MountPath = "/tmp" },
                         ],
                     },
                 ],
