@@ -55,7 +55,7 @@ public sealed partial class WorkspaceLauncher(
             var credential = await credentials.FindForHostAsync(workspace.OwnerId, reference?.Host, cancellationToken);
             // The agent clones URLs only; a local path becomes its file:// URL.
             var cloneUrl = reference?.Kind == RepositoryReferenceKind.LocalPath ? new Uri(workspace.RepositoryUrl).AbsoluteUri : workspace.RepositoryUrl;
-            var launch = new WorkspaceLaunch(workspace.Id, cloneUrl, workspace.Ref, workspace.CheckoutDirectoryName, secret, credential, new Dictionary<string, string>());
+            var launch = new WorkspaceLaunch(workspace.Id, cloneUrl, workspace.Ref, workspace.CheckoutDirectoryName, secret, credential, new Dictionary<string, string>()) { OwnerId = workspace.OwnerId };
             observed = await runtime.StartAsync(launch, cancellationToken);
         }
         catch (WorkspaceRuntimeException e)

@@ -12,5 +12,8 @@ public sealed record WorkspaceLaunch(
     GitCredential? GitCredential,
     IReadOnlyDictionary<string, string> Environment)
 {
+    /// <summary>The owning user's id (recorded on the Kubernetes Workspace resource).</summary>
+    public string? OwnerId { get; init; }
+
     public override string ToString() => $"WorkspaceLaunch {{ WorkspaceId = {WorkspaceId}, RepositoryUrl = {RepositoryUrl}, Ref = {Ref} }}";
 }
