@@ -5,6 +5,13 @@ using Workspaces.WorkspaceController.Kubernetes.Controller;
 // A host of its own rather than a mode of the web app: the controller image carries no web UI, and its RBAC (pods,
 // volumes, secrets) never sits in the process that faces browsers.
 var builder = WebApplication.CreateBuilder(args);
+
+// The chart mounts the controller's settings as one JSON file (labels, classes and CIDR lists do not fit environment variables).
+if (Environment.GetEnvironmentVariable("WORKSPACES_CONFIG_FILE") is { Length: > 0 } configFile)
+{
+    builder.Configuration.AddJsonFile(configFile, optional: false, reloadOnChange: false);
+}
+
 builder.Services.AddWorkspaceController(builder.Configuration);
 
 var app = builder.Build();
