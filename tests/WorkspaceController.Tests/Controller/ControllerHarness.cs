@@ -8,7 +8,7 @@ using Workspaces.TestSupport.Waiting;
 using Workspaces.WorkspaceController.Kubernetes;
 using Workspaces.WorkspaceController.Kubernetes.Controller;
 using Workspaces.WorkspaceController.Kubernetes.Resources;
-using Workspaces.WorkspaceController.Tests.FakeApi;
+using Workspaces.FakeKubernetes;
 
 namespace Workspaces.WorkspaceController.Tests.Controller;
 

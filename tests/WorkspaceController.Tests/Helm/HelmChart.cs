@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using Workspaces.WorkspaceController.Tests.FakeApi;
+using Workspaces.FakeKubernetes;
 
 namespace Workspaces.WorkspaceController.Tests.Helm;
 

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Configuration;
 using Workspaces.WorkspaceController.Kubernetes;
 using Workspaces.WorkspaceController.Kubernetes.Resources;
-using Workspaces.WorkspaceController.Tests.FakeApi;
+using Workspaces.FakeKubernetes;
 
 namespace Workspaces.WorkspaceController.Tests.Helm;
 

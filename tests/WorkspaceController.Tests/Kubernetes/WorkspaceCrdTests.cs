@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using k8s;
 using Workspaces.WorkspaceController.Kubernetes;
-using Workspaces.WorkspaceController.Tests.FakeApi;
+using Workspaces.FakeKubernetes;
 
 namespace Workspaces.WorkspaceController.Tests.Kubernetes;
 

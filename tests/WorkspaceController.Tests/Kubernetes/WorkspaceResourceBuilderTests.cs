@@ -2,6 +2,7 @@ using System.Text;
 using k8s;
 using k8s.Models;
 using Workspaces.WorkspaceController.Kubernetes;
+using Workspaces.FakeKubernetes;
 using Workspaces.WorkspaceController.Kubernetes.Resources;
 
 namespace Workspaces.WorkspaceController.Tests.Kubernetes;

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using YamlDotNet.RepresentationModel;
 
-namespace Workspaces.WorkspaceController.Tests.FakeApi;
+namespace Workspaces.FakeKubernetes;
 
 /// <summary>YAML documents as JSON nodes, scalars typed the way Kubernetes reads them (plain true/false/numbers/null).</summary>
 public static class Yaml

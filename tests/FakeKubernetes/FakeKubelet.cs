@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace Workspaces.WorkspaceController.Tests.FakeApi;
+namespace Workspaces.FakeKubernetes;
 
 /// <summary>The node of the fake cluster: starts pods (scheduled, init containers done, agent ready), and on request crashes or evicts them.</summary>
 public sealed class FakeKubelet(FakeKubeApiServer server)

@@ -1,4 +1,4 @@
-namespace Workspaces.WorkspaceController.Tests;
+namespace Workspaces.FakeKubernetes;
 
 public static class RepositoryRoot
 {

@@ -11,7 +11,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Workspaces.WorkspaceController.Tests.FakeApi;
+namespace Workspaces.FakeKubernetes;
 
 /// <summary>
 /// An in-process stand-in for the Kubernetes API server, served over HTTP to the real KubernetesClient. It keeps every

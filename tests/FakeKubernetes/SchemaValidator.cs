@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
-namespace Workspaces.WorkspaceController.Tests.FakeApi;
+namespace Workspaces.FakeKubernetes;
 
 /// <summary>
 /// The part of the API server's structural-schema validation a CRD like ours uses: type, required, properties (unknown
