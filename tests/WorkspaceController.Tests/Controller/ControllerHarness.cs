@@ -55,12 +55,17 @@ public sealed class ControllerHarness : IAsyncDisposable
         ["Workspaces:Controller:LeaderElection:RetryPeriod"] = "00:00:00.200",
     };
 
-    public async Task<IHost> StartControllerAsync(string? identity = null)
+    public async Task<IHost> StartControllerAsync(string? identity = null, TimeProvider? timeProvider = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(Settings(identity ?? $"controller-{_hosts.Count}"));
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton(Server.CreateClient());
+        if (timeProvider is not null)
+        {
+            builder.Services.AddSingleton(timeProvider);
+        }
+
         builder.Services.AddWorkspaceController(builder.Configuration);
         var host = builder.Build();
         await host.StartAsync();

@@ -31,6 +31,7 @@ public sealed class WorkspaceControllerTests
         Assert.Equal("agent-secret-app-one", (string?)bootstrap["agentSecret"]);
         Assert.Equal("git-token", (string?)bootstrap["gitCredential"]!["password"]);
         Assert.Contains("Starting", h.EventReasons("app-one"));
+        Assert.Contains("Running", h.EventReasons("app-one"));
     }
 
     [Fact]
@@ -192,6 +193,26 @@ public sealed class WorkspaceControllerTests
         await h.CreateAsync(ControllerHarness.NewWorkspace("app-after"));
 
         await h.WaitForPhaseAsync("app-after", WorkspaceStatusPhase.Running);
+    }
+
+    [Fact]
+    public async Task StartTimeout_PodNeverReady_ReportsFailedWithTheStepItWasStuckAt()
+    {
+        await using var h = await ControllerHarness.StartAsync(startController: false);
+        h.Server.Kubelet.AutoStart = false;
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await h.StartControllerAsync(timeProvider: time);
+        var workspace = ControllerHarness.NewWorkspace("app-slow");
+        workspace.Spec.Timeouts = new WorkspaceTimeouts { StartSeconds = 30 };
+        await h.CreateAsync(workspace);
+        await h.WaitForPhaseAsync("app-slow", WorkspaceStatusPhase.Starting, and: w => w.Status!.StartStep == "Scheduling" && w.Status.Timings?.PodCreatedAt is not null);
+
+        time.Advance(TimeSpan.FromSeconds(31));
+
+        var ws = await h.WaitForPhaseAsync("app-slow", WorkspaceStatusPhase.Failed);
+        Assert.Contains("30 seconds", ws.Status!.Message, StringComparison.Ordinal);
+        Assert.Contains("Scheduling", ws.Status.Message, StringComparison.Ordinal);
+        Assert.Contains("StartTimeout", h.EventReasons("app-slow"));
     }
 
     [Fact]

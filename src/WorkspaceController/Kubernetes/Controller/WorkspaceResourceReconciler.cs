@@ -72,6 +72,12 @@ public sealed partial class WorkspaceResourceReconciler(
 
         var status = Clone(workspace.Status) ?? new WorkspaceStatus();
         var result = await ConvergeAsync(workspace, status, pods, cancellationToken);
+        if (status.Phase == WorkspaceStatusPhase.Running && workspace.Status?.Phase != WorkspaceStatusPhase.Running)
+        {
+            var took = status.Timings is { ReadyAt: { } ready, PodCreatedAt: { } created } ? $" in {(ready - created).TotalSeconds:0.0} s" : "";
+            await events.RecordAsync(workspace, "Normal", "Running", $"The workspace is ready{took}: {status.AgentUrl}", cancellationToken);
+        }
+
         status.ObservedGeneration = workspace.Metadata.Generation;
         status.Host = WorkspaceResourceBuilder.Host(workspace, _options);
         SetReadyCondition(workspace, status);

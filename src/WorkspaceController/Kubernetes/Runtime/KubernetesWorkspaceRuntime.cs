@@ -24,6 +24,7 @@ public sealed partial class KubernetesWorkspaceRuntime(
     ILogger<KubernetesWorkspaceRuntime> logger) : IWorkspaceRuntime, IWorkspacePortAddresses, IWorkspaceRuntimeChanges
 {
     public const string OwnerLabel = "workspaces.dev/owner";
+    private static readonly TimeSpan SyncTimeout = TimeSpan.FromSeconds(30);
     private readonly KubernetesRuntimeOptions _options = options.Value;
     private readonly SealedCredentials _sealed = new(options.Value.CredentialKey);
 
@@ -35,13 +36,13 @@ public sealed partial class KubernetesWorkspaceRuntime(
 
     public async Task<RuntimeObservation> ObserveAsync(string workspaceId, CancellationToken cancellationToken)
     {
-        await watch.Informer.Synced.WaitAsync(cancellationToken);
+        await SyncedAsync(cancellationToken);
         return Observe(workspaceId, watch.Informer.Get(workspaceId));
     }
 
     public async Task<IReadOnlyList<RuntimeObservation>> ListAsync(CancellationToken cancellationToken)
     {
-        await watch.Informer.Synced.WaitAsync(cancellationToken);
+        await SyncedAsync(cancellationToken);
         return [.. watch.Informer.Snapshot().Select(w => Observe(w.Metadata.Name, w))];
     }
 
@@ -75,7 +76,7 @@ public sealed partial class KubernetesWorkspaceRuntime(
 
     public async Task StopAsync(string workspaceId, CancellationToken cancellationToken)
     {
-        await watch.Informer.Synced.WaitAsync(cancellationToken);
+        await SyncedAsync(cancellationToken);
         if (watch.Informer.Get(workspaceId) is null)
         {
             return;
@@ -117,11 +118,24 @@ public sealed partial class KubernetesWorkspaceRuntime(
 
     public async Task<Uri?> GetPortUrlAsync(string workspaceId, int port, CancellationToken cancellationToken)
     {
-        await watch.Informer.Synced.WaitAsync(cancellationToken);
+        await SyncedAsync(cancellationToken);
         var status = watch.Informer.Get(workspaceId)?.Status;
         return status is { Phase: WorkspaceStatusPhase.Running, Host: { Length: > 0 } host }
             ? new Uri(string.Create(CultureInfo.InvariantCulture, $"http://{host}:{port}/"))
             : null;
+    }
+
+    /// <summary>The first list of Workspaces; an unreachable API server fails the caller instead of hanging it.</summary>
+    private async Task SyncedAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await watch.Informer.Synced.WaitAsync(SyncTimeout, timeProvider, cancellationToken);
+        }
+        catch (TimeoutException e)
+        {
+            throw new WorkspaceRuntimeException($"The Kubernetes API server has not answered for {SyncTimeout.TotalSeconds:0} seconds; workspaces cannot be started or observed.", e);
+        }
     }
 
     private static RuntimeObservation Observe(string workspaceId, WorkspaceResource? workspace)
