@@ -67,7 +67,10 @@ public sealed class HelmChartTests
         Assert.DoesNotContain("list", secretVerbs);
         Assert.DoesNotContain("watch", secretVerbs);
 
-        // The Workspace pods get no token at all; the migration job neither.
+        var leaseRules = controller["rules"]!.AsArray().Where(r => Strings(r!["resources"]).Contains("leases")).ToList();
+        Assert.All(leaseRules.Where(r => Strings(r!["verbs"]).Contains("update")), r => Assert.Equal(["rel-workspaces-controller"], Strings(r!["resourceNames"])));
+
+        // The migration job gets no service-account token.
         Assert.Equal(false, (bool?)HelmChart.Find(docs, "Job", "-migrate-1")["spec"]!["template"]!["spec"]!["automountServiceAccountToken"]);
     }
 
