@@ -56,6 +56,32 @@ public sealed class FakeKubelet(FakeKubeApiServer server)
         });
     }
 
+    /// <summary>Scheduled, volume mounted, the agent copied in; the clone init container runs.</summary>
+    public void Cloning(string ns, string name)
+    {
+        server.Mutate("/pods", ns, name, pod =>
+        {
+            var now = FakeKubeApiServer.Now();
+            pod["status"] = new JsonObject
+            {
+                ["phase"] = "Pending",
+                ["podIP"] = "10.42.1.1",
+                ["conditions"] = new JsonArray(Condition("PodScheduled", now), Condition("PodReadyToStartContainers", now)),
+                ["initContainerStatuses"] = new JsonArray(
+                    Terminated("install-agent", 0, "Completed", now),
+                    new JsonObject
+                    {
+                        ["name"] = "clone",
+                        ["ready"] = false,
+                        ["restartCount"] = 0,
+                        ["image"] = "x",
+                        ["imageID"] = "x",
+                        ["state"] = new JsonObject { ["running"] = new JsonObject { ["startedAt"] = now } },
+                    }),
+            };
+        });
+    }
+
     /// <summary>The agent process exits: with restartPolicy Never the pod ends Failed.</summary>
     public void Crash(string ns, string name, int exitCode = 137, string reason = "OOMKilled")
     {

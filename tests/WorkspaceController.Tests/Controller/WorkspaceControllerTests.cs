@@ -196,6 +196,24 @@ public sealed class WorkspaceControllerTests
     }
 
     [Fact]
+    public async Task Start_PodCloning_StatusShowsTheStepThenRunning()
+    {
+        await using var h = await ControllerHarness.StartAsync();
+        h.Server.Kubelet.AutoStart = false;
+        await h.CreateAsync(ControllerHarness.NewWorkspace("app-steps"));
+        await h.WaitForPhaseAsync("app-steps", WorkspaceStatusPhase.Starting, and: w => w.Status!.StartStep == "Scheduling");
+
+        h.Server.Kubelet.Cloning(ControllerHarness.Namespace, "ws-app-steps");
+        var cloning = await h.WaitForPhaseAsync("app-steps", WorkspaceStatusPhase.Starting, and: w => w.Status!.StartStep == "Cloning");
+        Assert.NotNull(cloning.Status!.Timings!.ScheduledAt);
+        Assert.Null(cloning.Status.AgentUrl);
+
+        h.Server.Kubelet.Start(ControllerHarness.Namespace, "ws-app-steps");
+        var running = await h.WaitForPhaseAsync("app-steps", WorkspaceStatusPhase.Running);
+        Assert.Null(running.Status!.StartStep);
+    }
+
+    [Fact]
     public async Task StartTimeout_PodNeverReady_ReportsFailedWithTheStepItWasStuckAt()
     {
         await using var h = await ControllerHarness.StartAsync(startController: false);

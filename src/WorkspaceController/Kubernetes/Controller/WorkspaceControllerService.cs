@@ -44,7 +44,7 @@ public sealed partial class WorkspaceControllerService(
         }
 
         var le = _options.LeaderElection;
-        var identity = string.IsNullOrEmpty(le.Identity) ? $"{Environment.MachineName}-{Guid.NewGuid():N}"[..Math.Min(63, Environment.MachineName.Length + 33)] : le.Identity;
+        var identity = string.IsNullOrEmpty(le.Identity) ? $"{Environment.MachineName}-{Guid.NewGuid().ToString("N")[..8]}" : le.Identity;
         while (!stoppingToken.IsCancellationRequested)
         {
             try

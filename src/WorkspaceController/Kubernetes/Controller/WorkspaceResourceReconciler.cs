@@ -80,7 +80,7 @@ public sealed partial class WorkspaceResourceReconciler(
 
         status.ObservedGeneration = workspace.Metadata.Generation;
         status.Host = WorkspaceResourceBuilder.Host(workspace, _options);
-        SetReadyCondition(workspace, status);
+        SetReadyCondition(workspace, status, timeProvider.GetUtcNow().UtcDateTime);
         if (!SameJson(status, workspace.Status))
         {
             workspace.Status = status;
@@ -253,18 +253,38 @@ public sealed partial class WorkspaceResourceReconciler(
         status.Phase = status.Phase == WorkspaceStatusPhase.Failed ? WorkspaceStatusPhase.Failed : WorkspaceStatusPhase.Starting;
         status.AgentUrl = null;
         var waiting = pod.Status?.InitContainerStatuses?.FirstOrDefault(s => s.State?.Terminated is null) ?? main;
-        status.StartStep = (timings.ScheduledAt, waiting) switch
-        {
-            (null, _) => "Scheduling",
-            (_, { State.Waiting.Reason: "ErrImagePull" or "ImagePullBackOff" or "ContainerCreating" or "PodInitializing" }) when waiting.State.Waiting.Reason is "ErrImagePull" or "ImagePullBackOff" => "PullingImage",
-            (_, { Name: "install-agent" }) => "PullingImage",
-            (_, { Name: "clone" }) => "Cloning",
-            _ => "StartingAgent",
-        };
         var waitingReason = waiting?.State?.Waiting?.Reason;
+        status.StartStep = StartStep(timings.ScheduledAt is not null, conditions, waiting);
         status.Message = waitingReason is "ErrImagePull" or "ImagePullBackOff" or "CreateContainerConfigError" or "InvalidImageName"
             ? $"{waitingReason}: {waiting!.State.Waiting.Message}"
             : null;
+    }
+
+    /// <summary>
+    /// Where a pending pod is, from what the kubelet reports: the sandbox waits for the volume, each container first for
+    /// its image. Approximate by nature (an image pull and a volume attach both show as ContainerCreating).
+    /// </summary>
+    private static string StartStep(bool scheduled, IList<V1PodCondition> conditions, V1ContainerStatus? waiting)
+    {
+        if (!scheduled)
+        {
+            return "Scheduling";
+        }
+
+        if (conditions.FirstOrDefault(c => c.Type == "PodReadyToStartContainers") is { Status: not "True" })
+        {
+            return "PreparingVolume";
+        }
+
+        return waiting switch
+        {
+            { State.Waiting.Reason: "ErrImagePull" or "ImagePullBackOff" } => "PullingImage",
+            { Name: "install-agent" } => "PullingImage",
+            { Name: "clone" } => "Cloning",
+            { State.Running: not null } => "StartingAgent",
+            { Name: "workspace" } => "PullingImage",
+            _ => "StartingAgent",
+        };
     }
 
     private async Task<ReconcileResult> FinalizeAsync(WorkspaceResource workspace, ResourceInformer<WorkspaceResource, WorkspaceResourceList> workspaces, CancellationToken cancellationToken)
@@ -368,7 +388,7 @@ public sealed partial class WorkspaceResourceReconciler(
         return due > now ? due - now : TimeSpan.Zero;
     }
 
-    private static void SetReadyCondition(WorkspaceResource workspace, WorkspaceStatus status)
+    private static void SetReadyCondition(WorkspaceResource workspace, WorkspaceStatus status, DateTime now)
     {
         var ready = status.Phase == WorkspaceStatusPhase.Running;
         var conditionStatus = ready ? "True" : "False";
@@ -389,7 +409,7 @@ public sealed partial class WorkspaceResourceReconciler(
             Reason = reason,
             Message = status.Message ?? "",
             ObservedGeneration = workspace.Metadata.Generation,
-            LastTransitionTime = existing?.Status == conditionStatus ? existing.LastTransitionTime : DateTime.UtcNow,
+            LastTransitionTime = existing?.Status == conditionStatus ? existing.LastTransitionTime : now,
         });
     }
 
