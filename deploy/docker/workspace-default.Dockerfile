@@ -13,7 +13,7 @@ RUN apt-get update \
       build-essential pkg-config cmake make \
       python3 python3-pip python3-venv python-is-python3 \
       nodejs npm \
-      jq ripgrep fd-find less nano vim-tiny tmux htop procps lsof iproute2 dnsutils \
+      jq ripgrep fd-find less nano vim-tiny tmux htop procps lsof iproute2 bind9-dnsutils \
       zip unzip xz-utils tar rsync sqlite3 postgresql-client \
       libicu76 libssl3t64 zlib1g locales tzdata \
  && rm -rf /var/lib/apt/lists/* \
