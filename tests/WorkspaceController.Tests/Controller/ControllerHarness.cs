@@ -50,8 +50,8 @@ public sealed class ControllerHarness : IAsyncDisposable
         ["Workspaces:Controller:BaseBackoff"] = "00:00:00.100",
         ["Workspaces:Controller:MaxBackoff"] = "00:00:01",
         ["Workspaces:Controller:LeaderElection:Identity"] = identity,
-        ["Workspaces:Controller:LeaderElection:LeaseDuration"] = "00:00:02",
-        ["Workspaces:Controller:LeaderElection:RenewDeadline"] = "00:00:01.500",
+        ["Workspaces:Controller:LeaderElection:LeaseDuration"] = "00:00:03",
+        ["Workspaces:Controller:LeaderElection:RenewDeadline"] = "00:00:02.500",
         ["Workspaces:Controller:LeaderElection:RetryPeriod"] = "00:00:00.200",
     };
 

@@ -225,7 +225,16 @@ public sealed class WorkspaceControllerTests
         await h.CreateAsync(workspace);
         await h.WaitForPhaseAsync("app-slow", WorkspaceStatusPhase.Starting, and: w => w.Status!.StartStep == "Scheduling" && w.Status.Timings?.PodCreatedAt is not null);
 
-        time.Advance(TimeSpan.FromSeconds(31));
+        // The controller's timer for the deadline may be set a little later (its pod event is still on the way), so the
+        // clock moves on in steps until the deadline has fired.
+        await Poll.UntilAsync(
+            async () =>
+            {
+                time.Advance(TimeSpan.FromSeconds(5));
+                return (await h.GetAsync("app-slow"))?.Status?.Phase == WorkspaceStatusPhase.Failed;
+            },
+            Timeout,
+            "the start to time out");
 
         var ws = await h.WaitForPhaseAsync("app-slow", WorkspaceStatusPhase.Failed);
         Assert.Contains("30 seconds", ws.Status!.Message, StringComparison.Ordinal);
