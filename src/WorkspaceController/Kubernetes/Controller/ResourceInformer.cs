@@ -23,6 +23,9 @@ public sealed partial class ResourceInformer<TItem, TList>(
     private readonly ConcurrentDictionary<string, TItem> _cache = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>Drops what the consumer never reads before an object is cached (memory per workspace).</summary>
+    public Func<TItem, TItem>? Trim { get; init; }
+
     /// <summary>Called with the previous and the new object (either may be null) for every change.</summary>
     public Action<TItem?, TItem?>? Changed { get; set; }
 
@@ -80,8 +83,9 @@ public sealed partial class ResourceInformer<TItem, TList>(
         using var response = await listOrWatch(null, false, cancellationToken);
         var (resourceVersion, items) = unpack(response.Body);
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var item in items)
+        foreach (var listed in items)
         {
+            var item = Trim is null ? listed : Trim(listed);
             seen.Add(item.Metadata.Name);
             _cache.TryGetValue(item.Metadata.Name, out var old);
             _cache[item.Metadata.Name] = item;
@@ -112,8 +116,9 @@ public sealed partial class ResourceInformer<TItem, TList>(
 #pragma warning disable CS0618
         var watch = listOrWatch(resourceVersion, true, cancellationToken).WatchAsync<TItem, TList>(e => error ??= e, cancellationToken);
 #pragma warning restore CS0618
-        await foreach (var (type, item) in watch)
+        await foreach (var (type, received) in watch)
         {
+            var item = Trim is null || type == WatchEventType.Bookmark ? received : Trim(received);
             var version = item.Metadata?.ResourceVersion;
             switch (type)
             {

@@ -96,7 +96,14 @@ public sealed partial class WorkspaceControllerService(
                 allowWatchBookmarks: watch ? true : null, resourceVersion: rv, timeoutSeconds: watch ? WatchTimeoutSeconds() : null, watch: watch, cancellationToken: ct),
             list => (list.Metadata?.ResourceVersion, list.Items),
             timeProvider,
-            loggerFactory.CreateLogger("Workspaces.Controller.WorkspaceInformer"));
+            loggerFactory.CreateLogger("Workspaces.Controller.WorkspaceInformer"))
+        {
+            Trim = workspace =>
+            {
+                workspace.Metadata.ManagedFields = null;
+                return workspace;
+            },
+        };
         var pods = new ResourceInformer<V1Pod, V1PodList>(
             "workspace pods",
             (rv, watch, ct) => client.CoreV1.ListNamespacedPodWithHttpMessagesAsync(
@@ -104,7 +111,16 @@ public sealed partial class WorkspaceControllerService(
                 resourceVersion: rv, timeoutSeconds: watch ? WatchTimeoutSeconds() : null, watch: watch, cancellationToken: ct),
             list => (list.Metadata?.ResourceVersion, list.Items),
             timeProvider,
-            loggerFactory.CreateLogger("Workspaces.Controller.PodInformer"));
+            loggerFactory.CreateLogger("Workspaces.Controller.PodInformer"))
+        {
+            // The reconciler reads a pod's metadata and status only; its spec is what the builder made.
+            Trim = pod =>
+            {
+                pod.Spec = null;
+                pod.Metadata.ManagedFields = null;
+                return pod;
+            },
+        };
 
         using var queue = new WorkQueue(timeProvider, _options.BaseBackoff, _options.MaxBackoff);
         workspaces.Changed = (old, current) =>

@@ -44,12 +44,15 @@ public sealed partial class WorkspaceResourceReconciler(
     {
         ArgumentNullException.ThrowIfNull(workspaces);
         ArgumentNullException.ThrowIfNull(pods);
-        var workspace = workspaces.Get(name);
-        if (workspace is null)
+        var cached = workspaces.Get(name);
+        if (cached is null)
         {
             _childrenEnsured.TryRemove(name, out _);
             return ReconcileResult.Done;
         }
+
+        // A copy: the pass changes it before writing, and a failed write must not leave the change in the cache.
+        var workspace = KubernetesJson.Deserialize<WorkspaceResource>(KubernetesJson.Serialize(cached));
 
         using var scope = logger.BeginScope(new Dictionary<string, object?>
         {
