@@ -157,6 +157,20 @@ public sealed class HelmChartTests
         Assert.Contains("database.existingSecret", output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("web.replicas=0", "/web/replicas")]
+    [InlineData("global.imagePullPolicy=Sometimes", "/global/imagePullPolicy")]
+    [InlineData("web.replicaz=3", "replicaz")]
+    [InlineData("workspaces.agentPort=80", "/workspaces/agentPort")]
+    [InlineData("controller.startTimeout=10m", "/controller/startTimeout")]
+    public void Template_BadValue_IsRejectedByTheValuesSchema(string setting, string expected)
+    {
+        var (code, output) = HelmChart.Run("template", "rel", HelmChart.ChartDirectory, "--set", setting);
+
+        Assert.NotEqual(0, code);
+        Assert.Contains(expected, output, StringComparison.Ordinal);
+    }
+
     private static string[] Args(string values) => values == "production" ? ["-f", HelmChart.ProductionValues] : [];
 
     private static List<string> Strings(JsonNode? array) => [.. array?.AsArray().Select(x => (string)x!) ?? []];
