@@ -208,7 +208,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
                 await ReplaceAsync(context, resource, ns, name, sub, await ReadBodyAsync(context));
                 return;
             case "DELETE" when name is not null:
-                await DeleteAsync(context, resource, ns, name);
+                await DeleteAsync(context, resource, ns, name, query["gracePeriodSeconds"] == "0");
                 return;
             default:
                 await WriteStatusAsync(context, 405, "MethodNotAllowed", $"{context.Request.Method} is not supported here");
@@ -358,14 +358,28 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
         await WriteJsonAsync(context, 200, result);
     }
 
-    private async Task DeleteAsync(HttpContext context, string resource, string ns, string name)
+    private async Task DeleteAsync(HttpContext context, string resource, string ns, string name, bool immediately)
     {
         JsonObject? result;
+        var terminating = false;
         lock (_lock)
         {
             if (!_objects.TryGetValue((resource, ns, name), out var current))
             {
                 result = null;
+            }
+            else if (resource == "/pods" && !immediately && Kubelet.TerminationDelay > TimeSpan.Zero)
+            {
+                // A graceful pod delete: marked now, gone once the kubelet has stopped its containers.
+                if (current["metadata"]!["deletionTimestamp"] is null)
+                {
+                    current["metadata"]!["deletionTimestamp"] = Now();
+                    current["metadata"]!["resourceVersion"] = (++_resourceVersion).ToString(CultureInfo.InvariantCulture);
+                    Record("MODIFIED", resource, ns, current);
+                    terminating = true;
+                }
+
+                result = (JsonObject)current.DeepClone();
             }
             else if ((current["metadata"]!["finalizers"]?.AsArray().Count ?? 0) > 0)
             {
@@ -393,7 +407,29 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
             return;
         }
 
+        if (terminating)
+        {
+            _ = Task.Run(async () =>
+            {
+                await Task.Delay(Kubelet.TerminationDelay);
+                Remove(resource, ns, name);
+            });
+        }
+
         await WriteJsonAsync(context, 200, result);
+    }
+
+    /// <summary>Removes an object as its last finalizer or the kubelet would.</summary>
+    public void Remove(string resource, string ns, string name)
+    {
+        lock (_lock)
+        {
+            if (_objects.Remove((resource, ns, name), out var current))
+            {
+                current["metadata"]!["resourceVersion"] = (++_resourceVersion).ToString(CultureInfo.InvariantCulture);
+                Record("DELETED", resource, ns, current);
+            }
+        }
     }
 
     private JsonObject ListObject(string resource, string ns, string? labelSelector)

@@ -12,6 +12,9 @@ public sealed class FakeKubelet(FakeKubeApiServer server)
 
     public TimeSpan StartDelay { get; set; } = TimeSpan.FromMilliseconds(20);
 
+    /// <summary>How long a gracefully deleted pod stays (with its deletionTimestamp) before it is gone; zero: at once.</summary>
+    public TimeSpan TerminationDelay { get; set; }
+
     internal void PodCreated(string ns, string name)
     {
         if (!AutoStart)

@@ -115,6 +115,38 @@ public sealed class WorkspaceControllerTests
     }
 
     [Fact]
+    public async Task PodCrash_OldPodTerminatesSlowly_TheNewPodWaitsForIt()
+    {
+        await using var h = await ControllerHarness.StartAsync();
+        h.Server.Kubelet.TerminationDelay = TimeSpan.FromMilliseconds(700);
+        await h.CreateAsync(ControllerHarness.NewWorkspace("app-slow-exit"));
+        await h.WaitForPhaseAsync("app-slow-exit", WorkspaceStatusPhase.Running);
+        var firstUid = (string?)h.Pod("app-slow-exit")!["metadata"]!["uid"];
+
+        h.Server.Kubelet.Crash(ControllerHarness.Namespace, "ws-app-slow-exit");
+
+        await Poll.UntilAsync(() => h.Pod("app-slow-exit")?["metadata"]?["deletionTimestamp"] is not null, Timeout, "the crashed pod to terminate");
+        await h.WaitForPhaseAsync("app-slow-exit", WorkspaceStatusPhase.Running, and: w => w.Status!.Restarts == 1);
+        Assert.NotEqual(firstUid, (string?)h.Pod("app-slow-exit")!["metadata"]!["uid"]);
+    }
+
+    [Fact]
+    public async Task Stop_PodTerminatesSlowly_IsStoppingUntilThePodIsGone()
+    {
+        await using var h = await ControllerHarness.StartAsync();
+        h.Server.Kubelet.TerminationDelay = TimeSpan.FromMilliseconds(700);
+        await h.CreateAsync(ControllerHarness.NewWorkspace("app-slow-stop"));
+        await h.WaitForPhaseAsync("app-slow-stop", WorkspaceStatusPhase.Running);
+
+        await h.UpdateSpecAsync("app-slow-stop", s => s.DesiredState = DesiredWorkspaceState.Stopped);
+
+        await h.WaitForPhaseAsync("app-slow-stop", WorkspaceStatusPhase.Stopping);
+        Assert.NotNull(h.Pod("app-slow-stop"));
+        await h.WaitForPhaseAsync("app-slow-stop", WorkspaceStatusPhase.Stopped);
+        Assert.Null(h.Pod("app-slow-stop"));
+    }
+
+    [Fact]
     public async Task PodEvicted_RunningWorkspace_RecordsTheEvictionAndRunsANewPod()
     {
         await using var h = await ControllerHarness.StartAsync();
