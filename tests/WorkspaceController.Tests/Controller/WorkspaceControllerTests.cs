@@ -272,6 +272,14 @@ public sealed class WorkspaceControllerTests
         Assert.Contains("30 seconds", ws.Status!.Message, StringComparison.Ordinal);
         Assert.Contains("Scheduling", ws.Status.Message, StringComparison.Ordinal);
         Assert.Contains("StartTimeout", h.EventReasons("app-slow"));
+
+        // The user retries (a new generation): a fresh pod, which this time starts.
+        var stuckPod = (string?)h.Pod("app-slow")!["metadata"]!["uid"];
+        h.Server.Kubelet.AutoStart = true;
+        await h.UpdateSpecAsync("app-slow", s => s.Env = [new WorkspaceEnvVar { Name = "RETRY", Value = "1" }]);
+
+        await h.WaitForPhaseAsync("app-slow", WorkspaceStatusPhase.Running);
+        Assert.NotEqual(stuckPod, (string?)h.Pod("app-slow")!["metadata"]!["uid"]);
     }
 
     [Fact]

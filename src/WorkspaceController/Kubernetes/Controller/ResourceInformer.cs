@@ -95,11 +95,15 @@ public sealed partial class ResourceInformer<TItem, TList>(
             }
         }
 
+        // Gone since the last list, unless a writer put in something newer than this list (Update) meanwhile.
+        var listVersion = long.TryParse(resourceVersion, out var v) ? v : long.MaxValue;
         foreach (var name in _cache.Keys.Where(n => !seen.Contains(n)).ToList())
         {
-            if (_cache.TryRemove(name, out var gone))
+            if (_cache.TryGetValue(name, out var candidate)
+                && (!long.TryParse(candidate.Metadata.ResourceVersion, out var own) || own <= listVersion)
+                && _cache.TryRemove(KeyValuePair.Create(name, candidate)))
             {
-                Changed?.Invoke(gone, null);
+                Changed?.Invoke(candidate, null);
             }
         }
 

@@ -141,6 +141,25 @@ public sealed partial class WorkspaceResourceReconciler(
             return ReconcileResult.Done;
         }
 
+        if (status.Phase == WorkspaceStatusPhase.Failed && status.ObservedGeneration != workspace.Metadata.Generation)
+        {
+            // A new request (the user's retry) after a failed start: start over with a fresh pod and no back-off.
+            status.Phase = WorkspaceStatusPhase.Starting;
+            status.StartStep = null;
+            status.Message = null;
+            status.Restarts = null;
+            status.LastPodFailureAt = null;
+            if (pod is not null)
+            {
+                if (pod.Metadata.DeletionTimestamp is null)
+                {
+                    await DeletePodAsync(workspace, podName, cancellationToken);
+                }
+
+                return ReconcileResult.Done;
+            }
+        }
+
         if (pod is null)
         {
             var wait = RestartDelay(status, now);

@@ -49,6 +49,7 @@ public sealed partial class KubernetesWorkspaceRuntime(
     public async Task<RuntimeObservation> StartAsync(WorkspaceLaunch launch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(launch);
+        await SyncedAsync(cancellationToken);
         var written = await WriteAsync(launch.WorkspaceId, w => Apply(w, launch), () => New(launch), cancellationToken)
             ?? throw new WorkspaceRuntimeException("The workspace resource could not be written.");
         LogStarting(launch.WorkspaceId, written.Metadata.Generation ?? 0);
