@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Workspaces.Shared.Agent;
 using Workspaces.WorkspaceAgent.Cloning;
 using Workspaces.WorkspaceAgent.Configuration;
+using Workspaces.WorkspaceAgent.Hubs;
 using Workspaces.WorkspaceAgent.Preparation;
 using Workspaces.WorkspaceAgent.Security;
 using Workspaces.WorkspaceAgent.Status;
@@ -50,7 +51,7 @@ public static class AgentApplication
 
         var app = builder.Build();
         app.UseAgentSecret();
-        app.UseTerminals();
+        app.UseAgentHubs();
         app.MapHealthApi();
         app.MapStatusApi();
         app.MapTaskLogApi();
