@@ -2,9 +2,11 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Workspaces.Shared.Agent;
 using Workspaces.WorkspaceAgent.Cloning;
 using Workspaces.WorkspaceAgent.Configuration;
+using Workspaces.WorkspaceAgent.Files;
 using Workspaces.WorkspaceAgent.Hubs;
 using Workspaces.WorkspaceAgent.Preparation;
 using Workspaces.WorkspaceAgent.Security;
+using Workspaces.WorkspaceAgent.SourceControl;
 using Workspaces.WorkspaceAgent.Status;
 using Workspaces.WorkspaceAgent.Tasks;
 using Workspaces.WorkspaceAgent.Terminals;
@@ -46,6 +48,8 @@ public static class AgentApplication
         services.AddSingleton<TaskRunnerOptions>();
         services.AddSingleton<TaskRunner>();
         services.AddTerminals();
+        services.AddFiles();
+        services.AddSourceControl();
         services.AddHostedService<WorkspacePreparationService>();
         configureServices?.Invoke(services);
 
@@ -55,6 +59,8 @@ public static class AgentApplication
         app.MapHealthApi();
         app.MapStatusApi();
         app.MapTaskLogApi();
+        app.MapDownloadApi();
+        app.MapSourceControlApi();
         return app;
     }
 }
