@@ -38,7 +38,8 @@ public enum FileEntryKind
 
 /// <param name="Path">Relative to the checkout.</param>
 /// <param name="IsSymlink">The entry is a symbolic link (to <paramref name="Kind"/>); links leaving the workspace are <see cref="FileEntryKind.Other"/>.</param>
-public sealed record FileEntry(string Name, string Path, FileEntryKind Kind, long Size, DateTimeOffset Modified, bool IsSymlink);
+/// <param name="ModifiedMs">Last modification, in milliseconds since the Unix epoch.</param>
+public sealed record FileEntry(string Name, string Path, FileEntryKind Kind, long Size, long ModifiedMs, bool IsSymlink);
 
 public sealed record DirectoryListing(string Path, IReadOnlyList<FileEntry> Entries);
 

@@ -364,7 +364,7 @@ public sealed class FileService(WorkspacePaths paths, FilesOptions options) : ID
             NodeType.Directory => FileEntryKind.Directory,
             _ => FileEntryKind.Other,
         };
-        return new FileEntry(name, relative, kind, kind == FileEntryKind.File ? info.Size : 0, info.Modified, isLink);
+        return new FileEntry(name, relative, kind, kind == FileEntryKind.File ? info.Size : 0, info.Modified.ToUnixTimeMilliseconds(), isLink);
     }
 
     private static string Megabytes(long bytes) => $"{bytes / (1024.0 * 1024):0.#} MB";
