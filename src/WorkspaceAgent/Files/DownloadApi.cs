@@ -41,6 +41,12 @@ public static class DownloadApi
             case NodeType.Directory:
                 context.Response.ContentType = "application/zip";
                 context.Response.Headers.ContentDisposition = ContentDisposition(name + ".zip");
+                // ZipArchive writes its central directory synchronously when it is disposed.
+                if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpBodyControlFeature>() is { } body)
+                {
+                    body.AllowSynchronousIO = true;
+                }
+
                 await WriteZipAsync(full, files.Paths, context.Response.Body, context.RequestAborted);
                 break;
             default:

@@ -8,7 +8,8 @@ namespace Workspaces.WorkspaceAgent.SourceControl;
 /// Runs the <c>git</c> command line in the checkout: the same program, configuration, hooks and credential rules the
 /// user's terminal has, in a child process (a crash or a large repository's memory stays there), and AOT-safe.
 /// </summary>
-public sealed class GitProcess(string workingDirectory, string executable = "git")
+/// <param name="workspaceEnvironment">The workspace's variables (HOME): git reads the same configuration as in a terminal.</param>
+public sealed class GitProcess(string workingDirectory, IReadOnlyDictionary<string, string>? workspaceEnvironment = null, string executable = "git")
 {
     public string WorkingDirectory => workingDirectory;
 
@@ -56,6 +57,11 @@ public sealed class GitProcess(string workingDirectory, string executable = "git
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (key, value) in workspaceEnvironment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
         }
 
         // Never wait for a prompt nobody sees; stable, untranslated messages to classify.

@@ -1,15 +1,16 @@
 using System.Text;
+using Workspaces.Shared.Agent;
 using Workspaces.Shared.SourceControl;
 using Workspaces.WorkspaceAgent.Files;
 
 namespace Workspaces.WorkspaceAgent.SourceControl;
 
 /// <summary>Source control of the checkout, through the git command line (see <see cref="GitProcess"/> for why).</summary>
-public sealed class GitRepository(WorkspacePaths paths, TimeProvider time) : IDisposable
+public sealed class GitRepository(WorkspacePaths paths, AgentBootstrap bootstrap, TimeProvider time) : IDisposable
 {
     private static readonly TimeSpan NetworkTimeout = TimeSpan.FromMinutes(5);
 
-    private readonly GitProcess _git = new(paths.Root);
+    private readonly GitProcess _git = new(paths.Root, bootstrap.Environment);
 
     // git takes its own index lock; ours only keeps two of our operations from tripping over it.
     private readonly SemaphoreSlim _lock = new(1, 1);
@@ -88,14 +89,7 @@ public sealed class GitRepository(WorkspacePaths paths, TimeProvider time) : IDi
             return new GitResult(false, GitErrorKind.Failed, "Enter a commit message.");
         }
 
-        var environment = new Dictionary<string, string>();
-        if (identity is not null && !(await _git.RunAsync(["config", "user.email"], cancellationToken)).Succeeded)
-        {
-            // The repository and the user's git configuration name nobody: commit as the signed-in user.
-            environment["GIT_AUTHOR_NAME"] = environment["GIT_COMMITTER_NAME"] = identity.Name;
-            environment["GIT_AUTHOR_EMAIL"] = environment["GIT_COMMITTER_EMAIL"] = identity.Email;
-        }
-
+        var environment = await IdentityEnvironmentAsync(identity, cancellationToken);
         var output = await LockedAsync(() => _git.RunAsync(["commit", "-m", message], cancellationToken, environment), cancellationToken);
         if (output.Succeeded)
         {
@@ -110,9 +104,16 @@ public sealed class GitRepository(WorkspacePaths paths, TimeProvider time) : IDi
                 : Failure(output);
     }
 
-    public async Task<GitResult> PullAsync(GitHostCredential? credential, CancellationToken cancellationToken)
+    /// <param name="identity">For the merge commit, when git's configuration names nobody.</param>
+    public async Task<GitResult> PullAsync(GitHostCredential? credential, GitIdentity? identity, CancellationToken cancellationToken)
     {
-        var output = await LockedAsync(() => _git.RunAsync(["pull", "--no-rebase", "--no-edit"], cancellationToken, CredentialEnvironment(credential), NetworkTimeout), cancellationToken);
+        var environment = await IdentityEnvironmentAsync(identity, cancellationToken);
+        foreach (var (key, value) in CredentialEnvironment(credential) ?? [])
+        {
+            environment[key] = value;
+        }
+
+        var output = await LockedAsync(() => _git.RunAsync(["pull", "--no-rebase", "--no-edit"], cancellationToken, environment, NetworkTimeout), cancellationToken);
         if (output.Succeeded)
         {
             return new GitResult(true, GitErrorKind.None, output.Text.Contains("Already up to date", StringComparison.Ordinal) ? "Already up to date." : "Pulled.");
@@ -279,6 +280,19 @@ public sealed class GitRepository(WorkspacePaths paths, TimeProvider time) : IDi
         // Literal paths: a file named '*.cs' is that file, not every C# file.
         var output = await LockedAsync(() => _git.RunAsync(["--literal-pathspecs", .. arguments(relative)], cancellationToken), cancellationToken);
         return output.Succeeded ? new GitResult(true, GitErrorKind.None, string.Empty) : Failure(output);
+    }
+
+    /// <summary>When the repository and the user's git configuration name nobody, commits are the signed-in user's.</summary>
+    private async Task<Dictionary<string, string>> IdentityEnvironmentAsync(GitIdentity? identity, CancellationToken cancellationToken)
+    {
+        var environment = new Dictionary<string, string>();
+        if (identity is not null && !(await _git.RunAsync(["config", "user.email"], cancellationToken)).Succeeded)
+        {
+            environment["GIT_AUTHOR_NAME"] = environment["GIT_COMMITTER_NAME"] = identity.Name;
+            environment["GIT_AUTHOR_EMAIL"] = environment["GIT_COMMITTER_EMAIL"] = identity.Email;
+        }
+
+        return environment;
     }
 
     private async Task<bool> IsValidBranchNameAsync(string name, CancellationToken cancellationToken) =>

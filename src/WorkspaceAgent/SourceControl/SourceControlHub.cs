@@ -21,7 +21,7 @@ public sealed class SourceControlHub(GitRepository git, GitSummaryService summar
 
     public Task<GitResult> Commit(string message) => Changing(() => git.CommitAsync(message, Identity(), Context.ConnectionAborted));
 
-    public Task<GitResult> Pull() => Changing(() => git.PullAsync(Credential(), Context.ConnectionAborted));
+    public Task<GitResult> Pull() => Changing(() => git.PullAsync(Credential(), Identity(), Context.ConnectionAborted));
 
     public Task<GitResult> Push() => Changing(() => git.PushAsync(Credential(), Context.ConnectionAborted));
 
