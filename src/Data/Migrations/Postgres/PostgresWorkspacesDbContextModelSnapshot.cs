@@ -423,6 +423,19 @@ namespace Workspaces.Data.Migrations.Postgres
                     b.Property<int>("Generation")
                         .HasColumnType("integer");
 
+                    b.Property<string>("GitBranch")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)");
+
+                    b.Property<DateTimeOffset?>("GitCheckedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int?>("GitUncommittedChanges")
+                        .HasColumnType("integer");
+
+                    b.Property<int?>("GitUnpushedCommits")
+                        .HasColumnType("integer");
+
                     b.Property<DateTimeOffset>("LastActiveAt")
                         .HasColumnType("timestamp with time zone");
 

@@ -407,6 +407,19 @@ namespace Workspaces.Data.Migrations.Sqlite
                     b.Property<int>("Generation")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("GitBranch")
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("GitCheckedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("GitUncommittedChanges")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("GitUnpushedCommits")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("LastActiveAt")
                         .HasColumnType("INTEGER");
 

@@ -5,19 +5,21 @@ using MessagePack;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Protocol;
-using Workspaces.Shared.Terminals;
 
-namespace Workspaces.WorkspaceAgent.Terminals;
+namespace Workspaces.WorkspaceAgent.Hubs;
 
 /// <summary>
 /// SignalR's "messagepack" hub protocol (the wire format of <c>@microsoft/signalr-protocol-msgpack</c> and of
-/// <c>AddMessagePackProtocol</c> clients), written by hand for the terminal hub's own types. SignalR's implementation
-/// binds every argument through MessagePack's dynamic resolvers (reflection, emitted code), which a Native AOT agent
-/// does not have. Values are written the way its default (contractless) resolver writes them: records as maps keyed by
-/// property name, enums as their names.
+/// <c>AddMessagePackProtocol</c> clients), written by hand for the agent's hubs. SignalR's implementation binds every
+/// argument through MessagePack's dynamic resolvers (reflection, emitted code), which a Native AOT agent does not have.
+/// Primitives (string, int, long, bool, byte[], string[]) are handled here; each hub brings an
+/// <see cref="IHubValueCodec"/> for its own types, written the way MessagePack's default (contractless) resolver writes
+/// them: records as maps keyed by property name, enums as their names.
 /// </summary>
-internal sealed class TerminalHubProtocol : IHubProtocol
+internal sealed class AgentHubProtocol(IEnumerable<IHubValueCodec> codecs) : IHubProtocol
 {
+    private readonly IHubValueCodec[] _codecs = [.. codecs];
+
     public const string ProtocolName = "messagepack";
 
     private const int InvocationType = 1;
@@ -137,7 +139,7 @@ internal sealed class TerminalHubProtocol : IHubProtocol
         output.Advance(written);
     }
 
-    private static HubMessage? ParseMessage(ref MessagePackReader reader, IInvocationBinder binder)
+    private HubMessage? ParseMessage(ref MessagePackReader reader, IInvocationBinder binder)
     {
         var count = reader.ReadArrayHeader();
         var type = reader.ReadInt32();
@@ -202,7 +204,7 @@ internal sealed class TerminalHubProtocol : IHubProtocol
         }
     }
 
-    private static HubMessage ParseInvocation(ref MessagePackReader reader, IInvocationBinder binder, int count, bool stream)
+    private HubMessage ParseInvocation(ref MessagePackReader reader, IInvocationBinder binder, int count, bool stream)
     {
         var headers = ReadHeaders(ref reader);
         var invocationId = ReadString(ref reader);
@@ -286,8 +288,7 @@ internal sealed class TerminalHubProtocol : IHubProtocol
     private static string ReadRequiredString(ref MessagePackReader reader, string field) =>
         reader.ReadString() ?? throw new InvalidDataException($"Reading '{field}' as String failed: it is nil.");
 
-    /// <summary>The argument types the terminal hub's methods take (see <see cref="TerminalHub"/>).</summary>
-    private static object? ReadValue(ref MessagePackReader reader, Type type)
+    private object? ReadValue(ref MessagePackReader reader, Type type)
     {
         if (type == typeof(string))
         {
@@ -314,50 +315,34 @@ internal sealed class TerminalHubProtocol : IHubProtocol
             return reader.TryReadNil() ? null : reader.ReadBytes()?.ToArray();
         }
 
-        if (type == typeof(CreateTerminalRequest))
+        if (type == typeof(string[]))
         {
-            return ReadCreateTerminalRequest(ref reader);
+            if (reader.TryReadNil())
+            {
+                return null;
+            }
+
+            var strings = new string[reader.ReadArrayHeader()];
+            for (var i = 0; i < strings.Length; i++)
+            {
+                strings[i] = ReadRequiredString(ref reader, "array item");
+            }
+
+            return strings;
         }
 
-        throw new InvalidDataException($"The terminal hub protocol cannot read a {type.Name}.");
+        foreach (var codec in _codecs)
+        {
+            if (codec.CanRead(type))
+            {
+                return codec.Read(ref reader, type);
+            }
+        }
+
+        throw new InvalidDataException($"The agent's hub protocol cannot read a {type.Name}.");
     }
 
-    private static CreateTerminalRequest? ReadCreateTerminalRequest(ref MessagePackReader reader)
-    {
-        if (reader.TryReadNil())
-        {
-            return null;
-        }
-
-        string? name = null;
-        var columns = 0;
-        var rows = 0;
-        var count = reader.ReadMapHeader();
-        for (var i = 0; i < count; i++)
-        {
-            var key = reader.ReadString();
-            if (string.Equals(key, nameof(CreateTerminalRequest.Name), StringComparison.OrdinalIgnoreCase))
-            {
-                name = reader.ReadString();
-            }
-            else if (string.Equals(key, nameof(CreateTerminalRequest.Columns), StringComparison.OrdinalIgnoreCase))
-            {
-                columns = reader.ReadInt32();
-            }
-            else if (string.Equals(key, nameof(CreateTerminalRequest.Rows), StringComparison.OrdinalIgnoreCase))
-            {
-                rows = reader.ReadInt32();
-            }
-            else
-            {
-                reader.Skip();
-            }
-        }
-
-        return new CreateTerminalRequest(name, columns, rows);
-    }
-
-    private static void WritePayload(HubMessage message, IBufferWriter<byte> output)
+    private void WritePayload(HubMessage message, IBufferWriter<byte> output)
     {
         var writer = new MessagePackWriter(output);
         switch (message)
@@ -425,7 +410,7 @@ internal sealed class TerminalHubProtocol : IHubProtocol
         writer.Flush();
     }
 
-    private static void WriteInvocation(ref MessagePackWriter writer, int type, HubMethodInvocationMessage invocation)
+    private void WriteInvocation(ref MessagePackWriter writer, int type, HubMethodInvocationMessage invocation)
     {
         writer.WriteArrayHeader(6);
         writer.Write(type);
@@ -461,95 +446,39 @@ internal sealed class TerminalHubProtocol : IHubProtocol
         }
     }
 
-    /// <summary>The values the terminal hub returns, streams and sends, by runtime type.</summary>
-    private static void WriteValue(ref MessagePackWriter writer, object? value)
+    /// <summary>The values hubs return, stream and send, by runtime type.</summary>
+    private void WriteValue(ref MessagePackWriter writer, object? value)
     {
         switch (value)
         {
             case null:
                 writer.WriteNil();
-                break;
+                return;
             case string text:
                 writer.Write(text);
-                break;
+                return;
             case int number:
                 writer.Write(number);
-                break;
+                return;
             case long number:
                 writer.Write(number);
-                break;
+                return;
             case bool flag:
                 writer.Write(flag);
-                break;
+                return;
             case byte[] bytes:
                 writer.Write(bytes);
-                break;
-            case TerminalFrame frame:
-                WriteFrame(ref writer, frame);
-                break;
-            case TerminalInfo info:
-                WriteInfo(ref writer, info);
-                break;
-            case IReadOnlyCollection<TerminalInfo> list:
-                writer.WriteArrayHeader(list.Count);
-                foreach (var info in list)
-                {
-                    WriteInfo(ref writer, info);
-                }
-
-                break;
-            default:
-                throw new InvalidDataException($"The terminal hub protocol cannot write a {value.GetType().Name}.");
+                return;
         }
-    }
 
-    private static void WriteFrame(ref MessagePackWriter writer, TerminalFrame frame)
-    {
-        writer.WriteMapHeader(4);
-        writer.Write(nameof(TerminalFrame.Kind));
-        writer.Write(frame.Kind.ToString());
-        writer.Write(nameof(TerminalFrame.Offset));
-        writer.Write(frame.Offset);
-        writer.Write(nameof(TerminalFrame.Data));
-        writer.Write(frame.Data);
-        writer.Write(nameof(TerminalFrame.ExitCode));
-        WriteNullable(ref writer, frame.ExitCode);
-    }
-
-    private static void WriteInfo(ref MessagePackWriter writer, TerminalInfo info)
-    {
-        writer.WriteMapHeader(8);
-        writer.Write(nameof(TerminalInfo.Id));
-        writer.Write(info.Id);
-        writer.Write(nameof(TerminalInfo.Name));
-        writer.Write(info.Name);
-        writer.Write(nameof(TerminalInfo.Columns));
-        writer.Write(info.Columns);
-        writer.Write(nameof(TerminalInfo.Rows));
-        writer.Write(info.Rows);
-        writer.Write(nameof(TerminalInfo.TaskIndex));
-        WriteNullable(ref writer, info.TaskIndex);
-        writer.Write(nameof(TerminalInfo.Exited));
-        writer.Write(info.Exited);
-        writer.Write(nameof(TerminalInfo.ExitCode));
-        WriteNullable(ref writer, info.ExitCode);
-        writer.Write(nameof(TerminalInfo.CreatedAt));
-
-        // As MessagePack's DateTimeOffsetFormatter: the local clock time as a timestamp, then the offset in minutes.
-        writer.WriteArrayHeader(2);
-        writer.Write(new DateTime(info.CreatedAt.Ticks, DateTimeKind.Utc));
-        writer.Write((short)info.CreatedAt.Offset.TotalMinutes);
-    }
-
-    private static void WriteNullable(ref MessagePackWriter writer, int? value)
-    {
-        if (value is { } number)
+        foreach (var codec in _codecs)
         {
-            writer.Write(number);
+            if (codec.TryWrite(ref writer, value))
+            {
+                return;
+            }
         }
-        else
-        {
-            writer.WriteNil();
-        }
+
+        throw new InvalidDataException($"The agent's hub protocol cannot write a {value.GetType().Name}.");
     }
 }

@@ -262,6 +262,10 @@ namespace Workspaces.Data.Migrations.Postgres
                     LastActiveAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
                     LastStartedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     ReadyAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    GitBranch = table.Column<string>(type: "character varying(255)", maxLength: 255, nullable: true),
+                    GitUncommittedChanges = table.Column<int>(type: "integer", nullable: true),
+                    GitUnpushedCommits = table.Column<int>(type: "integer", nullable: true),
+                    GitCheckedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     Generation = table.Column<int>(type: "integer", nullable: false),
                     ObservedGeneration = table.Column<int>(type: "integer", nullable: false)
                 },

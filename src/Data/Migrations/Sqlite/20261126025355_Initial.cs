@@ -260,6 +260,10 @@ namespace Workspaces.Data.Migrations.Sqlite
                     LastActiveAt = table.Column<long>(type: "INTEGER", nullable: false),
                     LastStartedAt = table.Column<long>(type: "INTEGER", nullable: true),
                     ReadyAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    GitBranch = table.Column<string>(type: "TEXT", maxLength: 255, nullable: true),
+                    GitUncommittedChanges = table.Column<int>(type: "INTEGER", nullable: true),
+                    GitUnpushedCommits = table.Column<int>(type: "INTEGER", nullable: true),
+                    GitCheckedAt = table.Column<long>(type: "INTEGER", nullable: true),
                     Generation = table.Column<int>(type: "INTEGER", nullable: false),
                     ObservedGeneration = table.Column<int>(type: "INTEGER", nullable: false)
                 },

@@ -2,7 +2,7 @@ using System.Reflection;
 using System.Runtime.ExceptionServices;
 using Microsoft.AspNetCore.SignalR;
 
-namespace Workspaces.WorkspaceAgent.Terminals;
+namespace Workspaces.WorkspaceAgent.Hubs;
 
 /// <summary>
 /// Without dynamic code (the native agent) SignalR calls hub methods through reflection, which wraps what they throw in a
