@@ -10,7 +10,11 @@ public sealed record AgentStatus(
     AgentError? Error,
     IReadOnlyList<TaskState> Tasks,
     ConfigSummary? Config,
-    DateTimeOffset AgentStartedAt);
+    DateTimeOffset AgentStartedAt)
+{
+    /// <summary>The workspace's ports: listening now or declared by the configuration, ordered by number.</summary>
+    public IReadOnlyList<WorkspacePort> Ports { get; init; } = [];
+}
 
 /// <summary>Transfer progress of the clone, as LibGit2Sharp reports it.</summary>
 public sealed record CloneProgress(int TotalObjects, int ReceivedObjects, int IndexedObjects, long ReceivedBytes, int CheckedOutFiles, int TotalFilesToCheckOut)

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Workspaces.Shared.Agent;
 using Workspaces.WorkspaceAgent.Cloning;
 using Workspaces.WorkspaceAgent.Configuration;
+using Workspaces.WorkspaceAgent.Ports;
 using Workspaces.WorkspaceAgent.Preparation;
 using Workspaces.WorkspaceAgent.Security;
 using Workspaces.WorkspaceAgent.Status;
@@ -45,6 +46,9 @@ public static class AgentApplication
         services.AddSingleton<TaskRunnerOptions>();
         services.AddSingleton<TaskRunner>();
         services.AddTerminals();
+        services.TryAddSingleton<PortWatcherOptions>();
+        services.AddSingleton<PortWatcher>();
+        services.AddHostedService(provider => provider.GetRequiredService<PortWatcher>());
         services.AddHostedService<WorkspacePreparationService>();
         configureServices?.Invoke(services);
 
