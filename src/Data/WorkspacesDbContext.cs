@@ -6,6 +6,7 @@ using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Workspaces.Data.Credentials;
+using Workspaces.Data.Previews;
 using Workspaces.Data.Tokens;
 using Workspaces.Data.Users;
 using Workspaces.Data.Workspaces;
@@ -37,6 +38,10 @@ public abstract class WorkspacesDbContext : IdentityDbContext<AppUser>, IDataPro
     public DbSet<WorkspaceStart> WorkspaceStarts => Set<WorkspaceStart>();
 
     public DbSet<WorkspaceEvent> WorkspaceEvents => Set<WorkspaceEvent>();
+
+    public DbSet<PreviewPortSetting> PreviewPortSettings => Set<PreviewPortSetting>();
+
+    public DbSet<PreviewShareLink> PreviewShareLinks => Set<PreviewShareLink>();
 
     public DbSet<GitCredentialRecord> GitCredentials => Set<GitCredentialRecord>();
 

@@ -4,6 +4,7 @@ using Workspaces.Web.Agents;
 using Workspaces.Web.Components;
 using Workspaces.Web.Credentials;
 using Workspaces.Web.Hosting;
+using Workspaces.Web.Previews;
 using Workspaces.Web.Workspaces;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -12,6 +13,7 @@ builder.AddAccounts();
 builder.AddGitCredentials();
 builder.AddWorkspaces();
 builder.AddAgentForwarding();
+builder.AddPreviews();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 
 var app = builder.Build();
@@ -23,6 +25,7 @@ if (args.Contains("--migrate-only"))
 
 await app.MigrateEmbeddedDatabaseAsync();
 
+app.UsePreviews();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseMiddleware<SameOriginGuard>();
@@ -37,6 +40,7 @@ app.MapAccountsApi();
 app.MapGitCredentialsApi();
 app.MapWorkspacesApi();
 app.MapAgentForwarding();
+app.MapPreviewsApi();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 app.Run();

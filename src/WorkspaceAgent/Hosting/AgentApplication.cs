@@ -4,6 +4,7 @@ using Workspaces.WorkspaceAgent.Cloning;
 using Workspaces.WorkspaceAgent.Configuration;
 using Workspaces.WorkspaceAgent.Files;
 using Workspaces.WorkspaceAgent.Hubs;
+using Workspaces.WorkspaceAgent.Ports;
 using Workspaces.WorkspaceAgent.Preparation;
 using Workspaces.WorkspaceAgent.Security;
 using Workspaces.WorkspaceAgent.SourceControl;
@@ -50,6 +51,9 @@ public static class AgentApplication
         services.AddTerminals();
         services.AddFiles();
         services.AddSourceControl();
+        services.TryAddSingleton<PortWatcherOptions>();
+        services.AddSingleton<PortWatcher>();
+        services.AddHostedService(provider => provider.GetRequiredService<PortWatcher>());
         services.AddHostedService<WorkspacePreparationService>();
         configureServices?.Invoke(services);
 

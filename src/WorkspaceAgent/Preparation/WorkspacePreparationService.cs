@@ -4,6 +4,7 @@ using Workspaces.Shared.Agent;
 using Workspaces.WorkspaceAgent.Cloning;
 using Workspaces.WorkspaceAgent.Configuration;
 using Workspaces.WorkspaceAgent.Hosting;
+using Workspaces.WorkspaceAgent.Ports;
 using Workspaces.WorkspaceAgent.Status;
 using Workspaces.WorkspaceAgent.Tasks;
 using Workspaces.WorkspaceAgent.Terminals;
@@ -23,6 +24,7 @@ public sealed partial class WorkspacePreparationService(
     IWorkspaceConfigSource configSource,
     TaskRunner tasks,
     TerminalManager terminals,
+    PortWatcher ports,
     IServer server,
     IHostApplicationLifetime lifetime,
     ILogger<WorkspacePreparationService> logger) : BackgroundService
@@ -60,6 +62,7 @@ public sealed partial class WorkspacePreparationService(
             var config = configSource.Read(layout.CheckoutDirectory);
             status.SetConfig(ConfigSummaries.From(config));
             terminals.UseWorkspaceConfig(config);
+            ports.UseWorkspaceConfig(config);
             foreach (var warning in config.Warnings)
             {
                 LogConfigWarning(logger, warning);

@@ -281,6 +281,53 @@ namespace Workspaces.Data.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "PreviewPortSettings",
+                columns: table => new
+                {
+                    WorkspaceId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Port = table.Column<int>(type: "integer", nullable: false),
+                    Visibility = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_PreviewPortSettings", x => new { x.WorkspaceId, x.Port });
+                    table.ForeignKey(
+                        name: "FK_PreviewPortSettings_Workspaces_WorkspaceId",
+                        column: x => x.WorkspaceId,
+                        principalTable: "Workspaces",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "PreviewShareLinks",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    WorkspaceId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Port = table.Column<int>(type: "integer", nullable: false),
+                    TokenHash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Label = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    CreatedBy = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    ExpiresAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    RevokedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    LastUsedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    UseCount = table.Column<int>(type: "integer", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_PreviewShareLinks", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_PreviewShareLinks_Workspaces_WorkspaceId",
+                        column: x => x.WorkspaceId,
+                        principalTable: "Workspaces",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "WorkspaceEvents",
                 columns: table => new
                 {
@@ -391,6 +438,17 @@ namespace Workspaces.Data.Migrations.Postgres
                 column: "UserId");
 
             migrationBuilder.CreateIndex(
+                name: "IX_PreviewShareLinks_TokenHash",
+                table: "PreviewShareLinks",
+                column: "TokenHash",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_PreviewShareLinks_WorkspaceId_Port",
+                table: "PreviewShareLinks",
+                columns: new[] { "WorkspaceId", "Port" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_WorkspaceEvents_WorkspaceId_At",
                 table: "WorkspaceEvents",
                 columns: new[] { "WorkspaceId", "At" });
@@ -440,6 +498,12 @@ namespace Workspaces.Data.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "PersonalAccessTokens");
+
+            migrationBuilder.DropTable(
+                name: "PreviewPortSettings");
+
+            migrationBuilder.DropTable(
+                name: "PreviewShareLinks");
 
             migrationBuilder.DropTable(
                 name: "WorkspaceEvents");
