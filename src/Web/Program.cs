@@ -4,6 +4,7 @@ using Workspaces.Web.Agents;
 using Workspaces.Web.Components;
 using Workspaces.Web.Credentials;
 using Workspaces.Web.Hosting;
+using Workspaces.Web.Teams;
 using Workspaces.Web.Workspaces;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -11,6 +12,7 @@ builder.AddWorkspacesHosting();
 builder.AddAccounts();
 builder.AddGitCredentials();
 builder.AddWorkspaces();
+builder.AddTeams();
 builder.AddAgentForwarding();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 
@@ -36,6 +38,7 @@ app.MapOpenApi("/api/openapi.json");
 app.MapAccountsApi();
 app.MapGitCredentialsApi();
 app.MapWorkspacesApi();
+app.MapTeams();
 app.MapAgentForwarding();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using Workspaces.Shared.Agent;
 using Workspaces.Web.Accounts;
+using Workspaces.Web.Authorization;
 using Workspaces.Web.Workspaces;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -15,6 +16,7 @@ namespace Workspaces.Web.Agents;
 public sealed partial class AgentForwarder(
     IHttpForwarder forwarder,
     OwnedAgents ownedAgents,
+    LiveSessions liveSessions,
     WorkspaceActivity activity,
     ILogger<AgentForwarder> logger) : IDisposable
 {
@@ -49,7 +51,8 @@ public sealed partial class AgentForwarder(
             return;
         }
 
-        var agent = await ownedAgents.FindAsync(context.User.Id(), workspaceId, context.RequestAborted);
+        // Watching is enough to connect; a watch-only connection is marked so the agent refuses input (AccessHeader).
+        var agent = await ownedAgents.FindAsync(context.User.Id(), workspaceId, Permission.WorkspaceWatchTerminals, context.RequestAborted);
         if (agent is null)
         {
             context.Response.StatusCode = StatusCodes.Status404NotFound;
@@ -63,6 +66,8 @@ public sealed partial class AgentForwarder(
             return;
         }
 
+        var readOnly = !agent.Access.Can(Permission.WorkspaceUseTerminals);
+        using var live = liveSessions.Register(context.User.Id(), workspaceId, Permission.WorkspaceWatchTerminals, context);
         using var keepAlive = new CancellationTokenSource();
         var touching = TouchWhileOpenAsync(workspaceId, keepAlive.Token);
         try
@@ -72,7 +77,7 @@ public sealed partial class AgentForwarder(
                 agent.AgentUrl.GetLeftPart(UriPartial.Authority),
                 _client,
                 new ForwarderRequestConfig { ActivityTimeout = TimeSpan.FromMinutes(10) },
-                new AgentTransformer("/" + path, agent.Secret));
+                new AgentTransformer("/" + path, agent.Secret, readOnly));
             if (error != ForwarderError.None)
             {
                 LogForwardFailed(workspaceId, error, context.Features.Get<IForwarderErrorFeature>()?.Exception?.Message);
@@ -103,7 +108,7 @@ public sealed partial class AgentForwarder(
         }
     }
 
-    private sealed class AgentTransformer(string path, string secret) : HttpTransformer
+    private sealed class AgentTransformer(string path, string secret, bool readOnly) : HttpTransformer
     {
         public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
         {
@@ -112,6 +117,13 @@ public sealed partial class AgentForwarder(
             proxyRequest.Headers.Host = null;
             proxyRequest.Headers.Remove("Cookie");
             proxyRequest.Headers.Remove("Origin");
+            // Only the web app says how much a connection may do; whatever a browser sent under that name goes.
+            proxyRequest.Headers.Remove(AgentProtocol.AccessHeader);
+            if (readOnly)
+            {
+                proxyRequest.Headers.Add(AgentProtocol.AccessHeader, AgentProtocol.ReadOnlyAccess);
+            }
+
             proxyRequest.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(AgentProtocol.AuthorizationScheme, secret);
             Debug.Assert(!proxyRequest.Headers.Contains("Cookie"), "The user's cookies never reach an agent.");
         }

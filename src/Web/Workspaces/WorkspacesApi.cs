@@ -37,8 +37,13 @@ public static class WorkspacesApi
     private static async Task<Results<Ok<WorkspaceDetails>, NotFound>> GetAsync(string id, ClaimsPrincipal user, WorkspaceService workspaces, CancellationToken cancellationToken) =>
         await workspaces.GetDetailsAsync(user.Id(), id, cancellationToken) is { } details ? TypedResults.Ok(details) : TypedResults.NotFound();
 
-    private static async Task<Results<Accepted<WorkspaceView>, NotFound>> Accepted(Task<WorkspaceView?> action) =>
-        await action is { } view ? TypedResults.Accepted($"/api/workspaces/{view.Id}", view) : TypedResults.NotFound();
+    private static async Task<Results<Accepted<WorkspaceView>, NotFound, ForbidHttpResult>> Accepted(Task<WorkspaceActionResult> action) =>
+        await action switch
+        {
+            { Workspace: { } view } => TypedResults.Accepted($"/api/workspaces/{view.Id}", view),
+            { IsForbidden: true } => TypedResults.Forbid(),
+            _ => TypedResults.NotFound(),
+        };
 
     private static async Task<Results<ContentHttpResult, NotFound, ProblemHttpResult>> TaskLogAsync(
         string id, int index, long? offset, ClaimsPrincipal user, WorkspaceLogs logs, HttpResponse response, CancellationToken cancellationToken)

@@ -3,7 +3,9 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Workspaces.Shared.Agent;
 using Workspaces.WorkspaceAgent.Cloning;
 using Workspaces.WorkspaceAgent.Configuration;
+using Workspaces.WorkspaceAgent.Dotfiles;
 using Workspaces.WorkspaceAgent.Hosting;
+using Workspaces.WorkspaceAgent.SecretFiles;
 using Workspaces.WorkspaceAgent.Status;
 using Workspaces.WorkspaceAgent.Tasks;
 using Workspaces.WorkspaceAgent.Terminals;
@@ -22,6 +24,7 @@ public sealed partial class WorkspacePreparationService(
     RepositoryCloner cloner,
     IWorkspaceConfigSource configSource,
     TaskRunner tasks,
+    DotfilesInstaller dotfiles,
     TerminalManager terminals,
     IServer server,
     IHostApplicationLifetime lifetime,
@@ -56,6 +59,9 @@ public sealed partial class WorkspacePreparationService(
                     status.Fail(clone.Error!);
                     return;
             }
+
+            SecretFileWriter.WriteAll(bootstrap, layout);
+            await dotfiles.InstallAsync(stoppingToken);
 
             var config = configSource.Read(layout.CheckoutDirectory);
             status.SetConfig(ConfigSummaries.From(config));

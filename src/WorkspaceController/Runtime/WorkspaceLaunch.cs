@@ -10,7 +10,9 @@ public sealed record WorkspaceLaunch(
     string CheckoutDirectoryName,
     string AgentSecret,
     GitCredential? GitCredential,
-    IReadOnlyDictionary<string, string> Environment)
+    IReadOnlyDictionary<string, string> Environment,
+    IReadOnlyList<WorkspaceFile>? Files = null,
+    string? DotfilesRepository = null)
 {
     public override string ToString() => $"WorkspaceLaunch {{ WorkspaceId = {WorkspaceId}, RepositoryUrl = {RepositoryUrl}, Ref = {Ref} }}";
 }

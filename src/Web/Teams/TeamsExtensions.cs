@@ -1,0 +1,33 @@
+using Workspaces.Web.Audit;
+using Workspaces.Web.Authorization;
+using Workspaces.Web.Projects;
+using Workspaces.Web.Variables;
+
+namespace Workspaces.Web.Teams;
+
+public static class TeamsExtensions
+{
+    /// <summary>The access rules, the audit log, teams, projects, and the variables workspaces start with.</summary>
+    public static WebApplicationBuilder AddTeams(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddHttpContextAccessor();
+        services.AddSingleton<AccessService>();
+        services.AddSingleton<LiveSessions>();
+        services.AddSingleton<AuditLog>();
+        services.AddSingleton<TeamService>();
+        services.AddSingleton<ProjectService>();
+        services.AddSingleton<VariableProtection>();
+        services.AddSingleton<PersonalSettingsService>();
+        services.AddSingleton<WorkspaceEnvironment>();
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapTeams(this IEndpointRouteBuilder app)
+    {
+        app.MapTeamsApi();
+        app.MapProjectsApi();
+        app.MapPersonalSettingsApi();
+        return app;
+    }
+}
