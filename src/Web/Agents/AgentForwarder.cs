@@ -16,6 +16,7 @@ namespace Workspaces.Web.Agents;
 public sealed partial class AgentForwarder(
     IHttpForwarder forwarder,
     OwnedAgents ownedAgents,
+    AccessService access,
     LiveSessions liveSessions,
     WorkspaceActivity activity,
     ILogger<AgentForwarder> logger) : IDisposable
@@ -55,7 +56,9 @@ public sealed partial class AgentForwarder(
         var agent = await ownedAgents.FindAsync(context.User.Id(), workspaceId, Permission.WorkspaceWatchTerminals, context.RequestAborted);
         if (agent is null)
         {
-            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            // Who may see the workspace (an administrator) hears that they may not use it; anyone else that it does not exist.
+            var found = await access.ForWorkspaceAsync(context.User.Id(), workspaceId, context.RequestAborted);
+            context.Response.StatusCode = found?.Can(Permission.WorkspaceView) == true ? StatusCodes.Status403Forbidden : StatusCodes.Status404NotFound;
             return;
         }
 

@@ -1,6 +1,8 @@
+using Workspaces.Web.Admin;
 using Workspaces.Web.Audit;
 using Workspaces.Web.Authorization;
 using Workspaces.Web.Projects;
+using Workspaces.Web.Sharing;
 using Workspaces.Web.Variables;
 
 namespace Workspaces.Web.Teams;
@@ -20,6 +22,8 @@ public static class TeamsExtensions
         services.AddSingleton<VariableProtection>();
         services.AddSingleton<PersonalSettingsService>();
         services.AddSingleton<WorkspaceEnvironment>();
+        services.AddSingleton<WorkspaceSharingService>();
+        services.AddSingleton<AdminService>();
         return builder;
     }
 
@@ -28,6 +32,8 @@ public static class TeamsExtensions
         app.MapTeamsApi();
         app.MapProjectsApi();
         app.MapPersonalSettingsApi();
+        app.MapSharingApi();
+        app.MapAdminApi();
         return app;
     }
 }

@@ -8,6 +8,9 @@ public static class PersonalSettingsApi
     public static IEndpointRouteBuilder MapPersonalSettingsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/me").RequireAuthorization().WithTags("Personal settings");
+        group.MapGet("/", async (ClaimsPrincipal user, Microsoft.AspNetCore.Identity.UserManager<Data.Users.AppUser> users) =>
+                await users.FindByIdAsync(user.Id()) is { } me ? Results.Ok(new Me(me.Id, me.Email ?? "", me.IsAdministrator)) : Results.NotFound())
+            .WithSummary("Who the caller is.");
         group.MapGet("/settings", async (ClaimsPrincipal user, PersonalSettingsService settings, CancellationToken ct) => TypedResults.Ok(await settings.GetAsync(user.Id(), ct)))
             .WithSummary("The caller's dotfiles repository and personal variables (names and patterns; values are write-only).");
         group.MapPut("/variables/{name}", async (string name, PersonalVariableRequest request, ClaimsPrincipal user, PersonalSettingsService settings, CancellationToken ct) =>
@@ -26,6 +29,8 @@ public static class PersonalSettingsApi
             .WithSummary("Sets (or clears, with null) the dotfiles repository installed into every new workspace.");
         return app;
     }
+
+    public sealed record Me(string Id, string Email, bool IsAdministrator);
 
     public sealed record PersonalVariableRequest(string? Value, string? RepositoryPattern);
 
