@@ -23,12 +23,21 @@ public static class WorkspacesApi
         return app;
     }
 
-    public sealed record CreateWorkspaceRequest(string? RepositoryUrl, string? Ref);
+    /// <param name="Environment">Variables for the workspace, filtered as an open link's are (no LD_*, BASH_ENV, …).</param>
+    public sealed record CreateWorkspaceRequest(string? RepositoryUrl, string? Ref, Dictionary<string, string>? Environment = null);
 
     private static async Task<Results<Created<WorkspaceView>, ValidationProblem>> CreateAsync(
         CreateWorkspaceRequest request, ClaimsPrincipal user, WorkspaceService workspaces, CancellationToken cancellationToken)
     {
-        var result = await workspaces.CreateAsync(user.Id(), request.RepositoryUrl, request.Ref, cancellationToken);
+        foreach (var (name, value) in request.Environment ?? [])
+        {
+            if (global::Workspaces.Shared.Repositories.OpenLink.Refusal(name, value) is { } refused)
+            {
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["environment"] = [refused] });
+            }
+        }
+
+        var result = await workspaces.CreateAsync(user.Id(), request.RepositoryUrl, request.Ref, new WorkspaceCreationOptions(LinkEnvironment: request.Environment), cancellationToken);
         return result.Workspace is { } created
             ? TypedResults.Created($"/api/workspaces/{created.Id}", created)
             : TypedResults.ValidationProblem(new Dictionary<string, string[]> { [result.Field!] = [result.Error!] });
