@@ -45,6 +45,7 @@ public static class AgentApplication
         services.TryAddSingleton(CloneWorkerCommand.ForCurrentProcess());
         services.AddSingleton<ICloneRunner, WorkerProcessCloneRunner>();
         services.AddSingleton<RepositoryCloner>();
+        services.AddSingleton<Dotfiles.DotfilesInstaller>();
         services.AddSingleton<IWorkspaceConfigSource, RepositoryConfigSource>();
         services.AddSingleton<TaskRunnerOptions>();
         services.AddSingleton<TaskRunner>();

@@ -3,8 +3,10 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Workspaces.Shared.Agent;
 using Workspaces.WorkspaceAgent.Cloning;
 using Workspaces.WorkspaceAgent.Configuration;
+using Workspaces.WorkspaceAgent.Dotfiles;
 using Workspaces.WorkspaceAgent.Hosting;
 using Workspaces.WorkspaceAgent.Ports;
+using Workspaces.WorkspaceAgent.SecretFiles;
 using Workspaces.WorkspaceAgent.Status;
 using Workspaces.WorkspaceAgent.Tasks;
 using Workspaces.WorkspaceAgent.Terminals;
@@ -23,6 +25,7 @@ public sealed partial class WorkspacePreparationService(
     RepositoryCloner cloner,
     IWorkspaceConfigSource configSource,
     TaskRunner tasks,
+    DotfilesInstaller dotfiles,
     TerminalManager terminals,
     PortWatcher ports,
     IServer server,
@@ -58,6 +61,9 @@ public sealed partial class WorkspacePreparationService(
                     status.Fail(clone.Error!);
                     return;
             }
+
+            SecretFileWriter.WriteAll(bootstrap, layout);
+            await dotfiles.InstallAsync(stoppingToken);
 
             var config = configSource.Read(layout.CheckoutDirectory);
             status.SetConfig(ConfigSummaries.From(config));
