@@ -17,6 +17,9 @@ public sealed class WorkspaceRecord
 
     public string? Ref { get; set; }
 
+    /// <summary>The team project the workspace was opened from, if any: its variables, secrets and team apply.</summary>
+    public string? ProjectId { get; set; }
+
     /// <summary>Display name, by default the repository's name.</summary>
     public required string Name { get; set; }
 
@@ -39,6 +42,12 @@ public sealed class WorkspaceRecord
     /// <summary>Clone progress 0..1 while cloning.</summary>
     public double? Progress { get; set; }
 
+    /// <summary>Overrides the server's idle timeout (a project's setting, copied when the workspace is created).</summary>
+    public TimeSpan? IdleTimeout { get; set; }
+
+    /// <summary>Variables passed in the open-workspace link (JSON), encrypted with Data Protection.</summary>
+    public string? ProtectedLinkEnvironment { get; set; }
+
     /// <summary>The agent's secret, encrypted with ASP.NET Core Data Protection.</summary>
     public required string ProtectedAgentSecret { get; set; }
 
@@ -49,6 +58,17 @@ public sealed class WorkspaceRecord
     public DateTimeOffset? LastStartedAt { get; set; }
 
     public DateTimeOffset? ReadyAt { get; set; }
+
+    /// <summary>The checkout's branch when the agent last looked (null outside a Git repository or before the first look).</summary>
+    public string? GitBranch { get; set; }
+
+    /// <summary>Changed, staged or untracked files when the agent last looked: the dashboard warns before a delete.</summary>
+    public int? GitUncommittedChanges { get; set; }
+
+    /// <summary>Commits no remote branch has, when the agent last looked.</summary>
+    public int? GitUnpushedCommits { get; set; }
+
+    public DateTimeOffset? GitCheckedAt { get; set; }
 
     /// <summary>Bumped on every desired-state change so the reconciler can tell a fresh request (e.g. a retry) from an old one.</summary>
     public int Generation { get; set; }

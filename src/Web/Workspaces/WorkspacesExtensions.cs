@@ -19,6 +19,7 @@ public static class WorkspacesExtensions
         services.AddSingleton<WorkspaceService>();
         services.AddSingleton<WorkspaceActivity>();
         services.AddSingleton<WorkspaceLogs>();
+        services.AddSingleton<WorkspaceGit>();
         services.AddSingleton<WorkspaceLauncher>();
         services.AddSingleton<AgentWatches>();
         services.AddSingleton<WorkspaceReconciler>();

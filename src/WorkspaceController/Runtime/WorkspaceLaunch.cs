@@ -10,7 +10,9 @@ public sealed record WorkspaceLaunch(
     string CheckoutDirectoryName,
     string AgentSecret,
     GitCredential? GitCredential,
-    IReadOnlyDictionary<string, string> Environment)
+    IReadOnlyDictionary<string, string> Environment,
+    IReadOnlyList<WorkspaceFile>? Files = null,
+    string? DotfilesRepository = null)
 {
     /// <summary>The owning user's id (recorded on the Kubernetes Workspace resource).</summary>
     public string? OwnerId { get; init; }
