@@ -85,6 +85,8 @@ public sealed class HelmChartTests
         Assert.Equal("/health", (string?)container["readinessProbe"]!["httpGet"]!["path"]);
         Assert.Equal("/alive", (string?)container["livenessProbe"]!["httpGet"]!["path"]);
         Assert.Contains(container["env"]!.AsArray(), e => (string?)e!["name"] == "Workspaces__Runtime__Kind" && (string?)e["value"] == "Kubernetes");
+        Assert.Contains(container["env"]!.AsArray(), e => (string?)e!["name"] == "Workspaces__Previews__IdeUrl" && (string?)e["value"] == "https://ide.example.com");
+        Assert.Contains(container["env"]!.AsArray(), e => (string?)e!["name"] == "Workspaces__Previews__Domain" && (string?)e["value"] == "preview.example-usercontent.com");
         Assert.Equal(1L, (long)HelmChart.Find(docs, "PodDisruptionBudget", "-web")["spec"]!["maxUnavailable"]!);
         Assert.Equal("ClientIP", (string?)HelmChart.Find(docs, "Service", "-web")["spec"]!["sessionAffinity"]);
         Assert.Equal("cookie", (string?)HelmChart.Find(docs, "Ingress", "rel-workspaces")["metadata"]!["annotations"]!["nginx.ingress.kubernetes.io/affinity"]);

@@ -141,6 +141,12 @@ public sealed class WorkspaceResourceBuilderTests
                 workspace.Spec.WorkspaceClass = "large";
                 workspace.Spec.Image = "ghcr.io/acme/toolchain:2";
                 workspace.Spec.Env = [new WorkspaceEnvVar { Name = "NODE_ENV", Value = "development" }, new WorkspaceEnvVar { Name = "FEATURE", Value = "on" }];
+                credentials = credentials with
+                {
+                    Environment = new Dictionary<string, string> { ["FEATURE"] = "sealed-wins", ["NPM_TOKEN"] = "npm_secret" },
+                    Files = [new Shared.Agent.WorkspaceFile("service-account.json", "{\"key\":\"x\"}")],
+                    DotfilesRepository = "https://github.com/octocat/dotfiles.git",
+                };
                 workspace.Spec.Timeouts = new WorkspaceTimeouts { StartSeconds = 600, StopGraceSeconds = 60 };
                 break;
             case "public-repository-no-internet":

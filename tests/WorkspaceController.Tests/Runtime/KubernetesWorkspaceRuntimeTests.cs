@@ -32,6 +32,9 @@ public sealed class KubernetesWorkspaceRuntimeTests
         Assert.Equal("user-7", ws!.Spec.Owner);
         Assert.Equal("user-7", ws.Metadata.Labels[KubernetesWorkspaceRuntime.OwnerLabel]);
         Assert.DoesNotContain("secret-web-start", ws.Spec.SealedCredentials, StringComparison.Ordinal);
+        Assert.Null(ws.Spec.Env);
+        var bootstrap = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String((string)h.Server.Get("/secrets", ControllerHarness.Namespace, "ws-web-start")!["data"]!["bootstrap.json"]!));
+        Assert.Contains("\"A\":\"1\"", bootstrap, StringComparison.Ordinal);
         var port = await web.Services.GetRequiredService<IWorkspacePortAddresses>().GetPortUrlAsync("web-start", 3000, CancellationToken.None);
         Assert.Equal(new Uri("http://ws-web-start.workspaces.svc.cluster.local:3000/"), port);
     }

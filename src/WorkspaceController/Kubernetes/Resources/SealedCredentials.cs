@@ -6,12 +6,25 @@ using Workspaces.Shared.Agent;
 
 namespace Workspaces.WorkspaceController.Kubernetes.Resources;
 
-/// <summary>What the web app hands the controller for one workspace and nobody else may read.</summary>
+/// <summary>
+/// What the web app hands the controller for one workspace and nobody else may read: the agent secret, the Git
+/// credential, and everything that may carry the user's or project's secrets (environment variables, secret files, the
+/// dotfiles repository's URL).
+/// </summary>
 public sealed record WorkspaceCredentials(
     [property: JsonPropertyName("agentSecret")] string AgentSecret,
     [property: JsonPropertyName("gitUsername")] string? GitUsername,
     [property: JsonPropertyName("gitPassword")] string? GitPassword)
 {
+    [JsonPropertyName("environment")]
+    public IReadOnlyDictionary<string, string>? Environment { get; init; }
+
+    [JsonPropertyName("files")]
+    public IReadOnlyList<WorkspaceFile>? Files { get; init; }
+
+    [JsonPropertyName("dotfilesRepository")]
+    public string? DotfilesRepository { get; init; }
+
     public GitCredential? GitCredential => GitPassword is null ? null : new GitCredential(GitUsername ?? "", GitPassword);
 
     public override string ToString() => $"WorkspaceCredentials {{ GitUsername = {GitUsername} }}";

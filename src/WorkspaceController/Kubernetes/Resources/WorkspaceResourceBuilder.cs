@@ -90,7 +90,9 @@ public static class WorkspaceResourceBuilder
             credentials.GitCredential,
             $"http://0.0.0.0:{options.AgentPort}",
             options.DiskLimitBytes,
-            (workspace.Spec.Env ?? []).ToDictionary(e => e.Name, e => e.Value, StringComparer.Ordinal));
+            Environment(workspace, credentials),
+            credentials.Files is { Count: > 0 } files ? files : null,
+            credentials.DotfilesRepository);
         return new V1Secret
         {
             ApiVersion = "v1",
@@ -99,6 +101,18 @@ public static class WorkspaceResourceBuilder
             Type = "Opaque",
             Data = new Dictionary<string, byte[]> { [BootstrapKey] = JsonSerializer.SerializeToUtf8Bytes(bootstrap, AgentJson.Options) },
         };
+    }
+
+    /// <summary>The spec's plain variables (for hand-written Workspaces) overlaid with the sealed ones the web app sends.</summary>
+    private static Dictionary<string, string> Environment(WorkspaceResource workspace, WorkspaceCredentials credentials)
+    {
+        var environment = (workspace.Spec.Env ?? []).ToDictionary(e => e.Name, e => e.Value, StringComparer.Ordinal);
+        foreach (var (name, value) in credentials.Environment ?? new Dictionary<string, string>())
+        {
+            environment[name] = value;
+        }
+
+        return environment;
     }
 
     public static V1Service Service(WorkspaceResource workspace, ControllerOptions options)

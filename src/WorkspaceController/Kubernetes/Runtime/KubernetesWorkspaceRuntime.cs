@@ -197,10 +197,16 @@ public sealed partial class KubernetesWorkspaceRuntime(
         }
 
         spec.Repository = new WorkspaceRepository { Url = launch.RepositoryUrl, Ref = launch.Ref, CheckoutDirectory = launch.CheckoutDirectoryName };
-        spec.Env = launch.Environment.Count == 0 ? null : [.. launch.Environment.Select(kv => new WorkspaceEnvVar { Name = kv.Key, Value = kv.Value })];
+        // Variables may be the user's or a project's secrets: they travel sealed, never as plain spec.env.
+        spec.Env = null;
         spec.DesiredState = DesiredWorkspaceState.Running;
         // Sealed afresh on every start: the Git credential may have changed, and the new generation makes the controller rewrite the pod's secret.
-        spec.SealedCredentials = _sealed.Seal(_options.Namespace, launch.WorkspaceId, new WorkspaceCredentials(launch.AgentSecret, launch.GitCredential?.Username, launch.GitCredential?.Password));
+        spec.SealedCredentials = _sealed.Seal(_options.Namespace, launch.WorkspaceId, new WorkspaceCredentials(launch.AgentSecret, launch.GitCredential?.Username, launch.GitCredential?.Password)
+        {
+            Environment = launch.Environment.Count == 0 ? null : launch.Environment,
+            Files = launch.Files is { Count: > 0 } ? launch.Files : null,
+            DotfilesRepository = launch.DotfilesRepository,
+        });
     }
 
     /// <summary>Read-modify-write with optimistic concurrency; creates the resource when <paramref name="create"/> is given and it does not exist.</summary>
