@@ -4,6 +4,7 @@ using Workspaces.Web.Agents;
 using Workspaces.Web.Components;
 using Workspaces.Web.Credentials;
 using Workspaces.Web.Hosting;
+using Workspaces.Web.SingleSignOn;
 using Workspaces.Web.Teams;
 using Workspaces.Web.Workspaces;
 
@@ -13,6 +14,7 @@ builder.AddAccounts();
 builder.AddGitCredentials();
 builder.AddWorkspaces();
 builder.AddTeams();
+builder.AddSingleSignOn();
 builder.AddAgentForwarding();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 
@@ -39,6 +41,7 @@ app.MapAccountsApi();
 app.MapGitCredentialsApi();
 app.MapWorkspacesApi();
 app.MapTeams();
+app.MapSingleSignOn();
 app.MapAgentForwarding();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
