@@ -95,6 +95,15 @@ public sealed partial class TeamOnboardingJourneyTests(ChromiumFixture chromium)
         await newcomer.Keyboard.TypeAsync("echo $SHOP_GREETING\n");
         await Expect(screen).ToContainTextAsync("hello-from-the-team", new() { Timeout = 10_000 });
         await Screenshots.TakeAsync(newcomer, "team-onboarding-terminal");
+
+        // The lead is the administrator: the audit log tells who joined and opened what, and never the secret.
+        await lead.GetByRole(AriaRole.Link, new() { Name = "Admin" }).ClickAsync();
+        await Expect(lead.GetByRole(AriaRole.Heading, new() { Name = "Audit log" })).ToBeVisibleAsync();
+        await Expect(lead.Locator("#admin-audit + form + table")).ToContainTextAsync("team.member-joined");
+        await Expect(lead.Locator("#admin-audit + form + table")).ToContainTextAsync("SHOP_TOKEN (secret)");
+        await Expect(lead.Locator("body")).Not.ToContainTextAsync("tok-do-not-show");
+        await Expect(lead.Locator("tr[data-user='newcomer@example.com']")).ToBeVisibleAsync();
+        await Screenshots.TakeAsync(lead, "admin");
     }
 
     [GeneratedRegex(@"/workspaces/[a-z0-9-]+$")]
