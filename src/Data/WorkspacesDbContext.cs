@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Workspaces.Data.Audit;
 using Workspaces.Data.Credentials;
+using Workspaces.Data.Previews;
 using Workspaces.Data.Projects;
 using Workspaces.Data.Teams;
 using Workspaces.Data.Tokens;
@@ -41,6 +42,10 @@ public abstract class WorkspacesDbContext : IdentityDbContext<AppUser>, IDataPro
     public DbSet<WorkspaceStart> WorkspaceStarts => Set<WorkspaceStart>();
 
     public DbSet<WorkspaceEvent> WorkspaceEvents => Set<WorkspaceEvent>();
+
+    public DbSet<PreviewPortSetting> PreviewPortSettings => Set<PreviewPortSetting>();
+
+    public DbSet<PreviewShareLink> PreviewShareLinks => Set<PreviewShareLink>();
 
     public DbSet<GitCredentialRecord> GitCredentials => Set<GitCredentialRecord>();
 

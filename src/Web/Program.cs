@@ -4,6 +4,7 @@ using Workspaces.Web.Agents;
 using Workspaces.Web.Components;
 using Workspaces.Web.Credentials;
 using Workspaces.Web.Hosting;
+using Workspaces.Web.Previews;
 using Workspaces.Web.SingleSignOn;
 using Workspaces.Web.Teams;
 using Workspaces.Web.Workspaces;
@@ -16,6 +17,7 @@ builder.AddWorkspaces();
 builder.AddTeams();
 builder.AddSingleSignOn();
 builder.AddAgentForwarding();
+builder.AddPreviews();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 
 var app = builder.Build();
@@ -27,6 +29,7 @@ if (args.Contains("--migrate-only"))
 
 await app.MigrateEmbeddedDatabaseAsync();
 
+app.UsePreviews();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseMiddleware<SameOriginGuard>();
@@ -43,6 +46,7 @@ app.MapWorkspacesApi();
 app.MapTeams();
 app.MapSingleSignOn();
 app.MapAgentForwarding();
+app.MapPreviewsApi();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 app.Run();

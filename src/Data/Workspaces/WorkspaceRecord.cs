@@ -59,6 +59,17 @@ public sealed class WorkspaceRecord
 
     public DateTimeOffset? ReadyAt { get; set; }
 
+    /// <summary>The checkout's branch when the agent last looked (null outside a Git repository or before the first look).</summary>
+    public string? GitBranch { get; set; }
+
+    /// <summary>Changed, staged or untracked files when the agent last looked: the dashboard warns before a delete.</summary>
+    public int? GitUncommittedChanges { get; set; }
+
+    /// <summary>Commits no remote branch has, when the agent last looked.</summary>
+    public int? GitUnpushedCommits { get; set; }
+
+    public DateTimeOffset? GitCheckedAt { get; set; }
+
     /// <summary>Bumped on every desired-state change so the reconciler can tell a fresh request (e.g. a retry) from an old one.</summary>
     public int Generation { get; set; }
 

@@ -15,6 +15,7 @@ internal sealed class WorkspaceRecordConfiguration : IEntityTypeConfiguration<Wo
         builder.Property(w => w.OwnerId).HasMaxLength(FieldLengths.Id);
         builder.Property(w => w.RepositoryUrl).HasMaxLength(FieldLengths.Url);
         builder.Property(w => w.Ref).HasMaxLength(FieldLengths.GitRef);
+        builder.Property(w => w.GitBranch).HasMaxLength(FieldLengths.GitRef);
         builder.Property(w => w.Name).HasMaxLength(FieldLengths.Name);
         builder.Property(w => w.CheckoutDirectoryName).HasMaxLength(FieldLengths.Name);
         builder.Property(w => w.DesiredState).HasConversion<string>().HasMaxLength(FieldLengths.EnumName);

@@ -2,6 +2,7 @@ namespace Workspaces.Shared.Agent;
 
 /// <summary>The agent's view of its workspace, served at <see cref="AgentProtocol.StatusPath"/>.</summary>
 /// <param name="Version">Grows with every change; long polls wait for a version above the one the caller has.</param>
+/// <param name="Git">Uncommitted changes and unpushed commits of the checkout, refreshed now and then; null before the first check or outside a repository.</param>
 public sealed record AgentStatus(
     long Version,
     WorkspacePhase Phase,
@@ -10,7 +11,12 @@ public sealed record AgentStatus(
     AgentError? Error,
     IReadOnlyList<TaskState> Tasks,
     ConfigSummary? Config,
-    DateTimeOffset AgentStartedAt);
+    DateTimeOffset AgentStartedAt,
+    Workspaces.Shared.SourceControl.GitSummary? Git = null)
+{
+    /// <summary>The workspace's ports: listening now or declared by the configuration, ordered by number.</summary>
+    public IReadOnlyList<WorkspacePort> Ports { get; init; } = [];
+}
 
 /// <summary>Transfer progress of the clone, as LibGit2Sharp reports it.</summary>
 public sealed record CloneProgress(int TotalObjects, int ReceivedObjects, int IndexedObjects, long ReceivedBytes, int CheckedOutFiles, int TotalFilesToCheckOut)

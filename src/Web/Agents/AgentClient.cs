@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using Workspaces.Shared.Agent;
+using Workspaces.Shared.SourceControl;
 
 namespace Workspaces.Web.Agents;
 
@@ -35,6 +36,16 @@ public sealed class AgentClient(HttpClient http)
         var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
         var length = response.Headers.TryGetValues("X-Log-Length", out var values) && long.TryParse(values.First(), out var l) ? l : offset + bytes.Length;
         return new TaskLogChunk(Encoding.UTF8.GetString(bytes), length);
+    }
+
+    /// <summary>The checkout's Git summary, checked now; null outside a Git repository.</summary>
+    public async Task<GitSummary?> GetGitSummaryAsync(Uri agentUrl, string secret, CancellationToken cancellationToken)
+    {
+        using var request = Authorized(HttpMethod.Get, new Uri(agentUrl, SourceControlHub.SummaryPath), secret);
+        using var response = await http.SendAsync(request, cancellationToken);
+        response.EnsureSuccessStatusCode();
+        return response.StatusCode == System.Net.HttpStatusCode.NoContent ? null
+            : await response.Content.ReadFromJsonAsync<GitSummary>(AgentJson.Options, cancellationToken);
     }
 
     private static HttpRequestMessage Authorized(HttpMethod method, Uri uri, string secret)

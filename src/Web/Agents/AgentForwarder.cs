@@ -1,7 +1,12 @@
 using System.Diagnostics;
 using System.Net;
+using System.Security.Claims;
+using System.Text;
 using Workspaces.Shared.Agent;
+using Workspaces.Shared.Repositories;
+using Workspaces.Shared.SourceControl;
 using Workspaces.Web.Accounts;
+using Workspaces.Web.Credentials;
 using Workspaces.Web.Authorization;
 using Workspaces.Web.Workspaces;
 using Yarp.ReverseProxy.Forwarder;
@@ -9,9 +14,10 @@ using Yarp.ReverseProxy.Forwarder;
 namespace Workspaces.Web.Agents;
 
 /// <summary>
-/// Forwards a browser's connection (a SignalR WebSocket for terminals, later files) to its workspace's agent, after
-/// checking that the signed-in user may use the workspace. The agent secret is added here and never reaches the browser;
-/// the browser's cookies never reach the agent.
+/// Forwards a browser's connection (a SignalR WebSocket for terminals, files and source control; a download) to its
+/// workspace's agent, after checking that the signed-in user may use the workspace. The agent secret is added here and
+/// never reaches the browser; the browser's cookies never reach the agent. The source control connection also carries
+/// the user's stored Git credential for the repository's host and the user's name, added here, never seen by the browser.
 /// </summary>
 public sealed partial class AgentForwarder(
     IHttpForwarder forwarder,
@@ -19,10 +25,14 @@ public sealed partial class AgentForwarder(
     AccessService access,
     LiveSessions liveSessions,
     WorkspaceActivity activity,
+    GitCredentialService credentials,
     ILogger<AgentForwarder> logger) : IDisposable
 {
-    /// <summary>Agent paths a browser may reach; everything else (status, logs) is for the web app only.</summary>
-    private static readonly string[] BrowserPaths = ["hubs/terminals"];
+    /// <summary>Agent paths a browser may reach; everything else (status, logs, the Git summary) is for the web app only.</summary>
+    private static readonly string[] BrowserPaths = ["hubs/terminals", "hubs/files", "hubs/source-control", "api/files/download"];
+
+    /// <summary>Headers only the web app may set on a request to an agent; a client's own are dropped.</summary>
+    private const string TrustedHeaderPrefix = "X-Workspaces-";
 
     private readonly HttpMessageInvoker _client = new(new SocketsHttpHandler
     {
@@ -65,8 +75,14 @@ public sealed partial class AgentForwarder(
         if (agent.AgentUrl is null)
         {
             context.Response.StatusCode = StatusCodes.Status409Conflict;
-            await context.Response.WriteAsJsonAsync(new { title = "Workspace not running", detail = "Start the workspace to use its terminals." }, context.RequestAborted);
+            await context.Response.WriteAsJsonAsync(new { title = "Workspace not running", detail = "Start the workspace to use its terminals and files." }, context.RequestAborted);
             return;
+        }
+
+        var headers = new Dictionary<string, string>();
+        if (path == "hubs/source-control" || path.StartsWith("hubs/source-control/", StringComparison.Ordinal))
+        {
+            await AddGitHeadersAsync(context, agent, headers);
         }
 
         var readOnly = !agent.Access.Can(Permission.WorkspaceUseTerminals);
@@ -80,7 +96,7 @@ public sealed partial class AgentForwarder(
                 agent.AgentUrl.GetLeftPart(UriPartial.Authority),
                 _client,
                 new ForwarderRequestConfig { ActivityTimeout = TimeSpan.FromMinutes(10) },
-                new AgentTransformer("/" + path, agent.Secret, readOnly));
+                new AgentTransformer("/" + path, agent.Secret, headers, readOnly));
             if (error != ForwarderError.None)
             {
                 LogForwardFailed(workspaceId, error, context.Features.Get<IForwarderErrorFeature>()?.Exception?.Message);
@@ -90,6 +106,23 @@ public sealed partial class AgentForwarder(
         {
             await keepAlive.CancelAsync();
             await touching;
+        }
+    }
+
+    private async Task AddGitHeadersAsync(HttpContext context, OwnedAgent agent, Dictionary<string, string> headers)
+    {
+        var email = context.User.FindFirstValue(ClaimTypes.Email) ?? context.User.Identity?.Name;
+        if (!string.IsNullOrEmpty(email))
+        {
+            headers[SourceControlHub.UserEmailHeader] = email;
+            headers[SourceControlHub.UserNameHeader] = Uri.EscapeDataString(email.Split('@')[0]);
+        }
+
+        if (RepositoryReference.TryParse(agent.Workspace.RepositoryUrl, null, out var reference, out _) && reference.Host is { } host
+            && await credentials.FindForHostAsync(context.User.Id(), host, context.RequestAborted) is { } credential)
+        {
+            var pair = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{credential.Username}:{credential.Password}"));
+            headers[SourceControlHub.CredentialHeader] = $"{GitCredentialService.NormalizeHost(host)} {pair}";
         }
     }
 
@@ -111,7 +144,7 @@ public sealed partial class AgentForwarder(
         }
     }
 
-    private sealed class AgentTransformer(string path, string secret, bool readOnly) : HttpTransformer
+    private sealed class AgentTransformer(string path, string secret, IReadOnlyDictionary<string, string> headers, bool readOnly) : HttpTransformer
     {
         public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
         {
@@ -120,14 +153,25 @@ public sealed partial class AgentForwarder(
             proxyRequest.Headers.Host = null;
             proxyRequest.Headers.Remove("Cookie");
             proxyRequest.Headers.Remove("Origin");
-            // Only the web app says how much a connection may do; whatever a browser sent under that name goes.
-            proxyRequest.Headers.Remove(AgentProtocol.AccessHeader);
+            proxyRequest.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(AgentProtocol.AuthorizationScheme, secret);
+
+            // Only the web app says who is asking and how much a connection may do; whatever a browser sent under
+            // those names goes before the web app's own are added.
+            foreach (var name in proxyRequest.Headers.Select(h => h.Key).Where(k => k.StartsWith(TrustedHeaderPrefix, StringComparison.OrdinalIgnoreCase)).ToList())
+            {
+                proxyRequest.Headers.Remove(name);
+            }
+
             if (readOnly)
             {
                 proxyRequest.Headers.Add(AgentProtocol.AccessHeader, AgentProtocol.ReadOnlyAccess);
             }
 
-            proxyRequest.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(AgentProtocol.AuthorizationScheme, secret);
+            foreach (var (name, value) in headers)
+            {
+                proxyRequest.Headers.TryAddWithoutValidation(name, value);
+            }
+
             Debug.Assert(!proxyRequest.Headers.Contains("Cookie"), "The user's cookies never reach an agent.");
         }
 

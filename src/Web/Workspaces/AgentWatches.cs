@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Workspaces.Data;
 using Workspaces.Data.Workspaces;
 using Workspaces.Shared.Agent;
+using Workspaces.Shared.SourceControl;
 using Workspaces.Web.Agents;
 using Workspaces.Web.Hosting;
 
@@ -120,6 +121,13 @@ public sealed partial class AgentWatches(
         var progress = status.Phase == WorkspacePhase.Cloning ? status.CloneProgress?.Fraction : null;
         var phaseChanged = status.Phase != applied.Phase || status.Error?.Code != applied.ErrorCode;
         applied.Version = status.Version;
+        if (status.Git is { } git && git != applied.Git)
+        {
+            await RecordGitAsync(workspaceId, git, cancellationToken);
+            applied.Git = git;
+            feed.PublishUpdated(workspaceId, ownerId);
+        }
+
         if (!phaseChanged && now - applied.LastWrite < ProgressWriteInterval)
         {
             return;
@@ -164,6 +172,17 @@ public sealed partial class AgentWatches(
         feed.PublishUpdated(workspaceId, ownerId);
     }
 
+    private async Task RecordGitAsync(string workspaceId, GitSummary git, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        await db.Workspaces.Where(w => w.Id == workspaceId).ExecuteUpdateAsync(
+            s => s.SetProperty(w => w.GitBranch, git.Branch)
+                .SetProperty(w => w.GitUncommittedChanges, git.UncommittedChanges)
+                .SetProperty(w => w.GitUnpushedCommits, git.UnpushedCommits)
+                .SetProperty(w => w.GitCheckedAt, git.CheckedAt),
+            cancellationToken);
+    }
+
     private static DateTimeOffset? Started(AgentStatus status, WorkspacePhase phase) => status.Phases.FirstOrDefault(p => p.Phase == phase)?.StartedAt;
 
     private static DateTimeOffset? Ended(AgentStatus status, WorkspacePhase phase) => status.Phases.FirstOrDefault(p => p.Phase == phase)?.EndedAt;
@@ -186,6 +205,8 @@ public sealed partial class AgentWatches(
         public AgentErrorCode? ErrorCode { get; set; }
 
         public DateTimeOffset LastWrite { get; set; }
+
+        public GitSummary? Git { get; set; }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "The agent of workspace {WorkspaceId} did not answer: {Reason}")]

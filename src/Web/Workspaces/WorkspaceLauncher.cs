@@ -58,7 +58,7 @@ public sealed partial class WorkspaceLauncher(
             var cloneUrl = reference?.Kind == RepositoryReferenceKind.LocalPath ? new Uri(workspace.RepositoryUrl).AbsoluteUri : workspace.RepositoryUrl;
             var environment = await environments.BuildAsync(workspace, cancellationToken);
             var launch = new WorkspaceLaunch(
-                workspace.Id, cloneUrl, workspace.Ref, workspace.CheckoutDirectoryName, secret, credential, environment.Variables, environment.Files, environment.DotfilesRepository);
+                workspace.Id, cloneUrl, workspace.Ref, workspace.CheckoutDirectoryName, secret, credential, environment.Variables, environment.Files, environment.DotfilesRepository) { OwnerId = workspace.OwnerId };
             observed = await runtime.StartAsync(launch, cancellationToken);
         }
         catch (WorkspaceRuntimeException e)

@@ -20,7 +20,8 @@ public sealed record WorkspaceView(
     DateTimeOffset LastActiveAt,
     DateTimeOffset? LastStartedAt,
     DateTimeOffset? ReadyAt,
-    string Url)
+    string Url,
+    WorkspaceGitView? Git = null)
 {
     public static WorkspaceView From(WorkspaceRecord w) => new(
         w.Id,
@@ -37,7 +38,8 @@ public sealed record WorkspaceView(
         w.LastActiveAt,
         w.LastStartedAt,
         w.ReadyAt,
-        $"/workspaces/{w.Id}");
+        $"/workspaces/{w.Id}",
+        w.GitCheckedAt is { } checkedAt ? new WorkspaceGitView(w.GitBranch, w.GitUncommittedChanges ?? 0, w.GitUnpushedCommits ?? 0, checkedAt) : null);
 
 
 
@@ -55,6 +57,29 @@ public sealed record WorkspaceView(
         (DesiredState.Running, _) => "Starting",
         _ => w.Phase.ToString(),
     };
+}
+
+/// <summary>What the agent last saw of the checkout: work that a delete would lose.</summary>
+public sealed record WorkspaceGitView(string? Branch, int UncommittedChanges, int UnpushedCommits, DateTimeOffset CheckedAt)
+{
+    public bool HasUnsavedWork => UncommittedChanges > 0 || UnpushedCommits > 0;
+
+    /// <summary>"3 uncommitted changes · 1 unpushed commit", or null when there is nothing to lose.</summary>
+    public string? Describe()
+    {
+        var parts = new List<string>();
+        if (UncommittedChanges > 0)
+        {
+            parts.Add(UncommittedChanges == 1 ? "1 uncommitted change" : $"{UncommittedChanges} uncommitted changes");
+        }
+
+        if (UnpushedCommits > 0)
+        {
+            parts.Add(UnpushedCommits == 1 ? "1 unpushed commit" : $"{UnpushedCommits} unpushed commits");
+        }
+
+        return parts.Count == 0 ? null : string.Join(" · ", parts);
+    }
 }
 
 public sealed record WorkspaceErrorView(AgentErrorCode Code, string Message, string? Advice);

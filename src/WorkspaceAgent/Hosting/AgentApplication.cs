@@ -2,8 +2,12 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Workspaces.Shared.Agent;
 using Workspaces.WorkspaceAgent.Cloning;
 using Workspaces.WorkspaceAgent.Configuration;
+using Workspaces.WorkspaceAgent.Files;
+using Workspaces.WorkspaceAgent.Hubs;
+using Workspaces.WorkspaceAgent.Ports;
 using Workspaces.WorkspaceAgent.Preparation;
 using Workspaces.WorkspaceAgent.Security;
+using Workspaces.WorkspaceAgent.SourceControl;
 using Workspaces.WorkspaceAgent.Status;
 using Workspaces.WorkspaceAgent.Tasks;
 using Workspaces.WorkspaceAgent.Terminals;
@@ -46,15 +50,22 @@ public static class AgentApplication
         services.AddSingleton<TaskRunnerOptions>();
         services.AddSingleton<TaskRunner>();
         services.AddTerminals();
+        services.AddFiles();
+        services.AddSourceControl();
+        services.TryAddSingleton<PortWatcherOptions>();
+        services.AddSingleton<PortWatcher>();
+        services.AddHostedService(provider => provider.GetRequiredService<PortWatcher>());
         services.AddHostedService<WorkspacePreparationService>();
         configureServices?.Invoke(services);
 
         var app = builder.Build();
         app.UseAgentSecret();
-        app.UseTerminals();
+        app.UseAgentHubs();
         app.MapHealthApi();
         app.MapStatusApi();
         app.MapTaskLogApi();
+        app.MapDownloadApi();
+        app.MapSourceControlApi();
         return app;
     }
 }

@@ -5,6 +5,7 @@ using Workspaces.WorkspaceAgent.Cloning;
 using Workspaces.WorkspaceAgent.Configuration;
 using Workspaces.WorkspaceAgent.Dotfiles;
 using Workspaces.WorkspaceAgent.Hosting;
+using Workspaces.WorkspaceAgent.Ports;
 using Workspaces.WorkspaceAgent.SecretFiles;
 using Workspaces.WorkspaceAgent.Status;
 using Workspaces.WorkspaceAgent.Tasks;
@@ -26,6 +27,7 @@ public sealed partial class WorkspacePreparationService(
     TaskRunner tasks,
     DotfilesInstaller dotfiles,
     TerminalManager terminals,
+    PortWatcher ports,
     IServer server,
     IHostApplicationLifetime lifetime,
     ILogger<WorkspacePreparationService> logger) : BackgroundService
@@ -66,6 +68,7 @@ public sealed partial class WorkspacePreparationService(
             var config = configSource.Read(layout.CheckoutDirectory);
             status.SetConfig(ConfigSummaries.From(config));
             terminals.UseWorkspaceConfig(config);
+            ports.UseWorkspaceConfig(config);
             foreach (var warning in config.Warnings)
             {
                 LogConfigWarning(logger, warning);

@@ -97,6 +97,23 @@ public sealed class AgentStatusStore
 
     public void SetConfig(ConfigSummary config) => Publish(status => status with { Config = config });
 
+    /// <summary>Publishes the Git summary when what it counts changed (not for a new check time alone).</summary>
+    public void SetGit(Workspaces.Shared.SourceControl.GitSummary? git)
+    {
+        lock (_lock)
+        {
+            var old = _current.Git;
+            if (old?.Branch == git?.Branch && old?.UncommittedChanges == git?.UncommittedChanges && old?.UnpushedCommits == git?.UnpushedCommits)
+            {
+                return;
+            }
+
+            PublishLocked(status => status with { Git = git });
+        }
+    }
+
+    public void SetPorts(IReadOnlyList<WorkspacePort> ports) => Publish(status => status with { Ports = ports });
+
     public void SetTasks(IReadOnlyList<TaskState> tasks) => Publish(status => status with { Tasks = tasks });
 
     /// <summary>Replaces the task with the same <see cref="TaskState.Index"/>.</summary>

@@ -14,5 +14,8 @@ public sealed record WorkspaceLaunch(
     IReadOnlyList<WorkspaceFile>? Files = null,
     string? DotfilesRepository = null)
 {
+    /// <summary>The owning user's id (recorded on the Kubernetes Workspace resource).</summary>
+    public string? OwnerId { get; init; }
+
     public override string ToString() => $"WorkspaceLaunch {{ WorkspaceId = {WorkspaceId}, RepositoryUrl = {RepositoryUrl}, Ref = {Ref} }}";
 }

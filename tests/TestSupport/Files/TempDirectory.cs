@@ -30,7 +30,9 @@ public sealed class TempDirectory : IDisposable
         {
             try
             {
-                foreach (var file in Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories))
+                // Never through a symbolic link: a test's link to /etc must not make us touch /etc.
+                var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = true };
+                foreach (var file in Directory.EnumerateFiles(path, "*", options))
                 {
                     File.SetAttributes(file, FileAttributes.Normal);
                 }

@@ -288,6 +288,81 @@ namespace Workspaces.Data.Migrations.Postgres
                     b.ToTable("GitCredentials", (string)null);
                 });
 
+            modelBuilder.Entity("Workspaces.Data.Previews.PreviewPortSetting", b =>
+                {
+                    b.Property<string>("WorkspaceId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<int>("Port")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Visibility")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.HasKey("WorkspaceId", "Port");
+
+                    b.ToTable("PreviewPortSettings", (string)null);
+                });
+
+            modelBuilder.Entity("Workspaces.Data.Previews.PreviewShareLink", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Label")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTimeOffset?>("LastUsedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("Port")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset?>("RevokedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("TokenHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<int>("UseCount")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("WorkspaceId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TokenHash")
+                        .IsUnique();
+
+                    b.HasIndex("WorkspaceId", "Port");
+
+                    b.ToTable("PreviewShareLinks", (string)null);
+                });
+
             modelBuilder.Entity("Workspaces.Data.Projects.Project", b =>
                 {
                     b.Property<string>("Id")
@@ -712,6 +787,19 @@ namespace Workspaces.Data.Migrations.Postgres
                     b.Property<int>("Generation")
                         .HasColumnType("integer");
 
+                    b.Property<string>("GitBranch")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)");
+
+                    b.Property<DateTimeOffset?>("GitCheckedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int?>("GitUncommittedChanges")
+                        .HasColumnType("integer");
+
+                    b.Property<int?>("GitUnpushedCommits")
+                        .HasColumnType("integer");
+
                     b.Property<TimeSpan?>("IdleTimeout")
                         .HasColumnType("interval");
 
@@ -962,6 +1050,24 @@ namespace Workspaces.Data.Migrations.Postgres
                     b.HasOne("Workspaces.Data.Users.AppUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Workspaces.Data.Previews.PreviewPortSetting", b =>
+                {
+                    b.HasOne("Workspaces.Data.Workspaces.WorkspaceRecord", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Workspaces.Data.Previews.PreviewShareLink", b =>
+                {
+                    b.HasOne("Workspaces.Data.Workspaces.WorkspaceRecord", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

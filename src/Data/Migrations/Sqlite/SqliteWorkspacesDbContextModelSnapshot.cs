@@ -273,6 +273,81 @@ namespace Workspaces.Data.Migrations.Sqlite
                     b.ToTable("GitCredentials", (string)null);
                 });
 
+            modelBuilder.Entity("Workspaces.Data.Previews.PreviewPortSetting", b =>
+                {
+                    b.Property<string>("WorkspaceId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Port")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Visibility")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("WorkspaceId", "Port");
+
+                    b.ToTable("PreviewPortSettings", (string)null);
+                });
+
+            modelBuilder.Entity("Workspaces.Data.Previews.PreviewShareLink", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Label")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("LastUsedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Port")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("RevokedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("TokenHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("UseCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("WorkspaceId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TokenHash")
+                        .IsUnique();
+
+                    b.HasIndex("WorkspaceId", "Port");
+
+                    b.ToTable("PreviewShareLinks", (string)null);
+                });
+
             modelBuilder.Entity("Workspaces.Data.Projects.Project", b =>
                 {
                     b.Property<string>("Id")
@@ -691,6 +766,19 @@ namespace Workspaces.Data.Migrations.Sqlite
                     b.Property<int>("Generation")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("GitBranch")
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("GitCheckedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("GitUncommittedChanges")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("GitUnpushedCommits")
+                        .HasColumnType("INTEGER");
+
                     b.Property<TimeSpan?>("IdleTimeout")
                         .HasColumnType("TEXT");
 
@@ -939,6 +1027,24 @@ namespace Workspaces.Data.Migrations.Sqlite
                     b.HasOne("Workspaces.Data.Users.AppUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Workspaces.Data.Previews.PreviewPortSetting", b =>
+                {
+                    b.HasOne("Workspaces.Data.Workspaces.WorkspaceRecord", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Workspaces.Data.Previews.PreviewShareLink", b =>
+                {
+                    b.HasOne("Workspaces.Data.Workspaces.WorkspaceRecord", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

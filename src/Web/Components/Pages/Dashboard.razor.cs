@@ -15,10 +15,14 @@ public sealed partial class Dashboard : IAsyncDisposable
     private string? _createError;
     private bool _creating;
     private WorkspaceView? _confirmDelete;
+    private WorkspaceGitView? _confirmGit;
     private string _userId = "";
 
     [Inject]
     private WorkspaceService Workspaces { get; set; } = default!;
+
+    [Inject]
+    private WorkspaceGit Git { get; set; } = default!;
 
     [Inject]
     private WorkspaceStatusFeed Feed { get; set; } = default!;
@@ -74,6 +78,14 @@ public sealed partial class Dashboard : IAsyncDisposable
     private async Task StopAsync(WorkspaceView w) => await Workspaces.StopAsync(_userId, w.Id, CancellationToken.None);
 
     private async Task RestartAsync(WorkspaceView w) => await Workspaces.RestartAsync(_userId, w.Id, CancellationToken.None);
+
+    private async Task ConfirmDeleteAsync(WorkspaceView w)
+    {
+        _confirmGit = w.Git;
+        _confirmDelete = w;
+        StateHasChanged();
+        _confirmGit = await Git.CheckAsync(_userId, w.Id, CancellationToken.None) ?? w.Git;
+    }
 
     private async Task DeleteAsync(WorkspaceView w)
     {

@@ -15,11 +15,15 @@ public sealed partial class WorkspacePage : IAsyncDisposable
     private readonly Dictionary<int, TaskLog> _logs = [];
     private WorkspaceDetails? _details;
     private WorkspaceView? _confirmDelete;
+    private WorkspaceGitView? _confirmGit;
     private bool _notFound;
     private string _userId = "";
 
     [Parameter]
     public string Id { get; set; } = "";
+
+    [Inject]
+    private WorkspaceGit Git { get; set; } = default!;
 
     [Inject]
     private WorkspaceService Workspaces { get; set; } = default!;
@@ -181,6 +185,14 @@ public sealed partial class WorkspacePage : IAsyncDisposable
         AgentErrorCode.AgentExited => "The workspace agent keeps stopping",
         _ => "The workspace could not start",
     };
+
+    private async Task ConfirmDeleteAsync(WorkspaceView w)
+    {
+        _confirmGit = w.Git;
+        _confirmDelete = w;
+        StateHasChanged();
+        _confirmGit = await Git.CheckAsync(_userId, w.Id, CancellationToken.None) ?? w.Git;
+    }
 
     public ValueTask DisposeAsync() => _live.DisposeAsync();
 

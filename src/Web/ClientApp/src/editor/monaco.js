@@ -1,0 +1,35 @@
+// Monaco from npm, with every language it ships and its web workers served from our own dist/ (never a CDN).
+import * as monaco from 'monaco-editor';
+
+const workers = {
+  json: 'json.worker.js',
+  css: 'css.worker.js',
+  scss: 'css.worker.js',
+  less: 'css.worker.js',
+  html: 'html.worker.js',
+  handlebars: 'html.worker.js',
+  razor: 'html.worker.js',
+};
+
+self.MonacoEnvironment = {
+  getWorker(_moduleId, label) {
+    const file = workers[label] ?? 'editor.worker.js';
+    return new Worker(new URL(`./${file}`, import.meta.url), { name: label });
+  },
+};
+
+// The TypeScript worker is not bundled (see build.mjs): its features stay off so nothing asks for it.
+const typescript = monaco.typescript ?? monaco.languages.typescript;
+if (typescript) {
+  const off = {
+    completionItems: false, hovers: false, documentSymbols: false, definitions: false, references: false,
+    documentHighlights: false, rename: false, diagnostics: false, documentRangeFormattingEdits: false,
+    signatureHelp: false, onTypeFormattingEdits: false, codeActions: false, inlayHints: false,
+  };
+  for (const defaults of [typescript.typescriptDefaults, typescript.javascriptDefaults]) {
+    defaults?.setModeConfiguration?.(off);
+    defaults?.setDiagnosticsOptions?.({ noSemanticValidation: true, noSyntaxValidation: true, noSuggestionDiagnostics: true });
+  }
+}
+
+export { monaco };

@@ -1,0 +1,268 @@
+// The file tree: folders load when opened, rows carry type cues, drag and drop moves, dropping files uploads.
+import { el, iconFor, parentOf, joinPath, baseName } from './util.js';
+
+const UPLOAD_CHUNK = 4 * 1024 * 1024;
+
+export class FileTree {
+  constructor(ide, container) {
+    this.ide = ide;
+    this.container = container;
+    this.nodes = new Map(); // path → node; '' is the root
+    this.selected = null;
+    this.root = { path: '', name: '', kind: 'Directory', expanded: true, children: null, depth: -1, element: null, childrenElement: el('div', { class: 'tree-children', role: 'group' }) };
+    this.nodes.set('', this.root);
+    container.append(this.root.childrenElement);
+    container.addEventListener('contextmenu', (e) => {
+      if (e.target === container || e.target === this.root.childrenElement) {
+        e.preventDefault();
+        this.ide.showContextMenu(e, this.root);
+      }
+    });
+    this.enableDrop(container, this.root);
+  }
+
+  async load(node) {
+    const listing = await this.ide.files.invoke('ListDirectory', node.path);
+    const previous = new Map((node.children ?? []).map((c) => [c.path, c]));
+    node.children = listing.Entries.map((entry) => {
+      const existing = previous.get(entry.Path);
+      if (existing && existing.kind === entry.Kind) {
+        existing.entry = entry;
+        previous.delete(entry.Path);
+        return existing;
+      }
+      return this.createNode(entry, node);
+    });
+    for (const gone of previous.values()) {
+      this.forget(gone);
+    }
+    this.renderChildren(node);
+  }
+
+  createNode(entry, parent) {
+    const node = { path: entry.Path, name: entry.Name, kind: entry.Kind, entry, expanded: false, children: null, depth: parent.depth + 1 };
+    const twisty = el('span', { class: `codicon ${entry.Kind === 'Directory' ? 'codicon-chevron-right' : 'codicon-blank'} twisty` });
+    const icon = el('span', { class: `codicon ${iconFor(entry)} file-icon` });
+    const label = el('span', { class: 'label' }, entry.Name);
+    node.element = el('div', {
+      class: `tree-row kind-${entry.Kind.toLowerCase()}${entry.IsSymlink ? ' symlink' : ''}`,
+      role: 'treeitem',
+      tabindex: '-1',
+      draggable: 'true',
+      'data-path': entry.Path,
+      title: entry.Path + (entry.IsSymlink ? ' (link)' : ''),
+      style: `padding-left: ${0.4 + node.depth * 0.9}rem`,
+    }, twisty, icon, label);
+    node.twisty = twisty;
+    node.icon = icon;
+    node.childrenElement = el('div', { class: 'tree-children', role: 'group', hidden: true });
+    node.element.addEventListener('click', () => this.activate(node));
+    node.element.addEventListener('contextmenu', (e) => {
+      e.preventDefault();
+      this.select(node);
+      this.ide.showContextMenu(e, node);
+    });
+    node.element.addEventListener('dragstart', (e) => {
+      e.dataTransfer.setData('application/x-workspace-path', node.path);
+      e.dataTransfer.effectAllowed = 'move';
+    });
+    if (entry.Kind === 'Directory') {
+      this.enableDrop(node.element, node);
+    } else {
+      this.enableDrop(node.element, parent);
+    }
+    this.nodes.set(node.path, node);
+    return node;
+  }
+
+  forget(node) {
+    this.nodes.delete(node.path);
+    for (const child of node.children ?? []) {
+      this.forget(child);
+    }
+  }
+
+  renderChildren(node) {
+    node.childrenElement.replaceChildren(...node.children.flatMap((c) => [c.element, c.childrenElement]));
+  }
+
+  async activate(node) {
+    this.select(node);
+    if (node.kind === 'Directory') {
+      await this.toggle(node);
+    } else if (node.kind === 'File') {
+      await this.ide.open(node.path);
+    } else {
+      this.ide.notify(`${node.path} is not a regular file (a device, socket, pipe or a link out of the workspace).`, 'error');
+    }
+  }
+
+  select(node) {
+    this.selected?.element?.classList.remove('selected');
+    this.selected = node;
+    node.element?.classList.add('selected');
+  }
+
+  async toggle(node, expand = !node.expanded) {
+    node.expanded = expand;
+    node.twisty.className = `codicon ${expand ? 'codicon-chevron-down' : 'codicon-chevron-right'} twisty`;
+    node.icon.className = `codicon ${expand ? 'codicon-folder-opened' : 'codicon-folder'} file-icon`;
+    node.childrenElement.hidden = !expand;
+    if (expand) {
+      try {
+        await this.load(node);
+      } catch (e) {
+        this.ide.notify(e.message, 'error');
+      }
+    }
+  }
+
+  /** Shows a path: opens its folders and selects it. */
+  async reveal(path) {
+    const parts = path.split('/');
+    let current = '';
+    for (const part of parts.slice(0, -1)) {
+      current = joinPath(current, part);
+      const node = this.nodes.get(current);
+      if (!node) {
+        return;
+      }
+      if (!node.expanded) {
+        await this.toggle(node, true);
+      }
+    }
+    const node = this.nodes.get(path);
+    if (node) {
+      this.select(node);
+      node.element.scrollIntoView({ block: 'nearest' });
+    }
+  }
+
+  /** Reloads the open folders that hold one of <paramref name="paths"/> (all of them when null). */
+  async refresh(paths) {
+    const folders = new Set();
+    if (paths === null) {
+      for (const node of this.nodes.values()) {
+        if (node.kind === 'Directory' && node.expanded) {
+          folders.add(node.path);
+        }
+      }
+    } else {
+      for (const path of paths) {
+        folders.add(parentOf(path));
+        folders.add(path); // a folder that was replaced
+      }
+    }
+    for (const path of [...folders].sort((a, b) => a.length - b.length)) {
+      const node = this.nodes.get(path);
+      if (node && node.kind === 'Directory' && node.expanded && this.nodes.get(path) === node) {
+        try {
+          await this.load(node);
+        } catch {
+          // Gone meanwhile: its parent's reload drops it.
+        }
+      }
+    }
+  }
+
+  enableDrop(target, folder) {
+    target.addEventListener('dragover', (e) => {
+      const types = e.dataTransfer.types;
+      if (types.includes('application/x-workspace-path') || types.includes('Files')) {
+        e.preventDefault();
+        e.stopPropagation();
+        e.dataTransfer.dropEffect = types.includes('Files') ? 'copy' : 'move';
+        target.classList.add('drop-target');
+      }
+    });
+    target.addEventListener('dragleave', () => target.classList.remove('drop-target'));
+    target.addEventListener('drop', async (e) => {
+      e.preventDefault();
+      e.stopPropagation();
+      target.classList.remove('drop-target');
+      const from = e.dataTransfer.getData('application/x-workspace-path');
+      if (from) {
+        await this.move(from, folder.path);
+      } else if (e.dataTransfer.files.length > 0) {
+        await this.upload(folder.path, [...e.dataTransfer.files]);
+      }
+    });
+  }
+
+  async move(from, folder) {
+    const to = joinPath(folder, baseName(from));
+    if (to === from || folder === from || folder.startsWith(from + '/')) {
+      return;
+    }
+    try {
+      await this.ide.files.invoke('Move', from, to);
+      this.ide.renamed(from, to);
+      await this.refresh([from, to]);
+    } catch (e) {
+      this.ide.notify(e.message, 'error');
+    }
+  }
+
+  async upload(folder, files) {
+    for (const file of files) {
+      const path = joinPath(folder, file.name);
+      if (this.nodes.has(path) && !confirm(`${path} exists. Replace it with the uploaded file?`)) {
+        continue;
+      }
+      this.ide.notify(`Uploading ${file.name}…`);
+      try {
+        for (let offset = 0; offset < Math.max(file.size, 1); offset += UPLOAD_CHUNK) {
+          const bytes = new Uint8Array(await file.slice(offset, offset + UPLOAD_CHUNK).arrayBuffer());
+          await this.ide.files.invoke('Upload', path, bytes, offset > 0);
+        }
+        this.ide.notify(`Uploaded ${path}`);
+      } catch (e) {
+        this.ide.notify(`Uploading ${file.name} failed: ${e.message}`, 'error');
+      }
+    }
+    const node = this.nodes.get(folder);
+    if (node && !node.expanded) {
+      await this.toggle(node, true);
+    } else {
+      await this.refresh([joinPath(folder, 'x')]);
+    }
+  }
+
+  /** An inline name box in the tree (new file, rename). Resolves to the name, or null when cancelled. */
+  askName(folderNode, initial, replacing) {
+    return new Promise((resolve) => {
+      const depth = replacing ? replacing.depth : folderNode.depth + 1;
+      const input = el('input', { class: 'tree-input', value: initial, spellcheck: 'false', 'aria-label': 'Name' });
+      const row = el('div', { class: 'tree-row editing', style: `padding-left: ${0.4 + depth * 0.9}rem` }, input);
+      let done = false;
+      const finish = (value) => {
+        if (done) return;
+        done = true;
+        row.remove();
+        if (replacing) replacing.element.hidden = false;
+        resolve(value && value.trim() ? value.trim() : null);
+      };
+      input.addEventListener('keydown', (e) => {
+        if (e.key === 'Enter') finish(input.value);
+        if (e.key === 'Escape') finish(null);
+        e.stopPropagation();
+      });
+      input.addEventListener('blur', () => finish(input.value));
+      if (replacing) {
+        replacing.element.hidden = true;
+        replacing.element.after(row);
+      } else {
+        folderNode.childrenElement.prepend(row);
+      }
+      input.focus();
+      const dot = initial.lastIndexOf('.');
+      input.setSelectionRange(0, dot > 0 ? dot : initial.length);
+    });
+  }
+
+  async expandFolder(node) {
+    if (node !== this.root && !node.expanded) {
+      await this.toggle(node, true);
+    }
+  }
+}
