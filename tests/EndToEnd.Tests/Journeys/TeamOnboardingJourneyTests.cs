@@ -89,11 +89,12 @@ public sealed partial class TeamOnboardingJourneyTests(ChromiumFixture chromium)
         await Expect(newcomer.GetByRole(AriaRole.Heading, new() { Name = "Your workspace is ready" })).ToBeVisibleAsync(new() { Timeout = 30_000 });
 
         var screen = newcomer.Locator(".terminal-view:not([hidden]) .xterm-rows");
-        await Expect(newcomer.Locator(".terminal-tab.active")).ToBeVisibleAsync(new() { Timeout = 15_000 });
-        await Expect(screen).ToContainTextAsync(new Regex("shop ?[#$]"), new() { Timeout = 15_000 });
+        // Generous: a login shell reads the machine's dotfiles, slow on a loaded two-core machine.
+        await Expect(newcomer.Locator(".terminal-tab.active")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await Expect(screen).ToContainTextAsync(new Regex("shop ?[#$]"), new() { Timeout = 45_000 });
         await newcomer.Locator(".terminal-view:not([hidden]) .xterm").ClickAsync();
         await newcomer.Keyboard.TypeAsync("echo $SHOP_GREETING\n");
-        await Expect(screen).ToContainTextAsync("hello-from-the-team", new() { Timeout = 10_000 });
+        await Expect(screen).ToContainTextAsync("hello-from-the-team", new() { Timeout = 20_000 });
         await Screenshots.TakeAsync(newcomer, "team-onboarding-terminal");
 
         // The lead is the administrator: the audit log tells who joined and opened what, and never the secret.
