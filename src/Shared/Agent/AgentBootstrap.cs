@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Workspaces.Shared.Agent;
 
 /// <summary>
@@ -21,8 +23,8 @@ public sealed record AgentBootstrap(
     string ListenUrl,
     long DiskLimitBytes,
     IReadOnlyDictionary<string, string> Environment,
-    IReadOnlyList<WorkspaceFile>? Files = null,
-    string? DotfilesRepository = null)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<WorkspaceFile>? Files = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? DotfilesRepository = null)
 {
     /// <summary>Never print the secret or the credential.</summary>
     public override string ToString() => $"AgentBootstrap {{ WorkspaceId = {WorkspaceId}, RepositoryUrl = {RepositoryUrl}, Ref = {Ref} }}";

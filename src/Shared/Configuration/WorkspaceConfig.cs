@@ -56,6 +56,9 @@ public enum PortVisibility
 {
     Private,
     Public,
+
+    /// <summary>Any signed-in member of the workspace's team (the team of the project it was opened from).</summary>
+    Team,
 }
 
 /// <summary>A declared port (or a range, <c>3000-3010</c>, as Gitpod allows).</summary>

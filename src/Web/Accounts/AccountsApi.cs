@@ -60,6 +60,7 @@ public static class AccountsApi
         SignInManager<AppUser> signIn,
         PersonalAccessTokenService tokens,
         Audit.AuditLog audit,
+        Microsoft.Extensions.Options.IOptions<SingleSignOn.OidcOptions> oidc,
         CancellationToken cancellationToken)
     {
         var errors = Validation.Require(("email", request.Email), ("password", request.Password), ("name", request.Name));
@@ -69,6 +70,14 @@ public static class AccountsApi
         }
 
         var user = await users.FindByEmailAsync(request.Email!.Trim());
+        if (oidc.Value.Enabled && oidc.Value.DisableLocalAccounts && user is { IsAdministrator: false })
+        {
+            return TypedResults.Problem(
+                $"Passwords are turned off on this server: sign in with {oidc.Value.DisplayName} and create a token under Settings.",
+                statusCode: StatusCodes.Status401Unauthorized,
+                title: "Sign-in failed");
+        }
+
         var check = user is null ? SignInResult.Failed : await signIn.CheckPasswordSignInAsync(user, request.Password!, lockoutOnFailure: true);
         await audit.RecordAsync(
             user?.Id, check.Succeeded ? Audit.AuditActions.SignedIn : Audit.AuditActions.SignInFailed, Audit.AuditTargets.User, user?.Id,

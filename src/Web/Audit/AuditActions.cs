@@ -30,6 +30,10 @@ public static class AuditActions
     public const string WorkspaceDeleted = "workspace.deleted";
     public const string WorkspaceShared = "workspace.shared";
     public const string WorkspaceUnshared = "workspace.unshared";
+    public const string PortVisibilityChanged = "workspace.port-visibility-changed";
+    public const string ShareLinkCreated = "workspace.share-link-created";
+    public const string ShareLinkUsed = "workspace.share-link-used";
+    public const string ShareLinkRevoked = "workspace.share-link-revoked";
 }
 
 public static class AuditTargets

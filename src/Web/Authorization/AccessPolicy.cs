@@ -104,5 +104,36 @@ public static class AccessPolicy
     public static bool Allows(ResourceKind kind, IEnumerable<Relation> relations, Permission permission) =>
         relations.Any(r => Table.TryGetValue((kind, r), out var granted) && granted.Contains(permission));
 
+    /// <summary>The table as docs/security.md prints it (a test keeps the two the same).</summary>
+    public static string ToMarkdown()
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var kind in Enum.GetValues<ResourceKind>())
+        {
+            var relations = RelationsOf(kind).ToList();
+            text.Append("| ").Append(kind.ToString().ToLowerInvariant()).Append(" action |");
+            foreach (var relation in relations)
+            {
+                text.Append(' ').Append(relation).Append(" |");
+            }
+
+            text.Append('\n').Append("|---|").Append(string.Concat(relations.Select(_ => "---|"))).Append('\n');
+            foreach (var permission in PermissionsOf(kind))
+            {
+                text.Append("| ").Append(permission.ToString()[kind.ToString().Length..]).Append(" |");
+                foreach (var relation in relations)
+                {
+                    text.Append(Allows(kind, [relation], permission) ? " ✓ |" : " — |");
+                }
+
+                text.Append('\n');
+            }
+
+            text.Append('\n');
+        }
+
+        return text.ToString();
+    }
+
     private static HashSet<Permission> Set(params Permission[] permissions) => [.. permissions];
 }

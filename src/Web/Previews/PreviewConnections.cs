@@ -7,6 +7,9 @@ public enum PreviewAccessKind
     Owner,
     Public,
     ShareLink,
+
+    /// <summary>A member of the workspace's team, through a port with team visibility.</summary>
+    Team,
 }
 
 /// <summary>
@@ -17,9 +20,10 @@ public sealed class PreviewConnections
 {
     private readonly ConcurrentDictionary<Entry, byte> _open = new();
 
-    public IDisposable Register(HttpContext context, PreviewHost preview, PreviewAccessKind kind, string? linkId)
+    /// <param name="userId">Who is asking, for the kinds that know (owner, team).</param>
+    public IDisposable Register(HttpContext context, PreviewHost preview, PreviewAccessKind kind, string? linkId, string? userId = null)
     {
-        var entry = new Entry(context, preview, kind, linkId, this);
+        var entry = new Entry(context, preview, kind, linkId, userId, this);
         _open.TryAdd(entry, 0);
         return entry;
     }
@@ -27,6 +31,13 @@ public sealed class PreviewConnections
     public int CutShareLink(string linkId) => Cut(e => e.Kind == PreviewAccessKind.ShareLink && e.LinkId == linkId);
 
     public int CutPublic(string workspaceId, int port) => Cut(e => e.Kind == PreviewAccessKind.Public && e.Preview == new PreviewHost(port, workspaceId));
+
+    /// <summary>The team members' connections to a port that is no longer visible to the team.</summary>
+    public int CutTeam(string workspaceId, int port) => Cut(e => e.Kind == PreviewAccessKind.Team && e.Preview == new PreviewHost(port, workspaceId));
+
+    /// <summary>A user's team connections (they left the team): <paramref name="stillAllowed"/> says which workspaces they keep.</summary>
+    public int CutTeamUser(string userId, Func<string, bool> stillAllowed) =>
+        Cut(e => e.Kind == PreviewAccessKind.Team && e.UserId == userId && !stillAllowed(e.Preview.WorkspaceId));
 
     /// <summary>Everything open to the workspace (it is being stopped or deleted).</summary>
     public int CutWorkspace(string workspaceId) => Cut(e => e.Preview.WorkspaceId == workspaceId);
@@ -46,7 +57,7 @@ public sealed class PreviewConnections
         return cut;
     }
 
-    private sealed class Entry(HttpContext context, PreviewHost preview, PreviewAccessKind kind, string? linkId, PreviewConnections owner) : IDisposable
+    private sealed class Entry(HttpContext context, PreviewHost preview, PreviewAccessKind kind, string? linkId, string? userId, PreviewConnections owner) : IDisposable
     {
         public HttpContext Context { get; } = context;
 
@@ -55,6 +66,8 @@ public sealed class PreviewConnections
         public PreviewAccessKind Kind { get; } = kind;
 
         public string? LinkId { get; } = linkId;
+
+        public string? UserId { get; } = userId;
 
         public void Dispose() => owner._open.TryRemove(this, out _);
     }

@@ -23,6 +23,7 @@ public sealed partial class PreviewProxy : IDisposable
     private readonly PreviewGrants _grants;
     private readonly PreviewService _service;
     private readonly PreviewConnections _connections;
+    private readonly Authorization.AccessService _access;
     private readonly PreviewOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<PreviewProxy> _logger;
@@ -37,6 +38,7 @@ public sealed partial class PreviewProxy : IDisposable
         PreviewGrants grants,
         PreviewService service,
         PreviewConnections connections,
+        Authorization.AccessService access,
         IOptions<PreviewOptions> options,
         TimeProvider time,
         ILogger<PreviewProxy> logger)
@@ -47,6 +49,7 @@ public sealed partial class PreviewProxy : IDisposable
         _grants = grants;
         _service = service;
         _connections = connections;
+        _access = access;
         _options = options.Value;
         _time = time;
         _logger = logger;
@@ -100,9 +103,14 @@ public sealed partial class PreviewProxy : IDisposable
         var (owner, link) = _grants.Read(context.Request.Cookies, preview);
         PreviewAccessKind kind;
         string? linkId = null;
+        string? userId = owner?.UserId;
         if (owner is not null && owner.UserId == target.OwnerId)
         {
             kind = PreviewAccessKind.Owner;
+        }
+        else if (owner is not null && await MayOpenAsTeamAsync(owner.UserId, target, preview.Port, context.RequestAborted))
+        {
+            kind = PreviewAccessKind.Team;
         }
         else if (link is not null && await _state.GetShareLinkAsync(link.LinkId, context.RequestAborted) is { } state
             && state.WorkspaceId == preview.WorkspaceId && state.Port == preview.Port
@@ -141,10 +149,16 @@ public sealed partial class PreviewProxy : IDisposable
             return;
         }
 
-        await ForwardAsync(context, preview, Destination(target.AgentUrl, port), kind, linkId);
+        await ForwardAsync(context, preview, Destination(target.AgentUrl, port), kind, linkId, userId);
     }
 
-    private async Task ForwardAsync(HttpContext context, PreviewHost preview, string destination, PreviewAccessKind kind, string? linkId)
+    /// <summary>A port with team visibility opens for members of the workspace's team (asked on every request, so leaving the team ends it).</summary>
+    private async Task<bool> MayOpenAsTeamAsync(string userId, PreviewTarget target, int port, CancellationToken cancellationToken) =>
+        _state.EffectiveVisibility(target, port) == PortVisibility.Team
+        && await _access.ForWorkspaceAsync(userId, target.WorkspaceId, cancellationToken) is { } found
+        && found.Can(Authorization.Permission.WorkspaceOpenTeamPreview);
+
+    private async Task ForwardAsync(HttpContext context, PreviewHost preview, string destination, PreviewAccessKind kind, string? linkId, string? userId)
     {
         // Uploads are the app's business: no 30 MB cap from Kestrel in front of it.
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
@@ -152,7 +166,7 @@ public sealed partial class PreviewProxy : IDisposable
             bodySize.MaxRequestBodySize = null;
         }
 
-        using var registration = _connections.Register(context, preview, kind, linkId);
+        using var registration = _connections.Register(context, preview, kind, linkId, userId);
         var error = await _forwarder.SendAsync(context, destination, _client, _requestConfig, PreviewTransformer.Instance);
         if (error == ForwarderError.None)
         {
@@ -198,7 +212,7 @@ public sealed partial class PreviewProxy : IDisposable
         if (rest == "/auth" && HttpMethods.IsGet(request.Method))
         {
             var userId = _grants.RedeemTicket(request.Query["ticket"].ToString(), preview);
-            if (userId is null || userId != target.OwnerId)
+            if (userId is null || (userId != target.OwnerId && !await MayOpenAsTeamAsync(userId, target, preview.Port, context.RequestAborted)))
             {
                 await PreviewPages.BadTicketAsync(context);
                 return;

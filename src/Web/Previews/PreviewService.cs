@@ -8,6 +8,7 @@ using Workspaces.Data.Previews;
 using Workspaces.Data.Workspaces;
 using Workspaces.Shared.Agent;
 using Workspaces.Shared.Configuration;
+using Workspaces.Web.Audit;
 using Workspaces.Web.Workspaces;
 
 namespace Workspaces.Web.Previews;
@@ -35,6 +36,7 @@ public sealed partial class PreviewService(
     PreviewState state,
     PreviewConnections connections,
     WorkspaceStatusFeed feed,
+    AuditLog audit,
     IOptions<PreviewOptions> options,
     TimeProvider time,
     ILogger<PreviewService> logger)
@@ -106,15 +108,22 @@ public sealed partial class PreviewService(
             WorkspaceId = workspaceId,
             At = now,
             Kind = VisibilityEvent,
-            Message = $"{who} made port {port} {(visibility == PortVisibility.Public ? "public: anyone with its URL can open it" : "private: only you can open it")}.",
+            Message = $"{who} made port {port} {visibility switch
+            {
+                PortVisibility.Public => "public: anyone with its URL can open it",
+                PortVisibility.Team => "visible to the team: any signed-in member of the workspace's team can open it",
+                _ => "private: only you can open it",
+            }}.",
         });
         await db.SaveChangesAsync(cancellationToken);
         state.Forget(workspaceId);
-        if (visibility == PortVisibility.Private)
+        if (visibility != PortVisibility.Public)
         {
-            var cut = connections.CutPublic(workspaceId, port);
+            var cut = connections.CutPublic(workspaceId, port) + (visibility == PortVisibility.Private ? connections.CutTeam(workspaceId, port) : 0);
             LogMadePrivate(workspaceId, port, cut);
         }
+
+        await audit.RecordAsync(ownerId, AuditActions.PortVisibilityChanged, AuditTargets.Workspace, workspaceId, $"port {port} {visibility}", cancellationToken);
 
         feed.PublishUpdated(workspaceId, ownerId);
         return PreviewChangeError.None;
@@ -162,6 +171,7 @@ public sealed partial class PreviewService(
             Message = $"{who} created share link {Describe(link)} for port {port}, valid until {link.ExpiresAt:yyyy-MM-dd HH:mm} UTC.",
         });
         await db.SaveChangesAsync(cancellationToken);
+        await audit.RecordAsync(ownerId, AuditActions.ShareLinkCreated, AuditTargets.Workspace, workspaceId, $"share link {link.Id} for port {port}, until {link.ExpiresAt:u}", cancellationToken);
         feed.PublishUpdated(workspaceId, ownerId);
         var url = $"{new PreviewHost(port, workspaceId).Origin(options.Value, ideScheme, ideHost)}{PreviewGrants.ReservedPathPrefix}/share/{token}";
         return (new CreatedShareLink(View(link, now), url), PreviewChangeError.None);
@@ -197,6 +207,7 @@ public sealed partial class PreviewService(
         }
 
         state.ForgetShareLink(linkId);
+        await audit.RecordAsync(ownerId, AuditActions.ShareLinkRevoked, AuditTargets.Workspace, workspaceId, $"share link {linkId}", cancellationToken);
         var cut = connections.CutShareLink(linkId);
         LogRevoked(workspaceId, linkId, cut);
         feed.PublishUpdated(workspaceId, ownerId);
@@ -246,6 +257,7 @@ public sealed partial class PreviewService(
             Message = $"Share link {Describe(link)} for port {link.Port} was opened by a visitor from {from}.",
         });
         await db.SaveChangesAsync(cancellationToken);
+        await audit.RecordAsync(null, AuditActions.ShareLinkUsed, AuditTargets.Workspace, link.WorkspaceId, $"share link {link.Id} for port {link.Port} opened from {from}", cancellationToken);
         _lastUseWritten[link.Id] = now;
         return (link, ShareLinkRefusal.None);
     }

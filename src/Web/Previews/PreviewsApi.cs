@@ -16,7 +16,7 @@ public static class PreviewsApi
     {
         var group = app.MapGroup("/api/workspaces/{id}").RequireAuthorization().WithTags("Previews");
         group.MapGet("/ports", ListPortsAsync).WithSummary("The workspace's ports: listening or declared, with URL, visibility and share links.");
-        group.MapPut("/ports/{port:int}/visibility", SetVisibilityAsync).WithSummary("Makes a port public (anyone with the URL) or private (the owner only).");
+        group.MapPut("/ports/{port:int}/visibility", SetVisibilityAsync).WithSummary("Makes a port public (anyone with the URL), visible to the team (signed-in members of the workspace's team) or private (the owner only).");
         group.MapPost("/ports/{port:int}/share-links", CreateShareLinkAsync)
             .WithSummary("Creates a share link for a port; the answer's url carries the token, shown only this once.");
         group.MapDelete("/share-links/{linkId}", RevokeShareLinkAsync).WithSummary("Revokes a share link; open connections through it are cut.");
@@ -40,7 +40,7 @@ public static class PreviewsApi
     {
         if (body.Visibility is not { } visibility)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["visibility"] = ["Give the visibility: Public or Private."] });
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["visibility"] = ["Give the visibility: Public, Team or Private."] });
         }
 
         var error = await previews.SetVisibilityAsync(user.Id(), Who(user), id, port, visibility, ct);
@@ -82,7 +82,8 @@ public static class PreviewsApi
 
     private static async Task<IResult> Authorize(
         string? workspace, int? port, string? @return, ClaimsPrincipal user, HttpRequest request,
-        IDbContextFactory<WorkspacesDbContext> dbFactory, PreviewGrants grants, IOptions<PreviewOptions> options, CancellationToken ct)
+        IDbContextFactory<WorkspacesDbContext> dbFactory, PreviewGrants grants, IOptions<PreviewOptions> options,
+        Authorization.AccessService access, PreviewState state, CancellationToken ct)
     {
         if (workspace is null || port is not (>= 1 and <= 65535))
         {
@@ -90,7 +91,11 @@ public static class PreviewsApi
         }
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        if (!await db.Workspaces.AnyAsync(WorkspaceService.Owned(user.Id(), workspace), ct))
+        // The owner; or, for a port visible to the team, any member of the workspace's team.
+        var mayOpen = await db.Workspaces.AnyAsync(WorkspaceService.Owned(user.Id(), workspace), ct)
+            || (await state.GetTargetAsync(workspace, ct) is { } target && state.EffectiveVisibility(target, port.Value) == PortVisibility.Team
+                && await access.ForWorkspaceAsync(user.Id(), workspace, ct) is { } found && found.Can(Authorization.Permission.WorkspaceOpenTeamPreview));
+        if (!mayOpen)
         {
             return TypedResults.Problem("Only the owner of a workspace can open its private ports.", statusCode: StatusCodes.Status404NotFound, title: "No such workspace");
         }

@@ -16,6 +16,7 @@ public sealed partial class TeamService(
     AuditLog audit,
     LiveSessions liveSessions,
     WorkspaceService workspaces,
+    Previews.PreviewConnections previewConnections,
     TimeProvider timeProvider,
     ILogger<TeamService> logger)
 {
@@ -308,6 +309,12 @@ public sealed partial class TeamService(
             cancellationToken);
         // Their terminals in workspaces shared with them, and everyone else's in the workspaces that stop.
         await liveSessions.RecheckAsync(null, cancellationToken);
+        // And the previews of the team's workspaces they had open through team visibility.
+        var teamWorkspaces = (await db.Workspaces
+            .Where(w => w.ProjectId != null && db.Projects.Any(p => p.Id == w.ProjectId && p.TeamId == teamId))
+            .Select(w => w.Id)
+            .ToListAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
+        previewConnections.CutTeamUser(memberId, workspaceId => !teamWorkspaces.Contains(workspaceId));
     }
 
     private static Task<List<string>> ProjectWorkspacesAsync(WorkspacesDbContext db, string teamId, string? ownerId, CancellationToken cancellationToken) =>

@@ -54,6 +54,7 @@ public static class AgentHubsExtensions
             {
                 hub.SupportedProtocols = [AgentHubProtocol.ProtocolName];
                 hub.AddFilter(new UnwrapInvocationExceptionsFilter());
+                hub.AddFilter(new ReadOnlyConnectionFilter());
             });
             services.AddSingleton<IHubProtocol, AgentHubProtocol>();
             foreach (var registration in registrations)

@@ -19,6 +19,9 @@ public sealed partial class BrowserSession
 
     public bool HasSessionCookie => _cookies.ContainsKey(SessionCookieName);
 
+    /// <summary>A browser with no cookies yet.</summary>
+    public static BrowserSession Anonymous() => new();
+
     public static async Task<BrowserSession> SignInAsync(TestApp app, string email, string password)
     {
         var session = new BrowserSession();

@@ -1,0 +1,112 @@
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using Workspaces.EndToEnd.Tests.Infrastructure;
+using Workspaces.TestSupport.Git;
+using static Microsoft.Playwright.Assertions;
+
+namespace Workspaces.EndToEnd.Tests.Journeys;
+
+/// <summary>
+/// Team onboarding in a real browser: a lead sets up a team and a project once and invites; a newcomer in another
+/// browser signs up through the invitation, follows the project link and is coding with the team's variables.
+/// </summary>
+[Collection(BrowserCollection.Name)]
+public sealed partial class TeamOnboardingJourneyTests(ChromiumFixture chromium) : IAsyncLifetime
+{
+    private const string Lead = "lead@example.com";
+    private const string Newcomer = "newcomer@example.com";
+    private readonly GitRepositoryFixture _repositories = new();
+    private WorkspacesApp _app = null!;
+
+    public async Task InitializeAsync()
+    {
+        _app = WorkspacesApp.Start();
+        await _app.CreateFirstAccountAsync(Lead, Accounts.Password);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _app.DisposeAsync();
+        _repositories.Dispose();
+    }
+
+    [Fact]
+    public async Task Newcomer_InvitedToATeamProject_GetsAReadyWorkspaceWithTheProjectVariable()
+    {
+        var repository = await _repositories.CreateAsync("acme/shop", new GitRepositoryBuilder()
+            .WithFile("README.md", "# Shop\n")
+            .WithGitpodYml("tasks:\n  - command: echo shop is up\n"));
+
+        // The lead: a team, a project with a variable, an invitation link.
+        await using var leadContext = await chromium.NewContextAsync(_app);
+        var lead = await leadContext.NewPageAsync();
+        await lead.GotoAsync("/account/login");
+        await Accounts.SignInAsync(lead, Lead);
+        await Expect(lead.GetByRole(AriaRole.Link, new() { Name = "Teams" })).ToBeVisibleAsync();
+        await lead.GetByRole(AriaRole.Link, new() { Name = "Teams" }).ClickAsync();
+        await lead.Locator("#team-name").FillAsync("Shop team");
+        await lead.GetByRole(AriaRole.Button, new() { Name = "Create team" }).ClickAsync();
+        await Expect(lead.GetByRole(AriaRole.Heading, new() { Name = "Shop team" })).ToBeVisibleAsync();
+
+        await lead.Locator("#project-name").FillAsync("Shop");
+        await lead.Locator("#project-repository").FillAsync(repository.FileUrl);
+        await lead.GetByRole(AriaRole.Button, new() { Name = "Create project" }).ClickAsync();
+        await Expect(lead.Locator("#project-link")).ToContainTextAsync("/open");
+        await lead.Locator("#variable-name").FillAsync("SHOP_GREETING");
+        await lead.Locator("#variable-value").FillAsync("hello-from-the-team");
+        await lead.Locator("#save-variable").ClickAsync();
+        await Expect(lead.Locator("tr[data-variable=SHOP_GREETING]")).ToContainTextAsync("hello-from-the-team");
+        await lead.Locator("#variable-name").FillAsync("SHOP_TOKEN");
+        await lead.Locator("#variable-value").FillAsync("tok-do-not-show");
+        await lead.Locator("#variable-secret").CheckAsync();
+        await lead.Locator("#save-variable").ClickAsync();
+        await Expect(lead.Locator("tr[data-variable=SHOP_TOKEN]")).ToContainTextAsync("secret");
+        await Expect(lead.Locator("body")).Not.ToContainTextAsync("tok-do-not-show");
+        var projectLink = (await lead.Locator("#project-link").TextContentAsync())!.Trim();
+        await Expect(lead.Locator("#badge-markdown")).ToContainTextAsync("[![Open in Workspaces]");
+        await Screenshots.TakeAsync(lead, "team-project");
+
+        await lead.GetByRole(AriaRole.Link, new() { Name = "Shop team" }).ClickAsync();
+        await lead.Locator("#create-invitation").ClickAsync();
+        var invitationLink = (await lead.Locator("#invitation-link").TextContentAsync())!.Trim();
+        Assert.Contains("/invite/", invitationLink, StringComparison.Ordinal);
+
+        // The newcomer, in another browser: sign up through the invitation, join, follow the project link.
+        await using var newcomerContext = await chromium.NewContextAsync(_app);
+        var newcomer = await newcomerContext.NewPageAsync();
+        await newcomer.GotoAsync(invitationLink);
+        await Expect(newcomer.GetByRole(AriaRole.Heading, new() { Name = "Join Shop team" })).ToBeVisibleAsync();
+        await newcomer.Locator("#invite-sign-up").ClickAsync();
+        await Accounts.RegisterAsync(newcomer, Newcomer);
+        await newcomer.Locator("#accept-invitation").ClickAsync();
+        await Expect(newcomer.GetByRole(AriaRole.Heading, new() { Name = "Shop team" })).ToBeVisibleAsync();
+        await Expect(newcomer.Locator("tr[data-member='newcomer@example.com']")).ToContainTextAsync("Member");
+
+        await newcomer.GotoAsync(projectLink);
+        await Expect(newcomer.GetByRole(AriaRole.Heading, new() { Name = "Open a workspace for Shop?" })).ToBeVisibleAsync();
+        await newcomer.Locator("#confirm-open").ClickAsync();
+        await Expect(newcomer).ToHaveURLAsync(WorkspaceUrl());
+        await Expect(newcomer.GetByRole(AriaRole.Heading, new() { Name = "Your workspace is ready" })).ToBeVisibleAsync(new() { Timeout = 30_000 });
+
+        var screen = newcomer.Locator(".terminal-view:not([hidden]) .xterm-rows");
+        // Generous: a login shell reads the machine's dotfiles, slow on a loaded two-core machine.
+        await Expect(newcomer.Locator(".terminal-tab.active")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await Expect(screen).ToContainTextAsync(new Regex("shop ?[#$]"), new() { Timeout = 45_000 });
+        await newcomer.Locator(".terminal-view:not([hidden]) .xterm").ClickAsync();
+        await newcomer.Keyboard.TypeAsync("echo $SHOP_GREETING\n");
+        await Expect(screen).ToContainTextAsync("hello-from-the-team", new() { Timeout = 20_000 });
+        await Screenshots.TakeAsync(newcomer, "team-onboarding-terminal");
+
+        // The lead is the administrator: the audit log tells who joined and opened what, and never the secret.
+        await lead.GetByRole(AriaRole.Link, new() { Name = "Admin" }).ClickAsync();
+        await Expect(lead.GetByRole(AriaRole.Heading, new() { Name = "Audit log" })).ToBeVisibleAsync();
+        await Expect(lead.Locator("#admin-audit + form + table")).ToContainTextAsync("team.member-joined");
+        await Expect(lead.Locator("#admin-audit + form + table")).ToContainTextAsync("SHOP_TOKEN (secret)");
+        await Expect(lead.Locator("body")).Not.ToContainTextAsync("tok-do-not-show");
+        await Expect(lead.Locator("tr[data-user='newcomer@example.com']")).ToBeVisibleAsync();
+        await Screenshots.TakeAsync(lead, "admin");
+    }
+
+    [GeneratedRegex(@"/workspaces/[a-z0-9-]+$")]
+    private static partial Regex WorkspaceUrl();
+}

@@ -1,0 +1,92 @@
+using System.Net;
+using System.Net.Http.Json;
+using Workspaces.TestSupport.Git;
+using Workspaces.TestSupport.Previews;
+using Workspaces.TestSupport.Waiting;
+using Workspaces.Web.Previews;
+using Workspaces.Web.Tests.Authorization;
+using Workspaces.Web.Tests.Infrastructure;
+
+namespace Workspaces.Web.Tests.Previews;
+
+/// <summary>The "team" visibility of a preview port: members of the workspace's team get in, nobody else, and not after leaving.</summary>
+public sealed class TeamPreviewTests(AppFixture fixture) : IClassFixture<AppFixture>, IDisposable
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+    private readonly GitRepositoryFixture _repositories = new();
+    private readonly PreviewBrowser _memberBrowser = new(fixture.App);
+    private readonly PreviewBrowser _strangerBrowser = new(fixture.App);
+
+    public void Dispose()
+    {
+        _memberBrowser.Dispose();
+        _strangerBrowser.Dispose();
+        _repositories.Dispose();
+    }
+
+    [Fact]
+    public async Task TeamVisiblePort_MemberStrangerAndRemovedMember_OnlyACurrentMemberGetsIn()
+    {
+        var port = PreviewServer.FreePort();
+        var repository = await _repositories.CreateAsync($"team-preview-{Guid.NewGuid():N}", new GitRepositoryBuilder()
+            .WithFile(PreviewServer.FileName, PreviewServer.Script)
+            .WithFile(".gitpod.yml", $"tasks:\n  - name: server\n    command: {PreviewServer.Command(port)}\nports:\n  - port: {port}\n    name: web\n"));
+        var (lead, owner, member, stranger) = (await NewUserAsync("lead"), await NewUserAsync("owner"), await NewUserAsync("member"), await NewUserAsync("stranger"));
+        var teamId = (await AccessWorld.PostAsync(lead.Api, "/api/teams", new { name = "Preview team" })).GetProperty("id").GetString()!;
+        await AccessWorld.JoinAsync(lead.Api, owner.Api, teamId);
+        await AccessWorld.JoinAsync(lead.Api, member.Api, teamId);
+        var projectId = (await AccessWorld.PostAsync(lead.Api, $"/api/teams/{teamId}/projects", new { name = "site", repositoryUrl = repository.FileUrl })).GetProperty("id").GetString()!;
+        var id = (await AccessWorld.PostAsync(owner.Api, $"/api/projects/{projectId}/workspaces", new { })).GetProperty("id").GetString()!;
+        await owner.Api.WaitUntilReadyAsync(id);
+        await Poll.UntilAsync(
+            async () => (await owner.Api.Http.GetFromJsonAsync<List<PortView>>($"/api/workspaces/{id}/ports", ApiClient.Json))!.Any(x => x.Port == port && x.Listening),
+            Timeout,
+            $"port {port} to be detected");
+        var url = _memberBrowser.Url(id, port, "/headers");
+
+        // Private (the default): the member is not let in by the IDE.
+        using (var first = await _memberBrowser.GetAsync(url))
+        using (var refused = await member.Session.SendAsync(_memberBrowser.Http, new HttpRequestMessage(HttpMethod.Get, first.Headers.Location)))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, refused.StatusCode);
+        }
+
+        using (var visible = await owner.Api.Http.PutAsJsonAsync($"/api/workspaces/{id}/ports/{port}/visibility", new { visibility = "Team" }))
+        {
+            Assert.Equal(HttpStatusCode.OK, visible.StatusCode);
+        }
+
+        await _memberBrowser.SignInAsOwnerAsync(member.Session, id, port);
+        using (var opened = await _memberBrowser.GetAsync(url, html: false))
+        {
+            Assert.Equal(HttpStatusCode.OK, opened.StatusCode);
+        }
+
+        using (var first = await _strangerBrowser.GetAsync(url))
+        using (var refused = await stranger.Session.SendAsync(_strangerBrowser.Http, new HttpRequestMessage(HttpMethod.Get, first.Headers.Location)))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, refused.StatusCode);
+        }
+
+        var memberId = await AccessWorld.UserIdAsync(member.Api);
+        using (var removed = await lead.Api.Http.DeleteAsync(new Uri($"/api/teams/{teamId}/members/{memberId}", UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, removed.StatusCode);
+        }
+
+        using (var after = await _memberBrowser.GetAsync(url, html: false))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
+        }
+
+        using var audit = await fixture.Admin.Http.GetAsync(new Uri($"/api/admin/audit?target={id}", UriKind.Relative));
+        Assert.Contains("port-visibility-changed", await audit.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    private async Task<(ApiClient Api, BrowserSession Session)> NewUserAsync(string name)
+    {
+        var email = $"{name}-{Guid.NewGuid():N}@example.com";
+        var api = await fixture.App.CreateUserAsync(email);
+        return (api, await BrowserSession.SignInAsync(fixture.App, email, TestApp.Password));
+    }
+}
