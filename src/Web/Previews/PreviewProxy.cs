@@ -205,7 +205,7 @@ public sealed partial class PreviewProxy : IDisposable
             }
 
             var expires = _time.GetUtcNow() + _options.OwnerCookieLifetime;
-            context.Response.Cookies.Append(PreviewGrants.OwnerCookie, _grants.CreateOwnerCookie(userId, preview), PreviewGrants.CookieOptions(request, expires));
+            context.Response.Cookies.Append(PreviewGrants.OwnerCookie, _grants.CreateOwnerCookie(userId, preview), PreviewGrants.CookieOptions(request, expires, embedded: PreviewGrants.IsFramed(request)));
             context.Response.Redirect(LocalPath(request.Query["return"].ToString()));
             return;
         }
