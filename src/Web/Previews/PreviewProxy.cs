@@ -243,7 +243,7 @@ public sealed partial class PreviewProxy : IDisposable
     }
 
     /// <summary>A path on this origin to return to; anything else (another origin, <c>//host</c>) becomes <c>/</c>.</summary>
-    internal static string LocalPath(string path) =>
+    public static string LocalPath(string path) =>
         path.StartsWith('/') && !path.StartsWith("//", StringComparison.Ordinal) && !path.StartsWith("/\\", StringComparison.Ordinal)
             && !path.Any(char.IsControl)
             ? path
@@ -253,7 +253,7 @@ public sealed partial class PreviewProxy : IDisposable
     /// The workspace's address for a port: the host of the agent's URL (the runtime's address for the workspace). A
     /// loopback agent reaches a listener bound only to <c>::1</c> through IPv6 loopback.
     /// </summary>
-    internal static string Destination(Uri agentUrl, WorkspacePort port)
+    public static string Destination(Uri agentUrl, WorkspacePort port)
     {
         var host = agentUrl.HostNameType == UriHostNameType.IPv6 ? $"[{agentUrl.IdnHost.Trim('[', ']')}]" : agentUrl.IdnHost;
         if (agentUrl.IsLoopback && port.Addresses.Count > 0 && port.Addresses.All(a => a == "::1"))
