@@ -242,10 +242,13 @@ public sealed partial class PreviewProxy : IDisposable
         return port is { } p ? $"{request.Scheme}://{_domainHost}:{p}" : $"{request.Scheme}://{_domainHost}";
     }
 
-    /// <summary>A path on this origin to return to; anything else (another origin, <c>//host</c>) becomes <c>/</c>.</summary>
+    /// <summary>
+    /// A path on this origin to return to; anything else (another origin, <c>//host</c>, characters a Location header
+    /// cannot carry unescaped) becomes <c>/</c>.
+    /// </summary>
     public static string LocalPath(string path) =>
         path.StartsWith('/') && !path.StartsWith("//", StringComparison.Ordinal) && !path.StartsWith("/\\", StringComparison.Ordinal)
-            && !path.Any(char.IsControl)
+            && path.All(c => c is > ' ' and < (char)0x7F)
             ? path
             : "/";
 

@@ -61,6 +61,8 @@ public sealed class PreviewAddressingTests
     [InlineData("/\\evil.example", "/")]
     [InlineData("https://evil.example/", "/")]
     [InlineData("/a\r\nSet-Cookie: x=1", "/")]
+    [InlineData("/caf\u00e9", "/")]
+    [InlineData("/a b", "/")]
     public void LocalPath_ReturnAfterSignIn_OnlyPathsOnThisOrigin(string path, string expected)
     {
         Assert.Equal(expected, PreviewProxy.LocalPath(path));
