@@ -29,7 +29,9 @@ if (args.Contains("--migrate-only"))
 
 await app.MigrateEmbeddedDatabaseAsync();
 
+// Preview origins first, before routing: their requests never match an IDE endpoint, so they skip route matching too.
 app.UsePreviews();
+app.UseRouting();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseMiddleware<SameOriginGuard>();

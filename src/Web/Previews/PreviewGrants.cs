@@ -83,16 +83,37 @@ public sealed class PreviewGrants(IDataProtectionProvider protection, IOptions<P
         return (owner, link);
     }
 
-    public static CookieOptions CookieOptions(HttpRequest request, DateTimeOffset expires) => new()
+    /// <summary>
+    /// A host-only grant cookie, <c>SameSite=Lax</c>. With <paramref name="embedded"/> (the owner's grant, obtained inside
+    /// the IDE's preview frame, which is another site than the preview) it is <c>SameSite=None; Secure; Partitioned</c>
+    /// where it can be Secure (https, or <c>*.localhost</c>, which browsers treat as secure): a partitioned cookie lives
+    /// only in frames under the IDE's site, so it works where third-party cookies are blocked and no other site that
+    /// frames or posts to the preview gets the owner's grant.
+    /// </summary>
+    public static CookieOptions CookieOptions(HttpRequest request, DateTimeOffset expires, bool embedded = false)
     {
-        // Host-only (no Domain): the grant is for this one preview origin, never its siblings or the IDE.
-        Path = "/",
-        HttpOnly = true,
-        Secure = request.IsHttps,
-        SameSite = SameSiteMode.Lax,
-        Expires = expires,
-        IsEssential = true,
-    };
+        var secure = request.IsHttps || request.Host.Host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase);
+        var options = new CookieOptions
+        {
+            // Host-only (no Domain): the grant is for this one preview origin, never its siblings or the IDE.
+            Path = "/",
+            HttpOnly = true,
+            Secure = secure,
+            SameSite = embedded && secure ? SameSiteMode.None : SameSiteMode.Lax,
+            Expires = expires,
+            IsEssential = true,
+        };
+        if (embedded && secure)
+        {
+            options.Extensions.Add("Partitioned");
+        }
+
+        return options;
+    }
+
+    /// <summary>Whether the browser loads this request into a frame (Fetch Metadata).</summary>
+    public static bool IsFramed(HttpRequest request) =>
+        request.Headers["Sec-Fetch-Dest"].ToString() is "iframe" or "frame";
 
     private static string Join(params string[] parts) => string.Join('\n', parts);
 

@@ -219,7 +219,7 @@ public sealed partial class PreviewProxy : IDisposable
             }
 
             var expires = _time.GetUtcNow() + _options.OwnerCookieLifetime;
-            context.Response.Cookies.Append(PreviewGrants.OwnerCookie, _grants.CreateOwnerCookie(userId, preview), PreviewGrants.CookieOptions(request, expires));
+            context.Response.Cookies.Append(PreviewGrants.OwnerCookie, _grants.CreateOwnerCookie(userId, preview), PreviewGrants.CookieOptions(request, expires, embedded: PreviewGrants.IsFramed(request)));
             context.Response.Redirect(LocalPath(request.Query["return"].ToString()));
             return;
         }
@@ -256,10 +256,13 @@ public sealed partial class PreviewProxy : IDisposable
         return port is { } p ? $"{request.Scheme}://{_domainHost}:{p}" : $"{request.Scheme}://{_domainHost}";
     }
 
-    /// <summary>A path on this origin to return to; anything else (another origin, <c>//host</c>) becomes <c>/</c>.</summary>
-    internal static string LocalPath(string path) =>
+    /// <summary>
+    /// A path on this origin to return to; anything else (another origin, <c>//host</c>, characters a Location header
+    /// cannot carry unescaped) becomes <c>/</c>.
+    /// </summary>
+    public static string LocalPath(string path) =>
         path.StartsWith('/') && !path.StartsWith("//", StringComparison.Ordinal) && !path.StartsWith("/\\", StringComparison.Ordinal)
-            && !path.Any(char.IsControl)
+            && path.All(c => c is > ' ' and < (char)0x7F)
             ? path
             : "/";
 
@@ -267,7 +270,7 @@ public sealed partial class PreviewProxy : IDisposable
     /// The workspace's address for a port: the host of the agent's URL (the runtime's address for the workspace). A
     /// loopback agent reaches a listener bound only to <c>::1</c> through IPv6 loopback.
     /// </summary>
-    internal static string Destination(Uri agentUrl, WorkspacePort port)
+    public static string Destination(Uri agentUrl, WorkspacePort port)
     {
         var host = agentUrl.HostNameType == UriHostNameType.IPv6 ? $"[{agentUrl.IdnHost.Trim('[', ']')}]" : agentUrl.IdnHost;
         if (agentUrl.IsLoopback && port.Addresses.Count > 0 && port.Addresses.All(a => a == "::1"))

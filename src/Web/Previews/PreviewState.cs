@@ -34,33 +34,11 @@ public sealed class PreviewState(
     private readonly ConcurrentDictionary<string, Cached<PreviewTarget?>> _targets = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Cached<ShareLinkState?>> _links = new(StringComparer.Ordinal);
 
-    public async ValueTask<PreviewTarget?> GetTargetAsync(string workspaceId, CancellationToken cancellationToken)
-    {
-        if (_targets.TryGetValue(workspaceId, out var cached) && cached.IsFresh(time))
-        {
-            return cached.Value;
-        }
+    public ValueTask<PreviewTarget?> GetTargetAsync(string workspaceId, CancellationToken cancellationToken) =>
+        GetAsync(_targets, workspaceId, () => LoadTargetAsync(workspaceId, CancellationToken.None), cancellationToken);
 
-        var target = await LoadTargetAsync(workspaceId, cancellationToken);
-        _targets[workspaceId] = new Cached<PreviewTarget?>(target, time.GetTimestamp() + Lifetime);
-        return target;
-    }
-
-    public async ValueTask<ShareLinkState?> GetShareLinkAsync(string linkId, CancellationToken cancellationToken)
-    {
-        if (_links.TryGetValue(linkId, out var cached) && cached.IsFresh(time))
-        {
-            return cached.Value;
-        }
-
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var link = await db.PreviewShareLinks.AsNoTracking()
-            .Where(l => l.Id == linkId)
-            .Select(l => new ShareLinkState(l.Id, l.WorkspaceId, l.Port, l.Label, l.ExpiresAt, l.RevokedAt))
-            .FirstOrDefaultAsync(cancellationToken);
-        _links[linkId] = new Cached<ShareLinkState?>(link, time.GetTimestamp() + Lifetime);
-        return link;
-    }
+    public ValueTask<ShareLinkState?> GetShareLinkAsync(string linkId, CancellationToken cancellationToken) =>
+        GetAsync(_links, linkId, () => LoadShareLinkAsync(linkId), cancellationToken);
 
     /// <summary>The workspace's port as the agent last reported it (null: nothing listens there, as far as we know).</summary>
     public WorkspacePort? GetPort(string workspaceId, int port) =>
@@ -87,6 +65,48 @@ public sealed class PreviewState(
         {
             // Shutting down.
         }
+    }
+
+    /// <summary>
+    /// The cached value, or one load shared by every request that finds it stale (a burst of requests at expiry costs
+    /// one query, not one each). A failed load is not cached.
+    /// </summary>
+    private async ValueTask<T> GetAsync<T>(ConcurrentDictionary<string, Cached<T>> cache, string key, Func<Task<T>> load, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var now = time.GetTimestamp();
+            if (cache.TryGetValue(key, out var cached) && now < cached.FreshUntil)
+            {
+                return await cached.Value.WaitAsync(cancellationToken);
+            }
+
+            var loading = new Cached<T>(new Lazy<Task<T>>(load), now + Lifetime);
+            var won = cached is null ? cache.TryAdd(key, loading) : cache.TryUpdate(key, loading, cached);
+            if (!won)
+            {
+                continue;
+            }
+
+            try
+            {
+                return await loading.Value.WaitAsync(cancellationToken);
+            }
+            catch (Exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                cache.TryRemove(new KeyValuePair<string, Cached<T>>(key, loading));
+                throw;
+            }
+        }
+    }
+
+    private async Task<ShareLinkState?> LoadShareLinkAsync(string linkId)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync();
+        return await db.PreviewShareLinks.AsNoTracking()
+            .Where(l => l.Id == linkId)
+            .Select(l => new ShareLinkState(l.Id, l.WorkspaceId, l.Port, l.Label, l.ExpiresAt, l.RevokedAt))
+            .FirstOrDefaultAsync();
     }
 
     private long Lifetime => (long)(options.Value.StateCacheLifetime.TotalSeconds * time.TimestampFrequency);
@@ -116,8 +136,11 @@ public sealed class PreviewState(
         return new PreviewTarget(workspaceId, workspace.OwnerId, agentUrl is not null, agentUrl, visibility);
     }
 
-    private readonly record struct Cached<T>(T Value, long FreshUntil)
+    /// <summary>A reference type, so that a stale entry is replaced only by the request that saw it (compare-and-swap).</summary>
+    private sealed class Cached<T>(Lazy<Task<T>> load, long freshUntil)
     {
-        public bool IsFresh(TimeProvider time) => time.GetTimestamp() < FreshUntil;
+        public Task<T> Value => load.Value;
+
+        public long FreshUntil { get; } = freshUntil;
     }
 }

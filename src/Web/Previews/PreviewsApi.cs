@@ -106,7 +106,7 @@ public static class PreviewsApi
         return TypedResults.Redirect($"{origin}{PreviewGrants.ReservedPathPrefix}/auth?ticket={Uri.EscapeDataString(ticket)}&return={Uri.EscapeDataString(PreviewProxy.LocalPath(@return ?? "/"))}");
     }
 
-    internal static bool TryParseLifetime(string? text, out TimeSpan lifetime)
+    public static bool TryParseLifetime(string? text, out TimeSpan lifetime)
     {
         lifetime = default;
         switch (text?.Trim())

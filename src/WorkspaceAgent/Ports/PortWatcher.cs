@@ -25,6 +25,8 @@ public sealed partial class PortWatcher(
     private readonly WorkspaceProcesses _processes = new(options.ProcRoot);
     private readonly Lock _lock = new();
     private WorkspaceConfig _config = WorkspaceConfig.Empty;
+    private HashSet<long> _lastListening = [];
+    private HashSet<long> _lastOwned = [];
     private TaskCompletionSource _configChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Names, onOpen and visibility come from the configuration once the checkout is read.</summary>
@@ -46,9 +48,24 @@ public sealed partial class PortWatcher(
             config = _config;
         }
 
-        var owned = _processes.SocketInodes();
-        var listening = ReadTable("tcp").Concat(ReadTable("tcp6")).Where(s => owned.Contains(s.Inode));
-        return PortList.Build(listening, config);
+        var all = ReadTable("tcp").Concat(ReadTable("tcp6")).ToList();
+        var inodes = all.Select(s => s.Inode).ToHashSet();
+        HashSet<long> owned;
+        lock (_lock)
+        {
+            owned = _lastOwned;
+            if (!inodes.SetEquals(_lastListening))
+            {
+                // Walking every process's descriptors is the expensive part (in the local runtime the tables list the
+                // whole host's listeners); do it only when the set of listeners changed.
+                var workspace = _processes.SocketInodes();
+                owned = [.. inodes.Where(workspace.Contains)];
+                _lastListening = inodes;
+                _lastOwned = owned;
+            }
+        }
+
+        return PortList.Build(all.Where(s => owned.Contains(s.Inode)), config);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -30,6 +30,19 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/set-cookie":
             return self.send_body(200, "cookie set", headers=[("Set-Cookie", "app=1; Path=/"), ("Set-Cookie", "wide=1; Domain=localhost; Path=/"),
                                                              ("Set-Cookie", "workspaces-preview-owner=evil; Path=/")])
+        if self.path == "/hang":
+            time.sleep(120)
+            return
+        if self.path == "/slow":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(100 * 1024))
+            self.end_headers()
+            for i in range(100):
+                self.wfile.write(b"x" * 1024)
+                self.wfile.flush()
+                time.sleep(0.05)
+            return
         if self.path == "/redirect":
             return self.send_body(302, "", headers=[("Location", "/headers")])
         if self.path == "/events":

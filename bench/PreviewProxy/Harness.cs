@@ -1,0 +1,339 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Net.WebSockets;
+using System.Reflection;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Workspaces.TestSupport.Files;
+using Workspaces.TestSupport.Git;
+
+namespace Workspaces.Bench.PreviewProxy;
+
+internal sealed record HarnessOptions(int Connections, int Threads, int Seconds, int Rounds, int WebSocketRoundTrips, string? OutputFile, string WebAppPath)
+{
+    public static HarnessOptions Parse(string[] args)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i + 1 < args.Length; i += 2)
+        {
+            values[args[i]] = args[i + 1];
+        }
+
+        int Int(string name, int fallback) => values.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
+        var web = values.GetValueOrDefault("--web")
+            ?? typeof(Harness).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().First(a => a.Key == "WebAppPath").Value!;
+        return new HarnessOptions(Int("--connections", 64), Int("--threads", 2), Int("--seconds", 10), Int("--rounds", 2), Int("--ws-round-trips", 2000), values.GetValueOrDefault("--output"), web);
+    }
+}
+
+/// <summary>
+/// One run, side by side: the upstream directly, through the preview proxy of the real web app (Release, its own
+/// process, a real workspace whose task runs the upstream, port made public), and through nginx as a tuned reverse
+/// proxy (upstream keep-alive) in front of the same upstream. wrk measures HTTP; a WebSocket client measures echo round trips.
+/// </summary>
+internal sealed partial class Harness(HarnessOptions options, TextWriter log) : IAsyncDisposable
+{
+    private readonly TempDirectory _root = TempDirectory.Create("preview-bench");
+    private readonly List<Process> _processes = [];
+
+    public async Task<string> RunAsync(CancellationToken cancellationToken)
+    {
+        var loadBefore = await File.ReadAllTextAsync("/proc/loadavg", cancellationToken);
+        var upstreamPort = FreePort();
+        var webPort = FreePort();
+        var nginxPort = FreePort();
+
+        log.WriteLine($"Starting the web app on {webPort} ...");
+        Start("dotnet", [options.WebAppPath, "--urls", $"http://127.0.0.1:{webPort}", $"--Workspaces:DataDirectory={_root.Combine("data")}", "--Logging:LogLevel:Default=Warning"], "web.log");
+        var web = new Uri($"http://127.0.0.1:{webPort}/");
+        using var http = new HttpClient { BaseAddress = web };
+        await WaitAsync(async () => (await http.GetAsync(new Uri("/alive", UriKind.Relative), cancellationToken)).IsSuccessStatusCode, "the web app", cancellationToken);
+        (await http.PostAsJsonAsync("/api/setup", new { email = "bench@example.com", password = "correct horse battery" }, cancellationToken)).EnsureSuccessStatusCode();
+        var tokenResponse = await http.PostAsJsonAsync("/api/auth/tokens", new { email = "bench@example.com", password = "correct horse battery", name = "bench" }, cancellationToken);
+        var token = (await tokenResponse.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("value").GetString();
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+
+        var upstreamDll = typeof(Harness).Assembly.Location;
+        var repository = await new GitRepositoryBuilder()
+            .WithFile(".gitpod.yml", $"tasks:\n  - name: upstream\n    command: exec dotnet {upstreamDll} --upstream {upstreamPort}\nports:\n  - port: {upstreamPort}\n    visibility: public\n")
+            .BuildAsync(_root.Combine("repo"), cancellationToken);
+        var created = await (await http.PostAsJsonAsync("/api/workspaces", new { repositoryUrl = repository.FileUrl }, cancellationToken)).Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+        var id = created.GetProperty("id").GetString()!;
+        log.WriteLine($"Workspace {id}: waiting for port {upstreamPort} ...");
+        await WaitAsync(
+            async () => (await http.GetFromJsonAsync<JsonElement>($"/api/workspaces/{id}/ports", cancellationToken)).EnumerateArray()
+                .Any(p => p.GetProperty("port").GetInt32() == upstreamPort && p.GetProperty("listening").GetBoolean()),
+            "the upstream's port",
+            cancellationToken);
+
+        var previewHost = $"{upstreamPort}-{id}.localhost:{webPort}";
+        StartNginx(upstreamPort, nginxPort);
+        await WaitAsync(async () => (await new HttpClient().GetAsync(new Uri($"http://127.0.0.1:{nginxPort}/"), cancellationToken)).IsSuccessStatusCode, "nginx", cancellationToken);
+
+        var targets = new (string Name, string Url, string? Host)[]
+        {
+            ("direct", $"http://127.0.0.1:{upstreamPort}/", null),
+            ("preview proxy (YARP)", $"http://127.0.0.1:{webPort}/", previewHost),
+            ("nginx", $"http://127.0.0.1:{nginxPort}/", null),
+        };
+
+        // Warm-up: JIT, connection pools, tiered compilation of the proxy path.
+        foreach (var target in targets)
+        {
+            await WrkAsync(target.Url, target.Host, 5, cancellationToken);
+        }
+
+        var results = new List<(string Name, int Round, WrkResult Result)>();
+        for (var round = 1; round <= options.Rounds; round++)
+        {
+            foreach (var target in targets)
+            {
+                log.WriteLine($"wrk round {round}: {target.Name} ...");
+                results.Add((target.Name, round, await WrkAsync(target.Url, target.Host, options.Seconds, cancellationToken)));
+            }
+        }
+
+        var echoes = new List<(string Name, EchoResult Result)>();
+        foreach (var (name, url, host) in targets)
+        {
+            log.WriteLine($"WebSocket echo: {name} ...");
+            echoes.Add((name, await EchoAsync(new Uri(url), host, cancellationToken)));
+        }
+
+        var loadAfter = await File.ReadAllTextAsync("/proc/loadavg", cancellationToken);
+
+        // Agents outlive the web app by design: delete the workspace (its agent and the upstream) before stopping it.
+        (await http.DeleteAsync(new Uri($"/api/workspaces/{id}", UriKind.Relative), cancellationToken)).EnsureSuccessStatusCode();
+        await WaitAsync(async () => (await http.GetAsync(new Uri($"/api/workspaces/{id}", UriKind.Relative), cancellationToken)).StatusCode == HttpStatusCode.NotFound, "the workspace to be deleted", cancellationToken);
+        return Report(results, echoes, loadBefore.Trim(), loadAfter.Trim());
+    }
+
+    private string Report(List<(string Name, int Round, WrkResult Result)> results, List<(string Name, EchoResult Result)> echoes, string loadBefore, string loadAfter)
+    {
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"wrk -t{options.Threads} -c{options.Connections} -d{options.Seconds}s --latency, {options.Rounds} rounds (interleaved), 13-byte response; {Environment.ProcessorCount} cores; load average before: {loadBefore}; after: {loadAfter}");
+        text.AppendLine();
+        text.AppendLine("| path | round | requests/s | p50 | p99 |");
+        text.AppendLine("|---|---|---|---|---|");
+        foreach (var (name, round, r) in results)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {round} | {r.RequestsPerSecond:0} | {r.P50Ms:0.00} ms | {r.P99Ms:0.00} ms |");
+        }
+
+        text.AppendLine();
+        double Best(string name, Func<WrkResult, double> pick, bool max) =>
+            max ? results.Where(r => r.Name == name).Max(r => pick(r.Result)) : results.Where(r => r.Name == name).Min(r => pick(r.Result));
+        var proxyRps = Best("preview proxy (YARP)", r => r.RequestsPerSecond, true);
+        var nginxRps = Best("nginx", r => r.RequestsPerSecond, true);
+        var directP99 = Best("direct", r => r.P99Ms, false);
+        var proxyP99 = Best("preview proxy (YARP)", r => r.P99Ms, false);
+        var nginxP99 = Best("nginx", r => r.P99Ms, false);
+        text.AppendLine(CultureInfo.InvariantCulture, $"Best of rounds: preview proxy / nginx requests/s = {proxyRps / nginxRps:0.00}× (target ≥ 0.9×); p99 overhead over direct: preview proxy {proxyP99 - directP99:0.00} ms, nginx {nginxP99 - directP99:0.00} ms (target < 1 ms).");
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"WebSocket echo, one connection, {options.WebSocketRoundTrips} sequential round trips of 32 bytes (after 200 warm-up):");
+        text.AppendLine();
+        text.AppendLine("| path | p50 | p99 | mean |");
+        text.AppendLine("|---|---|---|---|");
+        foreach (var (name, e) in echoes)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {e.P50Us:0} µs | {e.P99Us:0} µs | {e.MeanUs:0} µs |");
+        }
+
+        return text.ToString();
+    }
+
+    private async Task<WrkResult> WrkAsync(string url, string? host, int seconds, CancellationToken cancellationToken)
+    {
+        var arguments = new List<string> { $"-t{options.Threads}", $"-c{options.Connections}", $"-d{seconds}s", "--latency" };
+        if (host is not null)
+        {
+            arguments.AddRange(["-H", $"Host: {host}"]);
+        }
+
+        arguments.Add(url);
+        var start = new ProcessStartInfo("wrk", arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("wrk did not start (apt-get install wrk).");
+        var output = await process.StandardOutput.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        var rps = double.Parse(RequestsPerSecond().Match(output).Groups[1].Value, CultureInfo.InvariantCulture);
+        if (NonSuccess().Match(output) is { Success: true } errors)
+        {
+            throw new InvalidOperationException($"wrk saw non-2xx answers from {url}: {errors.Value}\n{output}");
+        }
+
+        return new WrkResult(rps, Percentile(output, "50"), Percentile(output, "99"));
+    }
+
+    private static double Percentile(string output, string percent)
+    {
+        var match = Regex.Match(output, $@"^\s+{percent}%\s+([\d.]+)(us|ms|s)\s*$", RegexOptions.Multiline);
+        var value = double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+        return match.Groups[2].Value switch
+        {
+            "us" => value / 1000,
+            "s" => value * 1000,
+            _ => value,
+        };
+    }
+
+    private async Task<EchoResult> EchoAsync(Uri url, string? host, CancellationToken cancellationToken)
+    {
+        using var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (_, ct) =>
+            {
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                await socket.ConnectAsync(IPAddress.Loopback, url.Port, ct);
+                return new NetworkStream(socket, ownsSocket: true);
+            },
+        };
+        using var invoker = new HttpMessageInvoker(handler);
+        using var socket = new ClientWebSocket();
+        var target = new Uri($"ws://{host ?? url.Authority}/ws");
+        await socket.ConnectAsync(target, invoker, cancellationToken);
+        var payload = Encoding.ASCII.GetBytes(new string('x', 32));
+        var buffer = new byte[256];
+        var samples = new List<double>();
+        for (var i = 0; i < options.WebSocketRoundTrips + 200; i++)
+        {
+            var started = Stopwatch.GetTimestamp();
+            await socket.SendAsync(payload, WebSocketMessageType.Binary, true, cancellationToken);
+            var received = await socket.ReceiveAsync(buffer, cancellationToken);
+            if (received.Count != payload.Length)
+            {
+                throw new InvalidOperationException("Short echo.");
+            }
+
+            if (i >= 200)
+            {
+                samples.Add(Stopwatch.GetElapsedTime(started).TotalMicroseconds);
+            }
+        }
+
+        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, cancellationToken);
+        samples.Sort();
+        return new EchoResult(samples[samples.Count / 2], samples[(int)(samples.Count * 0.99)], samples.Average());
+    }
+
+    private void StartNginx(int upstreamPort, int nginxPort)
+    {
+        var prefix = _root.Combine("nginx");
+        Directory.CreateDirectory(prefix);
+        var config = Path.Combine(prefix, "nginx.conf");
+        File.WriteAllText(config, $$"""
+            worker_processes auto;
+            pid {{prefix}}/nginx.pid;
+            error_log {{prefix}}/error.log warn;
+            events { worker_connections 4096; multi_accept on; }
+            http {
+              access_log off;
+              client_body_temp_path {{prefix}}/body; proxy_temp_path {{prefix}}/proxy;
+              fastcgi_temp_path {{prefix}}/fastcgi; uwsgi_temp_path {{prefix}}/uwsgi; scgi_temp_path {{prefix}}/scgi;
+              upstream app { server 127.0.0.1:{{upstreamPort}}; keepalive 128; keepalive_requests 100000; }
+              map $http_upgrade $connection_upgrade { default upgrade; '' ''; }
+              server {
+                listen 127.0.0.1:{{nginxPort}} reuseport backlog=4096;
+                keepalive_requests 100000;
+                location / {
+                  proxy_pass http://app;
+                  proxy_http_version 1.1;
+                  proxy_set_header Host $host;
+                  proxy_set_header Upgrade $http_upgrade;
+                  proxy_set_header Connection $connection_upgrade;
+                  proxy_set_header X-Forwarded-For $remote_addr;
+                  proxy_set_header X-Forwarded-Proto $scheme;
+                  proxy_set_header X-Forwarded-Host $host;
+                }
+              }
+            }
+            """);
+        Start("nginx", ["-p", prefix, "-c", config, "-g", "daemon off;"], "nginx.log");
+    }
+
+    private void Start(string file, IEnumerable<string> arguments, string logName)
+    {
+        var start = new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var name in new[] { "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT", "ASPNETCORE_URLS", "DOTNET_URLS", "ASPNETCORE_HTTP_PORTS" })
+        {
+            start.Environment.Remove(name);
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"{file} did not start.");
+        var logFile = new StreamWriter(_root.Combine(logName)) { AutoFlush = true };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (logFile) { logFile.WriteLine(e.Data); } } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (logFile) { logFile.WriteLine(e.Data); } } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _processes.Add(process);
+    }
+
+    private static async Task WaitAsync(Func<Task<bool>> condition, string what, CancellationToken cancellationToken)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (Stopwatch.Frequency * 120);
+        while (true)
+        {
+            try
+            {
+                if (await condition())
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not up yet.
+            }
+
+            if (Stopwatch.GetTimestamp() > deadline)
+            {
+                throw new TimeoutException($"Timed out waiting for {what}.");
+            }
+
+            await Task.Delay(100, cancellationToken);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var process in _processes)
+        {
+            try
+            {
+                // SIGTERM: the web app stops its agents (and so the upstream), nginx exits.
+                Workspaces.TestSupport.Processes.ProcessSignals.Send(process.Id, Workspaces.TestSupport.Processes.ProcessSignals.SigTerm);
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+                await process.WaitForExitAsync(timeout.Token);
+            }
+            catch (Exception e) when (e is OperationCanceledException or InvalidOperationException)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+
+            process.Dispose();
+        }
+
+        _root.Dispose();
+    }
+
+    [GeneratedRegex(@"Requests/sec:\s+([\d.]+)")]
+    private static partial Regex RequestsPerSecond();
+
+    [GeneratedRegex(@"Non-2xx or 3xx responses: \d+")]
+    private static partial Regex NonSuccess();
+
+    private sealed record WrkResult(double RequestsPerSecond, double P50Ms, double P99Ms);
+
+    private sealed record EchoResult(double P50Us, double P99Us, double MeanUs);
+}

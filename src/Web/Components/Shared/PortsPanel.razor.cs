@@ -1,0 +1,197 @@
+using System.Globalization;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.JSInterop;
+using Workspaces.Shared.Configuration;
+using Workspaces.Web.Accounts;
+using Workspaces.Web.Previews;
+
+namespace Workspaces.Web.Components.Shared;
+
+/// <summary>
+/// The workspace's ports, live: URL, visibility, share links, and a preview frame. A port that starts listening while the
+/// panel is open is announced as its configuration's <c>onOpen</c> asks.
+/// </summary>
+public sealed partial class PortsPanel : IAsyncDisposable
+{
+    private readonly LiveWorkspaces _live = new();
+    private readonly List<PortNotice> _notices = [];
+    private IReadOnlyList<PortView> _ports = [];
+    private HashSet<int>? _listening;
+    private string _userId = "";
+    private string _who = "";
+    private int? _shareFor;
+    private string? _label;
+    private string _expiry = "1d";
+    private DateTime? _customExpiry;
+    private string? _createdUrl;
+    private string? _error;
+    private string? _previewOrigin;
+    private string _previewPath = "/";
+    private int _previewKey;
+
+    [Parameter, EditorRequired]
+    public string WorkspaceId { get; set; } = "";
+
+    [Inject]
+    private PreviewService Previews { get; set; } = default!;
+
+    [Inject]
+    private global::Workspaces.Web.Workspaces.WorkspaceStatusFeed Feed { get; set; } = default!;
+
+    [Inject]
+    private NavigationManager Navigation { get; set; } = default!;
+
+    [Inject]
+    private IJSRuntime JS { get; set; } = default!;
+
+    [Inject]
+    private TimeProvider Time { get; set; } = default!;
+
+    [Inject]
+    private ILogger<PortsPanel> Logger { get; set; } = default!;
+
+    [CascadingParameter]
+    private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
+
+    protected override async Task OnInitializedAsync()
+    {
+        var user = (await AuthenticationState).User;
+        _userId = user.Id();
+        _who = user.FindFirstValue(ClaimTypes.Email) ?? user.Identity?.Name ?? "The owner";
+        await LoadAsync(announce: false);
+        _live.Start(Feed, change => change.WorkspaceId == WorkspaceId, () => InvokeAsync(async () =>
+        {
+            await LoadAsync(announce: true);
+            StateHasChanged();
+        }), Logger);
+    }
+
+    private async Task LoadAsync(bool announce)
+    {
+        var ide = new Uri(Navigation.BaseUri);
+        _ports = await Previews.ListPortsAsync(_userId, WorkspaceId, ide.Scheme, new HostString(ide.Authority), CancellationToken.None) ?? [];
+        var listening = _ports.Where(p => p.Listening).Select(p => p.Port).ToHashSet();
+        if (announce && _listening is not null)
+        {
+            foreach (var port in _ports.Where(p => p.Listening && !_listening.Contains(p.Port)))
+            {
+                await AnnounceAsync(port);
+            }
+        }
+
+        _listening = listening;
+    }
+
+    private async Task AnnounceAsync(PortView port)
+    {
+        var name = port.Name is null ? $"Port {port.Port}" : $"Port {port.Port} ({port.Name})";
+        switch (port.OnOpen)
+        {
+            case PortOnOpen.Ignore:
+                return;
+            case PortOnOpen.OpenPreview:
+                ShowPreview(port.Url);
+                return;
+            case PortOnOpen.OpenBrowser:
+                // Browsers block pop-ups not caused by a click; the notice keeps a link in case this one is.
+                await JS.InvokeVoidAsync("open", port.Url, "_blank", "noopener");
+                break;
+        }
+
+        _notices.RemoveAll(n => n.Port == port.Port);
+        _notices.Add(new PortNotice(port.Port, $"{name} is listening.", port.Url));
+    }
+
+    private void ShowPreview(string url)
+    {
+        var uri = new Uri(url);
+        _previewOrigin = uri.GetLeftPart(UriPartial.Authority);
+        _previewPath = uri.PathAndQuery;
+        _previewKey++;
+    }
+
+    private void Navigate()
+    {
+        if (!_previewPath.StartsWith('/'))
+        {
+            _previewPath = "/" + _previewPath;
+        }
+
+        _previewKey++;
+    }
+
+    private void Reload() => _previewKey++;
+
+    private async Task ToggleVisibilityAsync(PortView port)
+    {
+        var next = port.Visibility == PortVisibility.Public ? PortVisibility.Private : PortVisibility.Public;
+        await Previews.SetVisibilityAsync(_userId, _who, WorkspaceId, port.Port, next, CancellationToken.None);
+        await LoadAsync(announce: false);
+    }
+
+    private void ToggleShare(int port)
+    {
+        _shareFor = _shareFor == port ? null : port;
+        _createdUrl = null;
+        _error = null;
+    }
+
+    private async Task CreateLinkAsync(int port)
+    {
+        _error = null;
+        _createdUrl = null;
+        TimeSpan lifetime;
+        if (_expiry == "custom")
+        {
+            if (_customExpiry is not { } at)
+            {
+                _error = "Pick when the link expires.";
+                return;
+            }
+
+            lifetime = new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) - Time.GetUtcNow();
+        }
+        else if (!PreviewsApi.TryParseLifetime(_expiry, out lifetime))
+        {
+            _error = "Pick when the link expires.";
+            return;
+        }
+
+        var ide = new Uri(Navigation.BaseUri);
+        var (created, error) = await Previews.CreateShareLinkAsync(_userId, _who, WorkspaceId, port, _label, lifetime, ide.Scheme, new HostString(ide.Authority), CancellationToken.None);
+        if (created is null)
+        {
+            _error = error switch
+            {
+                PreviewChangeError.InvalidExpiry => "A link must live between a minute and 30 days.",
+                PreviewChangeError.InvalidLabel => "The label is too long.",
+                _ => string.Create(CultureInfo.InvariantCulture, $"Port {port} cannot be shared."),
+            };
+            return;
+        }
+
+        _createdUrl = created.Url;
+        _label = null;
+        await LoadAsync(announce: false);
+    }
+
+    private async Task RevokeAsync(string linkId)
+    {
+        await Previews.RevokeShareLinkAsync(_userId, _who, WorkspaceId, linkId, CancellationToken.None);
+        await LoadAsync(announce: false);
+    }
+
+    private async Task CopyCreatedAsync()
+    {
+        if (_createdUrl is not null)
+        {
+            await JS.InvokeVoidAsync("workspaces.copy", _createdUrl);
+        }
+    }
+
+    public ValueTask DisposeAsync() => _live.DisposeAsync();
+
+    private sealed record PortNotice(int Port, string Text, string Url);
+}

@@ -1,0 +1,79 @@
+using Microsoft.Playwright;
+using Workspaces.EndToEnd.Tests.Infrastructure;
+using Workspaces.TestSupport.Git;
+using Workspaces.TestSupport.Previews;
+using static Microsoft.Playwright.Assertions;
+
+namespace Workspaces.EndToEnd.Tests.Journeys;
+
+/// <summary>A server started in the terminal gets a port, a private preview, and a share link that works until revoked.</summary>
+[Collection(BrowserCollection.Name)]
+public sealed class PreviewJourneyTests(ChromiumFixture chromium) : IAsyncLifetime
+{
+    private const string Email = "grace@example.com";
+    private readonly GitRepositoryFixture _repositories = new();
+    private WorkspacesApp _app = null!;
+
+    public async Task InitializeAsync()
+    {
+        _app = WorkspacesApp.Start();
+        await _app.CreateFirstAccountAsync(Email, Accounts.Password);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _app.DisposeAsync();
+        _repositories.Dispose();
+    }
+
+    [Fact]
+    public async Task Preview_ServerStartedInTheTerminal_OpensPrivatelySharesByLinkAndRevokes()
+    {
+        var repository = await _repositories.CreateAsync("web/site", new GitRepositoryBuilder().WithFile(PreviewServer.FileName, PreviewServer.Script));
+        await using var context = await chromium.NewContextAsync(_app);
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/account/login");
+        await Accounts.SignInAsync(page, Email);
+        await page.Locator("#repository-url").FillAsync(repository.FileUrl);
+        await page.GetByRole(AriaRole.Button, new() { Name = "New workspace" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Your workspace is ready" })).ToBeVisibleAsync(new() { Timeout = 30_000 });
+
+        var port = PreviewServer.FreePort();
+        await Expect(page.Locator(".terminal-tab.active")).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        var screen = page.Locator(".terminal-view:not([hidden]) .xterm-rows");
+        await Expect(screen).ToContainTextAsync(new System.Text.RegularExpressions.Regex("site ?[#$]"), new() { Timeout = 15_000 });
+        await page.Locator(".terminal-view:not([hidden]) .xterm").ClickAsync();
+        await page.Keyboard.TypeAsync($"python3 {PreviewServer.FileName} {port}\n");
+
+        // The port appears by itself, private, with its own origin.
+        var row = page.Locator($".ports-table tr[data-port='{port}']");
+        await Expect(row).ToContainTextAsync("listening", new() { Timeout = 15_000 });
+        await Expect(row.Locator("button.visibility")).ToContainTextAsync("Private");
+        await Expect(row.Locator("a")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex($"^http://{port}-[a-z0-9-]+\\.localhost:\\d+/$"));
+
+        // The preview panel: the owner is let in through the ticket flow, inside the frame.
+        await row.GetByRole(AriaRole.Button, new() { Name = "Preview" }).ClickAsync();
+        await Expect(page.FrameLocator(".preview-frame").Locator("body")).ToContainTextAsync("hello from the workspace", new() { Timeout = 15_000 });
+        await Screenshots.TakeAsync(page, "preview");
+
+        // A share link, opened in a fresh browser with no session.
+        await row.GetByRole(AriaRole.Button, new() { Name = "Share…" }).ClickAsync();
+        await page.GetByLabel("Label").FillAsync("for the demo");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create share link" }).ClickAsync();
+        var linkInput = page.GetByLabel("Share link");
+        await Expect(linkInput).ToHaveValueAsync(new System.Text.RegularExpressions.Regex("/__workspaces/share/wsl_"));
+        var shareUrl = await linkInput.InputValueAsync();
+
+        await using var guest = await chromium.NewContextAsync(_app);
+        var guestPage = await guest.NewPageAsync();
+        await guestPage.GotoAsync(shareUrl);
+        await Expect(guestPage.Locator("body")).ToContainTextAsync("hello from the workspace");
+        await Expect(page.Locator(".links-table tr.active")).ToContainTextAsync("for the demo");
+
+        // Revoked: the guest is refused at once, and told why.
+        await page.Locator(".links-table tr.active").GetByRole(AriaRole.Button, new() { Name = "Revoke" }).ClickAsync();
+        await Expect(page.Locator(".links-table tr.ended")).ToContainTextAsync("revoked");
+        await guestPage.ReloadAsync();
+        await Expect(guestPage.GetByRole(AriaRole.Heading, new() { Name = "This share link was revoked" })).ToBeVisibleAsync();
+    }
+}
