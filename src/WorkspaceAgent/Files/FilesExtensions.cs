@@ -25,6 +25,7 @@ public static class FilesExtensions
                 hubServices.AddSingleton(agent.GetRequiredService<FileIndex>());
                 hubServices.AddSingleton(agent.GetRequiredService<FileSearch>());
                 hubServices.AddSingleton(agent.GetRequiredService<FileWatcher>());
+                hubServices.TryAddSingleton(agent.GetRequiredService<SourceControl.GitSummaryService>());
                 hubServices.AddSingleton<FilesChangedNotifier>();
                 hubServices.AddSingleton<IHubValueCodec>(new JsonHubValueCodec(FilesJsonContext.Default));
                 var limit = agent.GetRequiredService<FilesOptions>().MaxMessageBytes;

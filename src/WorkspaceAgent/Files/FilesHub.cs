@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.SignalR;
 using Workspaces.Shared.Files;
+using Workspaces.WorkspaceAgent.SourceControl;
 
 namespace Workspaces.WorkspaceAgent.Files;
 
@@ -11,6 +12,8 @@ public sealed class FilesHub(FileService files, FileIndex index, FileSearch sear
 {
     public override Task OnConnectedAsync()
     {
+        // Nothing watched the tree while nobody was connected: quick open's index may be behind.
+        index.Invalidate();
         watcher.AddListener();
         return base.OnConnectedAsync();
     }
@@ -86,12 +89,17 @@ public sealed class FilesHub(FileService files, FileIndex index, FileSearch sear
 internal sealed class FilesChangedNotifier
 {
     // Untyped clients: a typed hub context builds a proxy with dynamic code, which the native (AOT) agent does not have.
-    public FilesChangedNotifier(FileWatcher watcher, FileIndex index, IHubContext<FilesHub> hub) =>
+    public FilesChangedNotifier(FileWatcher watcher, FileIndex index, GitSummaryService gitSummary, IHubContext<FilesHub> hub) =>
         watcher.Changed += changes =>
         {
             if (changes.Overflow || changes.Paths.Count > 0)
             {
                 index.Invalidate();
+            }
+
+            if (changes.Git)
+            {
+                gitSummary.RefreshSoon(); // The dashboard's "uncommitted changes" follow the editor's saves.
             }
 
             _ = hub.Clients.All.SendAsync(Shared.Files.FilesHub.FilesChanged, changes);

@@ -90,5 +90,13 @@ public sealed class EditorJourneyTests(ChromiumFixture chromium) : IAsyncLifetim
         await Expect(page.Locator(".ide-tab.active")).ToHaveAttributeAsync("data-path", "README.md");
         await Expect(page.Locator("[data-status='position']")).ToHaveTextAsync("Ln 1, Col 8");
         Assert.Empty(pageErrors);
+
+        // The dashboard knows about the unsaved work, and so does the delete confirmation.
+        await page.GotoAsync("/");
+        var row = page.Locator($"tr[data-workspace='{workspaceId}']");
+        await Expect(row.Locator("[data-git-work]")).ToHaveTextAsync("1 uncommitted change", new() { Timeout = 15_000 });
+        await row.GetByRole(AriaRole.Button, new() { Name = "Delete" }).ClickAsync();
+        await Expect(page.Locator(".modal [data-git-work]")).ToContainTextAsync("1 uncommitted change");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
     }
 }
