@@ -8,6 +8,7 @@ namespace Workspaces.Shared.Agent;
 /// <param name="CheckoutDirectoryName">The repository's directory under <paramref name="WorkspaceDirectory"/>.</param>
 /// <param name="ListenUrl">Where the agent listens, e.g. <c>http://127.0.0.1:0</c>.</param>
 /// <param name="DiskLimitBytes">The clone is stopped with <see cref="AgentErrorCode.DiskLimitReached"/> above this size; 0 means no limit.</param>
+/// <param name="Editor">The editor's file size limits; null for the agent's defaults.</param>
 public sealed record AgentBootstrap(
     string WorkspaceId,
     string RepositoryUrl,
@@ -18,11 +19,16 @@ public sealed record AgentBootstrap(
     GitCredential? GitCredential,
     string ListenUrl,
     long DiskLimitBytes,
-    IReadOnlyDictionary<string, string> Environment)
+    IReadOnlyDictionary<string, string> Environment,
+    EditorLimits? Editor = null)
 {
     /// <summary>Never print the secret or the credential.</summary>
     public override string ToString() => $"AgentBootstrap {{ WorkspaceId = {WorkspaceId}, RepositoryUrl = {RepositoryUrl}, Ref = {Ref} }}";
 }
+
+/// <param name="SoftLimitBytes">Files above this open read-only.</param>
+/// <param name="HardLimitBytes">Files above this do not open in the editor at all.</param>
+public sealed record EditorLimits(long SoftLimitBytes, long HardLimitBytes);
 
 /// <summary>A username and token for HTTPS Git hosts.</summary>
 public sealed record GitCredential(string Username, string Password)

@@ -5,6 +5,7 @@ using Workspaces.Shared.Agent;
 using Workspaces.Web.Agents;
 using Workspaces.Shared.Repositories;
 using Workspaces.Web.Credentials;
+using Workspaces.Web.Hosting;
 using Workspaces.WorkspaceController.Runtime;
 
 namespace Workspaces.Web.Workspaces;
@@ -17,6 +18,7 @@ public sealed partial class WorkspaceLauncher(
     AgentWatches watches,
     WorkspaceStatusFeed feed,
     TimeProvider timeProvider,
+    Microsoft.Extensions.Options.IOptions<WorkspacesOptions> options,
     ILogger<WorkspaceLauncher> logger)
 {
     public async Task LaunchAsync(WorkspacesDbContext db, WorkspaceRecord workspace, CancellationToken cancellationToken)
@@ -55,7 +57,15 @@ public sealed partial class WorkspaceLauncher(
             var credential = await credentials.FindForHostAsync(workspace.OwnerId, reference?.Host, cancellationToken);
             // The agent clones URLs only; a local path becomes its file:// URL.
             var cloneUrl = reference?.Kind == RepositoryReferenceKind.LocalPath ? new Uri(workspace.RepositoryUrl).AbsoluteUri : workspace.RepositoryUrl;
-            var launch = new WorkspaceLaunch(workspace.Id, cloneUrl, workspace.Ref, workspace.CheckoutDirectoryName, secret, credential, new Dictionary<string, string>());
+            var launch = new WorkspaceLaunch(
+                workspace.Id,
+                cloneUrl,
+                workspace.Ref,
+                workspace.CheckoutDirectoryName,
+                secret,
+                credential,
+                new Dictionary<string, string>(),
+                new EditorLimits(options.Value.Editor.SoftLimitBytes, options.Value.Editor.HardLimitBytes));
             observed = await runtime.StartAsync(launch, cancellationToken);
         }
         catch (WorkspaceRuntimeException e)

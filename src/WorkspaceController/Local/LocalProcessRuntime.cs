@@ -77,7 +77,8 @@ public sealed partial class LocalProcessRuntime(
             launch.GitCredential,
             "http://127.0.0.1:0",
             _options.DiskLimitBytes,
-            launch.Environment);
+            launch.Environment,
+            launch.Editor);
 
         var process = Launch(layout);
         LogLaunching(launch.WorkspaceId, process.Id);

@@ -10,7 +10,8 @@ public sealed record WorkspaceLaunch(
     string CheckoutDirectoryName,
     string AgentSecret,
     GitCredential? GitCredential,
-    IReadOnlyDictionary<string, string> Environment)
+    IReadOnlyDictionary<string, string> Environment,
+    EditorLimits? Editor = null)
 {
     public override string ToString() => $"WorkspaceLaunch {{ WorkspaceId = {WorkspaceId}, RepositoryUrl = {RepositoryUrl}, Ref = {Ref} }}";
 }
