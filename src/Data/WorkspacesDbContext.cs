@@ -5,9 +5,14 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Workspaces.Data.Audit;
 using Workspaces.Data.Credentials;
+using Workspaces.Data.Previews;
+using Workspaces.Data.Projects;
+using Workspaces.Data.Teams;
 using Workspaces.Data.Tokens;
 using Workspaces.Data.Users;
+using Workspaces.Data.Variables;
 using Workspaces.Data.Workspaces;
 
 namespace Workspaces.Data;
@@ -38,11 +43,31 @@ public abstract class WorkspacesDbContext : IdentityDbContext<AppUser>, IDataPro
 
     public DbSet<WorkspaceEvent> WorkspaceEvents => Set<WorkspaceEvent>();
 
+    public DbSet<PreviewPortSetting> PreviewPortSettings => Set<PreviewPortSetting>();
+
+    public DbSet<PreviewShareLink> PreviewShareLinks => Set<PreviewShareLink>();
+
     public DbSet<GitCredentialRecord> GitCredentials => Set<GitCredentialRecord>();
 
     public DbSet<PersonalAccessToken> PersonalAccessTokens => Set<PersonalAccessToken>();
 
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
+    public DbSet<Team> Teams => Set<Team>();
+
+    public DbSet<TeamMember> TeamMembers => Set<TeamMember>();
+
+    public DbSet<TeamInvitation> TeamInvitations => Set<TeamInvitation>();
+
+    public DbSet<Project> Projects => Set<Project>();
+
+    public DbSet<ProjectVariable> ProjectVariables => Set<ProjectVariable>();
+
+    public DbSet<UserVariable> UserVariables => Set<UserVariable>();
+
+    public DbSet<WorkspaceShare> WorkspaceShares => Set<WorkspaceShare>();
+
+    public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

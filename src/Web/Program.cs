@@ -4,6 +4,8 @@ using Workspaces.Web.Agents;
 using Workspaces.Web.Components;
 using Workspaces.Web.Credentials;
 using Workspaces.Web.Hosting;
+using Workspaces.Web.Previews;
+using Workspaces.Web.Teams;
 using Workspaces.Web.Workspaces;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -11,7 +13,9 @@ builder.AddWorkspacesHosting();
 builder.AddAccounts();
 builder.AddGitCredentials();
 builder.AddWorkspaces();
+builder.AddTeams();
 builder.AddAgentForwarding();
+builder.AddPreviews();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 
 var app = builder.Build();
@@ -23,6 +27,7 @@ if (args.Contains("--migrate-only"))
 
 await app.MigrateEmbeddedDatabaseAsync();
 
+app.UsePreviews();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseMiddleware<SameOriginGuard>();
@@ -36,7 +41,9 @@ app.MapOpenApi("/api/openapi.json");
 app.MapAccountsApi();
 app.MapGitCredentialsApi();
 app.MapWorkspacesApi();
+app.MapTeams();
 app.MapAgentForwarding();
+app.MapPreviewsApi();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 app.Run();

@@ -8,6 +8,11 @@ if (args is [CloneWorker.Switch])
     return await CloneWorker.RunAsync(Console.OpenStandardInput(), Console.OpenStandardOutput(), CancellationToken.None);
 }
 
+if (args.Contains(CloneOnlyCommand.Switch))
+{
+    return await CloneOnlyCommand.RunAsync(args, CancellationToken.None);
+}
+
 // The StartingAgent phase begins when the process did, not when this line runs.
 var startedAt = new DateTimeOffset(Process.GetCurrentProcess().StartTime.ToUniversalTime());
 

@@ -10,5 +10,6 @@ internal sealed class AppUserConfiguration : IEntityTypeConfiguration<AppUser>
     {
         // Identity creates GUID strings; bounding the key keeps it consistent with the user id columns that reference it.
         builder.Property(u => u.Id).HasMaxLength(FieldLengths.Id);
+        builder.Property(u => u.DotfilesRepository).HasMaxLength(FieldLengths.Url);
     }
 }

@@ -17,6 +17,9 @@ public sealed class WorkspaceRecord
 
     public string? Ref { get; set; }
 
+    /// <summary>The team project the workspace was opened from, if any: its variables, secrets and team apply.</summary>
+    public string? ProjectId { get; set; }
+
     /// <summary>Display name, by default the repository's name.</summary>
     public required string Name { get; set; }
 
@@ -38,6 +41,12 @@ public sealed class WorkspaceRecord
 
     /// <summary>Clone progress 0..1 while cloning.</summary>
     public double? Progress { get; set; }
+
+    /// <summary>Overrides the server's idle timeout (a project's setting, copied when the workspace is created).</summary>
+    public TimeSpan? IdleTimeout { get; set; }
+
+    /// <summary>Variables passed in the open-workspace link (JSON), encrypted with Data Protection.</summary>
+    public string? ProtectedLinkEnvironment { get; set; }
 
     /// <summary>The agent's secret, encrypted with ASP.NET Core Data Protection.</summary>
     public required string ProtectedAgentSecret { get; set; }

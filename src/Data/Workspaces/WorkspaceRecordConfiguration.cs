@@ -25,7 +25,16 @@ internal sealed class WorkspaceRecordConfiguration : IEntityTypeConfiguration<Wo
         builder.Property(w => w.ErrorMessage).HasMaxLength(FieldLengths.Message);
         builder.Property(w => w.ProtectedAgentSecret).HasMaxLength(FieldLengths.ProtectedValue);
 
+        builder.Property(w => w.ProjectId).HasMaxLength(FieldLengths.Id);
+        builder.Property(w => w.ProtectedLinkEnvironment).HasMaxLength(FieldLengths.ProtectedValue);
+
         builder.HasIndex(w => w.OwnerId);
+        builder.HasIndex(w => w.ProjectId);
+
+        builder.HasOne<Projects.Project>()
+            .WithMany()
+            .HasForeignKey(w => w.ProjectId)
+            .OnDelete(DeleteBehavior.SetNull);
         builder.HasIndex(w => w.DesiredState);
 
         builder.HasOne<AppUser>()

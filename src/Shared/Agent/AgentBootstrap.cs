@@ -8,6 +8,8 @@ namespace Workspaces.Shared.Agent;
 /// <param name="CheckoutDirectoryName">The repository's directory under <paramref name="WorkspaceDirectory"/>.</param>
 /// <param name="ListenUrl">Where the agent listens, e.g. <c>http://127.0.0.1:0</c>.</param>
 /// <param name="DiskLimitBytes">The clone is stopped with <see cref="AgentErrorCode.DiskLimitReached"/> above this size; 0 means no limit.</param>
+/// <param name="Files">Secret files to write (mode 0600) under <see cref="WorkspaceLayout.SecretsDirectory"/> before tasks start.</param>
+/// <param name="DotfilesRepository">The owner's dotfiles repository, cloned and installed once per workspace.</param>
 /// <param name="Editor">The editor's file size limits; null for the agent's defaults.</param>
 public sealed record AgentBootstrap(
     string WorkspaceId,
@@ -20,6 +22,8 @@ public sealed record AgentBootstrap(
     string ListenUrl,
     long DiskLimitBytes,
     IReadOnlyDictionary<string, string> Environment,
+    IReadOnlyList<WorkspaceFile>? Files = null,
+    string? DotfilesRepository = null,
     EditorLimits? Editor = null)
 {
     /// <summary>Never print the secret or the credential.</summary>
@@ -29,6 +33,13 @@ public sealed record AgentBootstrap(
 /// <param name="SoftLimitBytes">Files above this open read-only.</param>
 /// <param name="HardLimitBytes">Files above this do not open in the editor at all.</param>
 public sealed record EditorLimits(long SoftLimitBytes, long HardLimitBytes);
+
+/// <summary>A file the agent writes for the workspace (a project secret injected as a file). Never printed.</summary>
+/// <param name="Name">A file name (no directories) under the workspace's secrets directory.</param>
+public sealed record WorkspaceFile(string Name, string Content)
+{
+    public override string ToString() => $"WorkspaceFile {{ Name = {Name} }}";
+}
 
 /// <summary>A username and token for HTTPS Git hosts.</summary>
 public sealed record GitCredential(string Username, string Password)

@@ -17,6 +17,15 @@ public static class AgentProtocol
     /// <summary>Written by the agent into its state directory once it listens; read by the local runtime.</summary>
     public const string RuntimeFileName = "agent.json";
 
+    /// <summary>
+    /// Set by the web app on a forwarded connection for a user who may watch but not type (a read-only share): the agent
+    /// then refuses input and changes. The web app removes it from what browsers send; only the web app can set it.
+    /// </summary>
+    public const string AccessHeader = "X-Workspaces-Access";
+
+    /// <summary>The <see cref="AccessHeader"/> value for a watch-only connection.</summary>
+    public const string ReadOnlyAccess = "read-only";
+
     /// <summary>Longest long poll the agent accepts.</summary>
     public static readonly TimeSpan MaxStatusWait = TimeSpan.FromSeconds(30);
 }

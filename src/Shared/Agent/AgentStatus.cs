@@ -12,7 +12,11 @@ public sealed record AgentStatus(
     IReadOnlyList<TaskState> Tasks,
     ConfigSummary? Config,
     DateTimeOffset AgentStartedAt,
-    Workspaces.Shared.SourceControl.GitSummary? Git = null);
+    Workspaces.Shared.SourceControl.GitSummary? Git = null)
+{
+    /// <summary>The workspace's ports: listening now or declared by the configuration, ordered by number.</summary>
+    public IReadOnlyList<WorkspacePort> Ports { get; init; } = [];
+}
 
 /// <summary>Transfer progress of the clone, as LibGit2Sharp reports it.</summary>
 public sealed record CloneProgress(int TotalObjects, int ReceivedObjects, int IndexedObjects, long ReceivedBytes, int CheckedOutFiles, int TotalFilesToCheckOut)

@@ -14,8 +14,14 @@ public sealed class AccountService(UserManager<AppUser> users, IOptions<Workspac
 
     public Task<bool> AnyAccountAsync(CancellationToken cancellationToken) => users.Users.AnyAsync(cancellationToken);
 
-    public async Task<AccountResult> CreateAsync(string email, string password, bool firstOnly, CancellationToken cancellationToken)
+    public Task<AccountResult> CreateAsync(string email, string password, bool firstOnly, CancellationToken cancellationToken) =>
+        CreateAsync(email, password, firstOnly, invited: false, cancellationToken);
+
+    /// <param name="invited">The sign-up comes through a valid team invitation, which opens sign-up for its invitee.</param>
+    /// <param name="password">Null for an account that signs in only through single sign-on.</param>
+    public async Task<AccountResult> CreateAsync(string email, string? password, bool firstOnly, bool invited, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(email);
         await CreationLock.WaitAsync(cancellationToken);
         try
         {
@@ -25,9 +31,14 @@ public sealed class AccountService(UserManager<AppUser> users, IOptions<Workspac
                 return AccountResult.Conflict("An account already exists. Sign in, or ask the administrator for an account.");
             }
 
-            if (!first && !options.Value.AllowSignUp)
+            if (!first && !invited && !options.Value.AllowSignUp)
             {
                 return AccountResult.Refused("Sign-up is closed on this server. Ask the administrator for an account.");
+            }
+
+            if (!first && !invited && SignUpDomainProblem(email) is { } domainProblem)
+            {
+                return AccountResult.Refused(domainProblem);
             }
 
             var user = new AppUser
@@ -37,7 +48,7 @@ public sealed class AccountService(UserManager<AppUser> users, IOptions<Workspac
                 IsAdministrator = first,
                 CreatedAt = timeProvider.GetUtcNow(),
             };
-            var result = await users.CreateAsync(user, password);
+            var result = password is null ? await users.CreateAsync(user) : await users.CreateAsync(user, password);
             return result.Succeeded
                 ? AccountResult.Created(user)
                 : AccountResult.Invalid(result.Errors.Select(e => e.Description).ToList());
@@ -46,6 +57,18 @@ public sealed class AccountService(UserManager<AppUser> users, IOptions<Workspac
         {
             CreationLock.Release();
         }
+    }
+
+    /// <summary>Why this address may not sign up (its domain is not allowed), or null.</summary>
+    public string? SignUpDomainProblem(string email)
+    {
+        ArgumentNullException.ThrowIfNull(email);
+        var domains = options.Value.SignUpEmailDomains;
+        var at = email.LastIndexOf('@');
+        var domain = at < 0 ? "" : email[(at + 1)..].Trim();
+        return domains.Count == 0 || domains.Any(d => string.Equals(d.Trim().TrimStart('@'), domain, StringComparison.OrdinalIgnoreCase))
+            ? null
+            : $"Sign-up on this server is open to addresses at {string.Join(", ", domains)} only. Ask the administrator or a team owner for an invitation.";
     }
 }
 

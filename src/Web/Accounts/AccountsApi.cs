@@ -59,6 +59,7 @@ public static class AccountsApi
         UserManager<AppUser> users,
         SignInManager<AppUser> signIn,
         PersonalAccessTokenService tokens,
+        Audit.AuditLog audit,
         CancellationToken cancellationToken)
     {
         var errors = Validation.Require(("email", request.Email), ("password", request.Password), ("name", request.Name));
@@ -69,6 +70,9 @@ public static class AccountsApi
 
         var user = await users.FindByEmailAsync(request.Email!.Trim());
         var check = user is null ? SignInResult.Failed : await signIn.CheckPasswordSignInAsync(user, request.Password!, lockoutOnFailure: true);
+        await audit.RecordAsync(
+            user?.Id, check.Succeeded ? Audit.AuditActions.SignedIn : Audit.AuditActions.SignInFailed, Audit.AuditTargets.User, user?.Id,
+            check.Succeeded ? "password, for an API token" : $"password, for an API token, for {request.Email!.Trim()}", cancellationToken);
         if (!check.Succeeded)
         {
             var detail = check.IsLockedOut ? "Too many failed attempts; try again in a few minutes." : "The email or password is wrong.";

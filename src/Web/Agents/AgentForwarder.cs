@@ -7,6 +7,7 @@ using Workspaces.Shared.Repositories;
 using Workspaces.Shared.SourceControl;
 using Workspaces.Web.Accounts;
 using Workspaces.Web.Credentials;
+using Workspaces.Web.Authorization;
 using Workspaces.Web.Workspaces;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -21,6 +22,8 @@ namespace Workspaces.Web.Agents;
 public sealed partial class AgentForwarder(
     IHttpForwarder forwarder,
     OwnedAgents ownedAgents,
+    AccessService access,
+    LiveSessions liveSessions,
     WorkspaceActivity activity,
     GitCredentialService credentials,
     ILogger<AgentForwarder> logger) : IDisposable
@@ -59,10 +62,13 @@ public sealed partial class AgentForwarder(
             return;
         }
 
-        var agent = await ownedAgents.FindAsync(context.User.Id(), workspaceId, context.RequestAborted);
+        // Watching is enough to connect; a watch-only connection is marked so the agent refuses input (AccessHeader).
+        var agent = await ownedAgents.FindAsync(context.User.Id(), workspaceId, Permission.WorkspaceWatchTerminals, context.RequestAborted);
         if (agent is null)
         {
-            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            // Who may see the workspace (an administrator) hears that they may not use it; anyone else that it does not exist.
+            var found = await access.ForWorkspaceAsync(context.User.Id(), workspaceId, context.RequestAborted);
+            context.Response.StatusCode = found?.Can(Permission.WorkspaceView) == true ? StatusCodes.Status403Forbidden : StatusCodes.Status404NotFound;
             return;
         }
 
@@ -79,6 +85,8 @@ public sealed partial class AgentForwarder(
             await AddGitHeadersAsync(context, agent, headers);
         }
 
+        var readOnly = !agent.Access.Can(Permission.WorkspaceUseTerminals);
+        using var live = liveSessions.Register(context.User.Id(), workspaceId, Permission.WorkspaceWatchTerminals, context);
         using var keepAlive = new CancellationTokenSource();
         var touching = TouchWhileOpenAsync(workspaceId, keepAlive.Token);
         try
@@ -88,7 +96,7 @@ public sealed partial class AgentForwarder(
                 agent.AgentUrl.GetLeftPart(UriPartial.Authority),
                 _client,
                 new ForwarderRequestConfig { ActivityTimeout = TimeSpan.FromMinutes(10) },
-                new AgentTransformer("/" + path, agent.Secret, headers));
+                new AgentTransformer("/" + path, agent.Secret, headers, readOnly));
             if (error != ForwarderError.None)
             {
                 LogForwardFailed(workspaceId, error, context.Features.Get<IForwarderErrorFeature>()?.Exception?.Message);
@@ -136,7 +144,7 @@ public sealed partial class AgentForwarder(
         }
     }
 
-    private sealed class AgentTransformer(string path, string secret, IReadOnlyDictionary<string, string> headers) : HttpTransformer
+    private sealed class AgentTransformer(string path, string secret, IReadOnlyDictionary<string, string> headers, bool readOnly) : HttpTransformer
     {
         public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
         {
@@ -146,15 +154,24 @@ public sealed partial class AgentForwarder(
             proxyRequest.Headers.Remove("Cookie");
             proxyRequest.Headers.Remove("Origin");
             proxyRequest.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(AgentProtocol.AuthorizationScheme, secret);
+
+            // Only the web app says who is asking and how much a connection may do; whatever a browser sent under
+            // those names goes before the web app's own are added.
             foreach (var name in proxyRequest.Headers.Select(h => h.Key).Where(k => k.StartsWith(TrustedHeaderPrefix, StringComparison.OrdinalIgnoreCase)).ToList())
             {
                 proxyRequest.Headers.Remove(name);
+            }
+
+            if (readOnly)
+            {
+                proxyRequest.Headers.Add(AgentProtocol.AccessHeader, AgentProtocol.ReadOnlyAccess);
             }
 
             foreach (var (name, value) in headers)
             {
                 proxyRequest.Headers.TryAddWithoutValidation(name, value);
             }
+
             Debug.Assert(!proxyRequest.Headers.Contains("Cookie"), "The user's cookies never reach an agent.");
         }
 

@@ -21,6 +21,12 @@ public sealed class WorkspacesOptions
     public bool AllowSignUp { get; set; } = true;
 
     /// <summary>
+    /// When not empty, only addresses in these domains may sign up (locally or through single sign-on), e.g.
+    /// <c>["example.com"]</c>. An invitation link lets its invitee sign up regardless.
+    /// </summary>
+    public IList<string> SignUpEmailDomains { get; } = [];
+
+    /// <summary>
     /// Set only when the app is served over plain HTTP on a host other than localhost: the session cookie then drops the
     /// <c>__Host-</c> prefix and the Secure flag, which browsers require HTTPS (or localhost) for.
     /// </summary>

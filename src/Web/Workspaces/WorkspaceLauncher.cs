@@ -14,6 +14,7 @@ namespace Workspaces.Web.Workspaces;
 public sealed partial class WorkspaceLauncher(
     IWorkspaceRuntime runtime,
     GitCredentialService credentials,
+    global::Workspaces.Web.Variables.WorkspaceEnvironment environments,
     AgentSecrets agentSecrets,
     AgentWatches watches,
     WorkspaceStatusFeed feed,
@@ -57,15 +58,10 @@ public sealed partial class WorkspaceLauncher(
             var credential = await credentials.FindForHostAsync(workspace.OwnerId, reference?.Host, cancellationToken);
             // The agent clones URLs only; a local path becomes its file:// URL.
             var cloneUrl = reference?.Kind == RepositoryReferenceKind.LocalPath ? new Uri(workspace.RepositoryUrl).AbsoluteUri : workspace.RepositoryUrl;
+            var environment = await environments.BuildAsync(workspace, cancellationToken);
             var launch = new WorkspaceLaunch(
-                workspace.Id,
-                cloneUrl,
-                workspace.Ref,
-                workspace.CheckoutDirectoryName,
-                secret,
-                credential,
-                new Dictionary<string, string>(),
-                new EditorLimits(options.Value.Editor.SoftLimitBytes, options.Value.Editor.HardLimitBytes));
+                workspace.Id, cloneUrl, workspace.Ref, workspace.CheckoutDirectoryName, secret, credential, environment.Variables, environment.Files, environment.DotfilesRepository,
+                new EditorLimits(options.Value.Editor.SoftLimitBytes, options.Value.Editor.HardLimitBytes)) { OwnerId = workspace.OwnerId };
             observed = await runtime.StartAsync(launch, cancellationToken);
         }
         catch (WorkspaceRuntimeException e)

@@ -8,7 +8,7 @@ public sealed class WorkspaceLogs(OwnedAgents ownedAgents, AgentClient agents)
     /// <summary>Null if the workspace is not the caller's; an empty chunk if its agent does not run.</summary>
     public async Task<TaskLogChunk?> ReadTaskLogAsync(string ownerId, string workspaceId, int index, long offset, CancellationToken cancellationToken)
     {
-        var agent = await ownedAgents.FindAsync(ownerId, workspaceId, cancellationToken);
+        var agent = await ownedAgents.FindAsync(ownerId, workspaceId, Authorization.Permission.WorkspaceView, cancellationToken);
         if (agent is null)
         {
             return null;

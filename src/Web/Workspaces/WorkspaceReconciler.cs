@@ -69,13 +69,18 @@ public sealed partial class WorkspaceReconciler(
         var idleBefore = now - options.Value.IdleTimeout;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
 
+        // A project may set its own timeout; compared here, as TimeSpan arithmetic does not translate on every provider.
         var idle = await db.Workspaces
-            .Where(w => w.DesiredState == DesiredState.Running && w.LastActiveAt < idleBefore)
-            .Select(w => new { w.Id, w.OwnerId })
+            .Where(w => w.DesiredState == DesiredState.Running && (w.IdleTimeout != null || w.LastActiveAt < idleBefore))
+            .Select(w => new { w.Id, w.OwnerId, w.IdleTimeout, w.LastActiveAt })
             .ToListAsync(cancellationToken);
         foreach (var workspace in idle)
         {
-            await StopIdleAsync(db, workspace.Id, workspace.OwnerId, idleBefore, now, cancellationToken);
+            var timeout = workspace.IdleTimeout ?? options.Value.IdleTimeout;
+            if (workspace.LastActiveAt < now - timeout)
+            {
+                await StopIdleAsync(db, workspace.Id, workspace.OwnerId, timeout, now - timeout, now, cancellationToken);
+            }
         }
 
         foreach (var id in await db.Workspaces.Select(w => w.Id).ToListAsync(cancellationToken))
@@ -84,9 +89,10 @@ public sealed partial class WorkspaceReconciler(
         }
     }
 
-    private async Task StopIdleAsync(WorkspacesDbContext db, string id, string ownerId, DateTimeOffset idleBefore, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task StopIdleAsync(
+        WorkspacesDbContext db, string id, string ownerId, TimeSpan timeout, DateTimeOffset idleBefore, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var reason = WorkspaceReasons.Idle(options.Value.IdleTimeout);
+        var reason = WorkspaceReasons.Idle(timeout);
         // Conditional on still being idle, so activity that arrived meanwhile wins.
         var changed = await db.Workspaces
             .Where(w => w.Id == id && w.DesiredState == DesiredState.Running && w.LastActiveAt < idleBefore)

@@ -3,27 +3,39 @@ using Microsoft.Extensions.Options;
 using Workspaces.Data;
 using Workspaces.Data.Workspaces;
 using Workspaces.Shared.Agent;
-using Workspaces.Web.Agents;
 using Workspaces.Shared.Repositories;
+using Workspaces.Web.Agents;
+using Workspaces.Web.Audit;
+using Workspaces.Web.Authorization;
 using Workspaces.Web.Hosting;
 
 namespace Workspaces.Web.Workspaces;
 
 /// <summary>
-/// What users can ask of their workspaces. Every method takes the caller's id and treats another user's workspace as
-/// missing, so the API answers 404 rather than revealing that it exists. It records intent; the reconciler acts on it.
+/// What users can ask of workspaces. Every method takes the caller's id and asks <see cref="AccessService"/>; a
+/// workspace the caller may not even see is treated as missing, so the API answers 404 rather than revealing that it
+/// exists. It records intent; the reconciler acts on it.
 /// </summary>
 public sealed partial class WorkspaceService(
     IDbContextFactory<WorkspacesDbContext> dbFactory,
     AgentSecrets agentSecrets,
+    AccessService access,
+    global::Workspaces.Web.Variables.VariableProtection variableProtection,
+    AuditLog audit,
     ReconcileQueue queue,
     WorkspaceStatusFeed feed,
     IOptions<WorkspacesOptions> options,
     TimeProvider timeProvider,
     ILogger<WorkspaceService> logger)
 {
-    public async Task<CreateWorkspaceResult> CreateAsync(string ownerId, string? repositoryUrl, string? gitRef, CancellationToken cancellationToken)
+    public Task<CreateWorkspaceResult> CreateAsync(string ownerId, string? repositoryUrl, string? gitRef, CancellationToken cancellationToken) =>
+        CreateAsync(ownerId, repositoryUrl, gitRef, new WorkspaceCreationOptions(), cancellationToken);
+
+    /// <param name="creation">The project it is opened from, and variables from an open link (already filtered).</param>
+    public async Task<CreateWorkspaceResult> CreateAsync(
+        string ownerId, string? repositoryUrl, string? gitRef, WorkspaceCreationOptions creation, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(creation);
         if (string.IsNullOrWhiteSpace(repositoryUrl))
         {
             return CreateWorkspaceResult.Invalid("repositoryUrl", "Paste the URL of a Git repository, e.g. https://github.com/org/repo.");
@@ -51,6 +63,9 @@ public sealed partial class WorkspaceService(
             CheckoutDirectoryName = reference.SuggestedDirectoryName,
             DesiredState = DesiredState.Running,
             Phase = WorkspacePhase.Queued,
+            ProjectId = creation.ProjectId,
+            IdleTimeout = creation.IdleTimeout,
+            ProtectedLinkEnvironment = creation.LinkEnvironment is { Count: > 0 } link ? variableProtection.ProtectEnvironment(link) : null,
             ProtectedAgentSecret = agentSecrets.CreateProtected(),
             CreatedAt = now,
             LastActiveAt = now,
@@ -63,35 +78,47 @@ public sealed partial class WorkspaceService(
         }
 
         LogCreated(record.Id, ownerId, record.RepositoryUrl);
+        await audit.RecordAsync(ownerId, AuditActions.WorkspaceCreated, AuditTargets.Workspace, record.Id, record.RepositoryUrl, cancellationToken);
         Changed(record);
         return CreateWorkspaceResult.Created(WorkspaceView.From(record));
     }
 
-    public async Task<IReadOnlyList<WorkspaceView>> ListAsync(string ownerId, CancellationToken cancellationToken)
+    /// <summary>The caller's own workspaces, then those shared with them.</summary>
+    public async Task<IReadOnlyList<WorkspaceView>> ListAsync(string userId, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var records = await db.Workspaces.AsNoTracking()
-            .Where(w => w.OwnerId == ownerId && w.DesiredState != DesiredState.Deleted)
+        var own = await db.Workspaces.AsNoTracking()
+            .Where(w => w.OwnerId == userId && w.DesiredState != DesiredState.Deleted)
             .OrderByDescending(w => w.LastActiveAt)
             .ToListAsync(cancellationToken);
-        return records.Select(WorkspaceView.From).ToList();
+        var sharedIds = await db.WorkspaceShares.Where(s => s.UserId == userId).Select(s => s.WorkspaceId).ToListAsync(cancellationToken);
+        var views = own.Select(WorkspaceView.From).ToList();
+        foreach (var id in sharedIds)
+        {
+            if (await access.ForWorkspaceAsync(userId, id, cancellationToken) is { } shared && shared.Can(Permission.WorkspaceView))
+            {
+                views.Add(WorkspaceView.From(shared.Workspace));
+            }
+        }
+
+        return views;
     }
 
-    public async Task<WorkspaceView?> GetAsync(string ownerId, string workspaceId, CancellationToken cancellationToken)
-    {
-        var record = await FindAsync(ownerId, workspaceId, cancellationToken);
-        return record is null ? null : WorkspaceView.From(record);
-    }
+    public async Task<WorkspaceView?> GetAsync(string userId, string workspaceId, CancellationToken cancellationToken) =>
+        await access.ForWorkspaceAsync(userId, workspaceId, cancellationToken) is { } found && found.Can(Permission.WorkspaceView)
+            ? WorkspaceView.From(found.Workspace)
+            : null;
 
-    public async Task<WorkspaceDetails?> GetDetailsAsync(string ownerId, string workspaceId, CancellationToken cancellationToken)
+    public async Task<WorkspaceDetails?> GetDetailsAsync(string userId, string workspaceId, CancellationToken cancellationToken)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var record = await db.Workspaces.AsNoTracking().FirstOrDefaultAsync(Owned(ownerId, workspaceId), cancellationToken);
-        if (record is null)
+        var found = await access.ForWorkspaceAsync(userId, workspaceId, cancellationToken);
+        if (found is null || !found.Can(Permission.WorkspaceView))
         {
             return null;
         }
 
+        var record = found.Workspace;
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var start = await db.WorkspaceStarts.AsNoTracking().Where(s => s.WorkspaceId == workspaceId).OrderByDescending(s => s.Id).FirstOrDefaultAsync(cancellationToken);
         var events = await db.WorkspaceEvents.AsNoTracking().Where(e => e.WorkspaceId == workspaceId).OrderByDescending(e => e.Id).Take(20).ToListAsync(cancellationToken);
         var agent = record.DesiredState == DesiredState.Running ? feed.GetAgentStatus(workspaceId) : null;
@@ -105,27 +132,63 @@ public sealed partial class WorkspaceService(
     }
 
     /// <summary>Starts a stopped workspace, or retries a failed one.</summary>
-    public Task<WorkspaceView?> StartAsync(string ownerId, string workspaceId, CancellationToken cancellationToken) =>
-        ChangeDesiredStateAsync(ownerId, workspaceId, DesiredState.Running, null, cancellationToken);
+    public Task<WorkspaceActionResult> StartAsync(string userId, string workspaceId, CancellationToken cancellationToken) =>
+        ChangeDesiredStateAsync(userId, workspaceId, Permission.WorkspaceStart, DesiredState.Running, null, AuditActions.WorkspaceStarted, cancellationToken);
 
-    public Task<WorkspaceView?> StopAsync(string ownerId, string workspaceId, CancellationToken cancellationToken) =>
-        ChangeDesiredStateAsync(ownerId, workspaceId, DesiredState.Stopped, WorkspaceReasons.StoppedByUser, cancellationToken);
+    public Task<WorkspaceActionResult> StopAsync(string userId, string workspaceId, CancellationToken cancellationToken) =>
+        ChangeDesiredStateAsync(userId, workspaceId, Permission.WorkspaceStop, DesiredState.Stopped, WorkspaceReasons.StoppedByUser, AuditActions.WorkspaceStopped, cancellationToken);
 
     /// <summary>Stops the agent and everything it runs, then starts it again; files are kept.</summary>
-    public Task<WorkspaceView?> RestartAsync(string ownerId, string workspaceId, CancellationToken cancellationToken) =>
-        ChangeDesiredStateAsync(ownerId, workspaceId, DesiredState.Running, WorkspaceReasons.Restart, cancellationToken);
+    public Task<WorkspaceActionResult> RestartAsync(string userId, string workspaceId, CancellationToken cancellationToken) =>
+        ChangeDesiredStateAsync(userId, workspaceId, Permission.WorkspaceStart, DesiredState.Running, WorkspaceReasons.Restart, AuditActions.WorkspaceStarted, cancellationToken);
 
     /// <summary>Deletes the workspace and its files (uncommitted changes are lost: the pages ask first).</summary>
-    public Task<WorkspaceView?> DeleteAsync(string ownerId, string workspaceId, CancellationToken cancellationToken) =>
-        ChangeDesiredStateAsync(ownerId, workspaceId, DesiredState.Deleted, null, cancellationToken);
+    public Task<WorkspaceActionResult> DeleteAsync(string userId, string workspaceId, CancellationToken cancellationToken) =>
+        ChangeDesiredStateAsync(userId, workspaceId, Permission.WorkspaceDelete, DesiredState.Deleted, null, AuditActions.WorkspaceDeleted, cancellationToken);
 
-    private async Task<WorkspaceView?> ChangeDesiredStateAsync(string ownerId, string workspaceId, DesiredState desired, string? reason, CancellationToken cancellationToken)
+    /// <summary>Stops workspaces without asking who may (the system: a removed member's project workspaces).</summary>
+    internal async Task StopAsSystemAsync(IEnumerable<string> workspaceIds, string reason, CancellationToken cancellationToken)
+    {
+        foreach (var id in workspaceIds)
+        {
+            var record = await SetDesiredStateAsync(id, DesiredState.Stopped, reason, cancellationToken);
+            if (record is not null)
+            {
+                await audit.RecordAsync(null, AuditActions.WorkspaceStopped, AuditTargets.Workspace, id, reason, cancellationToken);
+            }
+        }
+    }
+
+    private async Task<WorkspaceActionResult> ChangeDesiredStateAsync(
+        string userId, string workspaceId, Permission permission, DesiredState desired, string? reason, string auditAction, CancellationToken cancellationToken)
+    {
+        var found = await access.ForWorkspaceAsync(userId, workspaceId, cancellationToken);
+        if (found is null || !found.Can(Permission.WorkspaceView))
+        {
+            return WorkspaceActionResult.NotFound;
+        }
+
+        if (!found.Can(permission))
+        {
+            return WorkspaceActionResult.Forbidden;
+        }
+
+        var record = await SetDesiredStateAsync(workspaceId, desired, reason, cancellationToken);
+        if (record is null)
+        {
+            return WorkspaceActionResult.NotFound;
+        }
+
+        await audit.RecordAsync(userId, auditAction, AuditTargets.Workspace, workspaceId, reason, cancellationToken);
+        return WorkspaceActionResult.Done(WorkspaceView.From(record));
+    }
+
+    private async Task<WorkspaceRecord?> SetDesiredStateAsync(string workspaceId, DesiredState desired, string? reason, CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var updated = await db.Workspaces
-            .Where(Owned(ownerId, workspaceId))
-            .Where(w => w.DesiredState != DesiredState.Deleted)
+            .Where(w => w.Id == workspaceId && w.DesiredState != DesiredState.Deleted)
             .ExecuteUpdateAsync(
                 s => s.SetProperty(w => w.DesiredState, desired)
                     .SetProperty(w => w.DesiredStateReason, reason)
@@ -140,21 +203,10 @@ public sealed partial class WorkspaceService(
         var record = await db.Workspaces.AsNoTracking().FirstAsync(w => w.Id == workspaceId, cancellationToken);
         LogDesiredState(workspaceId, desired);
         Changed(record);
-        return WorkspaceView.From(record);
+        return record;
     }
 
-    private async Task<WorkspaceRecord?> FindAsync(string ownerId, string workspaceId, CancellationToken cancellationToken)
-    {
-        if (!WorkspaceIds.IsValid(workspaceId))
-        {
-            return null;
-        }
-
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        return await db.Workspaces.AsNoTracking().FirstOrDefaultAsync(Owned(ownerId, workspaceId), cancellationToken);
-    }
-
-    /// <summary>The workspace, if it is the caller's and not being deleted: every per-workspace query starts here.</summary>
+    /// <summary>The workspace, if it is the caller's and not being deleted.</summary>
     internal static System.Linq.Expressions.Expression<Func<WorkspaceRecord, bool>> Owned(string ownerId, string workspaceId) =>
         w => w.Id == workspaceId && w.OwnerId == ownerId && w.DesiredState != DesiredState.Deleted;
 
@@ -183,6 +235,20 @@ public sealed partial class WorkspaceService(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Workspace {WorkspaceId} wanted {DesiredState}")]
     private partial void LogDesiredState(string workspaceId, DesiredState desiredState);
+}
+
+/// <param name="ProjectId">The team project the workspace is opened from (the caller checked the user may open it).</param>
+/// <param name="LinkEnvironment">Variables from an open-workspace link, already through <see cref="Variables.LinkVariables"/>.</param>
+/// <param name="IdleTimeout">The project's idle timeout, if it sets one.</param>
+public sealed record WorkspaceCreationOptions(string? ProjectId = null, IReadOnlyDictionary<string, string>? LinkEnvironment = null, TimeSpan? IdleTimeout = null);
+
+public sealed record WorkspaceActionResult(WorkspaceView? Workspace, bool IsForbidden)
+{
+    public static readonly WorkspaceActionResult NotFound = new(null, false);
+
+    public static readonly WorkspaceActionResult Forbidden = new(null, true);
+
+    public static WorkspaceActionResult Done(WorkspaceView workspace) => new(workspace, false);
 }
 
 public sealed record CreateWorkspaceResult(WorkspaceView? Workspace, string? Field, string? Error)

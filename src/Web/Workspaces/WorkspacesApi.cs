@@ -23,12 +23,21 @@ public static class WorkspacesApi
         return app;
     }
 
-    public sealed record CreateWorkspaceRequest(string? RepositoryUrl, string? Ref);
+    /// <param name="Environment">Variables for the workspace, filtered as an open link's are (no LD_*, BASH_ENV, …).</param>
+    public sealed record CreateWorkspaceRequest(string? RepositoryUrl, string? Ref, Dictionary<string, string>? Environment = null);
 
     private static async Task<Results<Created<WorkspaceView>, ValidationProblem>> CreateAsync(
         CreateWorkspaceRequest request, ClaimsPrincipal user, WorkspaceService workspaces, CancellationToken cancellationToken)
     {
-        var result = await workspaces.CreateAsync(user.Id(), request.RepositoryUrl, request.Ref, cancellationToken);
+        foreach (var (name, value) in request.Environment ?? [])
+        {
+            if (global::Workspaces.Shared.Repositories.OpenLink.Refusal(name, value) is { } refused)
+            {
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["environment"] = [refused] });
+            }
+        }
+
+        var result = await workspaces.CreateAsync(user.Id(), request.RepositoryUrl, request.Ref, new WorkspaceCreationOptions(LinkEnvironment: request.Environment), cancellationToken);
         return result.Workspace is { } created
             ? TypedResults.Created($"/api/workspaces/{created.Id}", created)
             : TypedResults.ValidationProblem(new Dictionary<string, string[]> { [result.Field!] = [result.Error!] });
@@ -37,8 +46,13 @@ public static class WorkspacesApi
     private static async Task<Results<Ok<WorkspaceDetails>, NotFound>> GetAsync(string id, ClaimsPrincipal user, WorkspaceService workspaces, CancellationToken cancellationToken) =>
         await workspaces.GetDetailsAsync(user.Id(), id, cancellationToken) is { } details ? TypedResults.Ok(details) : TypedResults.NotFound();
 
-    private static async Task<Results<Accepted<WorkspaceView>, NotFound>> Accepted(Task<WorkspaceView?> action) =>
-        await action is { } view ? TypedResults.Accepted($"/api/workspaces/{view.Id}", view) : TypedResults.NotFound();
+    private static async Task<Results<Accepted<WorkspaceView>, NotFound, ForbidHttpResult>> Accepted(Task<WorkspaceActionResult> action) =>
+        await action switch
+        {
+            { Workspace: { } view } => TypedResults.Accepted($"/api/workspaces/{view.Id}", view),
+            { IsForbidden: true } => TypedResults.Forbid(),
+            _ => TypedResults.NotFound(),
+        };
 
     private static async Task<Results<ContentHttpResult, NotFound, ProblemHttpResult>> TaskLogAsync(
         string id, int index, long? offset, ClaimsPrincipal user, WorkspaceLogs logs, HttpResponse response, CancellationToken cancellationToken)

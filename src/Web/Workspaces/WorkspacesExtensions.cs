@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Workspaces.Web.Agents;
 using Workspaces.Web.Hosting;
+using Workspaces.WorkspaceController.Kubernetes.Runtime;
 using Workspaces.WorkspaceController.Local;
 using Workspaces.WorkspaceController.Runtime;
 
@@ -33,6 +34,14 @@ public static class WorkspacesExtensions
             });
         services.AddSingleton(sp => sp.GetRequiredService<IHttpClientFactory>().CreateClient(AgentClient.HttpClientName));
 
+        // Workspaces:Runtime:Kind picks where agents run: Local (child processes, the default) or Kubernetes (pods).
+        if (KubernetesRuntimeExtensions.IsKubernetes(builder.Configuration))
+        {
+            services.AddKubernetesWorkspaceRuntime(builder.Configuration);
+            services.AddHostedService<RuntimeChangesForwarder>();
+            return builder;
+        }
+
         services.AddOptions<LocalRuntimeOptions>()
             .Bind(builder.Configuration.GetSection(LocalRuntimeOptions.SectionName))
             .Configure<IOptions<WorkspacesOptions>>((local, workspaces) =>
@@ -45,6 +54,7 @@ public static class WorkspacesExtensions
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<LocalRuntimeOptions>, LocalRuntimeOptionsValidator>();
         services.AddSingleton<IWorkspaceRuntime, LocalProcessRuntime>();
+        services.AddSingleton<IWorkspacePortAddresses, LocalPortAddresses>();
         return builder;
     }
 }

@@ -4,6 +4,7 @@ using Workspaces.WorkspaceAgent.Cloning;
 using Workspaces.WorkspaceAgent.Configuration;
 using Workspaces.WorkspaceAgent.Files;
 using Workspaces.WorkspaceAgent.Hubs;
+using Workspaces.WorkspaceAgent.Ports;
 using Workspaces.WorkspaceAgent.Preparation;
 using Workspaces.WorkspaceAgent.Security;
 using Workspaces.WorkspaceAgent.SourceControl;
@@ -44,12 +45,16 @@ public static class AgentApplication
         services.TryAddSingleton(CloneWorkerCommand.ForCurrentProcess());
         services.AddSingleton<ICloneRunner, WorkerProcessCloneRunner>();
         services.AddSingleton<RepositoryCloner>();
+        services.AddSingleton<Dotfiles.DotfilesInstaller>();
         services.AddSingleton<IWorkspaceConfigSource, RepositoryConfigSource>();
         services.AddSingleton<TaskRunnerOptions>();
         services.AddSingleton<TaskRunner>();
         services.AddTerminals();
         services.AddFiles();
         services.AddSourceControl();
+        services.TryAddSingleton<PortWatcherOptions>();
+        services.AddSingleton<PortWatcher>();
+        services.AddHostedService(provider => provider.GetRequiredService<PortWatcher>());
         services.AddHostedService<WorkspacePreparationService>();
         configureServices?.Invoke(services);
 

@@ -3,7 +3,10 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Workspaces.Shared.Agent;
 using Workspaces.WorkspaceAgent.Cloning;
 using Workspaces.WorkspaceAgent.Configuration;
+using Workspaces.WorkspaceAgent.Dotfiles;
 using Workspaces.WorkspaceAgent.Hosting;
+using Workspaces.WorkspaceAgent.Ports;
+using Workspaces.WorkspaceAgent.SecretFiles;
 using Workspaces.WorkspaceAgent.Status;
 using Workspaces.WorkspaceAgent.Tasks;
 using Workspaces.WorkspaceAgent.Terminals;
@@ -22,7 +25,9 @@ public sealed partial class WorkspacePreparationService(
     RepositoryCloner cloner,
     IWorkspaceConfigSource configSource,
     TaskRunner tasks,
+    DotfilesInstaller dotfiles,
     TerminalManager terminals,
+    PortWatcher ports,
     IServer server,
     IHostApplicationLifetime lifetime,
     ILogger<WorkspacePreparationService> logger) : BackgroundService
@@ -57,9 +62,13 @@ public sealed partial class WorkspacePreparationService(
                     return;
             }
 
+            SecretFileWriter.WriteAll(bootstrap, layout);
+            await dotfiles.InstallAsync(stoppingToken);
+
             var config = configSource.Read(layout.CheckoutDirectory);
             status.SetConfig(ConfigSummaries.From(config));
             terminals.UseWorkspaceConfig(config);
+            ports.UseWorkspaceConfig(config);
             foreach (var warning in config.Warnings)
             {
                 LogConfigWarning(logger, warning);

@@ -112,6 +112,8 @@ public sealed class AgentStatusStore
         }
     }
 
+    public void SetPorts(IReadOnlyList<WorkspacePort> ports) => Publish(status => status with { Ports = ports });
+
     public void SetTasks(IReadOnlyList<TaskState> tasks) => Publish(status => status with { Tasks = tasks });
 
     /// <summary>Replaces the task with the same <see cref="TaskState.Index"/>.</summary>

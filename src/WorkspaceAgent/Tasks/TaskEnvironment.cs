@@ -46,6 +46,12 @@ public static class TaskEnvironment
             }
         }
 
+        // Where the agent put things: the secret files and, with dotfiles, the workspace's own home.
+        foreach (var (name, value) in SecretFiles.SecretFileWriter.Variables(bootstrap).Concat(Dotfiles.DotfilesInstaller.Variables(bootstrap)))
+        {
+            environment[name] = value;
+        }
+
         // Whoever put it where, the secret that unlocks this agent stays out of the workspace.
         foreach (var name in environment.Where(pair => ContainsAny(pair.Value, [bootstrap.AgentSecret])).Select(pair => pair.Key).ToList())
         {

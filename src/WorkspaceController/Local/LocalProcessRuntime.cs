@@ -78,6 +78,8 @@ public sealed partial class LocalProcessRuntime(
             "http://127.0.0.1:0",
             _options.DiskLimitBytes,
             launch.Environment,
+            launch.Files,
+            launch.DotfilesRepository,
             launch.Editor);
 
         var process = Launch(layout);

@@ -11,7 +11,12 @@ public sealed record WorkspaceLaunch(
     string AgentSecret,
     GitCredential? GitCredential,
     IReadOnlyDictionary<string, string> Environment,
+    IReadOnlyList<WorkspaceFile>? Files = null,
+    string? DotfilesRepository = null,
     EditorLimits? Editor = null)
 {
+    /// <summary>The owning user's id (recorded on the Kubernetes Workspace resource).</summary>
+    public string? OwnerId { get; init; }
+
     public override string ToString() => $"WorkspaceLaunch {{ WorkspaceId = {WorkspaceId}, RepositoryUrl = {RepositoryUrl}, Ref = {Ref} }}";
 }

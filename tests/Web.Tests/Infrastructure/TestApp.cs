@@ -41,6 +41,9 @@ public sealed class TestApp : IAsyncDisposable
 
     public string DataDirectory { get; }
 
+    /// <summary>Every log line, when the settings turn on <see cref="LogCapture.SettingKey"/>.</summary>
+    public LogCapture? Logs { get; private set; }
+
     /// <summary>Where clients reach the app, e.g. <c>http://127.0.0.1:41234/</c>.</summary>
     public Uri BaseAddress { get; private set; } = null!;
 
@@ -69,7 +72,12 @@ public sealed class TestApp : IAsyncDisposable
             throw new InvalidOperationException("The app is already running.");
         }
 
-        var factory = new WorkspacesWebApplicationFactory(_settings);
+        if (_settings.GetValueOrDefault(LogCapture.SettingKey) == "true")
+        {
+            Logs ??= new LogCapture();
+        }
+
+        var factory = new WorkspacesWebApplicationFactory(_settings, Logs);
         factory.UseKestrel(0);
         _factory = factory;
         // StartServer is synchronous (it runs Program.cs up to app.Run); keep it off the test's thread.

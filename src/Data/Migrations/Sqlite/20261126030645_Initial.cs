@@ -1,4 +1,5 @@
-﻿using Microsoft.EntityFrameworkCore.Migrations;
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
 
@@ -31,6 +32,8 @@ namespace Workspaces.Data.Migrations.Sqlite
                     Id = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
                     IsAdministrator = table.Column<bool>(type: "INTEGER", nullable: false),
                     CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    IsBlocked = table.Column<bool>(type: "INTEGER", nullable: false),
+                    DotfilesRepository = table.Column<string>(type: "TEXT", maxLength: 2048, nullable: true),
                     UserName = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
                     NormalizedUserName = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
                     Email = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
@@ -52,6 +55,26 @@ namespace Workspaces.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "AuditEntries",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    At = table.Column<long>(type: "INTEGER", nullable: false),
+                    ActorId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    ActorEmail = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    Action = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    TargetKind = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    TargetId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    Detail = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: true),
+                    RemoteAddress = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_AuditEntries", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "DataProtectionKeys",
                 columns: table => new
                 {
@@ -63,6 +86,19 @@ namespace Workspaces.Data.Migrations.Sqlite
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_DataProtectionKeys", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Teams",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Teams", x => x.Id);
                 });
 
             migrationBuilder.CreateTable(
@@ -239,6 +275,133 @@ namespace Workspaces.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "UserVariables",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    UserId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    ProtectedValue = table.Column<string>(type: "TEXT", maxLength: 8000, nullable: false),
+                    RepositoryPattern = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_UserVariables", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_UserVariables_AspNetUsers_UserId",
+                        column: x => x.UserId,
+                        principalTable: "AspNetUsers",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Projects",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    TeamId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    RepositoryUrl = table.Column<string>(type: "TEXT", maxLength: 2048, nullable: false),
+                    DefaultBranch = table.Column<string>(type: "TEXT", maxLength: 255, nullable: true),
+                    Image = table.Column<string>(type: "TEXT", maxLength: 2048, nullable: true),
+                    WorkspaceClass = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    IdleTimeout = table.Column<TimeSpan>(type: "TEXT", nullable: true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Projects", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_Projects_Teams_TeamId",
+                        column: x => x.TeamId,
+                        principalTable: "Teams",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "TeamInvitations",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    TeamId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    TokenHash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Email = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    Role = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    CreatedById = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    ExpiresAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    MaxUses = table.Column<int>(type: "INTEGER", nullable: true),
+                    Uses = table.Column<int>(type: "INTEGER", nullable: false),
+                    RevokedAt = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_TeamInvitations", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_TeamInvitations_Teams_TeamId",
+                        column: x => x.TeamId,
+                        principalTable: "Teams",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "TeamMembers",
+                columns: table => new
+                {
+                    TeamId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    UserId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Role = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    JoinedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_TeamMembers", x => new { x.TeamId, x.UserId });
+                    table.ForeignKey(
+                        name: "FK_TeamMembers_AspNetUsers_UserId",
+                        column: x => x.UserId,
+                        principalTable: "AspNetUsers",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "FK_TeamMembers_Teams_TeamId",
+                        column: x => x.TeamId,
+                        principalTable: "Teams",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "ProjectVariables",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    ProjectId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    Value = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: true),
+                    ProtectedValue = table.Column<string>(type: "TEXT", maxLength: 8000, nullable: true),
+                    IsSecret = table.Column<bool>(type: "INTEGER", nullable: false),
+                    AsFile = table.Column<bool>(type: "INTEGER", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ProjectVariables", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_ProjectVariables_Projects_ProjectId",
+                        column: x => x.ProjectId,
+                        principalTable: "Projects",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "Workspaces",
                 columns: table => new
                 {
@@ -246,6 +409,7 @@ namespace Workspaces.Data.Migrations.Sqlite
                     OwnerId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
                     RepositoryUrl = table.Column<string>(type: "TEXT", maxLength: 2048, nullable: false),
                     Ref = table.Column<string>(type: "TEXT", maxLength: 255, nullable: true),
+                    ProjectId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
                     Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
                     CheckoutDirectoryName = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
                     DesiredState = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
@@ -255,6 +419,8 @@ namespace Workspaces.Data.Migrations.Sqlite
                     ErrorMessage = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: true),
                     ErrorAdvice = table.Column<string>(type: "TEXT", nullable: true),
                     Progress = table.Column<double>(type: "REAL", nullable: true),
+                    IdleTimeout = table.Column<TimeSpan>(type: "TEXT", nullable: true),
+                    ProtectedLinkEnvironment = table.Column<string>(type: "TEXT", maxLength: 8000, nullable: true),
                     ProtectedAgentSecret = table.Column<string>(type: "TEXT", maxLength: 8000, nullable: false),
                     CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
                     LastActiveAt = table.Column<long>(type: "INTEGER", nullable: false),
@@ -276,6 +442,59 @@ namespace Workspaces.Data.Migrations.Sqlite
                         principalTable: "AspNetUsers",
                         principalColumn: "Id",
                         onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "FK_Workspaces_Projects_ProjectId",
+                        column: x => x.ProjectId,
+                        principalTable: "Projects",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.SetNull);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "PreviewPortSettings",
+                columns: table => new
+                {
+                    WorkspaceId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Port = table.Column<int>(type: "INTEGER", nullable: false),
+                    Visibility = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_PreviewPortSettings", x => new { x.WorkspaceId, x.Port });
+                    table.ForeignKey(
+                        name: "FK_PreviewPortSettings_Workspaces_WorkspaceId",
+                        column: x => x.WorkspaceId,
+                        principalTable: "Workspaces",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "PreviewShareLinks",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    WorkspaceId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Port = table.Column<int>(type: "INTEGER", nullable: false),
+                    TokenHash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Label = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    CreatedBy = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    ExpiresAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    RevokedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    LastUsedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    UseCount = table.Column<int>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_PreviewShareLinks", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_PreviewShareLinks_Workspaces_WorkspaceId",
+                        column: x => x.WorkspaceId,
+                        principalTable: "Workspaces",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
                 });
 
             migrationBuilder.CreateTable(
@@ -294,6 +513,32 @@ namespace Workspaces.Data.Migrations.Sqlite
                     table.PrimaryKey("PK_WorkspaceEvents", x => x.Id);
                     table.ForeignKey(
                         name: "FK_WorkspaceEvents_Workspaces_WorkspaceId",
+                        column: x => x.WorkspaceId,
+                        principalTable: "Workspaces",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "WorkspaceShares",
+                columns: table => new
+                {
+                    WorkspaceId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    UserId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Access = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_WorkspaceShares", x => new { x.WorkspaceId, x.UserId });
+                    table.ForeignKey(
+                        name: "FK_WorkspaceShares_AspNetUsers_UserId",
+                        column: x => x.UserId,
+                        principalTable: "AspNetUsers",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "FK_WorkspaceShares_Workspaces_WorkspaceId",
                         column: x => x.WorkspaceId,
                         principalTable: "Workspaces",
                         principalColumn: "Id",
@@ -372,6 +617,21 @@ namespace Workspaces.Data.Migrations.Sqlite
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_AuditEntries_Action_At",
+                table: "AuditEntries",
+                columns: new[] { "Action", "At" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_AuditEntries_ActorId_At",
+                table: "AuditEntries",
+                columns: new[] { "ActorId", "At" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_AuditEntries_At",
+                table: "AuditEntries",
+                column: "At");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_GitCredentials_UserId_Host",
                 table: "GitCredentials",
                 columns: new[] { "UserId", "Host" },
@@ -389,9 +649,58 @@ namespace Workspaces.Data.Migrations.Sqlite
                 column: "UserId");
 
             migrationBuilder.CreateIndex(
+                name: "IX_PreviewShareLinks_TokenHash",
+                table: "PreviewShareLinks",
+                column: "TokenHash",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_PreviewShareLinks_WorkspaceId_Port",
+                table: "PreviewShareLinks",
+                columns: new[] { "WorkspaceId", "Port" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ProjectVariables_ProjectId_Name",
+                table: "ProjectVariables",
+                columns: new[] { "ProjectId", "Name" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Projects_TeamId",
+                table: "Projects",
+                column: "TeamId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_TeamInvitations_TeamId",
+                table: "TeamInvitations",
+                column: "TeamId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_TeamInvitations_TokenHash",
+                table: "TeamInvitations",
+                column: "TokenHash",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_TeamMembers_UserId",
+                table: "TeamMembers",
+                column: "UserId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_UserVariables_UserId_Name_RepositoryPattern",
+                table: "UserVariables",
+                columns: new[] { "UserId", "Name", "RepositoryPattern" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
                 name: "IX_WorkspaceEvents_WorkspaceId_At",
                 table: "WorkspaceEvents",
                 columns: new[] { "WorkspaceId", "At" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_WorkspaceShares_UserId",
+                table: "WorkspaceShares",
+                column: "UserId");
 
             migrationBuilder.CreateIndex(
                 name: "IX_WorkspaceStarts_WorkspaceId_RequestedAt",
@@ -407,6 +716,11 @@ namespace Workspaces.Data.Migrations.Sqlite
                 name: "IX_Workspaces_OwnerId",
                 table: "Workspaces",
                 column: "OwnerId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Workspaces_ProjectId",
+                table: "Workspaces",
+                column: "ProjectId");
         }
 
         /// <inheritdoc />
@@ -431,6 +745,9 @@ namespace Workspaces.Data.Migrations.Sqlite
                 name: "AspNetUserTokens");
 
             migrationBuilder.DropTable(
+                name: "AuditEntries");
+
+            migrationBuilder.DropTable(
                 name: "DataProtectionKeys");
 
             migrationBuilder.DropTable(
@@ -440,7 +757,28 @@ namespace Workspaces.Data.Migrations.Sqlite
                 name: "PersonalAccessTokens");
 
             migrationBuilder.DropTable(
+                name: "PreviewPortSettings");
+
+            migrationBuilder.DropTable(
+                name: "PreviewShareLinks");
+
+            migrationBuilder.DropTable(
+                name: "ProjectVariables");
+
+            migrationBuilder.DropTable(
+                name: "TeamInvitations");
+
+            migrationBuilder.DropTable(
+                name: "TeamMembers");
+
+            migrationBuilder.DropTable(
+                name: "UserVariables");
+
+            migrationBuilder.DropTable(
                 name: "WorkspaceEvents");
+
+            migrationBuilder.DropTable(
+                name: "WorkspaceShares");
 
             migrationBuilder.DropTable(
                 name: "WorkspaceStarts");
@@ -453,6 +791,12 @@ namespace Workspaces.Data.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "AspNetUsers");
+
+            migrationBuilder.DropTable(
+                name: "Projects");
+
+            migrationBuilder.DropTable(
+                name: "Teams");
         }
     }
 }

@@ -1,0 +1,115 @@
+{{- define "workspaces.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "workspaces.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "workspaces.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+app.kubernetes.io/name: {{ include "workspaces.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end -}}
+
+{{- define "workspaces.selector" -}}
+app.kubernetes.io/name: {{ include "workspaces.name" .root }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{- define "workspaces.image" -}}
+{{- $tag := .image.tag | default .root.Values.global.imageTag | default .root.Chart.AppVersion -}}
+{{- printf "%s/%s:%s" .root.Values.global.imageRegistry .image.repository $tag -}}
+{{- end -}}
+
+{{- define "workspaces.databaseSecretName" -}}
+{{- if .Values.postgresql.enabled -}}
+{{- printf "%s-postgresql" (include "workspaces.fullname" .) -}}
+{{- else if .Values.database.existingSecret -}}
+{{- .Values.database.existingSecret -}}
+{{- else -}}
+{{- printf "%s-database" (include "workspaces.fullname" .) -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "workspaces.databaseSecretKey" -}}
+{{- if or .Values.postgresql.enabled (not .Values.database.existingSecret) -}}connection-string{{- else -}}{{ .Values.database.existingSecretKey }}{{- end -}}
+{{- end -}}
+
+{{- define "workspaces.credentialKeySecretName" -}}
+{{- .Values.credentialKey.existingSecret | default (printf "%s-credential-key" (include "workspaces.fullname" .)) -}}
+{{- end -}}
+
+{{- define "workspaces.credentialKeySecretKey" -}}
+{{- if .Values.credentialKey.existingSecret -}}{{ .Values.credentialKey.existingSecretKey }}{{- else -}}credential-key{{- end -}}
+{{- end -}}
+
+{{/* The chart's own containers: non-root, no privilege escalation, nothing but the default seccomp profile. */}}
+{{- define "workspaces.containerSecurityContext" -}}
+runAsNonRoot: {{ .Values.securityContext.runAsNonRoot }}
+runAsUser: {{ .Values.securityContext.runAsUser }}
+runAsGroup: {{ .Values.securityContext.runAsGroup }}
+allowPrivilegeEscalation: {{ .Values.securityContext.allowPrivilegeEscalation }}
+readOnlyRootFilesystem: {{ .Values.securityContext.readOnlyRootFilesystem }}
+capabilities:
+  drop: [ALL]
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{- define "workspaces.podSecurityContext" -}}
+runAsNonRoot: true
+fsGroup: {{ .Values.securityContext.runAsGroup }}
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{- define "workspaces.databaseEnv" -}}
+- name: Workspaces__Database__Provider
+  value: Postgres
+- name: Workspaces__Database__ConnectionString
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "workspaces.databaseSecretName" . }}
+      key: {{ include "workspaces.databaseSecretKey" . }}
+{{- end -}}
+
+{{/* The controller's settings (section Workspaces:Controller) as JSON, mounted as a file. */}}
+{{- define "workspaces.controllerConfig" -}}
+{{- $classes := dict -}}
+{{- range $name, $c := .Values.workspaces.classes -}}
+{{- $_ := set $classes $name (dict "CpuRequest" ($c.cpuRequest | toString) "CpuLimit" ($c.cpuLimit | toString) "MemoryRequest" ($c.memoryRequest | toString) "MemoryLimit" ($c.memoryLimit | toString) "Storage" ($c.storage | toString) "EphemeralStorageLimit" ($c.ephemeralStorageLimit | toString)) -}}
+{{- end -}}
+{{- $le := dict "Enabled" true "LeaseName" (printf "%s-controller" (include "workspaces.fullname" .)) "LeaseDuration" .Values.controller.leaderElection.leaseDuration "RenewDeadline" .Values.controller.leaderElection.renewDeadline "RetryPeriod" .Values.controller.leaderElection.retryPeriod -}}
+{{- $controller := dict
+  "AgentImage" (include "workspaces.image" (dict "root" . "image" .Values.workspaces.agentImage))
+  "DefaultWorkspaceImage" .Values.workspaces.defaultImage
+  "ImagePullPolicy" .Values.global.imagePullPolicy
+  "AgentPort" (int .Values.workspaces.agentPort)
+  "StorageClassName" .Values.workspaces.storageClassName
+  "DiskLimitBytes" (int64 .Values.workspaces.diskLimitBytes)
+  "DefaultClass" .Values.workspaces.defaultClass
+  "Classes" $classes
+  "WebPodLabels" (dict "app.kubernetes.io/component" "web" "app.kubernetes.io/instance" .Release.Name)
+  "AllowInternet" .Values.workspaces.network.allowInternet
+  "BlockedCidrs" .Values.workspaces.network.blockedCidrs
+  "ClusterDomain" .Values.workspaces.clusterDomain
+  "Workers" (int .Values.controller.workers)
+  "StartTimeout" .Values.controller.startTimeout
+  "BaseBackoff" .Values.controller.baseBackoff
+  "MaxBackoff" .Values.controller.maxBackoff
+  "LeaderElection" $le -}}
+{{- dict "Workspaces" (dict "Controller" $controller) | toPrettyJson -}}
+{{- end -}}

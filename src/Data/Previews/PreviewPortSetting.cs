@@ -1,0 +1,15 @@
+using Workspaces.Shared.Configuration;
+
+namespace Workspaces.Data.Previews;
+
+/// <summary>The visibility the owner chose for one port of a workspace (without a row, the configuration's, else private).</summary>
+public sealed class PreviewPortSetting
+{
+    public required string WorkspaceId { get; set; }
+
+    public int Port { get; set; }
+
+    public PortVisibility Visibility { get; set; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+}

@@ -1,0 +1,22 @@
+namespace Workspaces.Data.Workspaces;
+
+public enum ShareAccess
+{
+    /// <summary>Sees the workspace and watches its terminals.</summary>
+    ReadOnly,
+
+    /// <summary>Also types into terminals and edits (the editor).</summary>
+    Full,
+}
+
+/// <summary>A workspace shared by its owner with a named member of the workspace's team.</summary>
+public sealed class WorkspaceShare
+{
+    public required string WorkspaceId { get; set; }
+
+    public required string UserId { get; set; }
+
+    public ShareAccess Access { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+}

@@ -1,0 +1,331 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+using Workspaces.Shared.Agent;
+using Workspaces.Shared.Configuration;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Workspaces.Web.Previews;
+
+/// <summary>
+/// The front door of preview origins, first in the pipeline: a request whose Host is <c>{port}-{workspace}.{domain}</c>
+/// is answered here and never reaches the IDE (no session cookie, no Blazor, no antiforgery). It is authorized (public
+/// port, the owner's grant, or a live share link) and forwarded to the address the runtime reports for the workspace,
+/// never one the client names; the agent's own port and ports no process of the workspace listens on are not reachable.
+/// </summary>
+public sealed partial class PreviewProxy : IDisposable
+{
+    private readonly RequestDelegate _next;
+    private readonly IHttpForwarder _forwarder;
+    private readonly PreviewState _state;
+    private readonly PreviewGrants _grants;
+    private readonly PreviewService _service;
+    private readonly PreviewConnections _connections;
+    private readonly PreviewOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<PreviewProxy> _logger;
+    private readonly HttpMessageInvoker _client;
+    private readonly ForwarderRequestConfig _requestConfig;
+    private readonly string _domainHost;
+
+    public PreviewProxy(
+        RequestDelegate next,
+        IHttpForwarder forwarder,
+        PreviewState state,
+        PreviewGrants grants,
+        PreviewService service,
+        PreviewConnections connections,
+        IOptions<PreviewOptions> options,
+        TimeProvider time,
+        ILogger<PreviewProxy> logger)
+    {
+        _next = next;
+        _forwarder = forwarder;
+        _state = state;
+        _grants = grants;
+        _service = service;
+        _connections = connections;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+        _domainHost = _options.DomainHost;
+        _client = new HttpMessageInvoker(new SocketsHttpHandler
+        {
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            UseCookies = false,
+            ActivityHeadersPropagator = null,
+            ConnectTimeout = _options.UpstreamConnectTimeout,
+            EnableMultipleHttp2Connections = true,
+        });
+        _requestConfig = new ForwarderRequestConfig
+        {
+            ActivityTimeout = _options.UpstreamActivityTimeout,
+            // Dev servers speak HTTP/1.1; a browser's HTTP/2 (and its WebSockets over HTTP/2) is translated.
+            Version = HttpVersion.Version11,
+            VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+        };
+    }
+
+    public void Dispose() => _client.Dispose();
+
+    public Task InvokeAsync(HttpContext context)
+    {
+        if (!PreviewHost.IsUnderDomain(context.Request.Host.Host, _domainHost, out var preview))
+        {
+            return _next(context);
+        }
+
+        return preview is { } found ? HandleAsync(context, found) : PreviewPages.NotFoundAsync(context);
+    }
+
+    private async Task HandleAsync(HttpContext context, PreviewHost preview)
+    {
+        var target = await _state.GetTargetAsync(preview.WorkspaceId, context.RequestAborted);
+        if (target is null)
+        {
+            await PreviewPages.NotFoundAsync(context);
+            return;
+        }
+
+        if (context.Request.Path.StartsWithSegments(PreviewGrants.ReservedPathPrefix, out var rest))
+        {
+            await HandleReservedAsync(context, preview, target, rest);
+            return;
+        }
+
+        var (owner, link) = _grants.Read(context.Request.Cookies, preview);
+        PreviewAccessKind kind;
+        string? linkId = null;
+        if (owner is not null && owner.UserId == target.OwnerId)
+        {
+            kind = PreviewAccessKind.Owner;
+        }
+        else if (link is not null && await _state.GetShareLinkAsync(link.LinkId, context.RequestAborted) is { } state
+            && state.WorkspaceId == preview.WorkspaceId && state.Port == preview.Port
+            && state.RevokedAt is null && state.ExpiresAt > _time.GetUtcNow())
+        {
+            kind = PreviewAccessKind.ShareLink;
+            linkId = state.Id;
+            _ = _service.TouchShareLinkAsync(state.Id);
+        }
+        else if (_state.EffectiveVisibility(target, preview.Port) == PortVisibility.Public)
+        {
+            kind = PreviewAccessKind.Public;
+        }
+        else
+        {
+            await RefuseAsync(context, preview, link);
+            return;
+        }
+
+        if (!target.Running || target.AgentUrl is null)
+        {
+            await PreviewPages.StoppedAsync(context, preview, kind == PreviewAccessKind.Owner ? $"{IdeOrigin(context.Request)}/workspaces/{preview.WorkspaceId}" : null);
+            return;
+        }
+
+        var port = _state.GetPort(preview.WorkspaceId, preview.Port);
+        if (preview.Port == target.AgentUrl.Port)
+        {
+            await PreviewPages.NotFoundAsync(context);
+            return;
+        }
+
+        if (port is not { Listening: true })
+        {
+            await PreviewPages.NotListeningAsync(context, preview);
+            return;
+        }
+
+        await ForwardAsync(context, preview, Destination(target.AgentUrl, port), kind, linkId);
+    }
+
+    private async Task ForwardAsync(HttpContext context, PreviewHost preview, string destination, PreviewAccessKind kind, string? linkId)
+    {
+        // Uploads are the app's business: no 30 MB cap from Kestrel in front of it.
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
+        {
+            bodySize.MaxRequestBodySize = null;
+        }
+
+        using var registration = _connections.Register(context, preview, kind, linkId);
+        var error = await _forwarder.SendAsync(context, destination, _client, _requestConfig, PreviewTransformer.Instance);
+        if (error == ForwarderError.None)
+        {
+            return;
+        }
+
+        var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
+        if (error == ForwarderError.Request && !context.Response.HasStarted && exception?.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused })
+        {
+            // The app stopped between the agent's last look and this request.
+            context.Response.Clear();
+            await PreviewPages.NotListeningAsync(context, preview);
+            return;
+        }
+
+        LogForwardFailed(preview, error, exception?.Message);
+    }
+
+    private async Task RefuseAsync(HttpContext context, PreviewHost preview, ShareLinkGrant? link)
+    {
+        if (link is not null && await _state.GetShareLinkAsync(link.LinkId, context.RequestAborted) is { } ended)
+        {
+            context.Response.Cookies.Delete(PreviewGrants.ShareCookie);
+            await PreviewPages.LinkEndedAsync(context, revoked: ended.RevokedAt is not null);
+            return;
+        }
+
+        if (PreviewPages.WantsHtml(context.Request))
+        {
+            // Private: let the IDE origin, where the user's session is, vouch for them with a one-minute ticket.
+            var back = context.Request.PathBase + context.Request.Path + context.Request.QueryString;
+            context.Response.Redirect(
+                $"{IdeOrigin(context.Request)}/previews/authorize?workspace={preview.WorkspaceId}&port={preview.Port}&return={Uri.EscapeDataString(back)}");
+            return;
+        }
+
+        await PreviewPages.SignInRequiredAsync(context);
+    }
+
+    private async Task HandleReservedAsync(HttpContext context, PreviewHost preview, PreviewTarget target, PathString rest)
+    {
+        var request = context.Request;
+        if (rest == "/auth" && HttpMethods.IsGet(request.Method))
+        {
+            var userId = _grants.RedeemTicket(request.Query["ticket"].ToString(), preview);
+            if (userId is null || userId != target.OwnerId)
+            {
+                await PreviewPages.BadTicketAsync(context);
+                return;
+            }
+
+            var expires = _time.GetUtcNow() + _options.OwnerCookieLifetime;
+            context.Response.Cookies.Append(PreviewGrants.OwnerCookie, _grants.CreateOwnerCookie(userId, preview), PreviewGrants.CookieOptions(request, expires));
+            context.Response.Redirect(LocalPath(request.Query["return"].ToString()));
+            return;
+        }
+
+        if (rest.StartsWithSegments("/share", out var tokenPath) && HttpMethods.IsGet(request.Method) && tokenPath.Value is { Length: > 1 } token)
+        {
+            var from = context.Connection.RemoteIpAddress?.ToString() ?? "an unknown address";
+            var (link, refusal) = await _service.RedeemAsync(token[1..], preview, from, context.RequestAborted);
+            if (link is null)
+            {
+                await (refusal == ShareLinkRefusal.Unknown ? PreviewPages.NotFoundAsync(context) : PreviewPages.LinkEndedAsync(context, refusal == ShareLinkRefusal.Revoked));
+                return;
+            }
+
+            context.Response.Cookies.Append(PreviewGrants.ShareCookie, _grants.CreateShareCookie(link.Id, preview, link.ExpiresAt), PreviewGrants.CookieOptions(request, link.ExpiresAt));
+            context.Response.Headers.CacheControl = "no-store";
+            context.Response.Headers["Referrer-Policy"] = "no-referrer";
+            context.Response.Redirect("/");
+            return;
+        }
+
+        await PreviewPages.NotFoundAsync(context);
+    }
+
+    /// <summary>Where the IDE is, as seen from a preview origin.</summary>
+    private string IdeOrigin(HttpRequest request)
+    {
+        if (_options.IdeUrl is { } ide)
+        {
+            return ide.GetLeftPart(UriPartial.Authority);
+        }
+
+        var port = _options.DomainPort ?? request.Host.Port;
+        return port is { } p ? $"{request.Scheme}://{_domainHost}:{p}" : $"{request.Scheme}://{_domainHost}";
+    }
+
+    /// <summary>A path on this origin to return to; anything else (another origin, <c>//host</c>) becomes <c>/</c>.</summary>
+    internal static string LocalPath(string path) =>
+        path.StartsWith('/') && !path.StartsWith("//", StringComparison.Ordinal) && !path.StartsWith("/\\", StringComparison.Ordinal)
+            && !path.Any(char.IsControl)
+            ? path
+            : "/";
+
+    /// <summary>
+    /// The workspace's address for a port: the host of the agent's URL (the runtime's address for the workspace). A
+    /// loopback agent reaches a listener bound only to <c>::1</c> through IPv6 loopback.
+    /// </summary>
+    internal static string Destination(Uri agentUrl, WorkspacePort port)
+    {
+        var host = agentUrl.HostNameType == UriHostNameType.IPv6 ? $"[{agentUrl.IdnHost.Trim('[', ']')}]" : agentUrl.IdnHost;
+        if (agentUrl.IsLoopback && port.Addresses.Count > 0 && port.Addresses.All(a => a == "::1"))
+        {
+            host = "[::1]";
+        }
+
+        return $"http://{host}:{port.Port}/";
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Forwarding preview {Preview} ended with {Error}: {Reason}")]
+    private partial void LogForwardFailed(PreviewHost preview, ForwarderError error, string? reason);
+
+    /// <summary>
+    /// What crosses the proxy: the app's own cookies and headers, never ours. Forwarded headers are set from what the
+    /// proxy saw (any the client sent are replaced), and the original Host is kept so the app builds correct URLs.
+    /// </summary>
+    private sealed class PreviewTransformer : HttpTransformer
+    {
+        public static readonly PreviewTransformer Instance = new();
+
+        private static readonly string[] ForwardingHeaders = ["Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Forwarded-Port", "X-Forwarded-Prefix", "X-Real-IP"];
+
+        public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
+        {
+            await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
+            var request = httpContext.Request;
+            var headers = proxyRequest.Headers;
+            headers.Host = request.Host.Value;
+            if (request.Headers.Cookie.Count > 0)
+            {
+                headers.Remove(HeaderNames.Cookie);
+                var kept = string.Join("; ", request.Headers.Cookie
+                    .SelectMany(h => (h ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                    .Where(pair => !IsOwnCookie(pair.Split('=', 2)[0].Trim())));
+                if (kept.Length > 0)
+                {
+                    headers.TryAddWithoutValidation(HeaderNames.Cookie, kept);
+                }
+            }
+
+            foreach (var name in ForwardingHeaders)
+            {
+                headers.Remove(name);
+            }
+
+            if (httpContext.Connection.RemoteIpAddress is { } remote)
+            {
+                headers.TryAddWithoutValidation("X-Forwarded-For", remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4().ToString() : remote.ToString());
+            }
+
+            headers.TryAddWithoutValidation("X-Forwarded-Proto", request.Scheme);
+            headers.TryAddWithoutValidation("X-Forwarded-Host", request.Host.Value);
+        }
+
+        public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
+        {
+            var result = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
+            var setCookies = httpContext.Response.Headers.SetCookie;
+            if (setCookies.Count > 0)
+            {
+                // The app may set its own cookies, on its own origin only: our names are refused, Domain attributes
+                // dropped so a cookie cannot reach a sibling preview or the IDE.
+                httpContext.Response.Headers.SetCookie = setCookies
+                    .Where(c => c is not null && !IsOwnCookie(c.Split('=', 2)[0].Trim()))
+                    .Select(c => string.Join(';', c!.Split(';').Where(a => !a.TrimStart().StartsWith("domain=", StringComparison.OrdinalIgnoreCase))))
+                    .ToArray();
+            }
+
+            return result;
+        }
+
+        private static bool IsOwnCookie(string name) => PreviewGrants.OwnCookieNames.Contains(name, StringComparer.OrdinalIgnoreCase);
+    }
+}

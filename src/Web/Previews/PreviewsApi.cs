@@ -1,0 +1,134 @@
+using System.Globalization;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Workspaces.Data;
+using Workspaces.Shared.Configuration;
+using Workspaces.Web.Accounts;
+using Workspaces.Web.Workspaces;
+
+namespace Workspaces.Web.Previews;
+
+public static class PreviewsApi
+{
+    public static IEndpointRouteBuilder MapPreviewsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/workspaces/{id}").RequireAuthorization().WithTags("Previews");
+        group.MapGet("/ports", ListPortsAsync).WithSummary("The workspace's ports: listening or declared, with URL, visibility and share links.");
+        group.MapPut("/ports/{port:int}/visibility", SetVisibilityAsync).WithSummary("Makes a port public (anyone with the URL) or private (the owner only).");
+        group.MapPost("/ports/{port:int}/share-links", CreateShareLinkAsync)
+            .WithSummary("Creates a share link for a port; the answer's url carries the token, shown only this once.");
+        group.MapDelete("/share-links/{linkId}", RevokeShareLinkAsync).WithSummary("Revokes a share link; open connections through it are cut.");
+
+        // The IDE origin's half of the private-preview flow: the signed-in owner gets a one-minute ticket for the preview origin.
+        app.MapGet("/previews/authorize", Authorize).RequireAuthorization().ExcludeFromDescription();
+        return app;
+    }
+
+    public sealed record VisibilityRequest(PortVisibility? Visibility);
+
+    /// <param name="ExpiresIn"><c>1h</c>, <c>1d</c>, <c>7d</c>, or a duration such as <c>2.12:00:00</c>; default 1 day.</param>
+    /// <param name="ExpiresAt">A custom expiry instead of <paramref name="ExpiresIn"/>.</param>
+    public sealed record ShareLinkRequest(string? Label, string? ExpiresIn, DateTimeOffset? ExpiresAt);
+
+    private static async Task<Results<Ok<IReadOnlyList<PortView>>, NotFound>> ListPortsAsync(string id, ClaimsPrincipal user, HttpRequest request, PreviewService previews, CancellationToken ct) =>
+        await previews.ListPortsAsync(user.Id(), id, request.Scheme, request.Host, ct) is { } ports ? TypedResults.Ok(ports) : TypedResults.NotFound();
+
+    private static async Task<Results<Ok<PortView>, NotFound, ValidationProblem>> SetVisibilityAsync(
+        string id, int port, VisibilityRequest body, ClaimsPrincipal user, HttpRequest request, PreviewService previews, CancellationToken ct)
+    {
+        if (body.Visibility is not { } visibility)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["visibility"] = ["Give the visibility: Public or Private."] });
+        }
+
+        var error = await previews.SetVisibilityAsync(user.Id(), Who(user), id, port, visibility, ct);
+        if (error == PreviewChangeError.NotFound)
+        {
+            return TypedResults.NotFound();
+        }
+
+        if (Problem(error) is { } problem)
+        {
+            return problem;
+        }
+
+        var ports = await previews.ListPortsAsync(user.Id(), id, request.Scheme, request.Host, ct);
+        return ports?.FirstOrDefault(p => p.Port == port) is { } view ? TypedResults.Ok(view) : TypedResults.NotFound();
+    }
+
+    private static async Task<Results<Created<CreatedShareLink>, NotFound, ValidationProblem>> CreateShareLinkAsync(
+        string id, int port, ShareLinkRequest body, ClaimsPrincipal user, HttpRequest request, PreviewService previews, TimeProvider time, CancellationToken ct)
+    {
+        TimeSpan lifetime;
+        if (body.ExpiresAt is { } at)
+        {
+            lifetime = at - time.GetUtcNow();
+        }
+        else if (!TryParseLifetime(body.ExpiresIn, out lifetime))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["expiresIn"] = ["Use 1h, 1d, 7d or a duration such as 2.12:00:00."] });
+        }
+
+        var (created, error) = await previews.CreateShareLinkAsync(user.Id(), Who(user), id, port, body.Label, lifetime, request.Scheme, request.Host, ct);
+        return created is not null ? TypedResults.Created($"/api/workspaces/{id}/ports/{port}/share-links/{created.Link.Id}", created)
+            : Problem(error) is { } problem ? problem
+            : TypedResults.NotFound();
+    }
+
+    private static async Task<Results<NoContent, NotFound>> RevokeShareLinkAsync(string id, string linkId, ClaimsPrincipal user, PreviewService previews, CancellationToken ct) =>
+        await previews.RevokeShareLinkAsync(user.Id(), Who(user), id, linkId, ct) ? TypedResults.NoContent() : TypedResults.NotFound();
+
+    private static async Task<IResult> Authorize(
+        string? workspace, int? port, string? @return, ClaimsPrincipal user, HttpRequest request,
+        IDbContextFactory<WorkspacesDbContext> dbFactory, PreviewGrants grants, IOptions<PreviewOptions> options, CancellationToken ct)
+    {
+        if (workspace is null || port is not (>= 1 and <= 65535))
+        {
+            return TypedResults.NotFound();
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        if (!await db.Workspaces.AnyAsync(WorkspaceService.Owned(user.Id(), workspace), ct))
+        {
+            return TypedResults.Problem("Only the owner of a workspace can open its private ports.", statusCode: StatusCodes.Status404NotFound, title: "No such workspace");
+        }
+
+        var preview = new PreviewHost(port.Value, workspace);
+        var ticket = grants.CreateTicket(user.Id(), preview);
+        var origin = preview.Origin(options.Value, request.Scheme, request.Host);
+        return TypedResults.Redirect($"{origin}{PreviewGrants.ReservedPathPrefix}/auth?ticket={Uri.EscapeDataString(ticket)}&return={Uri.EscapeDataString(PreviewProxy.LocalPath(@return ?? "/"))}");
+    }
+
+    internal static bool TryParseLifetime(string? text, out TimeSpan lifetime)
+    {
+        lifetime = default;
+        switch (text?.Trim())
+        {
+            case null or "":
+            case "1d":
+                lifetime = TimeSpan.FromDays(1);
+                return true;
+            case "1h":
+                lifetime = TimeSpan.FromHours(1);
+                return true;
+            case "7d":
+                lifetime = TimeSpan.FromDays(7);
+                return true;
+            default:
+                return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out lifetime);
+        }
+    }
+
+    private static string Who(ClaimsPrincipal user) => user.FindFirstValue(ClaimTypes.Email) ?? user.Identity?.Name ?? "The owner";
+
+    private static ValidationProblem? Problem(PreviewChangeError error) => error switch
+    {
+        PreviewChangeError.None or PreviewChangeError.NotFound => null,
+        PreviewChangeError.InvalidPort => TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["port"] = ["The port must be 1-65535 and not the workspace agent's own port."] }),
+        PreviewChangeError.InvalidExpiry => TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["expiresIn"] = ["A share link must live at least a minute and at most the configured maximum (30 days by default)."] }),
+        PreviewChangeError.InvalidLabel => TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["label"] = ["The label must be at most 200 characters, without control characters."] }),
+        _ => null,
+    };
+}

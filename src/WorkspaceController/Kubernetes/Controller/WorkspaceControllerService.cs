@@ -1,0 +1,215 @@
+using k8s;
+using k8s.LeaderElection;
+using k8s.LeaderElection.ResourceLock;
+using k8s.Models;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Workspaces.WorkspaceController.Kubernetes.Resources;
+
+namespace Workspaces.WorkspaceController.Kubernetes.Controller;
+
+/// <summary>
+/// The controller process: wins the Lease (so of two replicas only one reconciles), then runs the Workspace and Pod
+/// informers, feeds their changes into the work queue and drains it with a few workers. Losing the Lease stops all of it;
+/// the next term starts from a fresh list.
+/// </summary>
+public sealed partial class WorkspaceControllerService(
+    IKubernetes client,
+    WorkspaceResourceReconciler reconciler,
+    IOptions<ControllerOptions> options,
+    TimeProvider timeProvider,
+    ILoggerFactory loggerFactory,
+    ILogger<WorkspaceControllerService> logger) : BackgroundService
+{
+    private readonly ControllerOptions _options = options.Value;
+    private volatile bool _leading;
+
+    /// <summary>True while this replica holds the Lease and reconciles.</summary>
+    public bool IsLeading => _leading;
+
+    /// <summary>The informers of the current term (null when not leading); for tests and diagnostics.</summary>
+    public ResourceInformer<WorkspaceResource, WorkspaceResourceList>? Workspaces { get; private set; }
+
+    public int Reconciles => _reconciles;
+
+    private int _reconciles;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!_options.LeaderElection.Enabled)
+        {
+            await LeadAsync(stoppingToken);
+            return;
+        }
+
+        var le = _options.LeaderElection;
+        var identity = string.IsNullOrEmpty(le.Identity) ? $"{Environment.MachineName}-{Guid.NewGuid().ToString("N")[..8]}" : le.Identity;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var config = new LeaderElectionConfig(new LeaseLock(client, _options.Namespace, le.LeaseName, identity))
+                {
+                    LeaseDuration = le.LeaseDuration,
+                    RenewDeadline = le.RenewDeadline,
+                    RetryPeriod = le.RetryPeriod,
+                };
+                using var elector = new LeaderElector(config);
+                var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                elector.OnStartedLeading += () => started.TrySetResult();
+                var election = elector.RunUntilLeadershipLostAsync(stoppingToken);
+                if (await Task.WhenAny(started.Task, election) == election)
+                {
+                    await election;
+                    continue;
+                }
+
+                LogLeading(identity);
+                using var term = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                var lead = LeadAsync(term.Token);
+                await Task.WhenAny(election, lead);
+                await term.CancelAsync();
+                await lead.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                await election.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                LogLostLease(identity);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                LogElectionFailed(e);
+                await Task.Delay(Backoff.Jittered(le.RetryPeriod, le.LeaseDuration, 1), timeProvider, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    private async Task LeadAsync(CancellationToken cancellationToken)
+    {
+        var ns = _options.Namespace;
+        var workspaces = new ResourceInformer<WorkspaceResource, WorkspaceResourceList>(
+            "workspaces",
+            (rv, watch, ct) => client.CustomObjects.ListNamespacedCustomObjectWithHttpMessagesAsync<WorkspaceResourceList>(
+                WorkspaceResource.ApiGroup, WorkspaceResource.ApiVersionName, ns, WorkspaceResource.Plural,
+                allowWatchBookmarks: watch ? true : null, resourceVersion: rv, timeoutSeconds: watch ? WatchTimeoutSeconds() : null, watch: watch, cancellationToken: ct),
+            list => (list.Metadata?.ResourceVersion, list.Items),
+            timeProvider,
+            loggerFactory.CreateLogger("Workspaces.Controller.WorkspaceInformer"));
+        var pods = new ResourceInformer<V1Pod, V1PodList>(
+            "workspace pods",
+            (rv, watch, ct) => client.CoreV1.ListNamespacedPodWithHttpMessagesAsync(
+                ns, allowWatchBookmarks: watch ? true : null, labelSelector: $"{WorkspaceResourceBuilder.ManagedByLabel}={WorkspaceResourceBuilder.ManagedBy}",
+                resourceVersion: rv, timeoutSeconds: watch ? WatchTimeoutSeconds() : null, watch: watch, cancellationToken: ct),
+            list => (list.Metadata?.ResourceVersion, list.Items),
+            timeProvider,
+            loggerFactory.CreateLogger("Workspaces.Controller.PodInformer"));
+
+        using var queue = new WorkQueue(timeProvider, _options.BaseBackoff, _options.MaxBackoff);
+        workspaces.Changed = (old, current) =>
+        {
+            // A status-only change (our own write) moves neither generation, deletion nor finalizers: nothing to do.
+            if (old is not null && current is not null
+                && old.Metadata.Generation == current.Metadata.Generation
+                && old.Metadata.DeletionTimestamp == current.Metadata.DeletionTimestamp
+                && (old.Metadata.Finalizers?.Count ?? 0) == (current.Metadata.Finalizers?.Count ?? 0))
+            {
+                return;
+            }
+
+            queue.Add((current ?? old)!.Metadata.Name);
+        };
+        pods.Changed = (old, current) =>
+        {
+            if ((current ?? old)?.Metadata.Labels?.TryGetValue(WorkspaceResourceBuilder.WorkspaceLabel, out var owner) == true)
+            {
+                queue.Add(owner);
+            }
+        };
+
+        var loops = new List<Task> { workspaces.RunAsync(cancellationToken), pods.RunAsync(cancellationToken) };
+        try
+        {
+            await Task.WhenAll(workspaces.Synced, pods.Synced).WaitAsync(cancellationToken);
+            Workspaces = workspaces;
+            _leading = true;
+            for (var i = 0; i < _options.Workers; i++)
+            {
+                loops.Add(WorkAsync(queue, workspaces, pods, cancellationToken));
+            }
+
+            await Task.WhenAll(loops);
+        }
+        finally
+        {
+            _leading = false;
+            Workspaces = null;
+        }
+    }
+
+    private async Task WorkAsync(WorkQueue queue, ResourceInformer<WorkspaceResource, WorkspaceResourceList> workspaces, ResourceInformer<V1Pod, V1PodList> pods, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            string name;
+            try
+            {
+                name = await queue.TakeAsync(cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+
+            try
+            {
+                var result = await reconciler.ReconcileAsync(name, workspaces, pods, cancellationToken);
+                Interlocked.Increment(ref _reconciles);
+                queue.Forget(name);
+                if (result.RequeueAfter is { } delay)
+                {
+                    queue.AddAfter(name, delay);
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                var delay = queue.AddRateLimited(name);
+                if (KubernetesErrors.IsConflict(e))
+                {
+                    LogConflict(name);
+                }
+                else
+                {
+                    LogReconcileFailed(e, name, delay);
+                }
+            }
+            finally
+            {
+                queue.Done(name);
+            }
+        }
+    }
+
+    // client-go's spread: every watch ends after 5-10 minutes, so no connection lives forever behind a load balancer.
+    private static int WatchTimeoutSeconds() => 300 + Random.Shared.Next(300);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Identity} holds the lease: reconciling workspaces")]
+    private partial void LogLeading(string identity);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Identity} lost the lease: stopped reconciling")]
+    private partial void LogLostLease(string identity);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Leader election failed; retrying")]
+    private partial void LogElectionFailed(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Workspace {WorkspaceName} changed while it was reconciled (409); retrying")]
+    private partial void LogConflict(string workspaceName);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Reconciling workspace {WorkspaceName} failed; retrying in {Delay}")]
+    private partial void LogReconcileFailed(Exception exception, string workspaceName, TimeSpan delay);
+}

@@ -1,0 +1,113 @@
+using System.Text.RegularExpressions;
+using k8s.Models;
+using Microsoft.Extensions.Options;
+using Workspaces.WorkspaceController.Kubernetes.Resources;
+
+namespace Workspaces.WorkspaceController.Kubernetes;
+
+public sealed partial class ControllerOptionsValidator : IValidateOptions<ControllerOptions>
+{
+    private const string S = ControllerOptions.SectionName;
+
+    public ValidateOptionsResult Validate(string? name, ControllerOptions options)
+    {
+        var failures = new List<string>();
+        if (!DnsLabel().IsMatch(options.Namespace))
+        {
+            failures.Add($"{S}:Namespace must be a namespace name (got '{options.Namespace}'); in a pod it defaults to the pod's namespace.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.AgentImage))
+        {
+            failures.Add($"{S}:AgentImage must name the image holding the agent.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.DefaultWorkspaceImage))
+        {
+            failures.Add($"{S}:DefaultWorkspaceImage must name the toolchain image of workspaces that name none.");
+        }
+
+        if (options.ImagePullPolicy is not ("Always" or "IfNotPresent" or "Never"))
+        {
+            failures.Add($"{S}:ImagePullPolicy must be Always, IfNotPresent or Never (got '{options.ImagePullPolicy}').");
+        }
+
+        if (options.AgentPort is < 1024 or > 65535)
+        {
+            failures.Add($"{S}:AgentPort must be between 1024 and 65535: workspaces run as a non-root user (got {options.AgentPort}).");
+        }
+
+        if (!options.Classes.ContainsKey(options.DefaultClass))
+        {
+            failures.Add($"{S}:DefaultClass '{options.DefaultClass}' is not one of {S}:Classes ({string.Join(", ", options.Classes.Keys)}).");
+        }
+
+        foreach (var (className, c) in options.Classes)
+        {
+            foreach (var (key, value) in new[] { ("CpuRequest", c.CpuRequest), ("CpuLimit", c.CpuLimit), ("MemoryRequest", c.MemoryRequest), ("MemoryLimit", c.MemoryLimit), ("Storage", c.Storage), ("EphemeralStorageLimit", c.EphemeralStorageLimit ?? "1") })
+            {
+                if (!IsQuantity(value))
+                {
+                    failures.Add($"{S}:Classes:{className}:{key} must be a Kubernetes quantity such as 500m or 2Gi (got '{value}').");
+                }
+            }
+        }
+
+        if (options.WebPodLabels.Count == 0)
+        {
+            failures.Add($"{S}:WebPodLabels must name the labels of the web app's pods: only they may reach a workspace.");
+        }
+
+        foreach (var cidr in options.BlockedCidrs)
+        {
+            if (!System.Net.IPNetwork.TryParse(cidr, out _))
+            {
+                failures.Add($"{S}:BlockedCidrs: '{cidr}' is not a CIDR such as 10.0.0.0/8.");
+            }
+        }
+
+        if (!SealedCredentials.IsValidKey(options.CredentialKey))
+        {
+            failures.Add($"{S}:CredentialKey must be 32 random bytes in base64 (the chart generates it; the web app has the same).");
+        }
+
+        if (options.Workers is < 1 or > 64)
+        {
+            failures.Add($"{S}:Workers must be between 1 and 64 (got {options.Workers}).");
+        }
+
+        if (options.BaseBackoff <= TimeSpan.Zero || options.MaxBackoff < options.BaseBackoff || options.MaxBackoff > TimeSpan.FromHours(1))
+        {
+            failures.Add($"{S}:BaseBackoff must be positive and MaxBackoff between it and 01:00:00 (got {options.BaseBackoff} and {options.MaxBackoff}).");
+        }
+
+        if (options.StartTimeout < TimeSpan.FromSeconds(30) || options.StartTimeout > TimeSpan.FromHours(1))
+        {
+            failures.Add($"{S}:StartTimeout must be between 00:00:30 and 01:00:00 (got {options.StartTimeout}).");
+        }
+
+        var le = options.LeaderElection;
+        if (le.Enabled && (le.RetryPeriod <= TimeSpan.Zero || le.RenewDeadline <= le.RetryPeriod || le.LeaseDuration <= le.RenewDeadline))
+        {
+            failures.Add($"{S}:LeaderElection needs 0 < RetryPeriod < RenewDeadline < LeaseDuration (got {le.RetryPeriod}, {le.RenewDeadline}, {le.LeaseDuration}).");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static bool IsQuantity(string value)
+    {
+        try
+        {
+            _ = new ResourceQuantity(value).ToDecimal();
+            return !string.IsNullOrWhiteSpace(value);
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException or OverflowException)
+        {
+            return false;
+        }
+    }
+
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")]
+    private static partial Regex DnsLabel();
+}

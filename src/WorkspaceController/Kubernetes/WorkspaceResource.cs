@@ -1,0 +1,237 @@
+using System.Text.Json.Serialization;
+using k8s;
+using k8s.Models;
+
+namespace Workspaces.WorkspaceController.Kubernetes;
+
+/// <summary>
+/// The <c>Workspace</c> custom resource: the contract between the web app (which writes <see cref="Spec"/>) and the
+/// controller (which writes <see cref="Status"/> through the status subresource). The schema is in the Helm chart
+/// (deploy/helm/workspaces/crds/workspaces.yaml); the tests check that the two agree.
+/// </summary>
+public sealed class WorkspaceResource : IKubernetesObject<V1ObjectMeta>
+{
+    public const string ApiGroup = "workspaces.dev";
+    public const string ApiVersionName = "v1alpha1";
+    public const string KindName = "Workspace";
+    public const string Plural = "workspaces";
+
+    public WorkspaceResource()
+    {
+        ApiVersion = $"{ApiGroup}/{ApiVersionName}";
+        Kind = KindName;
+    }
+
+    [JsonPropertyName("apiVersion")]
+    public string ApiVersion { get; set; }
+
+    [JsonPropertyName("kind")]
+    public string Kind { get; set; }
+
+    [JsonPropertyName("metadata")]
+    public V1ObjectMeta Metadata { get; set; } = new();
+
+    [JsonPropertyName("spec")]
+    public WorkspaceSpec Spec { get; set; } = new();
+
+    [JsonPropertyName("status")]
+    public WorkspaceStatus? Status { get; set; }
+}
+
+public sealed class WorkspaceResourceList : IKubernetesObject<V1ListMeta>
+{
+    [JsonPropertyName("apiVersion")]
+    public string ApiVersion { get; set; } = $"{WorkspaceResource.ApiGroup}/{WorkspaceResource.ApiVersionName}";
+
+    [JsonPropertyName("kind")]
+    public string Kind { get; set; } = "WorkspaceList";
+
+    [JsonPropertyName("metadata")]
+    public V1ListMeta Metadata { get; set; } = new();
+
+    [JsonPropertyName("items")]
+    public IList<WorkspaceResource> Items { get; set; } = [];
+}
+
+public static class DesiredWorkspaceState
+{
+    public const string Running = "Running";
+    public const string Stopped = "Stopped";
+}
+
+public sealed class WorkspaceSpec
+{
+    /// <summary>The id of the user who owns the workspace (informational; the web app authorizes).</summary>
+    [JsonPropertyName("owner")]
+    public string Owner { get; set; } = "";
+
+    [JsonPropertyName("repository")]
+    public WorkspaceRepository Repository { get; set; } = new();
+
+    /// <summary>The toolchain image; empty means the controller's default workspace image.</summary>
+    [JsonPropertyName("image")]
+    public string? Image { get; set; }
+
+    /// <summary>A class from the controller's configuration: CPU, memory and storage.</summary>
+    [JsonPropertyName("workspaceClass")]
+    public string? WorkspaceClass { get; set; }
+
+    [JsonPropertyName("env")]
+    public IList<WorkspaceEnvVar>? Env { get; set; }
+
+    /// <summary><see cref="DesiredWorkspaceState.Running"/> or <see cref="DesiredWorkspaceState.Stopped"/>.</summary>
+    [JsonPropertyName("desiredState")]
+    public string DesiredState { get; set; } = DesiredWorkspaceState.Running;
+
+    [JsonPropertyName("timeouts")]
+    public WorkspaceTimeouts? Timeouts { get; set; }
+
+    [JsonPropertyName("retention")]
+    public WorkspaceRetention? Retention { get; set; }
+
+    /// <summary>
+    /// The agent's secret and the user's Git credential, encrypted for the controller (<see cref="Resources.SealedCredentials"/>):
+    /// the web app may only write Workspace resources, never Secrets, and nobody who can read a Workspace can read these.
+    /// </summary>
+    [JsonPropertyName("sealedCredentials")]
+    public string? SealedCredentials { get; set; }
+}
+
+public sealed class WorkspaceRepository
+{
+    [JsonPropertyName("url")]
+    public string Url { get; set; } = "";
+
+    [JsonPropertyName("ref")]
+    public string? Ref { get; set; }
+
+    /// <summary>The checkout's directory name under the workspace volume.</summary>
+    [JsonPropertyName("checkoutDirectory")]
+    public string CheckoutDirectory { get; set; } = "";
+}
+
+public sealed class WorkspaceEnvVar
+{
+    [JsonPropertyName("name")]
+    public string Name { get; set; } = "";
+
+    [JsonPropertyName("value")]
+    public string Value { get; set; } = "";
+}
+
+public sealed class WorkspaceTimeouts
+{
+    /// <summary>How long a start may take (scheduling, volume, image pull, clone, agent) before it is reported failed.</summary>
+    [JsonPropertyName("startSeconds")]
+    public int? StartSeconds { get; set; }
+
+    /// <summary>The pod's termination grace period: how long the agent gets to stop its tasks.</summary>
+    [JsonPropertyName("stopGraceSeconds")]
+    public int? StopGraceSeconds { get; set; }
+}
+
+public sealed class WorkspaceRetention
+{
+    /// <summary>Keep the volume (the user's files) when the Workspace is deleted.</summary>
+    [JsonPropertyName("keepVolumeOnDelete")]
+    public bool KeepVolumeOnDelete { get; set; }
+}
+
+public static class WorkspaceStatusPhase
+{
+    public const string Pending = "Pending";
+    public const string Starting = "Starting";
+    public const string Running = "Running";
+    public const string Stopping = "Stopping";
+    public const string Stopped = "Stopped";
+    public const string Failed = "Failed";
+    public const string Deleting = "Deleting";
+}
+
+public sealed class WorkspaceStatus
+{
+    [JsonPropertyName("phase")]
+    public string? Phase { get; set; }
+
+    /// <summary>Where a start is: Scheduling, PreparingVolume, PullingImage, Cloning, StartingAgent.</summary>
+    [JsonPropertyName("startStep")]
+    public string? StartStep { get; set; }
+
+    [JsonPropertyName("message")]
+    public string? Message { get; set; }
+
+    [JsonPropertyName("observedGeneration")]
+    public long? ObservedGeneration { get; set; }
+
+    [JsonPropertyName("conditions")]
+    public IList<V1Condition>? Conditions { get; set; }
+
+    [JsonPropertyName("podName")]
+    public string? PodName { get; set; }
+
+    [JsonPropertyName("podIP")]
+    public string? PodIP { get; set; }
+
+    /// <summary>The stable DNS name of the workspace (a headless Service): the agent and every workspace port.</summary>
+    [JsonPropertyName("host")]
+    public string? Host { get; set; }
+
+    [JsonPropertyName("agentUrl")]
+    public string? AgentUrl { get; set; }
+
+    /// <summary>Pods that ended while the workspace should run (crash, eviction) within the current start.</summary>
+    [JsonPropertyName("restarts")]
+    public int? Restarts { get; set; }
+
+    [JsonPropertyName("lastPodFailureAt")]
+    public DateTimeOffset? LastPodFailureAt { get; set; }
+
+    [JsonPropertyName("timings")]
+    public WorkspaceTimings? Timings { get; set; }
+
+    /// <summary>Ports the agent reports as listening (written by whoever watches the agent).</summary>
+    [JsonPropertyName("ports")]
+    public IList<WorkspacePortStatus>? Ports { get; set; }
+
+    [JsonPropertyName("git")]
+    public WorkspaceGitStatus? Git { get; set; }
+}
+
+public sealed class WorkspaceTimings
+{
+    [JsonPropertyName("podCreatedAt")]
+    public DateTimeOffset? PodCreatedAt { get; set; }
+
+    [JsonPropertyName("scheduledAt")]
+    public DateTimeOffset? ScheduledAt { get; set; }
+
+    [JsonPropertyName("initializedAt")]
+    public DateTimeOffset? InitializedAt { get; set; }
+
+    [JsonPropertyName("agentStartedAt")]
+    public DateTimeOffset? AgentStartedAt { get; set; }
+
+    [JsonPropertyName("readyAt")]
+    public DateTimeOffset? ReadyAt { get; set; }
+}
+
+public sealed class WorkspacePortStatus
+{
+    [JsonPropertyName("port")]
+    public int Port { get; set; }
+
+    [JsonPropertyName("name")]
+    public string? Name { get; set; }
+}
+
+public sealed class WorkspaceGitStatus
+{
+    [JsonPropertyName("branch")]
+    public string? Branch { get; set; }
+
+    [JsonPropertyName("commit")]
+    public string? Commit { get; set; }
+
+    [JsonPropertyName("dirty")]
+    public bool? Dirty { get; set; }
+}

@@ -1,0 +1,36 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Workspaces.TestSupport.Previews;
+
+/// <summary>
+/// A dev server for preview tests (<c>preview_server.py</c>, Python's standard library only): <c>/</c> says hello,
+/// <c>/headers</c> echoes the request headers as JSON, <c>/set-cookie</c> sets cookies (one with a Domain, one with a
+/// name the proxy owns), <c>/redirect</c> redirects, POST counts and hashes the body, <c>/events</c> is an SSE stream
+/// (a tick every 200 ms), and a WebSocket upgrade on any path echoes every message.
+/// </summary>
+public static class PreviewServer
+{
+    public const string FileName = "preview_server.py";
+
+    public static string Script { get; } = ReadScript();
+
+    /// <summary>A shell command that serves on <paramref name="port"/> from the checkout.</summary>
+    public static string Command(int port, string bind = "127.0.0.1") => $"exec python3 {FileName} {port} {bind}";
+
+    /// <summary>A loopback port free a moment ago (workspaces share the host's network in the local runtime).</summary>
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static string ReadScript()
+    {
+        using var stream = typeof(PreviewServer).Assembly.GetManifestResourceStream(FileName)
+            ?? throw new InvalidOperationException($"{FileName} is not embedded.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+}

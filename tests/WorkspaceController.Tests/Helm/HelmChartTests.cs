@@ -1,0 +1,163 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Configuration;
+using Workspaces.WorkspaceController.Kubernetes;
+using Workspaces.WorkspaceController.Kubernetes.Resources;
+using Workspaces.FakeKubernetes;
+
+namespace Workspaces.WorkspaceController.Tests.Helm;
+
+public sealed class HelmChartTests
+{
+    public static TheoryData<string> ValueSets => new() { "default", "production" };
+
+    [Theory]
+    [MemberData(nameof(ValueSets))]
+    public void Lint_ValueSet_Passes(string values)
+    {
+        var (code, output) = HelmChart.Run(["lint", HelmChart.ChartDirectory, "--strict", .. Args(values)]);
+
+        Assert.True(code == 0, output);
+        Assert.Contains("0 chart(s) failed", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(ValueSets))]
+    public void Template_ValueSet_EveryContainerHasResourcesAndALockedDownSecurityContext(string values)
+    {
+        var docs = HelmChart.Template(Args(values));
+
+        var containers = HelmChart.Containers(docs).ToList();
+        Assert.NotEmpty(containers);
+        foreach (var (workload, podSpec, container) in containers)
+        {
+            var what = $"{workload} container {container["name"]}";
+            Assert.True(container["resources"]?["requests"]?["cpu"] is not null && container["resources"]?["requests"]?["memory"] is not null, $"{what}: no requests");
+            Assert.True(container["resources"]?["limits"]?["memory"] is not null, $"{what}: no memory limit");
+            var security = container["securityContext"];
+            Assert.True(security is not null, $"{what}: no securityContext");
+            Assert.Equal(false, (bool?)security!["allowPrivilegeEscalation"]);
+            Assert.Equal(true, (bool?)security["runAsNonRoot"]);
+            Assert.Equal("RuntimeDefault", (string?)(security["seccompProfile"]?["type"] ?? podSpec["securityContext"]?["seccompProfile"]?["type"]));
+            Assert.Contains("ALL", security["capabilities"]!["drop"]!.AsArray().Select(x => (string?)x));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(ValueSets))]
+    public void Template_ValueSet_RbacIsLeastPrivilege(string values)
+    {
+        var docs = HelmChart.Template(Args(values));
+
+        Assert.DoesNotContain(docs, d => (string?)d["kind"] is "ClusterRole" or "ClusterRoleBinding");
+        var roles = docs.Where(d => (string?)d["kind"] == "Role").ToList();
+        foreach (var rule in roles.SelectMany(r => r["rules"]!.AsArray()))
+        {
+            Assert.DoesNotContain("*", Strings(rule!["verbs"]));
+            Assert.DoesNotContain("*", Strings(rule["resources"]));
+            Assert.DoesNotContain("*", Strings(rule["apiGroups"]));
+        }
+
+        var web = HelmChart.Find(docs, "Role", "-web");
+        Assert.All(web["rules"]!.AsArray(), r => Assert.Equal(["workspaces.dev"], Strings(r!["apiGroups"])));
+        Assert.Equal(["workspaces", "workspaces/status"], web["rules"]!.AsArray().SelectMany(r => Strings(r!["resources"])).Order());
+
+        var controller = HelmChart.Find(docs, "Role", "-controller");
+        var secretRules = controller["rules"]!.AsArray().Where(r => Strings(r!["resources"]).Contains("secrets")).ToList();
+        var secretVerbs = secretRules.SelectMany(r => Strings(r!["verbs"])).ToList();
+        Assert.DoesNotContain("list", secretVerbs);
+        Assert.DoesNotContain("watch", secretVerbs);
+
+        var leaseRules = controller["rules"]!.AsArray().Where(r => Strings(r!["resources"]).Contains("leases")).ToList();
+        Assert.All(leaseRules.Where(r => Strings(r!["verbs"]).Contains("update")), r => Assert.Equal(["rel-workspaces-controller"], Strings(r!["resourceNames"])));
+
+        // The migration job gets no service-account token.
+        Assert.Equal(false, (bool?)HelmChart.Find(docs, "Job", "-migrate-1")["spec"]!["template"]!["spec"]!["automountServiceAccountToken"]);
+    }
+
+    [Fact]
+    public void Template_Default_WebIsHighlyAvailableWithProbesAndAPdb()
+    {
+        var docs = HelmChart.Template();
+
+        var web = HelmChart.Find(docs, "Deployment", "-web");
+        Assert.True((long)web["spec"]!["replicas"]! >= 2);
+        var container = web["spec"]!["template"]!["spec"]!["containers"]![0]!;
+        Assert.Equal("/health", (string?)container["readinessProbe"]!["httpGet"]!["path"]);
+        Assert.Equal("/alive", (string?)container["livenessProbe"]!["httpGet"]!["path"]);
+        Assert.Contains(container["env"]!.AsArray(), e => (string?)e!["name"] == "Workspaces__Runtime__Kind" && (string?)e["value"] == "Kubernetes");
+        Assert.Equal(1L, (long)HelmChart.Find(docs, "PodDisruptionBudget", "-web")["spec"]!["maxUnavailable"]!);
+        Assert.Equal("ClientIP", (string?)HelmChart.Find(docs, "Service", "-web")["spec"]!["sessionAffinity"]);
+        Assert.Equal("cookie", (string?)HelmChart.Find(docs, "Ingress", "rel-workspaces")["metadata"]!["annotations"]!["nginx.ingress.kubernetes.io/affinity"]);
+    }
+
+    [Fact]
+    public void Template_Production_IngressServesBothHostsWithCertManagerTls()
+    {
+        var docs = HelmChart.Template(Args("production"));
+
+        var ingress = HelmChart.Find(docs, "Ingress", "rel-workspaces");
+        Assert.Equal("traefik", (string?)ingress["spec"]!["ingressClassName"]);
+        Assert.Equal(["*.acme-previews.example", "ide.acme.example"], ingress["spec"]!["rules"]!.AsArray().Select(r => (string)r!["host"]!).Order());
+        Assert.Equal(["ide.acme.example", "*.acme-previews.example"], Strings(ingress["spec"]!["tls"]![0]!["hosts"]));
+        Assert.Equal("letsencrypt-dns", (string?)ingress["metadata"]!["annotations"]!["cert-manager.io/cluster-issuer"]);
+        Assert.Null(ingress["metadata"]!["annotations"]!["nginx.ingress.kubernetes.io/affinity"]);
+        Assert.DoesNotContain(docs, d => (string?)d["kind"] == "StatefulSet");
+    }
+
+    [Theory]
+    [InlineData("default", "post-install,pre-upgrade")]
+    [InlineData("production", "pre-install,pre-upgrade")]
+    public void Template_ValueSet_MigrationsRunAsAHookJob(string values, string hook)
+    {
+        var docs = HelmChart.Template(Args(values));
+
+        var job = HelmChart.Find(docs, "Job", "-migrate-1");
+        Assert.Equal(hook, (string?)job["metadata"]!["annotations"]!["helm.sh/hook"]);
+        Assert.Equal(["--migrate-only"], Strings(job["spec"]!["template"]!["spec"]!["containers"]![0]!["args"]));
+    }
+
+    [Theory]
+    [MemberData(nameof(ValueSets))]
+    public void Template_ValueSet_ControllerConfigPassesTheControllersValidation(string values)
+    {
+        var docs = HelmChart.Template(Args(values));
+        var json = (string)HelmChart.Find(docs, "ConfigMap", "-controller")["data"]!["controller.json"]!;
+
+        var configuration = new ConfigurationBuilder()
+            .AddJsonStream(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json)))
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Workspaces:Controller:Namespace"] = "workspaces", ["Workspaces:Controller:CredentialKey"] = SealedCredentials.NewKey() })
+            .Build();
+        var options = configuration.GetSection(ControllerOptions.SectionName).Get<ControllerOptions>()!;
+
+        var result = new ControllerOptionsValidator().Validate(null, options);
+        Assert.True(result.Succeeded, result.FailureMessage);
+        Assert.Equal("web", options.WebPodLabels["app.kubernetes.io/component"]);
+        Assert.Equal("rel", options.WebPodLabels["app.kubernetes.io/instance"]);
+    }
+
+    [Fact]
+    public void Template_Default_CrdAcceptsTheExamplesAndRejectsABadOne()
+    {
+        var docs = HelmChart.Template();
+        var crd = HelmChart.Find(docs, "CustomResourceDefinition", "workspaces.workspaces.dev");
+        var schema = SchemaValidator.FromCrd(crd);
+        var example = Yaml.Load(File.ReadAllText(Path.Combine(HelmChart.ChartDirectory, "examples", "workspace.yaml")))!;
+
+        Assert.Empty(schema.Validate(example));
+        example["spec"]!["desiredState"] = "Hibernating";
+        Assert.NotEmpty(schema.Validate(example));
+    }
+
+    [Fact]
+    public void Template_NoDatabase_FailsWithAnActionableMessage()
+    {
+        var (code, output) = HelmChart.Run("template", "rel", HelmChart.ChartDirectory, "--set", "postgresql.enabled=false");
+
+        Assert.NotEqual(0, code);
+        Assert.Contains("database.existingSecret", output, StringComparison.Ordinal);
+    }
+
+    private static string[] Args(string values) => values == "production" ? ["-f", HelmChart.ProductionValues] : [];
+
+    private static List<string> Strings(JsonNode? array) => [.. array?.AsArray().Select(x => (string)x!) ?? []];
+}
