@@ -12,6 +12,7 @@ namespace Workspaces.Shared.Agent;
 /// <param name="DiskLimitBytes">The clone is stopped with <see cref="AgentErrorCode.DiskLimitReached"/> above this size; 0 means no limit.</param>
 /// <param name="Files">Secret files to write (mode 0600) under <see cref="WorkspaceLayout.SecretsDirectory"/> before tasks start.</param>
 /// <param name="DotfilesRepository">The owner's dotfiles repository, cloned and installed once per workspace.</param>
+/// <param name="Editor">The editor's file size limits; null for the agent's defaults.</param>
 public sealed record AgentBootstrap(
     string WorkspaceId,
     string RepositoryUrl,
@@ -24,11 +25,16 @@ public sealed record AgentBootstrap(
     long DiskLimitBytes,
     IReadOnlyDictionary<string, string> Environment,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<WorkspaceFile>? Files = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? DotfilesRepository = null)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? DotfilesRepository = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] EditorLimits? Editor = null)
 {
     /// <summary>Never print the secret or the credential.</summary>
     public override string ToString() => $"AgentBootstrap {{ WorkspaceId = {WorkspaceId}, RepositoryUrl = {RepositoryUrl}, Ref = {Ref} }}";
 }
+
+/// <param name="SoftLimitBytes">Files above this open read-only.</param>
+/// <param name="HardLimitBytes">Files above this do not open in the editor at all.</param>
+public sealed record EditorLimits(long SoftLimitBytes, long HardLimitBytes);
 
 /// <summary>A file the agent writes for the workspace (a project secret injected as a file). Never printed.</summary>
 /// <param name="Name">A file name (no directories) under the workspace's secrets directory.</param>

@@ -79,13 +79,14 @@ public sealed partial class AgentForwarder(
             return;
         }
 
+        var readOnly = !agent.Access.Can(Permission.WorkspaceUseTerminals);
         var headers = new Dictionary<string, string>();
-        if (path == "hubs/source-control" || path.StartsWith("hubs/source-control/", StringComparison.Ordinal))
+        if (!readOnly && (path == "hubs/source-control" || path.StartsWith("hubs/source-control/", StringComparison.Ordinal)))
         {
+            // Pulls and pushes use the token of the one who may change the workspace, never a watcher's.
             await AddGitHeadersAsync(context, agent, headers);
         }
 
-        var readOnly = !agent.Access.Can(Permission.WorkspaceUseTerminals);
         using var live = liveSessions.Register(context.User.Id(), workspaceId, Permission.WorkspaceWatchTerminals, context);
         using var keepAlive = new CancellationTokenSource();
         var touching = TouchWhileOpenAsync(workspaceId, keepAlive.Token);

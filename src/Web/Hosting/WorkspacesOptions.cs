@@ -32,6 +32,9 @@ public sealed class WorkspacesOptions
     /// </summary>
     public bool InsecureCookies { get; set; }
 
+    /// <summary>The editor's file size limits (<c>Workspaces:Editor:SoftLimitBytes</c>, <c>…:HardLimitBytes</c>).</summary>
+    public EditorOptions Editor { get; set; } = new();
+
     public static string DefaultDataDirectory()
     {
         var xdg = Environment.GetEnvironmentVariable("XDG_DATA_HOME");
@@ -40,4 +43,13 @@ public sealed class WorkspacesOptions
             : xdg;
         return Path.Combine(root, "workspaces");
     }
+}
+
+public sealed class EditorOptions
+{
+    /// <summary>Files above this open read-only with a warning (editing many megabytes in a browser hangs it).</summary>
+    public long SoftLimitBytes { get; set; } = 5 * 1024 * 1024;
+
+    /// <summary>Files above this do not open in the editor (they can be downloaded).</summary>
+    public long HardLimitBytes { get; set; } = 50 * 1024 * 1024;
 }

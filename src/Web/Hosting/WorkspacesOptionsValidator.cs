@@ -22,6 +22,11 @@ public sealed class WorkspacesOptionsValidator : IValidateOptions<WorkspacesOpti
             failures.Add($"Workspaces:ReconcileInterval must be between 00:00:00.1 and 00:05:00 (got {options.ReconcileInterval}).");
         }
 
+        if (options.Editor.SoftLimitBytes < 1024 || options.Editor.HardLimitBytes < options.Editor.SoftLimitBytes || options.Editor.HardLimitBytes > 1024L * 1024 * 1024)
+        {
+            failures.Add($"Workspaces:Editor:SoftLimitBytes must be at least 1024 and Workspaces:Editor:HardLimitBytes between it and 1 GiB (got {options.Editor.SoftLimitBytes} and {options.Editor.HardLimitBytes}).");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -5,6 +5,7 @@ using Workspaces.Shared.Agent;
 using Workspaces.Web.Agents;
 using Workspaces.Shared.Repositories;
 using Workspaces.Web.Credentials;
+using Workspaces.Web.Hosting;
 using Workspaces.WorkspaceController.Runtime;
 
 namespace Workspaces.Web.Workspaces;
@@ -18,6 +19,7 @@ public sealed partial class WorkspaceLauncher(
     AgentWatches watches,
     WorkspaceStatusFeed feed,
     TimeProvider timeProvider,
+    Microsoft.Extensions.Options.IOptions<WorkspacesOptions> options,
     ILogger<WorkspaceLauncher> logger)
 {
     public async Task LaunchAsync(WorkspacesDbContext db, WorkspaceRecord workspace, CancellationToken cancellationToken)
@@ -58,7 +60,8 @@ public sealed partial class WorkspaceLauncher(
             var cloneUrl = reference?.Kind == RepositoryReferenceKind.LocalPath ? new Uri(workspace.RepositoryUrl).AbsoluteUri : workspace.RepositoryUrl;
             var environment = await environments.BuildAsync(workspace, cancellationToken);
             var launch = new WorkspaceLaunch(
-                workspace.Id, cloneUrl, workspace.Ref, workspace.CheckoutDirectoryName, secret, credential, environment.Variables, environment.Files, environment.DotfilesRepository) { OwnerId = workspace.OwnerId };
+                workspace.Id, cloneUrl, workspace.Ref, workspace.CheckoutDirectoryName, secret, credential, environment.Variables, environment.Files, environment.DotfilesRepository,
+                new EditorLimits(options.Value.Editor.SoftLimitBytes, options.Value.Editor.HardLimitBytes)) { OwnerId = workspace.OwnerId };
             observed = await runtime.StartAsync(launch, cancellationToken);
         }
         catch (WorkspaceRuntimeException e)

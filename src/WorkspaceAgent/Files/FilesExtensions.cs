@@ -11,7 +11,9 @@ public static class FilesExtensions
     /// <summary>The editor's file operations and their hub (served by <see cref="AgentHubsExtensions.UseAgentHubs"/>).</summary>
     public static IServiceCollection AddFiles(this IServiceCollection services)
     {
-        services.TryAddSingleton<FilesOptions>();
+        services.TryAddSingleton(provider => provider.GetRequiredService<AgentBootstrap>().Editor is { } limits
+            ? new FilesOptions { SoftLimitBytes = limits.SoftLimitBytes, HardLimitBytes = Math.Max(limits.HardLimitBytes, limits.SoftLimitBytes) }
+            : new FilesOptions());
         services.AddSingleton(provider => new WorkspacePaths(provider.GetRequiredService<WorkspaceLayout>().CheckoutDirectory));
         services.AddSingleton<FileService>();
         services.AddSingleton<FileIndex>();
@@ -25,6 +27,7 @@ public static class FilesExtensions
                 hubServices.AddSingleton(agent.GetRequiredService<FileIndex>());
                 hubServices.AddSingleton(agent.GetRequiredService<FileSearch>());
                 hubServices.AddSingleton(agent.GetRequiredService<FileWatcher>());
+                hubServices.TryAddSingleton(agent.GetRequiredService<SourceControl.GitSummaryService>());
                 hubServices.AddSingleton<FilesChangedNotifier>();
                 hubServices.AddSingleton<IHubValueCodec>(new JsonHubValueCodec(FilesJsonContext.Default));
                 var limit = agent.GetRequiredService<FilesOptions>().MaxMessageBytes;

@@ -19,7 +19,8 @@ public sealed class GitRepository(WorkspacePaths paths, AgentBootstrap bootstrap
 
     public bool IsRepository => Directory.Exists(Path.Combine(paths.Root, ".git")) || File.Exists(Path.Combine(paths.Root, ".git"));
 
-    public async Task<GitStatus> StatusAsync(CancellationToken cancellationToken)
+    /// <param name="everyUntrackedFile">List each untracked file (the source control view) rather than untracked folders (a count is enough).</param>
+    public async Task<GitStatus> StatusAsync(CancellationToken cancellationToken, bool everyUntrackedFile = true)
     {
         if (!IsRepository)
         {
@@ -29,7 +30,7 @@ public sealed class GitRepository(WorkspacePaths paths, AgentBootstrap bootstrap
         GitOutput output;
         try
         {
-            output = await _git.RunAsync(["status", "--porcelain=v2", "--branch", "-z", "--untracked-files=all"], cancellationToken, ReadOnly);
+            output = await _git.RunAsync(["status", "--porcelain=v2", "--branch", "-z", everyUntrackedFile ? "--untracked-files=all" : "--untracked-files=normal"], cancellationToken, ReadOnly);
         }
         catch (GitMissingException ex)
         {
@@ -48,7 +49,7 @@ public sealed class GitRepository(WorkspacePaths paths, AgentBootstrap bootstrap
     /// <summary>What the dashboard shows: uncommitted changes and commits no remote has.</summary>
     public async Task<GitSummary?> SummaryAsync(CancellationToken cancellationToken)
     {
-        var status = await StatusAsync(cancellationToken);
+        var status = await StatusAsync(cancellationToken, everyUntrackedFile: false);
         return status.IsRepository && status.Error is null
             ? new GitSummary(status.Branch, status.Changes.Count, status.Unpushed, time.GetUtcNow())
             : null;

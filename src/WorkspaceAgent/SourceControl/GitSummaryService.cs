@@ -11,9 +11,12 @@ public sealed partial class GitSummaryService(GitRepository git, AgentStatusStor
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(60);
 
+    /// <summary>At most one check this often, however often files change (a build writing thousands of files).</summary>
+    public static readonly TimeSpan MinimumInterval = TimeSpan.FromSeconds(3);
+
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>Check again now (after a commit, a push, a switch of branch).</summary>
+    /// <summary>Check again now (after a commit, a push, a switch of branch, a change on disk), or after <see cref="MinimumInterval"/>.</summary>
     public void RefreshSoon() => Volatile.Read(ref _wake).TrySetResult();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -43,7 +46,8 @@ public sealed partial class GitSummaryService(GitRepository git, AgentStatusStor
 
             try
             {
-                await Volatile.Read(ref _wake).Task.WaitAsync(Interval, time, stoppingToken);
+                await Task.Delay(MinimumInterval, time, stoppingToken);
+                await Volatile.Read(ref _wake).Task.WaitAsync(Interval - MinimumInterval, time, stoppingToken);
             }
             catch (TimeoutException)
             {

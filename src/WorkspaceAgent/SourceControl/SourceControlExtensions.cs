@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Workspaces.Shared.SourceControl;
 using Workspaces.WorkspaceAgent.Files;
 using Workspaces.WorkspaceAgent.Hubs;
@@ -18,7 +19,7 @@ public static class SourceControlExtensions
             (hubServices, agent) =>
             {
                 hubServices.AddSingleton(agent.GetRequiredService<GitRepository>());
-                hubServices.AddSingleton(agent.GetRequiredService<GitSummaryService>());
+                hubServices.TryAddSingleton(agent.GetRequiredService<GitSummaryService>());
                 hubServices.AddSingleton<IHubValueCodec>(new JsonHubValueCodec(FilesJsonContext.Default));
             },
             endpoints => endpoints.MapHub<SourceControlHub>(Shared.SourceControl.SourceControlHub.Path, connection => connection.Transports = HttpTransportType.WebSockets)));

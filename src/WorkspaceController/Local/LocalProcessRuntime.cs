@@ -79,7 +79,8 @@ public sealed partial class LocalProcessRuntime(
             _options.DiskLimitBytes,
             launch.Environment,
             launch.Files,
-            launch.DotfilesRepository);
+            launch.DotfilesRepository,
+            launch.Editor);
 
         var process = Launch(layout);
         LogLaunching(launch.WorkspaceId, process.Id);

@@ -12,7 +12,8 @@ public sealed record WorkspaceLaunch(
     GitCredential? GitCredential,
     IReadOnlyDictionary<string, string> Environment,
     IReadOnlyList<WorkspaceFile>? Files = null,
-    string? DotfilesRepository = null)
+    string? DotfilesRepository = null,
+    EditorLimits? Editor = null)
 {
     /// <summary>The owning user's id (recorded on the Kubernetes Workspace resource).</summary>
     public string? OwnerId { get; init; }

@@ -30,6 +30,9 @@ public sealed class WorkspacesApp : IAsyncDisposable
     /// </summary>
     public Uri BaseUrl { get; }
 
+    /// <summary>Where the app keeps a workspace's files: <c>{data}/workspaces/{id}</c>.</summary>
+    public string WorkspaceDirectory(string workspaceId) => Path.Combine(_data.Path, "workspaces", workspaceId);
+
     public static WorkspacesApp Start()
     {
         var data = TempDirectory.Create("ws-e2e-data");

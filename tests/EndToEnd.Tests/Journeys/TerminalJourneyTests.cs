@@ -37,6 +37,8 @@ public sealed class TerminalJourneyTests(ChromiumFixture chromium) : IAsyncLifet
         await page.GetByRole(AriaRole.Button, new() { Name = "New workspace" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Your workspace is ready" })).ToBeVisibleAsync(new() { Timeout = 30_000 });
 
+        // The editor fills the first screen; xterm.js renders only while the terminal is in view (IntersectionObserver).
+        await page.Locator(".terminals").ScrollIntoViewIfNeededAsync();
         var activeTab = page.Locator(".terminal-tab.active");
         await Expect(activeTab).ToBeVisibleAsync(new() { Timeout = 15_000 });
         var screen = page.Locator(".terminal-view:not([hidden]) .xterm-rows");
@@ -49,11 +51,13 @@ public sealed class TerminalJourneyTests(ChromiumFixture chromium) : IAsyncLifet
         await Screenshots.TakeAsync(page, "terminal");
 
         await page.ReloadAsync();
+        await page.Locator(".terminals").ScrollIntoViewIfNeededAsync();
         await Expect(page.Locator(".terminal-view:not([hidden]) .xterm-rows")).ToContainTextAsync("42-from-the-shell", new() { Timeout = 15_000 });
 
         // The same workspace in a second window: the same terminal, live.
         var second = await context.NewPageAsync();
         await second.GotoAsync(page.Url);
+        await second.Locator(".terminals").ScrollIntoViewIfNeededAsync();
         var secondScreen = second.Locator(".terminal-view:not([hidden]) .xterm-rows");
         await Expect(secondScreen).ToContainTextAsync("42-from-the-shell", new() { Timeout = 15_000 });
         await page.Locator(".terminal-view:not([hidden]) .xterm").ClickAsync();

@@ -85,6 +85,22 @@ public sealed class FilesHubTests(TerminalAgentFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task ReadOnlyShare_ReadsButCannotChangeFilesOrGit()
+    {
+        var readOnly = new Dictionary<string, string> { [Workspaces.Shared.Agent.AgentProtocol.AccessHeader] = Workspaces.Shared.Agent.AgentProtocol.ReadOnlyAccess };
+        await using var files = await AgentHubConnections.ConnectAsync(fixture.Agent.BaseAddress, FilesHub.Path, readOnly);
+        await using var git = await AgentHubConnections.ConnectAsync(fixture.Agent.BaseAddress, Workspaces.Shared.SourceControl.SourceControlHub.Path, readOnly);
+
+        var content = await files.InvokeAsync<FileContent>("ReadFile", "README.md");
+        var save = await Assert.ThrowsAsync<HubException>(() => files.InvokeAsync<SaveResult>("SaveFile", new SaveFileRequest("README.md", "vandalised", content.Version, content.Encoding, content.Bom)));
+        var stage = await git.InvokeAsync<Workspaces.Shared.SourceControl.GitResult>("Stage", new[] { "README.md" });
+
+        Assert.Contains("read-only", save.Message, StringComparison.Ordinal);
+        Assert.False(stage.Ok);
+        Assert.Equal("terminals\n", await File.ReadAllTextAsync(Path.Combine(Checkout, "README.md")));
+    }
+
+    [Fact]
     public async Task Download_Folder_IsAZipArchive()
     {
         Directory.CreateDirectory(Path.Combine(Checkout, "dl"));

@@ -79,7 +79,8 @@ public sealed class AgentHostTests(GitServerFixture git) : IClassFixture<GitServ
     public async Task Status_LongPollWithNothingNew_ReturnsTheSameVersionAfterTheWait()
     {
         await using var host = await StartAsync();
-        var ready = await host.Client.WaitForSettledAsync(Timeout);
+        // Settled: ready, and the Git summary the agent reports right after (uncommitted changes for the dashboard).
+        var ready = await host.Client.WaitForAsync(s => s.Phase == WorkspacePhase.Ready && s.Git is not null, Timeout);
         var started = TimeProvider.System.GetTimestamp();
 
         var again = await host.Client.GetStatusAsync(ready.Version, waitMs: 300);

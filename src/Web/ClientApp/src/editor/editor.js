@@ -205,13 +205,18 @@ class Ide {
       doc.model = monaco.editor.createModel(content.Text, undefined, uri);
       doc.model.setEOL(content.LineEnding === 'CRLF' ? monaco.editor.EndOfLineSequence.CRLF : monaco.editor.EndOfLineSequence.LF);
       doc.savedAltId = doc.model.getAlternativeVersionId();
-      doc.model.onDidChangeContent(() => {
-        this.renderTabs();
-        if (this.autoSave && doc.dirty) this.scheduleAutoSave();
-      });
+      this.watchModel(doc);
     } else {
       doc.kind = content.Kind === 'Binary' && imageType(doc.path) ? 'image' : content.Kind === 'Binary' ? 'binary' : 'too-large';
     }
+  }
+
+  /** Dirty markers and auto-save follow the model's edits. */
+  watchModel(doc) {
+    doc.model.onDidChangeContent(() => {
+      this.renderTabs();
+      if (this.autoSave && doc.dirty) this.scheduleAutoSave();
+    });
   }
 
   activate(key) {
@@ -626,7 +631,7 @@ class Ide {
         doc.model = monaco.editor.createModel(text, undefined, monaco.Uri.from({ scheme: 'file', path: '/' + target }));
         doc.model.setEOL(eol === '\r\n' ? monaco.editor.EndOfLineSequence.CRLF : monaco.editor.EndOfLineSequence.LF);
         doc.savedAltId = altDirty ? -1 : doc.model.getAlternativeVersionId();
-        doc.model.onDidChangeContent(() => this.renderTabs());
+        this.watchModel(doc);
       }
       this.docs.set(target, doc);
       if (this.active === path) this.active = target;
