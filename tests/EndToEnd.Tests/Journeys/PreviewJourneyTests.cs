@@ -40,6 +40,8 @@ public sealed class PreviewJourneyTests(ChromiumFixture chromium) : IAsyncLifeti
 
         var port = PreviewServer.FreePort();
         await Expect(page.Locator(".terminal-tab.active")).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        // xterm.js renders only while the terminal is in view (IntersectionObserver).
+        await page.Locator(".terminals").ScrollIntoViewIfNeededAsync();
         var screen = page.Locator(".terminal-view:not([hidden]) .xterm-rows");
         await Expect(screen).ToContainTextAsync(new System.Text.RegularExpressions.Regex("site ?[#$]"), new() { Timeout = 15_000 });
         await page.Locator(".terminal-view:not([hidden]) .xterm").ClickAsync();

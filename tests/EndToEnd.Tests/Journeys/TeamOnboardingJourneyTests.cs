@@ -91,6 +91,8 @@ public sealed partial class TeamOnboardingJourneyTests(ChromiumFixture chromium)
         var screen = newcomer.Locator(".terminal-view:not([hidden]) .xterm-rows");
         // Generous: a login shell reads the machine's dotfiles, slow on a loaded two-core machine.
         await Expect(newcomer.Locator(".terminal-tab.active")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        // xterm.js renders only while the terminal is in view (IntersectionObserver).
+        await newcomer.Locator(".terminals").ScrollIntoViewIfNeededAsync();
         await Expect(screen).ToContainTextAsync(new Regex("shop ?[#$]"), new() { Timeout = 45_000 });
         await newcomer.Locator(".terminal-view:not([hidden]) .xterm").ClickAsync();
         await newcomer.Keyboard.TypeAsync("echo $SHOP_GREETING\n");
