@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using Workspaces.Shared.Files;
 using Workspaces.TestSupport.Files;
