@@ -93,10 +93,10 @@ public sealed class FilesHubTests(TerminalAgentFixture fixture) : IClassFixture<
 
         var content = await files.InvokeAsync<FileContent>("ReadFile", "README.md");
         var save = await Assert.ThrowsAsync<HubException>(() => files.InvokeAsync<SaveResult>("SaveFile", new SaveFileRequest("README.md", "vandalised", content.Version, content.Encoding, content.Bom)));
-        var stage = await git.InvokeAsync<Workspaces.Shared.SourceControl.GitResult>("Stage", new[] { "README.md" });
+        var stage = await Assert.ThrowsAsync<HubException>(() => git.InvokeAsync<Workspaces.Shared.SourceControl.GitResult>("Stage", new[] { "README.md" }));
 
         Assert.Contains("read-only", save.Message, StringComparison.Ordinal);
-        Assert.False(stage.Ok);
+        Assert.Contains("read-only", stage.Message, StringComparison.Ordinal);
         Assert.Equal("terminals\n", await File.ReadAllTextAsync(Path.Combine(Checkout, "README.md")));
     }
 
