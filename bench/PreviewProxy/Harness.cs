@@ -49,7 +49,7 @@ internal sealed partial class Harness(HarnessOptions options, TextWriter log) : 
         var nginxPort = FreePort();
 
         log.WriteLine($"Starting the web app on {webPort} ...");
-        Start("dotnet", [options.WebAppPath, "--urls", $"http://127.0.0.1:{webPort}", $"--Workspaces:DataDirectory={_root.Combine("data")}", "--Logging:LogLevel:Default=Warning"], "web.log");
+        var webProcess = Start("dotnet", [options.WebAppPath, "--urls", $"http://127.0.0.1:{webPort}", $"--Workspaces:DataDirectory={_root.Combine("data")}", "--Logging:LogLevel:Default=Warning"], "web.log");
         var web = new Uri($"http://127.0.0.1:{webPort}/");
         using var http = new HttpClient { BaseAddress = web };
         await WaitAsync(async () => (await http.GetAsync(new Uri("/alive", UriKind.Relative), cancellationToken)).IsSuccessStatusCode, "the web app", cancellationToken);
@@ -72,14 +72,15 @@ internal sealed partial class Harness(HarnessOptions options, TextWriter log) : 
             cancellationToken);
 
         var previewHost = $"{upstreamPort}-{id}.localhost:{webPort}";
-        StartNginx(upstreamPort, nginxPort);
+        var nginx = StartNginx(upstreamPort, nginxPort);
         await WaitAsync(async () => (await new HttpClient().GetAsync(new Uri($"http://127.0.0.1:{nginxPort}/"), cancellationToken)).IsSuccessStatusCode, "nginx", cancellationToken);
 
-        var targets = new (string Name, string Url, string? Host)[]
+        // The proxies' own CPU time per request: unlike requests/s it hardly depends on what else the machine runs.
+        var targets = new (string Name, string Url, string? Host, Func<int[]> Pids)[]
         {
-            ("direct", $"http://127.0.0.1:{upstreamPort}/", null),
-            ("preview proxy (YARP)", $"http://127.0.0.1:{webPort}/", previewHost),
-            ("nginx", $"http://127.0.0.1:{nginxPort}/", null),
+            ("direct", $"http://127.0.0.1:{upstreamPort}/", null, () => []),
+            ("preview proxy (YARP)", $"http://127.0.0.1:{webPort}/", previewHost, () => [webProcess.Id]),
+            ("nginx", $"http://127.0.0.1:{nginxPort}/", null, () => [nginx.Id, .. ChildrenOf(nginx.Id)]),
         };
 
         // Warm-up: JIT, connection pools, tiered compilation of the proxy path.
@@ -94,12 +95,16 @@ internal sealed partial class Harness(HarnessOptions options, TextWriter log) : 
             foreach (var target in targets)
             {
                 log.WriteLine($"wrk round {round}: {target.Name} ...");
-                results.Add((target.Name, round, await WrkAsync(target.Url, target.Host, options.Seconds, cancellationToken)));
+                var pids = target.Pids();
+                var cpuBefore = CpuSeconds(pids);
+                var result = await WrkAsync(target.Url, target.Host, options.Seconds, cancellationToken);
+                var cpu = CpuSeconds(pids) - cpuBefore;
+                results.Add((target.Name, round, result with { CpuUsPerRequest = pids.Length == 0 ? null : cpu * 1e6 / result.Requests }));
             }
         }
 
         var echoes = new List<(string Name, EchoResult Result)>();
-        foreach (var (name, url, host) in targets)
+        foreach (var (name, url, host, _) in targets)
         {
             log.WriteLine($"WebSocket echo: {name} ...");
             echoes.Add((name, await EchoAsync(new Uri(url), host, cancellationToken)));
@@ -118,11 +123,12 @@ internal sealed partial class Harness(HarnessOptions options, TextWriter log) : 
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"wrk -t{options.Threads} -c{options.Connections} -d{options.Seconds}s --latency, {options.Rounds} rounds (interleaved), 13-byte response; {Environment.ProcessorCount} cores; load average before: {loadBefore}; after: {loadAfter}");
         text.AppendLine();
-        text.AppendLine("| path | round | requests/s | p50 | p99 |");
-        text.AppendLine("|---|---|---|---|---|");
+        text.AppendLine("| path | round | requests/s | p50 | p99 | proxy CPU per request |");
+        text.AppendLine("|---|---|---|---|---|---|");
         foreach (var (name, round, r) in results)
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {round} | {r.RequestsPerSecond:0} | {r.P50Ms:0.00} ms | {r.P99Ms:0.00} ms |");
+            var cpu = r.CpuUsPerRequest is { } us ? $"{us:0.0} µs" : "–";
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {round} | {r.RequestsPerSecond:0} | {r.P50Ms:0.00} ms | {r.P99Ms:0.00} ms | {cpu} |");
         }
 
         text.AppendLine();
@@ -134,6 +140,10 @@ internal sealed partial class Harness(HarnessOptions options, TextWriter log) : 
         var proxyP99 = Best("preview proxy (YARP)", r => r.P99Ms, false);
         var nginxP99 = Best("nginx", r => r.P99Ms, false);
         text.AppendLine(CultureInfo.InvariantCulture, $"Best of rounds: preview proxy / nginx requests/s = {proxyRps / nginxRps:0.00}× (target ≥ 0.9×); p99 overhead over direct: preview proxy {proxyP99 - directP99:0.00} ms, nginx {nginxP99 - directP99:0.00} ms (target < 1 ms).");
+        var proxyCpu = Best("preview proxy (YARP)", r => r.CpuUsPerRequest ?? 0, false);
+        var nginxCpu = Best("nginx", r => r.CpuUsPerRequest ?? 0, false);
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"CPU time per request (user + system, lowest of rounds): preview proxy {proxyCpu:0.0} µs, nginx {nginxCpu:0.0} µs ({proxyCpu / nginxCpu:0.00}×).");
         text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"WebSocket echo, one connection, {options.WebSocketRoundTrips} sequential round trips of 32 bytes (after 200 warm-up):");
         text.AppendLine();
@@ -166,7 +176,8 @@ internal sealed partial class Harness(HarnessOptions options, TextWriter log) : 
             throw new InvalidOperationException($"wrk saw non-2xx answers from {url}: {errors.Value}\n{output}");
         }
 
-        return new WrkResult(rps, Percentile(output, "50"), Percentile(output, "99"));
+        var requests = long.Parse(TotalRequests().Match(output).Groups[1].Value, CultureInfo.InvariantCulture);
+        return new WrkResult(rps, Percentile(output, "50"), Percentile(output, "99"), requests);
     }
 
     private static double Percentile(string output, string percent)
@@ -220,7 +231,38 @@ internal sealed partial class Harness(HarnessOptions options, TextWriter log) : 
         return new EchoResult(samples[samples.Count / 2], samples[(int)(samples.Count * 0.99)], samples.Average());
     }
 
-    private void StartNginx(int upstreamPort, int nginxPort)
+    /// <summary>User + system CPU seconds the processes have used so far (<c>/proc/{pid}/stat</c>, fields 14 and 15).</summary>
+    private static double CpuSeconds(int[] pids)
+    {
+        const double ticksPerSecond = 100; // USER_HZ on Linux
+        long ticks = 0;
+        foreach (var pid in pids)
+        {
+            var fields = File.ReadAllText($"/proc/{pid}/stat").Split(')')[^1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        }
+
+        return ticks / ticksPerSecond;
+    }
+
+    private static int[] ChildrenOf(int parent) =>
+        [.. Directory.EnumerateDirectories("/proc")
+            .Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0)
+            .Where(pid => pid > 0 && ParentOf(pid) == parent)];
+
+    private static int ParentOf(int pid)
+    {
+        try
+        {
+            return int.Parse(File.ReadAllText($"/proc/{pid}/stat").Split(')')[^1].Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
+    private Process StartNginx(int upstreamPort, int nginxPort)
     {
         var prefix = _root.Combine("nginx");
         Directory.CreateDirectory(prefix);
@@ -252,10 +294,10 @@ internal sealed partial class Harness(HarnessOptions options, TextWriter log) : 
               }
             }
             """);
-        Start("nginx", ["-p", prefix, "-c", config, "-g", "daemon off;"], "nginx.log");
+        return Start("nginx", ["-p", prefix, "-c", config, "-g", "daemon off;"], "nginx.log");
     }
 
-    private void Start(string file, IEnumerable<string> arguments, string logName)
+    private Process Start(string file, IEnumerable<string> arguments, string logName)
     {
         var start = new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var name in new[] { "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT", "ASPNETCORE_URLS", "DOTNET_URLS", "ASPNETCORE_HTTP_PORTS" })
@@ -270,6 +312,7 @@ internal sealed partial class Harness(HarnessOptions options, TextWriter log) : 
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _processes.Add(process);
+        return process;
     }
 
     private static async Task WaitAsync(Func<Task<bool>> condition, string what, CancellationToken cancellationToken)
@@ -333,7 +376,10 @@ internal sealed partial class Harness(HarnessOptions options, TextWriter log) : 
     [GeneratedRegex(@"Non-2xx or 3xx responses: \d+")]
     private static partial Regex NonSuccess();
 
-    private sealed record WrkResult(double RequestsPerSecond, double P50Ms, double P99Ms);
+    [GeneratedRegex(@"(\d+) requests in ")]
+    private static partial Regex TotalRequests();
+
+    private sealed record WrkResult(double RequestsPerSecond, double P50Ms, double P99Ms, long Requests, double? CpuUsPerRequest = null);
 
     private sealed record EchoResult(double P50Us, double P99Us, double MeanUs);
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Http.Features;
@@ -100,7 +101,8 @@ public sealed partial class PreviewProxy : IDisposable
             return;
         }
 
-        var (owner, link) = _grants.Read(context.Request.Cookies, preview);
+        var port = _state.GetPort(preview.WorkspaceId, preview.Port);
+        var (owner, link) = context.Request.Headers.Cookie.Count == 0 ? default : _grants.Read(context.Request.Cookies, preview);
         PreviewAccessKind kind;
         string? linkId = null;
         string? userId = owner?.UserId;
@@ -120,7 +122,7 @@ public sealed partial class PreviewProxy : IDisposable
             linkId = state.Id;
             _ = _service.TouchShareLinkAsync(state.Id);
         }
-        else if (_state.EffectiveVisibility(target, preview.Port) == PortVisibility.Public)
+        else if (PreviewState.EffectiveVisibility(target, preview.Port, port) == PortVisibility.Public)
         {
             kind = PreviewAccessKind.Public;
         }
@@ -136,7 +138,6 @@ public sealed partial class PreviewProxy : IDisposable
             return;
         }
 
-        var port = _state.GetPort(preview.WorkspaceId, preview.Port);
         if (preview.Port == target.AgentUrl.Port)
         {
             await PreviewPages.NotFoundAsync(context);
@@ -149,7 +150,7 @@ public sealed partial class PreviewProxy : IDisposable
             return;
         }
 
-        await ForwardAsync(context, preview, Destination(target.AgentUrl, port), kind, linkId, userId);
+        await ForwardAsync(context, preview, Destination(target.AgentUrl, target.AgentHost!, port), kind, linkId, userId);
     }
 
     /// <summary>A port with team visibility opens for members of the workspace's team (asked on every request, so leaving the team ends it).</summary>
@@ -270,15 +271,26 @@ public sealed partial class PreviewProxy : IDisposable
     /// The workspace's address for a port: the host of the agent's URL (the runtime's address for the workspace). A
     /// loopback agent reaches a listener bound only to <c>::1</c> through IPv6 loopback.
     /// </summary>
-    public static string Destination(Uri agentUrl, WorkspacePort port)
+    public static string Destination(Uri agentUrl, WorkspacePort port) =>
+        Destination(agentUrl, PreviewTarget.HostOf(agentUrl), port);
+
+    private static string Destination(Uri agentUrl, string agentHost, WorkspacePort port)
     {
-        var host = agentUrl.HostNameType == UriHostNameType.IPv6 ? $"[{agentUrl.IdnHost.Trim('[', ']')}]" : agentUrl.IdnHost;
-        if (agentUrl.IsLoopback && port.Addresses.Count > 0 && port.Addresses.All(a => a == "::1"))
+        var host = agentUrl.IsLoopback && OnlyIPv6Loopback(port.Addresses) ? "[::1]" : agentHost;
+        return string.Concat("http://", host, ":", port.Port.ToString(CultureInfo.InvariantCulture), "/");
+    }
+
+    private static bool OnlyIPv6Loopback(IReadOnlyList<string> addresses)
+    {
+        for (var i = 0; i < addresses.Count; i++)
         {
-            host = "[::1]";
+            if (addresses[i] != "::1")
+            {
+                return false;
+            }
         }
 
-        return $"http://{host}:{port.Port}/";
+        return addresses.Count > 0;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Forwarding preview {Preview} ended with {Error}: {Reason}")]
@@ -314,7 +326,11 @@ public sealed partial class PreviewProxy : IDisposable
 
             foreach (var name in ForwardingHeaders)
             {
-                headers.Remove(name);
+                // Only the client's headers were copied: a lookup in Kestrel's headers is cheaper than a removal here.
+                if (request.Headers.ContainsKey(name))
+                {
+                    headers.Remove(name);
+                }
             }
 
             if (httpContext.Connection.RemoteIpAddress is { } remote)

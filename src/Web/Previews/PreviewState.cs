@@ -14,7 +14,17 @@ namespace Workspaces.Web.Previews;
 /// <param name="AgentUrl">Where the runtime says the agent listens (null unless the workspace runs): its host is the
 /// workspace's network address (loopback for local processes, the pod for Kubernetes), its port is never previewed.</param>
 /// <param name="Visibility">The owner's choices per port; ports without one use the configuration's, else private.</param>
-public sealed record PreviewTarget(string WorkspaceId, string OwnerId, bool Running, Uri? AgentUrl, IReadOnlyDictionary<int, PortVisibility> Visibility);
+public sealed record PreviewTarget(string WorkspaceId, string OwnerId, bool Running, Uri? AgentUrl, IReadOnlyDictionary<int, PortVisibility> Visibility)
+{
+    /// <summary>The agent URL's host as a URL authority needs it (brackets around IPv6), computed once per load, not per request.</summary>
+    public string? AgentHost { get; } = AgentUrl is null ? null : HostOf(AgentUrl);
+
+    public static string HostOf(Uri url)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        return url.HostNameType == UriHostNameType.IPv6 ? $"[{url.IdnHost.Trim('[', ']')}]" : url.IdnHost;
+    }
+}
 
 /// <summary>A share link as the proxy checks it on every request.</summary>
 public sealed record ShareLinkState(string Id, string WorkspaceId, int Port, string? Label, DateTimeOffset ExpiresAt, DateTimeOffset? RevokedAt);
@@ -34,19 +44,43 @@ public sealed class PreviewState(
     private readonly ConcurrentDictionary<string, Cached<PreviewTarget?>> _targets = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Cached<ShareLinkState?>> _links = new(StringComparer.Ordinal);
 
+    // Every preview request asks: a fresh, loaded entry is answered synchronously, with no closure, task or state machine.
     public ValueTask<PreviewTarget?> GetTargetAsync(string workspaceId, CancellationToken cancellationToken) =>
-        GetAsync(_targets, workspaceId, () => LoadTargetAsync(workspaceId, CancellationToken.None), cancellationToken);
+        TryGetFresh(_targets, workspaceId, out var found)
+            ? new ValueTask<PreviewTarget?>(found)
+            : GetAsync(_targets, workspaceId, () => LoadTargetAsync(workspaceId, CancellationToken.None), cancellationToken);
 
     public ValueTask<ShareLinkState?> GetShareLinkAsync(string linkId, CancellationToken cancellationToken) =>
-        GetAsync(_links, linkId, () => LoadShareLinkAsync(linkId), cancellationToken);
+        TryGetFresh(_links, linkId, out var found)
+            ? new ValueTask<ShareLinkState?>(found)
+            : GetAsync(_links, linkId, () => LoadShareLinkAsync(linkId), cancellationToken);
 
     /// <summary>The workspace's port as the agent last reported it (null: nothing listens there, as far as we know).</summary>
-    public WorkspacePort? GetPort(string workspaceId, int port) =>
-        feed.GetAgentStatus(workspaceId)?.Ports.FirstOrDefault(p => p.Port == port);
+    public WorkspacePort? GetPort(string workspaceId, int port)
+    {
+        if (feed.GetAgentStatus(workspaceId)?.Ports is not { } ports)
+        {
+            return null;
+        }
+
+        for (var i = 0; i < ports.Count; i++)
+        {
+            if (ports[i].Port == port)
+            {
+                return ports[i];
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>The visibility in force: the owner's choice, else the configuration's, else private.</summary>
     public PortVisibility EffectiveVisibility(PreviewTarget target, int port) =>
-        target.Visibility.TryGetValue(port, out var chosen) ? chosen : GetPort(target.WorkspaceId, port)?.Visibility ?? PortVisibility.Private;
+        EffectiveVisibility(target, port, GetPort(target.WorkspaceId, port));
+
+    /// <summary>The same, with the port as <see cref="GetPort"/> found it (the proxy looks it up once per request).</summary>
+    public static PortVisibility EffectiveVisibility(PreviewTarget target, int port, WorkspacePort? reported) =>
+        target.Visibility.TryGetValue(port, out var chosen) ? chosen : reported?.Visibility ?? PortVisibility.Private;
 
     public void Forget(string workspaceId) => _targets.TryRemove(workspaceId, out _);
 
@@ -65,6 +99,17 @@ public sealed class PreviewState(
         {
             // Shutting down.
         }
+    }
+
+    private bool TryGetFresh<T>(ConcurrentDictionary<string, Cached<T>> cache, string key, out T value)
+    {
+        if (cache.TryGetValue(key, out var cached) && time.GetTimestamp() < cached.FreshUntil && cached.TryGetLoaded(out value))
+        {
+            return true;
+        }
+
+        value = default!;
+        return false;
     }
 
     /// <summary>
@@ -140,6 +185,18 @@ public sealed class PreviewState(
     private sealed class Cached<T>(Lazy<Task<T>> load, long freshUntil)
     {
         public Task<T> Value => load.Value;
+
+        public bool TryGetLoaded(out T value)
+        {
+            if (load.IsValueCreated && load.Value.IsCompletedSuccessfully)
+            {
+                value = load.Value.Result;
+                return true;
+            }
+
+            value = default!;
+            return false;
+        }
 
         public long FreshUntil { get; } = freshUntil;
     }
