@@ -150,7 +150,7 @@ public sealed partial class PreviewProxy : IDisposable
             return;
         }
 
-        await ForwardAsync(context, preview, Destination(target.AgentUrl, target.AgentHost!, port), kind, linkId, userId);
+        await ForwardAsync(context, preview, Destination(target.AgentUrl, port), kind, linkId, userId);
     }
 
     /// <summary>A port with team visibility opens for members of the workspace's team (asked on every request, so leaving the team ends it).</summary>
@@ -271,12 +271,11 @@ public sealed partial class PreviewProxy : IDisposable
     /// The workspace's address for a port: the host of the agent's URL (the runtime's address for the workspace). A
     /// loopback agent reaches a listener bound only to <c>::1</c> through IPv6 loopback.
     /// </summary>
-    public static string Destination(Uri agentUrl, WorkspacePort port) =>
-        Destination(agentUrl, PreviewTarget.HostOf(agentUrl), port);
-
-    private static string Destination(Uri agentUrl, string agentHost, WorkspacePort port)
+    public static string Destination(Uri agentUrl, WorkspacePort port)
     {
-        var host = agentUrl.IsLoopback && OnlyIPv6Loopback(port.Addresses) ? "[::1]" : agentHost;
+        var host = agentUrl.IsLoopback && OnlyIPv6Loopback(port.Addresses) ? "[::1]"
+            : agentUrl.HostNameType == UriHostNameType.IPv6 ? $"[{agentUrl.IdnHost.Trim('[', ']')}]"
+            : agentUrl.IdnHost;
         return string.Concat("http://", host, ":", port.Port.ToString(CultureInfo.InvariantCulture), "/");
     }
 

@@ -14,17 +14,7 @@ namespace Workspaces.Web.Previews;
 /// <param name="AgentUrl">Where the runtime says the agent listens (null unless the workspace runs): its host is the
 /// workspace's network address (loopback for local processes, the pod for Kubernetes), its port is never previewed.</param>
 /// <param name="Visibility">The owner's choices per port; ports without one use the configuration's, else private.</param>
-public sealed record PreviewTarget(string WorkspaceId, string OwnerId, bool Running, Uri? AgentUrl, IReadOnlyDictionary<int, PortVisibility> Visibility)
-{
-    /// <summary>The agent URL's host as a URL authority needs it (brackets around IPv6), computed once per load, not per request.</summary>
-    public string? AgentHost { get; } = AgentUrl is null ? null : HostOf(AgentUrl);
-
-    public static string HostOf(Uri url)
-    {
-        ArgumentNullException.ThrowIfNull(url);
-        return url.HostNameType == UriHostNameType.IPv6 ? $"[{url.IdnHost.Trim('[', ']')}]" : url.IdnHost;
-    }
-}
+public sealed record PreviewTarget(string WorkspaceId, string OwnerId, bool Running, Uri? AgentUrl, IReadOnlyDictionary<int, PortVisibility> Visibility);
 
 /// <summary>A share link as the proxy checks it on every request.</summary>
 public sealed record ShareLinkState(string Id, string WorkspaceId, int Port, string? Label, DateTimeOffset ExpiresAt, DateTimeOffset? RevokedAt);
