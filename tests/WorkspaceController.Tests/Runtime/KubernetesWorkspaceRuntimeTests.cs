@@ -4,6 +4,8 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Workspaces.Shared.Agent;
+using Workspaces.Shared.Configuration;
+using Workspaces.Shared.SourceControl;
 using Workspaces.TestSupport.Waiting;
 using Workspaces.WorkspaceController.Kubernetes;
 using Workspaces.WorkspaceController.Kubernetes.Resources;
@@ -130,6 +132,44 @@ public sealed class KubernetesWorkspaceRuntimeTests
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [KubernetesRuntimeExtensions.KindKey] = kind }).Build();
 
         Assert.Equal(kubernetes, KubernetesRuntimeExtensions.IsKubernetes(configuration));
+    }
+
+    [Fact]
+    public async Task Report_RunningWorkspace_PortsAndGitStateShowInTheStatusAndSurviveTheControllersWrites()
+    {
+        await using var h = await ControllerHarness.StartAsync();
+        using var web = await StartWebAsync(h);
+        var runtime = web.Services.GetRequiredService<IWorkspaceRuntime>();
+        await runtime.StartAsync(Launch("web-report"), CancellationToken.None);
+        var reports = web.Services.GetRequiredService<IAgentReports>();
+        WorkspacePort[] ports =
+        [
+            new(5173, "vite", PortOnOpen.Notify, PortVisibility.Private, Listening: true, ["0.0.0.0"]),
+            new(3000, null, PortOnOpen.Notify, PortVisibility.Private, Listening: true, ["127.0.0.1"]),
+            new(8080, "api", PortOnOpen.Notify, PortVisibility.Private, Listening: false, []),
+        ];
+
+        await reports.ReportAsync("web-report", ports, new GitSummary("feature", 2, 0, DateTimeOffset.UnixEpoch), CancellationToken.None);
+
+        var reported = await h.GetAsync("web-report");
+        Assert.Equal([(3000, null), (5173, "vite")], reported!.Status!.Ports!.Select(p => (p.Port, p.Name)));
+        Assert.Equal("feature", reported.Status.Git!.Branch);
+        Assert.True(reported.Status.Git.Dirty);
+        Assert.Equal(WorkspaceStatusPhase.Running, reported.Status.Phase);
+
+        // The controller replaces the status it owns (here: the pod crashed and was replaced) and keeps the agent's part.
+        h.Server.Kubelet.Crash(ControllerHarness.Namespace, "ws-web-report");
+        await Poll.UntilAsync(async () => (await h.GetAsync("web-report"))?.Status?.LastPodFailureAt is not null, TimeSpan.FromSeconds(10), "the controller to record the crash");
+        var afterCrash = await h.GetAsync("web-report");
+        Assert.Equal([3000, 5173], afterCrash!.Status!.Ports!.Select(p => p.Port));
+        Assert.Equal("feature", afterCrash.Status.Git!.Branch);
+
+        await runtime.StopAsync("web-report", CancellationToken.None);
+
+        var stopped = await h.GetAsync("web-report");
+        Assert.Equal(WorkspaceStatusPhase.Stopped, stopped!.Status!.Phase);
+        Assert.Null(stopped.Status.Ports);
+        Assert.Equal("feature", stopped.Status.Git!.Branch);
     }
 
     [Fact]
