@@ -37,6 +37,9 @@ public sealed class KubernetesWorkspaceRuntimeTests
         Assert.Null(ws.Spec.Env);
         var bootstrap = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String((string)h.Server.Get("/secrets", ControllerHarness.Namespace, "ws-web-start")!["data"]!["bootstrap.json"]!));
         Assert.Contains("\"A\":\"1\"", bootstrap, StringComparison.Ordinal);
+        // The editor's limits from the web app's configuration reach the agent, in plain spec (they are no secret).
+        Assert.Equal(2_000_000, ws.Spec.Editor!.HardLimitBytes);
+        Assert.Contains("\"editor\":{\"softLimitBytes\":500000,\"hardLimitBytes\":2000000}", bootstrap, StringComparison.Ordinal);
         var port = await web.Services.GetRequiredService<IWorkspacePortAddresses>().GetPortUrlAsync("web-start", 3000, CancellationToken.None);
         Assert.Equal(new Uri("http://ws-web-start.workspaces.svc.cluster.local:3000/"), port);
     }
@@ -182,7 +185,7 @@ public sealed class KubernetesWorkspaceRuntimeTests
     }
 
     private static WorkspaceLaunch Launch(string id) =>
-        new(id, "https://git.example/team/app.git", "main", "app", "secret-" + id, new GitCredential("u", "token-" + id), new Dictionary<string, string> { ["A"] = "1" }) { OwnerId = "user-7" };
+        new(id, "https://git.example/team/app.git", "main", "app", "secret-" + id, new GitCredential("u", "token-" + id), new Dictionary<string, string> { ["A"] = "1" }, Editor: new EditorLimits(500_000, 2_000_000)) { OwnerId = "user-7" };
 
     private static async Task<IHost> StartWebAsync(ControllerHarness h, string? credentialKey = null)
     {

@@ -243,6 +243,7 @@ public sealed partial class KubernetesWorkspaceRuntime(
         // Variables may be the user's or a project's secrets: they travel sealed, never as plain spec.env.
         spec.Env = null;
         spec.DesiredState = DesiredWorkspaceState.Running;
+        spec.Editor = launch.Editor is { } editor ? new WorkspaceEditorLimits { SoftLimitBytes = editor.SoftLimitBytes, HardLimitBytes = editor.HardLimitBytes } : null;
         // Sealed afresh on every start: the Git credential may have changed, and the new generation makes the controller rewrite the pod's secret.
         spec.SealedCredentials = _sealed.Seal(_options.Namespace, launch.WorkspaceId, new WorkspaceCredentials(launch.AgentSecret, launch.GitCredential?.Username, launch.GitCredential?.Password)
         {
