@@ -97,10 +97,17 @@ public sealed class KubernetesWorkspaceRuntimeTests
         h.Server.Kubelet.Crash(ControllerHarness.Namespace, "ws-web-crash");
 
         await Poll.UntilAsync(async () => (await runtime.ObserveAsync("web-crash", CancellationToken.None)).State != RuntimeState.Running, TimeSpan.FromSeconds(10), "the crash to be observed");
-        lock (changed)
-        {
-            Assert.Contains("web-crash", changed);
-        }
+        // The watch updates its cache before it raises the event, so the event may come a moment after the observation.
+        await Poll.UntilAsync(
+            () =>
+            {
+                lock (changed)
+                {
+                    return changed.Contains("web-crash");
+                }
+            },
+            TimeSpan.FromSeconds(5),
+            "the change event for the crashed workspace");
     }
 
     [Fact]
