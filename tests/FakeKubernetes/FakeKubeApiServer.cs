@@ -16,8 +16,8 @@ namespace Workspaces.FakeKubernetes;
 /// <summary>
 /// An in-process stand-in for the Kubernetes API server, served over HTTP to the real KubernetesClient. It keeps every
 /// object as JSON with a global resourceVersion and honours what a controller depends on: list + watch from a
-/// resourceVersion, bookmarks, 410 Gone for compacted versions, 409 on stale updates and duplicate creates, the status
-/// subresource (spec changes bump metadata.generation, status writes do not), finalizers and deletionTimestamp, and the
+/// resourceVersion, bookmarks, 410 Gone for compacted versions, 409 on stale updates and duplicate creates, JSON merge
+/// patches, the status subresource (spec changes bump metadata.generation, status writes do not), finalizers and deletionTimestamp, and the
 /// Workspace CRD's schema (422). <see cref="Kubelet"/> plays the node: it runs, crashes and evicts pods.
 /// </summary>
 public sealed class FakeKubeApiServer : IAsyncDisposable
@@ -207,6 +207,9 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
             case "PUT" when name is not null:
                 await ReplaceAsync(context, resource, ns, name, sub, await ReadBodyAsync(context));
                 return;
+            case "PATCH" when name is not null:
+                await PatchAsync(context, resource, ns, name, sub, await ReadBodyAsync(context));
+                return;
             case "DELETE" when name is not null:
                 await DeleteAsync(context, resource, ns, name, query["gracePeriodSeconds"] == "0");
                 return;
@@ -356,6 +359,52 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
         }
 
         await WriteJsonAsync(context, 200, result);
+    }
+
+    /// <summary>JSON merge patch (RFC 7386) only; applied to the current object, then stored as a replace would store it.</summary>
+    private async Task PatchAsync(HttpContext context, string resource, string ns, string name, string? sub, JsonObject patch)
+    {
+        if (context.Request.ContentType?.StartsWith("application/merge-patch+json", StringComparison.Ordinal) != true)
+        {
+            await WriteStatusAsync(context, 415, "UnsupportedMediaType", $"the fake accepts only merge patches, not {context.Request.ContentType}");
+            return;
+        }
+
+        JsonObject? merged;
+        lock (_lock)
+        {
+            merged = _objects.TryGetValue((resource, ns, name), out var current) ? (JsonObject)current.DeepClone() : null;
+        }
+
+        if (merged is null)
+        {
+            await WriteStatusAsync(context, 404, "NotFound", $"{resource} \"{name}\" not found");
+            return;
+        }
+
+        // Unconditional unless the patch itself names a resourceVersion, as on a real API server.
+        ((JsonObject)merged["metadata"]!).Remove("resourceVersion");
+        MergePatch(merged, patch);
+        await ReplaceAsync(context, resource, ns, name, sub, merged);
+    }
+
+    private static void MergePatch(JsonObject target, JsonObject patch)
+    {
+        foreach (var (key, value) in patch)
+        {
+            if (value is null)
+            {
+                target.Remove(key);
+            }
+            else if (value is JsonObject inner && target[key] is JsonObject existing)
+            {
+                MergePatch(existing, inner);
+            }
+            else
+            {
+                target[key] = value.DeepClone();
+            }
+        }
     }
 
     private async Task DeleteAsync(HttpContext context, string resource, string ns, string name, bool immediately)

@@ -6,6 +6,7 @@ using Workspaces.Shared.Agent;
 using Workspaces.Shared.SourceControl;
 using Workspaces.Web.Agents;
 using Workspaces.Web.Hosting;
+using Workspaces.WorkspaceController.Runtime;
 
 namespace Workspaces.Web.Workspaces;
 
@@ -19,12 +20,15 @@ public sealed partial class AgentWatches(
     AgentSecrets agentSecrets,
     ReconcileQueue queue,
     WorkspaceStatusFeed feed,
+    ReconcilerLeadership leadership,
+    IEnumerable<IAgentReports> reports,
     TimeProvider timeProvider,
     ILogger<AgentWatches> logger) : IAsyncDisposable
 {
     private static readonly TimeSpan LongPoll = TimeSpan.FromSeconds(25);
     private static readonly TimeSpan ProgressWriteInterval = TimeSpan.FromSeconds(1);
     private readonly ConcurrentDictionary<string, Watch> _watches = new(StringComparer.Ordinal);
+    private readonly IAgentReports[] _reports = [.. reports];
 
     public void Ensure(WorkspaceRecord workspace, Uri agentUrl, string? secret = null)
     {
@@ -93,6 +97,9 @@ public sealed partial class AgentWatches(
                     feed.PublishAgentStatus(workspaceId, ownerId, status);
                     await ApplyAsync(workspaceId, ownerId, status, applied, cancellationToken);
                 }
+
+                // Also on an unchanged status (the long poll's timeout), so a replica that just took the lead reports too.
+                await ReportAsync(workspaceId, status, applied, cancellationToken);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -172,6 +179,37 @@ public sealed partial class AgentWatches(
         feed.PublishUpdated(workspaceId, ownerId);
     }
 
+    /// <summary>Ports and Git state into the runtime's own view (Kubernetes: the Workspace status), by the leader only.</summary>
+    private async Task ReportAsync(string workspaceId, AgentStatus status, AppliedStatus applied, CancellationToken cancellationToken)
+    {
+        if (_reports.Length == 0 || !leadership.IsLeader)
+        {
+            return;
+        }
+
+        var listening = string.Join(',', status.Ports.Where(p => p.Listening).OrderBy(p => p.Port).Select(p => $"{p.Port}:{p.Name}"));
+        var key = $"{listening}|{status.Git?.Branch}|{status.Git?.UncommittedChanges > 0}|{status.Git is null}";
+        if (key == applied.Reported)
+        {
+            return;
+        }
+
+        try
+        {
+            foreach (var report in _reports)
+            {
+                await report.ReportAsync(workspaceId, status.Ports, status.Git, cancellationToken);
+            }
+
+            applied.Reported = key;
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Only the runtime's view lags; the next status tries again.
+            LogReportFailed(e, workspaceId);
+        }
+    }
+
     private async Task RecordGitAsync(string workspaceId, GitSummary git, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
@@ -207,6 +245,9 @@ public sealed partial class AgentWatches(
         public DateTimeOffset LastWrite { get; set; }
 
         public GitSummary? Git { get; set; }
+
+        /// <summary>What this watch last reported to the runtime (<see cref="IAgentReports"/>).</summary>
+        public string? Reported { get; set; }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "The agent of workspace {WorkspaceId} did not answer: {Reason}")]
@@ -214,4 +255,7 @@ public sealed partial class AgentWatches(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Watching the agent of workspace {WorkspaceId} failed")]
     private partial void LogWatchFailed(Exception exception, string workspaceId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reporting the agent's ports and Git state of workspace {WorkspaceId} to the runtime failed")]
+    private partial void LogReportFailed(Exception exception, string workspaceId);
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Workspaces.Data;
@@ -20,6 +21,7 @@ public sealed partial class WorkspaceReconciler(
     AgentWatches watches,
     WorkspaceLauncher launcher,
     WorkspaceStatusFeed feed,
+    ReconcilerLeadership leadership,
     IOptions<WorkspacesOptions> options,
     TimeProvider timeProvider,
     ILogger<WorkspaceReconciler> logger) : BackgroundService
@@ -30,6 +32,9 @@ public sealed partial class WorkspaceReconciler(
     private const int MaxRestarts = 3;
 
     private static readonly TimeSpan CrashWindow = TimeSpan.FromMinutes(10);
+
+    /// <summary>What a follower last saw of each workspace, so its pages hear of the leader's changes once.</summary>
+    private readonly ConcurrentDictionary<string, (WorkspacePhase Phase, int Generation, int ObservedGeneration)> _seen = new(StringComparer.Ordinal);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -68,6 +73,15 @@ public sealed partial class WorkspaceReconciler(
         var now = timeProvider.GetUtcNow();
         var idleBefore = now - options.Value.IdleTimeout;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        if (!leadership.IsLeader)
+        {
+            foreach (var id in await db.Workspaces.Select(w => w.Id).ToListAsync(cancellationToken))
+            {
+                queue.Add(id);
+            }
+
+            return;
+        }
 
         // A project may set its own timeout; compared here, as TimeSpan arithmetic does not translate on every provider.
         var idle = await db.Workspaces
@@ -148,11 +162,18 @@ public sealed partial class WorkspaceReconciler(
         var workspace = await db.Workspaces.AsNoTracking().FirstOrDefaultAsync(w => w.Id == id, cancellationToken);
         if (workspace is null)
         {
+            _seen.TryRemove(id, out _);
             await watches.StopAsync(id);
             return;
         }
 
         var observed = await runtime.ObserveAsync(id, cancellationToken);
+        if (!leadership.IsLeader)
+        {
+            await FollowAsync(workspace, observed);
+            return;
+        }
+
         switch (workspace.DesiredState)
         {
             case DesiredState.Deleted:
@@ -165,6 +186,27 @@ public sealed partial class WorkspaceReconciler(
                 await RunAsync(db, workspace, observed, cancellationToken);
                 break;
         }
+    }
+
+    /// <summary>A follower only watches a running agent for its own pages and tells them what the leader changed.</summary>
+    private async Task FollowAsync(WorkspaceRecord workspace, RuntimeObservation observed)
+    {
+        if (workspace.DesiredState == DesiredState.Running && observed.State == RuntimeState.Running)
+        {
+            watches.Ensure(workspace, observed.AgentUrl!);
+        }
+        else
+        {
+            await watches.StopAsync(workspace.Id);
+        }
+
+        var seen = (workspace.Phase, workspace.Generation, workspace.ObservedGeneration);
+        if (_seen.TryGetValue(workspace.Id, out var before) && before != seen)
+        {
+            feed.PublishUpdated(workspace.Id, workspace.OwnerId);
+        }
+
+        _seen[workspace.Id] = seen;
     }
 
     private async Task DeleteAsync(WorkspacesDbContext db, WorkspaceRecord workspace, CancellationToken cancellationToken)

@@ -22,6 +22,8 @@ public static class WorkspacesExtensions
         services.AddSingleton<WorkspaceGit>();
         services.AddSingleton<WorkspaceLauncher>();
         services.AddSingleton<AgentWatches>();
+        services.AddSingleton<ReconcilerLeadership>();
+        services.AddHostedService(sp => sp.GetRequiredService<ReconcilerLeadership>());
         services.AddSingleton<WorkspaceReconciler>();
         services.AddHostedService(sp => sp.GetRequiredService<WorkspaceReconciler>());
 

@@ -89,6 +89,10 @@ public sealed class WorkspaceSpec
     [JsonPropertyName("retention")]
     public WorkspaceRetention? Retention { get; set; }
 
+    /// <summary>The editor's file size limits; null for the agent's defaults. Not secret, so plain spec.</summary>
+    [JsonPropertyName("editor")]
+    public WorkspaceEditorLimits? Editor { get; set; }
+
     /// <summary>
     /// The agent's secret and the user's Git credential, encrypted for the controller (<see cref="Resources.SealedCredentials"/>):
     /// the web app may only write Workspace resources, never Secrets, and nobody who can read a Workspace can read these.
@@ -128,6 +132,15 @@ public sealed class WorkspaceTimeouts
     /// <summary>The pod's termination grace period: how long the agent gets to stop its tasks.</summary>
     [JsonPropertyName("stopGraceSeconds")]
     public int? StopGraceSeconds { get; set; }
+}
+
+public sealed class WorkspaceEditorLimits
+{
+    [JsonPropertyName("softLimitBytes")]
+    public long SoftLimitBytes { get; set; }
+
+    [JsonPropertyName("hardLimitBytes")]
+    public long HardLimitBytes { get; set; }
 }
 
 public sealed class WorkspaceRetention

@@ -60,6 +60,8 @@ public sealed class HelmChartTests
         var web = HelmChart.Find(docs, "Role", "-web");
         Assert.All(web["rules"]!.AsArray(), r => Assert.Equal(["workspaces.dev"], Strings(r!["apiGroups"])));
         Assert.Equal(["workspaces", "workspaces/status"], web["rules"]!.AsArray().SelectMany(r => Strings(r!["resources"])).Order());
+        // Status: read, and patch for the agent's ports and Git state; never replace the controller's part.
+        Assert.Equal(["get", "patch"], web["rules"]!.AsArray().Where(r => Strings(r!["resources"]).Contains("workspaces/status")).SelectMany(r => Strings(r!["verbs"])).Order());
 
         var controller = HelmChart.Find(docs, "Role", "-controller");
         var secretRules = controller["rules"]!.AsArray().Where(r => Strings(r!["resources"]).Contains("secrets")).ToList();

@@ -29,6 +29,7 @@ public sealed class WorkspaceCrdTests
     [InlineData("spec.owner", "\"\"", "at least 1")]
     [InlineData("spec.retention", "{\"keepVolumeOnDelete\": \"yes\"}", "must be a boolean")]
     [InlineData("spec.imagePullSecret", "\"x\"", "unknown field")]
+    [InlineData("spec.editor", "{\"softLimitBytes\": 0, \"hardLimitBytes\": 10}", "at least 1")]
     public void Schema_BadSpec_IsRejected(string path, string json, string expected)
     {
         var example = Yaml.Load(File.ReadAllText(RepositoryRoot.Combine("deploy", "helm", "workspaces", "examples", "workspace.yaml")))!;

@@ -148,6 +148,7 @@ public sealed class WorkspaceResourceBuilderTests
                     DotfilesRepository = "https://github.com/octocat/dotfiles.git",
                 };
                 workspace.Spec.Timeouts = new WorkspaceTimeouts { StartSeconds = 600, StopGraceSeconds = 60 };
+                workspace.Spec.Editor = new WorkspaceEditorLimits { SoftLimitBytes = 1_048_576, HardLimitBytes = 10_485_760 };
                 break;
             case "public-repository-no-internet":
                 options.AllowInternet = false;

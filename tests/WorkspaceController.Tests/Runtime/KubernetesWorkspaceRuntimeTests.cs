@@ -4,6 +4,8 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Workspaces.Shared.Agent;
+using Workspaces.Shared.Configuration;
+using Workspaces.Shared.SourceControl;
 using Workspaces.TestSupport.Waiting;
 using Workspaces.WorkspaceController.Kubernetes;
 using Workspaces.WorkspaceController.Kubernetes.Resources;
@@ -35,6 +37,9 @@ public sealed class KubernetesWorkspaceRuntimeTests
         Assert.Null(ws.Spec.Env);
         var bootstrap = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String((string)h.Server.Get("/secrets", ControllerHarness.Namespace, "ws-web-start")!["data"]!["bootstrap.json"]!));
         Assert.Contains("\"A\":\"1\"", bootstrap, StringComparison.Ordinal);
+        // The editor's limits from the web app's configuration reach the agent, in plain spec (they are no secret).
+        Assert.Equal(2_000_000, ws.Spec.Editor!.HardLimitBytes);
+        Assert.Contains("\"editor\":{\"softLimitBytes\":500000,\"hardLimitBytes\":2000000}", bootstrap, StringComparison.Ordinal);
         var port = await web.Services.GetRequiredService<IWorkspacePortAddresses>().GetPortUrlAsync("web-start", 3000, CancellationToken.None);
         Assert.Equal(new Uri("http://ws-web-start.workspaces.svc.cluster.local:3000/"), port);
     }
@@ -92,10 +97,17 @@ public sealed class KubernetesWorkspaceRuntimeTests
         h.Server.Kubelet.Crash(ControllerHarness.Namespace, "ws-web-crash");
 
         await Poll.UntilAsync(async () => (await runtime.ObserveAsync("web-crash", CancellationToken.None)).State != RuntimeState.Running, TimeSpan.FromSeconds(10), "the crash to be observed");
-        lock (changed)
-        {
-            Assert.Contains("web-crash", changed);
-        }
+        // The watch updates its cache before it raises the event, so the event may come a moment after the observation.
+        await Poll.UntilAsync(
+            () =>
+            {
+                lock (changed)
+                {
+                    return changed.Contains("web-crash");
+                }
+            },
+            TimeSpan.FromSeconds(5),
+            "the change event for the crashed workspace");
     }
 
     [Fact]
@@ -133,6 +145,44 @@ public sealed class KubernetesWorkspaceRuntimeTests
     }
 
     [Fact]
+    public async Task Report_RunningWorkspace_PortsAndGitStateShowInTheStatusAndSurviveTheControllersWrites()
+    {
+        await using var h = await ControllerHarness.StartAsync();
+        using var web = await StartWebAsync(h);
+        var runtime = web.Services.GetRequiredService<IWorkspaceRuntime>();
+        await runtime.StartAsync(Launch("web-report"), CancellationToken.None);
+        var reports = web.Services.GetRequiredService<IAgentReports>();
+        WorkspacePort[] ports =
+        [
+            new(5173, "vite", PortOnOpen.Notify, PortVisibility.Private, Listening: true, ["0.0.0.0"]),
+            new(3000, null, PortOnOpen.Notify, PortVisibility.Private, Listening: true, ["127.0.0.1"]),
+            new(8080, "api", PortOnOpen.Notify, PortVisibility.Private, Listening: false, []),
+        ];
+
+        await reports.ReportAsync("web-report", ports, new GitSummary("feature", 2, 0, DateTimeOffset.UnixEpoch), CancellationToken.None);
+
+        var reported = await h.GetAsync("web-report");
+        Assert.Equal([(3000, null), (5173, "vite")], reported!.Status!.Ports!.Select(p => (p.Port, p.Name)));
+        Assert.Equal("feature", reported.Status.Git!.Branch);
+        Assert.True(reported.Status.Git.Dirty);
+        Assert.Equal(WorkspaceStatusPhase.Running, reported.Status.Phase);
+
+        // The controller replaces the status it owns (here: the pod crashed and was replaced) and keeps the agent's part.
+        h.Server.Kubelet.Crash(ControllerHarness.Namespace, "ws-web-report");
+        await Poll.UntilAsync(async () => (await h.GetAsync("web-report"))?.Status?.LastPodFailureAt is not null, TimeSpan.FromSeconds(10), "the controller to record the crash");
+        var afterCrash = await h.GetAsync("web-report");
+        Assert.Equal([3000, 5173], afterCrash!.Status!.Ports!.Select(p => p.Port));
+        Assert.Equal("feature", afterCrash.Status.Git!.Branch);
+
+        await runtime.StopAsync("web-report", CancellationToken.None);
+
+        var stopped = await h.GetAsync("web-report");
+        Assert.Equal(WorkspaceStatusPhase.Stopped, stopped!.Status!.Phase);
+        Assert.Null(stopped.Status.Ports);
+        Assert.Equal("feature", stopped.Status.Git!.Branch);
+    }
+
+    [Fact]
     public void RuntimeKind_Unknown_FailsNamingTheKey()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [KubernetesRuntimeExtensions.KindKey] = "Docker" }).Build();
@@ -142,7 +192,7 @@ public sealed class KubernetesWorkspaceRuntimeTests
     }
 
     private static WorkspaceLaunch Launch(string id) =>
-        new(id, "https://git.example/team/app.git", "main", "app", "secret-" + id, new GitCredential("u", "token-" + id), new Dictionary<string, string> { ["A"] = "1" }) { OwnerId = "user-7" };
+        new(id, "https://git.example/team/app.git", "main", "app", "secret-" + id, new GitCredential("u", "token-" + id), new Dictionary<string, string> { ["A"] = "1" }, Editor: new EditorLimits(500_000, 2_000_000)) { OwnerId = "user-7" };
 
     private static async Task<IHost> StartWebAsync(ControllerHarness h, string? credentialKey = null)
     {

@@ -92,7 +92,8 @@ public static class WorkspaceResourceBuilder
             options.DiskLimitBytes,
             Environment(workspace, credentials),
             credentials.Files is { Count: > 0 } files ? files : null,
-            credentials.DotfilesRepository);
+            credentials.DotfilesRepository,
+            workspace.Spec.Editor is { } editor ? new EditorLimits(editor.SoftLimitBytes, editor.HardLimitBytes) : null);
         return new V1Secret
         {
             ApiVersion = "v1",

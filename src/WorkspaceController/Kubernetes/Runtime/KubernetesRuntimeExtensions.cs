@@ -33,6 +33,7 @@ public static class KubernetesRuntimeExtensions
         services.AddSingleton<IWorkspaceRuntime>(sp => sp.GetRequiredService<KubernetesWorkspaceRuntime>());
         services.AddSingleton<IWorkspacePortAddresses>(sp => sp.GetRequiredService<KubernetesWorkspaceRuntime>());
         services.AddSingleton<IWorkspaceRuntimeChanges>(sp => sp.GetRequiredService<KubernetesWorkspaceRuntime>());
+        services.AddSingleton<IAgentReports>(sp => sp.GetRequiredService<KubernetesWorkspaceRuntime>());
         return services;
     }
 

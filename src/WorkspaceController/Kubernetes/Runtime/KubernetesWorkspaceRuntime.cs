@@ -1,10 +1,13 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Workspaces.WorkspaceController.Kubernetes.Controller;
+using Workspaces.Shared.Agent;
+using Workspaces.Shared.SourceControl;
 using Workspaces.WorkspaceController.Kubernetes.Resources;
 using Workspaces.WorkspaceController.Runtime;
 
@@ -21,7 +24,7 @@ public sealed partial class KubernetesWorkspaceRuntime(
     WorkspaceResourceWatch watch,
     IOptions<KubernetesRuntimeOptions> options,
     TimeProvider timeProvider,
-    ILogger<KubernetesWorkspaceRuntime> logger) : IWorkspaceRuntime, IWorkspacePortAddresses, IWorkspaceRuntimeChanges
+    ILogger<KubernetesWorkspaceRuntime> logger) : IWorkspaceRuntime, IWorkspacePortAddresses, IWorkspaceRuntimeChanges, IAgentReports
 {
     public const string OwnerLabel = "workspaces.dev/owner";
     private static readonly TimeSpan SyncTimeout = TimeSpan.FromSeconds(30);
@@ -94,6 +97,46 @@ public sealed partial class KubernetesWorkspaceRuntime(
         if (stopped is not null && stopped.Status?.Phase != WorkspaceStatusPhase.Stopped)
         {
             LogSlowStop(workspaceId, _options.StopTimeout);
+        }
+
+        if (stopped?.Status?.Ports is { Count: > 0 })
+        {
+            // No agent, no ports; the Git state stays, as the files do.
+            await PatchStatusAsync(workspaceId, new JsonObject { ["ports"] = null }, cancellationToken);
+        }
+    }
+
+    public async Task ReportAsync(string workspaceId, IReadOnlyList<WorkspacePort> ports, GitSummary? git, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(ports);
+        // Nulls inside a merge patch's array are stored as nulls, so an unnamed port leaves "name" out.
+        var listening = ports.Where(p => p.Listening).OrderBy(p => p.Port)
+            .Select(p => (JsonNode)(p.Name is null ? new JsonObject { ["port"] = p.Port } : new JsonObject { ["port"] = p.Port, ["name"] = p.Name }));
+        await PatchStatusAsync(
+            workspaceId,
+            new JsonObject
+            {
+                ["ports"] = new JsonArray([.. listening]),
+                ["git"] = git is null ? null : new JsonObject { ["branch"] = git.Branch, ["dirty"] = git.UncommittedChanges > 0 },
+            },
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// A JSON merge patch of only the given status fields (the agent's ports and Git state): the controller owns every
+    /// other status field and replaces the status with what it read, so it keeps these (a stale replace gets a 409).
+    /// </summary>
+    private async Task PatchStatusAsync(string workspaceId, JsonObject fields, CancellationToken cancellationToken)
+    {
+        var patch = new V1Patch(new JsonObject { ["status"] = fields }.ToJsonString(), V1Patch.PatchType.MergePatch);
+        try
+        {
+            await client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(
+                patch, WorkspaceResource.ApiGroup, WorkspaceResource.ApiVersionName, _options.Namespace, WorkspaceResource.Plural, workspaceId, cancellationToken: cancellationToken);
+        }
+        catch (HttpOperationException e) when (KubernetesErrors.IsNotFound(e))
+        {
+            // Deleted meanwhile: nothing to show the report on.
         }
     }
 
@@ -200,6 +243,7 @@ public sealed partial class KubernetesWorkspaceRuntime(
         // Variables may be the user's or a project's secrets: they travel sealed, never as plain spec.env.
         spec.Env = null;
         spec.DesiredState = DesiredWorkspaceState.Running;
+        spec.Editor = launch.Editor is { } editor ? new WorkspaceEditorLimits { SoftLimitBytes = editor.SoftLimitBytes, HardLimitBytes = editor.HardLimitBytes } : null;
         // Sealed afresh on every start: the Git credential may have changed, and the new generation makes the controller rewrite the pod's secret.
         spec.SealedCredentials = _sealed.Seal(_options.Namespace, launch.WorkspaceId, new WorkspaceCredentials(launch.AgentSecret, launch.GitCredential?.Username, launch.GitCredential?.Password)
         {
