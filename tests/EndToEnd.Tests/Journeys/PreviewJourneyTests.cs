@@ -50,7 +50,11 @@ public sealed class PreviewJourneyTests(ChromiumFixture chromium) : IAsyncLifeti
         // The port appears by itself, private, with its own origin.
         var row = page.Locator($".ports-table tr[data-port='{port}']");
         await Expect(row).ToContainTextAsync("listening", new() { Timeout = 15_000 });
-        await Expect(row.Locator("button.visibility")).ToContainTextAsync("Private");
+        var visibility = row.GetByLabel($"Visibility of port {port}");
+        await Expect(visibility).ToHaveValueAsync("Private");
+        // A personal workspace has no team: the choice is not offered, and the panel says why.
+        await Expect(visibility.Locator("option")).ToHaveTextAsync(["🔒 Private", "🌐 Public"]);
+        await Expect(page.Locator(".visibility-note")).ToContainTextAsync("Team visibility is not available: this workspace was not opened from a team project");
         await Expect(row.Locator("a")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex($"^http://{port}-[a-z0-9-]+\\.localhost:\\d+/$"));
 
         // The preview panel: the owner is let in through the ticket flow, inside the frame.
