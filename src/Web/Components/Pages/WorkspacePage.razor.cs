@@ -3,7 +3,9 @@ using Microsoft.AspNetCore.Components.Authorization;
 using Workspaces.Data.Workspaces;
 using Workspaces.Shared.Agent;
 using Workspaces.Web.Accounts;
+using Workspaces.Web.Authorization;
 using Workspaces.Web.Components.Shared;
+using Workspaces.Web.Sharing;
 using Workspaces.Web.Workspaces;
 
 namespace Workspaces.Web.Components.Pages;
@@ -18,6 +20,8 @@ public sealed partial class WorkspacePage : IAsyncDisposable
     private WorkspaceGitView? _confirmGit;
     private bool _notFound;
     private string _userId = "";
+    private WorkspaceAccess? _access;
+    private string _ownerName = "";
 
     [Parameter]
     public string Id { get; set; } = "";
@@ -27,6 +31,12 @@ public sealed partial class WorkspacePage : IAsyncDisposable
 
     [Inject]
     private WorkspaceService Workspaces { get; set; } = default!;
+
+    [Inject]
+    private AccessService Access { get; set; } = default!;
+
+    [Inject]
+    private WorkspaceSharingService Sharing { get; set; } = default!;
 
     [Inject]
     private WorkspaceLogs Logs { get; set; } = default!;
@@ -69,6 +79,13 @@ public sealed partial class WorkspacePage : IAsyncDisposable
             return;
         }
 
+        // Asked each time: a share taken back or changed shows at once (the actions are refused anyway).
+        _access = await Access.ForWorkspaceAsync(_userId, Id, CancellationToken.None);
+        if (_access is not null && !IsOwner && _ownerName.Length == 0)
+        {
+            _ownerName = await Sharing.OwnerNameAsync(_access, CancellationToken.None);
+        }
+
         if (_details.Workspace.DesiredState == DesiredState.Running)
         {
             await Activity.TouchAsync(Id, CancellationToken.None);
@@ -105,6 +122,14 @@ public sealed partial class WorkspacePage : IAsyncDisposable
 
         StateHasChanged();
     });
+
+    private bool IsOwner => _access?.Relations.Contains(Relation.Owner) == true;
+
+    private bool Can(Permission permission) => _access?.Can(permission) == true;
+
+    private string WhoRunsIt() => Can(Permission.WorkspaceStop)
+        ? $"Only {_ownerName} can start it; as an administrator you can stop or delete it."
+        : $"Only {_ownerName} can start, stop or delete it.";
 
     private async Task StartAsync() => await Workspaces.StartAsync(_userId, Id, CancellationToken.None);
 
