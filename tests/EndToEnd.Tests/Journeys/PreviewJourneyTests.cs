@@ -62,6 +62,21 @@ public sealed class PreviewJourneyTests(ChromiumFixture chromium) : IAsyncLifeti
         await Expect(page.FrameLocator(".preview-frame").Locator("body")).ToContainTextAsync("hello from the workspace", new() { Timeout = 15_000 });
         await Screenshots.TakeAsync(page, "preview");
 
+        // Reload on save: a save in the editor loads the preview again.
+        await page.GetByLabel("Reload on save").CheckAsync();
+        await page.Locator($".tree-row[data-path='{PreviewServer.FileName}']").ClickAsync();
+        await Expect(page.Locator(".ide-editor .view-lines")).ToContainTextAsync("import", new() { Timeout = 15_000 });
+        await page.Locator(".ide-editor .view-lines").ClickAsync();
+        await page.Keyboard.PressAsync("Control+End");
+        await page.Keyboard.TypeAsync("# edited\n");
+        var previewOrigin = new Uri(await row.Locator("a").InnerTextAsync()).GetLeftPart(UriPartial.Authority);
+        var reloaded = await page.RunAndWaitForRequestAsync(
+            () => page.Keyboard.PressAsync("Control+s"),
+            request => request.Url.StartsWith(previewOrigin, StringComparison.Ordinal) && request.IsNavigationRequest,
+            new() { Timeout = 10_000 });
+        Assert.Equal(previewOrigin + "/", reloaded.Url);
+        await Expect(page.FrameLocator(".preview-frame").Locator("body")).ToContainTextAsync("hello from the workspace", new() { Timeout = 15_000 });
+
         // A share link, opened in a fresh browser with no session.
         await row.GetByRole(AriaRole.Button, new() { Name = "Share…" }).ClickAsync();
         await page.GetByLabel("Label").FillAsync("for the demo");

@@ -32,6 +32,7 @@ public sealed partial class PortsPanel : IAsyncDisposable
     private string _previewPath = "/";
     private int _previewKey;
     private string? _teamName;
+    private bool _reloadOnSave;
 
     [Parameter, EditorRequired]
     public string WorkspaceId { get; set; } = "";
