@@ -96,5 +96,20 @@ public sealed class PreviewJourneyTests(ChromiumFixture chromium) : IAsyncLifeti
         await Expect(page.Locator(".links-table tr.ended")).ToContainTextAsync("revoked");
         await guestPage.ReloadAsync();
         await Expect(guestPage.GetByRole(AriaRole.Heading, new() { Name = "This share link was revoked" })).ToBeVisibleAsync();
+
+        // Stopped: the preview says so and links to the IDE, which asks before starting; the preview then retries by itself.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Stop", Exact = true }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Stopped" })).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        var preview = await context.NewPageAsync();
+        await preview.GotoAsync(previewOrigin + "/");
+        await Expect(preview.GetByRole(AriaRole.Heading, new() { Name = "The workspace is not running" })).ToBeVisibleAsync();
+        var ide = await context.RunAndWaitForPageAsync(() => preview.GetByRole(AriaRole.Link, new() { Name = "Start the workspace…" }).ClickAsync());
+        await Expect(ide.GetByRole(AriaRole.Heading, new() { Name = "Start this workspace?" })).ToBeVisibleAsync();
+        await ide.GetByRole(AriaRole.Button, new() { Name = "Start workspace" }).ClickAsync();
+        await Expect(ide.GetByRole(AriaRole.Heading, new() { Name = "Your workspace is ready" })).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        // The server was started by hand in a terminal, so the running workspace's preview now waits for it.
+        await Expect(preview.GetByRole(AriaRole.Heading, new() { Name = $"Nothing is listening on port {port} yet" })).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        await ide.CloseAsync();
+        await preview.CloseAsync();
     }
 }

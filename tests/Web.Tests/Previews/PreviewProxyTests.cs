@@ -319,6 +319,29 @@ public sealed class PreviewProxyTests(AppFixture fixture) : IClassFixture<AppFix
             },
             Timeout,
             "the stopped page with a way to start the workspace");
+
+        // The way to start it is a page on the IDE origin that asks first (a cross-origin POST would carry no session).
+        using (var stopped = await _browser.GetAsync(_browser.Url(id, port)))
+        {
+            var html = await stopped.Content.ReadAsStringAsync();
+            Assert.Matches($"href=\"http://localhost:{fixture.App.BaseAddress.Port}/workspaces/{id}\\?start=confirm\"", html);
+            Assert.Contains("Start the workspace", html, StringComparison.Ordinal);
+        }
+
+        // Once it is started (the owner confirms there), the same preview address serves the app again by itself.
+        using (var start = await owner.Api.PostActionAsync(id, "start"))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
+        }
+
+        await Poll.UntilAsync(
+            async () =>
+            {
+                using var again = await _browser.GetAsync(_browser.Url(id, port), html: false);
+                return again.StatusCode == HttpStatusCode.OK;
+            },
+            Timeout,
+            "the preview to serve the app after the start");
     }
 
     [Fact]

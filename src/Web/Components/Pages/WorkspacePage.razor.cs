@@ -26,6 +26,10 @@ public sealed partial class WorkspacePage : IAsyncDisposable
     [Parameter]
     public string Id { get; set; } = "";
 
+    /// <summary><c>confirm</c>: came from a stopped preview's "Start the workspace…"; the page asks before starting.</summary>
+    [SupplyParameterFromQuery(Name = "start")]
+    public string? StartRequest { get; set; }
+
     [Inject]
     private WorkspaceGit Git { get; set; } = default!;
 
@@ -131,7 +135,19 @@ public sealed partial class WorkspacePage : IAsyncDisposable
         ? $"Only {_ownerName} can start it; as an administrator you can stop or delete it."
         : $"Only {_ownerName} can start, stop or delete it.";
 
-    private async Task StartAsync() => await Workspaces.StartAsync(_userId, Id, CancellationToken.None);
+    private bool AsksToStart => StartRequest == "confirm" && Can(Permission.WorkspaceStart) && _details?.Workspace.DesiredState == DesiredState.Stopped;
+
+    private async Task StartAsync()
+    {
+        StartRequest = null;
+        await Workspaces.StartAsync(_userId, Id, CancellationToken.None);
+    }
+
+    private void DeclineStart()
+    {
+        StartRequest = null;
+        Navigation.NavigateTo($"/workspaces/{Id}", replace: true);
+    }
 
     private async Task StopAsync() => await Workspaces.StopAsync(_userId, Id, CancellationToken.None);
 
