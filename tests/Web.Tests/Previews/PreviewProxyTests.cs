@@ -168,6 +168,31 @@ public sealed class PreviewProxyTests(AppFixture fixture) : IClassFixture<AppFix
     }
 
     [Fact]
+    public async Task PublicPort_MadeTeamVisible_CutsTheAnonymousConnectionsAndRefusesThem()
+    {
+        var (owner, id, port) = await RunningServerAsync();
+        using var cancel = new CancellationTokenSource(Timeout);
+        using (var made = await owner.Api.Http.PutAsJsonAsync($"/api/workspaces/{id}/ports/{port}/visibility", new { visibility = "Public" }, cancel.Token))
+        {
+            Assert.Equal(HttpStatusCode.OK, made.StatusCode);
+        }
+
+        using var socket = await _browser.ConnectWebSocketAsync(_browser.Url(id, port, "/ws"), cancel.Token);
+        Assert.Equal("before", await EchoAsync(socket, "before", cancel.Token));
+
+        using (var made = await owner.Api.Http.PutAsJsonAsync($"/api/workspaces/{id}/ports/{port}/visibility", new { visibility = "Team" }, cancel.Token))
+        {
+            Assert.Equal(HttpStatusCode.OK, made.StatusCode);
+        }
+
+        await AssertCutAsync(socket, cancel.Token);
+        using (var refused = await _browser.GetAsync(_browser.Url(id, port), html: false))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        }
+    }
+
+    [Fact]
     public async Task ShareLink_FreshBrowser_GetsInUntilRevokedWhichCutsItsWebSocketAtOnce()
     {
         var (owner, id, port) = await RunningServerAsync();
