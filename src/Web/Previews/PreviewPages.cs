@@ -18,7 +18,8 @@ public static class PreviewPages
         "The workspace is not running",
         workspaceUrl is null
             ? "<p>The owner of this workspace has stopped it. This page reloads by itself once it runs again.</p>"
-            : $"<p>Workspace <code>{Encode(preview.WorkspaceId)}</code> is stopped.</p><p><a class=\"button\" href=\"{Encode(workspaceUrl)}\" target=\"_top\">Open the workspace to start it</a></p><p>This page reloads by itself once it runs.</p>",
+            // A link, not a form: the IDE's session cookie is SameSite, so only a page on the IDE origin can start it (after asking).
+            : $"<p>Workspace <code>{Encode(preview.WorkspaceId)}</code> is stopped.</p><p><a class=\"button\" href=\"{Encode(workspaceUrl + "?start=confirm")}\" target=\"_blank\" rel=\"noopener\">Start the workspace…</a></p><p>It opens in a new tab and asks first. This page reloads by itself and shows your app once it runs.</p>",
         refreshSeconds: 5);
 
     public static Task NotFoundAsync(HttpContext context) => WriteAsync(

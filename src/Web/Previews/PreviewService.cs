@@ -28,6 +28,9 @@ public enum PreviewChangeError
     InvalidPort,
     InvalidExpiry,
     InvalidLabel,
+
+    /// <summary>Team visibility asked for a personal workspace: it has no team (as the access policy decides: the team of its project).</summary>
+    NoTeam,
 }
 
 /// <summary>The owner's side of previews: ports, visibility, share links, and the history of who opened what.</summary>
@@ -91,6 +94,12 @@ public sealed partial class PreviewService(
         }
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        if (visibility == PortVisibility.Team
+            && !await db.Workspaces.AnyAsync(w => w.Id == workspaceId && w.ProjectId != null && db.Projects.Any(p => p.Id == w.ProjectId), cancellationToken))
+        {
+            return PreviewChangeError.NoTeam;
+        }
+
         var setting = await db.PreviewPortSettings.FirstOrDefaultAsync(p => p.WorkspaceId == workspaceId && p.Port == port, cancellationToken);
         var now = time.GetUtcNow();
         if (setting is null)

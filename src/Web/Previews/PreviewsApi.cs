@@ -133,6 +133,7 @@ public static class PreviewsApi
         PreviewChangeError.None or PreviewChangeError.NotFound => null,
         PreviewChangeError.InvalidPort => TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["port"] = ["The port must be 1-65535 and not the workspace agent's own port."] }),
         PreviewChangeError.InvalidExpiry => TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["expiresIn"] = ["A share link must live at least a minute and at most the configured maximum (30 days by default)."] }),
+        PreviewChangeError.NoTeam => TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["visibility"] = ["Team visibility needs a workspace opened from a team project; this one is personal. Use Private or Public."] }),
         PreviewChangeError.InvalidLabel => TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["label"] = ["The label must be at most 200 characters, without control characters."] }),
         _ => null,
     };

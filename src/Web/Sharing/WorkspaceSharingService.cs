@@ -32,6 +32,15 @@ public sealed class WorkspaceSharingService(
         return Outcome<IReadOnlyList<WorkspaceShareView>>.Ok(shares);
     }
 
+    /// <summary>How the workspace page names the owner to someone it is shared with.</summary>
+    public async Task<string> OwnerNameAsync(WorkspaceAccess found, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(found);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var ownerId = found.Workspace.OwnerId;
+        return await db.Users.Where(u => u.Id == ownerId).Select(u => u.Email).FirstOrDefaultAsync(cancellationToken) ?? "its owner";
+    }
+
     /// <summary>The people the workspace can be shared with: members of its team (of any team of its owner's, for a personal workspace).</summary>
     public async Task<IReadOnlyList<ShareCandidate>> CandidatesAsync(WorkspaceAccess found, CancellationToken cancellationToken)
     {

@@ -50,13 +50,32 @@ public sealed class PreviewJourneyTests(ChromiumFixture chromium) : IAsyncLifeti
         // The port appears by itself, private, with its own origin.
         var row = page.Locator($".ports-table tr[data-port='{port}']");
         await Expect(row).ToContainTextAsync("listening", new() { Timeout = 15_000 });
-        await Expect(row.Locator("button.visibility")).ToContainTextAsync("Private");
+        var visibility = row.GetByLabel($"Visibility of port {port}");
+        await Expect(visibility).ToHaveValueAsync("Private");
+        // A personal workspace has no team: the choice is not offered, and the panel says why.
+        await Expect(visibility.Locator("option")).ToHaveTextAsync(["🔒 Private", "🌐 Public"]);
+        await Expect(page.Locator(".visibility-note")).ToContainTextAsync("Team visibility is not available: this workspace was not opened from a team project");
         await Expect(row.Locator("a")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex($"^http://{port}-[a-z0-9-]+\\.localhost:\\d+/$"));
 
         // The preview panel: the owner is let in through the ticket flow, inside the frame.
         await row.GetByRole(AriaRole.Button, new() { Name = "Preview" }).ClickAsync();
         await Expect(page.FrameLocator(".preview-frame").Locator("body")).ToContainTextAsync("hello from the workspace", new() { Timeout = 15_000 });
         await Screenshots.TakeAsync(page, "preview");
+
+        // Reload on save: a save in the editor loads the preview again.
+        await page.GetByLabel("Reload on save").CheckAsync();
+        await page.Locator($".tree-row[data-path='{PreviewServer.FileName}']").ClickAsync();
+        await Expect(page.Locator(".ide-editor .view-lines")).ToContainTextAsync("import", new() { Timeout = 15_000 });
+        await page.Locator(".ide-editor .view-lines").ClickAsync();
+        await page.Keyboard.PressAsync("Control+End");
+        await page.Keyboard.TypeAsync("# edited\n");
+        var previewOrigin = new Uri(await row.Locator("a").InnerTextAsync()).GetLeftPart(UriPartial.Authority);
+        var reloaded = await page.RunAndWaitForRequestAsync(
+            () => page.Keyboard.PressAsync("Control+s"),
+            request => request.Url.StartsWith(previewOrigin, StringComparison.Ordinal) && request.IsNavigationRequest,
+            new() { Timeout = 10_000 });
+        Assert.Equal(previewOrigin + "/", reloaded.Url);
+        await Expect(page.FrameLocator(".preview-frame").Locator("body")).ToContainTextAsync("hello from the workspace", new() { Timeout = 15_000 });
 
         // A share link, opened in a fresh browser with no session.
         await row.GetByRole(AriaRole.Button, new() { Name = "Share…" }).ClickAsync();
@@ -77,5 +96,20 @@ public sealed class PreviewJourneyTests(ChromiumFixture chromium) : IAsyncLifeti
         await Expect(page.Locator(".links-table tr.ended")).ToContainTextAsync("revoked");
         await guestPage.ReloadAsync();
         await Expect(guestPage.GetByRole(AriaRole.Heading, new() { Name = "This share link was revoked" })).ToBeVisibleAsync();
+
+        // Stopped: the preview says so and links to the IDE, which asks before starting; the preview then retries by itself.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Stop", Exact = true }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Stopped" })).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        var preview = await context.NewPageAsync();
+        await preview.GotoAsync(previewOrigin + "/");
+        await Expect(preview.GetByRole(AriaRole.Heading, new() { Name = "The workspace is not running" })).ToBeVisibleAsync();
+        var ide = await context.RunAndWaitForPageAsync(() => preview.GetByRole(AriaRole.Link, new() { Name = "Start the workspace…" }).ClickAsync());
+        await Expect(ide.GetByRole(AriaRole.Heading, new() { Name = "Start this workspace?" })).ToBeVisibleAsync();
+        await ide.GetByRole(AriaRole.Button, new() { Name = "Start workspace" }).ClickAsync();
+        await Expect(ide.GetByRole(AriaRole.Heading, new() { Name = "Your workspace is ready" })).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        // The server was started by hand in a terminal, so the running workspace's preview now waits for it.
+        await Expect(preview.GetByRole(AriaRole.Heading, new() { Name = $"Nothing is listening on port {port} yet" })).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        await ide.CloseAsync();
+        await preview.CloseAsync();
     }
 }

@@ -15,6 +15,9 @@ public sealed partial class TeamOnboardingJourneyTests(ChromiumFixture chromium)
 {
     private const string Lead = "lead@example.com";
     private const string Newcomer = "newcomer@example.com";
+
+    // Declared, never listened on: enough for a row in the ports panel.
+    private const int DeclaredPort = 38517;
     private readonly GitRepositoryFixture _repositories = new();
     private WorkspacesApp _app = null!;
 
@@ -35,7 +38,7 @@ public sealed partial class TeamOnboardingJourneyTests(ChromiumFixture chromium)
     {
         var repository = await _repositories.CreateAsync("acme/shop", new GitRepositoryBuilder()
             .WithFile("README.md", "# Shop\n")
-            .WithGitpodYml("tasks:\n  - command: echo shop is up\n"));
+            .WithGitpodYml($"tasks:\n  - command: echo shop is up\nports:\n  - port: {DeclaredPort}\n    name: shop\n"));
 
         // The lead: a team, a project with a variable, an invitation link.
         await using var leadContext = await chromium.NewContextAsync(_app);
@@ -98,6 +101,29 @@ public sealed partial class TeamOnboardingJourneyTests(ChromiumFixture chromium)
         await newcomer.Keyboard.TypeAsync("echo $SHOP_GREETING\n");
         await Expect(screen).ToContainTextAsync("hello-from-the-team", new() { Timeout = 20_000 });
         await Screenshots.TakeAsync(newcomer, "team-onboarding-terminal");
+
+        // A workspace of a team project: its ports can be made visible to the team.
+        var visibility = newcomer.GetByLabel($"Visibility of port {DeclaredPort}");
+        await Expect(visibility.Locator("option")).ToHaveTextAsync(["🔒 Private", "👥 Team", "🌐 Public"]);
+        await Expect(newcomer.Locator(".visibility-note")).ToContainTextAsync("Team: any signed-in member of the team Shop team");
+
+        // The newcomer shares the workspace read-only with the lead, who can watch but not type.
+        await newcomer.GetByLabel("Team member").SelectOptionAsync(Lead);
+        await newcomer.GetByLabel("Access", new() { Exact = true }).SelectOptionAsync("ReadOnly");
+        await newcomer.GetByRole(AriaRole.Button, new() { Name = "Share", Exact = true }).ClickAsync();
+        await Expect(newcomer.Locator("section[aria-labelledby=sharing] li")).ToContainTextAsync($"{Lead} — read-only");
+        await lead.GotoAsync(newcomer.Url);
+        await Expect(lead.Locator(".shared-notice")).ToContainTextAsync($"Shared with you by {Newcomer} (read-only)");
+        await Expect(lead.GetByRole(AriaRole.Button, new() { Name = "Restart" })).ToHaveCountAsync(0);
+        await Expect(lead.Locator(".ports")).ToHaveCountAsync(0);
+        var watched = lead.Locator(".terminal-view:not([hidden]) .xterm-rows");
+        await lead.Locator(".terminals").ScrollIntoViewIfNeededAsync();
+        await Expect(watched).ToContainTextAsync("hello-from-the-team", new() { Timeout = 20_000 });
+        await lead.Locator(".terminal-view:not([hidden]) .xterm").ClickAsync();
+        await lead.Keyboard.TypeAsync("echo typed-by-the-lead\n");
+        await Expect(lead.Locator(".terminal-readonly")).ToContainTextAsync("shared with you read-only, so what you type is not sent");
+        await Expect(screen).Not.ToContainTextAsync("typed-by-the-lead");
+        await Screenshots.TakeAsync(lead, "shared-read-only");
 
         // The lead is the administrator: the audit log tells who joined and opened what, and never the secret.
         await lead.GetByRole(AriaRole.Link, new() { Name = "Admin" }).ClickAsync();

@@ -168,6 +168,20 @@ public sealed class PreviewProxyTests(AppFixture fixture) : IClassFixture<AppFix
     }
 
     [Fact]
+    public async Task TeamVisibility_PersonalWorkspace_IsRefusedSayingWhyAndThePortStaysAsItWas()
+    {
+        var (owner, id, port) = await RunningServerAsync();
+        using (var refused = await owner.Api.Http.PutAsJsonAsync($"/api/workspaces/{id}/ports/{port}/visibility", new { visibility = "Team" }))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.Contains("this one is personal", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        var ports = await owner.Api.Http.GetFromJsonAsync<List<PortView>>($"/api/workspaces/{id}/ports", ApiClient.Json);
+        Assert.Equal(PortVisibility.Private, Assert.Single(ports!, p => p.Port == port).Visibility);
+    }
+
+    [Fact]
     public async Task ShareLink_FreshBrowser_GetsInUntilRevokedWhichCutsItsWebSocketAtOnce()
     {
         var (owner, id, port) = await RunningServerAsync();
@@ -319,6 +333,29 @@ public sealed class PreviewProxyTests(AppFixture fixture) : IClassFixture<AppFix
             },
             Timeout,
             "the stopped page with a way to start the workspace");
+
+        // The way to start it is a page on the IDE origin that asks first (a cross-origin POST would carry no session).
+        using (var stopped = await _browser.GetAsync(_browser.Url(id, port)))
+        {
+            var html = await stopped.Content.ReadAsStringAsync();
+            Assert.Matches($"href=\"http://localhost:{fixture.App.BaseAddress.Port}/workspaces/{id}\\?start=confirm\"", html);
+            Assert.Contains("Start the workspace", html, StringComparison.Ordinal);
+        }
+
+        // Once it is started (the owner confirms there), the same preview address serves the app again by itself.
+        using (var start = await owner.Api.PostActionAsync(id, "start"))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
+        }
+
+        await Poll.UntilAsync(
+            async () =>
+            {
+                using var again = await _browser.GetAsync(_browser.Url(id, port), html: false);
+                return again.StatusCode == HttpStatusCode.OK;
+            },
+            Timeout,
+            "the preview to serve the app after the start");
     }
 
     [Fact]
@@ -382,7 +419,7 @@ public sealed class PreviewProxyTests(AppFixture fixture) : IClassFixture<AppFix
         return (await response.Content.ReadFromJsonAsync<CreatedShareLink>(ApiClient.Json))!;
     }
 
-    private static async Task<string> EchoAsync(ClientWebSocket socket, string text, CancellationToken cancellationToken)
+    internal static async Task<string> EchoAsync(ClientWebSocket socket, string text, CancellationToken cancellationToken)
     {
         await socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, cancellationToken);
         var buffer = new byte[1024];
@@ -391,7 +428,7 @@ public sealed class PreviewProxyTests(AppFixture fixture) : IClassFixture<AppFix
     }
 
     /// <summary>The connection ends without the client doing anything: a receive fails or sees the end.</summary>
-    private static async Task AssertCutAsync(ClientWebSocket socket, CancellationToken cancellationToken)
+    internal static async Task AssertCutAsync(ClientWebSocket socket, CancellationToken cancellationToken)
     {
         var buffer = new byte[1024];
         try

@@ -51,10 +51,23 @@ public sealed class TeamPreviewTests(AppFixture fixture) : IClassFixture<AppFixt
             Assert.Equal(HttpStatusCode.NotFound, refused.StatusCode);
         }
 
+        // Public for a moment: an anonymous visitor connects; narrowing to Team cuts them off.
+        using (var made = await owner.Api.Http.PutAsJsonAsync($"/api/workspaces/{id}/ports/{port}/visibility", new { visibility = "Public" }))
+        {
+            Assert.Equal(HttpStatusCode.OK, made.StatusCode);
+        }
+
+        using var cancel = new CancellationTokenSource(Timeout);
+        using var anonymous = new PreviewBrowser(fixture.App);
+        using var socket = await anonymous.ConnectWebSocketAsync(anonymous.Url(id, port, "/ws"), cancel.Token);
+        Assert.Equal("before", await PreviewProxyTests.EchoAsync(socket, "before", cancel.Token));
+
         using (var visible = await owner.Api.Http.PutAsJsonAsync($"/api/workspaces/{id}/ports/{port}/visibility", new { visibility = "Team" }))
         {
             Assert.Equal(HttpStatusCode.OK, visible.StatusCode);
         }
+
+        await PreviewProxyTests.AssertCutAsync(socket, cancel.Token);
 
         await _memberBrowser.SignInAsOwnerAsync(member.Session, id, port);
         using (var opened = await _memberBrowser.GetAsync(url, html: false))

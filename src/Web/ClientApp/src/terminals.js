@@ -78,6 +78,11 @@ class TerminalTab {
     if (this.info.exited) {
       return;
     }
+    if (this.panel.readOnly) {
+      // The agent refuses it too; say so here, where the keys were pressed, instead of dropping them silently.
+      this.panel.refuseInput();
+      return;
+    }
     this.panel.invoke('Input', this.info.id, bytes);
   }
 
@@ -170,9 +175,10 @@ class TerminalTab {
 }
 
 class TerminalPanel {
-  constructor(root, hubUrl) {
+  constructor(root, hubUrl, readOnly) {
     this.root = root;
     this.hubUrl = hubUrl;
+    this.readOnly = readOnly;
     this.storageKey = `workspaces.terminal.${hubUrl}`;
     this.tabs = new Map();
     this.active = null;
@@ -195,11 +201,17 @@ class TerminalPanel {
         <button type="button" class="terminal-search-next" title="Next match (Enter)" aria-label="Next match">↓</button>
         <button type="button" class="terminal-search-close" title="Close (Escape)" aria-label="Close find">×</button>
       </div>
+      <p class="terminal-readonly" role="status" hidden>Read-only: this workspace is shared with you read-only, so what you type is not sent.</p>
       <div class="terminal-views"></div>
       <div class="terminal-empty">No terminal open. <button type="button" class="terminal-new-empty">New terminal</button></div>`;
     this.tabBar = root.querySelector('.terminal-tabs');
     this.views = root.querySelector('.terminal-views');
     this.status = root.querySelector('.terminal-status');
+    this.readOnlyNotice = root.querySelector('.terminal-readonly');
+    if (readOnly) {
+      root.classList.add('read-only');
+      root.querySelectorAll('.terminal-new, .terminal-new-empty').forEach((b) => { b.hidden = true; });
+    }
     root.querySelector('.terminal-new').addEventListener('click', () => this.create());
     root.querySelector('.terminal-new-empty').addEventListener('click', () => this.create());
     root.querySelector('.terminal-split').addEventListener('click', () => { this.split = !this.split; this.renderViews(); });
@@ -272,10 +284,14 @@ class TerminalPanel {
     }
     // Task terminals run the repository's tasks; a user also expects a shell of their own.
     const hasShell = [...this.tabs.values()].some((tab) => tab.info.taskIndex == null);
-    if (!hasShell && !this.createdFirst) {
+    if (!hasShell && !this.createdFirst && !this.readOnly) {
       this.createdFirst = true;
       await this.create();
     }
+  }
+
+  refuseInput() {
+    this.readOnlyNotice.hidden = false;
   }
 
   setConnected(connected, text) {
@@ -285,7 +301,8 @@ class TerminalPanel {
   }
 
   invoke(method, ...args) {
-    if (!this.connected) {
+    // A watcher does not resize the owner's terminals (the agent would refuse it anyway).
+    if (!this.connected || (this.readOnly && method !== 'Acknowledge')) {
       return Promise.resolve();
     }
     return this.connection.send(method, ...args).catch(() => { /* reconnect handles it */ });
@@ -475,7 +492,7 @@ class TerminalPanel {
 }
 
 /** Mounts the terminal panel into <paramref name="element"/>; Blazor calls dispose() when the page goes away. */
-export function mount(element, hubUrl) {
-  const panel = new TerminalPanel(element, hubUrl);
+export function mount(element, hubUrl, options) {
+  const panel = new TerminalPanel(element, hubUrl, options?.readOnly === true);
   return { dispose: () => panel.dispose() };
 }

@@ -3,7 +3,9 @@ using Microsoft.AspNetCore.Components.Authorization;
 using Workspaces.Data.Workspaces;
 using Workspaces.Shared.Agent;
 using Workspaces.Web.Accounts;
+using Workspaces.Web.Authorization;
 using Workspaces.Web.Components.Shared;
+using Workspaces.Web.Sharing;
 using Workspaces.Web.Workspaces;
 
 namespace Workspaces.Web.Components.Pages;
@@ -18,15 +20,27 @@ public sealed partial class WorkspacePage : IAsyncDisposable
     private WorkspaceGitView? _confirmGit;
     private bool _notFound;
     private string _userId = "";
+    private WorkspaceAccess? _access;
+    private string _ownerName = "";
 
     [Parameter]
     public string Id { get; set; } = "";
+
+    /// <summary><c>confirm</c>: came from a stopped preview's "Start the workspace…"; the page asks before starting.</summary>
+    [SupplyParameterFromQuery(Name = "start")]
+    public string? StartRequest { get; set; }
 
     [Inject]
     private WorkspaceGit Git { get; set; } = default!;
 
     [Inject]
     private WorkspaceService Workspaces { get; set; } = default!;
+
+    [Inject]
+    private AccessService Access { get; set; } = default!;
+
+    [Inject]
+    private WorkspaceSharingService Sharing { get; set; } = default!;
 
     [Inject]
     private WorkspaceLogs Logs { get; set; } = default!;
@@ -69,6 +83,13 @@ public sealed partial class WorkspacePage : IAsyncDisposable
             return;
         }
 
+        // Asked each time: a share taken back or changed shows at once (the actions are refused anyway).
+        _access = await Access.ForWorkspaceAsync(_userId, Id, CancellationToken.None);
+        if (_access is not null && !IsOwner && _ownerName.Length == 0)
+        {
+            _ownerName = await Sharing.OwnerNameAsync(_access, CancellationToken.None);
+        }
+
         if (_details.Workspace.DesiredState == DesiredState.Running)
         {
             await Activity.TouchAsync(Id, CancellationToken.None);
@@ -106,7 +127,27 @@ public sealed partial class WorkspacePage : IAsyncDisposable
         StateHasChanged();
     });
 
-    private async Task StartAsync() => await Workspaces.StartAsync(_userId, Id, CancellationToken.None);
+    private bool IsOwner => _access?.Relations.Contains(Relation.Owner) == true;
+
+    private bool Can(Permission permission) => _access?.Can(permission) == true;
+
+    private string WhoRunsIt() => Can(Permission.WorkspaceStop)
+        ? $"Only {_ownerName} can start it; as an administrator you can stop or delete it."
+        : $"Only {_ownerName} can start, stop or delete it.";
+
+    private bool AsksToStart => StartRequest == "confirm" && Can(Permission.WorkspaceStart) && _details?.Workspace.DesiredState == DesiredState.Stopped;
+
+    private async Task StartAsync()
+    {
+        StartRequest = null;
+        await Workspaces.StartAsync(_userId, Id, CancellationToken.None);
+    }
+
+    private void DeclineStart()
+    {
+        StartRequest = null;
+        Navigation.NavigateTo($"/workspaces/{Id}", replace: true);
+    }
 
     private async Task StopAsync() => await Workspaces.StopAsync(_userId, Id, CancellationToken.None);
 

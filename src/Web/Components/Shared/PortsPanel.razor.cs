@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.JSInterop;
 using Workspaces.Shared.Configuration;
 using Workspaces.Web.Accounts;
+using Workspaces.Web.Authorization;
 using Workspaces.Web.Previews;
 
 namespace Workspaces.Web.Components.Shared;
@@ -30,12 +31,17 @@ public sealed partial class PortsPanel : IAsyncDisposable
     private string? _previewOrigin;
     private string _previewPath = "/";
     private int _previewKey;
+    private string? _teamName;
+    private bool _reloadOnSave;
 
     [Parameter, EditorRequired]
     public string WorkspaceId { get; set; } = "";
 
     [Inject]
     private PreviewService Previews { get; set; } = default!;
+
+    [Inject]
+    private AccessService Access { get; set; } = default!;
 
     [Inject]
     private global::Workspaces.Web.Workspaces.WorkspaceStatusFeed Feed { get; set; } = default!;
@@ -60,6 +66,13 @@ public sealed partial class PortsPanel : IAsyncDisposable
         var user = (await AuthenticationState).User;
         _userId = user.Id();
         _who = user.FindFirstValue(ClaimTypes.Email) ?? user.Identity?.Name ?? "The owner";
+        // "Team" means the team of the project the workspace was opened from (as the preview proxy decides); a personal workspace has none.
+        if (await Access.ForWorkspaceAsync(_userId, WorkspaceId, CancellationToken.None) is { TeamId: { } teamId }
+            && await Access.ForTeamAsync(_userId, teamId, CancellationToken.None) is { } team)
+        {
+            _teamName = $"the team {team.Team.Name}";
+        }
+
         await LoadAsync(announce: false);
         _live.Start(Feed, change => change.WorkspaceId == WorkspaceId, () => InvokeAsync(async () =>
         {
@@ -124,12 +137,23 @@ public sealed partial class PortsPanel : IAsyncDisposable
 
     private void Reload() => _previewKey++;
 
-    private async Task ToggleVisibilityAsync(PortView port)
+    private async Task SetVisibilityAsync(PortView port, object? value)
     {
-        var next = port.Visibility == PortVisibility.Public ? PortVisibility.Private : PortVisibility.Public;
-        await Previews.SetVisibilityAsync(_userId, _who, WorkspaceId, port.Port, next, CancellationToken.None);
+        if (!Enum.TryParse<PortVisibility>(value as string, out var visibility) || visibility == port.Visibility)
+        {
+            return;
+        }
+
+        await Previews.SetVisibilityAsync(_userId, _who, WorkspaceId, port.Port, visibility, CancellationToken.None);
         await LoadAsync(announce: false);
     }
+
+    private string VisibilityHelp(PortVisibility visibility) => visibility switch
+    {
+        PortVisibility.Public => "Anyone with the URL can open it.",
+        PortVisibility.Team => $"Any signed-in member of {_teamName ?? "the workspace's team"} can open it.",
+        _ => "Only you can open it.",
+    };
 
     private void ToggleShare(int port)
     {

@@ -353,6 +353,8 @@ class Ide {
         doc.deleted = false;
         doc.diskChanged = null;
         this.notify(`Saved ${doc.path}`);
+        // For other panels on the page (the preview reloads on save), without a trip through Blazor.
+        window.dispatchEvent(new CustomEvent('workspaces:file-saved', { detail: { path: doc.path } }));
       } else if (result.Conflict) {
         // Somebody else's change is on disk: never overwrite it silently.
         doc.diskChanged = result.Version ? await this.files.invoke('ReadFile', doc.path) : null;
