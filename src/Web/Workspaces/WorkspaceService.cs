@@ -97,7 +97,7 @@ public sealed partial class WorkspaceService(
         {
             if (await access.ForWorkspaceAsync(userId, id, cancellationToken) is { } shared && shared.Can(Permission.WorkspaceView))
             {
-                views.Add(WorkspaceView.From(shared.Workspace));
+                views.Add(WorkspaceView.From(shared.Workspace) with { SharedWithYou = true });
             }
         }
 

@@ -23,6 +23,9 @@ public sealed record WorkspaceView(
     string Url,
     WorkspaceGitView? Git = null)
 {
+    /// <summary>Someone else's workspace that its owner shared with the caller: they may open it, not start, stop or delete it.</summary>
+    public bool SharedWithYou { get; init; }
+
     public static WorkspaceView From(WorkspaceRecord w) => new(
         w.Id,
         w.Name,

@@ -134,6 +134,17 @@ public sealed class ProjectWorkspaceTests(ProjectWorkspaceTests.CapturingFixture
         await Assert.ThrowsAsync<HubException>(() => asWatcher.InvokeAsync<TerminalInfo>("CreateTerminal", new CreateTerminalRequest("mine", 80, 24)));
 
         Assert.Contains("read-only", refused.Message, StringComparison.Ordinal);
+        // The watcher's dashboard lists it as shared with them (no Start, Stop or Delete offered); the owner's as theirs.
+        Assert.True(await SharedWithYouAsync(watcher, id));
+        Assert.False(await SharedWithYouAsync(owner, id));
+    }
+
+    private static async Task<bool> SharedWithYouAsync(ApiClient client, string workspaceId)
+    {
+        using var response = await client.Http.GetAsync(new Uri("/api/workspaces", UriKind.Relative));
+        response.EnsureSuccessStatusCode();
+        using var list = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return list.RootElement.EnumerateArray().Single(w => w.GetProperty("id").GetString() == workspaceId).GetProperty("sharedWithYou").GetBoolean();
     }
 
     private async Task<(ApiClient Lead, ApiClient Member, string ProjectId)> ProjectAsync(string repositoryUrl)
