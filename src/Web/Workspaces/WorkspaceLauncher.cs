@@ -59,9 +59,16 @@ public sealed partial class WorkspaceLauncher(
             // The agent clones URLs only; a local path becomes its file:// URL.
             var cloneUrl = reference?.Kind == RepositoryReferenceKind.LocalPath ? new Uri(workspace.RepositoryUrl).AbsoluteUri : workspace.RepositoryUrl;
             var environment = await environments.BuildAsync(workspace, cancellationToken);
+            var project = workspace.ProjectId is null ? null
+                : await db.Projects.AsNoTracking().Where(p => p.Id == workspace.ProjectId).Select(p => new { p.Image, p.WorkspaceClass }).FirstOrDefaultAsync(cancellationToken);
             var launch = new WorkspaceLaunch(
                 workspace.Id, cloneUrl, workspace.Ref, workspace.CheckoutDirectoryName, secret, credential, environment.Variables, environment.Files, environment.DotfilesRepository,
-                new EditorLimits(options.Value.Editor.SoftLimitBytes, options.Value.Editor.HardLimitBytes)) { OwnerId = workspace.OwnerId };
+                new EditorLimits(options.Value.Editor.SoftLimitBytes, options.Value.Editor.HardLimitBytes))
+            {
+                OwnerId = workspace.OwnerId,
+                Image = string.IsNullOrWhiteSpace(project?.Image) ? null : project.Image.Trim(),
+                WorkspaceClass = string.IsNullOrWhiteSpace(project?.WorkspaceClass) ? null : project.WorkspaceClass.Trim(),
+            };
             observed = await runtime.StartAsync(launch, cancellationToken);
         }
         catch (WorkspaceRuntimeException e)

@@ -18,5 +18,11 @@ public sealed record WorkspaceLaunch(
     /// <summary>The owning user's id (recorded on the Kubernetes Workspace resource).</summary>
     public string? OwnerId { get; init; }
 
+    /// <summary>The toolchain image a project asks for; null for the runtime's default (the local runtime has no images).</summary>
+    public string? Image { get; init; }
+
+    /// <summary>The workspace class (resources) a project asks for; null for the runtime's default.</summary>
+    public string? WorkspaceClass { get; init; }
+
     public override string ToString() => $"WorkspaceLaunch {{ WorkspaceId = {WorkspaceId}, RepositoryUrl = {RepositoryUrl}, Ref = {Ref} }}";
 }

@@ -25,7 +25,7 @@ public sealed class KubernetesWorkspaceRuntimeTests
         using var web = await StartWebAsync(h);
         var runtime = web.Services.GetRequiredService<IWorkspaceRuntime>();
 
-        var observed = await runtime.StartAsync(Launch("web-start"), CancellationToken.None);
+        var observed = await runtime.StartAsync(Launch("web-start") with { Image = "registry.example/acme/toolchain:2", WorkspaceClass = "large" }, CancellationToken.None);
 
         Assert.Equal(RuntimeState.Running, observed.State);
         Assert.Equal(new Uri("http://ws-web-start.workspaces.svc.cluster.local:8700"), observed.AgentUrl);
@@ -35,6 +35,9 @@ public sealed class KubernetesWorkspaceRuntimeTests
         Assert.Equal("user-7", ws.Metadata.Labels[KubernetesWorkspaceRuntime.OwnerLabel]);
         Assert.DoesNotContain("secret-web-start", ws.Spec.SealedCredentials, StringComparison.Ordinal);
         Assert.Null(ws.Spec.Env);
+        // The project's toolchain image and class reach the Workspace resource.
+        Assert.Equal("registry.example/acme/toolchain:2", ws.Spec.Image);
+        Assert.Equal("large", ws.Spec.WorkspaceClass);
         var bootstrap = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String((string)h.Server.Get("/secrets", ControllerHarness.Namespace, "ws-web-start")!["data"]!["bootstrap.json"]!));
         Assert.Contains("\"A\":\"1\"", bootstrap, StringComparison.Ordinal);
         // The editor's limits from the web app's configuration reach the agent, in plain spec (they are no secret).

@@ -239,6 +239,9 @@ public sealed partial class KubernetesWorkspaceRuntime(
             spec.Owner = "unknown";
         }
 
+        // A project's image and class; without one the workspace keeps what it has (the controller's defaults).
+        spec.Image = launch.Image ?? spec.Image;
+        spec.WorkspaceClass = launch.WorkspaceClass ?? spec.WorkspaceClass;
         spec.Repository = new WorkspaceRepository { Url = launch.RepositoryUrl, Ref = launch.Ref, CheckoutDirectory = launch.CheckoutDirectoryName };
         // Variables may be the user's or a project's secrets: they travel sealed, never as plain spec.env.
         spec.Env = null;
