@@ -7,32 +7,16 @@ namespace Workspaces.EndToEnd.Tests.Journeys;
 
 /// <summary>The editor in the browser: a file opened from the tree, typed into, saved with Ctrl+S, reloaded when it changes on disk.</summary>
 [Collection(BrowserCollection.Name)]
-public sealed class EditorJourneyTests(ChromiumFixture chromium) : IAsyncLifetime
+public sealed class EditorJourneyTests(ChromiumFixture chromium) : SignedInJourney("grace@example.com")
 {
-    private const string Email = "grace@example.com";
-    private readonly GitRepositoryFixture _repositories = new();
-    private WorkspacesApp _app = null!;
-
-    public async Task InitializeAsync()
-    {
-        _app = WorkspacesApp.Start();
-        await _app.CreateFirstAccountAsync(Email, Accounts.Password);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        _repositories.Dispose();
-    }
-
     [Fact]
     public async Task Editor_OpenTypeSaveThenChangedOnDisk_SavesToDiskAndReloads()
     {
-        var repository = await _repositories.CreateAsync("tools/notes", new GitRepositoryBuilder()
+        var repository = await Repositories.CreateAsync("tools/notes", new GitRepositoryBuilder()
             .WithFile("README.md", "# Notes\n")
             .WithFile("docs/guide.txt", "first line\r\nsecond line\r\n")
             .WithFile("package.json", "{ \"name\": \"notes\" }\n"));
-        await using var context = await chromium.NewContextAsync(_app);
+        await using var context = await chromium.NewContextAsync(App);
         var page = await context.NewPageAsync();
         var pageErrors = new List<string>();
         page.PageError += (_, error) => pageErrors.Add(error);
@@ -42,7 +26,7 @@ public sealed class EditorJourneyTests(ChromiumFixture chromium) : IAsyncLifetim
         await page.GetByRole(AriaRole.Button, new() { Name = "New workspace" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Your workspace is ready" })).ToBeVisibleAsync(new() { Timeout = 30_000 });
         var workspaceId = page.Url.TrimEnd('/').Split('/')[^1];
-        var file = Path.Combine(_app.WorkspaceDirectory(workspaceId), "notes", "docs", "guide.txt");
+        var file = Path.Combine(App.WorkspaceDirectory(workspaceId), "notes", "docs", "guide.txt");
 
         // Open a file from the tree: the folder loads when opened.
         await page.Locator(".tree-row[data-path='docs']").ClickAsync();

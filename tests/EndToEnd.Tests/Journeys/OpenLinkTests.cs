@@ -8,31 +8,15 @@ namespace Workspaces.EndToEnd.Tests.Journeys;
 
 /// <summary>Gitpod-style links, <c>https://workspaces.example/#&lt;repository url&gt;</c>, opened in a real browser.</summary>
 [Collection(BrowserCollection.Name)]
-public sealed partial class OpenLinkTests(ChromiumFixture chromium) : IAsyncLifetime
+public sealed partial class OpenLinkTests(ChromiumFixture chromium) : SignedInJourney("grace@example.com")
 {
-    private const string Email = "grace@example.com";
-    private readonly GitRepositoryFixture _repositories = new();
-    private WorkspacesApp _app = null!;
-
-    public async Task InitializeAsync()
-    {
-        _app = WorkspacesApp.Start();
-        await _app.CreateFirstAccountAsync(Email, Accounts.Password);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        _repositories.Dispose();
-    }
-
     [Fact]
     public async Task OpenLink_SignedIn_AsksFirstThenOpensTheWorkspace()
     {
-        var repository = await _repositories.CreateAsync("tools/linter", new GitRepositoryBuilder()
+        var repository = await Repositories.CreateAsync("tools/linter", new GitRepositoryBuilder()
             .WithFile("README.md", "# Linter\n")
             .WithGitpodYml("tasks:\n  - command: echo linting done\n"));
-        await using var context = await chromium.NewContextAsync(_app);
+        await using var context = await chromium.NewContextAsync(App);
         var page = await context.NewPageAsync();
         await page.GotoAsync("/account/login");
         await Accounts.SignInAsync(page, Email);
@@ -63,8 +47,8 @@ public sealed partial class OpenLinkTests(ChromiumFixture chromium) : IAsyncLife
     [Fact]
     public async Task OpenLink_SignedOut_GoesThroughSignInToTheConfirmation()
     {
-        var repository = await _repositories.CreateAsync("tools/formatter");
-        await using var context = await chromium.NewContextAsync(_app);
+        var repository = await Repositories.CreateAsync("tools/formatter");
+        await using var context = await chromium.NewContextAsync(App);
         var page = await context.NewPageAsync();
 
         await page.GotoAsync("/#" + repository.FileUrl);

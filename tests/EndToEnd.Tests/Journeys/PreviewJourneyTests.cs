@@ -8,29 +8,13 @@ namespace Workspaces.EndToEnd.Tests.Journeys;
 
 /// <summary>A server started in the terminal gets a port, a private preview, and a share link that works until revoked.</summary>
 [Collection(BrowserCollection.Name)]
-public sealed class PreviewJourneyTests(ChromiumFixture chromium) : IAsyncLifetime
+public sealed class PreviewJourneyTests(ChromiumFixture chromium) : SignedInJourney("grace@example.com")
 {
-    private const string Email = "grace@example.com";
-    private readonly GitRepositoryFixture _repositories = new();
-    private WorkspacesApp _app = null!;
-
-    public async Task InitializeAsync()
-    {
-        _app = WorkspacesApp.Start();
-        await _app.CreateFirstAccountAsync(Email, Accounts.Password);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        _repositories.Dispose();
-    }
-
     [Fact]
     public async Task Preview_ServerStartedInTheTerminal_OpensPrivatelySharesByLinkAndRevokes()
     {
-        var repository = await _repositories.CreateAsync("web/site", new GitRepositoryBuilder().WithFile(PreviewServer.FileName, PreviewServer.Script));
-        await using var context = await chromium.NewContextAsync(_app);
+        var repository = await Repositories.CreateAsync("web/site", new GitRepositoryBuilder().WithFile(PreviewServer.FileName, PreviewServer.Script));
+        await using var context = await chromium.NewContextAsync(App);
         var page = await context.NewPageAsync();
         await page.GotoAsync("/account/login");
         await Accounts.SignInAsync(page, Email);
@@ -85,7 +69,7 @@ public sealed class PreviewJourneyTests(ChromiumFixture chromium) : IAsyncLifeti
         await Expect(linkInput).ToHaveValueAsync(new System.Text.RegularExpressions.Regex("/__workspaces/share/wsl_"));
         var shareUrl = await linkInput.InputValueAsync();
 
-        await using var guest = await chromium.NewContextAsync(_app);
+        await using var guest = await chromium.NewContextAsync(App);
         var guestPage = await guest.NewPageAsync();
         await guestPage.GotoAsync(shareUrl);
         await Expect(guestPage.Locator("body")).ToContainTextAsync("hello from the workspace");

@@ -7,29 +7,13 @@ namespace Workspaces.EndToEnd.Tests.Journeys;
 
 /// <summary>A terminal in the browser: typed into, read back from the page, still there after a reload and in a second window.</summary>
 [Collection(BrowserCollection.Name)]
-public sealed class TerminalJourneyTests(ChromiumFixture chromium) : IAsyncLifetime
+public sealed class TerminalJourneyTests(ChromiumFixture chromium) : SignedInJourney("linus@example.com")
 {
-    private const string Email = "linus@example.com";
-    private readonly GitRepositoryFixture _repositories = new();
-    private WorkspacesApp _app = null!;
-
-    public async Task InitializeAsync()
-    {
-        _app = WorkspacesApp.Start();
-        await _app.CreateFirstAccountAsync(Email, Accounts.Password);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        _repositories.Dispose();
-    }
-
     [Fact]
     public async Task Terminal_TypedCommand_OutputShownKeptAfterReloadAndSharedWithASecondWindow()
     {
-        var repository = await _repositories.CreateAsync("tools/shell", new GitRepositoryBuilder().WithFile("README.md", "# Shell\n"));
-        await using var context = await chromium.NewContextAsync(_app);
+        var repository = await Repositories.CreateAsync("tools/shell", new GitRepositoryBuilder().WithFile("README.md", "# Shell\n"));
+        await using var context = await chromium.NewContextAsync(App);
         var page = await context.NewPageAsync();
         await page.GotoAsync("/account/login");
         await Accounts.SignInAsync(page, Email);
