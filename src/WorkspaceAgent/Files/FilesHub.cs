@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.SignalR;
-using Workspaces.Shared.Agent;
 using Workspaces.Shared.Files;
 using Workspaces.WorkspaceAgent.SourceControl;
 
@@ -31,61 +30,27 @@ public sealed class FilesHub(FileService files, FileIndex index, FileSearch sear
 
     public byte[] ReadBytes(string path) => Do(() => files.ReadBytes(path));
 
-    public Task<SaveResult> SaveFile(SaveFileRequest request) => DoAsync(() =>
-    {
-        EnsureMayChange();
-        return files.SaveFileAsync(request, Context.ConnectionAborted);
-    });
+    public Task<SaveResult> SaveFile(SaveFileRequest request) => DoAsync(() => files.SaveFileAsync(request, Context.ConnectionAborted));
 
-    public FileEntry CreateFile(string path) => Do(() =>
-    {
-        EnsureMayChange();
-        return files.CreateFile(path);
-    });
+    public FileEntry CreateFile(string path) => Do(() => files.CreateFile(path));
 
-    public FileEntry CreateDirectory(string path) => Do(() =>
-    {
-        EnsureMayChange();
-        return files.CreateDirectory(path);
-    });
+    public FileEntry CreateDirectory(string path) => Do(() => files.CreateDirectory(path));
 
-    public FileEntry Move(string from, string to) => Do(() =>
-    {
-        EnsureMayChange();
-        return files.Move(from, to);
-    });
+    public FileEntry Move(string from, string to) => Do(() => files.Move(from, to));
 
-    public FileEntry Duplicate(string path) => Do(() =>
-    {
-        EnsureMayChange();
-        return files.Duplicate(path);
-    });
+    public FileEntry Duplicate(string path) => Do(() => files.Duplicate(path));
 
     public void Delete(string path) => Do(() =>
     {
-        EnsureMayChange();
         files.Delete(path);
         return true;
     });
 
-    public Task<FileEntry> Upload(string path, byte[] data, bool append) => DoAsync(() =>
-    {
-        EnsureMayChange();
-        return files.UploadAsync(path, data, append, Context.ConnectionAborted);
-    });
+    public Task<FileEntry> Upload(string path, byte[] data, bool append) => DoAsync(() => files.UploadAsync(path, data, append, Context.ConnectionAborted));
 
     public Task<QuickOpenResult> QuickOpen(string query, int limit) => index.QueryAsync(query, limit, Context.ConnectionAborted);
 
     public Task<SearchResult> Search(SearchRequest request) => DoAsync(() => search.SearchAsync(request, Context.ConnectionAborted));
-
-    // A read-only share reads; the web app marks its connection (see AgentProtocol.AccessHeader).
-    private void EnsureMayChange()
-    {
-        if (string.Equals(Context.GetHttpContext()?.Request.Headers[AgentProtocol.AccessHeader], AgentProtocol.ReadOnlyAccess, StringComparison.Ordinal))
-        {
-            throw new FileOperationException("This workspace is shared with you read-only: you can open its files but not change them.");
-        }
-    }
 
     private static T Do<T>(Func<T> action)
     {

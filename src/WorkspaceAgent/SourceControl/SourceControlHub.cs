@@ -1,6 +1,5 @@
 using System.Text;
 using Microsoft.AspNetCore.SignalR;
-using Workspaces.Shared.Agent;
 using Workspaces.Shared.SourceControl;
 using Workspaces.WorkspaceAgent.Files;
 
@@ -34,12 +33,6 @@ public sealed class SourceControlHub(GitRepository git, GitSummaryService summar
 
     private async Task<GitResult> Changing(Func<Task<GitResult>> action)
     {
-        // A read-only share looks; the web app marks its connection (see AgentProtocol.AccessHeader).
-        if (string.Equals(Context.GetHttpContext()?.Request.Headers[AgentProtocol.AccessHeader], AgentProtocol.ReadOnlyAccess, StringComparison.Ordinal))
-        {
-            return new GitResult(false, GitErrorKind.Failed, "This workspace is shared with you read-only: you can look at its changes but not stage, commit, pull or push.");
-        }
-
         GitResult result;
         try
         {

@@ -1,6 +1,5 @@
 using System.Threading.Channels;
 using Microsoft.AspNetCore.SignalR;
-using Workspaces.Shared.Agent;
 using Workspaces.Shared.Terminals;
 
 namespace Workspaces.WorkspaceAgent.Terminals;
@@ -16,7 +15,6 @@ public sealed class TerminalsHub(TerminalManager terminals) : Hub
     public TerminalInfo CreateTerminal(CreateTerminalRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        EnsureMayChange();
         try
         {
             return terminals.CreateShell(request.Name, request.Columns, request.Rows);
@@ -44,7 +42,6 @@ public sealed class TerminalsHub(TerminalManager terminals) : Hub
     public void Input(string terminalId, byte[] data)
     {
         ArgumentNullException.ThrowIfNull(data);
-        EnsureMayChange();
         Use(terminalId, terminal =>
         {
             try
@@ -62,7 +59,6 @@ public sealed class TerminalsHub(TerminalManager terminals) : Hub
 
     public void Resize(string terminalId, int columns, int rows)
     {
-        EnsureMayChange();
         try
         {
             TerminalManager.ValidateSize(columns, rows);
@@ -88,7 +84,6 @@ public sealed class TerminalsHub(TerminalManager terminals) : Hub
 
     public void Rename(string terminalId, string name)
     {
-        EnsureMayChange();
         string valid;
         try
         {
@@ -108,19 +103,9 @@ public sealed class TerminalsHub(TerminalManager terminals) : Hub
 
     public void Close(string terminalId)
     {
-        EnsureMayChange();
         if (!terminals.Close(terminalId))
         {
             throw NoSuchTerminal(terminalId);
-        }
-    }
-
-    // A read-only share watches; the web app marks its connection (see AgentProtocol.AccessHeader).
-    private void EnsureMayChange()
-    {
-        if (string.Equals(Context.GetHttpContext()?.Request.Headers[AgentProtocol.AccessHeader], AgentProtocol.ReadOnlyAccess, StringComparison.Ordinal))
-        {
-            throw new HubException("This workspace is shared with you read-only: you can watch its terminals but not type.");
         }
     }
 
