@@ -130,7 +130,7 @@ public sealed partial class AgentWatches(
         applied.Version = status.Version;
         if (status.Git is { } git && git != applied.Git)
         {
-            await RecordGitAsync(workspaceId, git, cancellationToken);
+            await WorkspaceGit.RecordAsync(dbFactory, workspaceId, git, cancellationToken);
             applied.Git = git;
             feed.PublishUpdated(workspaceId, ownerId);
         }
@@ -208,17 +208,6 @@ public sealed partial class AgentWatches(
             // Only the runtime's view lags; the next status tries again.
             LogReportFailed(e, workspaceId);
         }
-    }
-
-    private async Task RecordGitAsync(string workspaceId, GitSummary git, CancellationToken cancellationToken)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        await db.Workspaces.Where(w => w.Id == workspaceId).ExecuteUpdateAsync(
-            s => s.SetProperty(w => w.GitBranch, git.Branch)
-                .SetProperty(w => w.GitUncommittedChanges, git.UncommittedChanges)
-                .SetProperty(w => w.GitUnpushedCommits, git.UnpushedCommits)
-                .SetProperty(w => w.GitCheckedAt, git.CheckedAt),
-            cancellationToken);
     }
 
     private static DateTimeOffset? Started(AgentStatus status, WorkspacePhase phase) => status.Phases.FirstOrDefault(p => p.Phase == phase)?.StartedAt;

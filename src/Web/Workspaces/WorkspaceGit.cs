@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Workspaces.Data;
+using Workspaces.Shared.SourceControl;
 using Workspaces.Web.Agents;
 
 namespace Workspaces.Web.Workspaces;
@@ -23,13 +24,7 @@ public sealed partial class WorkspaceGit(OwnedAgents ownedAgents, AgentClient ag
                 timeout.CancelAfter(TimeSpan.FromSeconds(5));
                 if (await agents.GetGitSummaryAsync(agent.AgentUrl, agent.Secret, timeout.Token) is { } git)
                 {
-                    await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-                    await db.Workspaces.Where(w => w.Id == workspaceId).ExecuteUpdateAsync(
-                        s => s.SetProperty(w => w.GitBranch, git.Branch)
-                            .SetProperty(w => w.GitUncommittedChanges, git.UncommittedChanges)
-                            .SetProperty(w => w.GitUnpushedCommits, git.UnpushedCommits)
-                            .SetProperty(w => w.GitCheckedAt, git.CheckedAt),
-                        cancellationToken);
+                    await RecordAsync(dbFactory, workspaceId, git, cancellationToken);
                     return new WorkspaceGitView(git.Branch, git.UncommittedChanges, git.UnpushedCommits, git.CheckedAt);
                 }
             }
@@ -40,6 +35,18 @@ public sealed partial class WorkspaceGit(OwnedAgents ownedAgents, AgentClient ag
         }
 
         return WorkspaceView.From(agent.Workspace).Git;
+    }
+
+    /// <summary>Keeps the summary on the workspace's row, so the dashboard shows it while the workspace is stopped too.</summary>
+    internal static async Task RecordAsync(IDbContextFactory<WorkspacesDbContext> dbFactory, string workspaceId, GitSummary git, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        await db.Workspaces.Where(w => w.Id == workspaceId).ExecuteUpdateAsync(
+            s => s.SetProperty(w => w.GitBranch, git.Branch)
+                .SetProperty(w => w.GitUncommittedChanges, git.UncommittedChanges)
+                .SetProperty(w => w.GitUnpushedCommits, git.UnpushedCommits)
+                .SetProperty(w => w.GitCheckedAt, git.CheckedAt),
+            cancellationToken);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Asking the agent of workspace {WorkspaceId} for its Git summary failed: {Reason}; showing the last one seen")]
