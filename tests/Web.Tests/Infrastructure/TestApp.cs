@@ -1,6 +1,11 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Workspaces.TestSupport.Files;
 using Workspaces.TestSupport.Waiting;
@@ -11,7 +16,8 @@ namespace Workspaces.Web.Tests.Infrastructure;
 /// <summary>
 /// The web app in this process on a real port, with its own data directory (SQLite by default) and real agents. It can
 /// be stopped and started again on the same data directory. Disposing it stops the app, every agent it left behind and
-/// deletes the data directory.
+/// deletes the data directory. Settings with <c>Kestrel:Endpoints</c> replace the one loopback port with those endpoints,
+/// as an operator configures them (HTTPS with a certificate, a cleartext HTTP/2 endpoint).
 /// </summary>
 public sealed class TestApp : IAsyncDisposable
 {
@@ -37,6 +43,12 @@ public sealed class TestApp : IAsyncDisposable
         {
             _settings[key] = value;
         }
+
+        // The app's own (test) certificate is the one clients trust, pinned, without a CA.
+        ServerCertificates = _settings
+            .Where(s => s.Key.EndsWith(":Certificate:Path", StringComparison.OrdinalIgnoreCase) && s.Key.StartsWith("Kestrel:", StringComparison.OrdinalIgnoreCase) && s.Value is not null)
+            .Select(s => X509Certificate2.CreateFromPem(File.ReadAllText(s.Value!)))
+            .ToList();
     }
 
     public string DataDirectory { get; }
@@ -44,8 +56,14 @@ public sealed class TestApp : IAsyncDisposable
     /// <summary>Every log line, when the settings turn on <see cref="LogCapture.SettingKey"/>.</summary>
     public LogCapture? Logs { get; private set; }
 
-    /// <summary>Where clients reach the app, e.g. <c>http://127.0.0.1:41234/</c>.</summary>
+    /// <summary>Where clients reach the app, e.g. <c>http://127.0.0.1:41234/</c> (the first HTTPS endpoint when there is one).</summary>
     public Uri BaseAddress { get; private set; } = null!;
+
+    /// <summary>Every address the app listens on, in the order Kestrel bound them.</summary>
+    public IReadOnlyList<Uri> Addresses { get; private set; } = [];
+
+    /// <summary>The certificates Kestrel is configured with in the settings (PEM files).</summary>
+    public IReadOnlyList<X509Certificate2> ServerCertificates { get; }
 
     public IServiceProvider Services => (_factory ?? throw new InvalidOperationException("The app is not running.")).Services;
 
@@ -78,12 +96,30 @@ public sealed class TestApp : IAsyncDisposable
         }
 
         var factory = new WorkspacesWebApplicationFactory(_settings, Logs);
-        factory.UseKestrel(0);
+        var configuredEndpoints = _settings.Keys.Any(k => k.StartsWith("Kestrel:Endpoints:", StringComparison.OrdinalIgnoreCase));
+        if (configuredEndpoints)
+        {
+            // A port given here would be preferred over the configured endpoints.
+            factory.UseKestrel();
+        }
+        else
+        {
+            factory.UseKestrel(0);
+        }
+
         _factory = factory;
         // StartServer is synchronous (it runs Program.cs up to app.Run); keep it off the test's thread.
         await Task.Run(factory.StartServer);
-        BaseAddress = factory.ClientOptions.BaseAddress;
+        Addresses = [.. factory.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Select(a => new Uri(a))];
+        BaseAddress = configuredEndpoints
+            ? Addresses.FirstOrDefault(a => a.Scheme == Uri.UriSchemeHttps) ?? Addresses[0]
+            : factory.ClientOptions.BaseAddress;
     }
+
+    /// <summary>Accepts what a browser would, or the app's own test certificate.</summary>
+    public bool TrustsServerCertificate(X509Certificate? presented, SslPolicyErrors errors) =>
+        errors == SslPolicyErrors.None
+        || (presented is not null && ServerCertificates.Any(c => c.RawDataMemory.Span.SequenceEqual(presented.GetRawCertData())));
 
     /// <summary>Stops the web app as a shutdown would; agents and the data directory stay.</summary>
     public async Task StopAsync()
@@ -99,7 +135,14 @@ public sealed class TestApp : IAsyncDisposable
 
     /// <summary>A client without credentials; redirects are not followed and cookies are not kept, so tests see each answer.</summary>
     public HttpClient CreateHttpClient() =>
-        new(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false, UseProxy = false }) { BaseAddress = BaseAddress };
+        new(new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false,
+            UseCookies = false,
+            UseProxy = false,
+            SslOptions = { RemoteCertificateValidationCallback = (_, certificate, _, errors) => TrustsServerCertificate(certificate, errors) },
+        })
+        { BaseAddress = BaseAddress };
 
     public ApiClient Anonymous() => new(CreateHttpClient(), null, Describe);
 
@@ -193,6 +236,10 @@ public sealed class TestApp : IAsyncDisposable
         {
             await LeftoverAgents.StopAllAsync(DataDirectory);
             _root.Dispose();
+            foreach (var certificate in ServerCertificates)
+            {
+                certificate.Dispose();
+            }
         }
     }
 }

@@ -8,16 +8,23 @@ namespace Workspaces.Web.Tests.Previews;
 /// <summary>
 /// A browser's view of preview origins: every <c>*.localhost</c> name reaches the test app on loopback (as Chromium
 /// resolves it), cookies are kept per host by hand (host-only, as a browser keeps them), redirects are not followed.
+/// By default it speaks HTTP/1.1 to the app's base address; given an endpoint and HTTP/2 it speaks only HTTP/2 there, over
+/// TLS (negotiated by ALPN, as browsers do) for an https endpoint or cleartext (prior knowledge, as an ingress does) for http.
 /// </summary>
 public sealed class PreviewBrowser : IDisposable
 {
-    private readonly TestApp _app;
+    private readonly Uri _endpoint;
+    private readonly Version _version;
+    private readonly HttpVersionPolicy _versionPolicy;
     private readonly SocketsHttpHandler _handler;
     private readonly Dictionary<string, Dictionary<string, string>> _cookies = new(StringComparer.OrdinalIgnoreCase);
 
-    public PreviewBrowser(TestApp app)
+    public PreviewBrowser(TestApp app, Uri? endpoint = null, Version? version = null)
     {
-        _app = app;
+        _endpoint = endpoint ?? app.BaseAddress;
+        _version = version ?? HttpVersion.Version11;
+        _versionPolicy = version is null ? HttpVersionPolicy.RequestVersionOrLower : HttpVersionPolicy.RequestVersionExact;
+        var port = _endpoint.Port;
         _handler = new SocketsHttpHandler
         {
             AllowAutoRedirect = false,
@@ -26,9 +33,10 @@ public sealed class PreviewBrowser : IDisposable
             ConnectCallback = async (_, ct) =>
             {
                 var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-                await socket.ConnectAsync(IPAddress.Loopback, app.BaseAddress.Port, ct);
+                await socket.ConnectAsync(IPAddress.Loopback, port, ct);
                 return new NetworkStream(socket, ownsSocket: true);
             },
+            SslOptions = { RemoteCertificateValidationCallback = (_, certificate, _, errors) => app.TrustsServerCertificate(certificate, errors) },
         };
         Http = new HttpClient(_handler, disposeHandler: false) { Timeout = TimeSpan.FromSeconds(60) };
     }
@@ -38,7 +46,7 @@ public sealed class PreviewBrowser : IDisposable
     /// <summary>Raw Set-Cookie headers the last answers carried, for cookie-attribute assertions.</summary>
     public List<string> SetCookieHeaders { get; } = [];
 
-    public Uri Url(string workspaceId, int port, string path = "/") => new($"http://{port}-{workspaceId}.localhost:{_app.BaseAddress.Port}{path}");
+    public Uri Url(string workspaceId, int port, string path = "/") => new($"{_endpoint.Scheme}://{port}-{workspaceId}.localhost:{_endpoint.Port}{path}");
 
     public IReadOnlyDictionary<string, string> CookiesFor(Uri url) => _cookies.GetValueOrDefault(url.Authority) ?? new Dictionary<string, string>();
 
@@ -70,6 +78,7 @@ public sealed class PreviewBrowser : IDisposable
 
     public async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request)
     {
+        WithVersion(request);
         var jar = CookiesFor(request.RequestUri!);
         if (jar.Count > 0)
         {
@@ -114,7 +123,7 @@ public sealed class PreviewBrowser : IDisposable
         var authorize = first.Headers.Location!;
         Assert.Equal("localhost", authorize.Host);
 
-        using var ideRequest = new HttpRequestMessage(HttpMethod.Get, authorize);
+        using var ideRequest = WithVersion(new HttpRequestMessage(HttpMethod.Get, authorize));
         using var ide = await session.SendAsync(Http, ideRequest);
         Assert.True(ide.StatusCode == HttpStatusCode.Redirect, $"the IDE answered {(int)ide.StatusCode}: {await ide.Content.ReadAsStringAsync()}");
         var ticketUrl = ide.Headers.Location!;
@@ -135,7 +144,9 @@ public sealed class PreviewBrowser : IDisposable
             socket.Options.SetRequestHeader("Cookie", string.Join("; ", jar.Select(c => $"{c.Key}={c.Value}")));
         }
 
-        var ws = new UriBuilder(url) { Scheme = "ws" }.Uri;
+        socket.Options.HttpVersion = _version;
+        socket.Options.HttpVersionPolicy = _versionPolicy;
+        var ws = new UriBuilder(url) { Scheme = url.Scheme == Uri.UriSchemeHttps ? "wss" : "ws" }.Uri;
         using var invoker = new HttpMessageInvoker(_handler, disposeHandler: false);
         try
         {
@@ -147,6 +158,13 @@ public sealed class PreviewBrowser : IDisposable
         }
 
         return socket;
+    }
+
+    private HttpRequestMessage WithVersion(HttpRequestMessage request)
+    {
+        request.Version = _version;
+        request.VersionPolicy = _versionPolicy;
+        return request;
     }
 
     public void Dispose()
