@@ -26,6 +26,18 @@ public static class AgentProtocol
     /// <summary>The <see cref="AccessHeader"/> value for a watch-only connection.</summary>
     public const string ReadOnlyAccess = "read-only";
 
+    /// <summary>
+    /// GET <c>/relay/{port}</c> with <c>Connection: Upgrade</c> and <c>Upgrade: </c><see cref="RelayUpgrade"/>: the agent
+    /// answers 101 and from then on copies bytes between this connection and a TCP connection to the loopback address a
+    /// process of the workspace listens on at that port. How the web app reaches listeners bound only to loopback in a
+    /// pod. Refusals come before the upgrade: 400 port out of range, 403 the agent's own port, 404 nothing of the
+    /// workspace listens there on loopback, 426 not an upgrade, 502 the connection to the listener failed.
+    /// </summary>
+    public const string RelayPathPrefix = "/relay/";
+
+    /// <summary>The <c>Upgrade</c> token of the relay.</summary>
+    public const string RelayUpgrade = "workspaces-relay";
+
     /// <summary>Longest long poll the agent accepts.</summary>
     public static readonly TimeSpan MaxStatusWait = TimeSpan.FromSeconds(30);
 }

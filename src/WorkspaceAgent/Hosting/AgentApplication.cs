@@ -55,6 +55,7 @@ public static class AgentApplication
         services.TryAddSingleton<PortWatcherOptions>();
         services.AddSingleton<PortWatcher>();
         services.AddHostedService(provider => provider.GetRequiredService<PortWatcher>());
+        services.AddSingleton<PortRelay>();
         services.AddHostedService<WorkspacePreparationService>();
         configureServices?.Invoke(services);
 
@@ -66,6 +67,7 @@ public static class AgentApplication
         app.MapTaskLogApi();
         app.MapDownloadApi();
         app.MapSourceControlApi();
+        app.MapPortRelayApi();
         return app;
     }
 }
