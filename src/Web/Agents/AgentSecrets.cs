@@ -12,5 +12,8 @@ public sealed class AgentSecrets(IDataProtectionProvider protection)
     /// <summary>A new random secret, already encrypted for the database.</summary>
     public string CreateProtected() => _protector.Protect(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
 
-    public string Reveal(WorkspaceRecord workspace) => _protector.Unprotect(workspace.ProtectedAgentSecret);
+    public string Reveal(WorkspaceRecord workspace) => Reveal(workspace.ProtectedAgentSecret);
+
+    /// <summary>The secret from its stored form, for readers that project the column alone.</summary>
+    public string Reveal(string protectedSecret) => _protector.Unprotect(protectedSecret);
 }

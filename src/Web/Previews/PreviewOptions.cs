@@ -35,6 +35,13 @@ public sealed class PreviewOptions
     /// Changes made in this process take effect at once; this bounds the delay of changes made by another replica.</summary>
     public TimeSpan StateCacheLifetime { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// When the proxy reaches a port through the workspace's agent (<see cref="PreviewRelay"/>) instead of connecting to
+    /// it: <see cref="PreviewRelayMode.Auto"/> for listeners bound only to loopback when the agent is not on this
+    /// machine's loopback (a Kubernetes pod).
+    /// </summary>
+    public PreviewRelayMode Relay { get; set; } = PreviewRelayMode.Auto;
+
     /// <summary>The longest a share link may live.</summary>
     public TimeSpan MaxShareLinkLifetime { get; set; } = TimeSpan.FromDays(30);
 
@@ -52,6 +59,18 @@ public sealed class PreviewOptions
             ? (text[..colon], port)
             : (text, null);
     }
+}
+
+public enum PreviewRelayMode
+{
+    /// <summary>Relay a port whose listeners are all bound to loopback, unless the agent itself is on this machine's loopback.</summary>
+    Auto,
+
+    /// <summary>Relay every port (tests use it with the local runtime).</summary>
+    Always,
+
+    /// <summary>Always connect to the workspace's address directly.</summary>
+    Never,
 }
 
 public sealed class PreviewOptionsValidator : IValidateOptions<PreviewOptions>
@@ -73,6 +92,11 @@ public sealed class PreviewOptionsValidator : IValidateOptions<PreviewOptions>
         if (options.IdeUrl is { } ide && (!ide.IsAbsoluteUri || ide.Scheme is not ("http" or "https") || ide.AbsolutePath != "/"))
         {
             failures.Add($"Workspaces:Previews:IdeUrl must be an absolute http(s) origin such as https://ide.example.com (got '{ide}').");
+        }
+
+        if (!Enum.IsDefined(options.Relay))
+        {
+            failures.Add($"Workspaces:Previews:Relay must be Auto, Always or Never (got '{options.Relay}').");
         }
 
         Range(failures, "OwnerCookieLifetime", options.OwnerCookieLifetime, TimeSpan.FromMinutes(1), TimeSpan.FromDays(30));

@@ -24,6 +24,7 @@ public sealed partial class PreviewProxy : IDisposable
     private readonly PreviewGrants _grants;
     private readonly PreviewService _service;
     private readonly PreviewConnections _connections;
+    private readonly PreviewRelay _relay;
     private readonly Authorization.AccessService _access;
     private readonly PreviewOptions _options;
     private readonly TimeProvider _time;
@@ -39,6 +40,7 @@ public sealed partial class PreviewProxy : IDisposable
         PreviewGrants grants,
         PreviewService service,
         PreviewConnections connections,
+        PreviewRelay relay,
         Authorization.AccessService access,
         IOptions<PreviewOptions> options,
         TimeProvider time,
@@ -50,6 +52,7 @@ public sealed partial class PreviewProxy : IDisposable
         _grants = grants;
         _service = service;
         _connections = connections;
+        _relay = relay;
         _access = access;
         _options = options.Value;
         _time = time;
@@ -150,7 +153,15 @@ public sealed partial class PreviewProxy : IDisposable
             return;
         }
 
-        await ForwardAsync(context, preview, Destination(target.AgentUrl, port), kind, linkId, userId);
+        if (PreviewRelay.ShouldRelay(_relay.Mode, target.AgentUrl, port) && target.AgentSecret is { } secret)
+        {
+            // The route reaches the relay client's connect callback on the forwarded request (PreviewTransformer).
+            context.Features.Set(new PreviewRelayRoute(target.WorkspaceId, target.AgentUrl, secret, port.Port));
+            await ForwardAsync(context, preview, PreviewRelay.Destination(target.WorkspaceId, port.Port), _relay.Client, kind, linkId, userId);
+            return;
+        }
+
+        await ForwardAsync(context, preview, Destination(target.AgentUrl, port), _client, kind, linkId, userId);
     }
 
     /// <summary>A port with team visibility opens for members of the workspace's team (asked on every request, so leaving the team ends it).</summary>
@@ -159,7 +170,7 @@ public sealed partial class PreviewProxy : IDisposable
         && await _access.ForWorkspaceAsync(userId, target.WorkspaceId, cancellationToken) is { } found
         && found.Can(Authorization.Permission.WorkspaceOpenTeamPreview);
 
-    private async Task ForwardAsync(HttpContext context, PreviewHost preview, string destination, PreviewAccessKind kind, string? linkId, string? userId)
+    private async Task ForwardAsync(HttpContext context, PreviewHost preview, string destination, HttpMessageInvoker client, PreviewAccessKind kind, string? linkId, string? userId)
     {
         // Uploads are the app's business: no 30 MB cap from Kestrel in front of it.
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
@@ -168,16 +179,17 @@ public sealed partial class PreviewProxy : IDisposable
         }
 
         using var registration = _connections.Register(context, preview, kind, linkId, userId);
-        var error = await _forwarder.SendAsync(context, destination, _client, _requestConfig, PreviewTransformer.Instance);
+        var error = await _forwarder.SendAsync(context, destination, client, _requestConfig, PreviewTransformer.Instance);
         if (error == ForwarderError.None)
         {
             return;
         }
 
         var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
-        if (error == ForwarderError.Request && !context.Response.HasStarted && exception?.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused })
+        if (error == ForwarderError.Request && !context.Response.HasStarted
+            && exception?.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused } or PreviewRelayException { NothingListens: true })
         {
-            // The app stopped between the agent's last look and this request.
+            // The app stopped between the agent's last look and this request (the relay says so with its refusal).
             context.Response.Clear();
             await PreviewPages.NotListeningAsync(context, preview);
             return;
@@ -308,6 +320,11 @@ public sealed partial class PreviewProxy : IDisposable
         public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
         {
             await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
+            if (httpContext.Features.Get<PreviewRelayRoute>() is { } route)
+            {
+                proxyRequest.Options.Set(PreviewRelay.RouteKey, route);
+            }
+
             var request = httpContext.Request;
             var headers = proxyRequest.Headers;
             headers.Host = request.Host.Value;

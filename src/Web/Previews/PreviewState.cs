@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Workspaces.Data;
 using Workspaces.Data.Workspaces;
 using Workspaces.Shared.Agent;
+using Workspaces.Web.Agents;
 using Workspaces.Shared.Configuration;
 using Workspaces.Web.Workspaces;
 using Workspaces.WorkspaceController.Runtime;
@@ -14,7 +15,11 @@ namespace Workspaces.Web.Previews;
 /// <param name="AgentUrl">Where the runtime says the agent listens (null unless the workspace runs): its host is the
 /// workspace's network address (loopback for local processes, the pod for Kubernetes), its port is never previewed.</param>
 /// <param name="Visibility">The owner's choices per port; ports without one use the configuration's, else private.</param>
-public sealed record PreviewTarget(string WorkspaceId, string OwnerId, bool Running, Uri? AgentUrl, IReadOnlyDictionary<int, PortVisibility> Visibility);
+/// <param name="AgentSecret">The agent's secret while it runs, for the relay through the agent (<see cref="PreviewRelay"/>).</param>
+public sealed record PreviewTarget(string WorkspaceId, string OwnerId, bool Running, Uri? AgentUrl, IReadOnlyDictionary<int, PortVisibility> Visibility, string? AgentSecret = null)
+{
+    public override string ToString() => $"PreviewTarget {{ WorkspaceId = {WorkspaceId}, Running = {Running}, AgentUrl = {AgentUrl} }}";
+}
 
 /// <summary>A share link as the proxy checks it on every request.</summary>
 public sealed record ShareLinkState(string Id, string WorkspaceId, int Port, string? Label, DateTimeOffset ExpiresAt, DateTimeOffset? RevokedAt);
@@ -27,6 +32,7 @@ public sealed record ShareLinkState(string Id, string WorkspaceId, int Port, str
 public sealed class PreviewState(
     IDbContextFactory<WorkspacesDbContext> dbFactory,
     IWorkspaceRuntime runtime,
+    AgentSecrets agentSecrets,
     WorkspaceStatusFeed feed,
     IOptions<PreviewOptions> options,
     TimeProvider time) : BackgroundService
@@ -151,7 +157,7 @@ public sealed class PreviewState(
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var workspace = await db.Workspaces.AsNoTracking()
             .Where(w => w.Id == workspaceId && w.DesiredState != DesiredState.Deleted)
-            .Select(w => new { w.OwnerId, w.DesiredState })
+            .Select(w => new { w.OwnerId, w.DesiredState, w.ProtectedAgentSecret })
             .FirstOrDefaultAsync(cancellationToken);
         if (workspace is null)
         {
@@ -168,7 +174,8 @@ public sealed class PreviewState(
             agentUrl = observed.State == RuntimeState.Running ? observed.AgentUrl : null;
         }
 
-        return new PreviewTarget(workspaceId, workspace.OwnerId, agentUrl is not null, agentUrl, visibility);
+        var secret = agentUrl is null ? null : agentSecrets.Reveal(workspace.ProtectedAgentSecret);
+        return new PreviewTarget(workspaceId, workspace.OwnerId, agentUrl is not null, agentUrl, visibility, secret);
     }
 
     /// <summary>A reference type, so that a stale entry is replaced only by the request that saw it (compare-and-swap).</summary>

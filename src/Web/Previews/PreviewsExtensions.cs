@@ -14,6 +14,7 @@ public static class PreviewsExtensions
         services.AddHostedService(sp => sp.GetRequiredService<PreviewState>());
         services.AddSingleton<PreviewGrants>();
         services.AddSingleton<PreviewConnections>();
+        services.AddSingleton<PreviewRelay>();
         services.AddSingleton<PreviewService>();
         return builder;
     }

@@ -1,0 +1,199 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Microsoft.Extensions.Options;
+using Workspaces.Shared.Agent;
+
+namespace Workspaces.Web.Previews;
+
+/// <summary>Which agent, with which secret, a relayed connection to a workspace's port goes through.</summary>
+public sealed record PreviewRelayRoute(string WorkspaceId, Uri AgentUrl, string AgentSecret, int Port)
+{
+    public override string ToString() => $"PreviewRelayRoute {{ WorkspaceId = {WorkspaceId}, AgentUrl = {AgentUrl}, Port = {Port} }}";
+}
+
+/// <summary>The agent refused to relay (before upgrading); <see cref="NothingListens"/> when no listener was there.</summary>
+public sealed class PreviewRelayException(int status, string message) : IOException(message)
+{
+    public int Status { get; } = status;
+
+    /// <summary>404 (no process of the workspace listens there) or 502 (the listener went away): the "not listening yet" page.</summary>
+    public bool NothingListens => Status is StatusCodes.Status404NotFound or StatusCodes.Status502BadGateway;
+}
+
+/// <summary>
+/// The proxy's way to a port through the workspace's agent (<see cref="AgentProtocol.RelayPathPrefix"/>), for listeners
+/// the web app cannot reach directly: bound only to loopback inside a pod. A connection of its own HTTP client opens a
+/// TCP connection to the agent, asks it to relay to the port with the agent secret, and once it answers 101 hands the
+/// stream to the client, which speaks HTTP/1.1 (and WebSocket upgrades) over it as over any connection. The pool key of
+/// that client is the destination URI, so <see cref="Destination"/> names workspace and port: pooled connections are
+/// never shared by two workspaces or two ports.
+/// </summary>
+public sealed partial class PreviewRelay : IDisposable
+{
+    /// <summary>Where the proxy's request carries its route to the connect callback.</summary>
+    public static readonly HttpRequestOptionsKey<PreviewRelayRoute> RouteKey = new("Workspaces.PreviewRelay.Route");
+
+    /// <summary>A response head longer than this is not the agent's.</summary>
+    private const int MaxHeadBytes = 8 * 1024;
+
+    private readonly ILogger<PreviewRelay> _logger;
+
+    public PreviewRelay(IOptions<PreviewOptions> options, ILogger<PreviewRelay> logger)
+    {
+        _logger = logger;
+        Mode = options.Value.Relay;
+        Client = new HttpMessageInvoker(new SocketsHttpHandler
+        {
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            UseCookies = false,
+            ActivityHeadersPropagator = null,
+            ConnectTimeout = options.Value.UpstreamConnectTimeout,
+            ConnectCallback = ConnectAsync,
+        });
+    }
+
+    public PreviewRelayMode Mode { get; }
+
+    /// <summary>The HTTP client for relayed destinations (only those: its connect callback needs a route).</summary>
+    public HttpMessageInvoker Client { get; }
+
+    public void Dispose() => Client.Dispose();
+
+    /// <summary>
+    /// Whether to relay: always or never when configured so; otherwise when every listener is bound to a loopback address
+    /// and the agent is not on this machine's loopback (where the proxy reaches loopback listeners itself).
+    /// </summary>
+    public static bool ShouldRelay(PreviewRelayMode mode, Uri agentUrl, WorkspacePort port)
+    {
+        ArgumentNullException.ThrowIfNull(agentUrl);
+        ArgumentNullException.ThrowIfNull(port);
+        return mode switch
+        {
+            PreviewRelayMode.Always => true,
+            PreviewRelayMode.Never => false,
+            _ => !agentUrl.IsLoopback && port.Addresses.Count > 0 && port.Addresses.All(IsLoopback),
+        };
+    }
+
+    /// <summary>A destination unique to the workspace and port (the host is never resolved: the callback connects to the agent).</summary>
+    public static string Destination(string workspaceId, int port) =>
+        string.Create(CultureInfo.InvariantCulture, $"http://{workspaceId}.relay.invalid:{port}/");
+
+    private static bool IsLoopback(string address) => IPAddress.TryParse(address, out var parsed) && IPAddress.IsLoopback(parsed);
+
+    private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    {
+        if (!context.InitialRequestMessage.Options.TryGetValue(RouteKey, out var route))
+        {
+            throw new InvalidOperationException($"A relayed preview request to {context.DnsEndPoint} carries no route.");
+        }
+
+        var agent = route.AgentUrl;
+        EndPoint endpoint = IPAddress.TryParse(agent.IdnHost.Trim('[', ']'), out var address) ? new IPEndPoint(address, agent.Port) : new DnsEndPoint(agent.IdnHost, agent.Port);
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(endpoint, cancellationToken);
+            var request = string.Create(
+                CultureInfo.InvariantCulture,
+                $"GET {AgentProtocol.RelayPathPrefix}{route.Port} HTTP/1.1\r\nHost: {agent.Authority}\r\nAuthorization: {AgentProtocol.AuthorizationScheme} {route.AgentSecret}\r\nConnection: Upgrade\r\nUpgrade: {AgentProtocol.RelayUpgrade}\r\n\r\n");
+            await socket.SendAsync(Encoding.ASCII.GetBytes(request), cancellationToken);
+            var (status, head) = await ReadHeadAsync(socket, cancellationToken);
+            if (status != StatusCodes.Status101SwitchingProtocols)
+            {
+                var reason = await ReadReasonAsync(socket, head, cancellationToken);
+                throw new PreviewRelayException(status, $"The agent of workspace {route.WorkspaceId} refused to relay port {route.Port}: {status} {reason}");
+            }
+
+            LogOpened(route.WorkspaceId, route.Port);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The response head, up to and including its blank line and not a byte more (what follows a 101 belongs to the
+    /// relayed connection): peek, consume what is certainly head, repeat.
+    /// </summary>
+    private static async Task<(int Status, string Head)> ReadHeadAsync(Socket socket, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[MaxHeadBytes];
+        var length = 0;
+        while (true)
+        {
+            var peeked = await socket.ReceiveAsync(buffer.AsMemory(length), SocketFlags.Peek, cancellationToken);
+            if (peeked == 0)
+            {
+                throw new IOException("The agent closed the connection before answering the relay request.");
+            }
+
+            var end = buffer.AsSpan(0, length + peeked).IndexOf("\r\n\r\n"u8);
+            var take = end >= 0 ? end + 4 - length : peeked;
+            await ReceiveExactlyAsync(socket, buffer.AsMemory(length, take), cancellationToken);
+            length += take;
+            if (end >= 0)
+            {
+                break;
+            }
+
+            if (length == buffer.Length)
+            {
+                throw new IOException("The agent's answer to the relay request has no end of head.");
+            }
+        }
+
+        var head = Encoding.ASCII.GetString(buffer, 0, length);
+        var statusLine = head.AsSpan(0, head.IndexOf("\r\n", StringComparison.Ordinal));
+        var parts = statusLine.ToString().Split(' ', 3);
+        return parts.Length >= 2 && parts[0].StartsWith("HTTP/1.", StringComparison.Ordinal) && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var status)
+            ? (status, head)
+            : throw new IOException($"The agent's answer to the relay request is not HTTP: {statusLine}");
+    }
+
+    /// <summary>The refusal's short text body, when it has one (the agent says why).</summary>
+    private static async Task<string> ReadReasonAsync(Socket socket, string head, CancellationToken cancellationToken)
+    {
+        const string header = "\r\ncontent-length:";
+        var at = head.IndexOf(header, StringComparison.OrdinalIgnoreCase);
+        if (at < 0)
+        {
+            return "";
+        }
+
+        var valueStart = at + header.Length;
+        var valueEnd = head.IndexOf("\r\n", valueStart, StringComparison.Ordinal);
+        if (!int.TryParse(head.AsSpan(valueStart, valueEnd - valueStart).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var length) || length is <= 0 or > 1024)
+        {
+            return "";
+        }
+
+        var body = new byte[length];
+        await ReceiveExactlyAsync(socket, body, cancellationToken);
+        return Encoding.UTF8.GetString(body);
+    }
+
+    private static async Task ReceiveExactlyAsync(Socket socket, Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        while (buffer.Length > 0)
+        {
+            var read = await socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
+            if (read == 0)
+            {
+                throw new IOException("The agent closed the relay connection mid-answer.");
+            }
+
+            buffer = buffer[read..];
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Preview relay to port {Port} of workspace {WorkspaceId} opened through its agent")]
+    private partial void LogOpened(string workspaceId, int port);
+}

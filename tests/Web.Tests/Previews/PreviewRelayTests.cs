@@ -1,0 +1,164 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.WebSockets;
+using Microsoft.Extensions.DependencyInjection;
+using Workspaces.TestSupport.Files;
+using Workspaces.TestSupport.Git;
+using Workspaces.TestSupport.Network;
+using Workspaces.TestSupport.Previews;
+using Workspaces.TestSupport.Processes;
+using Workspaces.TestSupport.Waiting;
+using Workspaces.Web.Previews;
+using Workspaces.Web.Tests.Infrastructure;
+
+namespace Workspaces.Web.Tests.Previews;
+
+/// <summary>
+/// Previews through the agent's relay (<c>Relay=Always</c>, as a Kubernetes runtime uses it for listeners bound only to
+/// loopback in the pod), with real workspaces whose dev server listens on 127.0.0.1 only.
+/// </summary>
+public sealed class PreviewRelayTests(PreviewRelayTests.RelayApp fixture) : IClassFixture<PreviewRelayTests.RelayApp>, IDisposable
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+    private readonly GitRepositoryFixture _repositories = new();
+    private readonly TempDirectory _pids = TempDirectory.Create("ws-relay-pids");
+    private readonly PreviewBrowser _browser = new(fixture.App);
+
+    public void Dispose()
+    {
+        _browser.Dispose();
+        _pids.Dispose();
+        _repositories.Dispose();
+    }
+
+    [Fact]
+    public async Task Relay_LoopbackOnlyServer_HttpAndWebSocketReachItThroughTheAgent()
+    {
+        var (id, port, _) = await RunningServerAsync();
+        using var cancel = new CancellationTokenSource(Timeout);
+
+        using (var hello = await _browser.GetAsync(_browser.Url(id, port)))
+        {
+            Assert.Equal(HttpStatusCode.OK, hello.StatusCode);
+            Assert.Equal("hello from the workspace\n", await hello.Content.ReadAsStringAsync(cancel.Token));
+        }
+
+        // What the app sees is what a direct connection gives it: the preview's Host, our forwarded headers.
+        using (var headers = await _browser.GetAsync(_browser.Url(id, port, "/headers"), html: false))
+        {
+            var echoed = (await headers.Content.ReadFromJsonAsync<Dictionary<string, string>>(cancel.Token))!;
+            Assert.Equal($"{port}-{id}.localhost:{fixture.App.BaseAddress.Port}", echoed["host"]);
+            Assert.DoesNotContain("authorization", echoed.Keys);
+        }
+
+        using var socket = await _browser.ConnectWebSocketAsync(_browser.Url(id, port, "/hmr"), cancel.Token);
+        Assert.Equal(WebSocketState.Open, socket.State);
+        Assert.Equal("through the agent", await PreviewProxyTests.EchoAsync(socket, "through the agent", cancel.Token));
+
+        // The connections went through the agent's relay, not to the port directly.
+        Assert.Contains(fixture.App.Logs!.Lines, l => l.Contains($"Preview relay to port {port} of workspace {id} opened through its agent", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Relay_ServerStops_NotListeningPageInsteadOfAnError()
+    {
+        var (id, port, pid) = await RunningServerAsync();
+        using (var hello = await _browser.GetAsync(_browser.Url(id, port)))
+        {
+            Assert.Equal(HttpStatusCode.OK, hello.StatusCode);
+        }
+
+        // Asked at once: the web app may still believe the port listens, so the relay is what finds it gone.
+        Assert.True(ProcessSignals.Send(pid, ProcessSignals.SigKill));
+        Assert.True(await ProcessProbe.WaitUntilGoneAsync(pid, Timeout), "the dev server to exit");
+        using var waiting = await _browser.GetAsync(_browser.Url(id, port));
+
+        Assert.Equal(HttpStatusCode.BadGateway, waiting.StatusCode);
+        Assert.Contains($"Nothing is listening on port {port} yet", await waiting.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RelayClient_AgentRefuses_SaysWhetherNothingListens()
+    {
+        var (id, port, _) = await RunningServerAsync();
+        var target = await fixture.App.Services.GetRequiredService<PreviewState>().GetTargetAsync(id, CancellationToken.None);
+        var relay = fixture.App.Services.GetRequiredService<PreviewRelay>();
+
+        async Task<PreviewRelayException> RefusalAsync(int relayed)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, PreviewRelay.Destination(id, relayed));
+            request.Options.Set(PreviewRelay.RouteKey, new PreviewRelayRoute(id, target!.AgentUrl!, target.AgentSecret!, relayed));
+            var failed = await Assert.ThrowsAsync<HttpRequestException>(() => relay.Client.SendAsync(request, CancellationToken.None));
+            return Assert.IsType<PreviewRelayException>(failed.InnerException);
+        }
+
+        var closed = await RefusalAsync(ClosedPort.Reserve());
+        Assert.Equal(404, closed.Status);
+        Assert.True(closed.NothingListens);
+
+        var agent = await RefusalAsync(target!.AgentUrl!.Port);
+        Assert.Equal(403, agent.Status);
+        Assert.False(agent.NothingListens);
+
+        // A wrong secret is refused too (the agent answers 401 before looking at the port).
+        using var forged = new HttpRequestMessage(HttpMethod.Get, PreviewRelay.Destination(id, port));
+        forged.Options.Set(PreviewRelay.RouteKey, new PreviewRelayRoute(id, target.AgentUrl, "not-the-secret", port));
+        var refused = await Assert.ThrowsAsync<HttpRequestException>(() => relay.Client.SendAsync(forged, CancellationToken.None));
+        Assert.Equal(401, Assert.IsType<PreviewRelayException>(refused.InnerException).Status);
+    }
+
+    [Theory]
+    [InlineData(PreviewRelayMode.Auto, "http://10.0.0.7:8700/", new[] { "127.0.0.1" }, true)]
+    [InlineData(PreviewRelayMode.Auto, "http://ws-a.ns.svc.cluster.local:8700/", new[] { "::1", "127.0.0.1" }, true)]
+    [InlineData(PreviewRelayMode.Auto, "http://10.0.0.7:8700/", new[] { "0.0.0.0" }, false)]
+    [InlineData(PreviewRelayMode.Auto, "http://10.0.0.7:8700/", new[] { "127.0.0.1", "10.0.0.7" }, false)]
+    [InlineData(PreviewRelayMode.Auto, "http://127.0.0.1:41000/", new[] { "127.0.0.1" }, false)]
+    [InlineData(PreviewRelayMode.Never, "http://10.0.0.7:8700/", new[] { "127.0.0.1" }, false)]
+    [InlineData(PreviewRelayMode.Always, "http://127.0.0.1:41000/", new[] { "0.0.0.0" }, true)]
+    public void ShouldRelay_ModeAgentAndListenerAddresses_RelaysOnlyWhatIsNotReachable(PreviewRelayMode mode, string agentUrl, string[] addresses, bool relayed)
+    {
+        var port = new Shared.Agent.WorkspacePort(3000, null, Shared.Configuration.PortOnOpen.Notify, Shared.Configuration.PortVisibility.Public, true, addresses);
+
+        Assert.Equal(relayed, PreviewRelay.ShouldRelay(mode, new Uri(agentUrl), port));
+    }
+
+    [Fact]
+    public void Validator_UndefinedRelayMode_NamesTheKey()
+    {
+        var result = new PreviewOptionsValidator().Validate(null, new PreviewOptions { Relay = (PreviewRelayMode)7 });
+
+        Assert.Contains(result.Failures!, f => f.StartsWith("Workspaces:Previews:Relay", StringComparison.Ordinal));
+    }
+
+    /// <summary>A workspace whose task serves a public port on 127.0.0.1 and writes its process id where the test can stop it.</summary>
+    private async Task<(string Id, int Port, int Pid)> RunningServerAsync()
+    {
+        var port = PreviewServer.FreePort();
+        var pidFile = _pids.Combine($"{port}.pid");
+        var repository = await _repositories.CreateAsync(
+            $"relay-{Guid.NewGuid():N}",
+            new GitRepositoryBuilder()
+                .WithFile(PreviewServer.FileName, PreviewServer.Script)
+                .WithFile(".gitpod.yml", $"tasks:\n  - command: echo $$ > {pidFile}; {PreviewServer.Command(port)}\nports:\n  - port: {port}\n    visibility: public\n"));
+        var owner = fixture.Admin;
+        var id = (await owner.CreateWorkspaceAsync(repository.FileUrl)).Id;
+        await owner.WaitUntilReadyAsync(id);
+        await Poll.UntilAsync(
+            async () => (await owner.Http.GetFromJsonAsync<List<PortView>>($"/api/workspaces/{id}/ports", ApiClient.Json))!.Any(p => p.Port == port && p.Listening),
+            Timeout,
+            $"port {port} to be detected");
+        return (id, port, int.Parse((await File.ReadAllTextAsync(pidFile)).Trim(), CultureInfo.InvariantCulture));
+    }
+
+    public sealed class RelayApp : AppFixture
+    {
+        protected override Task<IReadOnlyDictionary<string, string?>> CreateSettingsAsync() =>
+            Task.FromResult<IReadOnlyDictionary<string, string?>>(new Dictionary<string, string?>
+            {
+                ["Workspaces:Previews:Relay"] = "Always",
+                [LogCapture.SettingKey] = "true",
+                ["Logging:LogLevel:Workspaces.Web.Previews.PreviewRelay"] = "Debug",
+            });
+    }
+}
