@@ -179,7 +179,8 @@ public sealed partial class PreviewProxy : IDisposable
         }
 
         using var registration = _connections.Register(context, preview, kind, linkId, userId);
-        var error = await _forwarder.SendAsync(context, destination, client, _requestConfig, PreviewTransformer.Instance);
+        var transformer = ReferenceEquals(client, _client) ? PreviewTransformer.Direct : PreviewTransformer.Relayed;
+        var error = await _forwarder.SendAsync(context, destination, client, _requestConfig, transformer);
         if (error == ForwarderError.None)
         {
             return;
@@ -311,16 +312,19 @@ public sealed partial class PreviewProxy : IDisposable
     /// What crosses the proxy: the app's own cookies and headers, never ours. Forwarded headers are set from what the
     /// proxy saw (any the client sent are replaced), and the original Host is kept so the app builds correct URLs.
     /// </summary>
-    private sealed class PreviewTransformer : HttpTransformer
+    private sealed class PreviewTransformer(bool relayed) : HttpTransformer
     {
-        public static readonly PreviewTransformer Instance = new();
+        public static readonly PreviewTransformer Direct = new(relayed: false);
+
+        /// <summary>Also hands the request's <see cref="PreviewRelayRoute"/> to the relay client's connect callback.</summary>
+        public static readonly PreviewTransformer Relayed = new(relayed: true);
 
         private static readonly string[] ForwardingHeaders = ["Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Forwarded-Port", "X-Forwarded-Prefix", "X-Real-IP"];
 
         public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
         {
             await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
-            if (httpContext.Features.Get<PreviewRelayRoute>() is { } route)
+            if (relayed && httpContext.Features.Get<PreviewRelayRoute>() is { } route)
             {
                 proxyRequest.Options.Set(PreviewRelay.RouteKey, route);
             }

@@ -75,7 +75,7 @@ public sealed partial class PreviewRelay : IDisposable
         {
             PreviewRelayMode.Always => true,
             PreviewRelayMode.Never => false,
-            _ => !agentUrl.IsLoopback && port.Addresses.Count > 0 && port.Addresses.All(IsLoopback),
+            _ => !agentUrl.IsLoopback && AllLoopback(port.Addresses),
         };
     }
 
@@ -83,7 +83,20 @@ public sealed partial class PreviewRelay : IDisposable
     public static string Destination(string workspaceId, int port) =>
         string.Create(CultureInfo.InvariantCulture, $"http://{workspaceId}.relay.invalid:{port}/");
 
-    private static bool IsLoopback(string address) => IPAddress.TryParse(address, out var parsed) && IPAddress.IsLoopback(parsed);
+    /// <summary>Asked on every preview request: the common spellings are compared, not parsed.</summary>
+    private static bool AllLoopback(IReadOnlyList<string> addresses)
+    {
+        for (var i = 0; i < addresses.Count; i++)
+        {
+            var address = addresses[i];
+            if (address is not ("127.0.0.1" or "::1") && !(IPAddress.TryParse(address, out var parsed) && IPAddress.IsLoopback(parsed)))
+            {
+                return false;
+            }
+        }
+
+        return addresses.Count > 0;
+    }
 
     private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
     {

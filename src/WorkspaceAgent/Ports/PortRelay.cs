@@ -31,7 +31,7 @@ public sealed record RelayTarget(int Status, string? Refusal, IReadOnlyList<IPEn
 /// the middleware in front of every endpoint; the destination is always a loopback address of this machine, never the
 /// agent's own port, and only a port a process of the workspace listens on.
 /// </summary>
-public sealed partial class PortRelay(PortWatcher watcher, AgentStatusStore status, IServer server, ILogger<PortRelay> logger)
+public sealed partial class PortRelay(PortWatcher watcher, AgentStatusStore status, IServer server, IHostApplicationLifetime lifetime, ILogger<PortRelay> logger)
 {
     /// <summary>The copy buffer of each direction: what one relay holds in memory at most, twice.</summary>
     private const int BufferSize = 16 * 1024;
@@ -126,7 +126,9 @@ public sealed partial class PortRelay(PortWatcher watcher, AgentStatusStore stat
         await using var client = await upgrade.UpgradeAsync();
         await using var app = new NetworkStream(socket, ownsSocket: false);
         LogOpened(port, socket.RemoteEndPoint);
-        await PumpAsync(client, app, socket, context.RequestAborted);
+        // Ended when the agent stops too: an open WebSocket must not hold the agent's shutdown until its timeout.
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+        await PumpAsync(client, app, socket, ended.Token);
         LogClosed(port);
     }
 
