@@ -4,8 +4,8 @@ using Microsoft.Extensions.Options;
 using Workspaces.Data;
 using Workspaces.Data.Workspaces;
 using Workspaces.Shared.Agent;
-using Workspaces.Web.Agents;
 using Workspaces.Shared.Configuration;
+using Workspaces.Web.Agents;
 using Workspaces.Web.Workspaces;
 using Workspaces.WorkspaceController.Runtime;
 
