@@ -53,6 +53,9 @@ public static class AgentApplication
         services.AddFiles();
         services.AddSourceControl();
         services.TryAddSingleton<PortWatcherOptions>();
+        services.TryAddSingleton<IListeningSockets>(provider => ListeningSockets.Create(
+            provider.GetRequiredService<PortWatcherOptions>().ProcRoot,
+            provider.GetRequiredService<ILogger<ListeningSockets>>()));
         services.AddSingleton<PortWatcher>();
         services.AddHostedService(provider => provider.GetRequiredService<PortWatcher>());
         services.AddSingleton<PortRelay>();

@@ -208,7 +208,7 @@ public sealed partial class PortRelay(PortWatcher watcher, AgentStatusStore stat
     }
 
     /// <summary>
-    /// What the watcher last reported; a port missing there is looked up once more in the socket tables, so a server
+    /// What the watcher last reported; a port missing there is looked up once more in the kernel's listeners, so a server
     /// that started within the last scan interval is not refused.
     /// </summary>
     private IReadOnlyList<WorkspacePort> CurrentPorts(string? portText)

@@ -5,19 +5,20 @@ namespace Workspaces.WorkspaceAgent.Ports;
 
 public sealed class PortWatcherOptions
 {
-    /// <summary>How often the socket tables are read: a started dev server shows up within this.</summary>
+    /// <summary>How often the listening sockets are read: a started dev server shows up within this.</summary>
     public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(1);
 
     public string ProcRoot { get; set; } = "/proc";
 }
 
 /// <summary>
-/// Reports the ports the workspace's processes listen on into the agent status, live. Polling the socket tables is the
-/// portable way (no netlink, works the same in a container); one pass costs well under a millisecond for a workspace's
-/// few processes.
+/// Reports the ports the workspace's processes listen on into the agent status, live. Polling the kernel's listeners
+/// (<see cref="IListeningSockets"/>: netlink, else <c>/proc/net/tcp</c>) works the same on a host and in a container; one
+/// pass costs well under a millisecond for a workspace's few processes.
 /// </summary>
 public sealed partial class PortWatcher(
     PortWatcherOptions options,
+    IListeningSockets sockets,
     AgentStatusStore status,
     TimeProvider time,
     ILogger<PortWatcher> logger) : BackgroundService
@@ -39,7 +40,7 @@ public sealed partial class PortWatcher(
         }
     }
 
-    /// <summary>One look at the socket tables.</summary>
+    /// <summary>One look at the listening sockets.</summary>
     public IReadOnlyList<Shared.Agent.WorkspacePort> Scan()
     {
         WorkspaceConfig config;
@@ -48,7 +49,7 @@ public sealed partial class PortWatcher(
             config = _config;
         }
 
-        var all = ReadTable("tcp").Concat(ReadTable("tcp6")).ToList();
+        var all = sockets.Read();
         var inodes = all.Select(s => s.Inode).ToHashSet();
         HashSet<long> owned;
         lock (_lock)
@@ -56,7 +57,7 @@ public sealed partial class PortWatcher(
             owned = _lastOwned;
             if (!inodes.SetEquals(_lastListening))
             {
-                // Walking every process's descriptors is the expensive part (in the local runtime the tables list the
+                // Walking every process's descriptors is the expensive part (in the local runtime the kernel lists the
                 // whole host's listeners); do it only when the set of listeners changed.
                 var workspace = _processes.SocketInodes();
                 owned = [.. inodes.Where(workspace.Contains)];
@@ -107,22 +108,9 @@ public sealed partial class PortWatcher(
         }
     }
 
-    private List<ListeningSocket> ReadTable(string name)
-    {
-        try
-        {
-            return ProcNetTcp.ParseListening(File.ReadAllText(Path.Combine(options.ProcRoot, "net", name)));
-        }
-        catch (FileNotFoundException)
-        {
-            // No IPv6 in this kernel or namespace.
-            return [];
-        }
-    }
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Listening ports: {Ports}")]
     private static partial void LogPorts(ILogger logger, string ports);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Reading the socket tables failed; retrying")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reading the listening sockets failed; retrying")]
     private static partial void LogScanFailed(ILogger logger, Exception exception);
 }

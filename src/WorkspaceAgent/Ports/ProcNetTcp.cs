@@ -3,8 +3,32 @@ using System.Net;
 
 namespace Workspaces.WorkspaceAgent.Ports;
 
-/// <summary>A listening TCP socket as the kernel lists it in <c>/proc/net/tcp</c> or <c>/proc/net/tcp6</c>.</summary>
-public readonly record struct ListeningSocket(IPAddress Address, int Port, long Inode);
+/// <summary>
+/// The listeners from <c>/proc/net/tcp</c> and <c>/proc/net/tcp6</c>: works wherever procfs does, but each read walks
+/// the kernel's whole established-connections hash (see <see cref="ListeningSockets"/>), hence only the fallback.
+/// </summary>
+public sealed class ProcNetTcpSockets(string procRoot = "/proc") : IListeningSockets
+{
+    public IReadOnlyList<ListeningSocket> Read()
+    {
+        var all = ReadTable("tcp");
+        all.AddRange(ReadTable("tcp6"));
+        return all;
+    }
+
+    private List<ListeningSocket> ReadTable(string name)
+    {
+        try
+        {
+            return ProcNetTcp.ParseListening(File.ReadAllText(Path.Combine(procRoot, "net", name)));
+        }
+        catch (FileNotFoundException)
+        {
+            // No IPv6 in this kernel or namespace.
+            return [];
+        }
+    }
+}
 
 /// <summary>Reads the kernel's socket tables (<c>proc(5)</c>, <c>/proc/net/tcp</c>).</summary>
 public static class ProcNetTcp

@@ -55,14 +55,17 @@ public sealed class PortDetectionTests
             (a, b) => PortList.SameAs([a], [b]));
     }
 
-    [Fact]
-    public async Task Scan_ServerStartedByTheWorkspaceStartsAndStops_AppearsThenDisappearsAndTheAgentsOwnPortNever()
+    [Theory]
+    [InlineData("netlink")]
+    [InlineData("/proc/net/tcp")]
+    public async Task Scan_ServerStartedByTheWorkspaceStartsAndStops_AppearsThenDisappearsAndTheAgentsOwnPortNever(string source)
     {
         // The agent's own listener (this process) and a stranger's (not a descendant) are never the workspace's ports.
         using var own = new TcpListener(IPAddress.Loopback, 0);
         own.Start();
         var ownPort = ((IPEndPoint)own.LocalEndpoint).Port;
-        var watcher = new PortWatcher(new PortWatcherOptions(), new AgentStatusStore(TimeProvider.System, DateTimeOffset.UnixEpoch), TimeProvider.System, NullLogger<PortWatcher>.Instance);
+        IListeningSockets sockets = source == "netlink" ? new SockDiagSockets() : new ProcNetTcpSockets();
+        var watcher = new PortWatcher(new PortWatcherOptions(), sockets, new AgentStatusStore(TimeProvider.System, DateTimeOffset.UnixEpoch), TimeProvider.System, NullLogger<PortWatcher>.Instance);
 
         using var server = Process.Start(new ProcessStartInfo("python3", ["-c", "import socket,sys,time\ns=socket.socket()\ns.bind(('127.0.0.1',0))\ns.listen()\nprint(s.getsockname()[1],flush=True)\ntime.sleep(60)"])
         {
