@@ -10,6 +10,7 @@ using Workspaces.Web.Teams;
 using Workspaces.Web.Workspaces;
 
 var builder = WebApplication.CreateBuilder(args);
+builder.UseInlineIo();
 builder.AddWorkspacesHosting();
 builder.AddAccounts();
 builder.AddGitCredentials();
@@ -32,6 +33,7 @@ await app.MigrateEmbeddedDatabaseAsync();
 // Preview origins first, before routing: their requests never match an IDE endpoint, so they skip route matching too.
 app.UsePreviews();
 app.UseRouting();
+app.UseThreadPoolIsolation();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseMiddleware<SameOriginGuard>();

@@ -1,3 +1,5 @@
+using Workspaces.Web.Hosting;
+
 namespace Workspaces.Web.Agents;
 
 public static class AgentForwardingExtensions
@@ -20,7 +22,8 @@ public static class AgentForwardingExtensions
                 forwarder.ForwardAsync(context, workspaceId, path))
             .RequireAuthorization()
             .DisableAntiforgery()
-            .ExcludeFromDescription();
+            .ExcludeFromDescription()
+            .StaysOnSocketThread();
         return app;
     }
 }

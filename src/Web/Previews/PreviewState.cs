@@ -8,6 +8,7 @@ using Workspaces.Shared.Configuration;
 using Workspaces.Web.Agents;
 using Workspaces.Web.Workspaces;
 using Workspaces.WorkspaceController.Runtime;
+using Workspaces.Shared.Threading;
 
 namespace Workspaces.Web.Previews;
 
@@ -84,6 +85,7 @@ public sealed class PreviewState(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        await ThreadPoolSynchronizationContext.Instance.SwitchTo();
         try
         {
             await foreach (var change in feed.SubscribeAsync(c => c.Kind != WorkspaceChangeKind.AgentStatus, stoppingToken))

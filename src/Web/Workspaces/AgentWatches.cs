@@ -7,6 +7,7 @@ using Workspaces.Shared.SourceControl;
 using Workspaces.Web.Agents;
 using Workspaces.Web.Hosting;
 using Workspaces.WorkspaceController.Runtime;
+using Workspaces.Shared.Threading;
 
 namespace Workspaces.Web.Workspaces;
 
@@ -83,6 +84,7 @@ public sealed partial class AgentWatches(
 
     private async Task WatchAsync(string workspaceId, string ownerId, Uri agentUrl, string secret, CancellationToken cancellationToken)
     {
+        await ThreadPoolSynchronizationContext.Instance.SwitchTo();
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["WorkspaceId"] = workspaceId });
         var applied = new AppliedStatus();
         var failures = 0;

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using Workspaces.Data.Configuration;
 using Workspaces.Web.Hosting;
+using Workspaces.Shared.Threading;
 
 namespace Workspaces.Web.Workspaces;
 
@@ -29,6 +30,7 @@ public sealed partial class ReconcilerLeadership(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        await ThreadPoolSynchronizationContext.Instance.SwitchTo();
         if (_single)
         {
             return;

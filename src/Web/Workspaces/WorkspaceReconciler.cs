@@ -6,6 +6,7 @@ using Workspaces.Data.Workspaces;
 using Workspaces.Shared.Agent;
 using Workspaces.Web.Hosting;
 using Workspaces.WorkspaceController.Runtime;
+using Workspaces.Shared.Threading;
 
 namespace Workspaces.Web.Workspaces;
 
@@ -38,6 +39,7 @@ public sealed partial class WorkspaceReconciler(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        await ThreadPoolSynchronizationContext.Instance.SwitchTo();
         var loops = new List<Task> { ResyncLoopAsync(stoppingToken) };
         for (var i = 0; i < Workers; i++)
         {

@@ -157,7 +157,9 @@ public sealed partial class LocalProcessRuntime(
         start.ArgumentList.Add(_options.AgentPath);
         start.ArgumentList.Add(Path.GetFileName(layout.WorkspaceDirectory));
         start.ArgumentList.Add(layout.AgentLogFile);
-        foreach (var name in new[] { "ASPNETCORE_URLS", "ASPNETCORE_HTTP_PORTS", "ASPNETCORE_HTTPS_PORTS", "DOTNET_URLS", "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT" })
+        // The web app's own runtime settings are not the agent's (nor those of the programs it starts for the user):
+        // inline socket completions, which the web app turns on for itself, measured slower in the agent.
+        foreach (var name in new[] { "ASPNETCORE_URLS", "ASPNETCORE_HTTP_PORTS", "ASPNETCORE_HTTPS_PORTS", "DOTNET_URLS", "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT", "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS" })
         {
             start.Environment.Remove(name);
         }

@@ -46,6 +46,35 @@ public sealed class TerminalForwardingTests(AppFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task Owner_ShellInTheWorkspace_DoesNotInheritTheWebAppsInlineSocketSetting()
+    {
+        // The web app runs its socket completions inline; a .NET program the user starts in a terminal must not.
+        const string variable = global::Workspaces.Web.Hosting.InlineIo.RuntimeVariable;
+        Assert.Equal("1", Environment.GetEnvironmentVariable(variable));
+        using var alice = await fixture.App.CreateUserAsync();
+        var id = await ReadyWorkspaceAsync(alice);
+        await using var connection = Connect(id, alice.Token);
+        await connection.StartAsync();
+
+        var terminal = await connection.InvokeAsync<TerminalInfo>("CreateTerminal", new CreateTerminalRequest("env", 100, 30));
+        using var cancel = new CancellationTokenSource(Timeout);
+        var frames = await connection.StreamAsChannelAsync<TerminalFrame>("Attach", terminal.Id, 0L, cancel.Token);
+        await connection.InvokeAsync("Input", terminal.Id, Encoding.UTF8.GetBytes($"echo \"inline=[${{{variable}:-unset}}]\"\n"));
+
+        var output = new StringBuilder();
+        while (!output.ToString().Contains("inline=[unset]", StringComparison.Ordinal) && !output.ToString().Contains("inline=[1]", StringComparison.Ordinal))
+        {
+            var frame = await frames.ReadAsync(cancel.Token);
+            if (frame.Kind == TerminalFrameKind.Output)
+            {
+                output.Append(Encoding.UTF8.GetString(frame.Data));
+            }
+        }
+
+        Assert.Contains("inline=[unset]", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task OtherUserOrAnonymous_HubConnection_IsRefusedAndSeesNothing()
     {
         using var alice = await fixture.App.CreateUserAsync();

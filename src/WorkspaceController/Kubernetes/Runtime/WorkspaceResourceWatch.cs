@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Workspaces.WorkspaceController.Kubernetes.Controller;
+using Workspaces.Shared.Threading;
 
 namespace Workspaces.WorkspaceController.Kubernetes.Runtime;
 
@@ -63,7 +64,11 @@ public sealed class WorkspaceResourceWatch : BackgroundService
         Pulse();
     }
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) => Informer.RunAsync(stoppingToken);
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await ThreadPoolSynchronizationContext.Instance.SwitchTo();
+        await Informer.RunAsync(stoppingToken);
+    }
 
     private void Pulse()
     {
