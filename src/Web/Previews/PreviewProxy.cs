@@ -58,16 +58,7 @@ public sealed partial class PreviewProxy : IDisposable
         _time = time;
         _logger = logger;
         _domainHost = _options.DomainHost;
-        _client = new HttpMessageInvoker(new SocketsHttpHandler
-        {
-            UseProxy = false,
-            AllowAutoRedirect = false,
-            AutomaticDecompression = DecompressionMethods.None,
-            UseCookies = false,
-            ActivityHeadersPropagator = null,
-            ConnectTimeout = _options.UpstreamConnectTimeout,
-            EnableMultipleHttp2Connections = true,
-        });
+        _client = new HttpMessageInvoker(UpstreamHandler(_options));
         _requestConfig = new ForwarderRequestConfig
         {
             ActivityTimeout = _options.UpstreamActivityTimeout,
@@ -78,6 +69,17 @@ public sealed partial class PreviewProxy : IDisposable
     }
 
     public void Dispose() => _client.Dispose();
+
+    /// <summary>The client side towards dev servers: no proxy, redirects, decompression, cookies or trace headers of ours.</summary>
+    internal static SocketsHttpHandler UpstreamHandler(PreviewOptions options) => new()
+    {
+        UseProxy = false,
+        AllowAutoRedirect = false,
+        AutomaticDecompression = DecompressionMethods.None,
+        UseCookies = false,
+        ActivityHeadersPropagator = null,
+        ConnectTimeout = options.UpstreamConnectTimeout,
+    };
 
     public Task InvokeAsync(HttpContext context)
     {

@@ -44,16 +44,9 @@ public sealed partial class PreviewRelay : IDisposable
     {
         _logger = logger;
         Mode = options.Value.Relay;
-        Client = new HttpMessageInvoker(new SocketsHttpHandler
-        {
-            UseProxy = false,
-            AllowAutoRedirect = false,
-            AutomaticDecompression = DecompressionMethods.None,
-            UseCookies = false,
-            ActivityHeadersPropagator = null,
-            ConnectTimeout = options.Value.UpstreamConnectTimeout,
-            ConnectCallback = ConnectAsync,
-        });
+        var handler = PreviewProxy.UpstreamHandler(options.Value);
+        handler.ConnectCallback = ConnectAsync;
+        Client = new HttpMessageInvoker(handler);
     }
 
     public PreviewRelayMode Mode { get; }

@@ -172,4 +172,14 @@ public sealed class PreviewBrowser : IDisposable
         Http.Dispose();
         _handler.Dispose();
     }
+
+    /// <summary>The test server's event stream: its first two events arrive while the response is still open (not buffered).</summary>
+    public static async Task AssertTicksStreamAsync(HttpResponseMessage events, CancellationToken cancellationToken)
+    {
+        Assert.Equal("text/event-stream", events.Content.Headers.ContentType!.MediaType);
+        using var reader = new StreamReader(await events.Content.ReadAsStreamAsync(cancellationToken));
+        Assert.Equal("data: tick 0", await reader.ReadLineAsync(cancellationToken));
+        await reader.ReadLineAsync(cancellationToken);
+        Assert.Equal("data: tick 1", await reader.ReadLineAsync(cancellationToken));
+    }
 }

@@ -70,11 +70,7 @@ public sealed class PreviewHttp2Tests(PreviewHttp2Tests.Http2App fixture) : ICla
         using (var events = await browser.GetAsync(browser.Url(id, port, "/events"), html: false))
         {
             Assert.Equal(HttpVersion.Version20, events.Version);
-            Assert.Equal("text/event-stream", events.Content.Headers.ContentType!.MediaType);
-            using var reader = new StreamReader(await events.Content.ReadAsStreamAsync(cancel.Token));
-            Assert.Equal("data: tick 0", await reader.ReadLineAsync(cancel.Token));
-            await reader.ReadLineAsync(cancel.Token);
-            Assert.Equal("data: tick 1", await reader.ReadLineAsync(cancel.Token));
+            await PreviewBrowser.AssertTicksStreamAsync(events, cancel.Token);
         }
 
         // A 40 MiB upload (over Kestrel's default body limit, which HTTP/2 requests have too) arrives whole.
@@ -118,10 +114,7 @@ public sealed class PreviewHttp2Tests(PreviewHttp2Tests.Http2App fixture) : ICla
 
         using (var events = await ingress.GetAsync(ingress.Url(id, port, "/events"), html: false))
         {
-            using var reader = new StreamReader(await events.Content.ReadAsStreamAsync(cancel.Token));
-            Assert.Equal("data: tick 0", await reader.ReadLineAsync(cancel.Token));
-            await reader.ReadLineAsync(cancel.Token);
-            Assert.Equal("data: tick 1", await reader.ReadLineAsync(cancel.Token));
+            await PreviewBrowser.AssertTicksStreamAsync(events, cancel.Token);
         }
 
         using var socket = await ingress.ConnectWebSocketAsync(ingress.Url(id, port, "/ws"), cancel.Token);

@@ -110,11 +110,7 @@ public sealed class PreviewProxyTests(AppFixture fixture) : IClassFixture<AppFix
         // Server-sent events arrive as they are sent, not when the response ends.
         using (var events = await _browser.GetAsync(_browser.Url(id, port, "/events"), html: false))
         {
-            Assert.Equal("text/event-stream", events.Content.Headers.ContentType!.MediaType);
-            using var reader = new StreamReader(await events.Content.ReadAsStreamAsync(cancel.Token));
-            Assert.Equal("data: tick 0", await reader.ReadLineAsync(cancel.Token));
-            await reader.ReadLineAsync(cancel.Token);
-            Assert.Equal("data: tick 1", await reader.ReadLineAsync(cancel.Token));
+            await PreviewBrowser.AssertTicksStreamAsync(events, cancel.Token);
         }
 
         // A 64 MiB upload (over Kestrel's default body limit) arrives whole.

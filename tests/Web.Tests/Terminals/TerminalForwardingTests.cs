@@ -26,20 +26,7 @@ public sealed class TerminalForwardingTests(AppFixture fixture) : IClassFixture<
         await using var connection = Connect(id, alice.Token);
         await connection.StartAsync();
 
-        var terminal = await connection.InvokeAsync<TerminalInfo>("CreateTerminal", new CreateTerminalRequest("checks", 100, 30));
-        using var cancel = new CancellationTokenSource(Timeout);
-        var frames = await connection.StreamAsChannelAsync<TerminalFrame>("Attach", terminal.Id, 0L, cancel.Token);
-        await connection.InvokeAsync("Input", terminal.Id, Encoding.UTF8.GetBytes("echo through-$((40+2))\n"));
-
-        var output = new StringBuilder();
-        while (!output.ToString().Contains("through-42", StringComparison.Ordinal))
-        {
-            var frame = await frames.ReadAsync(cancel.Token);
-            if (frame.Kind == TerminalFrameKind.Output)
-            {
-                output.Append(Encoding.UTF8.GetString(frame.Data));
-            }
-        }
+        var (terminal, _) = await TypeInNewTerminalAsync(connection, "checks", "echo through-$((40+2))", output => output.Contains("through-42", StringComparison.Ordinal));
 
         var listed = await connection.InvokeAsync<TerminalInfo[]>("ListTerminals");
         Assert.Contains(listed, t => t.Id == terminal.Id && t.Name == "checks");
@@ -56,22 +43,10 @@ public sealed class TerminalForwardingTests(AppFixture fixture) : IClassFixture<
         await using var connection = Connect(id, alice.Token);
         await connection.StartAsync();
 
-        var terminal = await connection.InvokeAsync<TerminalInfo>("CreateTerminal", new CreateTerminalRequest("env", 100, 30));
-        using var cancel = new CancellationTokenSource(Timeout);
-        var frames = await connection.StreamAsChannelAsync<TerminalFrame>("Attach", terminal.Id, 0L, cancel.Token);
-        await connection.InvokeAsync("Input", terminal.Id, Encoding.UTF8.GetBytes($"echo \"inline=[${{{variable}:-unset}}]\"\n"));
+        var (_, output) = await TypeInNewTerminalAsync(
+            connection, "env", $"echo \"inline=[${{{variable}:-unset}}]\"", text => text.Contains("inline=[unset]", StringComparison.Ordinal) || text.Contains("inline=[1]", StringComparison.Ordinal));
 
-        var output = new StringBuilder();
-        while (!output.ToString().Contains("inline=[unset]", StringComparison.Ordinal) && !output.ToString().Contains("inline=[1]", StringComparison.Ordinal))
-        {
-            var frame = await frames.ReadAsync(cancel.Token);
-            if (frame.Kind == TerminalFrameKind.Output)
-            {
-                output.Append(Encoding.UTF8.GetString(frame.Data));
-            }
-        }
-
-        Assert.Contains("inline=[unset]", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("inline=[unset]", output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -102,6 +77,27 @@ public sealed class TerminalForwardingTests(AppFixture fixture) : IClassFixture<
             using var response = await alice.Http.GetAsync(new Uri(fixture.App.BaseAddress, $"workspaces/{id}/agent/{path}"));
             Assert.True(response.StatusCode == HttpStatusCode.NotFound, $"{path}: {(int)response.StatusCode}");
         }
+    }
+
+    /// <summary>Opens a terminal, types <paramref name="command"/> and reads its output until <paramref name="done"/> says so.</summary>
+    private static async Task<(TerminalInfo Terminal, string Output)> TypeInNewTerminalAsync(HubConnection connection, string name, string command, Func<string, bool> done)
+    {
+        var terminal = await connection.InvokeAsync<TerminalInfo>("CreateTerminal", new CreateTerminalRequest(name, 100, 30));
+        using var cancel = new CancellationTokenSource(Timeout);
+        var frames = await connection.StreamAsChannelAsync<TerminalFrame>("Attach", terminal.Id, 0L, cancel.Token);
+        await connection.InvokeAsync("Input", terminal.Id, Encoding.UTF8.GetBytes(command + "\n"));
+
+        var output = new StringBuilder();
+        while (!done(output.ToString()))
+        {
+            var frame = await frames.ReadAsync(cancel.Token);
+            if (frame.Kind == TerminalFrameKind.Output)
+            {
+                output.Append(Encoding.UTF8.GetString(frame.Data));
+            }
+        }
+
+        return (terminal, output.ToString());
     }
 
     private async Task<string> ReadyWorkspaceAsync(ApiClient owner)
