@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Workspaces.Data.Workspaces;
 using Workspaces.Shared.Agent;
+using Workspaces.TestSupport.Waiting;
 using Workspaces.Web.Workspaces;
 
 namespace Workspaces.Web.Tests.Infrastructure;
@@ -123,6 +124,13 @@ public sealed class ApiClient : IDisposable
             $"Workspace {id} ended in {details.Workspace.Phase} ({details.Workspace.Status}): {details.Workspace.Error?.Code} {details.Workspace.Error?.Message}\n{_describe?.Invoke(id)}");
         return details;
     }
+
+    /// <summary>Waits until the workspace's Ports list shows <paramref name="port"/> as listening.</summary>
+    public Task WaitUntilPortListensAsync(string id, int port, TimeSpan timeout) =>
+        Poll.UntilAsync(
+            async () => (await Http.GetFromJsonAsync<List<global::Workspaces.Web.Previews.PortView>>($"/api/workspaces/{id}/ports", Json))!.Any(p => p.Port == port && p.Listening),
+            timeout,
+            $"port {port} to be detected");
 
     public async Task<WorkspaceDetails> WaitUntilAsync(string id, Func<WorkspaceDetails, bool> condition, string what, TimeSpan? timeout = null)
     {

@@ -147,10 +147,7 @@ public sealed class PreviewHttp2Tests(PreviewHttp2Tests.Http2App fixture) : ICla
                 .WithFile(".gitpod.yml", $"tasks:\n  - command: {PreviewServer.Command(port)}\nports:\n  - port: {port}\n    visibility: {visibility.ToString().ToLowerInvariant()}\n"));
         var id = (await api.CreateWorkspaceAsync(repository.FileUrl)).Id;
         await api.WaitUntilReadyAsync(id);
-        await Poll.UntilAsync(
-            async () => (await api.Http.GetFromJsonAsync<List<PortView>>($"/api/workspaces/{id}/ports", ApiClient.Json))!.Any(p => p.Port == port && p.Listening),
-            Timeout,
-            $"port {port} to be detected");
+        await api.WaitUntilPortListensAsync(id, port, Timeout);
         return (id, port);
     }
 

@@ -381,10 +381,7 @@ public sealed class PreviewProxyTests(AppFixture fixture) : IClassFixture<AppFix
                 .WithFile(".gitpod.yml", $"tasks:\n  - name: server\n    command: {PreviewServer.Command(port)}\nports:\n  - port: {port}\n    name: web\n    onOpen: open-preview{idle}\n"));
         var id = (await api.CreateWorkspaceAsync(repository.FileUrl)).Id;
         await api.WaitUntilReadyAsync(id);
-        await Poll.UntilAsync(
-            async () => (await api.Http.GetFromJsonAsync<List<PortView>>($"/api/workspaces/{id}/ports", ApiClient.Json))!.Any(x => x.Port == port && x.Listening),
-            Timeout,
-            $"port {port} to be detected");
+        await api.WaitUntilPortListensAsync(id, port, Timeout);
         return (new Owner(api, session), id, port);
     }
 

@@ -144,10 +144,7 @@ public sealed class PreviewRelayTests(PreviewRelayTests.RelayApp fixture) : ICla
         var owner = fixture.Admin;
         var id = (await owner.CreateWorkspaceAsync(repository.FileUrl)).Id;
         await owner.WaitUntilReadyAsync(id);
-        await Poll.UntilAsync(
-            async () => (await owner.Http.GetFromJsonAsync<List<PortView>>($"/api/workspaces/{id}/ports", ApiClient.Json))!.Any(p => p.Port == port && p.Listening),
-            Timeout,
-            $"port {port} to be detected");
+        await owner.WaitUntilPortListensAsync(id, port, Timeout);
         return (id, port, int.Parse((await File.ReadAllTextAsync(pidFile)).Trim(), CultureInfo.InvariantCulture));
     }
 

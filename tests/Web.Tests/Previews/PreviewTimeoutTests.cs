@@ -32,10 +32,7 @@ public sealed class PreviewTimeoutTests(PreviewTimeoutTests.ShortTimeoutApp fixt
         var owner = fixture.Admin;
         var id = (await owner.CreateWorkspaceAsync(repository.FileUrl)).Id;
         await owner.WaitUntilReadyAsync(id);
-        await Poll.UntilAsync(
-            async () => (await owner.Http.GetFromJsonAsync<List<PortView>>($"/api/workspaces/{id}/ports", ApiClient.Json))!.Any(p => p.Port == port && p.Listening),
-            TimeSpan.FromSeconds(30),
-            $"port {port} to be detected");
+        await owner.WaitUntilPortListensAsync(id, port, TimeSpan.FromSeconds(30));
 
         var started = TimeProvider.System.GetTimestamp();
         using (var hung = await _browser.GetAsync(_browser.Url(id, port, "/hang"), html: false))

@@ -38,10 +38,7 @@ public sealed class TeamPreviewTests(AppFixture fixture) : IClassFixture<AppFixt
         var projectId = (await AccessWorld.PostAsync(lead.Api, $"/api/teams/{teamId}/projects", new { name = "site", repositoryUrl = repository.FileUrl })).GetProperty("id").GetString()!;
         var id = (await AccessWorld.PostAsync(owner.Api, $"/api/projects/{projectId}/workspaces", new { })).GetProperty("id").GetString()!;
         await owner.Api.WaitUntilReadyAsync(id);
-        await Poll.UntilAsync(
-            async () => (await owner.Api.Http.GetFromJsonAsync<List<PortView>>($"/api/workspaces/{id}/ports", ApiClient.Json))!.Any(x => x.Port == port && x.Listening),
-            Timeout,
-            $"port {port} to be detected");
+        await owner.Api.WaitUntilPortListensAsync(id, port, Timeout);
         var url = _memberBrowser.Url(id, port, "/headers");
 
         // Private (the default): the member is not let in by the IDE.
