@@ -69,6 +69,9 @@ public sealed class FilesHubTests(TerminalAgentFixture fixture) : IClassFixture<
     [Fact]
     public async Task FilesChanged_FileWrittenFromATerminal_ReachesTheClient()
     {
+        // The hub runs a client's calls only after its OnConnectedAsync, which starts the watcher: once this answers,
+        // the tree is watched (a browser lists the tree first too).
+        await _hub.InvokeAsync<DirectoryListing>("ListDirectory", string.Empty);
         await File.WriteAllTextAsync(Path.Combine(Checkout, "from-terminal.txt"), "generated");
 
         await Poll.UntilAsync(() => _changes.Any(c => c.Paths.Contains("from-terminal.txt")), TimeSpan.FromSeconds(5), "a FilesChanged naming from-terminal.txt");
