@@ -18,17 +18,10 @@ public sealed class ThreadPoolIsolationMiddleware(RequestDelegate next)
             : RunOnThreadPoolAsync(context);
     }
 
+    // The context is current only while its posted work runs (ThreadPoolSynchronizationContext.Run): nothing to undo here.
     private async Task RunOnThreadPoolAsync(HttpContext context)
     {
-        var previous = SynchronizationContext.Current;
         await ThreadPoolSynchronizationContext.Instance.SwitchTo();
-        try
-        {
-            await next(context);
-        }
-        finally
-        {
-            SynchronizationContext.SetSynchronizationContext(previous);
-        }
+        await next(context);
     }
 }

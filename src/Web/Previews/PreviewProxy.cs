@@ -159,11 +159,11 @@ public sealed partial class PreviewProxy : IDisposable
         {
             // The route reaches the relay client's connect callback on the forwarded request (PreviewTransformer).
             context.Features.Set(new PreviewRelayRoute(target.WorkspaceId, target.AgentUrl, secret, port.Port));
-            await ForwardAsync(context, preview, PreviewRelay.Destination(target.WorkspaceId, port.Port), _relay.Client, kind, linkId, userId);
+            await ForwardAsync(context, preview, PreviewRelay.Destination(target.WorkspaceId, port.Port), _relay.Client, PreviewTransformer.Relayed, kind, linkId, userId);
             return;
         }
 
-        await ForwardAsync(context, preview, Destination(target.AgentUrl, port), _client, kind, linkId, userId);
+        await ForwardAsync(context, preview, Destination(target.AgentUrl, port), _client, PreviewTransformer.Direct, kind, linkId, userId);
     }
 
     /// <summary>A port with team visibility opens for members of the workspace's team (asked on every request, so leaving the team ends it).</summary>
@@ -172,7 +172,7 @@ public sealed partial class PreviewProxy : IDisposable
         && await _access.ForWorkspaceAsync(userId, target.WorkspaceId, cancellationToken) is { } found
         && found.Can(Authorization.Permission.WorkspaceOpenTeamPreview);
 
-    private async Task ForwardAsync(HttpContext context, PreviewHost preview, string destination, HttpMessageInvoker client, PreviewAccessKind kind, string? linkId, string? userId)
+    private async Task ForwardAsync(HttpContext context, PreviewHost preview, string destination, HttpMessageInvoker client, PreviewTransformer transformer, PreviewAccessKind kind, string? linkId, string? userId)
     {
         // Uploads are the app's business: no 30 MB cap from Kestrel in front of it.
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
@@ -181,7 +181,6 @@ public sealed partial class PreviewProxy : IDisposable
         }
 
         using var registration = _connections.Register(context, preview, kind, linkId, userId);
-        var transformer = ReferenceEquals(client, _client) ? PreviewTransformer.Direct : PreviewTransformer.Relayed;
         var error = await _forwarder.SendAsync(context, destination, client, _requestConfig, transformer);
         if (error == ForwarderError.None)
         {

@@ -5,10 +5,10 @@ using Workspaces.Data;
 using Workspaces.Data.Workspaces;
 using Workspaces.Shared.Agent;
 using Workspaces.Shared.Configuration;
+using Workspaces.Shared.Threading;
 using Workspaces.Web.Agents;
 using Workspaces.Web.Workspaces;
 using Workspaces.WorkspaceController.Runtime;
-using Workspaces.Shared.Threading;
 
 namespace Workspaces.Web.Previews;
 

@@ -4,10 +4,10 @@ using Workspaces.Data;
 using Workspaces.Data.Workspaces;
 using Workspaces.Shared.Agent;
 using Workspaces.Shared.SourceControl;
+using Workspaces.Shared.Threading;
 using Workspaces.Web.Agents;
 using Workspaces.Web.Hosting;
 using Workspaces.WorkspaceController.Runtime;
-using Workspaces.Shared.Threading;
 
 namespace Workspaces.Web.Workspaces;
 

@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Workspaces.Data.Configuration;
-using Workspaces.Web.Hosting;
 using Workspaces.Shared.Threading;
+using Workspaces.Web.Hosting;
 
 namespace Workspaces.Web.Workspaces;
 

@@ -4,9 +4,9 @@ using Microsoft.Extensions.Options;
 using Workspaces.Data;
 using Workspaces.Data.Workspaces;
 using Workspaces.Shared.Agent;
+using Workspaces.Shared.Threading;
 using Workspaces.Web.Hosting;
 using Workspaces.WorkspaceController.Runtime;
-using Workspaces.Shared.Threading;
 
 namespace Workspaces.Web.Workspaces;
 

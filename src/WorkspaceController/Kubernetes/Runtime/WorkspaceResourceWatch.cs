@@ -2,8 +2,8 @@ using k8s;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Workspaces.WorkspaceController.Kubernetes.Controller;
 using Workspaces.Shared.Threading;
+using Workspaces.WorkspaceController.Kubernetes.Controller;
 
 namespace Workspaces.WorkspaceController.Kubernetes.Runtime;
 
