@@ -1,28 +1,21 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Text.RegularExpressions;
+using Workspaces.Shared.Variables;
 
 namespace Workspaces.Shared.Repositories;
 
 /// <summary>
 /// An open-workspace link's fragment: an optional list of variables, then the repository
-/// (<c>VAR=value,OTHER=x/https://host/org/repo</c>). Variables a shell or the dynamic loader would run code from
-/// (<c>LD_*</c>, <c>BASH_ENV</c>, <c>PROMPT_COMMAND</c>, <c>ENV</c>, …) and values with control characters are refused
-/// with a message, so a link someone else made cannot take over the workspace it opens.
+/// (<c>VAR=value,OTHER=x/https://host/org/repo</c>). Variables go through <see cref="VariableRules"/>, the rule the API
+/// shares: a name of a refused family (loader hooks, proxies, Git redirection, …), a value with control or invisible
+/// characters, or too many or too long variables are refused with a message, so a link someone else made cannot take over
+/// the workspace it opens.
 /// </summary>
-public static partial class OpenLink
+public static class OpenLink
 {
     /// <summary>At most this many variables in one link.</summary>
-    public const int MaxVariables = 32;
+    public const int MaxVariables = VariableRules.MaxVariables;
 
-    public const int MaxValueLength = 1024;
-
-    private static readonly HashSet<string> RefusedNames = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "BASH_ENV", "ENV", "PROMPT_COMMAND", "SHELLOPTS", "BASHOPTS", "PS4", "IFS", "PATH", "HOME", "SHELL", "GIT_SSH_COMMAND",
-        "GIT_EXEC_PATH", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM", "NODE_OPTIONS", "PYTHONSTARTUP", "PERL5OPT", "RUBYOPT",
-    };
-
-    private static readonly string[] RefusedPrefixes = ["LD_", "DYLD_", "BASH_FUNC_", "GIT_CONFIG_"];
+    public const int MaxValueLength = VariableRules.MaxValueLength;
 
     private static readonly string[] UrlStarts = ["https://", "http://", "file://", "/"];
 
@@ -39,6 +32,12 @@ public static partial class OpenLink
         error = null;
         var text = input.Trim();
         var split = text.StartsWith('/') || Array.Exists(UrlStarts, s => s != "/" && text.StartsWith(s, StringComparison.OrdinalIgnoreCase)) ? -1 : FindSplit(text);
+        if (split < 0 && LooksLikeVariables(text))
+        {
+            error = "The link sets variables but no repository follows them (an https://, http:// or file:// URL, or an absolute path): write /#NAME=value/https://host/org/repo.";
+            return false;
+        }
+
         if (split < 0)
         {
             variables = new Dictionary<string, string>();
@@ -58,47 +57,28 @@ public static partial class OpenLink
 
             var name = pair[..equals];
             var value = pair[(equals + 1)..];
-            if (Refusal(name, value) is { } refused)
+            if (VariableRules.Refusal(name, value) is { } refused)
             {
                 error = refused;
                 return false;
             }
 
-            parsed[name] = value;
+            if (!parsed.TryAdd(name, value))
+            {
+                error = $"The link sets {name} twice; keep one.";
+                return false;
+            }
         }
 
-        if (parsed.Count > MaxVariables)
+        if (VariableRules.SetRefusal(parsed) is { } tooMuch)
         {
-            error = $"The link sets {parsed.Count} variables; at most {MaxVariables} are allowed.";
+            error = tooMuch;
             return false;
         }
 
         variables = parsed;
         repository = text[(split + 1)..];
         return true;
-    }
-
-    /// <summary>Why a variable may not be set from a link, or null if it may.</summary>
-    public static string? Refusal(string name, string value)
-    {
-        ArgumentNullException.ThrowIfNull(name);
-        ArgumentNullException.ThrowIfNull(value);
-        if (!ValidName().IsMatch(name))
-        {
-            return $"\"{Shorten(name)}\" is not a valid variable name: use letters, digits and underscores, not starting with a digit.";
-        }
-
-        if (RefusedNames.Contains(name) || Array.Exists(RefusedPrefixes, p => name.StartsWith(p, StringComparison.OrdinalIgnoreCase)))
-        {
-            return $"The link may not set {name}: it could make programs in the workspace run code from the link. Remove it from the link.";
-        }
-
-        if (value.Any(char.IsControl))
-        {
-            return $"The value of {name} contains control characters (such as a line break), which a link may not set.";
-        }
-
-        return value.Length > MaxValueLength ? $"The value of {name} is longer than {MaxValueLength} characters." : null;
     }
 
     // The variables end at the first slash that starts the repository (a URL or an absolute path).
@@ -116,8 +96,13 @@ public static partial class OpenLink
         return -1;
     }
 
-    private static string Shorten(string text) => text.Length > 40 ? text[..40] + "…" : text;
+    private static bool LooksLikeVariables(string text)
+    {
+        var equals = text.IndexOf('=', StringComparison.Ordinal);
+        var slash = text.IndexOf('/', StringComparison.Ordinal);
+        var colon = text.IndexOf(':', StringComparison.Ordinal);
+        return equals > 0 && (slash < 0 || equals < slash) && (colon < 0 || equals < colon);
+    }
 
-    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
-    private static partial Regex ValidName();
+    private static string Shorten(string text) => text.Length > 40 ? text[..40] + "…" : text;
 }

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Workspaces.Data;
 using Workspaces.Data.Projects;
 using Workspaces.Shared.Repositories;
+using Workspaces.Shared.Variables;
 using Workspaces.Web.Audit;
 using Workspaces.Web.Authorization;
 using Workspaces.Web.Teams;
@@ -140,6 +141,17 @@ public sealed partial class ProjectService(
         if (!asFile && request.Value.Contains('\0', StringComparison.Ordinal))
         {
             return Outcome<ProjectVariableView>.Invalid("value", "A variable cannot contain a NUL character; inject it as a file instead.");
+        }
+
+        // Teammates' workspaces get these variables: the rule links and the API follow applies (a file's name and content are free).
+        if (!asFile && VariableRules.NameRefusal(name) is { } familyProblem)
+        {
+            return Outcome<ProjectVariableView>.Invalid("name", familyProblem);
+        }
+
+        if (!asFile && VariableRules.ValueRefusal(name, request.Value, allowLineBreaks: true) is { } valueProblem)
+        {
+            return Outcome<ProjectVariableView>.Invalid("value", valueProblem);
         }
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);

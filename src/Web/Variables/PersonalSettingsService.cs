@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Workspaces.Data;
 using Workspaces.Data.Variables;
 using Workspaces.Shared.Repositories;
+using Workspaces.Shared.Variables;
 
 namespace Workspaces.Web.Variables;
 
@@ -31,6 +32,16 @@ public sealed class PersonalSettingsService(
         if (value is null || value.Length > VariableNames.MaxValueLength || value.Contains('\0', StringComparison.Ordinal))
         {
             return ("value", value is null ? "Required." : $"At most {VariableNames.MaxValueLength} characters, without NUL.");
+        }
+
+        if (VariableRules.NameRefusal(name) is { } familyProblem)
+        {
+            return ("name", familyProblem);
+        }
+
+        if (VariableRules.ValueRefusal(name!, value, allowLineBreaks: true) is { } valueProblem)
+        {
+            return ("value", valueProblem);
         }
 
         if (RepositoryPatterns.Problem(pattern) is { } patternProblem)

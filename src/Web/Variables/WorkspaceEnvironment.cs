@@ -3,6 +3,7 @@ using Workspaces.Data;
 using Workspaces.Data.Workspaces;
 using Workspaces.Shared.Agent;
 using Workspaces.Shared.Repositories;
+using Workspaces.Shared.Variables;
 
 namespace Workspaces.Web.Variables;
 
@@ -49,9 +50,14 @@ public sealed class WorkspaceEnvironment(IDbContextFactory<WorkspacesDbContext> 
             }
         }
 
+        // A link's variables were checked when the workspace was created; those stored under an older, shorter rule are
+        // checked again, so a workspace opened from a hostile link before the rule grew does not keep its hook.
         foreach (var (name, value) in protection.RevealEnvironment(workspace.ProtectedLinkEnvironment))
         {
-            environment[name] = value;
+            if (VariableRules.Refusal(name, value) is null)
+            {
+                environment[name] = value;
+            }
         }
 
         var dotfiles = await db.Users.Where(u => u.Id == workspace.OwnerId).Select(u => u.DotfilesRepository).FirstOrDefaultAsync(cancellationToken);

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Workspaces.Shared.Variables;
 using Workspaces.Web.Accounts;
 
 namespace Workspaces.Web.Workspaces;
@@ -23,18 +24,16 @@ public static class WorkspacesApi
         return app;
     }
 
-    /// <param name="Environment">Variables for the workspace, filtered as an open link's are (no LD_*, BASH_ENV, …).</param>
+    /// <param name="Environment">Variables for the workspace, under the same rule and limits as an open link's
+    /// (<see cref="VariableRules"/>: no loader hooks, proxies, Git redirection, …; at most 32).</param>
     public sealed record CreateWorkspaceRequest(string? RepositoryUrl, string? Ref, Dictionary<string, string>? Environment = null);
 
     private static async Task<Results<Created<WorkspaceView>, ValidationProblem>> CreateAsync(
         CreateWorkspaceRequest request, ClaimsPrincipal user, WorkspaceService workspaces, CancellationToken cancellationToken)
     {
-        foreach (var (name, value) in request.Environment ?? [])
+        if (request.Environment is { } environment && VariableRules.SetRefusal(environment) is { } refused)
         {
-            if (global::Workspaces.Shared.Repositories.OpenLink.Refusal(name, value) is { } refused)
-            {
-                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["environment"] = [refused] });
-            }
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["environment"] = [refused] });
         }
 
         var result = await workspaces.CreateAsync(user.Id(), request.RepositoryUrl, request.Ref, new WorkspaceCreationOptions(LinkEnvironment: request.Environment), cancellationToken);

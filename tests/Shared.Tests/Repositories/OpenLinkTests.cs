@@ -52,7 +52,7 @@ public sealed class OpenLinkTests
     public void TryParse_ControlCharacterInValue_RefusedWithAClearMessage(string link)
     {
         Assert.False(OpenLink.TryParse(link, out _, out _, out var error));
-        Assert.Contains("control characters", error, StringComparison.Ordinal);
+        Assert.Contains("control character", error, StringComparison.Ordinal);
     }
 
     [Fact]
