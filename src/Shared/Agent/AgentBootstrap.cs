@@ -13,6 +13,7 @@ namespace Workspaces.Shared.Agent;
 /// <param name="Files">Secret files to write (mode 0600) under <see cref="WorkspaceLayout.SecretsDirectory"/> before tasks start.</param>
 /// <param name="DotfilesRepository">The owner's dotfiles repository, cloned and installed once per workspace.</param>
 /// <param name="Editor">The editor's file size limits; null for the agent's defaults.</param>
+/// <param name="RepositoryNetwork">The internal Git servers an administrator allowed clones from; null for public addresses only.</param>
 public sealed record AgentBootstrap(
     string WorkspaceId,
     string RepositoryUrl,
@@ -26,7 +27,8 @@ public sealed record AgentBootstrap(
     IReadOnlyDictionary<string, string> Environment,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<WorkspaceFile>? Files = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? DotfilesRepository = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] EditorLimits? Editor = null)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] EditorLimits? Editor = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Repositories.RepositoryNetwork? RepositoryNetwork = null)
 {
     /// <summary>Never print the secret or the credential.</summary>
     public override string ToString() => $"AgentBootstrap {{ WorkspaceId = {WorkspaceId}, RepositoryUrl = {RepositoryUrl}, Ref = {Ref} }}";

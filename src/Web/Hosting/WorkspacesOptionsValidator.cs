@@ -27,6 +27,11 @@ public sealed class WorkspacesOptionsValidator : IValidateOptions<WorkspacesOpti
             failures.Add($"Workspaces:Editor:SoftLimitBytes must be at least 1024 and Workspaces:Editor:HardLimitBytes between it and 1 GiB (got {options.Editor.SoftLimitBytes} and {options.Editor.HardLimitBytes}).");
         }
 
+        if (Shared.Repositories.RepositoryNetwork.Problem(options.Repositories.AllowedHosts, options.Repositories.AllowedNetworks) is { } network)
+        {
+            failures.Add($"Workspaces:Repositories:AllowedHosts and AllowedNetworks: {network}.");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -10,7 +10,7 @@ namespace Workspaces.Web.Variables;
 public sealed class PersonalSettingsService(
     IDbContextFactory<WorkspacesDbContext> dbFactory,
     VariableProtection protection,
-    Microsoft.Extensions.Options.IOptions<Hosting.WorkspacesOptions> options,
+    Repositories.RepositoryGuard repositories,
     TimeProvider timeProvider)
 {
     public async Task<PersonalSettings> GetAsync(string userId, CancellationToken cancellationToken)
@@ -81,9 +81,9 @@ public sealed class PersonalSettingsService(
                 return error;
             }
 
-            if (reference.Kind is RepositoryReferenceKind.File or RepositoryReferenceKind.LocalPath && !options.Value.AllowLocalRepositories)
+            if (await repositories.ProblemAsync(reference, cancellationToken) is { } refused)
             {
-                return "This server does not clone local paths or file:// URLs. Use an https:// URL.";
+                return refused;
             }
 
             url = reference.Kind == RepositoryReferenceKind.LocalPath ? new Uri(reference.CloneUrl).AbsoluteUri : reference.CloneUrl;

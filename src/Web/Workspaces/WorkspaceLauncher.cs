@@ -20,6 +20,7 @@ public sealed partial class WorkspaceLauncher(
     WorkspaceStatusFeed feed,
     TimeProvider timeProvider,
     Microsoft.Extensions.Options.IOptions<WorkspacesOptions> options,
+    Repositories.RepositoryGuard repositories,
     ILogger<WorkspaceLauncher> logger)
 {
     public async Task LaunchAsync(WorkspacesDbContext db, WorkspaceRecord workspace, CancellationToken cancellationToken)
@@ -55,6 +56,13 @@ public sealed partial class WorkspaceLauncher(
         try
         {
             RepositoryReference.TryParse(workspace.RepositoryUrl, null, out var reference, out _);
+            // Checked again at every start: a link made after the workspace was created could point into the data directory now.
+            if (reference is not null && repositories.LocalPathProblem(reference) is { } localProblem)
+            {
+                await FailAsync(db, workspace, start.Id, AgentErrorCode.InvalidRepositoryUrl, localProblem, "Create the workspace from another path or an https:// URL.", cancellationToken);
+                return;
+            }
+
             var credential = await credentials.FindForHostAsync(workspace.OwnerId, reference?.Host, cancellationToken);
             // The agent clones URLs only; a local path becomes its file:// URL.
             var cloneUrl = reference?.Kind == RepositoryReferenceKind.LocalPath ? new Uri(workspace.RepositoryUrl).AbsoluteUri : workspace.RepositoryUrl;
@@ -66,6 +74,7 @@ public sealed partial class WorkspaceLauncher(
                 new EditorLimits(options.Value.Editor.SoftLimitBytes, options.Value.Editor.HardLimitBytes))
             {
                 OwnerId = workspace.OwnerId,
+                RepositoryNetwork = repositories.Network,
                 Image = string.IsNullOrWhiteSpace(project?.Image) ? null : project.Image.Trim(),
                 WorkspaceClass = string.IsNullOrWhiteSpace(project?.WorkspaceClass) ? null : project.WorkspaceClass.Trim(),
             };

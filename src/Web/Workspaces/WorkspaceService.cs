@@ -1,5 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 using Workspaces.Data;
 using Workspaces.Data.Workspaces;
 using Workspaces.Shared.Agent;
@@ -24,7 +23,7 @@ public sealed partial class WorkspaceService(
     AuditLog audit,
     ReconcileQueue queue,
     WorkspaceStatusFeed feed,
-    IOptions<WorkspacesOptions> options,
+    Repositories.RepositoryGuard repositories,
     TimeProvider timeProvider,
     ILogger<WorkspaceService> logger)
 {
@@ -47,9 +46,9 @@ public sealed partial class WorkspaceService(
             return CreateWorkspaceResult.Invalid(field, error ?? "This is not a Git repository URL.");
         }
 
-        if (reference.Kind is RepositoryReferenceKind.File or RepositoryReferenceKind.LocalPath && LocalRepositoryProblem(reference) is { } localProblem)
+        if (await repositories.ProblemAsync(reference, cancellationToken) is { } refused)
         {
-            return CreateWorkspaceResult.Invalid("repositoryUrl", localProblem);
+            return CreateWorkspaceResult.Invalid("repositoryUrl", refused);
         }
 
         var now = timeProvider.GetUtcNow();
@@ -214,20 +213,6 @@ public sealed partial class WorkspaceService(
     {
         queue.Add(record.Id);
         feed.PublishUpdated(record.Id, record.OwnerId);
-    }
-
-    private string? LocalRepositoryProblem(RepositoryReference reference)
-    {
-        if (!options.Value.AllowLocalRepositories)
-        {
-            return "This server does not clone local paths or file:// URLs. Use an https:// URL.";
-        }
-
-        var path = Path.GetFullPath(reference.Kind == RepositoryReferenceKind.File ? new Uri(reference.CloneUrl).LocalPath : reference.CloneUrl);
-        var data = Path.GetFullPath(options.Value.DataDirectory);
-        return path.StartsWith(data + Path.DirectorySeparatorChar, StringComparison.Ordinal) || path == data
-            ? "Workspaces cannot be cloned from the service's own data directory."
-            : null;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Workspace {WorkspaceId} created by {OwnerId} for {RepositoryUrl}")]

@@ -17,6 +17,7 @@ public static class WorkspacesExtensions
         services.AddSingleton<ReconcileQueue>();
         services.AddSingleton<WorkspaceStatusFeed>();
         services.AddSingleton<WorkspaceService>();
+        services.AddSingleton<Repositories.RepositoryGuard>();
         services.AddSingleton<WorkspaceActivity>();
         services.AddSingleton<WorkspaceLogs>();
         services.AddSingleton<WorkspaceGit>();

@@ -1,6 +1,7 @@
 using LibGit2Sharp;
 using LibGit2Sharp.Handlers;
 using Workspaces.Shared.Agent;
+using Workspaces.Shared.Repositories;
 
 namespace Workspaces.WorkspaceAgent.Cloning;
 
@@ -17,6 +18,8 @@ internal sealed class CloneAttempt(RepositoryUrl url, CloneRequest request, Acti
     /// <summary>Clones into <paramref name="directory"/>; null on success, else what went wrong.</summary>
     public CloneFailure? Run(string directory)
     {
+        // libgit2 makes its HTTP connections on this thread, through the guarded transport, under the request's rule.
+        using var network = GuardedHttpTransport.Use(request.Network ?? RepositoryNetwork.PublicOnly, cancellationToken);
         var fetch = new FetchOptions
         {
             CredentialsProvider = (requestedUrl, usernameFromUrl, types) => ProvideCredentials()!,

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Workspaces.Shared.Agent;
+using Workspaces.Shared.Repositories;
 
 namespace Workspaces.WorkspaceAgent.Cloning;
 
@@ -93,12 +94,9 @@ public static class CloneErrorClassifier
                     : $"Check the URL; if it is private, store a token for {url.Host} in Settings → Git credentials.");
         }
 
-        if (UnreachableMarkers.Any(marker => Contains(message, marker)))
+        if (Contains(message, RepositoryNetwork.UnreachableMarker) || UnreachableMarkers.Any(marker => Contains(message, marker)))
         {
-            return new AgentError(
-                AgentErrorCode.HostUnreachable,
-                $"Could not reach {url.Host} to clone {url}: {message}.",
-                "Check the host name in the URL and that the host is up and reachable from the workspace, then retry.");
+            return HostUnreachable(url);
         }
 
         if (Contains(message, "unsupported url protocol") || Contains(message, "invalid argument: 'url"))
@@ -110,6 +108,20 @@ public static class CloneErrorClassifier
             AgentErrorCode.Unknown,
             $"Cloning {url} failed: {message}",
             "Retry the workspace; if it keeps failing, the agent log has the details.");
+    }
+
+    /// <summary>
+    /// The same words whatever happened on the way (an internal address refused, a name that does not resolve, a refused
+    /// or dropped connection): different ones would let a user map which internal hosts and ports answer.
+    /// </summary>
+    public static AgentError HostUnreachable(RepositoryUrl url)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        return new AgentError(
+            AgentErrorCode.HostUnreachable,
+            $"Could not reach {url.Host} to clone {url}: it did not answer, or it is not at a public address.",
+            "Check the host name in the URL and that the host is up, then retry. Workspaces clone only from public addresses; "
+            + "an administrator can allow an internal Git server (Workspaces:Repositories:AllowedHosts or AllowedNetworks).");
     }
 
     public static AgentError InvalidUrl(string url) => new(

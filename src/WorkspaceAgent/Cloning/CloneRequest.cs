@@ -1,14 +1,16 @@
 using Workspaces.Shared.Agent;
+using Workspaces.Shared.Repositories;
 
 namespace Workspaces.WorkspaceAgent.Cloning;
 
 /// <summary>What to clone. <see cref="Ref"/> is a branch name (null or empty: the remote's default branch).</summary>
-public sealed record CloneRequest(string RepositoryUrl, string? Ref, GitCredential? Credential, long DiskLimitBytes)
+/// <param name="Network">Where the clone may connect; null means public addresses only.</param>
+public sealed record CloneRequest(string RepositoryUrl, string? Ref, GitCredential? Credential, long DiskLimitBytes, RepositoryNetwork? Network = null)
 {
     public static CloneRequest From(AgentBootstrap bootstrap)
     {
         ArgumentNullException.ThrowIfNull(bootstrap);
-        return new(bootstrap.RepositoryUrl, bootstrap.Ref, bootstrap.GitCredential, bootstrap.DiskLimitBytes);
+        return new(bootstrap.RepositoryUrl, bootstrap.Ref, bootstrap.GitCredential, bootstrap.DiskLimitBytes, bootstrap.RepositoryNetwork);
     }
 
     /// <summary>The branch to check out, without a <c>refs/heads/</c> prefix; null for the default branch.</summary>

@@ -44,7 +44,7 @@ public sealed partial class DotfilesInstaller(AgentBootstrap bootstrap, Workspac
         {
             await log.WriteLineAsync($"Installing dotfiles from {RepositoryUrl.Redact(bootstrap.DotfilesRepository)} into {layout.HomeDirectory}");
             var repository = new WorkspaceLayout(layout.DotfilesDirectory, "repo");
-            var clone = await cloner.EnsureCheckoutAsync(new CloneRequest(bootstrap.DotfilesRepository, null, null, bootstrap.DiskLimitBytes), repository, _ => { }, cancellationToken);
+            var clone = await cloner.EnsureCheckoutAsync(new CloneRequest(bootstrap.DotfilesRepository, null, null, bootstrap.DiskLimitBytes, bootstrap.RepositoryNetwork), repository, _ => { }, cancellationToken);
             if (clone.Outcome == CloneOutcome.Failed)
             {
                 await log.WriteLineAsync($"Cloning the dotfiles failed: {clone.Error!.Message}");

@@ -21,6 +21,9 @@ public sealed record WorkspaceLaunch(
     /// <summary>The toolchain image a project asks for; null for the runtime's default (the local runtime has no images).</summary>
     public string? Image { get; init; }
 
+    /// <summary>The internal Git servers its clones may reach; null for public addresses only.</summary>
+    public Shared.Repositories.RepositoryNetwork? RepositoryNetwork { get; init; }
+
     /// <summary>The workspace class (resources) a project asks for; null for the runtime's default.</summary>
     public string? WorkspaceClass { get; init; }
 

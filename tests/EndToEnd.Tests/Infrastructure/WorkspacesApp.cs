@@ -169,6 +169,10 @@ public sealed class WorkspacesApp : IAsyncDisposable
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             builder.UseSetting("Workspaces:DataDirectory", dataDirectory);
+            // Journeys clone their own file:// repositories with several accounts, and from a Git server on loopback: both
+            // are what an administrator would allow for such servers.
+            builder.UseSetting("Workspaces:AllowLocalRepositories", "true");
+            builder.UseSetting("Workspaces:Repositories:AllowedNetworks:0", "127.0.0.0/8");
             builder.UseSetting("Logging:LogLevel:Default", "Warning");
             builder.UseSetting("Logging:LogLevel:Microsoft.AspNetCore", "Error");
         }

@@ -23,6 +23,7 @@ public sealed class SmartHttpGitServer : IAsyncDisposable
     private readonly TempDirectory _root;
     private readonly ConcurrentDictionary<string, GitServerCredential?> _repositories = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _requests = new();
+    private readonly ConcurrentDictionary<string, string> _redirects = new(StringComparer.Ordinal);
     private int _requestCount;
 
     private SmartHttpGitServer(WebApplication app, TempDirectory root)
@@ -97,6 +98,16 @@ public sealed class SmartHttpGitServer : IAsyncDisposable
         _repositories[name] = requiredCredential;
     }
 
+    /// <summary>
+    /// Answers every request for <paramref name="name"/> with a 302 to <paramref name="targetRepositoryUrl"/> plus the rest of
+    /// the request's path and query (a moved repository, or a hostile server pointing the clone elsewhere).
+    /// </summary>
+    public void AddRedirect(string name, string targetRepositoryUrl)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        _redirects[name] = targetRepositoryUrl.TrimEnd('/');
+    }
+
     /// <summary>Makes <paramref name="name"/> unknown to the server (a 404), leaving its files alone.</summary>
     public void RemoveRepository(string name) => _repositories.TryRemove(name, out _);
 
@@ -130,6 +141,15 @@ public sealed class SmartHttpGitServer : IAsyncDisposable
         }
 
         var path = context.Request.Path.Value ?? "/";
+        foreach (var (from, to) in _redirects)
+        {
+            if (path.StartsWith($"/{from}.git/", StringComparison.Ordinal))
+            {
+                context.Response.Redirect(to + path[$"/{from}.git".Length..] + context.Request.QueryString);
+                return;
+            }
+        }
+
         var repository = _repositories.Keys
             .Where(name => path.StartsWith($"/{name}.git/", StringComparison.Ordinal))
             .MaxBy(name => name.Length);

@@ -34,6 +34,8 @@ public sealed class TestApp : IAsyncDisposable
         _settings = new Dictionary<string, string?>
         {
             ["Workspaces:DataDirectory"] = DataDirectory,
+            // Tests clone their own file:// repositories with several accounts, as an administrator who turned this on would.
+            ["Workspaces:AllowLocalRepositories"] = "true",
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Error",
             // EF logs the probe for a missing migrations table as a failure when it migrates a new database.

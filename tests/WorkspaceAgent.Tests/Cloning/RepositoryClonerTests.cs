@@ -32,7 +32,7 @@ public sealed class RepositoryClonerTests(GitServerFixture git) : IClassFixture<
     [Fact]
     public async Task EnsureCheckout_PublicHttpRepositoryWithBranch_ChecksOutThatBranch()
     {
-        var result = await CloneAsync(new CloneRequest(git.PublicUrl, "feature", null, 0));
+        var result = await CloneAsync(new CloneRequest(git.PublicUrl, "feature", null, 0, Network: TestBootstraps.LoopbackAllowed));
 
         Assert.Equal(CloneOutcome.Cloned, result.Outcome);
         Assert.True(File.Exists(Path.Combine(Layout.CheckoutDirectory, "feature.txt")));
@@ -43,7 +43,7 @@ public sealed class RepositoryClonerTests(GitServerFixture git) : IClassFixture<
     [Fact]
     public async Task EnsureCheckout_PrivateRepositoryWithRightToken_Clones()
     {
-        var result = await CloneAsync(new CloneRequest(git.PrivateUrl, null, Credential(GitServerFixture.Alice.Password), 0));
+        var result = await CloneAsync(new CloneRequest(git.PrivateUrl, null, Credential(GitServerFixture.Alice.Password), 0, Network: TestBootstraps.LoopbackAllowed));
 
         Assert.Equal(CloneOutcome.Cloned, result.Outcome);
         Assert.True(File.Exists(Path.Combine(Layout.CheckoutDirectory, "README.md")));
@@ -54,7 +54,7 @@ public sealed class RepositoryClonerTests(GitServerFixture git) : IClassFixture<
     [Fact]
     public async Task EnsureCheckout_PrivateRepositoryWithoutToken_AuthenticationRequired()
     {
-        var result = await CloneAsync(new CloneRequest(git.PrivateUrl, null, null, 0));
+        var result = await CloneAsync(new CloneRequest(git.PrivateUrl, null, null, 0, Network: TestBootstraps.LoopbackAllowed));
 
         var error = AssertFailed(result, AgentErrorCode.AuthenticationRequired);
         Assert.Contains("127.0.0.1", error.Advice, StringComparison.Ordinal);
@@ -66,7 +66,7 @@ public sealed class RepositoryClonerTests(GitServerFixture git) : IClassFixture<
     {
         const string wrongToken = "wrong-token-77f1";
 
-        var result = await CloneAsync(new CloneRequest(git.PrivateUrl, null, Credential(wrongToken), 0));
+        var result = await CloneAsync(new CloneRequest(git.PrivateUrl, null, Credential(wrongToken), 0, Network: TestBootstraps.LoopbackAllowed));
 
         var error = AssertFailed(result, AgentErrorCode.AuthenticationFailed);
         Assert.Contains("rejected", error.Message, StringComparison.Ordinal);
@@ -78,7 +78,7 @@ public sealed class RepositoryClonerTests(GitServerFixture git) : IClassFixture<
     {
         var url = git.Server.RepositoryUrl("org/missing");
 
-        var result = await CloneAsync(new CloneRequest(url, null, null, 0));
+        var result = await CloneAsync(new CloneRequest(url, null, null, 0, Network: TestBootstraps.LoopbackAllowed));
 
         var error = AssertFailed(result, AgentErrorCode.RepositoryNotFound);
         Assert.Contains(url, error.Message, StringComparison.Ordinal);
@@ -95,7 +95,7 @@ public sealed class RepositoryClonerTests(GitServerFixture git) : IClassFixture<
     [Fact]
     public async Task EnsureCheckout_MissingBranch_BranchNotFoundNamingBranchAndDefault()
     {
-        var result = await CloneAsync(new CloneRequest(git.PublicUrl, "no-such-branch", null, 0));
+        var result = await CloneAsync(new CloneRequest(git.PublicUrl, "no-such-branch", null, 0, Network: TestBootstraps.LoopbackAllowed));
 
         var error = AssertFailed(result, AgentErrorCode.BranchNotFound);
         Assert.Contains("'no-such-branch'", error.Message, StringComparison.Ordinal);
@@ -107,7 +107,7 @@ public sealed class RepositoryClonerTests(GitServerFixture git) : IClassFixture<
     {
         var url = new Uri(ClosedPort.HttpUrl(), "org/repo.git").AbsoluteUri;
 
-        var result = await CloneAsync(new CloneRequest(url, null, null, 0));
+        var result = await CloneAsync(new CloneRequest(url, null, null, 0, Network: TestBootstraps.LoopbackAllowed));
 
         AssertFailed(result, AgentErrorCode.HostUnreachable);
     }
@@ -119,7 +119,7 @@ public sealed class RepositoryClonerTests(GitServerFixture git) : IClassFixture<
         await server.CreateRepositoryAsync("org/repo", new GitRepositoryBuilder());
         server.DropConnections = true;
 
-        var result = await CloneAsync(new CloneRequest(server.RepositoryUrl("org/repo"), null, null, 0));
+        var result = await CloneAsync(new CloneRequest(server.RepositoryUrl("org/repo"), null, null, 0, Network: TestBootstraps.LoopbackAllowed));
 
         AssertFailed(result, AgentErrorCode.HostUnreachable);
     }
@@ -127,7 +127,7 @@ public sealed class RepositoryClonerTests(GitServerFixture git) : IClassFixture<
     [Fact]
     public async Task EnsureCheckout_RepositoryLargerThanDiskLimit_DiskLimitReachedAndScratchRemoved()
     {
-        var result = await CloneAsync(new CloneRequest(git.LargeUrl, null, null, DiskLimitBytes: 200 * 1024));
+        var result = await CloneAsync(new CloneRequest(git.LargeUrl, null, null, DiskLimitBytes: 200 * 1024, Network: TestBootstraps.LoopbackAllowed));
 
         var error = AssertFailed(result, AgentErrorCode.DiskLimitReached);
         Assert.Contains("200 KiB", error.Message, StringComparison.Ordinal);
@@ -147,7 +147,7 @@ public sealed class RepositoryClonerTests(GitServerFixture git) : IClassFixture<
     [Fact]
     public async Task EnsureCheckout_Progress_FractionRisesToOne()
     {
-        var result = await CloneAsync(new CloneRequest(git.PublicUrl, null, null, 0));
+        var result = await CloneAsync(new CloneRequest(git.PublicUrl, null, null, 0, Network: TestBootstraps.LoopbackAllowed));
 
         Assert.Equal(CloneOutcome.Cloned, result.Outcome);
         Assert.NotEmpty(_progress);
@@ -160,14 +160,14 @@ public sealed class RepositoryClonerTests(GitServerFixture git) : IClassFixture<
     [Fact]
     public async Task EnsureCheckout_ExistingCheckout_KeepsUncommittedAndUntrackedFilesWithoutFetching()
     {
-        Assert.Equal(CloneOutcome.Cloned, (await CloneAsync(new CloneRequest(git.PublicUrl, null, null, 0))).Outcome);
+        Assert.Equal(CloneOutcome.Cloned, (await CloneAsync(new CloneRequest(git.PublicUrl, null, null, 0, Network: TestBootstraps.LoopbackAllowed))).Outcome);
         var readme = Path.Combine(Layout.CheckoutDirectory, "README.md");
         var untracked = Path.Combine(Layout.CheckoutDirectory, "notes.txt");
         await File.WriteAllTextAsync(readme, "changed but not committed\n");
         await File.WriteAllTextAsync(untracked, "never added\n");
         var requestsBefore = git.Server.Requests.Count(request => request.Contains("/org/public.git/", StringComparison.Ordinal));
 
-        var result = await CloneAsync(new CloneRequest(git.PublicUrl, null, null, 0));
+        var result = await CloneAsync(new CloneRequest(git.PublicUrl, null, null, 0, Network: TestBootstraps.LoopbackAllowed));
 
         Assert.Equal(CloneOutcome.ExistingCheckout, result.Outcome);
         Assert.Equal("changed but not committed\n", await File.ReadAllTextAsync(readme));
@@ -185,7 +185,7 @@ public sealed class RepositoryClonerTests(GitServerFixture git) : IClassFixture<
         Directory.CreateDirectory(Path.Combine(scratch, ".git"));
         await File.WriteAllTextAsync(Path.Combine(scratch, "half-written.bin"), "x");
 
-        var result = await CloneAsync(new CloneRequest(git.PublicUrl, null, null, 0));
+        var result = await CloneAsync(new CloneRequest(git.PublicUrl, null, null, 0, Network: TestBootstraps.LoopbackAllowed));
 
         Assert.Equal(CloneOutcome.Cloned, result.Outcome);
         Assert.False(File.Exists(Path.Combine(Layout.CheckoutDirectory, "half-written.bin")));
@@ -201,7 +201,7 @@ public sealed class RepositoryClonerTests(GitServerFixture git) : IClassFixture<
         var cloner = new RepositoryCloner(new WorkerProcessCloneRunner(AgentBinary.CloneWorker, NullLogger<WorkerProcessCloneRunner>.Instance), NullLogger<RepositoryCloner>.Instance);
 
         var result = await cloner.EnsureCheckoutAsync(
-            new CloneRequest(server.RepositoryUrl("org/big"), null, null, 0),
+            new CloneRequest(server.RepositoryUrl("org/big"), null, null, 0, Network: TestBootstraps.LoopbackAllowed),
             Layout,
             progress =>
             {

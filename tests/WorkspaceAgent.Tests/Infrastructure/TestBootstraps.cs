@@ -1,4 +1,5 @@
 using Workspaces.Shared.Agent;
+using Workspaces.Shared.Repositories;
 
 namespace Workspaces.WorkspaceAgent.Tests.Infrastructure;
 
@@ -28,7 +29,12 @@ internal static class TestBootstraps
             GitCredential: credential,
             ListenUrl: "http://127.0.0.1:0",
             DiskLimitBytes: diskLimitBytes,
-            Environment: environment ?? new Dictionary<string, string> { ["HOME"] = Home });
+            Environment: environment ?? new Dictionary<string, string> { ["HOME"] = Home },
+            // The tests' Git servers listen on loopback, which clones may reach only when an administrator allows it.
+            RepositoryNetwork: LoopbackAllowed);
+
+    /// <summary>The allow-list an administrator would write for a Git server on this machine.</summary>
+    public static readonly RepositoryNetwork LoopbackAllowed = new([], ["127.0.0.0/8"]);
 
     public static WorkspaceLayout LayoutOf(AgentBootstrap bootstrap) => new(bootstrap.WorkspaceDirectory, bootstrap.CheckoutDirectoryName);
 }
