@@ -42,7 +42,7 @@ internal sealed class CloneAttempt(RepositoryUrl url, CloneRequest request, Acti
         {
             var referenceNotFound = ex is NotFoundException && ex.Message.Contains("refs/remotes/origin/", StringComparison.Ordinal);
             return new CloneFailure(
-                Redact(ex.Message),
+                Redact(network.Failure ?? ex.Message),
                 ReferenceNotFound: referenceNotFound,
                 CredentialRequested: _credentialRequests > 0,
                 CredentialRejected: request.Credential is not null && _credentialRequests > 1,

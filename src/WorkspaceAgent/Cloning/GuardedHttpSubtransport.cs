@@ -30,8 +30,15 @@ internal sealed class GuardedHttpSubtransport : RpcSmartSubtransport
     {
         GitSmartSubtransportAction.UploadPackList => new Exchange(this, url, "/info/refs?service=git-upload-pack", null),
         GitSmartSubtransportAction.UploadPack => new Exchange(this, url, "/git-upload-pack", "application/x-git-upload-pack"),
-        _ => throw new InvalidOperationException("Workspaces only clone; pushing goes through the git command line."),
+        _ => throw Failed(new InvalidOperationException("Workspaces only clone; pushing goes through the git command line.")),
     };
+
+    /// <summary>Records <paramref name="exception"/> as the clone's failure (the first one wins) and returns it to throw.</summary>
+    private Exception Failed(Exception exception)
+    {
+        _scope.Failure ??= exception.Message;
+        return exception;
+    }
 
     protected override void Dispose()
     {
@@ -189,8 +196,15 @@ internal sealed class GuardedHttpSubtransport : RpcSmartSubtransport
             ArgumentNullException.ThrowIfNull(dataStream);
             if (_responseStream is null)
             {
-                _response = owner.Send(new Uri(url), suffix, service, service is null ? null : _body.WrittenSpan.ToArray());
-                _responseStream = _response.Content.ReadAsStream(owner._scope.CancellationToken);
+                try
+                {
+                    _response = owner.Send(new Uri(url), suffix, service, service is null ? null : _body.WrittenSpan.ToArray());
+                    _responseStream = _response.Content.ReadAsStream(owner._scope.CancellationToken);
+                }
+                catch (Exception ex)
+                {
+                    throw owner.Failed(ex);
+                }
             }
 
             var buffer = new byte[Math.Min(length, 64 * 1024)];
@@ -202,7 +216,7 @@ internal sealed class GuardedHttpSubtransport : RpcSmartSubtransport
             catch (Exception ex) when (ex is IOException or HttpRequestException)
             {
                 // A connection cut mid-answer reads like every other unreachable host.
-                throw new RepositoryHostUnreachableException(new Uri(url).IdnHost);
+                throw owner.Failed(new RepositoryHostUnreachableException(new Uri(url).IdnHost));
             }
 
             dataStream.Write(buffer, 0, read);

@@ -24,7 +24,7 @@ internal static class GuardedHttpTransport
     internal static Scope Current => _current ?? new Scope(RepositoryNetwork.PublicOnly, CancellationToken.None);
 
     /// <summary>Registers the transport for the process (once), and makes <paramref name="network"/> the rule on this thread until disposed.</summary>
-    public static IDisposable Use(RepositoryNetwork network, CancellationToken cancellationToken)
+    public static Scope Use(RepositoryNetwork network, CancellationToken cancellationToken)
     {
         lock (RegistrationLock)
         {
@@ -36,9 +36,9 @@ internal static class GuardedHttpTransport
             }
         }
 
-        var previous = _current;
-        _current = new Scope(network, cancellationToken);
-        return new Restore(previous);
+        var scope = new Scope(network, cancellationToken, _current);
+        _current = scope;
+        return scope;
     }
 
     /// <summary>An HTTP client that never uses a proxy, never follows a redirect and connects only where <paramref name="network"/> allows.</summary>
@@ -100,10 +100,19 @@ internal static class GuardedHttpTransport
         throw new RepositoryHostUnreachableException(endpoint.Host);
     }
 
-    internal sealed record Scope(RepositoryNetwork Network, CancellationToken CancellationToken);
-
-    private sealed class Restore(Scope? previous) : IDisposable
+    /// <summary>The rule for one clone on one thread, and the first failure its transport met.</summary>
+    internal sealed class Scope(RepositoryNetwork network, CancellationToken cancellationToken, Scope? previous = null) : IDisposable
     {
+        public RepositoryNetwork Network { get; } = network;
+
+        public CancellationToken CancellationToken { get; } = cancellationToken;
+
+        /// <summary>
+        /// Why the transport failed, in its own words. libgit2 does not always carry an error set in a callback up to
+        /// the exception it ends with ("no error"), so the clone reads it here.
+        /// </summary>
+        public string? Failure { get; set; }
+
         public void Dispose() => _current = previous;
     }
 }

@@ -60,6 +60,35 @@ public sealed partial class OpenLinkTests(ChromiumFixture chromium) : SignedInJo
         await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Open workspace" })).ToBeEnabledAsync();
     }
 
+    /// <summary>Links the dashboard used to ignore without a word, and links refused by the variable rule.</summary>
+    [Theory]
+    [InlineData("github.com/org/repo", "Add \"https://\" in front")]
+    [InlineData("git@github.com:org/repo.git", "SSH URLs are not supported")]
+    [InlineData("ssh://git@github.com/org/repo.git", "SSH URLs are not supported")]
+    [InlineData("git://github.com/org/repo.git", "git:// protocol is not supported")]
+    [InlineData("ftp://example.com/repo.git", "URLs are not supported")]
+    [InlineData("repo", "Relative paths are not supported")]
+    [InlineData("%E0%A4%A", "The link is damaged")]
+    [InlineData("1ABC=x/https://github.com/org/repo", "not a valid variable name")]
+    [InlineData("GREETING=hi", "no repository follows them")]
+    [InlineData("JAVA_TOOL_OPTIONS=-javaagent:x.jar/https://github.com/org/repo", "loader and runtime hooks")]
+    [InlineData("HTTPS_PROXY=http://evil.example/https://github.com/org/repo", "proxy and TLS settings")]
+    [InlineData("GREETING=a%E2%80%AEb/https://github.com/org/repo", "invisible formatting")]
+    [InlineData("http://169.254.169.254/latest/meta-data", "not at a public address")]
+    public async Task OpenLink_Malformed_PageSaysWhatIsWrong(string fragment, string message)
+    {
+        await using var context = await chromium.NewContextAsync(App);
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/account/login");
+        await Accounts.SignInAsync(page, Email);
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "No workspaces yet" })).ToBeVisibleAsync();
+
+        await page.GotoAsync("/#" + fragment);
+
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "This link cannot be opened" })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync(message);
+    }
+
     [GeneratedRegex("/workspaces/[^/]+$")]
     private static partial Regex WorkspaceUrl();
 

@@ -25,6 +25,11 @@ public sealed record WorkspaceCredentials(
     [JsonPropertyName("dotfilesRepository")]
     public string? DotfilesRepository { get; init; }
 
+    /// <summary>The internal Git servers the administrator allows clones from; null for public addresses only.</summary>
+    [JsonPropertyName("repositoryNetwork")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Shared.Repositories.RepositoryNetwork? RepositoryNetwork { get; init; }
+
     public GitCredential? GitCredential => GitPassword is null ? null : new GitCredential(GitUsername ?? "", GitPassword);
 
     public override string ToString() => $"WorkspaceCredentials {{ GitUsername = {GitUsername} }}";

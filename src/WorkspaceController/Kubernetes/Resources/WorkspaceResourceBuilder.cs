@@ -93,7 +93,8 @@ public static class WorkspaceResourceBuilder
             Environment(workspace, credentials),
             credentials.Files is { Count: > 0 } files ? files : null,
             credentials.DotfilesRepository,
-            workspace.Spec.Editor is { } editor ? new EditorLimits(editor.SoftLimitBytes, editor.HardLimitBytes) : null);
+            workspace.Spec.Editor is { } editor ? new EditorLimits(editor.SoftLimitBytes, editor.HardLimitBytes) : null,
+            credentials.RepositoryNetwork);
         return new V1Secret
         {
             ApiVersion = "v1",

@@ -253,6 +253,7 @@ public sealed partial class KubernetesWorkspaceRuntime(
             Environment = launch.Environment.Count == 0 ? null : launch.Environment,
             Files = launch.Files is { Count: > 0 } ? launch.Files : null,
             DotfilesRepository = launch.DotfilesRepository,
+            RepositoryNetwork = launch.RepositoryNetwork is { AllowedHosts.Count: 0, AllowedNetworks.Count: 0 } ? null : launch.RepositoryNetwork,
         });
     }
 
