@@ -127,6 +127,19 @@ public readonly record struct HostHeader(string Name, int? Port)
         return IsDnsNameOrIPv4(name) ? (wildcard ? "*." + name : name) : null;
     }
 
+    private static bool IsPunycode(string label)
+    {
+        try
+        {
+            var unicode = Idn.GetUnicode(label);
+            return !unicode.Any(char.IsControl) && string.Equals(Idn.GetAscii(unicode), label, StringComparison.OrdinalIgnoreCase);
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
     private static bool IsDnsNameOrIPv4(string name)
     {
         if (name.Length is 0 or > 253)
@@ -142,17 +155,10 @@ public readonly record struct HostHeader(string Name, int? Port)
                 return false;
             }
 
-            // Punycode must decode (a browser would never send a label that does not).
-            if (label.StartsWith("xn--", StringComparison.OrdinalIgnoreCase))
+            // Punycode must decode, and to a name that encodes back to it (a browser never sends one that does not).
+            if (label.StartsWith("xn--", StringComparison.OrdinalIgnoreCase) && !IsPunycode(label))
             {
-                try
-                {
-                    Idn.GetUnicode(label);
-                }
-                catch (ArgumentException)
-                {
-                    return false;
-                }
+                return false;
             }
         }
 

@@ -31,8 +31,6 @@ public sealed class PreviewCookiesTests(AppFixture fixture) : IClassFixture<AppF
         "{AF}",
         "__Host-{af}",
         "{af}C1",
-        ".AspNetCore.Identity.External",
-        ".AspNetCore.Identity.ExternalC1",
         "workspaces-preview-owner",
         "Workspaces-Preview-Link",
         "__Secure-workspaces-preview-owner",
@@ -113,6 +111,21 @@ public sealed class PreviewCookiesTests(AppFixture fixture) : IClassFixture<AppF
         Assert.Contains(Antiforgery, Ide.Names);
         Assert.Contains(PreviewGrants.OwnerCookie, Ide.Names);
         Assert.Contains(PreviewGrants.ShareCookie, Ide.Names);
+        Assert.Contains("Identity.External", Ide.Names);
+        Assert.Contains("Identity.TwoFactorUserId", Ide.Names);
+    }
+
+    [Fact]
+    public void Forwarded_EveryConfiguredNameChunkedOrPrefixed_IsNotSent()
+    {
+        foreach (var name in Ide.Names)
+        {
+            foreach (var variant in new[] { name, name + "C1", name + "C2", "__Host-" + name, "__Secure-" + name.ToUpperInvariant() })
+            {
+                Assert.True(PreviewCookies.Forwarded(new StringValues($"{variant}=x; app=mine"), Ide) == "app=mine", variant);
+                Assert.True(PreviewCookies.Rewritten($"{variant}=x; Path=/", Ide) is null, variant);
+            }
+        }
     }
 
     private string Expand(string text) => text
