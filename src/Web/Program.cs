@@ -30,7 +30,8 @@ if (args.Contains("--migrate-only"))
 
 await app.MigrateEmbeddedDatabaseAsync();
 
-// Preview origins first, before routing: their requests never match an IDE endpoint, so they skip route matching too.
+// Malformed and unknown hosts first; then preview origins, before routing: their requests never match an IDE endpoint, so they skip route matching too.
+app.UseHostGuard();
 app.UsePreviews();
 app.UseRouting();
 app.UseThreadPoolIsolation();

@@ -20,8 +20,17 @@ public static class AccountsApi
         tokens.MapPost("/", CreateTokenAsync);
         tokens.MapDelete("/{id}", RevokeTokenAsync);
 
-        app.MapPost("/account/logout", async (SignInManager<AppUser> signIn) =>
+        app.MapPost("/api/me/password", ChangePasswordAsync).RequireAuthorization().WithTags("Accounts")
+            .WithSummary("Changes the caller's password; every other browser session of the account ends (personal access tokens keep working).");
+
+        // Ends the session on the server (a new security stamp), not only in this browser: a copy of the cookie stops working too.
+        app.MapPost("/account/logout", async (ClaimsPrincipal user, SignInManager<AppUser> signIn, SessionRevocation sessions, CancellationToken cancellationToken) =>
         {
+            if (SessionValidator.IsBrowserSession(user) && user.FindFirstValue(ClaimTypes.NameIdentifier) is { } userId)
+            {
+                await sessions.EndBrowserSessionsAsync(userId, cancellationToken);
+            }
+
             await signIn.SignOutAsync();
             return TypedResults.LocalRedirect("/account/login");
         });
@@ -33,6 +42,8 @@ public static class AccountsApi
     public sealed record PasswordTokenRequest(string? Email, string? Password, string? Name);
 
     public sealed record CreateTokenRequest(string? Name, int? ExpiresInDays);
+
+    public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewPassword);
 
     public sealed record AccountCreated(string Id, string Email, bool IsAdministrator);
 
@@ -90,6 +101,42 @@ public static class AccountsApi
 
         var created = await tokens.CreateAsync(user!.Id, request.Name!, null, cancellationToken);
         return TypedResults.Created($"/api/tokens/{created.Token.Id}", created);
+    }
+
+    private static async Task<Results<NoContent, ValidationProblem>> ChangePasswordAsync(
+        ChangePasswordRequest request, ClaimsPrincipal principal, UserManager<AppUser> users, SignInManager<AppUser> signIn, SessionRevocation sessions, CancellationToken cancellationToken)
+    {
+        var errors = Validation.Require(("currentPassword", request.CurrentPassword), ("newPassword", request.NewPassword));
+        if (errors is not null)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        var user = await users.FindByIdAsync(principal.Id());
+        if (user is null || !await users.HasPasswordAsync(user))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["currentPassword"] = ["This account has no password: it signs in with single sign-on."] });
+        }
+
+        // Identity gives the account a new security stamp: every session cookie issued before ends.
+        var result = await users.ChangePasswordAsync(user, request.CurrentPassword!, request.NewPassword!);
+        if (!result.Succeeded)
+        {
+            var wrong = result.Errors.Any(e => e.Code == nameof(IdentityErrorDescriber.PasswordMismatch));
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                [wrong ? "currentPassword" : "newPassword"] = wrong ? ["The current password is wrong."] : [.. result.Errors.Select(e => e.Description)],
+            });
+        }
+
+        if (SessionValidator.IsBrowserSession(principal))
+        {
+            // This browser stays signed in, with a cookie carrying the new stamp.
+            await signIn.RefreshSignInAsync(user);
+        }
+
+        await sessions.SessionsChangedAsync(user.Id, cancellationToken);
+        return TypedResults.NoContent();
     }
 
     private static async Task<Ok<IReadOnlyList<TokenView>>> ListTokensAsync(ClaimsPrincipal user, PersonalAccessTokenService tokens, CancellationToken cancellationToken) =>

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 using Workspaces.Data;
@@ -50,6 +51,10 @@ public static class AccountsExtensions
 
         services.AddAuthorization();
         services.AddCascadingAuthenticationState();
+        services.AddSingleton<SessionValidator>();
+        services.AddSingleton<CircuitSessions>();
+        services.AddSingleton<SessionRevocation>();
+        services.AddScoped<AuthenticationStateProvider, SessionAuthenticationStateProvider>();
         services.AddScoped<AccountService>();
         services.AddSingleton<PersonalAccessTokenService>();
         return builder;
@@ -68,6 +73,8 @@ public static class AccountsExtensions
         cookie.LoginPath = "/account/login";
         cookie.LogoutPath = "/account/logout";
         cookie.AccessDeniedPath = "/account/login";
+        // Every request asks whether the session still stands (not signed out, password unchanged, not blocked).
+        cookie.Events.OnValidatePrincipal = SessionValidator.ValidatePrincipalAsync;
         cookie.Events.OnRedirectToLogin = context => ApiAwareRedirect(context, StatusCodes.Status401Unauthorized);
         cookie.Events.OnRedirectToAccessDenied = context => ApiAwareRedirect(context, StatusCodes.Status403Forbidden);
     }

@@ -15,7 +15,8 @@ public sealed class AdminService(
     IServiceScopeFactory scopes,
     AuditLog audit,
     LiveSessions liveSessions,
-    WorkspaceService workspaces)
+    WorkspaceService workspaces,
+    Accounts.SessionRevocation sessions)
 {
     public async Task<IReadOnlyList<AdminUserView>> UsersAsync(CancellationToken cancellationToken)
     {
@@ -88,6 +89,7 @@ public sealed class AdminService(
             var running = await db.Workspaces.Where(w => w.OwnerId == userId && w.DesiredState == DesiredState.Running).Select(w => w.Id).ToListAsync(cancellationToken);
             await workspaces.StopAsSystemAsync(running, "Stopped: the owner was blocked by an administrator", cancellationToken);
             await liveSessions.RecheckAsync(null, cancellationToken);
+            await sessions.SessionsChangedAsync(userId, cancellationToken);
         }
 
         return Outcome<bool>.Ok(true);

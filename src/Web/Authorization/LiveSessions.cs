@@ -41,6 +41,22 @@ public sealed partial class LiveSessions(AccessService access, ILogger<LiveSessi
         }
     }
 
+    /// <summary>Cuts the open connections of <paramref name="userId"/> that <paramref name="applies"/> to and that are no longer <paramref name="valid"/> (an ended browser session).</summary>
+    public async Task CutAsync(string userId, Func<HttpContext, bool> applies, Func<HttpContext, CancellationToken, Task<bool>> valid, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(applies);
+        ArgumentNullException.ThrowIfNull(valid);
+        foreach (var (id, session) in _sessions.ToArray())
+        {
+            if (session.UserId == userId && applies(session.Context) && !await valid(session.Context, cancellationToken))
+            {
+                LogCut(session.UserId, session.WorkspaceId);
+                session.Context.Abort();
+                _sessions.TryRemove(id, out _);
+            }
+        }
+    }
+
     private sealed record Session(string UserId, string WorkspaceId, Permission Needed, HttpContext Context);
 
     private sealed class Registration(LiveSessions owner, long id) : IDisposable

@@ -17,6 +17,9 @@ public static class HostingExtensions
         services.TryAddSingletonTimeProvider();
         services.AddOptions<WorkspacesOptions>().Bind(builder.Configuration.GetSection(WorkspacesOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<WorkspacesOptions>, WorkspacesOptionsValidator>();
+        services.AddOptions<IdeHostsOptions>().Bind(builder.Configuration.GetSection(WorkspacesOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<IdeHostsOptions>, IdeHostsOptionsValidator>();
+        services.AddSingleton<IdeCookies>();
 
         var dataDirectory = builder.Configuration.GetSection(WorkspacesOptions.SectionName).Get<WorkspacesOptions>()?.DataDirectory
             ?? WorkspacesOptions.DefaultDataDirectory();
@@ -48,6 +51,9 @@ public static class HostingExtensions
             services.AddSingleton(TimeProvider.System);
         }
     }
+
+    /// <summary>Refuses malformed and unknown hosts (<see cref="HostGuard"/>); call this first.</summary>
+    public static IApplicationBuilder UseHostGuard(this IApplicationBuilder app) => app.UseMiddleware<HostGuard>();
 
     /// <summary><c>/health</c>: ready to serve (the database answers); <c>/alive</c>: the process runs.</summary>
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)

@@ -29,8 +29,6 @@ public sealed class PreviewGrants(IDataProtectionProvider protection, IOptions<P
     /// <summary>Paths on a preview origin the proxy answers itself (ticket exchange, share links); never forwarded.</summary>
     public const string ReservedPathPrefix = "/__workspaces";
 
-    public static readonly string[] OwnCookieNames = [OwnerCookie, ShareCookie, "__Host-workspaces-session", "workspaces-session"];
-
     private readonly ITimeLimitedDataProtector _tickets = protection.CreateProtector("Workspaces.Previews.Ticket.v1").ToTimeLimitedDataProtector();
     private readonly ITimeLimitedDataProtector _cookies = protection.CreateProtector("Workspaces.Previews.Grant.v1").ToTimeLimitedDataProtector();
     private readonly ConcurrentDictionary<string, DateTimeOffset> _usedTickets = new(StringComparer.Ordinal);

@@ -22,6 +22,12 @@ public static class PreviewPages
             : $"<p>Workspace <code>{Encode(preview.WorkspaceId)}</code> is stopped.</p><p><a class=\"button\" href=\"{Encode(workspaceUrl + "?start=confirm")}\" target=\"_blank\" rel=\"noopener\">Start the workspace…</a></p><p>It opens in a new tab and asks first. This page reloads by itself and shows your app once it runs.</p>",
         refreshSeconds: 5);
 
+    public static Task UnexpectedSwitchAsync(HttpContext context) => WriteAsync(
+        context,
+        StatusCodes.Status502BadGateway,
+        "The app switched protocols unasked",
+        "<p>The app answered <code>101 Switching Protocols</code> to a request that asked for no upgrade. Fix the app's handler for this address.</p>");
+
     public static Task NotFoundAsync(HttpContext context) => WriteAsync(
         context,
         StatusCodes.Status404NotFound,

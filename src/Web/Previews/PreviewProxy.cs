@@ -32,6 +32,8 @@ public sealed partial class PreviewProxy : IDisposable
     private readonly HttpMessageInvoker _client;
     private readonly ForwarderRequestConfig _requestConfig;
     private readonly string _domainHost;
+    private readonly PreviewTransformer _direct;
+    private readonly PreviewTransformer _relayed;
 
     public PreviewProxy(
         RequestDelegate next,
@@ -42,6 +44,7 @@ public sealed partial class PreviewProxy : IDisposable
         PreviewConnections connections,
         PreviewRelay relay,
         Authorization.AccessService access,
+        Hosting.IdeCookies ideCookies,
         IOptions<PreviewOptions> options,
         TimeProvider time,
         ILogger<PreviewProxy> logger)
@@ -59,6 +62,8 @@ public sealed partial class PreviewProxy : IDisposable
         _logger = logger;
         _domainHost = _options.DomainHost;
         _client = new HttpMessageInvoker(UpstreamHandler(_options));
+        _direct = new PreviewTransformer(relayed: false, ideCookies);
+        _relayed = new PreviewTransformer(relayed: true, ideCookies);
         _requestConfig = new ForwarderRequestConfig
         {
             ActivityTimeout = _options.UpstreamActivityTimeout,
@@ -94,15 +99,16 @@ public sealed partial class PreviewProxy : IDisposable
     private async Task HandleAsync(HttpContext context, PreviewHost preview)
     {
         var target = await _state.GetTargetAsync(preview.WorkspaceId, context.RequestAborted);
-        if (target is null)
-        {
-            await PreviewPages.NotFoundAsync(context);
-            return;
-        }
-
         if (context.Request.Path.StartsWithSegments(PreviewGrants.ReservedPathPrefix, out var rest))
         {
             await HandleReservedAsync(context, preview, target, rest);
+            return;
+        }
+
+        if (target is null)
+        {
+            // Answered as a private port without a grant is: whether a workspace exists is not told to whoever may not see it.
+            await RefuseAsync(context, preview, link: null);
             return;
         }
 
@@ -159,11 +165,11 @@ public sealed partial class PreviewProxy : IDisposable
         {
             // The route reaches the relay client's connect callback on the forwarded request (PreviewTransformer).
             context.Features.Set(new PreviewRelayRoute(target.WorkspaceId, target.AgentUrl, secret, port.Port));
-            await ForwardAsync(context, preview, PreviewRelay.Destination(target.WorkspaceId, port.Port), _relay.Client, PreviewTransformer.Relayed, kind, linkId, userId);
+            await ForwardAsync(context, preview, PreviewRelay.Destination(target.WorkspaceId, port.Port), _relay.Client, _relayed, kind, linkId, userId);
             return;
         }
 
-        await ForwardAsync(context, preview, Destination(target.AgentUrl, port), _client, PreviewTransformer.Direct, kind, linkId, userId);
+        await ForwardAsync(context, preview, Destination(target.AgentUrl, port), _client, _direct, kind, linkId, userId);
     }
 
     /// <summary>A port with team visibility opens for members of the workspace's team (asked on every request, so leaving the team ends it).</summary>
@@ -221,13 +227,13 @@ public sealed partial class PreviewProxy : IDisposable
         await PreviewPages.SignInRequiredAsync(context);
     }
 
-    private async Task HandleReservedAsync(HttpContext context, PreviewHost preview, PreviewTarget target, PathString rest)
+    private async Task HandleReservedAsync(HttpContext context, PreviewHost preview, PreviewTarget? target, PathString rest)
     {
         var request = context.Request;
         if (rest == "/auth" && HttpMethods.IsGet(request.Method))
         {
             var userId = _grants.RedeemTicket(request.Query["ticket"].ToString(), preview);
-            if (userId is null || (userId != target.OwnerId && !await MayOpenAsTeamAsync(userId, target, preview.Port, context.RequestAborted)))
+            if (userId is null || target is null || (userId != target.OwnerId && !await MayOpenAsTeamAsync(userId, target, preview.Port, context.RequestAborted)))
             {
                 await PreviewPages.BadTicketAsync(context);
                 return;
@@ -313,13 +319,9 @@ public sealed partial class PreviewProxy : IDisposable
     /// What crosses the proxy: the app's own cookies and headers, never ours. Forwarded headers are set from what the
     /// proxy saw (any the client sent are replaced), and the original Host is kept so the app builds correct URLs.
     /// </summary>
-    private sealed class PreviewTransformer(bool relayed) : HttpTransformer
+    /// <param name="relayed">Also hands the request's <see cref="PreviewRelayRoute"/> to the relay client's connect callback.</param>
+    private sealed class PreviewTransformer(bool relayed, Hosting.IdeCookies ideCookies) : HttpTransformer
     {
-        public static readonly PreviewTransformer Direct = new(relayed: false);
-
-        /// <summary>Also hands the request's <see cref="PreviewRelayRoute"/> to the relay client's connect callback.</summary>
-        public static readonly PreviewTransformer Relayed = new(relayed: true);
-
         private static readonly string[] ForwardingHeaders = ["Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Forwarded-Port", "X-Forwarded-Prefix", "X-Real-IP"];
 
         public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
@@ -336,10 +338,7 @@ public sealed partial class PreviewProxy : IDisposable
             if (request.Headers.Cookie.Count > 0)
             {
                 headers.Remove(HeaderNames.Cookie);
-                var kept = string.Join("; ", request.Headers.Cookie
-                    .SelectMany(h => (h ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-                    .Where(pair => !IsOwnCookie(pair.Split('=', 2)[0].Trim())));
-                if (kept.Length > 0)
+                if (PreviewCookies.Forwarded(request.Headers.Cookie, ideCookies) is { } kept)
                 {
                     headers.TryAddWithoutValidation(HeaderNames.Cookie, kept);
                 }
@@ -365,21 +364,31 @@ public sealed partial class PreviewProxy : IDisposable
 
         public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
         {
+            if (proxyResponse?.StatusCode == HttpStatusCode.SwitchingProtocols && !AskedForUpgrade(httpContext))
+            {
+                // A switch nobody asked for would hand the client's connection to the app as a raw stream.
+                httpContext.Response.Clear();
+                await PreviewPages.UnexpectedSwitchAsync(httpContext);
+                return false;
+            }
+
             var result = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
             var setCookies = httpContext.Response.Headers.SetCookie;
             if (setCookies.Count > 0)
             {
-                // The app may set its own cookies, on its own origin only: our names are refused, Domain attributes
+                // The app may set its own cookies, on its own origin only: the IDE's names are refused, Domain attributes
                 // dropped so a cookie cannot reach a sibling preview or the IDE.
                 httpContext.Response.Headers.SetCookie = setCookies
-                    .Where(c => c is not null && !IsOwnCookie(c.Split('=', 2)[0].Trim()))
-                    .Select(c => string.Join(';', c!.Split(';').Where(a => !a.TrimStart().StartsWith("domain=", StringComparison.OrdinalIgnoreCase))))
+                    .Select(c => c is null ? null : PreviewCookies.Rewritten(c, ideCookies))
+                    .OfType<string>()
                     .ToArray();
             }
 
             return result;
         }
 
-        private static bool IsOwnCookie(string name) => PreviewGrants.OwnCookieNames.Contains(name, StringComparer.OrdinalIgnoreCase);
+        private static bool AskedForUpgrade(HttpContext context) =>
+            context.Features.Get<IHttpUpgradeFeature>()?.IsUpgradableRequest == true
+            || context.Features.Get<IHttpExtendedConnectFeature>()?.IsExtendedConnect == true;
     }
 }

@@ -14,8 +14,6 @@ public static class TeamsExtensions
     {
         var services = builder.Services;
         services.AddHttpContextAccessor();
-        // A blocked user's browser sessions end within a minute (blocking changes their security stamp).
-        services.Configure<Microsoft.AspNetCore.Identity.SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
         services.AddSingleton<AccessService>();
         services.AddSingleton<LiveSessions>();
         services.AddSingleton<AuditLog>();

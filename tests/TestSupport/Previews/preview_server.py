@@ -30,6 +30,16 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/set-cookie":
             return self.send_body(200, "cookie set", headers=[("Set-Cookie", "app=1; Path=/"), ("Set-Cookie", "wide=1; Domain=localhost; Path=/"),
                                                              ("Set-Cookie", "workspaces-preview-owner=evil; Path=/")])
+        if self.path.startswith("/set-cookie-raw?"):
+            from urllib.parse import parse_qs, urlsplit
+            raw = parse_qs(urlsplit(self.path).query, keep_blank_values=True).get("c", [])
+            return self.send_body(200, "cookies set", headers=[("Set-Cookie", c) for c in raw])
+        if self.path == "/switch":
+            # 101 to a request that asked for no upgrade, then bytes of another protocol.
+            self.wfile.write(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: raw\r\nConnection: Upgrade\r\n\r\nnot http")
+            self.wfile.flush()
+            time.sleep(5)
+            return
         if self.path == "/hang":
             time.sleep(120)
             return

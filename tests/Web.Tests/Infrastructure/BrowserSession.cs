@@ -19,6 +19,21 @@ public sealed partial class BrowserSession
 
     public bool HasSessionCookie => _cookies.ContainsKey(SessionCookieName);
 
+    /// <summary>The Cookie header this browser sends.</summary>
+    public string CookieHeader => string.Join("; ", _cookies.Select(c => $"{c.Key}={c.Value}"));
+
+    /// <summary>Another browser holding a copy of this one's cookies (a stolen or copied cookie).</summary>
+    public BrowserSession Copy()
+    {
+        var copy = new BrowserSession();
+        foreach (var (name, value) in _cookies)
+        {
+            copy._cookies[name] = value;
+        }
+
+        return copy;
+    }
+
     /// <summary>A browser with no cookies yet.</summary>
     public static BrowserSession Anonymous() => new();
 
@@ -48,7 +63,7 @@ public sealed partial class BrowserSession
     {
         if (_cookies.Count > 0)
         {
-            request.Headers.Add("Cookie", string.Join("; ", _cookies.Select(c => $"{c.Key}={c.Value}")));
+            request.Headers.Add("Cookie", CookieHeader);
         }
 
         var response = await client.SendAsync(request);
