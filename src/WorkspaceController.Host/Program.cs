@@ -1,5 +1,4 @@
 using Workspaces.WorkspaceController.Kubernetes;
-using Workspaces.WorkspaceController.Kubernetes.Controller;
 
 // The controller Deployment's process: the leader-elected Workspace reconciler plus the probes the kubelet calls.
 // A host of its own rather than a mode of the web app: the controller image carries no web UI, and its RBAC (pods,
@@ -17,6 +16,6 @@ builder.Services.AddWorkspaceController(builder.Configuration);
 var app = builder.Build();
 app.MapGet("/alive", () => TypedResults.Ok());
 
-// Ready either way: a follower replica is healthy, it just waits for the Lease.
-app.MapGet("/health", (WorkspaceControllerService controller) => TypedResults.Ok(new { leading = controller.IsLeading }));
+// A follower replica is healthy, it just waits for the Lease; one that cannot read or write the Lease (403) is not.
+app.MapHealthChecks("/health");
 app.Run();

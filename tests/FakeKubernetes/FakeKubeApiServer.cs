@@ -62,6 +62,9 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
     /// <summary>Runs before each request is handled; tests block or fail requests here.</summary>
     public Func<HttpRequest, Task>? BeforeRequest { get; set; }
 
+    /// <summary>Answers a request with this status code instead of handling it, when it returns one (a test's injected failure).</summary>
+    public Func<HttpRequest, int?>? FailRequest { get; set; }
+
     public long Requests => Interlocked.Read(ref _requests);
 
     public long ResourceVersion
@@ -126,7 +129,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
             }
 
             change(o);
-            o["metadata"]!["resourceVersion"] = (++_resourceVersion).ToString(CultureInfo.InvariantCulture);
+            o["metadata"]!["resourceVersion"] = Version(++_resourceVersion);
             Record("MODIFIED", resource, ns, o);
         }
     }
@@ -172,6 +175,12 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
         if (BeforeRequest is { } before)
         {
             await before(context.Request);
+        }
+
+        if (FailRequest?.Invoke(context.Request) is { } injected)
+        {
+            await WriteStatusAsync(context, injected, injected switch { 403 => "Forbidden", 409 => "Conflict", _ => "InternalError" }, $"injected by the test: {injected}");
+            return;
         }
 
         var request = ParsePath(context.Request.Path.Value ?? "");
@@ -250,7 +259,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
                 metadata["uid"] = Guid.NewGuid().ToString();
                 metadata["creationTimestamp"] = Now();
                 metadata["generation"] = 1L;
-                metadata["resourceVersion"] = (++_resourceVersion).ToString(CultureInfo.InvariantCulture);
+                metadata["resourceVersion"] = Version(++_resourceVersion);
                 if (resource == "/pods")
                 {
                     body["status"] = new JsonObject { ["phase"] = "Pending" };
@@ -334,7 +343,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
                     }
                 }
 
-                next["metadata"]!["resourceVersion"] = (++_resourceVersion).ToString(CultureInfo.InvariantCulture);
+                next["metadata"]!["resourceVersion"] = Version(++_resourceVersion);
                 if (next["metadata"]!["deletionTimestamp"] is not null && (next["metadata"]!["finalizers"]?.AsArray().Count ?? 0) == 0)
                 {
                     _objects.Remove((resource, ns, name));
@@ -423,7 +432,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
                 if (current["metadata"]!["deletionTimestamp"] is null)
                 {
                     current["metadata"]!["deletionTimestamp"] = Now();
-                    current["metadata"]!["resourceVersion"] = (++_resourceVersion).ToString(CultureInfo.InvariantCulture);
+                    current["metadata"]!["resourceVersion"] = Version(++_resourceVersion);
                     Record("MODIFIED", resource, ns, current);
                     terminating = true;
                 }
@@ -435,7 +444,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
                 if (current["metadata"]!["deletionTimestamp"] is null)
                 {
                     current["metadata"]!["deletionTimestamp"] = Now();
-                    current["metadata"]!["resourceVersion"] = (++_resourceVersion).ToString(CultureInfo.InvariantCulture);
+                    current["metadata"]!["resourceVersion"] = Version(++_resourceVersion);
                     Record("MODIFIED", resource, ns, current);
                 }
 
@@ -444,7 +453,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
             else
             {
                 _objects.Remove((resource, ns, name));
-                current["metadata"]!["resourceVersion"] = (++_resourceVersion).ToString(CultureInfo.InvariantCulture);
+                current["metadata"]!["resourceVersion"] = Version(++_resourceVersion);
                 Record("DELETED", resource, ns, current);
                 result = (JsonObject)current.DeepClone();
             }
@@ -475,7 +484,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
         {
             if (_objects.Remove((resource, ns, name), out var current))
             {
-                current["metadata"]!["resourceVersion"] = (++_resourceVersion).ToString(CultureInfo.InvariantCulture);
+                current["metadata"]!["resourceVersion"] = Version(++_resourceVersion);
                 Record("DELETED", resource, ns, current);
             }
         }
@@ -490,7 +499,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
             {
                 ["apiVersion"] = apiVersion,
                 ["kind"] = kind + "List",
-                ["metadata"] = new JsonObject { ["resourceVersion"] = _resourceVersion.ToString(CultureInfo.InvariantCulture) },
+                ["metadata"] = new JsonObject { ["resourceVersion"] = Version(_resourceVersion) },
                 ["items"] = new JsonArray([.. _objects.Where(kv => kv.Key.Resource == resource && kv.Key.Namespace == ns && Matches(kv.Value, labelSelector)).Select(kv => kv.Value.DeepClone())]),
             };
         }
@@ -515,7 +524,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
             }
             else
             {
-                cursor = long.Parse(rv, CultureInfo.InvariantCulture);
+                cursor = ParseVersion(rv);
             }
         }
 
@@ -579,7 +588,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
                         cursor = version;
                     }
 
-                    var bookmark = new JsonObject { ["kind"] = kind, ["apiVersion"] = apiVersion, ["metadata"] = new JsonObject { ["resourceVersion"] = version.ToString(CultureInfo.InvariantCulture) } };
+                    var bookmark = new JsonObject { ["kind"] = kind, ["apiVersion"] = apiVersion, ["metadata"] = new JsonObject { ["resourceVersion"] = Version(version) } };
                     await WriteLineAsync(context, "BOOKMARK", bookmark, cts.Token);
                     lastWrite = DateTime.UtcNow;
                 }
@@ -602,7 +611,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
 
     private void Record(string type, string resource, string ns, JsonObject obj)
     {
-        var rv = long.Parse((string)obj["metadata"]!["resourceVersion"]!, CultureInfo.InvariantCulture);
+        var rv = ParseVersion((string)obj["metadata"]!["resourceVersion"]!);
         _log.Add(new StoredEvent(rv, type, resource, ns, (JsonObject)obj.DeepClone()));
         var changed = _changed;
         _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -713,7 +722,20 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
             ["code"] = code,
         });
 
+    /// <summary>
+    /// resourceVersions are opaque to clients (the API's contract; etcd's happen to be numbers): these are not, so a
+    /// client that compares them as numbers fails here rather than on a server whose versions are not.
+    /// </summary>
+    public static string Version(long value) => "r" + value.ToString("x", CultureInfo.InvariantCulture);
+
+    private static long ParseVersion(string value) =>
+        value.StartsWith('r') && long.TryParse(value.AsSpan(1), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var parsed)
+            ? parsed
+            : throw new BadVersionException(value);
+
     internal static string Now() => DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+
+    private sealed class BadVersionException(string value) : Exception($"resourceVersion \"{value}\" was not issued by this server");
 
     private sealed record StoredEvent(long ResourceVersion, string Type, string Resource, string Namespace, JsonObject Object);
 }

@@ -104,6 +104,29 @@ public sealed class FakeKubelet(FakeKubeApiServer server)
         });
     }
 
+    /// <summary>The readiness probe fails (or passes again) on a running pod, as a few missed probes under CPU throttling do.</summary>
+    public void SetReady(string ns, string name, bool ready)
+    {
+        server.Mutate("/pods", ns, name, pod =>
+        {
+            var now = FakeKubeApiServer.Now();
+            var value = ready ? "True" : "False";
+            foreach (var condition in pod["status"]?["conditions"]?.AsArray() ?? [])
+            {
+                if ((string?)condition!["type"] is "Ready" or "ContainersReady")
+                {
+                    condition["status"] = value;
+                    condition["lastTransitionTime"] = now;
+                }
+            }
+
+            foreach (var container in pod["status"]?["containerStatuses"]?.AsArray() ?? [])
+            {
+                container!["ready"] = ready;
+            }
+        });
+    }
+
     public void Evict(string ns, string name)
     {
         server.Mutate("/pods", ns, name, pod =>

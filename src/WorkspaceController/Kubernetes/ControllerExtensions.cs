@@ -39,6 +39,7 @@ public static class ControllerExtensions
         services.AddSingleton<WorkspaceResourceReconciler>();
         services.AddSingleton<WorkspaceControllerService>();
         services.AddHostedService(sp => sp.GetRequiredService<WorkspaceControllerService>());
+        services.AddHealthChecks().AddCheck<LeaderElectionHealthCheck>("leader-election");
         return services;
     }
 }

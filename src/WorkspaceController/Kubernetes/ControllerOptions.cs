@@ -59,6 +59,14 @@ public sealed class ControllerOptions
     /// <summary>A start that takes longer than this (and the workspace names no timeout) is reported failed.</summary>
     public TimeSpan StartTimeout { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>After this many pod failures within <see cref="CrashLoopWindow"/> the workspace ends Failed with no pod.</summary>
+    public int CrashLoopLimit { get; set; } = 5;
+
+    public TimeSpan CrashLoopWindow { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How often every workspace is reconciled without a change, re-verifying its children (volume, secret, service, policy).</summary>
+    public TimeSpan ResyncPeriod { get; set; } = TimeSpan.FromMinutes(5);
+
     public LeaderElectionOptions LeaderElection { get; set; } = new();
 
     /// <summary>How the builders name and label what they create, for the workspace called <paramref name="workspaceName"/>.</summary>
@@ -82,6 +90,9 @@ public sealed class WorkspaceClassOptions
     public string MemoryLimit { get; set; } = "4Gi";
 
     public string Storage { get; set; } = "10Gi";
+
+    /// <summary>What the scheduler reserves on the node for the pod's writable layer and logs (without it the request defaults to the limit).</summary>
+    public string? EphemeralStorageRequest { get; set; } = "1Gi";
 
     public string? EphemeralStorageLimit { get; set; } = "10Gi";
 }

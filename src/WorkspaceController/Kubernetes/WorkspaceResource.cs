@@ -199,6 +199,18 @@ public sealed class WorkspaceStatus
     [JsonPropertyName("lastPodFailureAt")]
     public DateTimeOffset? LastPodFailureAt { get; set; }
 
+    /// <summary>The first pod failure of the current crash-loop window (<see cref="ControllerOptions.CrashLoopWindow"/>).</summary>
+    [JsonPropertyName("firstPodFailureAt")]
+    public DateTimeOffset? FirstPodFailureAt { get; set; }
+
+    /// <summary>The pod whose failure <see cref="Restarts"/> already counts, so a pass retried after a 409 does not count it again.</summary>
+    [JsonPropertyName("lastFailedPodUid")]
+    public string? LastFailedPodUid { get; set; }
+
+    /// <summary>The spec changed in a way the running pod does not reflect; it applies at the next start (the pod is not rolled under the user).</summary>
+    [JsonPropertyName("restartPending")]
+    public bool? RestartPending { get; set; }
+
     [JsonPropertyName("timings")]
     public WorkspaceTimings? Timings { get; set; }
 

@@ -53,6 +53,9 @@ public sealed class ControllerHarness : IAsyncDisposable
         ["Workspaces:Controller:LeaderElection:LeaseDuration"] = "00:00:03",
         ["Workspaces:Controller:LeaderElection:RenewDeadline"] = "00:00:02.500",
         ["Workspaces:Controller:LeaderElection:RetryPeriod"] = "00:00:00.200",
+        ["Workspaces:Controller:CrashLoopLimit"] = "3",
+        ["Workspaces:Controller:CrashLoopWindow"] = "00:05:00",
+        ["Workspaces:Controller:ResyncPeriod"] = "00:00:01",
     };
 
     public async Task<IHost> StartControllerAsync(string? identity = null, TimeProvider? timeProvider = null)

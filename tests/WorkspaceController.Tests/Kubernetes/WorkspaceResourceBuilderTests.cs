@@ -135,7 +135,7 @@ public sealed class WorkspaceResourceBuilderTests
         switch (name)
         {
             case "custom-class-image-env":
-                options.Classes["large"] = new WorkspaceClassOptions { CpuRequest = "2", CpuLimit = "4", MemoryRequest = "4Gi", MemoryLimit = "8Gi", Storage = "50Gi", EphemeralStorageLimit = "20Gi" };
+                options.Classes["large"] = new WorkspaceClassOptions { CpuRequest = "2", CpuLimit = "4", MemoryRequest = "4Gi", MemoryLimit = "8Gi", Storage = "50Gi", EphemeralStorageRequest = "4Gi", EphemeralStorageLimit = "20Gi" };
                 options.StorageClassName = "fast-ssd";
                 options.WebNamespace = "workspaces-system";
                 workspace.Spec.WorkspaceClass = "large";

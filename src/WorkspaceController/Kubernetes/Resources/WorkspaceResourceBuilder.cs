@@ -15,6 +15,9 @@ public static class WorkspaceResourceBuilder
     public const string ManagedByLabel = "app.kubernetes.io/managed-by";
     public const string ManagedBy = "workspaces-controller";
     public const string GenerationAnnotation = "workspaces.dev/generation";
+
+    /// <summary>A hash of the pod's spec and bootstrap secret, set by the reconciler: a running pod with another hash runs an older spec.</summary>
+    public const string ConfigHashAnnotation = "workspaces.dev/config-hash";
     public const string Finalizer = "workspaces.dev/cleanup";
 
     /// <summary>Where the workspace volume is mounted: the agent's WorkspaceDirectory.</summary>
@@ -188,6 +191,12 @@ public static class WorkspaceResourceBuilder
             Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new(workspaceClass.CpuRequest), ["memory"] = new(workspaceClass.MemoryRequest) },
             Limits = new Dictionary<string, ResourceQuantity> { ["cpu"] = new(workspaceClass.CpuLimit), ["memory"] = new(workspaceClass.MemoryLimit) },
         };
+        // An explicit request: without one it defaults to the limit, and a node fits only a few workspaces.
+        if (!string.IsNullOrEmpty(workspaceClass.EphemeralStorageRequest))
+        {
+            classResources.Requests["ephemeral-storage"] = new(workspaceClass.EphemeralStorageRequest);
+        }
+
         if (!string.IsNullOrEmpty(workspaceClass.EphemeralStorageLimit))
         {
             classResources.Limits["ephemeral-storage"] = new(workspaceClass.EphemeralStorageLimit);
@@ -265,11 +274,24 @@ public static class WorkspaceResourceBuilder
                         Command = [$"{AgentMount}/start", "--bootstrap-file", bootstrapFile],
                         WorkingDir = WorkspaceMount,
                         Ports = [new V1ContainerPort { Name = AgentPortName, ContainerPort = options.AgentPort, Protocol = "TCP" }],
+                        // Readiness: quick to notice a start; a later miss only marks the workspace unready (the controller
+                        // keeps a pod that was ready once). Liveness: whether the agent is dead, tolerant of CPU throttling
+                        // (a minute of failed 5 s probes); with restartPolicy Never it ends the pod, and the controller
+                        // counts a crash and starts a new one.
                         ReadinessProbe = new V1Probe
                         {
                             HttpGet = new V1HTTPGetAction { Path = AgentProtocol.HealthPath, Port = AgentPortName },
                             PeriodSeconds = 1,
+                            TimeoutSeconds = 2,
                             FailureThreshold = 3,
+                        },
+                        LivenessProbe = new V1Probe
+                        {
+                            HttpGet = new V1HTTPGetAction { Path = AgentProtocol.HealthPath, Port = AgentPortName },
+                            InitialDelaySeconds = 30,
+                            PeriodSeconds = 10,
+                            TimeoutSeconds = 5,
+                            FailureThreshold = 6,
                         },
                         Resources = classResources,
                         SecurityContext = ContainerSecurity(readOnlyRoot: false),
