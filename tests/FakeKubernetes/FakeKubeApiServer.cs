@@ -41,6 +41,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
     private readonly WebApplication _app;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private CancellationTokenSource _watchesClosed = new();
+    private readonly HashSet<(string Namespace, string Name)> _unreachablePods = [];
     private long _resourceVersion = 1000;
     private long _compactedThrough;
     private long _requests;
@@ -98,7 +99,11 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
         return server;
     }
 
-    public IKubernetes CreateClient() => new k8s.Kubernetes(new KubernetesClientConfiguration { Host = Url.ToString() });
+    /// <summary>Authorizes every request with a token against these rules (403 otherwise); null: everyone may do anything.</summary>
+    public FakeRbac? Rbac { get; set; }
+
+    /// <summary>A client; with a token (<see cref="FakeRbac.ServiceAccountToken"/>) it acts as that service account, without as the cluster admin.</summary>
+    public IKubernetes CreateClient(string? token = null) => new k8s.Kubernetes(new KubernetesClientConfiguration { Host = Url.ToString(), AccessToken = token });
 
     // ----- direct access for tests and the kubelet -----
 
@@ -192,6 +197,12 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
 
         var (resource, ns, name, sub) = request.Value;
         var query = context.Request.Query;
+        if (Forbidden(context.Request, resource, ns, name, sub) is { } forbidden)
+        {
+            await WriteStatusAsync(context, 403, "Forbidden", forbidden);
+            return;
+        }
+
         switch (context.Request.Method)
         {
             case "GET" when name is null && IsTrue(query["watch"]):
@@ -214,7 +225,15 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
                 await CreateAsync(context, resource, ns, await ReadBodyAsync(context));
                 return;
             case "PUT" when name is not null:
-                await ReplaceAsync(context, resource, ns, name, sub, await ReadBodyAsync(context));
+                var replacement = await ReadBodyAsync(context);
+                if (HasStatusSubresource(resource) && resource != "/pods" && string.IsNullOrEmpty((string?)replacement["metadata"]?["resourceVersion"]))
+                {
+                    // Custom resources allow no unconditional update (a real API server's rule).
+                    await WriteStatusAsync(context, 422, "Invalid", $"{resource} \"{name}\" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update");
+                    return;
+                }
+
+                await ReplaceAsync(context, resource, ns, name, sub, replacement);
                 return;
             case "PATCH" when name is not null:
                 await PatchAsync(context, resource, ns, name, sub, await ReadBodyAsync(context));
@@ -226,6 +245,34 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
                 await WriteStatusAsync(context, 405, "MethodNotAllowed", $"{context.Request.Method} is not supported here");
                 return;
         }
+    }
+
+    private string? Forbidden(HttpRequest request, string resource, string ns, string? name, string? sub)
+    {
+        var authorization = request.Headers.Authorization.ToString();
+        if (Rbac is null || !authorization.StartsWith("Bearer ", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var user = authorization["Bearer ".Length..];
+        var verb = request.Method switch
+        {
+            "GET" when name is null && IsTrue(request.Query["watch"]) => "watch",
+            "GET" when name is null => "list",
+            "GET" => "get",
+            "POST" => "create",
+            "PUT" => "update",
+            "PATCH" => "patch",
+            "DELETE" => "delete",
+            _ => request.Method.ToLowerInvariant(),
+        };
+        var slash = resource.IndexOf('/', StringComparison.Ordinal);
+        var group = resource[..slash];
+        var plural = resource[(slash + 1)..] + (sub is null ? "" : "/" + sub);
+        return Rbac.Allows(user, verb, group, plural, ns, name)
+            ? null
+            : $"{plural}{(group.Length == 0 ? "" : "." + group)} {(name is null ? "" : $"\"{name}\" ")}is forbidden: User \"{user}\" cannot {verb} resource \"{plural}\" in API group \"{group}\" in the namespace \"{ns}\"";
     }
 
     private async Task CreateAsync(HttpContext context, string resource, string ns, JsonObject body)
@@ -243,6 +290,11 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
         {
             await WriteStatusAsync(context, 422, "Invalid", invalid);
             return;
+        }
+
+        if (resource == "/pods")
+        {
+            BuiltinValidation.DefaultPod(body);
         }
 
         JsonObject stored;
@@ -426,7 +478,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
             {
                 result = null;
             }
-            else if (resource == "/pods" && !immediately && Kubelet.TerminationDelay > TimeSpan.Zero)
+            else if (resource == "/pods" && !immediately && (Kubelet.TerminationDelay > TimeSpan.Zero || _unreachablePods.Contains((ns, name))))
             {
                 // A graceful pod delete: marked now, gone once the kubelet has stopped its containers.
                 if (current["metadata"]!["deletionTimestamp"] is null)
@@ -465,7 +517,17 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
             return;
         }
 
-        if (terminating)
+        bool unreachable;
+        lock (_lock)
+        {
+            unreachable = _unreachablePods.Contains((ns, name));
+            if (immediately)
+            {
+                _unreachablePods.Remove((ns, name));
+            }
+        }
+
+        if (terminating && !unreachable)
         {
             _ = Task.Run(async () =>
             {
@@ -475,6 +537,15 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
         }
 
         await WriteJsonAsync(context, 200, result);
+    }
+
+    /// <summary>The pod's node is gone: a graceful delete marks it and never completes (only gracePeriodSeconds=0 removes it).</summary>
+    public void Unreachable(string ns, string name)
+    {
+        lock (_lock)
+        {
+            _unreachablePods.Add((ns, name));
+        }
     }
 
     /// <summary>Removes an object as its last finalizer or the kubelet would.</summary>
@@ -620,7 +691,13 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
 
     private string? Invalid(string resource, JsonObject body, bool keepStatus = false)
     {
-        if (resource != "workspaces.dev/workspaces" || _workspaceSchema is null)
+        if (resource != "workspaces.dev/workspaces")
+        {
+            var builtin = BuiltinValidation.Validate(resource, body);
+            return builtin.Count == 0 ? null : $"{Kinds.GetValueOrDefault(resource).Kind} \"{body["metadata"]?["name"]}\" is invalid: {string.Join("; ", builtin)}";
+        }
+
+        if (_workspaceSchema is null)
         {
             return null;
         }

@@ -203,7 +203,7 @@ public sealed class WorkspaceControllerTests
         await h.WaitForPhaseAsync("app-lease-1", WorkspaceStatusPhase.Running);
         Assert.False(ControllerHarness.Controller(follower).IsLeading);
         Assert.Equal(0, ControllerHarness.Controller(follower).Reconciles);
-        var lease = h.Server.Get("coordination.k8s.io/leases", ControllerHarness.Namespace, "workspaces-controller");
+        var lease = h.Server.Get("coordination.k8s.io/leases", ControllerHarness.Namespace, "rel-workspaces-controller");
         Assert.Equal(leader == a ? "replica-a" : "replica-b", (string?)lease!["spec"]!["holderIdentity"]);
 
         await h.StopControllerAsync(leader);

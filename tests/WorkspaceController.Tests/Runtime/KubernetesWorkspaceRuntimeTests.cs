@@ -209,7 +209,7 @@ public sealed class KubernetesWorkspaceRuntimeTests
             ["Workspaces:Runtime:Kubernetes:StopTimeout"] = "00:00:10",
         });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddSingleton(h.Server.CreateClient());
+        builder.Services.AddSingleton(h.Server.CreateClient(ControllerHarness.WebToken));
         builder.Services.AddKubernetesWorkspaceRuntime(builder.Configuration);
         var host = builder.Build();
         await host.StartAsync();

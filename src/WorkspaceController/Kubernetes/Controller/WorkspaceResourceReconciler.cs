@@ -31,7 +31,11 @@ public sealed partial class WorkspaceResourceReconciler(
     ILogger<WorkspaceResourceReconciler> logger)
 {
     private readonly ControllerOptions _options = options.Value;
+    private static readonly TimeSpan NodeLostMargin = TimeSpan.FromSeconds(60);
     private readonly SealedCredentials _sealed = new(options.Value.CredentialKey);
+
+    /// <summary>Since when (the controller's clock) a pod on a lost node has been terminating, by pod uid.</summary>
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _terminatingSince = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Which uid/generation has had its volume, secret, service and policy verified, and when: verified again after
@@ -259,7 +263,13 @@ public sealed partial class WorkspaceResourceReconciler(
         {
             // The old pod is going; its DELETED event brings the workspace back here.
             status.Phase = WorkspaceStatusPhase.Starting;
-            return ReconcileResult.Done;
+            status.AgentUrl = null;
+            return await TerminatingAsync(workspace, status, pod, now, cancellationToken);
+        }
+
+        if (pod.Status?.Phase is "Failed" && FailedInit(pod) is { } init)
+        {
+            return await CloneFailedAsync(workspace, status, pod, init, cancellationToken);
         }
 
         if (pod.Status?.Phase is "Failed" or "Succeeded")
@@ -353,6 +363,59 @@ public sealed partial class WorkspaceResourceReconciler(
         return status.Phase == WorkspaceStatusPhase.Failed ? ReconcileResult.Done : ReconcileResult.After(RestartDelay(status, now));
     }
 
+    /// <summary>
+    /// A terminating pod whose node is gone (Ready Unknown) never finishes terminating: no kubelet runs its shutdown. After
+    /// its grace period and a margin the controller force-deletes it, as an operator would, so the workspace can run again.
+    /// </summary>
+    private async Task<ReconcileResult> TerminatingAsync(WorkspaceResource workspace, WorkspaceStatus status, V1Pod pod, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var nodeLost = pod.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "Unknown") == true;
+        if (!nodeLost)
+        {
+            _terminatingSince.TryRemove(pod.Metadata.Uid, out _);
+            return ReconcileResult.Done;
+        }
+
+        var since = _terminatingSince.GetOrAdd(pod.Metadata.Uid, now);
+        var due = since + TimeSpan.FromSeconds(pod.Metadata.DeletionGracePeriodSeconds ?? 30) + NodeLostMargin;
+        status.Message = "The pod's node is not responding; a new pod starts once the old one is confirmed gone. Files are kept.";
+        if (now < due)
+        {
+            return ReconcileResult.After(due - now);
+        }
+
+        _terminatingSince.TryRemove(pod.Metadata.Uid, out _);
+        await KubernetesErrors.IgnoreNotFoundAsync(() => client.CoreV1.DeleteNamespacedPodAsync(
+            pod.Metadata.Name, workspace.Metadata.NamespaceProperty, gracePeriodSeconds: 0, cancellationToken: cancellationToken));
+        await events.RecordAsync(workspace, "Warning", "NodeLost", $"Force-deleted pod {pod.Metadata.Name}: its node stopped responding.", cancellationToken);
+        return ReconcileResult.Done;
+    }
+
+    /// <summary>An init container that exited non-zero (the clone, usually): its termination message says why.</summary>
+    private static V1ContainerStatus? FailedInit(V1Pod pod) =>
+        pod.Status?.InitContainerStatuses?.FirstOrDefault(s => s.State?.Terminated is { ExitCode: not 0 });
+
+    /// <summary>
+    /// A failed clone (a wrong URL, missing credentials, no network to the Git host) fails the same way on every retry:
+    /// the workspace fails at once with the clone's own words, which the start screen shows, and keeps no pod.
+    /// </summary>
+    private async Task<ReconcileResult> CloneFailedAsync(WorkspaceResource workspace, WorkspaceStatus status, V1Pod pod, V1ContainerStatus init, CancellationToken cancellationToken)
+    {
+        var terminated = init.State.Terminated;
+        var words = string.IsNullOrWhiteSpace(terminated.Message) ? $"exit code {terminated.ExitCode.ToString(CultureInfo.InvariantCulture)}" : terminated.Message.Trim();
+        status.Phase = WorkspaceStatusPhase.Failed;
+        status.StartStep = init.Name == "clone" ? "Cloning" : "PullingImage";
+        status.AgentUrl = null;
+        status.PodIP = null;
+        status.Message = init.Name == "clone"
+            ? $"Cloning the repository failed: {words}. Check the repository URL and your Git credentials, then start the workspace again."
+            : $"The {init.Name} init container failed: {words}.";
+        await WriteStatusAsync(workspace, status, cancellationToken);
+        await events.RecordAsync(workspace, "Warning", init.Name == "clone" ? "CloneFailed" : "InitFailed", status.Message, cancellationToken);
+        await DeletePodAsync(workspace, pod.Metadata.Name, cancellationToken);
+        return ReconcileResult.Done;
+    }
+
     private async Task<ReconcileResult> RefusedAsync(WorkspaceResource workspace, WorkspaceStatus status, string kind, string name, HttpOperationException e, CancellationToken cancellationToken)
     {
         status.Phase = WorkspaceStatusPhase.Failed;
@@ -403,7 +466,8 @@ public sealed partial class WorkspaceResourceReconciler(
         status.PodName = pod.Metadata.Name;
         status.PodIP = pod.Status?.PodIP;
         var running = pod.Status?.Phase == "Running" && main?.State?.Running is not null;
-        var ready = running && main?.Ready == true;
+        var podReady = conditions.FirstOrDefault(c => c.Type == "Ready")?.Status;
+        var ready = running && main?.Ready == true && podReady is null or "True";
         if (ready || (running && timings.ReadyAt is not null))
         {
             timings.ReadyAt ??= ConditionTime(conditions, "Ready") ?? now;
