@@ -1,4 +1,5 @@
 using Workspaces.WorkspaceController.Kubernetes;
+using Workspaces.WorkspaceController.Kubernetes.Cleanup;
 
 // The controller Deployment's process: the leader-elected Workspace reconciler plus the probes the kubelet calls.
 // A host of its own rather than a mode of the web app: the controller image carries no web UI, and its RBAC (pods,
@@ -11,6 +12,12 @@ if (Environment.GetEnvironmentVariable("WORKSPACES_CONFIG_FILE") is { Length: > 
     builder.Configuration.AddJsonFile(configFile, optional: false, reloadOnChange: false);
 }
 
+// The chart's pre-delete hook: delete every Workspace and wait for the controller to finalize them, then exit.
+if (args.Contains(WorkspaceCleanup.Switch))
+{
+    return await WorkspaceCleanup.RunAsync(args, builder.Configuration, CancellationToken.None);
+}
+
 builder.Services.AddWorkspaceController(builder.Configuration);
 
 var app = builder.Build();
@@ -18,4 +25,5 @@ app.MapGet("/alive", () => TypedResults.Ok());
 
 // A follower replica is healthy, it just waits for the Lease; one that cannot read or write the Lease (403) is not.
 app.MapHealthChecks("/health");
-app.Run();
+await app.RunAsync();
+return 0;

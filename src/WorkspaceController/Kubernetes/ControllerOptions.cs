@@ -40,6 +40,9 @@ public sealed class ControllerOptions
 
     public string ClusterDomain { get; set; } = "cluster.local";
 
+    /// <summary>The only place workspaces may send DNS queries: the cluster's resolver (port 53 anywhere else would be a tunnel).</summary>
+    public DnsOptions Dns { get; set; } = new();
+
     /// <summary>The AES-256 key (base64) that opens <see cref="WorkspaceSpec.SealedCredentials"/>; shared with the web app.</summary>
     public string CredentialKey { get; set; } = "";
 
@@ -95,6 +98,17 @@ public sealed class WorkspaceClassOptions
     public string? EphemeralStorageRequest { get; set; } = "1Gi";
 
     public string? EphemeralStorageLimit { get; set; } = "10Gi";
+}
+
+/// <summary>Where the cluster's DNS resolver runs: its pods by namespace and labels, plus addresses of a node-local cache.</summary>
+public sealed class DnsOptions
+{
+    public string Namespace { get; set; } = "kube-system";
+
+    public Dictionary<string, string> PodLabels { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Resolver addresses that are not pods (NodeLocal DNSCache's link-local address, e.g. 169.254.20.10/32).</summary>
+    public List<string> Cidrs { get; set; } = [];
 }
 
 public sealed class LeaderElectionOptions

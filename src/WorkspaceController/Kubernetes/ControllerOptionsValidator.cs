@@ -60,10 +60,27 @@ public sealed partial class ControllerOptionsValidator : IValidateOptions<Contro
 
         foreach (var cidr in options.BlockedCidrs)
         {
+            if (!System.Net.IPNetwork.TryParse(cidr, out var network))
+            {
+                failures.Add($"{S}:BlockedCidrs: '{cidr}' is not a CIDR such as 10.0.0.0/8 or fd00::/8 (no host bits after the prefix).");
+            }
+            else if (network.PrefixLength == 0)
+            {
+                failures.Add($"{S}:BlockedCidrs: '{cidr}' blocks a whole address family; set AllowInternet to false instead.");
+            }
+        }
+
+        foreach (var cidr in options.Dns.Cidrs)
+        {
             if (!System.Net.IPNetwork.TryParse(cidr, out _))
             {
-                failures.Add($"{S}:BlockedCidrs: '{cidr}' is not a CIDR such as 10.0.0.0/8.");
+                failures.Add($"{S}:Dns:Cidrs: '{cidr}' is not a CIDR such as 169.254.20.10/32.");
             }
+        }
+
+        if (options.Dns.PodLabels.Count == 0 || !DnsLabel().IsMatch(options.Dns.Namespace))
+        {
+            failures.Add($"{S}:Dns must name the cluster DNS's namespace and pod labels (default kube-system, k8s-app=kube-dns): workspaces may send DNS queries nowhere else.");
         }
 
         if (!SealedCredentials.IsValidKey(options.CredentialKey))

@@ -61,6 +61,15 @@ public static class DesiredWorkspaceState
 
 public sealed class WorkspaceSpec
 {
+    /// <summary>
+    /// The CRD's limit on <see cref="SealedCredentials"/> (base64): 256 KiB, about 45 secret files of 4,000 characters. A
+    /// Workspace is an etcd object (1.5 MiB at most) that every watch carries, so larger secrets do not belong in it.
+    /// </summary>
+    public const int MaxSealedCredentialsLength = 262_144;
+
+    /// <summary>The CRD's limit on a Workspace's name: <c>ws-{name}</c> must stay a 63-character DNS-1035 label.</summary>
+    public const int MaxNameLength = 60;
+
     /// <summary>The id of the user who owns the workspace (informational; the web app authorizes).</summary>
     [JsonPropertyName("owner")]
     public string Owner { get; set; } = "";

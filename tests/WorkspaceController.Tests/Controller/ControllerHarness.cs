@@ -68,10 +68,11 @@ public sealed class ControllerHarness : IAsyncDisposable
         ["Workspaces:Controller:ResyncPeriod"] = "00:00:01",
     };
 
-    public async Task<IHost> StartControllerAsync(string? identity = null, TimeProvider? timeProvider = null)
+    public async Task<IHost> StartControllerAsync(string? identity = null, TimeProvider? timeProvider = null, IDictionary<string, string?>? settings = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(Settings(identity ?? $"controller-{_hosts.Count}"));
+        builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton(Server.CreateClient(ControllerToken));
         if (timeProvider is not null)

@@ -80,6 +80,24 @@ public sealed class StrictClusterTests
     }
 
     [Fact]
+    public async Task BlockedCidrs_AnIPv6Network_ThePolicyIsAcceptedAndTheWorkspaceRuns()
+    {
+        await using var h = await ControllerHarness.StartAsync(startController: false);
+        await h.StartControllerAsync(settings: new Dictionary<string, string?>
+        {
+            ["Workspaces:Controller:BlockedCidrs:0"] = "10.0.0.0/8",
+            ["Workspaces:Controller:BlockedCidrs:1"] = "fd00::/8",
+        });
+
+        await h.CreateAsync(ControllerHarness.NewWorkspace("app-v6"));
+
+        await h.WaitForPhaseAsync("app-v6", WorkspaceStatusPhase.Running);
+        var blocks = h.Server.Get("networking.k8s.io/networkpolicies", Ns, "ws-app-v6")!["spec"]!["egress"]!.AsArray()
+            .SelectMany(r => r!["to"]?.AsArray() ?? []).Select(p => p!["ipBlock"]).OfType<JsonObject>().ToList();
+        Assert.Contains(blocks, b => (string?)b["cidr"] == "::/0" && (string?)b["except"]![0] == "fd00::/8");
+    }
+
+    [Fact]
     public async Task NameTooLongForItsChildren_OldCrdWithoutTheNameRule_FailsWithThe422InTheStatus()
     {
         // Helm never upgrades a CRD: a cluster may still run one without the name rule, so the controller must say why.

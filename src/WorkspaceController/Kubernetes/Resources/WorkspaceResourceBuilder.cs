@@ -148,17 +148,32 @@ public static class WorkspaceResourceBuilder
             fromWeb.NamespaceSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["kubernetes.io/metadata.name"] = options.WebNamespace } };
         }
 
+        // DNS only to the cluster's resolver: port 53 to anywhere would carry a tunnel even without internet access.
+        var dnsPeers = new List<V1NetworkPolicyPeer>
+        {
+            new()
+            {
+                NamespaceSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["kubernetes.io/metadata.name"] = options.Dns.Namespace } },
+                PodSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string>(options.Dns.PodLabels) },
+            },
+        };
+        dnsPeers.AddRange(options.Dns.Cidrs.Select(c => new V1NetworkPolicyPeer { IpBlock = new V1IPBlock { Cidr = c } }));
         var egress = new List<V1NetworkPolicyEgressRule>
         {
-            // DNS, wherever the cluster's resolver is.
-            new() { Ports = [new V1NetworkPolicyPort { Protocol = "UDP", Port = 53 }, new V1NetworkPolicyPort { Protocol = "TCP", Port = 53 }] },
+            new() { To = dnsPeers, Ports = [new V1NetworkPolicyPort { Protocol = "UDP", Port = 53 }, new V1NetworkPolicyPort { Protocol = "TCP", Port = 53 }] },
         };
         if (options.AllowInternet)
         {
-            egress.Add(new V1NetworkPolicyEgressRule
+            // One rule per address family: an ipBlock's except must lie inside its cidr, so IPv6 networks get ::/0.
+            var blocked = options.BlockedCidrs.Select(c => (Text: c, Network: System.Net.IPNetwork.Parse(c))).ToList();
+            var peers = new List<V1NetworkPolicyPeer>();
+            foreach (var (all, family) in new[] { ("0.0.0.0/0", System.Net.Sockets.AddressFamily.InterNetwork), ("::/0", System.Net.Sockets.AddressFamily.InterNetworkV6) })
             {
-                To = [new V1NetworkPolicyPeer { IpBlock = new V1IPBlock { Cidr = "0.0.0.0/0", Except = options.BlockedCidrs.Count == 0 ? null : [.. options.BlockedCidrs] } }],
-            });
+                var except = blocked.Where(b => b.Network.BaseAddress.AddressFamily == family).Select(b => b.Text).ToList();
+                peers.Add(new V1NetworkPolicyPeer { IpBlock = new V1IPBlock { Cidr = all, Except = except.Count == 0 ? null : except } });
+            }
+
+            egress.Add(new V1NetworkPolicyEgressRule { To = peers });
         }
 
         return new V1NetworkPolicy

@@ -254,6 +254,13 @@ public sealed partial class KubernetesWorkspaceRuntime(
             Files = launch.Files is { Count: > 0 } ? launch.Files : null,
             DotfilesRepository = launch.DotfilesRepository,
         });
+        if (spec.SealedCredentials.Length > WorkspaceSpec.MaxSealedCredentialsLength)
+        {
+            throw new WorkspaceRuntimeException(
+                $"The workspace's variables and secret files are too large for Kubernetes: {spec.SealedCredentials.Length / 1024} KiB once encrypted, "
+                + $"and a Workspace holds at most {WorkspaceSpec.MaxSealedCredentialsLength / 1024} KiB (about 45 secret files of 4,000 characters). "
+                + "Remove variables or secret files you do not need in this workspace (project and personal settings), then start it again.");
+        }
     }
 
     /// <summary>Read-modify-write with optimistic concurrency; creates the resource when <paramref name="create"/> is given and it does not exist.</summary>
@@ -306,7 +313,7 @@ public sealed partial class KubernetesWorkspaceRuntime(
             }
             catch (HttpOperationException e)
             {
-                throw new WorkspaceRuntimeException($"The Kubernetes API refused the workspace ({(int)e.Response.StatusCode}): {e.Response.Content}", e);
+                throw new WorkspaceRuntimeException($"The Kubernetes API refused the workspace ({(int)e.Response.StatusCode}): {KubernetesErrors.Message(e)}", e);
             }
         }
     }
