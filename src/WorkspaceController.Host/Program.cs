@@ -1,5 +1,5 @@
 using Workspaces.WorkspaceController.Kubernetes;
-using Workspaces.WorkspaceController.Kubernetes.Controller;
+using Workspaces.WorkspaceController.Kubernetes.Cleanup;
 
 // The controller Deployment's process: the leader-elected Workspace reconciler plus the probes the kubelet calls.
 // A host of its own rather than a mode of the web app: the controller image carries no web UI, and its RBAC (pods,
@@ -12,11 +12,18 @@ if (Environment.GetEnvironmentVariable("WORKSPACES_CONFIG_FILE") is { Length: > 
     builder.Configuration.AddJsonFile(configFile, optional: false, reloadOnChange: false);
 }
 
+// The chart's pre-delete hook: delete every Workspace and wait for the controller to finalize them, then exit.
+if (args.Contains(WorkspaceCleanup.Switch))
+{
+    return await WorkspaceCleanup.RunAsync(args, builder.Configuration, CancellationToken.None);
+}
+
 builder.Services.AddWorkspaceController(builder.Configuration);
 
 var app = builder.Build();
 app.MapGet("/alive", () => TypedResults.Ok());
 
-// Ready either way: a follower replica is healthy, it just waits for the Lease.
-app.MapGet("/health", (WorkspaceControllerService controller) => TypedResults.Ok(new { leading = controller.IsLeading }));
-app.Run();
+// A follower replica is healthy, it just waits for the Lease; one that cannot read or write the Lease (403) is not.
+app.MapHealthChecks("/health");
+await app.RunAsync();
+return 0;

@@ -41,6 +41,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
     private readonly WebApplication _app;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private CancellationTokenSource _watchesClosed = new();
+    private readonly HashSet<(string Namespace, string Name)> _unreachablePods = [];
     private long _resourceVersion = 1000;
     private long _compactedThrough;
     private long _requests;
@@ -61,6 +62,9 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
 
     /// <summary>Runs before each request is handled; tests block or fail requests here.</summary>
     public Func<HttpRequest, Task>? BeforeRequest { get; set; }
+
+    /// <summary>Answers a request with this status code instead of handling it, when it returns one (a test's injected failure).</summary>
+    public Func<HttpRequest, int?>? FailRequest { get; set; }
 
     public long Requests => Interlocked.Read(ref _requests);
 
@@ -95,7 +99,11 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
         return server;
     }
 
-    public IKubernetes CreateClient() => new k8s.Kubernetes(new KubernetesClientConfiguration { Host = Url.ToString() });
+    /// <summary>Authorizes every request with a token against these rules (403 otherwise); null: everyone may do anything.</summary>
+    public FakeRbac? Rbac { get; set; }
+
+    /// <summary>A client; with a token (<see cref="FakeRbac.ServiceAccountToken"/>) it acts as that service account, without as the cluster admin.</summary>
+    public IKubernetes CreateClient(string? token = null) => new k8s.Kubernetes(new KubernetesClientConfiguration { Host = Url.ToString(), AccessToken = token });
 
     // ----- direct access for tests and the kubelet -----
 
@@ -126,7 +134,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
             }
 
             change(o);
-            o["metadata"]!["resourceVersion"] = (++_resourceVersion).ToString(CultureInfo.InvariantCulture);
+            o["metadata"]!["resourceVersion"] = Version(++_resourceVersion);
             Record("MODIFIED", resource, ns, o);
         }
     }
@@ -174,6 +182,12 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
             await before(context.Request);
         }
 
+        if (FailRequest?.Invoke(context.Request) is { } injected)
+        {
+            await WriteStatusAsync(context, injected, injected switch { 403 => "Forbidden", 409 => "Conflict", _ => "InternalError" }, $"injected by the test: {injected}");
+            return;
+        }
+
         var request = ParsePath(context.Request.Path.Value ?? "");
         if (request is null)
         {
@@ -183,6 +197,12 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
 
         var (resource, ns, name, sub) = request.Value;
         var query = context.Request.Query;
+        if (Forbidden(context.Request, resource, ns, name, sub) is { } forbidden)
+        {
+            await WriteStatusAsync(context, 403, "Forbidden", forbidden);
+            return;
+        }
+
         switch (context.Request.Method)
         {
             case "GET" when name is null && IsTrue(query["watch"]):
@@ -205,7 +225,15 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
                 await CreateAsync(context, resource, ns, await ReadBodyAsync(context));
                 return;
             case "PUT" when name is not null:
-                await ReplaceAsync(context, resource, ns, name, sub, await ReadBodyAsync(context));
+                var replacement = await ReadBodyAsync(context);
+                if (HasStatusSubresource(resource) && resource != "/pods" && string.IsNullOrEmpty((string?)replacement["metadata"]?["resourceVersion"]))
+                {
+                    // Custom resources allow no unconditional update (a real API server's rule).
+                    await WriteStatusAsync(context, 422, "Invalid", $"{resource} \"{name}\" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update");
+                    return;
+                }
+
+                await ReplaceAsync(context, resource, ns, name, sub, replacement);
                 return;
             case "PATCH" when name is not null:
                 await PatchAsync(context, resource, ns, name, sub, await ReadBodyAsync(context));
@@ -217,6 +245,34 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
                 await WriteStatusAsync(context, 405, "MethodNotAllowed", $"{context.Request.Method} is not supported here");
                 return;
         }
+    }
+
+    private string? Forbidden(HttpRequest request, string resource, string ns, string? name, string? sub)
+    {
+        var authorization = request.Headers.Authorization.ToString();
+        if (Rbac is null || !authorization.StartsWith("Bearer ", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var user = authorization["Bearer ".Length..];
+        var verb = request.Method switch
+        {
+            "GET" when name is null && IsTrue(request.Query["watch"]) => "watch",
+            "GET" when name is null => "list",
+            "GET" => "get",
+            "POST" => "create",
+            "PUT" => "update",
+            "PATCH" => "patch",
+            "DELETE" => "delete",
+            _ => request.Method.ToLowerInvariant(),
+        };
+        var slash = resource.IndexOf('/', StringComparison.Ordinal);
+        var group = resource[..slash];
+        var plural = resource[(slash + 1)..] + (sub is null ? "" : "/" + sub);
+        return Rbac.Allows(user, verb, group, plural, ns, name)
+            ? null
+            : $"{plural}{(group.Length == 0 ? "" : "." + group)} {(name is null ? "" : $"\"{name}\" ")}is forbidden: User \"{user}\" cannot {verb} resource \"{plural}\" in API group \"{group}\" in the namespace \"{ns}\"";
     }
 
     private async Task CreateAsync(HttpContext context, string resource, string ns, JsonObject body)
@@ -236,6 +292,11 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
             return;
         }
 
+        if (resource == "/pods")
+        {
+            BuiltinValidation.DefaultPod(body);
+        }
+
         JsonObject stored;
         lock (_lock)
         {
@@ -250,7 +311,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
                 metadata["uid"] = Guid.NewGuid().ToString();
                 metadata["creationTimestamp"] = Now();
                 metadata["generation"] = 1L;
-                metadata["resourceVersion"] = (++_resourceVersion).ToString(CultureInfo.InvariantCulture);
+                metadata["resourceVersion"] = Version(++_resourceVersion);
                 if (resource == "/pods")
                 {
                     body["status"] = new JsonObject { ["phase"] = "Pending" };
@@ -334,7 +395,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
                     }
                 }
 
-                next["metadata"]!["resourceVersion"] = (++_resourceVersion).ToString(CultureInfo.InvariantCulture);
+                next["metadata"]!["resourceVersion"] = Version(++_resourceVersion);
                 if (next["metadata"]!["deletionTimestamp"] is not null && (next["metadata"]!["finalizers"]?.AsArray().Count ?? 0) == 0)
                 {
                     _objects.Remove((resource, ns, name));
@@ -417,13 +478,13 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
             {
                 result = null;
             }
-            else if (resource == "/pods" && !immediately && Kubelet.TerminationDelay > TimeSpan.Zero)
+            else if (resource == "/pods" && !immediately && (Kubelet.TerminationDelay > TimeSpan.Zero || _unreachablePods.Contains((ns, name))))
             {
                 // A graceful pod delete: marked now, gone once the kubelet has stopped its containers.
                 if (current["metadata"]!["deletionTimestamp"] is null)
                 {
                     current["metadata"]!["deletionTimestamp"] = Now();
-                    current["metadata"]!["resourceVersion"] = (++_resourceVersion).ToString(CultureInfo.InvariantCulture);
+                    current["metadata"]!["resourceVersion"] = Version(++_resourceVersion);
                     Record("MODIFIED", resource, ns, current);
                     terminating = true;
                 }
@@ -435,7 +496,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
                 if (current["metadata"]!["deletionTimestamp"] is null)
                 {
                     current["metadata"]!["deletionTimestamp"] = Now();
-                    current["metadata"]!["resourceVersion"] = (++_resourceVersion).ToString(CultureInfo.InvariantCulture);
+                    current["metadata"]!["resourceVersion"] = Version(++_resourceVersion);
                     Record("MODIFIED", resource, ns, current);
                 }
 
@@ -444,7 +505,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
             else
             {
                 _objects.Remove((resource, ns, name));
-                current["metadata"]!["resourceVersion"] = (++_resourceVersion).ToString(CultureInfo.InvariantCulture);
+                current["metadata"]!["resourceVersion"] = Version(++_resourceVersion);
                 Record("DELETED", resource, ns, current);
                 result = (JsonObject)current.DeepClone();
             }
@@ -456,7 +517,17 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
             return;
         }
 
-        if (terminating)
+        bool unreachable;
+        lock (_lock)
+        {
+            unreachable = _unreachablePods.Contains((ns, name));
+            if (immediately)
+            {
+                _unreachablePods.Remove((ns, name));
+            }
+        }
+
+        if (terminating && !unreachable)
         {
             _ = Task.Run(async () =>
             {
@@ -468,6 +539,15 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
         await WriteJsonAsync(context, 200, result);
     }
 
+    /// <summary>The pod's node is gone: a graceful delete marks it and never completes (only gracePeriodSeconds=0 removes it).</summary>
+    public void Unreachable(string ns, string name)
+    {
+        lock (_lock)
+        {
+            _unreachablePods.Add((ns, name));
+        }
+    }
+
     /// <summary>Removes an object as its last finalizer or the kubelet would.</summary>
     public void Remove(string resource, string ns, string name)
     {
@@ -475,7 +555,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
         {
             if (_objects.Remove((resource, ns, name), out var current))
             {
-                current["metadata"]!["resourceVersion"] = (++_resourceVersion).ToString(CultureInfo.InvariantCulture);
+                current["metadata"]!["resourceVersion"] = Version(++_resourceVersion);
                 Record("DELETED", resource, ns, current);
             }
         }
@@ -490,7 +570,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
             {
                 ["apiVersion"] = apiVersion,
                 ["kind"] = kind + "List",
-                ["metadata"] = new JsonObject { ["resourceVersion"] = _resourceVersion.ToString(CultureInfo.InvariantCulture) },
+                ["metadata"] = new JsonObject { ["resourceVersion"] = Version(_resourceVersion) },
                 ["items"] = new JsonArray([.. _objects.Where(kv => kv.Key.Resource == resource && kv.Key.Namespace == ns && Matches(kv.Value, labelSelector)).Select(kv => kv.Value.DeepClone())]),
             };
         }
@@ -515,7 +595,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
             }
             else
             {
-                cursor = long.Parse(rv, CultureInfo.InvariantCulture);
+                cursor = ParseVersion(rv);
             }
         }
 
@@ -579,7 +659,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
                         cursor = version;
                     }
 
-                    var bookmark = new JsonObject { ["kind"] = kind, ["apiVersion"] = apiVersion, ["metadata"] = new JsonObject { ["resourceVersion"] = version.ToString(CultureInfo.InvariantCulture) } };
+                    var bookmark = new JsonObject { ["kind"] = kind, ["apiVersion"] = apiVersion, ["metadata"] = new JsonObject { ["resourceVersion"] = Version(version) } };
                     await WriteLineAsync(context, "BOOKMARK", bookmark, cts.Token);
                     lastWrite = DateTime.UtcNow;
                 }
@@ -602,7 +682,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
 
     private void Record(string type, string resource, string ns, JsonObject obj)
     {
-        var rv = long.Parse((string)obj["metadata"]!["resourceVersion"]!, CultureInfo.InvariantCulture);
+        var rv = ParseVersion((string)obj["metadata"]!["resourceVersion"]!);
         _log.Add(new StoredEvent(rv, type, resource, ns, (JsonObject)obj.DeepClone()));
         var changed = _changed;
         _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -611,7 +691,13 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
 
     private string? Invalid(string resource, JsonObject body, bool keepStatus = false)
     {
-        if (resource != "workspaces.dev/workspaces" || _workspaceSchema is null)
+        if (resource != "workspaces.dev/workspaces")
+        {
+            var builtin = BuiltinValidation.Validate(resource, body);
+            return builtin.Count == 0 ? null : $"{Kinds.GetValueOrDefault(resource).Kind} \"{body["metadata"]?["name"]}\" is invalid: {string.Join("; ", builtin)}";
+        }
+
+        if (_workspaceSchema is null)
         {
             return null;
         }
@@ -713,7 +799,20 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
             ["code"] = code,
         });
 
+    /// <summary>
+    /// resourceVersions are opaque to clients (the API's contract; etcd's happen to be numbers): these are not, so a
+    /// client that compares them as numbers fails here rather than on a server whose versions are not.
+    /// </summary>
+    public static string Version(long value) => "r" + value.ToString("x", CultureInfo.InvariantCulture);
+
+    private static long ParseVersion(string value) =>
+        value.StartsWith('r') && long.TryParse(value.AsSpan(1), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var parsed)
+            ? parsed
+            : throw new BadVersionException(value);
+
     internal static string Now() => DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+
+    private sealed class BadVersionException(string value) : Exception($"resourceVersion \"{value}\" was not issued by this server");
 
     private sealed record StoredEvent(long ResourceVersion, string Type, string Resource, string Namespace, JsonObject Object);
 }

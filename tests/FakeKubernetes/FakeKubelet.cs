@@ -29,7 +29,41 @@ public sealed class FakeKubelet(FakeKubeApiServer server)
         });
     }
 
-    public void Start(string ns, string name)
+    /// <summary>Starts the pod, unless a Secret it mounts is missing: then it stays Pending with CreateContainerConfigError (false).</summary>
+    public bool Start(string ns, string name)
+    {
+        var pod = server.Get("/pods", ns, name);
+        var missing = (pod?["spec"]?["volumes"]?.AsArray() ?? [])
+            .Select(v => (string?)v?["secret"]?["secretName"])
+            .FirstOrDefault(secret => secret is not null && server.Get("/secrets", ns, secret) is null);
+        if (missing is not null)
+        {
+            server.Mutate("/pods", ns, name, p =>
+            {
+                var now = FakeKubeApiServer.Now();
+                p["status"] = new JsonObject
+                {
+                    ["phase"] = "Pending",
+                    ["conditions"] = new JsonArray(Condition("PodScheduled", now), Condition("PodReadyToStartContainers", now)),
+                    ["containerStatuses"] = new JsonArray(new JsonObject
+                    {
+                        ["name"] = "workspace",
+                        ["ready"] = false,
+                        ["restartCount"] = 0,
+                        ["image"] = "x",
+                        ["imageID"] = "",
+                        ["state"] = new JsonObject { ["waiting"] = new JsonObject { ["reason"] = "CreateContainerConfigError", ["message"] = $"secret \"{missing}\" not found" } },
+                    }),
+                };
+            });
+            return false;
+        }
+
+        StartRunning(ns, name);
+        return true;
+    }
+
+    private void StartRunning(string ns, string name)
     {
         var ip = $"10.42.0.{Interlocked.Increment(ref _nextIp) % 250}";
         server.Mutate("/pods", ns, name, pod =>
@@ -85,6 +119,57 @@ public sealed class FakeKubelet(FakeKubeApiServer server)
         });
     }
 
+    /// <summary>An init container exits non-zero: with restartPolicy Never the pod ends Failed before the workspace container starts.</summary>
+    public void InitContainerFails(string ns, string name, string container, int exitCode, string message)
+    {
+        server.Mutate("/pods", ns, name, pod =>
+        {
+            var now = FakeKubeApiServer.Now();
+            var failed = Terminated(container, exitCode, "Error", now);
+            failed["state"]!["terminated"]!["message"] = message;
+            pod["status"] = new JsonObject
+            {
+                ["phase"] = "Failed",
+                ["conditions"] = new JsonArray(Condition("PodScheduled", now)),
+                ["initContainerStatuses"] = new JsonArray(Terminated("install-agent", 0, "Completed", now), failed),
+                ["containerStatuses"] = new JsonArray(new JsonObject
+                {
+                    ["name"] = "workspace",
+                    ["ready"] = false,
+                    ["restartCount"] = 0,
+                    ["image"] = "x",
+                    ["imageID"] = "",
+                    ["state"] = new JsonObject { ["waiting"] = new JsonObject { ["reason"] = "PodInitializing" } },
+                }),
+            };
+        });
+    }
+
+    /// <summary>
+    /// The node goes away: the node controller marks the pod's Ready condition Unknown and, after the taint's grace,
+    /// evicts it. Nobody runs the pod's termination any more, so it stays with its deletionTimestamp until force-deleted.
+    /// </summary>
+    public void NodeLost(string ns, string name)
+    {
+        server.Mutate("/pods", ns, name, pod =>
+        {
+            var now = FakeKubeApiServer.Now();
+            foreach (var condition in pod["status"]?["conditions"]?.AsArray() ?? [])
+            {
+                if ((string?)condition!["type"] == "Ready")
+                {
+                    condition["status"] = "Unknown";
+                    condition["reason"] = "NodeLost";
+                    condition["lastTransitionTime"] = now;
+                }
+            }
+
+            pod["metadata"]!["deletionTimestamp"] = now;
+            pod["metadata"]!["deletionGracePeriodSeconds"] = 30;
+        });
+        server.Unreachable(ns, name);
+    }
+
     /// <summary>The agent process exits: with restartPolicy Never the pod ends Failed.</summary>
     public void Crash(string ns, string name, int exitCode = 137, string reason = "OOMKilled")
     {
@@ -101,6 +186,29 @@ public sealed class FakeKubelet(FakeKubeApiServer server)
                 ["imageID"] = "x",
                 ["state"] = new JsonObject { ["terminated"] = new JsonObject { ["exitCode"] = exitCode, ["reason"] = reason, ["startedAt"] = now, ["finishedAt"] = now } },
             });
+        });
+    }
+
+    /// <summary>The readiness probe fails (or passes again) on a running pod, as a few missed probes under CPU throttling do.</summary>
+    public void SetReady(string ns, string name, bool ready)
+    {
+        server.Mutate("/pods", ns, name, pod =>
+        {
+            var now = FakeKubeApiServer.Now();
+            var value = ready ? "True" : "False";
+            foreach (var condition in pod["status"]?["conditions"]?.AsArray() ?? [])
+            {
+                if ((string?)condition!["type"] is "Ready" or "ContainersReady")
+                {
+                    condition["status"] = value;
+                    condition["lastTransitionTime"] = now;
+                }
+            }
+
+            foreach (var container in pod["status"]?["containerStatuses"]?.AsArray() ?? [])
+            {
+                container!["ready"] = ready;
+            }
         });
     }
 

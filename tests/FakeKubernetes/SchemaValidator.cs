@@ -58,7 +58,7 @@ public sealed class SchemaValidator(JsonNode schema)
                         {
                             Check(childSchema, child, $"{path}.{key}", errors);
                         }
-                        else if (!(isRoot && key == "metadata"))
+                        else if (!(isRoot && key == "metadata") && path != ".metadata")
                         {
                             errors.Add($"{path}.{key}: unknown field");
                         }

@@ -26,6 +26,11 @@ public static class ControllerExtensions
                     o.Classes[o.DefaultClass] = new WorkspaceClassOptions();
                 }
 
+                if (o.Dns.PodLabels.Count == 0)
+                {
+                    o.Dns.PodLabels["k8s-app"] = "kube-dns";
+                }
+
                 if (o.WebPodLabels.Count == 0)
                 {
                     o.WebPodLabels["app.kubernetes.io/component"] = "web";
@@ -39,6 +44,7 @@ public static class ControllerExtensions
         services.AddSingleton<WorkspaceResourceReconciler>();
         services.AddSingleton<WorkspaceControllerService>();
         services.AddHostedService(sp => sp.GetRequiredService<WorkspaceControllerService>());
+        services.AddHealthChecks().AddCheck<LeaderElectionHealthCheck>("leader-election");
         return services;
     }
 }

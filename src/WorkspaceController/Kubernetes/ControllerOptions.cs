@@ -40,6 +40,9 @@ public sealed class ControllerOptions
 
     public string ClusterDomain { get; set; } = "cluster.local";
 
+    /// <summary>The only place workspaces may send DNS queries: the cluster's resolver (port 53 anywhere else would be a tunnel).</summary>
+    public DnsOptions Dns { get; set; } = new();
+
     /// <summary>The AES-256 key (base64) that opens <see cref="WorkspaceSpec.SealedCredentials"/>; shared with the web app.</summary>
     public string CredentialKey { get; set; } = "";
 
@@ -58,6 +61,14 @@ public sealed class ControllerOptions
 
     /// <summary>A start that takes longer than this (and the workspace names no timeout) is reported failed.</summary>
     public TimeSpan StartTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>After this many pod failures within <see cref="CrashLoopWindow"/> the workspace ends Failed with no pod.</summary>
+    public int CrashLoopLimit { get; set; } = 5;
+
+    public TimeSpan CrashLoopWindow { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How often every workspace is reconciled without a change, re-verifying its children (volume, secret, service, policy).</summary>
+    public TimeSpan ResyncPeriod { get; set; } = TimeSpan.FromMinutes(5);
 
     public LeaderElectionOptions LeaderElection { get; set; } = new();
 
@@ -83,7 +94,21 @@ public sealed class WorkspaceClassOptions
 
     public string Storage { get; set; } = "10Gi";
 
+    /// <summary>What the scheduler reserves on the node for the pod's writable layer and logs (without it the request defaults to the limit).</summary>
+    public string? EphemeralStorageRequest { get; set; } = "1Gi";
+
     public string? EphemeralStorageLimit { get; set; } = "10Gi";
+}
+
+/// <summary>Where the cluster's DNS resolver runs: its pods by namespace and labels, plus addresses of a node-local cache.</summary>
+public sealed class DnsOptions
+{
+    public string Namespace { get; set; } = "kube-system";
+
+    public Dictionary<string, string> PodLabels { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Resolver addresses that are not pods (NodeLocal DNSCache's link-local address, e.g. 169.254.20.10/32).</summary>
+    public List<string> Cidrs { get; set; } = [];
 }
 
 public sealed class LeaderElectionOptions

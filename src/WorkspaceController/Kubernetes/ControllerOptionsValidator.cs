@@ -44,7 +44,7 @@ public sealed partial class ControllerOptionsValidator : IValidateOptions<Contro
 
         foreach (var (className, c) in options.Classes)
         {
-            foreach (var (key, value) in new[] { ("CpuRequest", c.CpuRequest), ("CpuLimit", c.CpuLimit), ("MemoryRequest", c.MemoryRequest), ("MemoryLimit", c.MemoryLimit), ("Storage", c.Storage), ("EphemeralStorageLimit", c.EphemeralStorageLimit ?? "1") })
+            foreach (var (key, value) in new[] { ("CpuRequest", c.CpuRequest), ("CpuLimit", c.CpuLimit), ("MemoryRequest", c.MemoryRequest), ("MemoryLimit", c.MemoryLimit), ("Storage", c.Storage), ("EphemeralStorageRequest", c.EphemeralStorageRequest ?? "1"), ("EphemeralStorageLimit", c.EphemeralStorageLimit ?? "1") })
             {
                 if (!IsQuantity(value))
                 {
@@ -60,10 +60,27 @@ public sealed partial class ControllerOptionsValidator : IValidateOptions<Contro
 
         foreach (var cidr in options.BlockedCidrs)
         {
+            if (!System.Net.IPNetwork.TryParse(cidr, out var network))
+            {
+                failures.Add($"{S}:BlockedCidrs: '{cidr}' is not a CIDR such as 10.0.0.0/8 or fd00::/8 (no host bits after the prefix).");
+            }
+            else if (network.PrefixLength == 0)
+            {
+                failures.Add($"{S}:BlockedCidrs: '{cidr}' blocks a whole address family; set AllowInternet to false instead.");
+            }
+        }
+
+        foreach (var cidr in options.Dns.Cidrs)
+        {
             if (!System.Net.IPNetwork.TryParse(cidr, out _))
             {
-                failures.Add($"{S}:BlockedCidrs: '{cidr}' is not a CIDR such as 10.0.0.0/8.");
+                failures.Add($"{S}:Dns:Cidrs: '{cidr}' is not a CIDR such as 169.254.20.10/32.");
             }
+        }
+
+        if (options.Dns.PodLabels.Count == 0 || !DnsLabel().IsMatch(options.Dns.Namespace))
+        {
+            failures.Add($"{S}:Dns must name the cluster DNS's namespace and pod labels (default kube-system, k8s-app=kube-dns): workspaces may send DNS queries nowhere else.");
         }
 
         if (!SealedCredentials.IsValidKey(options.CredentialKey))
@@ -84,6 +101,21 @@ public sealed partial class ControllerOptionsValidator : IValidateOptions<Contro
         if (options.StartTimeout < TimeSpan.FromSeconds(30) || options.StartTimeout > TimeSpan.FromHours(1))
         {
             failures.Add($"{S}:StartTimeout must be between 00:00:30 and 01:00:00 (got {options.StartTimeout}).");
+        }
+
+        if (options.CrashLoopLimit is < 1 or > 100)
+        {
+            failures.Add($"{S}:CrashLoopLimit must be between 1 and 100 pod failures (got {options.CrashLoopLimit}).");
+        }
+
+        if (options.CrashLoopWindow < TimeSpan.FromSeconds(10) || options.CrashLoopWindow > TimeSpan.FromDays(1))
+        {
+            failures.Add($"{S}:CrashLoopWindow must be between 00:00:10 and 1.00:00:00 (got {options.CrashLoopWindow}).");
+        }
+
+        if (options.ResyncPeriod < TimeSpan.FromSeconds(1) || options.ResyncPeriod > TimeSpan.FromHours(1))
+        {
+            failures.Add($"{S}:ResyncPeriod must be between 00:00:01 and 01:00:00 (got {options.ResyncPeriod}).");
         }
 
         var le = options.LeaderElection;

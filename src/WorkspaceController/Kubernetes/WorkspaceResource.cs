@@ -61,6 +61,15 @@ public static class DesiredWorkspaceState
 
 public sealed class WorkspaceSpec
 {
+    /// <summary>
+    /// The CRD's limit on <see cref="SealedCredentials"/> (base64): 256 KiB, about 45 secret files of 4,000 characters. A
+    /// Workspace is an etcd object (1.5 MiB at most) that every watch carries, so larger secrets do not belong in it.
+    /// </summary>
+    public const int MaxSealedCredentialsLength = 262_144;
+
+    /// <summary>The CRD's limit on a Workspace's name: <c>ws-{name}</c> must stay a 63-character DNS-1035 label.</summary>
+    public const int MaxNameLength = 60;
+
     /// <summary>The id of the user who owns the workspace (informational; the web app authorizes).</summary>
     [JsonPropertyName("owner")]
     public string Owner { get; set; } = "";
@@ -198,6 +207,18 @@ public sealed class WorkspaceStatus
 
     [JsonPropertyName("lastPodFailureAt")]
     public DateTimeOffset? LastPodFailureAt { get; set; }
+
+    /// <summary>The first pod failure of the current crash-loop window (<see cref="ControllerOptions.CrashLoopWindow"/>).</summary>
+    [JsonPropertyName("firstPodFailureAt")]
+    public DateTimeOffset? FirstPodFailureAt { get; set; }
+
+    /// <summary>The pod whose failure <see cref="Restarts"/> already counts, so a pass retried after a 409 does not count it again.</summary>
+    [JsonPropertyName("lastFailedPodUid")]
+    public string? LastFailedPodUid { get; set; }
+
+    /// <summary>The spec changed in a way the running pod does not reflect; it applies at the next start (the pod is not rolled under the user).</summary>
+    [JsonPropertyName("restartPending")]
+    public bool? RestartPending { get; set; }
 
     [JsonPropertyName("timings")]
     public WorkspaceTimings? Timings { get; set; }

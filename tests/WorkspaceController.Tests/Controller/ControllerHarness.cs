@@ -30,9 +30,18 @@ public sealed class ControllerHarness : IAsyncDisposable
     /// <summary>The test's own client (what the web app or a user with kubectl does).</summary>
     public IKubernetes Client { get; }
 
-    public static async Task<ControllerHarness> StartAsync(bool startController = true)
+    /// <summary>The service accounts the chart renders (release "rel" in <see cref="Namespace"/>), as bearer tokens for the fake's RBAC.</summary>
+    public static readonly string ControllerToken = FakeRbac.ServiceAccountToken(Namespace, "rel-workspaces-controller");
+
+    public static readonly string WebToken = FakeRbac.ServiceAccountToken(Namespace, "rel-workspaces-web");
+
+    /// <summary>The chart's Roles and bindings, rendered once with the real helm binary.</summary>
+    private static readonly Lazy<List<JsonObject>> ChartManifests = new(() => Helm.HelmChart.Template());
+
+    public static async Task<ControllerHarness> StartAsync(bool startController = true, bool validateWorkspaces = true)
     {
-        var harness = new ControllerHarness(await FakeKubeApiServer.StartAsync());
+        var harness = new ControllerHarness(await FakeKubeApiServer.StartAsync(validateWorkspaces));
+        harness.Server.Rbac = FakeRbac.FromManifests(ChartManifests.Value, Namespace);
         if (startController)
         {
             await harness.StartControllerAsync();
@@ -50,17 +59,22 @@ public sealed class ControllerHarness : IAsyncDisposable
         ["Workspaces:Controller:BaseBackoff"] = "00:00:00.100",
         ["Workspaces:Controller:MaxBackoff"] = "00:00:01",
         ["Workspaces:Controller:LeaderElection:Identity"] = identity,
+        ["Workspaces:Controller:LeaderElection:LeaseName"] = "rel-workspaces-controller",
         ["Workspaces:Controller:LeaderElection:LeaseDuration"] = "00:00:03",
         ["Workspaces:Controller:LeaderElection:RenewDeadline"] = "00:00:02.500",
         ["Workspaces:Controller:LeaderElection:RetryPeriod"] = "00:00:00.200",
+        ["Workspaces:Controller:CrashLoopLimit"] = "3",
+        ["Workspaces:Controller:CrashLoopWindow"] = "00:05:00",
+        ["Workspaces:Controller:ResyncPeriod"] = "00:00:01",
     };
 
-    public async Task<IHost> StartControllerAsync(string? identity = null, TimeProvider? timeProvider = null)
+    public async Task<IHost> StartControllerAsync(string? identity = null, TimeProvider? timeProvider = null, IDictionary<string, string?>? settings = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(Settings(identity ?? $"controller-{_hosts.Count}"));
+        builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddSingleton(Server.CreateClient());
+        builder.Services.AddSingleton(Server.CreateClient(ControllerToken));
         if (timeProvider is not null)
         {
             builder.Services.AddSingleton(timeProvider);

@@ -203,7 +203,7 @@ public sealed class WorkspaceControllerTests
         await h.WaitForPhaseAsync("app-lease-1", WorkspaceStatusPhase.Running);
         Assert.False(ControllerHarness.Controller(follower).IsLeading);
         Assert.Equal(0, ControllerHarness.Controller(follower).Reconciles);
-        var lease = h.Server.Get("coordination.k8s.io/leases", ControllerHarness.Namespace, "workspaces-controller");
+        var lease = h.Server.Get("coordination.k8s.io/leases", ControllerHarness.Namespace, "rel-workspaces-controller");
         Assert.Equal(leader == a ? "replica-a" : "replica-b", (string?)lease!["spec"]!["holderIdentity"]);
 
         await h.StopControllerAsync(leader);
@@ -272,14 +272,15 @@ public sealed class WorkspaceControllerTests
         Assert.Contains("30 seconds", ws.Status!.Message, StringComparison.Ordinal);
         Assert.Contains("Scheduling", ws.Status.Message, StringComparison.Ordinal);
         Assert.Contains("StartTimeout", h.EventReasons("app-slow"));
+        // A failed start leaves no pod behind (nothing of the user's runs yet; the volume stays).
+        await Poll.UntilAsync(() => h.Pod("app-slow") is null, Timeout, "the stuck pod to be deleted");
+        Assert.NotNull(h.Server.Get("/persistentvolumeclaims", ControllerHarness.Namespace, "ws-app-slow"));
 
         // The user retries (a new generation): a fresh pod, which this time starts.
-        var stuckPod = (string?)h.Pod("app-slow")!["metadata"]!["uid"];
         h.Server.Kubelet.AutoStart = true;
         await h.UpdateSpecAsync("app-slow", s => s.Env = [new WorkspaceEnvVar { Name = "RETRY", Value = "1" }]);
 
         await h.WaitForPhaseAsync("app-slow", WorkspaceStatusPhase.Running);
-        Assert.NotEqual(stuckPod, (string?)h.Pod("app-slow")!["metadata"]!["uid"]);
     }
 
     [Fact]

@@ -90,8 +90,107 @@ public sealed class HelmChartTests
         Assert.Contains(container["env"]!.AsArray(), e => (string?)e!["name"] == "Workspaces__Previews__IdeUrl" && (string?)e["value"] == "https://ide.example.com");
         Assert.Contains(container["env"]!.AsArray(), e => (string?)e!["name"] == "Workspaces__Previews__Domain" && (string?)e["value"] == "preview.example-usercontent.com");
         Assert.Equal(1L, (long)HelmChart.Find(docs, "PodDisruptionBudget", "-web")["spec"]!["maxUnavailable"]!);
-        Assert.Equal("ClientIP", (string?)HelmChart.Find(docs, "Service", "-web")["spec"]!["sessionAffinity"]);
-        Assert.Equal("cookie", (string?)HelmChart.Find(docs, "Ingress", "rel-workspaces")["metadata"]!["annotations"]!["nginx.ingress.kubernetes.io/affinity"]);
+    }
+
+    [Fact]
+    public void Template_Nginx_StickyCookieOnTheIngressAndNoClientIpAffinity()
+    {
+        var docs = HelmChart.Template("--set", "ingress.className=nginx");
+
+        var ingress = HelmChart.Find(docs, "Ingress", "rel-workspaces")["metadata"]!["annotations"]!;
+        var service = HelmChart.Find(docs, "Service", "-web");
+        Assert.Equal("cookie", (string?)ingress["nginx.ingress.kubernetes.io/affinity"]);
+        Assert.Equal("persistent", (string?)ingress["nginx.ingress.kubernetes.io/affinity-mode"]);
+        // Behind an ingress every connection comes from the controller's pods: ClientIP affinity pins nothing per browser.
+        Assert.Null(service["spec"]!["sessionAffinity"]);
+        Assert.Null(service["metadata"]!["annotations"]?["traefik.ingress.kubernetes.io/service.sticky.cookie"]);
+    }
+
+    [Fact]
+    public void Template_Traefik_StickyCookieOnTheServiceWhereTraefikReadsIt()
+    {
+        var docs = HelmChart.Template("--set", "ingress.className=traefik", "--set", "web.service.annotations.example\\.com/team=ide");
+
+        var ingress = HelmChart.Find(docs, "Ingress", "rel-workspaces")["metadata"]!["annotations"];
+        var service = HelmChart.Find(docs, "Service", "-web")["metadata"]!["annotations"]!;
+        Assert.Equal("true", (string?)service["traefik.ingress.kubernetes.io/service.sticky.cookie"]);
+        Assert.Equal("workspaces-affinity", (string?)service["traefik.ingress.kubernetes.io/service.sticky.cookie.name"]);
+        Assert.Equal("true", (string?)service["traefik.ingress.kubernetes.io/service.sticky.cookie.secure"]);
+        Assert.Equal("ide", (string?)service["example.com/team"]);
+        Assert.DoesNotContain(ingress?.AsObject().Select(a => a.Key) ?? [], k => k.Contains("sticky", StringComparison.Ordinal) || k.StartsWith("nginx.", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("ingress.className=nginx")]
+    [InlineData("ingress.className=traefik")]
+    public void Lint_BothIngressControllers_PassesStrict(string setting)
+    {
+        var (code, output) = HelmChart.Run("lint", HelmChart.ChartDirectory, "--strict", "--set", setting);
+
+        Assert.True(code == 0, output);
+    }
+
+    [Theory]
+    [MemberData(nameof(ValueSets))]
+    public void Template_ValueSet_EveryClassRequestsEphemeralStorageBelowItsLimit(string values)
+    {
+        var docs = HelmChart.Template(Args(values));
+        var config = JsonNode.Parse((string)HelmChart.Find(docs, "ConfigMap", "-controller")["data"]!["controller.json"]!)!;
+
+        foreach (var (name, workspaceClass) in config["Workspaces"]!["Controller"]!["Classes"]!.AsObject())
+        {
+            var request = new k8s.Models.ResourceQuantity((string?)workspaceClass!["EphemeralStorageRequest"]).ToDecimal();
+            var limit = new k8s.Models.ResourceQuantity((string?)workspaceClass["EphemeralStorageLimit"]).ToDecimal();
+            Assert.True(request > 0 && request < limit, $"class {name}: ephemeral-storage request {request} must be set and below the limit {limit}");
+        }
+    }
+
+    [Fact]
+    public void Template_GitOpsWithExistingSecrets_GeneratesNoSecretAndUsesThem()
+    {
+        var docs = HelmChart.Template("--set", "credentialKey.existingSecret=ck", "--set", "postgresql.existingSecret=pg");
+
+        Assert.DoesNotContain(docs, d => (string?)d["kind"] == "Secret");
+        var web = HelmChart.Containers(docs).Single(c => c.Workload.EndsWith("-web", StringComparison.Ordinal) && (string?)c.Container["name"] == "web").Container;
+        var secretRefs = web["env"]!.AsArray().Select(e => (string?)e!["valueFrom"]?["secretKeyRef"]?["name"]).OfType<string>().ToList();
+        Assert.Equal(["ck", "pg"], secretRefs.Order());
+        var postgres = HelmChart.Containers(docs).Single(c => (string?)c.Container["name"] == "postgresql").Container;
+        Assert.Equal("pg", (string?)postgres["env"]!.AsArray().Single(e => (string?)e!["name"] == "POSTGRES_PASSWORD")!["valueFrom"]!["secretKeyRef"]!["name"]);
+    }
+
+    [Fact]
+    public void Template_Default_UninstallHookDeletesWorkspacesWithItsOwnNarrowRole()
+    {
+        var docs = HelmChart.Template();
+
+        var job = HelmChart.Find(docs, "Job", "-uninstall");
+        Assert.Equal("pre-delete", (string?)job["metadata"]!["annotations"]!["helm.sh/hook"]);
+        var container = job["spec"]!["template"]!["spec"]!["containers"]![0]!;
+        Assert.Equal("--cleanup", (string?)container["args"]![0]);
+        var rbac = FakeRbac.FromManifests(docs, "workspaces");
+        var hook = FakeRbac.ServiceAccountToken("workspaces", "rel-workspaces-uninstall");
+        Assert.True(rbac.Allows(hook, "delete", "workspaces.dev", "workspaces", "workspaces", "any"));
+        Assert.True(rbac.Allows(hook, "list", "workspaces.dev", "workspaces", "workspaces", null));
+        Assert.False(rbac.Allows(hook, "get", "", "secrets", "workspaces", "any"));
+        Assert.DoesNotContain(HelmChart.Template("--set", "uninstall.deleteWorkspaces=false"), d => (string?)d["kind"] == "Job" && ((string)d["metadata"]!["name"]!).EndsWith("-uninstall", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [MemberData(nameof(ValueSets))]
+    public void Template_ValueSet_BlockedCidrsCoverEveryPrivateNodeAndMetadataNetwork(string values)
+    {
+        var docs = HelmChart.Template(Args(values));
+        var config = JsonNode.Parse((string)HelmChart.Find(docs, "ConfigMap", "-controller")["data"]!["controller.json"]!)!["Workspaces"]!["Controller"]!;
+        var blocked = config["BlockedCidrs"]!.AsArray().Select(c => System.Net.IPNetwork.Parse((string)c!)).ToList();
+
+        // A node, a VPC database, the cloud metadata service, a CGNAT pod network, an IPv6 ULA: none reachable.
+        foreach (var address in new[] { "10.0.0.5", "10.200.3.4", "172.20.1.1", "192.168.1.10", "100.64.0.10", "100.127.255.1", "169.254.169.254", "fd12:3456::1" })
+        {
+            Assert.True(blocked.Any(b => b.Contains(System.Net.IPAddress.Parse(address))), $"{values}: {address} is reachable from workspaces");
+        }
+
+        Assert.Equal("kube-system", (string?)config["Dns"]!["Namespace"]);
+        Assert.Equal("kube-dns", (string?)config["Dns"]!["PodLabels"]!["k8s-app"]);
     }
 
     [Fact]

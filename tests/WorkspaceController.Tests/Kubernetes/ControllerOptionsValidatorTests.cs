@@ -41,7 +41,8 @@ public sealed class ControllerOptionsValidatorTests
         DefaultWorkspaceImage = "registry.example/workspace:1",
         Classes = { ["standard"] = new WorkspaceClassOptions() },
         WebPodLabels = { ["app.kubernetes.io/component"] = "web" },
-        BlockedCidrs = ["10.0.0.0/8"],
+        BlockedCidrs = ["10.0.0.0/8", "fd00::/8"],
+        Dns = { PodLabels = { ["k8s-app"] = "kube-dns" } },
         CredentialKey = SealedCredentials.NewKey(),
     };
 }

@@ -21,6 +21,31 @@ public sealed class WorkspaceCrdTests
     }
 
     [Theory]
+    [InlineData("app.v2", "must match")]
+    [InlineData("7zip-k3x9q2mz", "must match")]
+    [InlineData("Upper", "must match")]
+    [InlineData("name-longer-than-sixty-characters-so-ws-prefix-breaks-the-label", "at most 60")]
+    public void Schema_NameThatCannotPrefixAChildName_IsRejected(string name, string expected)
+    {
+        var example = Yaml.Load(File.ReadAllText(RepositoryRoot.Combine("deploy", "helm", "workspaces", "examples", "workspace.yaml")))!;
+        example["metadata"]!["name"] = name;
+
+        var errors = Schema.Validate(example);
+
+        Assert.Contains(errors, e => e.Contains(expected, StringComparison.Ordinal) && e.Contains("metadata.name", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Schema_LongestNameAndLimits_MatchTheControllersConstants()
+    {
+        var properties = Crd["spec"]!["versions"]![0]!["schema"]!["openAPIV3Schema"]!["properties"]!;
+
+        Assert.Equal(WorkspaceSpec.MaxNameLength, (long)properties["metadata"]!["properties"]!["name"]!["maxLength"]!);
+        Assert.Equal(63, ControllerOptions.ChildName(new string('a', WorkspaceSpec.MaxNameLength)).Length);
+        Assert.Equal(WorkspaceSpec.MaxSealedCredentialsLength, (long)properties["spec"]!["properties"]!["sealedCredentials"]!["maxLength"]!);
+    }
+
+    [Theory]
     [InlineData("spec.desiredState", "\"Paused\"", "Unsupported value")]
     [InlineData("spec.repository.checkoutDirectory", "\"../etc\"", "must match")]
     [InlineData("spec.timeouts", "{\"startSeconds\": 5}", "at least 30")]

@@ -95,9 +95,24 @@ public sealed class WorkspaceResourceBuilderTests
 
         var from = Assert.Single(Assert.Single(policy.Spec.Ingress).FromProperty);
         Assert.Equal("web", from.PodSelector.MatchLabels["app.kubernetes.io/component"]);
-        var internet = policy.Spec.Egress.Single(e => e.To is not null).To.Single().IpBlock;
+        var internet = policy.Spec.Egress.Single(e => e.Ports is null).To.First().IpBlock;
         Assert.Contains("10.0.0.0/8", internet.Except);
         Assert.Equal(["Ingress", "Egress"], policy.Spec.PolicyTypes);
+    }
+
+    [Fact]
+    public void NetworkPolicy_Default_SendsDnsOnlyToTheClusterResolverAndBlocksEachFamilyInItsOwnRule()
+    {
+        var (workspace, options, _) = Scenario("default");
+
+        var egress = WorkspaceResourceBuilder.NetworkPolicy(workspace, options).Spec.Egress;
+
+        var dns = egress.Single(r => r.Ports?.Any(p => p.Port?.Value == "53") == true);
+        Assert.All(dns.To, peer => Assert.True(peer.PodSelector?.MatchLabels?["k8s-app"] == "kube-dns" || peer.IpBlock?.Cidr == "169.254.20.10/32"));
+        Assert.Equal("kube-system", dns.To[0].NamespaceSelector.MatchLabels["kubernetes.io/metadata.name"]);
+        var blocks = egress.Single(r => r.Ports is null).To.Select(p => p.IpBlock).ToList();
+        Assert.Equal(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10"], blocks.Single(b => b.Cidr == "0.0.0.0/0").Except);
+        Assert.Equal(["fc00::/7", "fe80::/10"], blocks.Single(b => b.Cidr == "::/0").Except);
     }
 
     [Fact]
@@ -118,7 +133,8 @@ public sealed class WorkspaceResourceBuilderTests
             DefaultWorkspaceImage = "ghcr.io/workspaces/workspace-default:1.0.0",
             Classes = { ["standard"] = new WorkspaceClassOptions() },
             WebPodLabels = { ["app.kubernetes.io/component"] = "web", ["app.kubernetes.io/instance"] = "workspaces" },
-            BlockedCidrs = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10"],
+            BlockedCidrs = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10", "fc00::/7", "fe80::/10"],
+            Dns = { PodLabels = { ["k8s-app"] = "kube-dns" }, Cidrs = ["169.254.20.10/32"] },
             DiskLimitBytes = 20L * 1024 * 1024 * 1024,
         };
         var workspace = new WorkspaceResource
@@ -135,7 +151,7 @@ public sealed class WorkspaceResourceBuilderTests
         switch (name)
         {
             case "custom-class-image-env":
-                options.Classes["large"] = new WorkspaceClassOptions { CpuRequest = "2", CpuLimit = "4", MemoryRequest = "4Gi", MemoryLimit = "8Gi", Storage = "50Gi", EphemeralStorageLimit = "20Gi" };
+                options.Classes["large"] = new WorkspaceClassOptions { CpuRequest = "2", CpuLimit = "4", MemoryRequest = "4Gi", MemoryLimit = "8Gi", Storage = "50Gi", EphemeralStorageRequest = "4Gi", EphemeralStorageLimit = "20Gi" };
                 options.StorageClassName = "fast-ssd";
                 options.WebNamespace = "workspaces-system";
                 workspace.Spec.WorkspaceClass = "large";

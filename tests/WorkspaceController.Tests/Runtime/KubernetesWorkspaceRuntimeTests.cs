@@ -126,6 +126,37 @@ public sealed class KubernetesWorkspaceRuntimeTests
     }
 
     [Fact]
+    public async Task Start_FourPemSizedSecretFiles_FitAndReachTheAgent()
+    {
+        await using var h = await ControllerHarness.StartAsync();
+        using var web = await StartWebAsync(h);
+        var runtime = web.Services.GetRequiredService<IWorkspaceRuntime>();
+        var pem = "-----BEGIN PRIVATE KEY-----\n" + new string('A', 3900) + "\n-----END PRIVATE KEY-----\n";
+        var files = Enumerable.Range(1, 4).Select(i => new WorkspaceFile($"KEY_{i}", pem)).ToList();
+
+        var observed = await runtime.StartAsync(Launch("web-pem") with { Files = files }, CancellationToken.None);
+
+        Assert.Equal(RuntimeState.Running, observed.State);
+        var bootstrap = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String((string)h.Server.Get("/secrets", ControllerHarness.Namespace, "ws-web-pem")!["data"]!["bootstrap.json"]!));
+        Assert.Contains("KEY_4", bootstrap, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_SecretFilesLargerThanAWorkspaceHolds_FailsWithWhatToDo()
+    {
+        await using var h = await ControllerHarness.StartAsync();
+        using var web = await StartWebAsync(h);
+        var runtime = web.Services.GetRequiredService<IWorkspaceRuntime>();
+        var files = Enumerable.Range(1, 80).Select(i => new WorkspaceFile($"KEY_{i}", new string('k', 3999))).ToList();
+
+        var e = await Assert.ThrowsAsync<WorkspaceRuntimeException>(() => runtime.StartAsync(Launch("web-huge") with { Files = files }, CancellationToken.None));
+
+        Assert.Contains("too large", e.Message, StringComparison.Ordinal);
+        Assert.Contains("Remove variables or secret files", e.Message, StringComparison.Ordinal);
+        Assert.Null(await h.GetAsync("web-huge"));
+    }
+
+    [Fact]
     public void Options_Invalid_NameTheKeys()
     {
         var result = new KubernetesRuntimeOptionsValidator().Validate(null, new KubernetesRuntimeOptions { Namespace = "Bad_NS", CredentialKey = "short", StartTimeout = TimeSpan.FromSeconds(1) });
@@ -209,7 +240,7 @@ public sealed class KubernetesWorkspaceRuntimeTests
             ["Workspaces:Runtime:Kubernetes:StopTimeout"] = "00:00:10",
         });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddSingleton(h.Server.CreateClient());
+        builder.Services.AddSingleton(h.Server.CreateClient(ControllerHarness.WebToken));
         builder.Services.AddKubernetesWorkspaceRuntime(builder.Configuration);
         var host = builder.Build();
         await host.StartAsync();

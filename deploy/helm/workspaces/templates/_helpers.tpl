@@ -34,9 +34,13 @@ app.kubernetes.io/component: {{ .component }}
 {{- printf "%s/%s:%s" .root.Values.global.imageRegistry .image.repository $tag -}}
 {{- end -}}
 
+{{- define "workspaces.postgresqlSecretName" -}}
+{{- .Values.postgresql.existingSecret | default (printf "%s-postgresql" (include "workspaces.fullname" .)) -}}
+{{- end -}}
+
 {{- define "workspaces.databaseSecretName" -}}
 {{- if .Values.postgresql.enabled -}}
-{{- printf "%s-postgresql" (include "workspaces.fullname" .) -}}
+{{- include "workspaces.postgresqlSecretName" . -}}
 {{- else if .Values.database.existingSecret -}}
 {{- .Values.database.existingSecret -}}
 {{- else -}}
@@ -90,7 +94,7 @@ seccompProfile:
 {{- define "workspaces.controllerConfig" -}}
 {{- $classes := dict -}}
 {{- range $name, $c := .Values.workspaces.classes -}}
-{{- $_ := set $classes $name (dict "CpuRequest" ($c.cpuRequest | toString) "CpuLimit" ($c.cpuLimit | toString) "MemoryRequest" ($c.memoryRequest | toString) "MemoryLimit" ($c.memoryLimit | toString) "Storage" ($c.storage | toString) "EphemeralStorageLimit" ($c.ephemeralStorageLimit | toString)) -}}
+{{- $_ := set $classes $name (dict "CpuRequest" ($c.cpuRequest | toString) "CpuLimit" ($c.cpuLimit | toString) "MemoryRequest" ($c.memoryRequest | toString) "MemoryLimit" ($c.memoryLimit | toString) "Storage" ($c.storage | toString) "EphemeralStorageRequest" ($c.ephemeralStorageRequest | toString) "EphemeralStorageLimit" ($c.ephemeralStorageLimit | toString)) -}}
 {{- end -}}
 {{- $le := dict "Enabled" true "LeaseName" (printf "%s-controller" (include "workspaces.fullname" .)) "LeaseDuration" .Values.controller.leaderElection.leaseDuration "RenewDeadline" .Values.controller.leaderElection.renewDeadline "RetryPeriod" .Values.controller.leaderElection.retryPeriod -}}
 {{- $controller := dict
@@ -106,10 +110,30 @@ seccompProfile:
   "AllowInternet" .Values.workspaces.network.allowInternet
   "BlockedCidrs" .Values.workspaces.network.blockedCidrs
   "ClusterDomain" .Values.workspaces.clusterDomain
+  "Dns" (dict "Namespace" .Values.workspaces.network.dns.namespace "PodLabels" .Values.workspaces.network.dns.podLabels "Cidrs" .Values.workspaces.network.dns.cidrs)
   "Workers" (int .Values.controller.workers)
   "StartTimeout" .Values.controller.startTimeout
   "BaseBackoff" .Values.controller.baseBackoff
   "MaxBackoff" .Values.controller.maxBackoff
   "LeaderElection" $le -}}
 {{- dict "Workspaces" (dict "Controller" $controller) | toPrettyJson -}}
+{{- end -}}
+
+
+{{/*
+Blazor's negotiate request and its WebSocket must reach the same web pod. ingress-nginx reads its affinity cookie from
+the Ingress; Traefik reads its sticky cookie from the Service. Both as the class asks, plus web.service.annotations.
+*/}}
+{{- define "workspaces.webServiceAnnotations" -}}
+{{- $out := dict -}}
+{{- if and .Values.ingress.enabled .Values.ingress.stickySessions (eq .Values.ingress.className "traefik") -}}
+{{- $_ := set $out "traefik.ingress.kubernetes.io/service.sticky.cookie" "true" -}}
+{{- $_ := set $out "traefik.ingress.kubernetes.io/service.sticky.cookie.name" "workspaces-affinity" -}}
+{{- $_ := set $out "traefik.ingress.kubernetes.io/service.sticky.cookie.secure" (ternary "true" "false" .Values.ingress.tls.enabled) -}}
+{{- $_ := set $out "traefik.ingress.kubernetes.io/service.sticky.cookie.httponly" "true" -}}
+{{- end -}}
+{{- range $k, $v := .Values.web.service.annotations -}}
+{{- $_ := set $out $k ($v | toString) -}}
+{{- end -}}
+{{- toYaml $out -}}
 {{- end -}}

@@ -11,6 +11,8 @@ namespace Workspaces.WorkspaceController.Kubernetes.Controller;
 /// List, then watch from the list's resourceVersion, keeping a cache of every object by name. Bookmarks move the
 /// resourceVersion on; a 410 Gone (the version was compacted away) re-lists, and the objects that vanished meanwhile are
 /// reported deleted. Each change is handed to <see cref="Changed"/> (the controller enqueues the object's key).
+/// resourceVersions are opaque (the API's contract): never compared by size, only for equality. A writer's own result
+/// (<see cref="Update"/>) stays cached until the watch delivers that very version; watch events before it are older.
 /// </summary>
 public sealed partial class ResourceInformer<TItem, TList>(
     string description,
@@ -20,7 +22,16 @@ public sealed partial class ResourceInformer<TItem, TList>(
     ILogger logger)
     where TItem : class, IKubernetesObject<V1ObjectMeta>
 {
+    private const int RememberedVersions = 8;
     private readonly ConcurrentDictionary<string, TItem> _cache = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
+
+    /// <summary>Versions written through <see cref="Update"/> that the watch has not delivered yet, with the list generation they were written in.</summary>
+    private readonly Dictionary<string, (string Version, long ListGeneration)> _pending = new(StringComparer.Ordinal);
+
+    /// <summary>The last few versions the list or watch delivered per object: an <see cref="Update"/> with one of them is not news.</summary>
+    private readonly Dictionary<string, Queue<string>> _delivered = new(StringComparer.Ordinal);
+    private long _listGeneration;
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Drops what the consumer never reads before an object is cached (memory per workspace).</summary>
@@ -42,7 +53,58 @@ public sealed partial class ResourceInformer<TItem, TList>(
     public void Update(TItem item)
     {
         ArgumentNullException.ThrowIfNull(item);
-        _cache.AddOrUpdate(item.Metadata.Name, item, (_, existing) => IsNewer(item, existing) ? item : existing);
+        var name = item.Metadata.Name;
+        var version = item.Metadata.ResourceVersion ?? "";
+        lock (_gate)
+        {
+            if (_delivered.TryGetValue(name, out var seen) && seen.Contains(version))
+            {
+                // The watch delivered it already: the cache holds it or something newer.
+                return;
+            }
+
+            _cache[name] = item;
+            _pending[name] = (version, _listGeneration);
+        }
+    }
+
+    /// <summary>Stores what the watch or a list delivered, unless a write of ours is newer; false when the cache kept the write.</summary>
+    private bool Deliver(TItem item, bool fromList, long listGeneration, out TItem? old)
+    {
+        var name = item.Metadata.Name;
+        var version = item.Metadata.ResourceVersion ?? "";
+        if (!_delivered.TryGetValue(name, out var seen))
+        {
+            _delivered[name] = seen = new Queue<string>(RememberedVersions);
+        }
+
+        if (seen.Count == RememberedVersions)
+        {
+            seen.Dequeue();
+        }
+
+        seen.Enqueue(version);
+        _cache.TryGetValue(name, out old);
+        if (_pending.TryGetValue(name, out var pending))
+        {
+            // A list issued after the write saw it (or newer); otherwise only the write's own version catches up.
+            var caughtUp = pending.Version == version || (fromList && pending.ListGeneration < listGeneration);
+            if (!caughtUp)
+            {
+                return false;
+            }
+
+            _pending.Remove(name);
+        }
+
+        _cache[name] = item;
+        return true;
+    }
+
+    private void Forget(string name)
+    {
+        _pending.Remove(name);
+        _delivered.Remove(name);
     }
 
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -80,30 +142,40 @@ public sealed partial class ResourceInformer<TItem, TList>(
 
     private async Task<string?> ListAsync(CancellationToken cancellationToken)
     {
+        long listGeneration;
+        lock (_gate)
+        {
+            listGeneration = ++_listGeneration;
+        }
+
         using var response = await listOrWatch(null, false, cancellationToken);
         var (resourceVersion, items) = unpack(response.Body);
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var listed in items)
+        lock (_gate)
         {
-            var item = Trim is null ? listed : Trim(listed);
-            seen.Add(item.Metadata.Name);
-            _cache.TryGetValue(item.Metadata.Name, out var old);
-            _cache[item.Metadata.Name] = item;
-            if (old is null || old.Metadata.ResourceVersion != item.Metadata.ResourceVersion)
+            foreach (var listed in items)
             {
-                Changed?.Invoke(old, item);
+                var item = Trim is null ? listed : Trim(listed);
+                seen.Add(item.Metadata.Name);
+                if (Deliver(item, fromList: true, listGeneration, out var old) && (old is null || old.Metadata.ResourceVersion != item.Metadata.ResourceVersion))
+                {
+                    Changed?.Invoke(old, item);
+                }
             }
-        }
 
-        // Gone since the last list, unless a writer put in something newer than this list (Update) meanwhile.
-        var listVersion = long.TryParse(resourceVersion, out var v) ? v : long.MaxValue;
-        foreach (var name in _cache.Keys.Where(n => !seen.Contains(n)).ToList())
-        {
-            if (_cache.TryGetValue(name, out var candidate)
-                && (!long.TryParse(candidate.Metadata.ResourceVersion, out var own) || own <= listVersion)
-                && _cache.TryRemove(KeyValuePair.Create(name, candidate)))
+            // Gone since the last list, unless a writer put it in (Update) after this list began.
+            foreach (var name in _cache.Keys.Where(n => !seen.Contains(n)).ToList())
             {
-                Changed?.Invoke(candidate, null);
+                if (_pending.TryGetValue(name, out var pending) && pending.ListGeneration >= listGeneration)
+                {
+                    continue;
+                }
+
+                Forget(name);
+                if (_cache.TryRemove(name, out var candidate))
+                {
+                    Changed?.Invoke(candidate, null);
+                }
             }
         }
 
@@ -129,16 +201,25 @@ public sealed partial class ResourceInformer<TItem, TList>(
                 case WatchEventType.Bookmark:
                     break;
                 case WatchEventType.Deleted:
-                    if (_cache.TryRemove(item.Metadata!.Name, out var removed))
+                    lock (_gate)
                     {
-                        Changed?.Invoke(removed, null);
+                        Forget(item.Metadata!.Name);
+                        if (_cache.TryRemove(item.Metadata.Name, out var removed))
+                        {
+                            Changed?.Invoke(removed, null);
+                        }
                     }
 
                     break;
                 case WatchEventType.Added or WatchEventType.Modified:
-                    _cache.TryGetValue(item.Metadata!.Name, out var old);
-                    _cache[item.Metadata.Name] = item;
-                    Changed?.Invoke(old, item);
+                    lock (_gate)
+                    {
+                        if (Deliver(item, fromList: false, 0, out var old))
+                        {
+                            Changed?.Invoke(old, item);
+                        }
+                    }
+
                     break;
             }
 
@@ -163,9 +244,6 @@ public sealed partial class ResourceInformer<TItem, TList>(
         HttpOperationException h => h.Response.StatusCode == HttpStatusCode.Gone,
         _ => false,
     };
-
-    private static bool IsNewer(TItem candidate, TItem existing) =>
-        long.TryParse(candidate.Metadata.ResourceVersion, out var a) && long.TryParse(existing.Metadata.ResourceVersion, out var b) ? a >= b : true;
 
     private async Task DelayAsync(TimeSpan delay, CancellationToken cancellationToken) => await Task.Delay(delay, timeProvider, cancellationToken);
 

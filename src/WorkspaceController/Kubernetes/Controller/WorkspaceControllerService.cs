@@ -24,6 +24,13 @@ public sealed partial class WorkspaceControllerService(
 {
     private readonly ControllerOptions _options = options.Value;
     private volatile bool _leading;
+    private volatile LeaseProblem? _leaseProblem;
+
+    /// <summary>The last error reading or writing the Lease (a 403 from missing RBAC, an unreachable API server), and when.</summary>
+    public sealed record LeaseProblem(string Message, DateTimeOffset At);
+
+    /// <summary>The last Lease error; null once the Lease was read or won again. Health reports it while it is recent.</summary>
+    public LeaseProblem? LeaseError => _leaseProblem;
 
     /// <summary>True while this replica holds the Lease and reconciles.</summary>
     public bool IsLeading => _leading;
@@ -57,7 +64,13 @@ public sealed partial class WorkspaceControllerService(
                 };
                 using var elector = new LeaderElector(config);
                 var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                elector.OnStartedLeading += () => started.TrySetResult();
+                elector.OnStartedLeading += () =>
+                {
+                    _leaseProblem = null;
+                    started.TrySetResult();
+                };
+                elector.OnNewLeader += _ => _leaseProblem = null;
+                elector.OnError += LeaseFailed;
                 var election = elector.RunUntilLeadershipLostAsync(stoppingToken);
                 if (await Task.WhenAny(started.Task, election) == election)
                 {
@@ -83,6 +96,21 @@ public sealed partial class WorkspaceControllerService(
                 LogElectionFailed(e);
                 await Task.Delay(Backoff.Jittered(le.RetryPeriod, le.LeaseDuration, 1), timeProvider, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
+        }
+    }
+
+    /// <summary>
+    /// The elector retries every RetryPeriod and swallows the error: without this a 403 on the Lease leaves every
+    /// replica idle while all report ready. Logged when it starts or changes, not on every retry.
+    /// </summary>
+    private void LeaseFailed(Exception e)
+    {
+        var message = e is k8s.Autorest.HttpOperationException h ? $"{(int)h.Response.StatusCode} {h.Response.StatusCode}: {KubernetesErrors.Message(h)}" : e.Message;
+        var previous = _leaseProblem;
+        _leaseProblem = new LeaseProblem(message, timeProvider.GetUtcNow());
+        if (previous?.Message != message)
+        {
+            LogLeaseError(e, _options.LeaderElection.LeaseName, message);
         }
     }
 
@@ -122,6 +150,23 @@ public sealed partial class WorkspaceControllerService(
             },
         };
 
+        // Policies are watched (not just re-read on resync): a deleted one is a hole in the workspace's isolation.
+        var policies = new ResourceInformer<V1NetworkPolicy, V1NetworkPolicyList>(
+            "workspace network policies",
+            (rv, watch, ct) => client.NetworkingV1.ListNamespacedNetworkPolicyWithHttpMessagesAsync(
+                ns, allowWatchBookmarks: watch ? true : null, labelSelector: $"{WorkspaceResourceBuilder.ManagedByLabel}={WorkspaceResourceBuilder.ManagedBy}",
+                resourceVersion: rv, timeoutSeconds: watch ? WatchTimeoutSeconds() : null, watch: watch, cancellationToken: ct),
+            list => (list.Metadata?.ResourceVersion, list.Items),
+            timeProvider,
+            loggerFactory.CreateLogger("Workspaces.Controller.PolicyInformer"))
+        {
+            Trim = policy =>
+            {
+                policy.Metadata.ManagedFields = null;
+                return policy;
+            },
+        };
+
         using var queue = new WorkQueue(timeProvider, _options.BaseBackoff, _options.MaxBackoff);
         workspaces.Changed = (old, current) =>
         {
@@ -144,10 +189,21 @@ public sealed partial class WorkspaceControllerService(
             }
         };
 
-        var loops = new List<Task> { workspaces.RunAsync(cancellationToken), pods.RunAsync(cancellationToken) };
+        policies.Changed = (old, current) =>
+        {
+            if (old is not null && (current?.Metadata.Labels?.TryGetValue(WorkspaceResourceBuilder.WorkspaceLabel, out _) ?? true)
+                && old.Metadata.Labels?.TryGetValue(WorkspaceResourceBuilder.WorkspaceLabel, out var owner) == true)
+            {
+                reconciler.ForgetChildren(owner);
+                queue.Add(owner);
+            }
+        };
+
+        var loops = new List<Task> { workspaces.RunAsync(cancellationToken), pods.RunAsync(cancellationToken), policies.RunAsync(cancellationToken) };
         try
         {
-            await Task.WhenAll(workspaces.Synced, pods.Synced).WaitAsync(cancellationToken);
+            await Task.WhenAll(workspaces.Synced, pods.Synced, policies.Synced).WaitAsync(cancellationToken);
+            loops.Add(ResyncAsync(queue, workspaces, cancellationToken));
             Workspaces = workspaces;
             _leading = true;
             for (var i = 0; i < _options.Workers; i++)
@@ -211,6 +267,27 @@ public sealed partial class WorkspaceControllerService(
         }
     }
 
+    /// <summary>Every workspace again after each ResyncPeriod, changed or not: its children are verified, its deadlines re-checked.</summary>
+    private async Task ResyncAsync(WorkQueue queue, ResourceInformer<WorkspaceResource, WorkspaceResourceList> workspaces, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(_options.ResyncPeriod, timeProvider, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+
+            foreach (var workspace in workspaces.Snapshot())
+            {
+                queue.Add(workspace.Metadata.Name);
+            }
+        }
+    }
+
     // client-go's spread: every watch ends after 5-10 minutes, so no connection lives forever behind a load balancer.
     private static int WatchTimeoutSeconds() => 300 + Random.Shared.Next(300);
 
@@ -219,6 +296,9 @@ public sealed partial class WorkspaceControllerService(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Identity} lost the lease: stopped reconciling")]
     private partial void LogLostLease(string identity);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The leader-election Lease {LeaseName} cannot be read or written ({Problem}); no replica reconciles until it can")]
+    private partial void LogLeaseError(Exception exception, string leaseName, string problem);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Leader election failed; retrying")]
     private partial void LogElectionFailed(Exception exception);

@@ -31,10 +31,20 @@ public sealed partial class WorkspaceResourceReconciler(
     ILogger<WorkspaceResourceReconciler> logger)
 {
     private readonly ControllerOptions _options = options.Value;
+    private static readonly TimeSpan NodeLostMargin = TimeSpan.FromSeconds(60);
     private readonly SealedCredentials _sealed = new(options.Value.CredentialKey);
 
-    /// <summary>Which uid/generation has had its volume, secret, service and policy ensured (redone after a restart).</summary>
-    private readonly ConcurrentDictionary<string, string> _childrenEnsured = new(StringComparer.Ordinal);
+    /// <summary>Since when (the controller's clock) a pod on a lost node has been terminating, by pod uid.</summary>
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _terminatingSince = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Which uid/generation has had its volume, secret, service and policy verified, and when: verified again after
+    /// <see cref="ControllerOptions.ResyncPeriod"/>, or at once when a watch saw a child change (<see cref="ForgetChildren"/>).
+    /// </summary>
+    private readonly ConcurrentDictionary<string, (string Marker, DateTimeOffset At)> _childrenEnsured = new(StringComparer.Ordinal);
+
+    /// <summary>A child of the workspace changed or vanished behind the controller's back: verify all of them on the next pass.</summary>
+    public void ForgetChildren(string workspaceName) => _childrenEnsured.TryRemove(workspaceName, out _);
 
     public async Task<ReconcileResult> ReconcileAsync(
         string name,
@@ -63,7 +73,7 @@ public sealed partial class WorkspaceResourceReconciler(
 
         if (workspace.Metadata.DeletionTimestamp is not null)
         {
-            return await FinalizeAsync(workspace, workspaces, cancellationToken);
+            return await FinalizeAsync(workspace, workspaces, pods, cancellationToken);
         }
 
         if (!(workspace.Metadata.Finalizers?.Contains(WorkspaceResourceBuilder.Finalizer) ?? false))
@@ -81,18 +91,27 @@ public sealed partial class WorkspaceResourceReconciler(
             await events.RecordAsync(workspace, "Normal", "Running", $"The workspace is ready{took}: {status.AgentUrl}", cancellationToken);
         }
 
+        await WriteStatusAsync(workspace, status, cancellationToken);
+        workspaces.Update(workspace);
+        return result;
+    }
+
+    /// <summary>Writes the status if it changed; <paramref name="workspace"/> then holds what the API server returned.</summary>
+    private async Task WriteStatusAsync(WorkspaceResource workspace, WorkspaceStatus status, CancellationToken cancellationToken)
+    {
         status.ObservedGeneration = workspace.Metadata.Generation;
         status.Host = WorkspaceResourceBuilder.Host(workspace, _options);
         SetReadyCondition(workspace, status, timeProvider.GetUtcNow().UtcDateTime);
-        if (!SameJson(status, workspace.Status))
+        if (SameJson(status, workspace.Status))
         {
-            workspace.Status = status;
-            var updated = await client.CustomObjects.ReplaceNamespacedCustomObjectStatusAsync<WorkspaceResource>(
-                workspace, WorkspaceResource.ApiGroup, WorkspaceResource.ApiVersionName, workspace.Metadata.NamespaceProperty, WorkspaceResource.Plural, name, cancellationToken: cancellationToken);
-            workspaces.Update(updated);
+            return;
         }
 
-        return result;
+        workspace.Status = Clone(status);
+        var updated = await client.CustomObjects.ReplaceNamespacedCustomObjectStatusAsync<WorkspaceResource>(
+            workspace, WorkspaceResource.ApiGroup, WorkspaceResource.ApiVersionName, workspace.Metadata.NamespaceProperty, WorkspaceResource.Plural, workspace.Metadata.Name, cancellationToken: cancellationToken);
+        workspace.Metadata = updated.Metadata;
+        workspace.Status = updated.Status;
     }
 
     private async Task<ReconcileResult> ConvergeAsync(WorkspaceResource workspace, WorkspaceStatus status, ResourceInformer<V1Pod, V1PodList> pods, CancellationToken cancellationToken)
@@ -110,10 +129,34 @@ public sealed partial class WorkspaceResourceReconciler(
             return ReconcileResult.Done;
         }
 
-        await EnsureChildrenAsync(workspace, credentials, cancellationToken);
         var podName = ControllerOptions.ChildName(workspace.Metadata.Name);
         var pod = pods.Get(podName);
         var now = timeProvider.GetUtcNow();
+        var secret = WorkspaceResourceBuilder.Secret(workspace, _options, credentials);
+        var children = await EnsureChildrenAsync(workspace, secret, now, cancellationToken);
+        if (children.Problem is { } problem)
+        {
+            if (status.Phase != WorkspaceStatusPhase.Failed || status.Message != problem)
+            {
+                await events.RecordAsync(workspace, "Warning", children.Reason!, problem, cancellationToken);
+            }
+
+            // No pod runs without its own policy, secret and service.
+            if (pod is not null && pod.Metadata.DeletionTimestamp is null)
+            {
+                await DeletePodAsync(workspace, podName, cancellationToken);
+            }
+
+            status.Phase = WorkspaceStatusPhase.Failed;
+            status.Message = problem;
+            status.AgentUrl = null;
+            return ReconcileResult.Done;
+        }
+
+        if (children.Retry)
+        {
+            return ReconcileResult.After(TimeSpan.FromSeconds(1));
+        }
 
         if (workspace.Spec.DesiredState == DesiredWorkspaceState.Stopped)
         {
@@ -136,19 +179,17 @@ public sealed partial class WorkspaceResourceReconciler(
             status.PodName = null;
             status.PodIP = null;
             status.AgentUrl = null;
-            status.Restarts = null;
-            status.LastPodFailureAt = null;
+            ResetFailures(status);
             return ReconcileResult.Done;
         }
 
         if (status.Phase == WorkspaceStatusPhase.Failed && status.ObservedGeneration != workspace.Metadata.Generation)
         {
-            // A new request (the user's retry) after a failed start: start over with a fresh pod and no back-off.
+            // A new request (the user's retry) after a failure: start over with a fresh pod and no back-off.
             status.Phase = WorkspaceStatusPhase.Starting;
             status.StartStep = null;
             status.Message = null;
-            status.Restarts = null;
-            status.LastPodFailureAt = null;
+            ResetFailures(status);
             if (pod is not null)
             {
                 if (pod.Metadata.DeletionTimestamp is null)
@@ -159,7 +200,21 @@ public sealed partial class WorkspaceResourceReconciler(
                 return ReconcileResult.Done;
             }
         }
+        else if (status.Phase == WorkspaceStatusPhase.Failed)
+        {
+            // Failed stays failed, with no pod, until the spec changes (a retry): nothing keeps running or restarting.
+            if (pod is not null && pod.Metadata.DeletionTimestamp is null)
+            {
+                await DeletePodAsync(workspace, podName, cancellationToken);
+            }
 
+            status.AgentUrl = null;
+            status.PodIP = null;
+            return ReconcileResult.Done;
+        }
+
+        var desiredPod = WorkspaceResourceBuilder.Pod(workspace, _options);
+        var configHash = ConfigHash(desiredPod, secret);
         if (pod is null)
         {
             var wait = RestartDelay(status, now);
@@ -172,13 +227,13 @@ public sealed partial class WorkspaceResourceReconciler(
 
             if (status.Phase is not WorkspaceStatusPhase.Starting and not WorkspaceStatusPhase.Running)
             {
-                status.Restarts = null;
-                status.LastPodFailureAt = null;
+                ResetFailures(status);
             }
 
+            desiredPod.Metadata.Annotations[WorkspaceResourceBuilder.ConfigHashAnnotation] = configHash;
             try
             {
-                pod = await client.CoreV1.CreateNamespacedPodAsync(WorkspaceResourceBuilder.Pod(workspace, _options), workspace.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
+                pod = await client.CoreV1.CreateNamespacedPodAsync(desiredPod, workspace.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
                 LogPodCreated(podName);
                 await events.RecordAsync(workspace, "Normal", "Starting", $"Created pod {podName}.", cancellationToken);
             }
@@ -187,14 +242,20 @@ public sealed partial class WorkspaceResourceReconciler(
                 // Created by an earlier pass whose watch event has not arrived yet.
                 return ReconcileResult.After(TimeSpan.FromSeconds(1));
             }
+            catch (HttpOperationException e) when (KubernetesErrors.IsInvalid(e))
+            {
+                return await RefusedAsync(workspace, status, "Pod", podName, e, cancellationToken);
+            }
 
             status.Phase = WorkspaceStatusPhase.Starting;
             status.StartStep = "Scheduling";
             status.Message = null;
+            status.RestartPending = null;
             status.PodName = podName;
             status.PodIP = null;
             status.AgentUrl = null;
-            status.Timings = new WorkspaceTimings { PodCreatedAt = pod.Metadata.CreationTimestamp is { } created ? new DateTimeOffset(created, TimeSpan.Zero) : now };
+            // The controller's own clock: the start deadline is measured against it, never against the API server's.
+            status.Timings = new WorkspaceTimings { PodCreatedAt = now };
             return ReconcileResult.Done;
         }
 
@@ -202,41 +263,51 @@ public sealed partial class WorkspaceResourceReconciler(
         {
             // The old pod is going; its DELETED event brings the workspace back here.
             status.Phase = WorkspaceStatusPhase.Starting;
-            return ReconcileResult.Done;
+            status.AgentUrl = null;
+            return await TerminatingAsync(workspace, status, pod, now, cancellationToken);
+        }
+
+        if (pod.Status?.Phase is "Failed" && FailedInit(pod) is { } init)
+        {
+            return await CloneFailedAsync(workspace, status, pod, init, cancellationToken);
         }
 
         if (pod.Status?.Phase is "Failed" or "Succeeded")
         {
-            var evicted = pod.Status.Reason == "Evicted";
-            var reason = evicted ? "Evicted" : "AgentExited";
-            var detail = evicted ? pod.Status.Message : ExitDetail(pod);
-            status.Restarts = (status.Restarts ?? 0) + 1;
-            status.LastPodFailureAt = now;
-            status.Phase = WorkspaceStatusPhase.Starting;
-            status.StartStep = null;
-            status.AgentUrl = null;
-            status.PodIP = null;
-            status.Message = evicted ? $"The pod was evicted ({detail}); starting a new one. Files are kept." : $"The workspace agent stopped unexpectedly ({detail}); starting it again. Files are kept.";
-            await events.RecordAsync(workspace, "Warning", reason, status.Message, cancellationToken);
-            LogPodEnded(podName, reason, status.Restarts.Value);
-            await DeletePodAsync(workspace, podName, cancellationToken);
-            return ReconcileResult.After(RestartDelay(status, now));
+            return await PodEndedAsync(workspace, status, pod, now, cancellationToken);
         }
 
+        var podHash = pod.Metadata.Annotations?.TryGetValue(WorkspaceResourceBuilder.ConfigHashAnnotation, out var h) == true ? h : null;
+        var specChanged = podHash is not null && podHash != configHash;
         ObservePod(workspace, pod, status, now);
+        if (specChanged && status.Timings?.ReadyAt is null)
+        {
+            // Nothing of the user's runs yet: the pod is replaced with one built from the new spec.
+            await DeletePodAsync(workspace, podName, cancellationToken);
+            status.Phase = WorkspaceStatusPhase.Starting;
+            status.Message = "The spec changed while the workspace started: replacing the pod.";
+            return ReconcileResult.Done;
+        }
+
+        // A running pod is never rolled under the user: the change waits for the next start, and the status says so.
+        status.RestartPending = specChanged ? true : null;
+        if (specChanged && status.Phase == WorkspaceStatusPhase.Running)
+        {
+            status.Message ??= "The spec changed (image, class, repository, variables or credentials): the change applies at the next restart.";
+        }
+
         if (status.Phase != WorkspaceStatusPhase.Running)
         {
             var created = status.Timings?.PodCreatedAt ?? now;
             var timeout = workspace.Spec.Timeouts?.StartSeconds is { } s ? TimeSpan.FromSeconds(s) : _options.StartTimeout;
             if (now - created > timeout)
             {
-                if (status.Phase != WorkspaceStatusPhase.Failed)
-                {
-                    await events.RecordAsync(workspace, "Warning", "StartTimeout", $"The workspace did not become ready within {timeout.TotalSeconds:0} s (last step: {status.StartStep}).", cancellationToken);
-                }
-
+                var step = status.StartStep;
                 status.Phase = WorkspaceStatusPhase.Failed;
-                status.Message = $"The workspace did not become ready within {timeout.TotalSeconds:0} seconds (stuck at {status.StartStep}). {status.Message}".Trim();
+                status.Message = $"The workspace did not become ready within {timeout.TotalSeconds:0} seconds (stuck at {step}). {status.Message}".Trim();
+                status.AgentUrl = null;
+                await events.RecordAsync(workspace, "Warning", "StartTimeout", $"The workspace did not become ready within {timeout.TotalSeconds:0} s (last step: {step}); its pod is deleted.", cancellationToken);
+                await DeletePodAsync(workspace, podName, cancellationToken);
                 return ReconcileResult.Done;
             }
 
@@ -244,6 +315,139 @@ public sealed partial class WorkspaceResourceReconciler(
         }
 
         return ReconcileResult.Done;
+    }
+
+    /// <summary>
+    /// The pod ended while the workspace should run (crash, eviction, the liveness probe). The failure is counted in the
+    /// status before the pod goes, so a 409 on that write leaves the pod for the next pass to count (once: by its uid).
+    /// </summary>
+    private async Task<ReconcileResult> PodEndedAsync(WorkspaceResource workspace, WorkspaceStatus status, V1Pod pod, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var podName = pod.Metadata.Name;
+        var evicted = pod.Status.Reason == "Evicted";
+        if (status.LastFailedPodUid != pod.Metadata.Uid)
+        {
+            var reason = evicted ? "Evicted" : "AgentExited";
+            var detail = evicted ? pod.Status.Message : ExitDetail(pod);
+            if (status.FirstPodFailureAt is not { } first || now - first > _options.CrashLoopWindow)
+            {
+                status.FirstPodFailureAt = now;
+                status.Restarts = 0;
+            }
+
+            status.Restarts = (status.Restarts ?? 0) + 1;
+            status.LastPodFailureAt = now;
+            status.LastFailedPodUid = pod.Metadata.Uid;
+            status.StartStep = null;
+            status.AgentUrl = null;
+            status.PodIP = null;
+            status.RestartPending = null;
+            if (status.Restarts >= _options.CrashLoopLimit)
+            {
+                reason = "CrashLoop";
+                status.Phase = WorkspaceStatusPhase.Failed;
+                status.Message = $"The workspace stopped unexpectedly {status.Restarts} times in {FormatWindow(_options.CrashLoopWindow)} (last: {detail}), so it is not restarted again. Look at the task logs, then start it again; files are kept.";
+            }
+            else
+            {
+                status.Phase = WorkspaceStatusPhase.Starting;
+                status.Message = evicted ? $"The pod was evicted ({detail}); starting a new one. Files are kept." : $"The workspace agent stopped unexpectedly ({detail}); starting it again. Files are kept.";
+            }
+
+            await WriteStatusAsync(workspace, status, cancellationToken);
+            await events.RecordAsync(workspace, "Warning", reason, status.Message, cancellationToken);
+            LogPodEnded(podName, reason, status.Restarts.Value);
+        }
+
+        await DeletePodAsync(workspace, podName, cancellationToken);
+        return status.Phase == WorkspaceStatusPhase.Failed ? ReconcileResult.Done : ReconcileResult.After(RestartDelay(status, now));
+    }
+
+    /// <summary>
+    /// A terminating pod whose node is gone (Ready Unknown) never finishes terminating: no kubelet runs its shutdown. After
+    /// its grace period and a margin the controller force-deletes it, as an operator would, so the workspace can run again.
+    /// </summary>
+    private async Task<ReconcileResult> TerminatingAsync(WorkspaceResource workspace, WorkspaceStatus status, V1Pod pod, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var nodeLost = pod.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "Unknown") == true;
+        if (!nodeLost)
+        {
+            _terminatingSince.TryRemove(pod.Metadata.Uid, out _);
+            return ReconcileResult.Done;
+        }
+
+        var since = _terminatingSince.GetOrAdd(pod.Metadata.Uid, now);
+        var due = since + TimeSpan.FromSeconds(pod.Metadata.DeletionGracePeriodSeconds ?? 30) + NodeLostMargin;
+        status.Message = "The pod's node is not responding; a new pod starts once the old one is confirmed gone. Files are kept.";
+        if (now < due)
+        {
+            return ReconcileResult.After(due - now);
+        }
+
+        _terminatingSince.TryRemove(pod.Metadata.Uid, out _);
+        await KubernetesErrors.IgnoreNotFoundAsync(() => client.CoreV1.DeleteNamespacedPodAsync(
+            pod.Metadata.Name, workspace.Metadata.NamespaceProperty, gracePeriodSeconds: 0, cancellationToken: cancellationToken));
+        await events.RecordAsync(workspace, "Warning", "NodeLost", $"Force-deleted pod {pod.Metadata.Name}: its node stopped responding.", cancellationToken);
+        return ReconcileResult.Done;
+    }
+
+    /// <summary>An init container that exited non-zero (the clone, usually): its termination message says why.</summary>
+    private static V1ContainerStatus? FailedInit(V1Pod pod) =>
+        pod.Status?.InitContainerStatuses?.FirstOrDefault(s => s.State?.Terminated is { ExitCode: not 0 });
+
+    /// <summary>
+    /// A failed clone (a wrong URL, missing credentials, no network to the Git host) fails the same way on every retry:
+    /// the workspace fails at once with the clone's own words, which the start screen shows, and keeps no pod.
+    /// </summary>
+    private async Task<ReconcileResult> CloneFailedAsync(WorkspaceResource workspace, WorkspaceStatus status, V1Pod pod, V1ContainerStatus init, CancellationToken cancellationToken)
+    {
+        var terminated = init.State.Terminated;
+        var words = string.IsNullOrWhiteSpace(terminated.Message) ? $"exit code {terminated.ExitCode.ToString(CultureInfo.InvariantCulture)}" : terminated.Message.Trim();
+        status.Phase = WorkspaceStatusPhase.Failed;
+        status.StartStep = init.Name == "clone" ? "Cloning" : "PullingImage";
+        status.AgentUrl = null;
+        status.PodIP = null;
+        status.Message = init.Name == "clone"
+            ? $"Cloning the repository failed: {words}. Check the repository URL and your Git credentials, then start the workspace again."
+            : $"The {init.Name} init container failed: {words}.";
+        await WriteStatusAsync(workspace, status, cancellationToken);
+        await events.RecordAsync(workspace, "Warning", init.Name == "clone" ? "CloneFailed" : "InitFailed", status.Message, cancellationToken);
+        await DeletePodAsync(workspace, pod.Metadata.Name, cancellationToken);
+        return ReconcileResult.Done;
+    }
+
+    private async Task<ReconcileResult> RefusedAsync(WorkspaceResource workspace, WorkspaceStatus status, string kind, string name, HttpOperationException e, CancellationToken cancellationToken)
+    {
+        status.Phase = WorkspaceStatusPhase.Failed;
+        status.Message = $"Kubernetes refused the workspace's {kind} {name} (422): {KubernetesErrors.Message(e)}";
+        await events.RecordAsync(workspace, "Warning", "Invalid", status.Message, cancellationToken);
+        return ReconcileResult.Done;
+    }
+
+    private static void ResetFailures(WorkspaceStatus status)
+    {
+        status.Restarts = null;
+        status.LastPodFailureAt = null;
+        status.FirstPodFailureAt = null;
+        status.LastFailedPodUid = null;
+        status.RestartPending = null;
+    }
+
+    private static string FormatWindow(TimeSpan window) =>
+        window.TotalMinutes >= 1 ? $"{window.TotalMinutes:0.#} minutes" : $"{window.TotalSeconds:0} seconds";
+
+    /// <summary>What the pod was built from (its spec and its bootstrap secret): a pod whose hash differs runs an older spec.</summary>
+    private static string ConfigHash(V1Pod pod, V1Secret secret)
+    {
+        using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        sha.AppendData(System.Text.Encoding.UTF8.GetBytes(KubernetesJson.Serialize(pod.Spec)));
+        foreach (var (key, value) in secret.Data.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            sha.AppendData(System.Text.Encoding.UTF8.GetBytes(key));
+            sha.AppendData(value);
+        }
+
+        return Convert.ToHexStringLower(sha.GetHashAndReset())[..16];
     }
 
     private void ObservePod(WorkspaceResource workspace, V1Pod pod, WorkspaceStatus status, DateTimeOffset now)
@@ -261,18 +465,22 @@ public sealed partial class WorkspaceResourceReconciler(
 
         status.PodName = pod.Metadata.Name;
         status.PodIP = pod.Status?.PodIP;
-        var ready = pod.Status?.Phase == "Running" && main?.Ready == true;
-        if (ready)
+        var running = pod.Status?.Phase == "Running" && main?.State?.Running is not null;
+        var podReady = conditions.FirstOrDefault(c => c.Type == "Ready")?.Status;
+        var ready = running && main?.Ready == true && podReady is null or "True";
+        if (ready || (running && timings.ReadyAt is not null))
         {
             timings.ReadyAt ??= ConditionTime(conditions, "Ready") ?? now;
             status.Phase = WorkspaceStatusPhase.Running;
             status.StartStep = null;
-            status.Message = null;
+            // Once ready, a failing readiness probe (missed probes under CPU throttling, a busy agent) is a blip, not a
+            // failed start: the pod and the user's processes stay. The liveness probe decides when the agent is dead.
+            status.Message = ready ? null : "The agent is not answering its readiness probe; the pod keeps running (its liveness probe ends it if the agent is dead).";
             status.AgentUrl = $"http://{WorkspaceResourceBuilder.Host(workspace, _options)}:{_options.AgentPort}";
             return;
         }
 
-        status.Phase = status.Phase == WorkspaceStatusPhase.Failed ? WorkspaceStatusPhase.Failed : WorkspaceStatusPhase.Starting;
+        status.Phase = WorkspaceStatusPhase.Starting;
         status.AgentUrl = null;
         var waiting = pod.Status?.InitContainerStatuses?.FirstOrDefault(s => s.State?.Terminated is null) ?? main;
         var waitingReason = waiting?.State?.Waiting?.Reason;
@@ -309,7 +517,7 @@ public sealed partial class WorkspaceResourceReconciler(
         };
     }
 
-    private async Task<ReconcileResult> FinalizeAsync(WorkspaceResource workspace, ResourceInformer<WorkspaceResource, WorkspaceResourceList> workspaces, CancellationToken cancellationToken)
+    private async Task<ReconcileResult> FinalizeAsync(WorkspaceResource workspace, ResourceInformer<WorkspaceResource, WorkspaceResourceList> workspaces, ResourceInformer<V1Pod, V1PodList> pods, CancellationToken cancellationToken)
     {
         if (!(workspace.Metadata.Finalizers?.Contains(WorkspaceResourceBuilder.Finalizer) ?? false))
         {
@@ -318,17 +526,30 @@ public sealed partial class WorkspaceResourceReconciler(
 
         var ns = workspace.Metadata.NamespaceProperty;
         var child = ControllerOptions.ChildName(workspace.Metadata.Name);
-        await KubernetesErrors.IgnoreNotFoundAsync(() => client.CoreV1.DeleteNamespacedPodAsync(child, ns, gracePeriodSeconds: 0, cancellationToken: cancellationToken));
+
+        // The pod first, gracefully (the agent stops its tasks), and nothing else until it is gone: its containers keep
+        // running until then, and they must stay behind their NetworkPolicy. The pod's DELETED event comes back here.
+        if (pods.Get(child) is { } pod)
+        {
+            if (pod.Metadata.DeletionTimestamp is null)
+            {
+                await DeletePodAsync(workspace, child, cancellationToken);
+            }
+
+            return ReconcileResult.After(TimeSpan.FromSeconds(5));
+        }
+
         await KubernetesErrors.IgnoreNotFoundAsync(() => client.CoreV1.DeleteNamespacedServiceAsync(child, ns, cancellationToken: cancellationToken));
         await KubernetesErrors.IgnoreNotFoundAsync(() => client.CoreV1.DeleteNamespacedSecretAsync(child, ns, cancellationToken: cancellationToken));
-        await KubernetesErrors.IgnoreNotFoundAsync(() => client.NetworkingV1.DeleteNamespacedNetworkPolicyAsync(child, ns, cancellationToken: cancellationToken));
         var keepVolume = workspace.Spec.Retention?.KeepVolumeOnDelete ?? false;
         if (!keepVolume)
         {
             await KubernetesErrors.IgnoreNotFoundAsync(() => client.CoreV1.DeleteNamespacedPersistentVolumeClaimAsync(child, ns, cancellationToken: cancellationToken));
         }
 
-        await events.RecordAsync(workspace, "Normal", "Deleted", keepVolume ? $"Deleted the pod, service and secret; kept volume {child} (retention)." : "Deleted the pod, service, secret and volume.", cancellationToken);
+        // The policy last: it is what keeps anything still running of the workspace away from the cluster.
+        await KubernetesErrors.IgnoreNotFoundAsync(() => client.NetworkingV1.DeleteNamespacedNetworkPolicyAsync(child, ns, cancellationToken: cancellationToken));
+        await events.RecordAsync(workspace, "Normal", "Deleted", keepVolume ? $"Deleted the pod, service, secret and policy; kept volume {child} (retention)." : "Deleted the pod, service, secret, volume and policy.", cancellationToken);
         workspace.Metadata.Finalizers = [.. workspace.Metadata.Finalizers.Where(f => f != WorkspaceResourceBuilder.Finalizer)];
         try
         {
@@ -344,47 +565,165 @@ public sealed partial class WorkspaceResourceReconciler(
         return ReconcileResult.Done;
     }
 
-    private async Task EnsureChildrenAsync(WorkspaceResource workspace, WorkspaceCredentials credentials, CancellationToken cancellationToken)
+    /// <summary>What verifying the children found: a child that is not ours (the workspace fails), or one to wait for.</summary>
+    private readonly record struct ChildrenResult(string? Problem = null, string? Reason = null, bool Retry = false);
+
+    /// <summary>
+    /// Reads each child and creates what is missing; verified again every resync, so a deleted NetworkPolicy or Secret
+    /// comes back. An object of the same name that this Workspace does not own is never adopted.
+    /// </summary>
+    private async Task<ChildrenResult> EnsureChildrenAsync(WorkspaceResource workspace, V1Secret secret, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var marker = $"{workspace.Metadata.Uid}/{workspace.Metadata.Generation}";
-        if (_childrenEnsured.TryGetValue(workspace.Metadata.Name, out var done) && done == marker)
+        if (_childrenEnsured.TryGetValue(workspace.Metadata.Name, out var done) && done.Marker == marker && now - done.At < _options.ResyncPeriod)
         {
-            return;
+            return default;
         }
 
         var ns = workspace.Metadata.NamespaceProperty;
-        await CreateIfMissingAsync(() => client.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(WorkspaceResourceBuilder.Volume(workspace, _options), ns, cancellationToken: cancellationToken));
-        await CreateIfMissingAsync(() => client.CoreV1.CreateNamespacedServiceAsync(WorkspaceResourceBuilder.Service(workspace, _options), ns, cancellationToken: cancellationToken));
-        await CreateIfMissingAsync(() => client.NetworkingV1.CreateNamespacedNetworkPolicyAsync(WorkspaceResourceBuilder.NetworkPolicy(workspace, _options), ns, cancellationToken: cancellationToken));
-
-        // The secret changes with the spec (a new Git credential, a new ref): a new generation rewrites it.
-        var secret = WorkspaceResourceBuilder.Secret(workspace, _options, credentials);
-        try
+        var volume = WorkspaceResourceBuilder.Volume(workspace, _options);
+        var service = WorkspaceResourceBuilder.Service(workspace, _options);
+        var policy = WorkspaceResourceBuilder.NetworkPolicy(workspace, _options);
+        var steps = new Func<Task<ChildrenResult>>[]
         {
-            await client.CoreV1.CreateNamespacedSecretAsync(secret, ns, cancellationToken: cancellationToken);
-        }
-        catch (HttpOperationException e) when (KubernetesErrors.IsConflict(e))
+            // The policy first: nothing of the workspace may run before it is in place.
+            () => EnsureAsync(workspace, "NetworkPolicy", policy,
+                ct => client.NetworkingV1.ReadNamespacedNetworkPolicyAsync(policy.Metadata.Name, ns, cancellationToken: ct),
+                ct => client.NetworkingV1.CreateNamespacedNetworkPolicyAsync(policy, ns, cancellationToken: ct),
+                (existing, ct) => KubernetesJson.Serialize(existing.Spec) == KubernetesJson.Serialize(policy.Spec) ? Task.CompletedTask
+                    : client.NetworkingV1.ReplaceNamespacedNetworkPolicyAsync(WithVersion(policy, existing), policy.Metadata.Name, ns, cancellationToken: ct),
+                cancellationToken),
+            () => EnsureAsync(workspace, "PersistentVolumeClaim", volume,
+                ct => client.CoreV1.ReadNamespacedPersistentVolumeClaimAsync(volume.Metadata.Name, ns, cancellationToken: ct),
+                ct => client.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(volume, ns, cancellationToken: ct),
+                null,
+                cancellationToken),
+            () => EnsureAsync(workspace, "Service", service,
+                ct => client.CoreV1.ReadNamespacedServiceAsync(service.Metadata.Name, ns, cancellationToken: ct),
+                ct => client.CoreV1.CreateNamespacedServiceAsync(service, ns, cancellationToken: ct),
+                null,
+                cancellationToken),
+            // The secret changes with the spec (a new Git credential, a new ref): rewritten when its data differs.
+            () => EnsureAsync(workspace, "Secret", secret,
+                ct => client.CoreV1.ReadNamespacedSecretAsync(secret.Metadata.Name, ns, cancellationToken: ct),
+                ct => client.CoreV1.CreateNamespacedSecretAsync(secret, ns, cancellationToken: ct),
+                (existing, ct) => SameBytes(existing.Data, secret.Data) ? Task.CompletedTask
+                    : client.CoreV1.ReplaceNamespacedSecretAsync(WithVersion(secret, existing), secret.Metadata.Name, ns, cancellationToken: ct),
+                cancellationToken),
+        };
+        foreach (var step in steps)
         {
-            var existing = await client.CoreV1.ReadNamespacedSecretAsync(secret.Metadata.Name, ns, cancellationToken: cancellationToken);
-            if (!SameBytes(existing.Data, secret.Data))
+            var result = await step();
+            if (result.Problem is not null || result.Retry)
             {
-                secret.Metadata.ResourceVersion = existing.Metadata.ResourceVersion;
-                await client.CoreV1.ReplaceNamespacedSecretAsync(secret, secret.Metadata.Name, ns, cancellationToken: cancellationToken);
+                _childrenEnsured.TryRemove(workspace.Metadata.Name, out _);
+                return result;
             }
         }
 
-        _childrenEnsured[workspace.Metadata.Name] = marker;
+        _childrenEnsured[workspace.Metadata.Name] = (marker, now);
+        return default;
     }
 
-    private static async Task CreateIfMissingAsync<T>(Func<Task<T>> create)
+    private async Task<ChildrenResult> EnsureAsync<T>(
+        WorkspaceResource workspace,
+        string kind,
+        T desired,
+        Func<CancellationToken, Task<T>> read,
+        Func<CancellationToken, Task<T>> create,
+        Func<T, CancellationToken, Task>? update,
+        CancellationToken cancellationToken)
+        where T : IKubernetesObject<V1ObjectMeta>
     {
+        var name = desired.Metadata.Name;
+        T existing;
         try
         {
-            await create();
+            existing = await read(cancellationToken);
         }
-        catch (HttpOperationException e) when (KubernetesErrors.IsConflict(e))
+        catch (HttpOperationException e) when (KubernetesErrors.IsNotFound(e))
         {
+            try
+            {
+                await create(cancellationToken);
+                return default;
+            }
+            catch (HttpOperationException conflict) when (KubernetesErrors.IsConflict(conflict))
+            {
+                // Created meanwhile (by whom is checked on the next pass).
+                return new ChildrenResult(Retry: true);
+            }
+            catch (HttpOperationException invalid) when (KubernetesErrors.IsInvalid(invalid))
+            {
+                return new ChildrenResult($"Kubernetes refused the workspace's {kind} {name} (422): {KubernetesErrors.Message(invalid)}", "Invalid");
+            }
         }
+
+        switch (Ownership(workspace, existing.Metadata))
+        {
+            case Owner.This:
+                if (update is not null)
+                {
+                    await update(existing, cancellationToken);
+                }
+
+                return default;
+            case Owner.EarlierWorkspaceOfTheSameName:
+                // Left by a deleted Workspace of the same name whose cleanup has not finished: remove it, then create ours.
+                LogStaleChild(kind, name);
+                await KubernetesErrors.IgnoreNotFoundAsync(() => DeleteAsync(kind, name, workspace.Metadata.NamespaceProperty, cancellationToken));
+                return new ChildrenResult(Retry: true);
+            default:
+                return new ChildrenResult(
+                    $"A {kind} named {name} already exists and does not belong to this Workspace; delete or rename it, then start the workspace again.",
+                    "ChildConflict");
+        }
+    }
+
+    private enum Owner
+    {
+        This,
+        EarlierWorkspaceOfTheSameName,
+        Other,
+    }
+
+    private static Owner Ownership(WorkspaceResource workspace, V1ObjectMeta metadata)
+    {
+        var owner = metadata.OwnerReferences?.FirstOrDefault(o => o.Controller == true);
+        if (owner is not null)
+        {
+            if (owner.Kind != WorkspaceResource.KindName || owner.Name != workspace.Metadata.Name || !owner.ApiVersion.StartsWith(WorkspaceResource.ApiGroup + "/", StringComparison.Ordinal))
+            {
+                return Owner.Other;
+            }
+
+            return owner.Uid == workspace.Metadata.Uid ? Owner.This : Owner.EarlierWorkspaceOfTheSameName;
+        }
+
+        // The volume has no owner reference (retention is the finalizer's call): ours by the controller's labels, which
+        // is also how a kept volume is reused by a new Workspace of the same name.
+        var labels = metadata.Labels;
+        return labels is not null
+            && labels.TryGetValue(WorkspaceResourceBuilder.ManagedByLabel, out var by) && by == WorkspaceResourceBuilder.ManagedBy
+            && labels.TryGetValue(WorkspaceResourceBuilder.WorkspaceLabel, out var of) && of == workspace.Metadata.Name
+            && metadata.OwnerReferences is not { Count: > 0 }
+            ? Owner.This
+            : Owner.Other;
+    }
+
+    private Task DeleteAsync(string kind, string name, string ns, CancellationToken cancellationToken) => kind switch
+    {
+        "NetworkPolicy" => client.NetworkingV1.DeleteNamespacedNetworkPolicyAsync(name, ns, cancellationToken: cancellationToken),
+        "Service" => client.CoreV1.DeleteNamespacedServiceAsync(name, ns, cancellationToken: cancellationToken),
+        "Secret" => client.CoreV1.DeleteNamespacedSecretAsync(name, ns, cancellationToken: cancellationToken),
+        _ => client.CoreV1.DeleteNamespacedPersistentVolumeClaimAsync(name, ns, cancellationToken: cancellationToken),
+    };
+
+    private static T WithVersion<T>(T desired, T existing)
+        where T : IKubernetesObject<V1ObjectMeta>
+    {
+        desired.Metadata.ResourceVersion = existing.Metadata.ResourceVersion;
+        return desired;
     }
 
     private async Task DeletePodAsync(WorkspaceResource workspace, string podName, CancellationToken cancellationToken) =>
@@ -468,6 +807,9 @@ public sealed partial class WorkspaceResourceReconciler(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Pod {PodName} ended ({Reason}); restart {Restarts}")]
     private partial void LogPodEnded(string podName, string reason, int restarts);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Deleting {Kind} {Name}, left by an earlier Workspace of the same name")]
+    private partial void LogStaleChild(string kind, string name);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Workspace {WorkspaceName} finalized (volume kept: {KeepVolume})")]
     private partial void LogFinalized(string workspaceName, bool keepVolume);

@@ -15,6 +15,9 @@ public static class WorkspaceResourceBuilder
     public const string ManagedByLabel = "app.kubernetes.io/managed-by";
     public const string ManagedBy = "workspaces-controller";
     public const string GenerationAnnotation = "workspaces.dev/generation";
+
+    /// <summary>A hash of the pod's spec and bootstrap secret, set by the reconciler: a running pod with another hash runs an older spec.</summary>
+    public const string ConfigHashAnnotation = "workspaces.dev/config-hash";
     public const string Finalizer = "workspaces.dev/cleanup";
 
     /// <summary>Where the workspace volume is mounted: the agent's WorkspaceDirectory.</summary>
@@ -146,17 +149,32 @@ public static class WorkspaceResourceBuilder
             fromWeb.NamespaceSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["kubernetes.io/metadata.name"] = options.WebNamespace } };
         }
 
+        // DNS only to the cluster's resolver: port 53 to anywhere would carry a tunnel even without internet access.
+        var dnsPeers = new List<V1NetworkPolicyPeer>
+        {
+            new()
+            {
+                NamespaceSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["kubernetes.io/metadata.name"] = options.Dns.Namespace } },
+                PodSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string>(options.Dns.PodLabels) },
+            },
+        };
+        dnsPeers.AddRange(options.Dns.Cidrs.Select(c => new V1NetworkPolicyPeer { IpBlock = new V1IPBlock { Cidr = c } }));
         var egress = new List<V1NetworkPolicyEgressRule>
         {
-            // DNS, wherever the cluster's resolver is.
-            new() { Ports = [new V1NetworkPolicyPort { Protocol = "UDP", Port = 53 }, new V1NetworkPolicyPort { Protocol = "TCP", Port = 53 }] },
+            new() { To = dnsPeers, Ports = [new V1NetworkPolicyPort { Protocol = "UDP", Port = 53 }, new V1NetworkPolicyPort { Protocol = "TCP", Port = 53 }] },
         };
         if (options.AllowInternet)
         {
-            egress.Add(new V1NetworkPolicyEgressRule
+            // One rule per address family: an ipBlock's except must lie inside its cidr, so IPv6 networks get ::/0.
+            var blocked = options.BlockedCidrs.Select(c => (Text: c, Network: System.Net.IPNetwork.Parse(c))).ToList();
+            var peers = new List<V1NetworkPolicyPeer>();
+            foreach (var (all, family) in new[] { ("0.0.0.0/0", System.Net.Sockets.AddressFamily.InterNetwork), ("::/0", System.Net.Sockets.AddressFamily.InterNetworkV6) })
             {
-                To = [new V1NetworkPolicyPeer { IpBlock = new V1IPBlock { Cidr = "0.0.0.0/0", Except = options.BlockedCidrs.Count == 0 ? null : [.. options.BlockedCidrs] } }],
-            });
+                var except = blocked.Where(b => b.Network.BaseAddress.AddressFamily == family).Select(b => b.Text).ToList();
+                peers.Add(new V1NetworkPolicyPeer { IpBlock = new V1IPBlock { Cidr = all, Except = except.Count == 0 ? null : except } });
+            }
+
+            egress.Add(new V1NetworkPolicyEgressRule { To = peers });
         }
 
         return new V1NetworkPolicy
@@ -189,6 +207,12 @@ public static class WorkspaceResourceBuilder
             Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new(workspaceClass.CpuRequest), ["memory"] = new(workspaceClass.MemoryRequest) },
             Limits = new Dictionary<string, ResourceQuantity> { ["cpu"] = new(workspaceClass.CpuLimit), ["memory"] = new(workspaceClass.MemoryLimit) },
         };
+        // An explicit request: without one it defaults to the limit, and a node fits only a few workspaces.
+        if (!string.IsNullOrEmpty(workspaceClass.EphemeralStorageRequest))
+        {
+            classResources.Requests["ephemeral-storage"] = new(workspaceClass.EphemeralStorageRequest);
+        }
+
         if (!string.IsNullOrEmpty(workspaceClass.EphemeralStorageLimit))
         {
             classResources.Limits["ephemeral-storage"] = new(workspaceClass.EphemeralStorageLimit);
@@ -266,11 +290,24 @@ public static class WorkspaceResourceBuilder
                         Command = [$"{AgentMount}/start", "--bootstrap-file", bootstrapFile],
                         WorkingDir = WorkspaceMount,
                         Ports = [new V1ContainerPort { Name = AgentPortName, ContainerPort = options.AgentPort, Protocol = "TCP" }],
+                        // Readiness: quick to notice a start; a later miss only marks the workspace unready (the controller
+                        // keeps a pod that was ready once). Liveness: whether the agent is dead, tolerant of CPU throttling
+                        // (a minute of failed 5 s probes); with restartPolicy Never it ends the pod, and the controller
+                        // counts a crash and starts a new one.
                         ReadinessProbe = new V1Probe
                         {
                             HttpGet = new V1HTTPGetAction { Path = AgentProtocol.HealthPath, Port = AgentPortName },
                             PeriodSeconds = 1,
+                            TimeoutSeconds = 2,
                             FailureThreshold = 3,
+                        },
+                        LivenessProbe = new V1Probe
+                        {
+                            HttpGet = new V1HTTPGetAction { Path = AgentProtocol.HealthPath, Port = AgentPortName },
+                            InitialDelaySeconds = 30,
+                            PeriodSeconds = 10,
+                            TimeoutSeconds = 5,
+                            FailureThreshold = 6,
                         },
                         Resources = classResources,
                         SecurityContext = ContainerSecurity(readOnlyRoot: false),

@@ -255,6 +255,13 @@ public sealed partial class KubernetesWorkspaceRuntime(
             DotfilesRepository = launch.DotfilesRepository,
             RepositoryNetwork = launch.RepositoryNetwork is { AllowedHosts.Count: 0, AllowedNetworks.Count: 0 } ? null : launch.RepositoryNetwork,
         });
+        if (spec.SealedCredentials.Length > WorkspaceSpec.MaxSealedCredentialsLength)
+        {
+            throw new WorkspaceRuntimeException(
+                $"The workspace's variables and secret files are too large for Kubernetes: {spec.SealedCredentials.Length / 1024} KiB once encrypted, "
+                + $"and a Workspace holds at most {WorkspaceSpec.MaxSealedCredentialsLength / 1024} KiB (about 45 secret files of 4,000 characters). "
+                + "Remove variables or secret files you do not need in this workspace (project and personal settings), then start it again.");
+        }
     }
 
     /// <summary>Read-modify-write with optimistic concurrency; creates the resource when <paramref name="create"/> is given and it does not exist.</summary>
@@ -307,7 +314,7 @@ public sealed partial class KubernetesWorkspaceRuntime(
             }
             catch (HttpOperationException e)
             {
-                throw new WorkspaceRuntimeException($"The Kubernetes API refused the workspace ({(int)e.Response.StatusCode}): {e.Response.Content}", e);
+                throw new WorkspaceRuntimeException($"The Kubernetes API refused the workspace ({(int)e.Response.StatusCode}): {KubernetesErrors.Message(e)}", e);
             }
         }
     }

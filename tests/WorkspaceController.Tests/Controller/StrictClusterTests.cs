@@ -1,0 +1,174 @@
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using Microsoft.Extensions.Time.Testing;
+using Workspaces.TestSupport.Waiting;
+using Workspaces.WorkspaceController.Kubernetes;
+
+namespace Workspaces.WorkspaceController.Tests.Controller;
+
+/// <summary>
+/// The fake API server refuses what a real one refuses (RBAC from the chart, names, ipBlocks, unconditional updates,
+/// defaulting) and its kubelet misbehaves as real nodes do; the controller copes with each.
+/// </summary>
+public sealed class StrictClusterTests
+{
+    private const string Ns = ControllerHarness.Namespace;
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public async Task Rbac_ChartsServiceAccounts_WebCannotTouchSecretsAndControllerCannotListThem()
+    {
+        await using var h = await ControllerHarness.StartAsync(startController: false);
+        using var web = h.Server.CreateClient(ControllerHarness.WebToken);
+        using var controller = h.Server.CreateClient(ControllerHarness.ControllerToken);
+
+        var webRead = await Assert.ThrowsAsync<HttpOperationException>(() => web.CoreV1.ReadNamespacedSecretAsync("ws-any", Ns));
+        var controllerList = await Assert.ThrowsAsync<HttpOperationException>(() => controller.CoreV1.ListNamespacedSecretAsync(Ns));
+        var otherLease = await Assert.ThrowsAsync<HttpOperationException>(() => controller.CoordinationV1.ReadNamespacedLeaseAsync("someone-elses-lease", Ns));
+
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, webRead.Response.StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, controllerList.Response.StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, otherLease.Response.StatusCode);
+        Assert.Contains("cannot list resource", controllerList.Response.Content, StringComparison.Ordinal);
+        Assert.NotNull(await web.CustomObjects.ListNamespacedCustomObjectAsync(WorkspaceResource.ApiGroup, WorkspaceResource.ApiVersionName, Ns, WorkspaceResource.Plural));
+    }
+
+    [Fact]
+    public async Task Validation_BadNamesIpBlocksAndUnconditionalUpdates_Are422()
+    {
+        await using var h = await ControllerHarness.StartAsync(startController: false);
+
+        var service = await Assert.ThrowsAsync<HttpOperationException>(() => h.Client.CoreV1.CreateNamespacedServiceAsync(
+            new V1Service { Metadata = new V1ObjectMeta { Name = "ws-app.v2" }, Spec = new V1ServiceSpec { Ports = [new V1ServicePort { Port = 80 }] } }, Ns));
+        var secret = await Assert.ThrowsAsync<HttpOperationException>(() => h.Client.CoreV1.CreateNamespacedSecretAsync(
+            new V1Secret { Metadata = new V1ObjectMeta { Name = "Bad_Name" } }, Ns));
+        var policy = await Assert.ThrowsAsync<HttpOperationException>(() => h.Client.NetworkingV1.CreateNamespacedNetworkPolicyAsync(
+            new V1NetworkPolicy
+            {
+                Metadata = new V1ObjectMeta { Name = "v6-in-v4" },
+                Spec = new V1NetworkPolicySpec
+                {
+                    PodSelector = new V1LabelSelector(),
+                    Egress = [new V1NetworkPolicyEgressRule { To = [new V1NetworkPolicyPeer { IpBlock = new V1IPBlock { Cidr = "0.0.0.0/0", Except = ["fd00::/8"] } }] }],
+                },
+            },
+            Ns));
+        var created = await h.CreateAsync(ControllerHarness.NewWorkspace("app-rv-required"));
+        created.Metadata.ResourceVersion = null;
+        var update = await Assert.ThrowsAsync<HttpOperationException>(() => h.Client.CustomObjects.ReplaceNamespacedCustomObjectAsync<WorkspaceResource>(
+            created, WorkspaceResource.ApiGroup, WorkspaceResource.ApiVersionName, Ns, WorkspaceResource.Plural, "app-rv-required"));
+
+        Assert.All(new[] { service, secret, policy, update }, e => Assert.Equal(System.Net.HttpStatusCode.UnprocessableEntity, e.Response.StatusCode));
+        Assert.Contains("DNS-1035", service.Response.Content, StringComparison.Ordinal);
+        Assert.Contains("strict subset", policy.Response.Content, StringComparison.Ordinal);
+        Assert.Contains("resourceVersion", update.Response.Content, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WorkspacePod_EveryClass_RequestsLessEphemeralStorageThanItsLimit()
+    {
+        await using var h = await ControllerHarness.StartAsync();
+        await h.CreateAsync(ControllerHarness.NewWorkspace("app-disk"));
+        await h.WaitForPhaseAsync("app-disk", WorkspaceStatusPhase.Running);
+
+        // The API server defaults a missing request to the limit: what is stored is what the scheduler reserves.
+        var resources = h.Pod("app-disk")!["spec"]!["containers"]![0]!["resources"]!;
+        Assert.Equal("1Gi", (string?)resources["requests"]!["ephemeral-storage"]);
+        Assert.Equal("10Gi", (string?)resources["limits"]!["ephemeral-storage"]);
+    }
+
+    [Fact]
+    public async Task BlockedCidrs_AnIPv6Network_ThePolicyIsAcceptedAndTheWorkspaceRuns()
+    {
+        await using var h = await ControllerHarness.StartAsync(startController: false);
+        await h.StartControllerAsync(settings: new Dictionary<string, string?>
+        {
+            ["Workspaces:Controller:BlockedCidrs:0"] = "10.0.0.0/8",
+            ["Workspaces:Controller:BlockedCidrs:1"] = "fd00::/8",
+        });
+
+        await h.CreateAsync(ControllerHarness.NewWorkspace("app-v6"));
+
+        await h.WaitForPhaseAsync("app-v6", WorkspaceStatusPhase.Running);
+        var blocks = h.Server.Get("networking.k8s.io/networkpolicies", Ns, "ws-app-v6")!["spec"]!["egress"]!.AsArray()
+            .SelectMany(r => r!["to"]?.AsArray() ?? []).Select(p => p!["ipBlock"]).OfType<JsonObject>().ToList();
+        Assert.Contains(blocks, b => (string?)b["cidr"] == "::/0" && (string?)b["except"]![0] == "fd00::/8");
+    }
+
+    [Fact]
+    public async Task NameTooLongForItsChildren_OldCrdWithoutTheNameRule_FailsWithThe422InTheStatus()
+    {
+        // Helm never upgrades a CRD: a cluster may still run one without the name rule, so the controller must say why.
+        await using var h = await ControllerHarness.StartAsync(validateWorkspaces: false);
+        var name = "app-" + new string('x', 58);
+
+        await h.CreateAsync(ControllerHarness.NewWorkspace(name));
+
+        var failed = await h.WaitForPhaseAsync(name, WorkspaceStatusPhase.Failed);
+        Assert.Contains("422", failed.Status!.Message, StringComparison.Ordinal);
+        Assert.Contains("Kubernetes refused", failed.Status.Message, StringComparison.Ordinal);
+        Assert.Null(h.Pod(name));
+    }
+
+    [Fact]
+    public async Task CloneInitContainerFails_Workspace_FailsWithTheClonesMessageAndNoPod()
+    {
+        await using var h = await ControllerHarness.StartAsync();
+        h.Server.Kubelet.AutoStart = false;
+        await h.CreateAsync(ControllerHarness.NewWorkspace("app-clone"));
+        await Poll.UntilAsync(() => h.Pod("app-clone") is not null, Timeout, "the pod");
+
+        h.Server.Kubelet.InitContainerFails(Ns, "ws-app-clone", "clone", 1, "Cloning https://git.example/team/app.git failed: authentication required");
+
+        var failed = await h.WaitForPhaseAsync("app-clone", WorkspaceStatusPhase.Failed);
+        Assert.Contains("authentication required", failed.Status!.Message, StringComparison.Ordinal);
+        Assert.Contains("Cloning", failed.Status.Message, StringComparison.Ordinal);
+        await Poll.UntilAsync(() => h.Pod("app-clone") is null, Timeout, "the failed pod to be deleted");
+        Assert.Contains("CloneFailed", h.EventReasons("app-clone"));
+    }
+
+    [Fact]
+    public async Task SecretMissing_PodHasCreateContainerConfigError_StatusSaysSoUntilTheResyncRestoresIt()
+    {
+        await using var h = await ControllerHarness.StartAsync();
+        h.Server.Kubelet.AutoStart = false;
+        await h.CreateAsync(ControllerHarness.NewWorkspace("app-nosecret"));
+        await Poll.UntilAsync(() => h.Pod("app-nosecret") is not null, Timeout, "the pod");
+        h.Server.Remove("/secrets", Ns, "ws-app-nosecret");
+
+        Assert.False(h.Server.Kubelet.Start(Ns, "ws-app-nosecret"));
+
+        await h.WaitForPhaseAsync("app-nosecret", WorkspaceStatusPhase.Starting, and: w => w.Status!.Message?.Contains("CreateContainerConfigError", StringComparison.Ordinal) == true);
+        await Poll.UntilAsync(() => h.Server.Get("/secrets", Ns, "ws-app-nosecret") is not null, Timeout, "the resync to recreate the secret");
+        Assert.True(h.Server.Kubelet.Start(Ns, "ws-app-nosecret"));
+        await h.WaitForPhaseAsync("app-nosecret", WorkspaceStatusPhase.Running);
+    }
+
+    [Fact]
+    public async Task NodeLost_RunningWorkspace_TheStuckPodIsForceDeletedAndANewOneRuns()
+    {
+        await using var h = await ControllerHarness.StartAsync(startController: false);
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await h.StartControllerAsync(timeProvider: time);
+        await h.CreateAsync(ControllerHarness.NewWorkspace("app-node"));
+        await h.WaitForPhaseAsync("app-node", WorkspaceStatusPhase.Running);
+        var uid = (string?)h.Pod("app-node")!["metadata"]!["uid"];
+
+        h.Server.Kubelet.NodeLost(Ns, "ws-app-node");
+        await h.WaitForPhaseAsync("app-node", WorkspaceStatusPhase.Starting);
+        Assert.Equal(uid, (string?)h.Pod("app-node")?["metadata"]?["uid"]);
+
+        await Poll.UntilAsync(
+            () =>
+            {
+                time.Advance(TimeSpan.FromSeconds(15));
+                return h.Pod("app-node") is { } pod && (string?)pod["metadata"]!["uid"] != uid;
+            },
+            Timeout,
+            "a new pod after the lost one");
+        await h.WaitForPhaseAsync("app-node", WorkspaceStatusPhase.Running);
+        Assert.Contains("NodeLost", h.EventReasons("app-node"));
+    }
+}
