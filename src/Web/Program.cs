@@ -6,6 +6,7 @@ using Workspaces.Web.Credentials;
 using Workspaces.Web.Hosting;
 using Workspaces.Web.Previews;
 using Workspaces.Web.SingleSignOn;
+using Workspaces.Web.Ssh;
 using Workspaces.Web.Teams;
 using Workspaces.Web.Workspaces;
 
@@ -19,6 +20,7 @@ builder.AddTeams();
 builder.AddSingleSignOn();
 builder.AddAgentForwarding();
 builder.AddPreviews();
+builder.AddSsh();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 
 var app = builder.Build();
@@ -33,6 +35,7 @@ await app.MigrateEmbeddedDatabaseAsync();
 // Preview origins first, before routing: their requests never match an IDE endpoint, so they skip route matching too.
 app.UsePreviews();
 app.UseRouting();
+app.UseSshTunnelWebSockets();
 app.UseThreadPoolIsolation();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
@@ -51,6 +54,7 @@ app.MapTeams();
 app.MapSingleSignOn();
 app.MapAgentForwarding();
 app.MapPreviewsApi();
+app.MapSsh();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 app.Run();

@@ -104,7 +104,7 @@ public sealed partial class SshServer(WorkspaceLayout layout, AgentBootstrap boo
 
         var config = Path.Combine(Directory, "sshd_config");
         var environment = TaskEnvironment.Build(TaskEnvironment.OfCurrentProcess(), WorkspaceConfig.Empty, NoTask, bootstrap);
-        await File.WriteAllTextAsync(config, Config(hostKey, root, environment), cancellationToken);
+        await File.WriteAllTextAsync(config, Config(hostKey, Environment.UserName, root, environment), cancellationToken);
         File.SetUnixFileMode(config, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         var publicKey = (await File.ReadAllTextAsync(hostKey + ".pub", cancellationToken)).Trim();
         var parts = publicKey.Split(' ');
@@ -112,12 +112,15 @@ public sealed partial class SshServer(WorkspaceLayout layout, AgentBootstrap boo
     }
 
     /// <summary>The generated sshd_config. The per-connection authorized key file is given on sshd's command line.</summary>
-    public static string Config(string hostKey, bool root, IReadOnlyDictionary<string, string> environment)
+    public static string Config(string hostKey, string user, bool root, IReadOnlyDictionary<string, string> environment)
     {
         ArgumentNullException.ThrowIfNull(environment);
         var text = new StringBuilder();
         text.Append("# Written by the workspace agent for each start; edits are overwritten.\n");
         text.Append("HostKey ").Append(hostKey).Append('\n');
+        // The key file holds for any user name; only the agent's own user may log in (an agent run by root could otherwise
+        // become any account of the machine).
+        text.Append("AllowUsers ").Append(user).Append('\n');
         text.Append("""
             PidFile none
             UsePAM no
