@@ -19,6 +19,7 @@ public static class AccountsApi
         tokens.MapGet("/", ListTokensAsync);
         tokens.MapPost("/", CreateTokenAsync);
         tokens.MapDelete("/{id}", RevokeTokenAsync);
+        app.MapCliLoginApi();
 
         app.MapPost("/account/logout", async (SignInManager<AppUser> signIn) =>
         {

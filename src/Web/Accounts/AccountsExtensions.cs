@@ -52,6 +52,7 @@ public static class AccountsExtensions
         services.AddCascadingAuthenticationState();
         services.AddScoped<AccountService>();
         services.AddSingleton<PersonalAccessTokenService>();
+        services.AddSingleton<CliLogins>();
         return builder;
     }
 

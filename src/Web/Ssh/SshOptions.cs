@@ -34,9 +34,10 @@ public sealed class SshOptionsValidator : IValidateOptions<SshOptions>
             failures.Add($"{SshOptions.SectionName}:MaxTunnelsPerWorkspace must be from 1 to 10000 (it is {options.MaxTunnelsPerWorkspace}).");
         }
 
-        if (options.MaxMessageBytes is < 4096 or > 16 * 1024 * 1024)
+        // The CLI sends messages of up to ClientMessageBytes: a smaller limit would close every busy tunnel.
+        if (options.MaxMessageBytes < Shared.Ssh.SshTunnelProtocol.ClientMessageBytes || options.MaxMessageBytes > 16 * 1024 * 1024)
         {
-            failures.Add($"{SshOptions.SectionName}:MaxMessageBytes must be from 4096 to 16777216 (it is {options.MaxMessageBytes}).");
+            failures.Add($"{SshOptions.SectionName}:MaxMessageBytes must be from {Shared.Ssh.SshTunnelProtocol.ClientMessageBytes} to 16777216 (it is {options.MaxMessageBytes}).");
         }
 
         if (options.KeepAliveInterval <= TimeSpan.Zero)

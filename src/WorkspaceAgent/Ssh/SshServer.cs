@@ -29,6 +29,9 @@ public sealed partial class SshServer(WorkspaceLayout layout, AgentBootstrap boo
     /// <summary>Where Debian, Alpine and most images put sshd; PATH is looked at too.</summary>
     private static readonly string[] SshdLocations = ["/usr/sbin/sshd", "/usr/local/sbin/sshd", "/sbin/sshd"];
 
+    /// <summary>sshd splits a config line into at most a few hundred words.</summary>
+    private const int MaxVariables = 200;
+
     private static readonly WorkspaceTask NoTask = new(string.Empty, null, null, null, new Dictionary<string, string>());
 
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -155,14 +158,17 @@ public sealed partial class SshServer(WorkspaceLayout layout, AgentBootstrap boo
         // when a parent of the data directory is group-writable (a temporary directory), which proves nothing here.
         text.Append("StrictModes no\n");
         text.Append("PermitRootLogin ").Append(root ? "prohibit-password" : "no").Append('\n');
-        foreach (var (name, value) in environment.OrderBy(p => p.Key, StringComparer.Ordinal))
+        // What the workspace's terminals see (project variables, the workspace home); a value sshd_config cannot quote
+        // faithfully stays out rather than arriving changed. sshd takes only the first SetEnv line, so all go on one.
+        var variables = environment
+            .Where(p => IsPlainName(p.Key) && !p.Value.Any(c => char.IsControl(c) || c is '"' or '\\' or '\''))
+            .OrderBy(p => p.Key, StringComparer.Ordinal)
+            .Take(MaxVariables)
+            .Select(p => $"\"{p.Key}={p.Value}\"")
+            .ToList();
+        if (variables.Count > 0)
         {
-            // What the workspace's terminals see (project variables, the workspace home); a value sshd_config cannot
-            // quote faithfully stays out rather than arriving changed.
-            if (IsPlainName(name) && !value.Any(c => char.IsControl(c) || c is '"' or '\\' or '\''))
-            {
-                text.Append("SetEnv \"").Append(name).Append('=').Append(value).Append("\"\n");
-            }
+            text.Append("SetEnv ").AppendJoin(' ', variables).Append('\n');
         }
 
         return text.ToString();
