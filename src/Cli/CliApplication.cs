@@ -19,6 +19,11 @@ public static class CliApplication
             root.Subcommands.Add(command);
         }
 
+        foreach (var command in PortCommands.All(globals))
+        {
+            root.Subcommands.Add(command);
+        }
+
         root.Subcommands.Add(SshCommands.Ssh(globals));
         root.Subcommands.Add(SshCommands.ConfigSsh(globals));
         root.Subcommands.Add(CompletionCommand.Create());

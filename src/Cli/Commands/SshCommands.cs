@@ -65,8 +65,14 @@ public static class SshCommands
         return ExitCodes.Ok;
     }
 
-    private static async Task<int> InteractiveAsync(CliContext context, string workspace, string[] command, CancellationToken cancellationToken)
+    private static Task<int> InteractiveAsync(CliContext context, string workspace, string[] command, CancellationToken cancellationToken) =>
+        RunSshAsync(context, workspace, [], command, cancellationToken);
+
+    /// <summary>Runs OpenSSH's ssh to the workspace with this program as its ProxyCommand; its exit code is ssh's.</summary>
+    public static async Task<int> RunSshAsync(CliContext context, string workspace, IReadOnlyList<string> sshOptions, string[] command, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(sshOptions);
         var id = WorkspaceIdOf(workspace);
         using var server = context.Connect();
         await ClientKeys.EnsureAsync(context.Settings, cancellationToken);
@@ -74,7 +80,7 @@ public static class SshCommands
         var alias = $"{DefaultPrefix}.{id}";
         ClientKeys.RememberHostKey(context.Settings, alias, info["hostKey"]?.GetValue<string>() ?? "");
         var start = new ProcessStartInfo("ssh") { UseShellExecute = false };
-        foreach (var argument in SshArguments(context, alias, info["user"]?.GetValue<string>(), command))
+        foreach (var argument in sshOptions.Concat(SshArguments(context, alias, info["user"]?.GetValue<string>(), command)))
         {
             start.ArgumentList.Add(argument);
         }

@@ -45,10 +45,10 @@ public sealed class SshClients : IDisposable
 
     public Task<ProcessResult> SshAsync(params string[] arguments) => RunAsync("ssh", ["-F", SshConfig, .. arguments], input: null);
 
-    public Task<ProcessResult> RunAsync(string program, IEnumerable<string> arguments, string? input, TimeSpan? timeout = null)
+    public async Task<ProcessResult> RunAsync(string program, IEnumerable<string> arguments, string? input, TimeSpan? timeout = null)
     {
         using var process = Start(program, arguments);
-        return WaitAsync(process, input, timeout ?? Timeout);
+        return await WaitAsync(process, input, timeout ?? Timeout);
     }
 
     /// <summary>A started process with this machine's environment (the caller reads and waits).</summary>

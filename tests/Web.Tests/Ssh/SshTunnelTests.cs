@@ -31,11 +31,11 @@ public sealed class SshTunnelTests(SshTunnelTests.Fixture fixture) : IClassFixtu
         using var machine = new SshClients(fixture.App, alice.Token);
         var host = await machine.ConfigureAsync(id);
 
-        var echoed = await machine.SshAsync(host, "--", "echo hello-$((6*7)); cat README.md");
+        var echoed = await machine.SshAsync(host, "--", $"echo hello-$((6*7)); cat {Checkout(id)}/README.md");
         var exited = await machine.SshAsync(host, "--", "exit 3");
 
         Assert.True(echoed.ExitCode == 0, echoed.ToString());
-        Assert.Contains("hello-42", echoed.Output, StringComparison.Ordinal);
+        Assert.Equal("hello-42\nhello from the workspace\n", echoed.Output);
         Assert.Equal(3, exited.ExitCode);
     }
 
@@ -219,7 +219,7 @@ public sealed class SshTunnelTests(SshTunnelTests.Fixture fixture) : IClassFixtu
         using var healthy = machine.Start("ssh", ["-F", machine.SshConfig, host, "--", "echo connected; read line; echo got-$line"]);
         Assert.Equal("connected", await ReadLineAsync(healthy));
 
-        var oversized = await SendAndReadCloseAsync(alice.Token!, id, new byte[fixture.MaxMessageBytes + 1], WebSocketMessageType.Binary);
+        var oversized = await SendAndReadCloseAsync(alice.Token!, id, new byte[Fixture.MaxMessageBytes + 1], WebSocketMessageType.Binary);
         var text = await SendAndReadCloseAsync(alice.Token!, id, "SSH-2.0-hi\r\n"u8.ToArray(), WebSocketMessageType.Text);
         await healthy.StandardInput.WriteLineAsync("still-here");
         healthy.StandardInput.Close();
@@ -241,7 +241,7 @@ public sealed class SshTunnelTests(SshTunnelTests.Fixture fixture) : IClassFixtu
         var sessions = new List<Process>();
         try
         {
-            for (var i = 0; i < fixture.MaxTunnels; i++)
+            for (var i = 0; i < Fixture.MaxTunnels; i++)
             {
                 var session = machine.Start("ssh", ["-F", machine.SshConfig, host, "--", "echo connected; exec sleep 300"]);
                 sessions.Add(session);
@@ -251,7 +251,7 @@ public sealed class SshTunnelTests(SshTunnelTests.Fixture fixture) : IClassFixtu
             var refused = await machine.CliAsync("ssh", "--stdio", host);
 
             Assert.Equal(7, refused.ExitCode);
-            Assert.Contains($"already has {fixture.MaxTunnels} open SSH connections", refused.Error, StringComparison.Ordinal);
+            Assert.Contains($"already has {Fixture.MaxTunnels} open SSH connections", refused.Error, StringComparison.Ordinal);
         }
         finally
         {
@@ -316,9 +316,9 @@ public sealed class SshTunnelTests(SshTunnelTests.Fixture fixture) : IClassFixtu
     /// <summary>The app with a small tunnel cap and message limit, so the tests reach them cheaply.</summary>
     public sealed class Fixture : AppFixture
     {
-        public int MaxTunnels => 3;
+        public const int MaxTunnels = 3;
 
-        public int MaxMessageBytes => 32 * 1024;
+        public const int MaxMessageBytes = 32 * 1024;
 
         protected override Task<IReadOnlyDictionary<string, string?>> CreateSettingsAsync() =>
             Task.FromResult<IReadOnlyDictionary<string, string?>>(new Dictionary<string, string?>
