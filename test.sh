@@ -23,6 +23,10 @@ command -v setsid >/dev/null || apt_install util-linux
 command -v vi >/dev/null || apt_install vim-tiny   # the full-screen terminal test runs vi
 command -v unzip >/dev/null || apt_install unzip   # helm comes out of an npm package's zip (scripts/helm-for-tests.sh)
 command -v npm >/dev/null || apt_install npm
+# The SSH tests: Debian's OpenSSH client (ssh, scp, sftp) through the CLI, its server in the workspaces, tmux as the terminal.
+command -v ssh >/dev/null || apt_install openssh-client
+[ -x /usr/sbin/sshd ] || apt_install openssh-server
+command -v tmux >/dev/null || apt_install tmux
 [ -x /usr/bin/chromium ] || { say "Installing Debian's chromium for the browser tests"; apt_install chromium; }
 
 say "Starting a throwaway PostgreSQL"

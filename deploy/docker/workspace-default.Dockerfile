@@ -1,6 +1,8 @@
 # syntax=docker/dockerfile:1
 # The default workspace image: what a repository gets when it names no image of its own (.gitpod.yml image,
-# devcontainer image). Debian with git, build tools, Node.js, Python, the .NET SDK and everyday CLI tools.
+# devcontainer image). Debian with git, build tools, Node.js, Python, the .NET SDK and everyday CLI tools, and
+# OpenSSH's server for `workspaces ssh` (the agent runs it per connection with a host key of each workspace's own:
+# the image's shared host keys are removed).
 # The agent is not in it: each workspace pod copies the agent in from the agent image at start.
 #   docker build -f deploy/docker/workspace-default.Dockerfile -t workspace-default .
 
@@ -9,7 +11,7 @@ FROM mcr.microsoft.com/dotnet/sdk:10.0 AS dotnet
 FROM debian:trixie
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      bash ca-certificates curl wget git git-lfs openssh-client gnupg \
+      bash ca-certificates curl wget git git-lfs openssh-client openssh-server openssh-sftp-server gnupg \
       build-essential pkg-config cmake make \
       python3 python3-pip python3-venv python-is-python3 \
       nodejs npm \
@@ -17,6 +19,7 @@ RUN apt-get update \
       zip unzip xz-utils tar rsync sqlite3 postgresql-client \
       libicu76 libssl3t64 zlib1g locales tzdata \
  && rm -rf /var/lib/apt/lists/* \
+ && rm -f /etc/ssh/ssh_host_* \
  && sed -i 's/^# *en_US.UTF-8/en_US.UTF-8/' /etc/locale.gen && locale-gen
 COPY --from=dotnet /usr/share/dotnet /usr/share/dotnet
 RUN ln -s /usr/share/dotnet/dotnet /usr/local/bin/dotnet

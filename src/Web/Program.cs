@@ -6,6 +6,7 @@ using Workspaces.Web.Credentials;
 using Workspaces.Web.Hosting;
 using Workspaces.Web.Previews;
 using Workspaces.Web.SingleSignOn;
+using Workspaces.Web.Ssh;
 using Workspaces.Web.Teams;
 using Workspaces.Web.Workspaces;
 
@@ -19,6 +20,7 @@ builder.AddTeams();
 builder.AddSingleSignOn();
 builder.AddAgentForwarding();
 builder.AddPreviews();
+builder.AddSsh();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 
 var app = builder.Build();
@@ -34,6 +36,7 @@ await app.MigrateEmbeddedDatabaseAsync();
 app.UseHostGuard();
 app.UsePreviews();
 app.UseRouting();
+app.UseSshTunnelWebSockets();
 app.UseThreadPoolIsolation();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
@@ -52,6 +55,7 @@ app.MapTeams();
 app.MapSingleSignOn();
 app.MapAgentForwarding();
 app.MapPreviewsApi();
+app.MapSsh();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 app.Run();

@@ -38,6 +38,27 @@ public static class AgentProtocol
     /// <summary>The <c>Upgrade</c> token of the relay.</summary>
     public const string RelayUpgrade = "workspaces-relay";
 
+    /// <summary>
+    /// GET <c>/ssh</c> with <c>Connection: Upgrade</c> and <c>Upgrade: </c><see cref="SshUpgrade"/> and the client's public
+    /// key in <see cref="SshClientKeyHeader"/>: the agent answers 101 and connects this connection to a new OpenSSH
+    /// <c>sshd -i</c> of the workspace that accepts only that key. A plain GET answers 204 with the user and host key
+    /// headers. Refusals come before the upgrade: 400 no or a malformed key, 426 not an upgrade, 501 the image has no sshd,
+    /// 503 sshd could not be prepared (its reason in the body).
+    /// </summary>
+    public const string SshPath = "/ssh";
+
+    /// <summary>The <c>Upgrade</c> token of the SSH stream.</summary>
+    public const string SshUpgrade = "workspaces-ssh";
+
+    /// <summary>One OpenSSH public key line (<c>ssh-ed25519 AAAA…</c>): the only key the connection's sshd accepts.</summary>
+    public const string SshClientKeyHeader = "X-Workspaces-Ssh-Client-Key";
+
+    /// <summary>The workspace's SSH host public key (one OpenSSH public key line), on the agent's answers to <see cref="SshPath"/>.</summary>
+    public const string SshHostKeyHeader = "X-Workspaces-Ssh-Host-Key";
+
+    /// <summary>The user sshd runs as, the only one it logs in, on the agent's answers to <see cref="SshPath"/>.</summary>
+    public const string SshUserHeader = "X-Workspaces-Ssh-User";
+
     /// <summary>Longest long poll the agent accepts.</summary>
     public static readonly TimeSpan MaxStatusWait = TimeSpan.FromSeconds(30);
 }

@@ -19,6 +19,7 @@ public static class AccountsApi
         tokens.MapGet("/", ListTokensAsync);
         tokens.MapPost("/", CreateTokenAsync);
         tokens.MapDelete("/{id}", RevokeTokenAsync);
+        app.MapCliLoginApi();
 
         app.MapPost("/api/me/password", ChangePasswordAsync).RequireAuthorization().WithTags("Accounts")
             .WithSummary("Changes the caller's password; every other browser session of the account ends (personal access tokens keep working).");

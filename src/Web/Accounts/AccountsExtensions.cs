@@ -57,6 +57,7 @@ public static class AccountsExtensions
         services.AddScoped<AuthenticationStateProvider, SessionAuthenticationStateProvider>();
         services.AddScoped<AccountService>();
         services.AddSingleton<PersonalAccessTokenService>();
+        services.AddSingleton<CliLogins>();
         return builder;
     }
 

@@ -44,6 +44,14 @@ public sealed class PersonalAccessTokenService(IDbContextFactory<WorkspacesDbCon
         return await db.PersonalAccessTokens.Where(t => t.UserId == userId && t.Id == tokenId).ExecuteDeleteAsync(cancellationToken) > 0;
     }
 
+    /// <summary>Revokes the token itself (the one a request was made with), when it is <paramref name="userId"/>'s.</summary>
+    public async Task<bool> RevokePresentedAsync(string userId, string token, CancellationToken cancellationToken)
+    {
+        var hash = Hash(token);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.PersonalAccessTokens.Where(t => t.UserId == userId && t.TokenHash == hash).ExecuteDeleteAsync(cancellationToken) > 0;
+    }
+
     /// <summary>The user a token belongs to, or null if it is unknown, expired or revoked.</summary>
     public async Task<string?> ValidateAsync(string token, CancellationToken cancellationToken)
     {

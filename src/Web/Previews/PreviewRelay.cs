@@ -129,7 +129,7 @@ public sealed partial class PreviewRelay : IDisposable
     /// The response head, up to and including its blank line and not a byte more (what follows a 101 belongs to the
     /// relayed connection): peek, consume what is certainly head, repeat.
     /// </summary>
-    private static async Task<(int Status, string Head)> ReadHeadAsync(Socket socket, CancellationToken cancellationToken)
+    internal static async Task<(int Status, string Head)> ReadHeadAsync(Socket socket, CancellationToken cancellationToken)
     {
         var buffer = new byte[MaxHeadBytes];
         var length = 0;
@@ -165,7 +165,7 @@ public sealed partial class PreviewRelay : IDisposable
     }
 
     /// <summary>The refusal's short text body, when it has one (the agent says why).</summary>
-    private static async Task<string> ReadReasonAsync(Socket socket, string head, CancellationToken cancellationToken)
+    internal static async Task<string> ReadReasonAsync(Socket socket, string head, CancellationToken cancellationToken)
     {
         const string header = "\r\ncontent-length:";
         var at = head.IndexOf(header, StringComparison.OrdinalIgnoreCase);

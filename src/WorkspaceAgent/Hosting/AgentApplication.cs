@@ -8,6 +8,7 @@ using Workspaces.WorkspaceAgent.Ports;
 using Workspaces.WorkspaceAgent.Preparation;
 using Workspaces.WorkspaceAgent.Security;
 using Workspaces.WorkspaceAgent.SourceControl;
+using Workspaces.WorkspaceAgent.Ssh;
 using Workspaces.WorkspaceAgent.Status;
 using Workspaces.WorkspaceAgent.Tasks;
 using Workspaces.WorkspaceAgent.Terminals;
@@ -59,6 +60,12 @@ public static class AgentApplication
         services.AddSingleton<PortWatcher>();
         services.AddHostedService(provider => provider.GetRequiredService<PortWatcher>());
         services.AddSingleton<PortRelay>();
+        // sshd and Unix file modes: the agent runs on Linux; a Windows build (none ships) would serve no SSH.
+        if (!OperatingSystem.IsWindows())
+        {
+            services.AddSsh();
+        }
+
         services.AddHostedService<WorkspacePreparationService>();
         configureServices?.Invoke(services);
 
@@ -71,6 +78,11 @@ public static class AgentApplication
         app.MapDownloadApi();
         app.MapSourceControlApi();
         app.MapPortRelayApi();
+        if (!OperatingSystem.IsWindows())
+        {
+            app.MapSshApi();
+        }
+
         return app;
     }
 }

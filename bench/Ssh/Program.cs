@@ -1,0 +1,206 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Workspaces.TestSupport.Files;
+using Workspaces.TestSupport.Git;
+
+// dotnet run -c Release --project bench/Ssh [-- --megabytes 200 --echoes 500 --connects 10]
+// The web app (its own process, default settings), a real workspace of the local runtime, the CLI's ProxyCommand
+// written by `workspaces config-ssh`, and the same sshd binary and config started directly on a loopback port.
+var options = args.Select((a, i) => (a, i)).Where(p => p.a.StartsWith("--", StringComparison.Ordinal) && p.i + 1 < args.Length)
+    .ToDictionary(p => p.a, p => args[p.i + 1], StringComparer.Ordinal);
+int Int(string name, int fallback) => options.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
+var megabytes = Int("--megabytes", 200);
+var echoes = Int("--echoes", 500);
+var connects = Int("--connects", 10);
+string Metadata(string key) => typeof(Program).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().First(a => a.Key == key).Value!;
+
+using var root = TempDirectory.Create("ssh-bench");
+var processes = new List<Process>();
+try
+{
+    var webPort = FreePort();
+    Console.Error.WriteLine($"Starting the web app on {webPort} ...");
+    processes.Add(Start("dotnet", [Metadata("WebAppPath"), "--urls", $"http://127.0.0.1:{webPort}", $"--Workspaces:DataDirectory={root.Combine("data")}"], null));
+    var web = new Uri($"http://127.0.0.1:{webPort}/");
+    using var http = new HttpClient { BaseAddress = web };
+    await WaitAsync(async () => (await http.GetAsync(new Uri("/alive", UriKind.Relative))).IsSuccessStatusCode, "the web app");
+    (await http.PostAsJsonAsync("/api/setup", new { email = "bench@example.com", password = "correct horse battery" })).EnsureSuccessStatusCode();
+    var tokenAnswer = await (await http.PostAsJsonAsync("/api/auth/tokens", new { email = "bench@example.com", password = "correct horse battery", name = "bench" })).Content.ReadFromJsonAsync<JsonElement>();
+    var token = tokenAnswer.GetProperty("value").GetString()!;
+    http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+    var repository = await new GitRepositoryBuilder().WithFile("README.md", "bench\n").BuildAsync(root.Combine("repo"), CancellationToken.None);
+    var id = (await (await http.PostAsJsonAsync("/api/workspaces", new { repositoryUrl = repository.FileUrl })).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+    await WaitAsync(async () => (await http.GetFromJsonAsync<JsonElement>($"/api/workspaces/{id}")).GetProperty("workspace").GetProperty("phase").GetString() == "Ready", "the workspace");
+
+    var environment = new Dictionary<string, string> { ["WORKSPACES_URL"] = web.AbsoluteUri, ["WORKSPACES_TOKEN"] = token, ["WORKSPACES_CONFIG_DIR"] = root.Combine("cli") };
+    var sshConfig = root.Combine("ssh_config");
+    await RunAsync(Metadata("CliPath"), ["config-ssh", "--ssh-config", sshConfig], environment);
+    var tunnelHost = $"workspaces.{id}";
+
+    // The same sshd, config and host key the agent uses, listening on loopback, with the CLI's key authorized.
+    var stateSsh = Path.Combine(root.Combine("data"), "workspaces", id, ".workspace", "ssh");
+    var directPort = FreePort();
+    var authorized = root.Combine("authorized_keys");
+    await File.WriteAllTextAsync(authorized, await File.ReadAllTextAsync(Path.Combine(root.Combine("cli"), "ssh", "id_ed25519.pub")));
+    processes.Add(Start("/usr/sbin/sshd", ["-D", "-e", "-p", directPort.ToString(CultureInfo.InvariantCulture), "-o", "ListenAddress=127.0.0.1", "-f", Path.Combine(stateSsh, "sshd_config"), "-o", $"AuthorizedKeysFile={authorized}"], null));
+    await File.AppendAllTextAsync(sshConfig, $"\nHost direct\n  HostName 127.0.0.1\n  Port {directPort}\n  User {Environment.UserName}\n  IdentityFile {Path.Combine(root.Combine("cli"), "ssh", "id_ed25519")}\n  IdentitiesOnly yes\n  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n  LogLevel ERROR\n");
+    await WaitAsync(async () => (await RunAsync("ssh", ["-F", sshConfig, "direct", "--", "true"], environment, check: false)) == 0, "the direct sshd");
+
+    var file = root.Combine("payload.bin");
+    await File.WriteAllBytesAsync(file, RandomNumberGenerator.GetBytes(megabytes * 1024 * 1024));
+    var load = (await File.ReadAllTextAsync("/proc/loadavg")).Trim();
+    Console.WriteLine($"# SSH through the tunnel vs the same sshd directly ({megabytes} MB scp, {echoes} echoes, {connects} connects); load before: {load}");
+    foreach (var (name, host) in new[] { ("direct", "direct"), ("tunnel", tunnelHost) })
+    {
+        await RunAsync("ssh", ["-F", sshConfig, host, "--", "true"], environment);
+        var up = await TimeAsync(() => RunAsync("scp", ["-F", sshConfig, "-q", file, $"{host}:/tmp/ssh-bench-{name}.bin"], environment));
+        var down = await TimeAsync(() => RunAsync("scp", ["-F", sshConfig, "-q", $"{host}:/tmp/ssh-bench-{name}.bin", root.Combine($"back-{name}.bin")], environment));
+        await RunAsync("ssh", ["-F", sshConfig, host, "--", $"rm -f /tmp/ssh-bench-{name}.bin"], environment);
+        var echo = await EchoAsync(sshConfig, host, echoes, environment);
+        var connect = new List<double>();
+        for (var i = 0; i < connects; i++)
+        {
+            connect.Add((await TimeAsync(() => RunAsync("ssh", ["-F", sshConfig, host, "--", "true"], environment))).TotalMilliseconds);
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{name,-7} scp up {megabytes / up.TotalSeconds,7:0.0} MB/s  down {megabytes / down.TotalSeconds,7:0.0} MB/s  echo p50 {Percentile(echo, 50),6:0.00} ms p99 {Percentile(echo, 99),6:0.00} ms  `ssh -- true` p50 {Percentile(connect, 50),6:0} ms p99 {Percentile(connect, 99),6:0} ms"));
+    }
+
+    var prompt = new List<double>();
+    for (var i = 0; i < connects; i++)
+    {
+        prompt.Add((await TimeAsync(() => RunAsync(Metadata("CliPath"), ["ssh", id, "--", "true"], environment))).TotalMilliseconds);
+    }
+
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"`workspaces ssh {{ws}} -- true` (API lookup + ssh + tunnel + command) p50 {Percentile(prompt, 50):0} ms p99 {Percentile(prompt, 99):0} ms"));
+}
+finally
+{
+    foreach (var process in processes)
+    {
+        process.Kill(entireProcessTree: true);
+        process.Dispose();
+    }
+}
+
+// One byte to `cat` on the other side and back, one at a time: the round trip a keystroke's echo takes (no PTY).
+static async Task<List<double>> EchoAsync(string config, string host, int count, Dictionary<string, string> environment)
+{
+    var start = new ProcessStartInfo("ssh", ["-F", config, "-T", host, "--", "cat"]) { UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true };
+    foreach (var (name, value) in environment)
+    {
+        start.Environment[name] = value;
+    }
+
+    using var process = Process.Start(start)!;
+    var input = process.StandardInput.BaseStream;
+    var output = process.StandardOutput.BaseStream;
+    var buffer = new byte[1];
+    var samples = new List<double>();
+    for (var i = 0; i < count + 20; i++)
+    {
+        var began = Stopwatch.GetTimestamp();
+        await input.WriteAsync("x"u8.ToArray());
+        await input.FlushAsync();
+        if (await output.ReadAsync(buffer) != 1)
+        {
+            throw new InvalidOperationException("cat ended");
+        }
+
+        if (i >= 20)
+        {
+            samples.Add(Stopwatch.GetElapsedTime(began).TotalMilliseconds);
+        }
+    }
+
+    input.Close();
+    await process.WaitForExitAsync();
+    return samples;
+}
+
+static double Percentile(List<double> values, int percentile)
+{
+    var sorted = values.Order().ToList();
+    return sorted[Math.Clamp((int)Math.Ceiling(percentile / 100.0 * sorted.Count) - 1, 0, sorted.Count - 1)];
+}
+
+static async Task<TimeSpan> TimeAsync(Func<Task> action)
+{
+    var began = Stopwatch.GetTimestamp();
+    await action();
+    return Stopwatch.GetElapsedTime(began);
+}
+
+static async Task<int> RunAsync(string program, string[] arguments, Dictionary<string, string> environment, bool check = true)
+{
+    var start = new ProcessStartInfo(program, arguments) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+    foreach (var (name, value) in environment)
+    {
+        start.Environment[name] = value;
+    }
+
+    using var process = Process.Start(start)!;
+    var error = process.StandardError.ReadToEndAsync();
+    await process.StandardOutput.ReadToEndAsync();
+    await process.WaitForExitAsync();
+    if (check && process.ExitCode != 0)
+    {
+        throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} exited {process.ExitCode}: {await error}");
+    }
+
+    return process.ExitCode;
+}
+
+static Process Start(string program, string[] arguments, string? log)
+{
+    var start = new ProcessStartInfo(program, arguments) { UseShellExecute = false, RedirectStandardError = log is null, RedirectStandardOutput = log is null };
+    var process = Process.Start(start)!;
+    if (log is null)
+    {
+        _ = process.StandardOutput.ReadToEndAsync();
+        _ = process.StandardError.ReadToEndAsync();
+    }
+
+    return process;
+}
+
+static async Task WaitAsync(Func<Task<bool>> condition, string what)
+{
+    var began = Stopwatch.GetTimestamp();
+    while (true)
+    {
+        try
+        {
+            if (await condition())
+            {
+                return;
+            }
+        }
+        catch (HttpRequestException)
+        {
+            // Not up yet.
+        }
+
+        if (Stopwatch.GetElapsedTime(began) > TimeSpan.FromSeconds(120))
+        {
+            throw new TimeoutException($"Timed out waiting for {what}.");
+        }
+
+        await Task.Delay(100);
+    }
+}
+
+static int FreePort()
+{
+    using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+    listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+    return ((IPEndPoint)listener.LocalEndPoint!).Port;
+}

@@ -1,0 +1,243 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Workspaces.Cli.Api;
+using Workspaces.Cli.Ssh;
+using Workspaces.Shared.Ssh;
+
+namespace Workspaces.Cli.Commands;
+
+/// <summary><c>ssh</c> (interactive, a command, or <c>--stdio</c> as ssh's ProxyCommand) and <c>config-ssh</c>.</summary>
+public static class SshCommands
+{
+    public const string DefaultPrefix = "workspaces";
+
+    public static Command Ssh(GlobalOptions globals)
+    {
+        var target = new Argument<string>("workspace") { Description = "The workspace id (or, with --stdio, the host name ssh was given: <prefix>.<id>)" };
+        target.CompletionSources.Add(WorkspaceCompletion.Source(globals));
+        var command = new Argument<string[]>("command") { Description = "A command to run instead of a shell (after --); its exit code is ssh's", Arity = ArgumentArity.ZeroOrMore };
+        var stdio = new Option<bool>("--stdio") { Description = "Carry an SSH connection on standard input and output (ssh's ProxyCommand)" };
+        var ssh = new Command("ssh", "Open a shell in a workspace over SSH, run a command there, or serve as ssh's ProxyCommand") { target, command, stdio };
+        ssh.SetAction((parse, ct) =>
+        {
+            var context = globals.For(parse);
+            return Runner.RunAsync(context, token => parse.GetValue(stdio)
+                ? StdioAsync(context, parse.GetValue(target)!, token)
+                : InteractiveAsync(context, parse.GetValue(target)!, parse.GetValue(command) ?? [], token), ct);
+        });
+        return ssh;
+    }
+
+    public static Command ConfigSsh(GlobalOptions globals)
+    {
+        var file = new Option<string?>("--ssh-config") { Description = "The SSH config file to write (default ~/.ssh/config)" };
+        var prefix = new Option<string>("--prefix") { Description = "Host names are <prefix>.<workspace>", DefaultValueFactory = _ => DefaultPrefix };
+        var user = new Option<string?>("--user") { Description = "The remote user for workspaces that are not running (running ones report theirs)" };
+        var remove = new Option<bool>("--remove") { Description = "Take the block out again" };
+        var config = new Command("config-ssh", "Write a Host entry for each of your workspaces into ~/.ssh/config (a marked block, replaced each time; a backup is kept)") { file, prefix, user, remove };
+        config.SetAction((parse, ct) =>
+        {
+            var context = globals.For(parse);
+            return Runner.RunAsync(context, token => ConfigSshAsync(context, parse.GetValue(file), parse.GetValue(prefix)!, parse.GetValue(user), parse.GetValue(remove), token), ct);
+        });
+        return config;
+    }
+
+    /// <summary>The workspace id in a host name: what follows the last dot (ids have none).</summary>
+    public static string WorkspaceIdOf(string host)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        var dot = host.LastIndexOf('.');
+        return dot >= 0 ? host[(dot + 1)..] : host;
+    }
+
+    private static async Task<int> StdioAsync(CliContext context, string host, CancellationToken cancellationToken)
+    {
+        using var server = context.Connect();
+        var key = await ClientKeys.EnsureAsync(context.Settings, cancellationToken);
+        using var tunnel = await SshTunnelClient.OpenAsync(server, WorkspaceIdOf(host), key, cancellationToken);
+        // Before the first byte reaches ssh: it checks the host key when the server's key exchange arrives.
+        ClientKeys.RememberHostKey(context.Settings, host, tunnel.HostKey);
+        await using var input = Console.OpenStandardInput();
+        await using var output = Console.OpenStandardOutput();
+        await tunnel.PumpAsync(input, output, cancellationToken);
+        return ExitCodes.Ok;
+    }
+
+    private static Task<int> InteractiveAsync(CliContext context, string workspace, string[] command, CancellationToken cancellationToken) =>
+        RunSshAsync(context, workspace, [], command, cancellationToken);
+
+    /// <summary>Runs OpenSSH's ssh to the workspace with this program as its ProxyCommand; its exit code is ssh's.</summary>
+    public static async Task<int> RunSshAsync(CliContext context, string workspace, IReadOnlyList<string> sshOptions, string[] command, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(sshOptions);
+        var id = WorkspaceIdOf(workspace);
+        using var server = context.Connect();
+        await ClientKeys.EnsureAsync(context.Settings, cancellationToken);
+        var info = await server.GetAsync(SshTunnelProtocol.InfoPath(id), cancellationToken);
+        var alias = $"{DefaultPrefix}.{id}";
+        ClientKeys.RememberHostKey(context.Settings, alias, info["hostKey"]?.GetValue<string>() ?? "");
+        var start = new ProcessStartInfo("ssh") { UseShellExecute = false };
+        foreach (var argument in sshOptions.Concat(SshArguments(context, alias, info["user"]?.GetValue<string>(), command)))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        // The ProxyCommand is this program again: it finds the same server and token through the environment.
+        start.Environment["WORKSPACES_URL"] = server.BaseUrl.AbsoluteUri;
+        start.Environment["WORKSPACES_TOKEN"] = server.Token;
+        start.Environment["WORKSPACES_CONFIG_DIR"] = context.Settings.Directory;
+        Process process;
+        try
+        {
+            process = Process.Start(start)!;
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new CliException(ExitCodes.Failed, $"The OpenSSH client (ssh) is not installed ({e.Message}): install it (Debian/Ubuntu: openssh-client) and try again.");
+        }
+
+        using (process)
+        {
+            await process.WaitForExitAsync(cancellationToken);
+            return process.ExitCode;
+        }
+    }
+
+    private static IEnumerable<string> SshArguments(CliContext context, string alias, string? user, string[] command)
+    {
+        foreach (var option in new[]
+        {
+            $"ProxyCommand={SelfCommand()} ssh --stdio %h",
+            $"IdentityFile={context.Settings.IdentityFile}",
+            "IdentitiesOnly=yes",
+            $"UserKnownHostsFile={context.Settings.KnownHostsFile}",
+            "StrictHostKeyChecking=yes",
+            "ForwardAgent=no",
+            "ServerAliveInterval=30",
+        })
+        {
+            yield return "-o";
+            yield return option;
+        }
+
+        if (user is { Length: > 0 })
+        {
+            yield return "-l";
+            yield return user;
+        }
+
+        yield return alias;
+        if (command.Length > 0)
+        {
+            yield return "--";
+            foreach (var part in command)
+            {
+                yield return part;
+            }
+        }
+    }
+
+    /// <summary>How ssh starts this program again: its own executable (the tool's shim), or dotnet and its assembly.</summary>
+    public static string SelfCommand()
+    {
+        var process = Environment.ProcessPath ?? "workspaces";
+        var name = Path.GetFileNameWithoutExtension(process);
+        return name == "dotnet"
+            ? $"{Quote(process)} {Quote(typeof(SshCommands).Assembly.Location)}"
+            : Quote(process);
+    }
+
+    private static string Quote(string path) => path.Any(c => char.IsWhiteSpace(c) || c is '"' or '\'' or '$' or '`' or '\\') ? $"\"{path.Replace("\"", "\\\"", StringComparison.Ordinal)}\"" : path;
+
+    private static async Task<int> ConfigSshAsync(CliContext context, string? file, string prefix, string? user, bool remove, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(prefix) || prefix.Any(c => char.IsWhiteSpace(c) || c is '*' or '?' or '!' or '#'))
+        {
+            throw new CliException(ExitCodes.Usage, $"--prefix '{prefix}' cannot be part of a host name: use letters, digits, dots or dashes.");
+        }
+
+        file ??= Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".ssh", "config");
+        var existing = File.Exists(file) ? await File.ReadAllTextAsync(file, cancellationToken) : "";
+        var entries = new List<SshHostEntry>();
+        string updated;
+        if (remove)
+        {
+            updated = SshConfigBlock.Remove(existing);
+        }
+        else
+        {
+            using var server = context.Connect();
+            await ClientKeys.EnsureAsync(context.Settings, cancellationToken);
+            var listed = await server.GetAsync("/api/workspaces", cancellationToken);
+            foreach (var workspace in listed.AsArray())
+            {
+                var id = workspace?["id"]?.GetValue<string>();
+                if (id is null)
+                {
+                    continue;
+                }
+
+                entries.Add(new SshHostEntry($"{prefix}.{id}", id, await RemoteUserAsync(server, id, cancellationToken) ?? user));
+            }
+
+            var block = SshConfigBlock.Render(entries, SelfCommand(), context.Settings.IdentityFile, context.Settings.KnownHostsFile);
+            updated = SshConfigBlock.Apply(existing, block);
+        }
+
+        string? backup = null;
+        if (updated != existing)
+        {
+            EnsureParentDirectory(file);
+            if (File.Exists(file))
+            {
+                backup = file + ".workspaces-backup";
+                File.Copy(file, backup, overwrite: true);
+            }
+
+            var temporary = $"{file}.{Environment.ProcessId}.tmp";
+            await File.WriteAllTextAsync(temporary, updated, cancellationToken);
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+
+            File.Move(temporary, file, overwrite: true);
+        }
+
+        var hosts = new JsonArray(entries.Select(e => (JsonNode)new JsonObject { ["host"] = e.Alias, ["workspaceId"] = e.WorkspaceId, ["user"] = e.User }).ToArray());
+        context.Print(
+            new JsonObject { ["configFile"] = file, ["backup"] = backup, ["changed"] = updated != existing, ["hosts"] = hosts },
+            () => remove
+                ? $"Removed the workspaces block from {file}{(backup is null ? "" : $" (backup: {backup})")}."
+                : entries.Count == 0
+                    ? $"You have no workspaces yet; {file} has an empty block. Create one with `workspaces create <git-url>` and run config-ssh again."
+                    : $"{(updated == existing ? "Already up to date" : "Wrote")}: {file}{(backup is null ? "" : $" (backup: {backup})")}\n"
+                        + string.Join("\n", entries.Select(e => $"  ssh {e.Alias}{(e.User is null ? "   (not running: its user is known once it runs; run config-ssh again, or pass --user)" : "")}")));
+        return ExitCodes.Ok;
+    }
+
+    private static void EnsureParentDirectory(string file)
+    {
+        var directory = Path.GetDirectoryName(Path.GetFullPath(file))!;
+        if (!Directory.Exists(directory))
+        {
+            Configuration.CliSettings.CreatePrivateDirectory(directory);
+        }
+    }
+
+    /// <summary>The user sshd logs in, from a running workspace's agent; null when it does not run or has no sshd.</summary>
+    private static async Task<string?> RemoteUserAsync(ServerConnection server, string id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await server.GetAsync(SshTunnelProtocol.InfoPath(id), cancellationToken))["user"]?.GetValue<string>();
+        }
+        catch (CliException e) when (e.ExitCode is ExitCodes.NotRunning or ExitCodes.NoSshServer or ExitCodes.NotFound or ExitCodes.ServerUnavailable)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,3 @@
+using Workspaces.Cli;
+
+return await CliApplication.Create().Parse(args).InvokeAsync();
