@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Workspaces.Shared.Languages;
 
 namespace Workspaces.Shared.Agent;
 
@@ -13,6 +14,7 @@ namespace Workspaces.Shared.Agent;
 /// <param name="Files">Secret files to write (mode 0600) under <see cref="WorkspaceLayout.SecretsDirectory"/> before tasks start.</param>
 /// <param name="DotfilesRepository">The owner's dotfiles repository, cloned and installed once per workspace.</param>
 /// <param name="Editor">The editor's file size limits; null for the agent's defaults.</param>
+/// <param name="Languages">The administrator's language server settings; null for the agent's defaults.</param>
 public sealed record AgentBootstrap(
     string WorkspaceId,
     string RepositoryUrl,
@@ -26,7 +28,8 @@ public sealed record AgentBootstrap(
     IReadOnlyDictionary<string, string> Environment,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<WorkspaceFile>? Files = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? DotfilesRepository = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] EditorLimits? Editor = null)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] EditorLimits? Editor = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] LanguageSettings? Languages = null)
 {
     /// <summary>Never print the secret or the credential.</summary>
     public override string ToString() => $"AgentBootstrap {{ WorkspaceId = {WorkspaceId}, RepositoryUrl = {RepositoryUrl}, Ref = {Ref} }}";
