@@ -66,6 +66,7 @@ public sealed partial class WorkspaceLauncher(
                 new EditorLimits(options.Value.Editor.SoftLimitBytes, options.Value.Editor.HardLimitBytes))
             {
                 OwnerId = workspace.OwnerId,
+                Languages = options.Value.Languages.ToSettings(),
                 Image = string.IsNullOrWhiteSpace(project?.Image) ? null : project.Image.Trim(),
                 WorkspaceClass = string.IsNullOrWhiteSpace(project?.WorkspaceClass) ? null : project.WorkspaceClass.Trim(),
             };

@@ -136,12 +136,12 @@ internal sealed partial class LanguageServerHost(
         var now = time.GetUtcNow();
         lock (_gate)
         {
-            foreach (var (id, pending) in _pending.Where(p => now - p.Value.Started >= options.RequestTimeout).ToArray())
+            foreach (var (id, pending) in _pending.Where(p => now - p.Value.Started >= (p.Value.Client is null ? options.StartTimeout : options.RequestTimeout)).ToArray())
             {
                 _pending.Remove(id);
                 if (pending.Client is null)
                 {
-                    _server?.Kill($"it did not answer {pending.Method} within {Seconds(options.RequestTimeout)}, so it was stopped");
+                    _server?.Kill($"it did not answer {pending.Method} within {Seconds(options.StartTimeout)}, so it was stopped");
                     continue;
                 }
 
@@ -150,7 +150,7 @@ internal sealed partial class LanguageServerHost(
                     $"The {definition.Name} language server did not answer {pending.Method} within {Seconds(options.RequestTimeout)}; the request was cancelled."));
             }
 
-            if (_state == LanguageServerState.Ready && now - _lastUsed >= options.IdleTimeout)
+            if (_state == LanguageServerState.Ready && _pending.Count == 0 && now - _lastUsed >= options.IdleTimeout)
             {
                 LogIdleStop(logger, definition.Name, options.IdleTimeout);
                 StopLocked($"Stopped after {Minutes(options.IdleTimeout)} without use; it starts again when the editor needs it.");
@@ -551,7 +551,6 @@ internal sealed partial class LanguageServerHost(
         var info = _initializeResult["serverInfo"];
         var name = JsonRpc.String(info, "name") ?? definition.Command;
         var version = JsonRpc.String(info, "version");
-        _restartAttempt = 0;
         SetStateLocked(LanguageServerState.Ready, version is null ? name : $"{name} {version}");
 
         foreach (var open in _documents.Values)
@@ -572,8 +571,6 @@ internal sealed partial class LanguageServerHost(
 
         _queued.Clear();
     }
-
-    private int _restartAttempt;
 
     private void ServerRequestLocked(string method, JsonNode id, JsonObject message)
     {
@@ -656,8 +653,8 @@ internal sealed partial class LanguageServerHost(
                 return;
             }
 
-            var delay = TimeSpan.FromTicks(Math.Min(options.MaxRestartDelay.Ticks, options.RestartDelay.Ticks << Math.Min(_restartAttempt, 16)));
-            _restartAttempt++;
+            // Doubles with each crash in the window, also for a server that crashes right after it got ready.
+            var delay = TimeSpan.FromTicks(Math.Min(options.MaxRestartDelay.Ticks, options.RestartDelay.Ticks << Math.Min(_crashes.Count - 1, 16)));
             SetStateLocked(LanguageServerState.Crashed, $"The {definition.Name} language server stopped: {reason}. Restarting in {Seconds(delay)}.{detail}");
             _ = RestartAfterAsync(delay, _generation);
         }

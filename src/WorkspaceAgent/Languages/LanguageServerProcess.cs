@@ -148,6 +148,9 @@ internal sealed class LanguageServerProcess : IAsyncDisposable
 
         await _process.WaitForExitAsync(CancellationToken.None);
         _input.Writer.TryComplete();
+
+        // The crash message quotes the last lines of standard error; a child that keeps the pipe open must not hold it.
+        await _logging.WaitAsync(TimeSpan.FromSeconds(1)).ContinueWith(_ => { }, TaskScheduler.Default);
         exited(_violation ?? $"it exited with code {ExitCode()}");
     }
 

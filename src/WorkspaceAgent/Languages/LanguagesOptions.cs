@@ -17,6 +17,9 @@ public sealed class LanguagesOptions
     /// <summary>A request not answered within this is cancelled and answered with an error.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>A server that has not answered <c>initialize</c> within this is stopped (and counts as a crash).</summary>
+    public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>A message larger than this, either way, closes the connection (a server's: the server is restarted).</summary>
     public int MaxMessageBytes { get; init; } = 16 * 1024 * 1024;
 
