@@ -41,7 +41,7 @@ public static class LanguagesExtensions
             (hubServices, agent) =>
             {
                 hubServices.AddSingleton(agent.GetRequiredService<LanguageServers>());
-                hubServices.AddSingleton<IHubValueCodec>(new JsonHubValueCodec(LanguagesJsonContext.Default));
+                hubServices.AddSingleton<IHubValueCodec>(new JsonHubValueCodec(LanguagesHubJsonContext.Default));
                 var limit = agent.GetRequiredService<LanguagesOptions>().MaxMessageBytes;
                 hubServices.AddSignalR().AddHubOptions<LanguagesHub>(hub => hub.MaximumReceiveMessageSize = limit);
             },

@@ -13,7 +13,7 @@ namespace Workspaces.EndToEnd.Tests.Journeys;
 [Collection(BrowserCollection.Name)]
 public sealed class LanguageJourneyTests(ChromiumFixture chromium) : SignedInJourney("ada@example.com")
 {
-    private static readonly LocatorAssertionsToBeVisibleOptions Slow = new() { Timeout = 90_000 };
+    private static readonly LocatorAssertionsToBeVisibleOptions Slow = new() { Timeout = 180_000 };
 
     [Fact]
     public async Task Editor_TypeScriptAndPython_GetDiagnosticsFixesHoverDefinitionAndRename()
@@ -96,6 +96,6 @@ public sealed class LanguageJourneyTests(ChromiumFixture chromium) : SignedInJou
 
     private static async Task Poll(Func<bool> condition, string what)
     {
-        await Workspaces.TestSupport.Waiting.Poll.UntilAsync(condition, TimeSpan.FromSeconds(60), what);
+        await Workspaces.TestSupport.Waiting.Poll.UntilAsync(condition, TimeSpan.FromSeconds(180), what);
     }
 }

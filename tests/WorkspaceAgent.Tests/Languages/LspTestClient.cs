@@ -10,7 +10,8 @@ namespace Workspaces.WorkspaceAgent.Tests.Languages;
 /// <summary>An editor's language connection as the browser makes it: the language hub, one stream per language.</summary>
 internal sealed class LspTestClient : IAsyncDisposable
 {
-    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+    /// <summary>A real server's start on a loaded machine (eight builds on two cores) has taken more than a minute.</summary>
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(180);
 
     private readonly HubConnection _hub;
     private readonly string _language;

@@ -7,6 +7,7 @@ import { connectLanguage } from './connection.js';
 import { registerProviders } from './providers.js';
 import { applyWorkspaceEdit } from './edits.js';
 import { enableTypeScriptWorker } from './fallback.js';
+import { pathOf } from './uris.js';
 
 const CLIENT_CAPABILITIES = {
   general: { positionEncodings: ['utf-16'] },
@@ -186,6 +187,7 @@ export class Languages {
     this.sessions = new Map();
     this.registered = new Set();
     const url = ide.options.languagesHub ?? ide.options.filesHub.replace(/\/hubs\/files$/, '/hubs/languages');
+    openInEditor(ide);
     this.hub = new Hub(url, (state) => { if (state === 'connected' && this.wasConnected) this.reconnect(); if (state === 'connected') this.wasConnected = true; });
   }
 
@@ -217,6 +219,25 @@ export class Languages {
     this.sessions.clear();
     for (const model of models) this.open(model);
   }
+}
+
+/** Go to definition and references open files of the checkout in the editor's tabs; nothing outside it. */
+function openInEditor(ide) {
+  monaco.editor.registerEditorOpener({
+    openCodeEditor(_source, resource, selectionOrPosition) {
+      if (resource.scheme === 'outside') {
+        ide.notify(`${resource.path} is outside the workspace: not opened`, 'error');
+        return true;
+      }
+      const path = pathOf(resource);
+      if (path === null) return false;
+      const at = selectionOrPosition && ('startLineNumber' in selectionOrPosition
+        ? { line: selectionOrPosition.startLineNumber, column: selectionOrPosition.startColumn }
+        : { line: selectionOrPosition.lineNumber, column: selectionOrPosition.column });
+      ide.open(path, at ?? undefined);
+      return true;
+    },
+  });
 }
 
 export function createLanguages(ide) {
