@@ -32,11 +32,11 @@ public sealed class WorkspacesOptionsValidator : IValidateOptions<WorkspacesOpti
             failures.Add($"Workspaces:Languages:IdleTimeout must be at least 00:00:10 and Workspaces:Languages:RequestTimeout between 00:00:01 and 00:10:00 (got {options.Languages.IdleTimeout} and {options.Languages.RequestTimeout}).");
         }
 
-        foreach (var (name, row) in options.Languages.Servers)
+        foreach (var (serverName, row) in options.Languages.Servers)
         {
-            if (row.Command is null || (row.Languages.Count == 0 && Shared.Languages.LanguageServerDefaults.LanguagesOf(name).Count == 0 && row.Command.Length > 0))
+            if (row.Command is null || (row.Languages.Count == 0 && Shared.Languages.LanguageServerDefaults.LanguagesOf(serverName).Count == 0 && row.Command.Length > 0))
             {
-                failures.Add($"Workspaces:Languages:Servers:{name} needs Command (empty turns the row off) and, for a name that is not a default row, Languages.");
+                failures.Add($"Workspaces:Languages:Servers:{serverName} needs Command (empty turns the row off) and, for a name that is not a default row, Languages.");
             }
         }
 
