@@ -25,7 +25,7 @@ for (var i = 0; i < args.Length; i++)
 // The only setting changed from the defaults: a 20 s idle stop, so the memory after it is seen within the run.
 var idleTimeout = TimeSpan.FromSeconds(20);
 var webApp = typeof(Program).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "WebAppPath").Value!;
-var peer = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(webApp)!, "..", "..", "..", "..", "..", "..", "bench", "language-peer", "bench.mjs"));
+var peer = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(webApp)!, "..", "..", "..", "..", "..", "bench", "language-peer", "bench.mjs"));
 var root = TempDirectory.Create("language-bench");
 try
 {
