@@ -38,6 +38,10 @@ say "Fetching helm for the chart tests (cached)"
 WORKSPACES_TEST_HELM="$(scripts/helm-for-tests.sh)"
 export WORKSPACES_TEST_HELM
 
+say "Installing the language servers for the language tests (cached)"
+PATH="$(scripts/language-servers-for-tests.sh):$PATH"
+export PATH
+
 export WORKSPACES_TEST_CHROMIUM=/usr/bin/chromium
 # Terminal tests start real login shells with this machine's dotfiles. pyenv's rehash in ~/.bashrc waits up to a
 # minute for a lock that a shell killed mid-start leaves behind; don't let that stall a test.

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Workspaces.Shared.Languages;
 
 namespace Workspaces.Shared.Agent;
 
@@ -14,6 +15,7 @@ namespace Workspaces.Shared.Agent;
 /// <param name="DotfilesRepository">The owner's dotfiles repository, cloned and installed once per workspace.</param>
 /// <param name="Editor">The editor's file size limits; null for the agent's defaults.</param>
 /// <param name="RepositoryNetwork">The internal Git servers an administrator allowed clones from; null for public addresses only.</param>
+/// <param name="Languages">The administrator's language server settings; null for the agent's defaults.</param>
 public sealed record AgentBootstrap(
     string WorkspaceId,
     string RepositoryUrl,
@@ -28,7 +30,8 @@ public sealed record AgentBootstrap(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<WorkspaceFile>? Files = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? DotfilesRepository = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] EditorLimits? Editor = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Repositories.RepositoryNetwork? RepositoryNetwork = null)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Repositories.RepositoryNetwork? RepositoryNetwork = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] LanguageSettings? Languages = null)
 {
     /// <summary>Never print the secret or the credential.</summary>
     public override string ToString() => $"AgentBootstrap {{ WorkspaceId = {WorkspaceId}, RepositoryUrl = {RepositoryUrl}, Ref = {Ref} }}";

@@ -25,4 +25,6 @@ internal sealed class ConfigFragment(string source)
     public List<PortConfig> Ports { get; } = [];
 
     public Dictionary<string, string> Environment { get; } = new(StringComparer.Ordinal);
+
+    public List<Languages.LanguageServerDefinition> LanguageServers { get; } = [];
 }

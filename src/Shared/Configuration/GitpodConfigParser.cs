@@ -71,6 +71,9 @@ internal static class GitpodConfigParser
                 case "ports":
                     ParsePorts(value, fragment);
                     break;
+                case "languageServers":
+                    LanguageServersConfigParser.Parse(value, fragment);
+                    break;
                 default:
                     problems.Ignored(key, keyNode.Start, IgnoredTopLevelKeys.GetValueOrDefault(key, "it is not a known .gitpod.yml key (check the spelling)"));
                     break;

@@ -14,6 +14,7 @@ namespace Workspaces.Shared.Configuration;
 /// <param name="Warnings">Unknown keys and unsupported features, each naming the file and key.</param>
 /// <param name="Errors">What the user should fix, each naming the file, line and column when known, and what is wrong:
 /// files that could not be read (nothing of them is used) and invalid values (only what they spoil is skipped).</param>
+/// <param name="LanguageServers">Rows of the language server table the repository changes (<c>.gitpod.yml</c> <c>languageServers</c>).</param>
 public sealed record WorkspaceConfig(
     IReadOnlyList<string> Sources,
     string? Image,
@@ -21,7 +22,8 @@ public sealed record WorkspaceConfig(
     IReadOnlyList<PortConfig> Ports,
     IReadOnlyDictionary<string, string> Environment,
     IReadOnlyList<string> Warnings,
-    IReadOnlyList<string> Errors)
+    IReadOnlyList<string> Errors,
+    IReadOnlyList<Languages.LanguageServerDefinition>? LanguageServers = null)
 {
     public static WorkspaceConfig Empty { get; } = new([], null, [], [], new Dictionary<string, string>(), [], []);
 

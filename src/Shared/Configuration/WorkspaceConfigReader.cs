@@ -325,6 +325,7 @@ public static class WorkspaceConfigReader
             ports,
             environment,
             [.. fragments.SelectMany(fragment => fragment.Problems.Warnings), .. notes],
-            fragments.SelectMany(fragment => fragment.Problems.Errors).ToList());
+            fragments.SelectMany(fragment => fragment.Problems.Errors).ToList(),
+            fragments.SelectMany(fragment => fragment.LanguageServers).ToList());
     }
 }

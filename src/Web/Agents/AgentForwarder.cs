@@ -29,7 +29,7 @@ public sealed partial class AgentForwarder(
     ILogger<AgentForwarder> logger) : IDisposable
 {
     /// <summary>Agent paths a browser may reach; everything else (status, logs, the Git summary) is for the web app only.</summary>
-    private static readonly string[] BrowserPaths = ["hubs/terminals", "hubs/files", "hubs/source-control", "api/files/download"];
+    private static readonly string[] BrowserPaths = ["hubs/terminals", "hubs/files", "hubs/source-control", "hubs/languages", "api/files/download"];
 
     /// <summary>Headers only the web app may set on a request to an agent; a client's own are dropped.</summary>
     private const string TrustedHeaderPrefix = "X-Workspaces-";

@@ -41,6 +41,9 @@ public sealed class WorkspacesOptions
     /// <summary>The editor's file size limits (<c>Workspaces:Editor:SoftLimitBytes</c>, <c>…:HardLimitBytes</c>).</summary>
     public EditorOptions Editor { get; set; } = new();
 
+    /// <summary>Language servers in workspaces (<c>Workspaces:Languages:…</c>), passed to each agent at start.</summary>
+    public LanguagesOptions Languages { get; set; } = new();
+
     public static string DefaultDataDirectory()
     {
         var xdg = Environment.GetEnvironmentVariable("XDG_DATA_HOME");
@@ -74,4 +77,44 @@ public sealed class EditorOptions
 
     /// <summary>Files above this do not open in the editor (they can be downloaded).</summary>
     public long HardLimitBytes { get; set; } = 50 * 1024 * 1024;
+}
+
+public sealed class LanguagesOptions
+{
+    /// <summary>Rows by name replacing or adding to the default table (<c>Workspaces:Languages:Servers:python:Command</c>).</summary>
+    public Dictionary<string, LanguageServerOptions> Servers { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>A language server nobody used for this long is stopped; it starts again when needed.</summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>A request a language server has not answered in this time is cancelled.</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Whether a repository's <c>.gitpod.yml</c> <c>languageServers</c> may change the table.</summary>
+    public bool AllowRepositoryServers { get; set; } = true;
+
+    public Shared.Languages.LanguageSettings ToSettings() => new(
+        Servers.Select(row => new Shared.Languages.LanguageServerDefinition(
+            row.Key,
+            row.Value.Languages.Count > 0 ? row.Value.Languages : Shared.Languages.LanguageServerDefaults.LanguagesOf(row.Key),
+            row.Value.Command ?? string.Empty,
+            row.Value.Args,
+            row.Value.Install ?? $"ask the administrator: {row.Value.Command} is configured but not installed in the workspace image")).ToList(),
+        IdleTimeout,
+        RequestTimeout,
+        AllowRepositoryServers);
+}
+
+public sealed class LanguageServerOptions
+{
+    /// <summary>Monaco language ids; empty keeps the default row's.</summary>
+    public List<string> Languages { get; set; } = [];
+
+    /// <summary>An executable on the workspace's PATH or an absolute path; empty turns the row off.</summary>
+    public string? Command { get; set; }
+
+    public List<string> Args { get; set; } = [];
+
+    /// <summary>What users are told to install when the command is missing.</summary>
+    public string? Install { get; set; }
 }

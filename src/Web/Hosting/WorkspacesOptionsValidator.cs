@@ -32,6 +32,19 @@ public sealed class WorkspacesOptionsValidator : IValidateOptions<WorkspacesOpti
             failures.Add($"Workspaces:Repositories:AllowedHosts and AllowedNetworks: {network}.");
         }
 
+        if (options.Languages.IdleTimeout < TimeSpan.FromSeconds(10) || options.Languages.RequestTimeout < TimeSpan.FromSeconds(1) || options.Languages.RequestTimeout > TimeSpan.FromMinutes(10))
+        {
+            failures.Add($"Workspaces:Languages:IdleTimeout must be at least 00:00:10 and Workspaces:Languages:RequestTimeout between 00:00:01 and 00:10:00 (got {options.Languages.IdleTimeout} and {options.Languages.RequestTimeout}).");
+        }
+
+        foreach (var (serverName, row) in options.Languages.Servers)
+        {
+            if (row.Command is null || (row.Languages.Count == 0 && Shared.Languages.LanguageServerDefaults.LanguagesOf(serverName).Count == 0 && row.Command.Length > 0))
+            {
+                failures.Add($"Workspaces:Languages:Servers:{serverName} needs Command (empty turns the row off) and, for a name that is not a default row, Languages.");
+            }
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

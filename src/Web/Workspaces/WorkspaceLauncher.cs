@@ -75,6 +75,7 @@ public sealed partial class WorkspaceLauncher(
             {
                 OwnerId = workspace.OwnerId,
                 RepositoryNetwork = repositories.Network,
+                Languages = options.Value.Languages.ToSettings(),
                 Image = string.IsNullOrWhiteSpace(project?.Image) ? null : project.Image.Trim(),
                 WorkspaceClass = string.IsNullOrWhiteSpace(project?.WorkspaceClass) ? null : project.WorkspaceClass.Trim(),
             };

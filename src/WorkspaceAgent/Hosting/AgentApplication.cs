@@ -4,6 +4,7 @@ using Workspaces.WorkspaceAgent.Cloning;
 using Workspaces.WorkspaceAgent.Configuration;
 using Workspaces.WorkspaceAgent.Files;
 using Workspaces.WorkspaceAgent.Hubs;
+using Workspaces.WorkspaceAgent.Languages;
 using Workspaces.WorkspaceAgent.Ports;
 using Workspaces.WorkspaceAgent.Preparation;
 using Workspaces.WorkspaceAgent.Security;
@@ -53,6 +54,7 @@ public static class AgentApplication
         services.AddTerminals();
         services.AddFiles();
         services.AddSourceControl();
+        services.AddLanguages();
         services.TryAddSingleton<PortWatcherOptions>();
         services.TryAddSingleton<IListeningSockets>(provider => ListeningSockets.Create(
             provider.GetRequiredService<PortWatcherOptions>().ProcRoot,

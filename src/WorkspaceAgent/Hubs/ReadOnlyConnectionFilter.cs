@@ -18,6 +18,8 @@ internal sealed class ReadOnlyConnectionFilter : IHubFilter
         "ListDirectory", "ReadFile", "ReadBytes", "QuickOpen", "Search",
         // Source control
         "Status", "Diff", "Branches",
+        // Languages: the server host lets a read-only connection's messages through only for methods that look.
+        "Connect", "Deliver", "Servers",
     };
 
     public static bool IsReadOnly(HubCallerContext context) =>

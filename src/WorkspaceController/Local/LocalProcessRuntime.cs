@@ -81,7 +81,8 @@ public sealed partial class LocalProcessRuntime(
             launch.Files,
             launch.DotfilesRepository,
             launch.Editor,
-            launch.RepositoryNetwork is { AllowedHosts.Count: 0, AllowedNetworks.Count: 0 } ? null : launch.RepositoryNetwork);
+            launch.RepositoryNetwork is { AllowedHosts.Count: 0, AllowedNetworks.Count: 0 } ? null : launch.RepositoryNetwork,
+            launch.Languages);
 
         var process = Launch(layout);
         LogLaunching(launch.WorkspaceId, process.Id);

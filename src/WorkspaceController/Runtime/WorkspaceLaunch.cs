@@ -1,4 +1,5 @@
 using Workspaces.Shared.Agent;
+using Workspaces.Shared.Languages;
 
 namespace Workspaces.WorkspaceController.Runtime;
 
@@ -17,6 +18,9 @@ public sealed record WorkspaceLaunch(
 {
     /// <summary>The owning user's id (recorded on the Kubernetes Workspace resource).</summary>
     public string? OwnerId { get; init; }
+
+    /// <summary>The administrator's language server settings, for the agent's bootstrap.</summary>
+    public LanguageSettings? Languages { get; init; }
 
     /// <summary>The toolchain image a project asks for; null for the runtime's default (the local runtime has no images).</summary>
     public string? Image { get; init; }

@@ -6,6 +6,7 @@ import { FileTree } from './tree.js';
 import { SearchPanel, QuickOpen } from './search.js';
 import { SourceControlPanel } from './scm.js';
 import { el, baseName, parentOf, joinPath, imageType, encodingLabel, debounce } from './util.js';
+import { languageModelOpened } from '../languages/loader.js';
 import './editor.css';
 
 const AUTO_SAVE_KEY = 'workspaces.editor.autoSave';
@@ -213,6 +214,7 @@ class Ide {
 
   /** Dirty markers and auto-save follow the model's edits. */
   watchModel(doc) {
+    languageModelOpened(this, doc.model);
     doc.model.onDidChangeContent(() => {
       this.renderTabs();
       if (this.autoSave && doc.dirty) this.scheduleAutoSave();

@@ -9,6 +9,8 @@ const workers = {
   html: 'html.worker.js',
   handlebars: 'html.worker.js',
   razor: 'html.worker.js',
+  typescript: 'ts.worker.js',
+  javascript: 'ts.worker.js',
 };
 
 self.MonacoEnvironment = {
@@ -18,7 +20,8 @@ self.MonacoEnvironment = {
   },
 };
 
-// The TypeScript worker is not bundled (see build.mjs): its features stay off so nothing asks for it.
+// The TypeScript service stays off: language servers in the workspace serve JS/TS. Without one, src/languages/fallback.js
+// turns it on (and only then is its worker fetched).
 const typescript = monaco.typescript ?? monaco.languages.typescript;
 if (typescript) {
   const off = {
