@@ -21,6 +21,7 @@ command -v dotnet >/dev/null || { echo "Missing: the .NET SDK (see global.json f
 command -v git >/dev/null || apt_install git
 command -v setsid >/dev/null || apt_install util-linux
 command -v vi >/dev/null || apt_install vim-tiny   # the full-screen terminal test runs vi
+command -v objdump >/dev/null || apt_install binutils   # the agent's glibc floor is read with objdump -T
 command -v unzip >/dev/null || apt_install unzip   # helm comes out of an npm package's zip (scripts/helm-for-tests.sh)
 command -v npm >/dev/null || apt_install npm
 # The SSH tests: Debian's OpenSSH client (ssh, scp, sftp) through the CLI, its server in the workspaces, tmux as the terminal.

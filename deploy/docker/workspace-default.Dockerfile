@@ -6,9 +6,14 @@
 # The agent is not in it: each workspace pod copies the agent in from the agent image at start.
 #   docker build -f deploy/docker/workspace-default.Dockerfile -t workspace-default .
 
-FROM mcr.microsoft.com/dotnet/sdk:10.0 AS dotnet
+# Base images by digest (build arguments without defaults: a build without them fails). See agent.Dockerfile and
+# scripts/pin-base-images.sh; multi-platform: docker buildx build --platform linux/amd64,linux/arm64 ...
+ARG DOTNET_SDK_DIGEST
+ARG DEBIAN_TRIXIE_DIGEST
 
-FROM debian:trixie
+FROM mcr.microsoft.com/dotnet/sdk:10.0@${DOTNET_SDK_DIGEST} AS dotnet
+
+FROM debian:trixie@${DEBIAN_TRIXIE_DIGEST}
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       bash ca-certificates curl wget git git-lfs openssh-client openssh-server openssh-sftp-server gnupg \

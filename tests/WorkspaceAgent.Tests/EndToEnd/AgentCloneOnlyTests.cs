@@ -43,24 +43,30 @@ public sealed class AgentCloneOnlyTests(GitServerFixture git) : IClassFixture<Gi
     }
 
     [Fact]
-    public async Task CloneOnly_CloneFails_ExitsZeroSoTheAgentCanReportIt()
+    public async Task CloneOnly_CloneFails_ExitsNonZeroWithTheReasonAsTheTerminationMessage()
     {
         var bootstrap = TestBootstraps.Create(_workspace.Path, git.PrivateUrl, credential: new GitCredential("alice", "wrong-token"));
+        var terminationLog = Path.Combine(_workspace.Path, "termination-log");
 
-        var (code, output) = await RunAsync(bootstrap);
+        var (code, output) = await RunAsync(bootstrap, terminationLog);
 
-        Assert.Equal(0, code);
-        Assert.Contains("clone failed", output, StringComparison.Ordinal);
+        // The pod fails (restartPolicy Never) and the controller shows this message on the start screen.
+        Assert.Equal(1, code);
+        var message = await File.ReadAllTextAsync(terminationLog);
+        Assert.StartsWith($"Cloning {git.PrivateUrl} failed", message, StringComparison.Ordinal);
+        Assert.Contains(message, output, StringComparison.Ordinal);
         Assert.False(RepositoryCloner.HasCheckout(TestBootstraps.LayoutOf(bootstrap)));
-        Assert.DoesNotContain("wrong-token", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("wrong-token", output + message, StringComparison.Ordinal);
     }
 
-    private async Task<(int Code, string Output)> RunAsync(AgentBootstrap bootstrap)
+    private async Task<(int Code, string Output)> RunAsync(AgentBootstrap bootstrap, string? terminationLog = null)
     {
         var file = Path.Combine(_workspace.Path, "bootstrap.json");
         await File.WriteAllBytesAsync(file, JsonSerializer.SerializeToUtf8Bytes(bootstrap, AgentJson.Options));
         var start = new ProcessStartInfo(AgentBinary.Path) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { CloneOnlyCommand.Switch, "--bootstrap-file", file })
+        string[] extra = terminationLog is null ? [] : [CloneOnlyCommand.TerminationLogSwitch, terminationLog];
+        string[] args = [CloneOnlyCommand.Switch, "--bootstrap-file", file, .. extra];
+        foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
         }

@@ -265,11 +265,14 @@ public static class WorkspaceResourceBuilder
                     new V1Container
                     {
                         // The agent in clone mode (LibGit2Sharp), from the agent image so the toolchain image needs no git.
-                        // A failed clone exits 0: the agent then retries it and reports the error to the user.
+                        // A failed clone exits 1 with its reason as the termination message: the pod fails and the
+                        // controller shows the reason in the Workspace's status (the start screen).
                         Name = "clone",
                         Image = options.AgentImage,
                         ImagePullPolicy = options.ImagePullPolicy,
-                        Command = [AgentImageGlibcBinary, CloneOnlySwitch, "--bootstrap-file", bootstrapFile],
+                        Command = [AgentImageGlibcBinary, CloneOnlySwitch, "--bootstrap-file", bootstrapFile, "--termination-log", "/dev/termination-log"],
+                        TerminationMessagePath = "/dev/termination-log",
+                        TerminationMessagePolicy = "FallbackToLogsOnError",
                         Resources = classResources,
                         SecurityContext = ContainerSecurity(readOnlyRoot: true),
                         VolumeMounts =
