@@ -7,8 +7,8 @@ namespace Workspaces.Web.Tests.Infrastructure;
 
 /// <summary>
 /// An HTTP/1.x request written byte for byte on a fresh TCP connection, for what HttpClient would refuse or normalise
-/// (an empty or malformed Host, none at all on HTTP/1.0, raw UTF-8, odd header spellings). Reads the answer to the end
-/// of the connection (the request should say <c>Connection: close</c>, or be HTTP/1.0).
+/// (an empty or malformed Host, none at all on HTTP/1.0, raw UTF-8, odd header spellings). Reads one answer: to its
+/// Content-Length, its last chunk, the end of a 101's headers, or else the end of the connection.
 /// </summary>
 public static class RawHttp
 {
@@ -33,9 +33,19 @@ public static class RawHttp
         await using var stream = new NetworkStream(socket, ownsSocket: false);
         await stream.WriteAsync(request, timeout.Token);
         using var received = new MemoryStream();
+        var buffer = new byte[16384];
         try
         {
-            await stream.CopyToAsync(received, timeout.Token);
+            while (!IsComplete(received.ToArray()))
+            {
+                var read = await stream.ReadAsync(buffer, timeout.Token);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                received.Write(buffer, 0, read);
+            }
         }
         catch (IOException) when (received.Length > 0)
         {
@@ -43,6 +53,32 @@ public static class RawHttp
         }
 
         return Parse(Encoding.UTF8.GetString(received.ToArray()));
+    }
+
+    /// <summary>Whether the bytes hold a whole answer: headers and a body as long as they say (a 101 ends at its headers).</summary>
+    private static bool IsComplete(byte[] bytes)
+    {
+        var text = Encoding.Latin1.GetString(bytes);
+        var end = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        if (end < 0)
+        {
+            return false;
+        }
+
+        var answer = Parse(text);
+        var body = bytes.Length - (end + 4);
+        if (answer.Status is 101 or 204 or 304)
+        {
+            return true;
+        }
+
+        if (answer.Header("Content-Length") is { } length)
+        {
+            return body >= int.Parse(length, CultureInfo.InvariantCulture);
+        }
+
+        return answer.Header("Transfer-Encoding")?.Contains("chunked", StringComparison.OrdinalIgnoreCase) == true
+            && text.EndsWith("0\r\n\r\n", StringComparison.Ordinal);
     }
 
     private static Answer Parse(string text)

@@ -299,10 +299,17 @@ public sealed class PreviewProxyTests(AppFixture fixture) : IClassFixture<AppFix
             Assert.Equal("2", waiting.Headers.GetValues("Refresh").Single());
         }
 
-        foreach (var unknown in new[] { _browser.Url("nope-abcdefgh", port), new Uri($"http://99999-{id}.localhost:{fixture.App.BaseAddress.Port}/"), new Uri($"http://x-{id}.localhost:{fixture.App.BaseAddress.Port}/") })
+        foreach (var unknown in new[] { new Uri($"http://99999-{id}.localhost:{fixture.App.BaseAddress.Port}/"), new Uri($"http://x-{id}.localhost:{fixture.App.BaseAddress.Port}/") })
         {
             using var notFound = await _browser.GetAsync(unknown);
             Assert.True(notFound.StatusCode == HttpStatusCode.NotFound, $"{unknown}: {(int)notFound.StatusCode}");
+        }
+
+        // A workspace that does not exist answers as a private one does, to whoever may see neither: sign in on the IDE.
+        using (var missing = await _browser.GetAsync(_browser.Url("nope-abcdefgh", port)))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, missing.StatusCode);
+            Assert.Contains("/previews/authorize?workspace=nope-abcdefgh", missing.Headers.Location!.ToString(), StringComparison.Ordinal);
         }
 
         // The agent's own port is never a preview, even for its owner.
