@@ -49,7 +49,7 @@ public sealed class SshInteractiveTests(AppFixture fixture) : IClassFixture<AppF
     {
         public async Task RunAsync(params string[] arguments)
         {
-            var start = new ProcessStartInfo("tmux") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            var start = new ProcessStartInfo("tmux") { UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
             start.ArgumentList.Add("-S");
             start.ArgumentList.Add(socket);
             foreach (var argument in arguments)
