@@ -23,6 +23,9 @@ command -v setsid >/dev/null || apt_install util-linux
 command -v vi >/dev/null || apt_install vim-tiny   # the full-screen terminal test runs vi
 command -v unzip >/dev/null || apt_install unzip   # helm comes out of an npm package's zip (scripts/helm-for-tests.sh)
 command -v npm >/dev/null || apt_install npm
+# Local workspaces run sandboxed: bubblewrap (mount, PID, user namespaces) and pasta (their own network namespace).
+command -v bwrap >/dev/null || apt_install bubblewrap
+command -v pasta >/dev/null || apt_install passt
 [ -x /usr/bin/chromium ] || { say "Installing Debian's chromium for the browser tests"; apt_install chromium; }
 
 say "Starting a throwaway PostgreSQL"

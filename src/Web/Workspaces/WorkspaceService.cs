@@ -25,6 +25,7 @@ public sealed partial class WorkspaceService(
     ReconcileQueue queue,
     WorkspaceStatusFeed feed,
     IOptions<WorkspacesOptions> options,
+    IsolationGate isolation,
     TimeProvider timeProvider,
     ILogger<WorkspaceService> logger)
 {
@@ -50,6 +51,11 @@ public sealed partial class WorkspaceService(
         if (reference.Kind is RepositoryReferenceKind.File or RepositoryReferenceKind.LocalPath && LocalRepositoryProblem(reference) is { } localProblem)
         {
             return CreateWorkspaceResult.Invalid("repositoryUrl", localProblem);
+        }
+
+        if (await isolation.RefusalAsync(ownerId, cancellationToken) is { } unisolated)
+        {
+            return CreateWorkspaceResult.Invalid("isolation", unisolated);
         }
 
         var now = timeProvider.GetUtcNow();
