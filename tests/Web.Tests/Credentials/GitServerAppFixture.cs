@@ -23,6 +23,13 @@ public sealed class GitServerAppFixture : AppFixture
         await base.InitializeAsync();
     }
 
+    /// <summary>Sandboxed workspaces reach this machine's loopback only at ports an administrator allows: the Git server's.</summary>
+    protected override Task<IReadOnlyDictionary<string, string?>> CreateSettingsAsync() =>
+        Task.FromResult<IReadOnlyDictionary<string, string?>>(new Dictionary<string, string?>
+        {
+            ["Workspaces:Sandbox:HostLoopbackPorts:0"] = Server.BaseUrl.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+
     public override async Task DisposeAsync()
     {
         await base.DisposeAsync();

@@ -51,6 +51,10 @@ public static class SandboxCommand
             args.AddRange([settings.SetprivPath, $"--reuid={uid}", $"--regid={gid}", "--clear-groups", "--"]);
         }
 
+        // The web app's runtime (.NET) leaves SIGPIPE ignored in the processes it starts, and this pasta (Debian 12's)
+        // then refuses to start ("Couldn't install signal handlers"): env puts it back to the default first.
+        args.AddRange(["/usr/bin/env", "--default-signal=PIPE"]);
+
         // -t/-u none: nothing of the host is forwarded in; -T/-U: nothing of the host's loopback out, but the ports an
         // administrator allowed; --no-map-gw: the gateway's address does not lead to the host's loopback.
         args.AddRange([settings.PastaPath, "--config-net", "--quiet", "--foreground", "--no-map-gw", "-t", "none", "-u", "none", "-U", "none"]);

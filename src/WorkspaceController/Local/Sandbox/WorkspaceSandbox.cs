@@ -48,9 +48,23 @@ public sealed partial class WorkspaceSandbox(IOptions<SandboxOptions> options, I
         Directory.CreateDirectory(socketDirectory);
         Directory.CreateDirectory(layout.HomeDirectory);
         File.Delete(SandboxLayout.HostSocketPath(layout));
+
+        // A local repository shown read-only belongs to another user inside: Git (and libgit2, which clones) refuse such
+        // repositories unless told they are safe. Inside the sandbox there is no other user's repository to protect.
+        var gitconfig = Path.Combine(layout.HomeDirectory, ".gitconfig");
+        var created = new FileInfo(gitconfig) is { Exists: false, LinkTarget: null };
+        if (created)
+        {
+            await File.WriteAllTextAsync(gitconfig, "[safe]\n\tdirectory = *\n", cancellationToken);
+        }
+
         if (switchUser)
         {
             GiveToWorkspace(layout.WorkspaceDirectory, uid, gid);
+            if (created)
+            {
+                SandboxNative.ChownOne(gitconfig, uid, gid, link: false);
+            }
         }
 
         var spec = new SandboxSpec(

@@ -29,7 +29,7 @@ public sealed class SandboxCommandTests
     {
         var args = SandboxCommand.Build(Spec, new SandboxSettings(), Host);
 
-        Assert.Equal(["/usr/bin/setpriv", "--reuid=200001", "--regid=200001", "--clear-groups", "--", "/usr/bin/pasta"], args.Take(6));
+        Assert.Equal(["/usr/bin/setpriv", "--reuid=200001", "--regid=200001", "--clear-groups", "--", "/usr/bin/env", "--default-signal=PIPE", "/usr/bin/pasta"], args.Take(8));
         var bwrap = args.IndexOf("/usr/bin/bwrap");
         Assert.True(bwrap > args.IndexOf("/usr/bin/pasta"));
         Assert.Equal(["/opt/workspaces/agent/Workspaces.WorkspaceAgent", "--bootstrap-stdin", "--workspace=app-k3x9q2mz"], args.TakeLast(3));
@@ -39,7 +39,7 @@ public sealed class SandboxCommandTests
     public void Build_Network_NoPortOfTheHostsLoopbackAndNoGatewayMapping()
     {
         var args = SandboxCommand.Build(Spec with { SwitchUser = false }, new SandboxSettings(), Host);
-        var pasta = args.Take(args.IndexOf("/usr/bin/bwrap")).ToList();
+        var pasta = args.Skip(args.IndexOf("/usr/bin/pasta")).Take(args.IndexOf("/usr/bin/bwrap") - args.IndexOf("/usr/bin/pasta")).ToList();
 
         Assert.Equal("/usr/bin/pasta", pasta[0]);
         Assert.Contains("--no-map-gw", pasta);
