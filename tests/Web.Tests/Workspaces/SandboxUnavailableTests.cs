@@ -36,7 +36,8 @@ public sealed class SandboxUnavailableTests(SandboxUnavailableTests.MissingTools
 
         var session = await BrowserSession.SignInAsync(fixture.App, "admin@example.com", TestApp.Password);
         using var client = fixture.App.CreateHttpClient();
-        using var page = await session.SendAsync(client, new HttpRequestMessage(HttpMethod.Get, "/admin"));
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/admin");
+        using var page = await session.SendAsync(client, request);
         var html = await page.Content.ReadAsStringAsync();
         Assert.Contains("Workspaces are not isolated", html, StringComparison.Ordinal);
         Assert.Contains("/nonexistent/bwrap is missing", html, StringComparison.Ordinal);

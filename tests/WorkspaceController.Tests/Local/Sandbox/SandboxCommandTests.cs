@@ -27,18 +27,18 @@ public sealed class SandboxCommandTests
     [Fact]
     public void Build_ServiceAsRoot_TakesTheWorkspacesUserThenPastaThenBubblewrap()
     {
-        var args = SandboxCommand.Build(Spec, new SandboxSettings(), Host);
+        var args = SandboxCommand.Build(Spec, new SandboxSettings(), Host).ToList();
 
-        Assert.Equal(["/usr/bin/setpriv", "--reuid=200001", "--regid=200001", "--clear-groups", "--", "/usr/bin/env", "--default-signal=PIPE", "/usr/bin/pasta"], args.Take(8));
+        Assert.Equal(new[] { "/usr/bin/setpriv", "--reuid=200001", "--regid=200001", "--clear-groups", "--", "/usr/bin/env", "--default-signal=PIPE", "/usr/bin/pasta" }, args.Take(8));
         var bwrap = args.IndexOf("/usr/bin/bwrap");
         Assert.True(bwrap > args.IndexOf("/usr/bin/pasta"));
-        Assert.Equal(["/opt/workspaces/agent/Workspaces.WorkspaceAgent", "--bootstrap-stdin", "--workspace=app-k3x9q2mz"], args.TakeLast(3));
+        Assert.Equal(new[] { "/opt/workspaces/agent/Workspaces.WorkspaceAgent", "--bootstrap-stdin", "--workspace=app-k3x9q2mz" }, args.TakeLast(3));
     }
 
     [Fact]
     public void Build_Network_NoPortOfTheHostsLoopbackAndNoGatewayMapping()
     {
-        var args = SandboxCommand.Build(Spec with { SwitchUser = false }, new SandboxSettings(), Host);
+        var args = SandboxCommand.Build(Spec with { SwitchUser = false }, new SandboxSettings(), Host).ToList();
         var pasta = args.Skip(args.IndexOf("/usr/bin/pasta")).Take(args.IndexOf("/usr/bin/bwrap") - args.IndexOf("/usr/bin/pasta")).ToList();
 
         Assert.Equal("/usr/bin/pasta", pasta[0]);
@@ -55,7 +55,7 @@ public sealed class SandboxCommandTests
         var settings = new SandboxSettings();
         settings.HostLoopbackPorts.Add(8418);
 
-        var args = SandboxCommand.Build(Spec, settings, Host);
+        var args = SandboxCommand.Build(Spec, settings, Host).ToList();
 
         Assert.Equal("8418", args[args.IndexOf("-T") + 1]);
     }
@@ -63,7 +63,7 @@ public sealed class SandboxCommandTests
     [Fact]
     public void Build_Filesystem_ToolchainReadOnlyServiceHiddenWorkspaceWritable()
     {
-        var args = SandboxCommand.Build(Spec, new SandboxSettings(), Host);
+        var args = SandboxCommand.Build(Spec, new SandboxSettings(), Host).ToList();
         var text = string.Join(' ', args);
 
         foreach (var option in new[] { "--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--new-session", "--die-with-parent" })
