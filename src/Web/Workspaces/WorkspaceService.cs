@@ -24,6 +24,8 @@ public sealed partial class WorkspaceService(
     ReconcileQueue queue,
     WorkspaceStatusFeed feed,
     Repositories.RepositoryGuard repositories,
+    IOptions<WorkspacesOptions> options,
+    IsolationGate isolation,
     TimeProvider timeProvider,
     ILogger<WorkspaceService> logger)
 {
@@ -49,6 +51,11 @@ public sealed partial class WorkspaceService(
         if (await repositories.ProblemAsync(reference, cancellationToken) is { } refused)
         {
             return CreateWorkspaceResult.Invalid("repositoryUrl", refused);
+        }
+
+        if (await isolation.RefusalAsync(ownerId, cancellationToken) is { } unisolated)
+        {
+            return CreateWorkspaceResult.Invalid("isolation", unisolated);
         }
 
         var now = timeProvider.GetUtcNow();

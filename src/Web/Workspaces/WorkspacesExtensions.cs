@@ -3,6 +3,7 @@ using Workspaces.Web.Agents;
 using Workspaces.Web.Hosting;
 using Workspaces.WorkspaceController.Kubernetes.Runtime;
 using Workspaces.WorkspaceController.Local;
+using Workspaces.WorkspaceController.Local.Sandbox;
 using Workspaces.WorkspaceController.Runtime;
 
 namespace Workspaces.Web.Workspaces;
@@ -18,6 +19,7 @@ public static class WorkspacesExtensions
         services.AddSingleton<WorkspaceStatusFeed>();
         services.AddSingleton<WorkspaceService>();
         services.AddSingleton<Repositories.RepositoryGuard>();
+        services.AddSingleton<IsolationGate>();
         services.AddSingleton<WorkspaceActivity>();
         services.AddSingleton<WorkspaceLogs>();
         services.AddSingleton<WorkspaceGit>();
@@ -29,11 +31,12 @@ public static class WorkspacesExtensions
         services.AddHostedService(sp => sp.GetRequiredService<WorkspaceReconciler>());
 
         services.AddHttpClient<AgentClient>(AgentClient.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
             {
                 UseProxy = false,
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
                 ConnectTimeout = TimeSpan.FromSeconds(5),
+                ConnectCallback = sp.GetRequiredService<IAgentConnections>().ConnectCallback(),
             });
         services.AddSingleton(sp => sp.GetRequiredService<IHttpClientFactory>().CreateClient(AgentClient.HttpClientName));
 
@@ -41,6 +44,7 @@ public static class WorkspacesExtensions
         if (KubernetesRuntimeExtensions.IsKubernetes(builder.Configuration))
         {
             services.AddKubernetesWorkspaceRuntime(builder.Configuration);
+            services.AddSingleton<IAgentConnections, TcpAgentConnections>();
             services.AddHostedService<RuntimeChangesForwarder>();
             return builder;
         }
@@ -56,6 +60,11 @@ public static class WorkspacesExtensions
             })
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<LocalRuntimeOptions>, LocalRuntimeOptionsValidator>();
+        services.AddOptions<SandboxOptions>().Bind(builder.Configuration.GetSection(SandboxOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SandboxOptions>, SandboxOptionsValidator>();
+        services.AddSingleton<WorkspaceSandbox>();
+        services.AddHostedService<SandboxProbeService>();
+        services.AddSingleton<IAgentConnections, LocalAgentConnections>();
         services.AddSingleton<IWorkspaceRuntime, LocalProcessRuntime>();
         services.AddSingleton<IWorkspacePortAddresses, LocalPortAddresses>();
         return builder;
