@@ -24,7 +24,6 @@ public sealed partial class WorkspaceService(
     ReconcileQueue queue,
     WorkspaceStatusFeed feed,
     Repositories.RepositoryGuard repositories,
-    IOptions<WorkspacesOptions> options,
     IsolationGate isolation,
     TimeProvider timeProvider,
     ILogger<WorkspaceService> logger)
