@@ -119,7 +119,7 @@ public sealed class RepositoryGuardTests(AppFixture fixture) : IClassFixture<App
         var message = await RefusalAsync(user, url);
 
         Assert.Contains("it did not answer, or it is not at a public address", message, StringComparison.Ordinal);
-        Assert.Contains("Workspaces:Repositories:AllowedNetworks", message, StringComparison.Ordinal);
+        Assert.Contains("Workspaces:Repositories:AllowedHosts or AllowedNetworks", message, StringComparison.Ordinal);
     }
 
     [Fact]
