@@ -22,7 +22,15 @@ public sealed partial class SessionTests(ChromiumFixture chromium) : SignedInJou
 
         // A second browser holding the same cookie signs out.
         await using var second = await chromium.NewContextAsync(App);
-        await second.AddCookiesAsync(await first.CookiesAsync());
+        await second.AddCookiesAsync((await first.CookiesAsync()).Select(c => new Cookie
+        {
+            Name = c.Name,
+            Value = c.Value,
+            Url = App.BaseUrl.AbsoluteUri,
+            Secure = c.Secure,
+            HttpOnly = c.HttpOnly,
+            SameSite = c.SameSite,
+        }));
         var other = await second.NewPageAsync();
         await other.GotoAsync("/settings");
         await other.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
