@@ -14,7 +14,7 @@ await Promise.all([
   // The pages' modules (imported by Blazor components through JS interop).
   esbuild.build({
     ...common,
-    entryPoints: { terminals: 'src/terminals.js', editor: 'src/editor/editor.js' },
+    entryPoints: { workbench: 'src/workbench/workbench.js', terminals: 'src/terminals.js', editor: 'src/editor/editor.js' },
     format: 'esm',
     loader: { '.css': 'css', '.ttf': 'file' },
     assetNames: '[name]',
