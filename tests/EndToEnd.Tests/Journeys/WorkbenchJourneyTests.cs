@@ -232,8 +232,10 @@ public sealed partial class WorkbenchJourneyTests(ChromiumFixture chromium) : Si
             $"{v.Impact} {v.Id}: {v.Help} — {string.Join(" | ", v.Nodes.Take(3).Select(n => n.Html))}")));
     }
 
+    // xterm.js paints its theme's background as an inline style on its scrollable element.
     private static Task<string> TerminalBackgroundAsync(IPage page) =>
-        page.Locator(".terminal-view:not([hidden]) .xterm-viewport").EvaluateAsync<string>("e => getComputedStyle(e).backgroundColor");
+        page.Locator(".terminal-view:not([hidden]) .xterm").EvaluateAsync<string>(
+            "e => getComputedStyle([...e.querySelectorAll('*')].find((c) => c.style.backgroundColor) ?? e).backgroundColor");
 
     private static Task<bool> InTerminalAsync(IPage page) =>
         page.EvaluateAsync<bool>("() => Boolean(document.activeElement?.closest('.xterm'))");

@@ -51,6 +51,8 @@ class TerminalTab {
       allowProposedApi: true,
       cursorBlink: true,
       scrollback: 10000,
+      // As VS Code's default: a shell's colours stay readable on either theme.
+      minimumContrastRatio: 4.5,
       fontFamily: 'ui-monospace, SFMono-Regular, Menlo, Consolas, "DejaVu Sans Mono", monospace',
       fontSize: 13,
       theme: currentTheme(),
@@ -196,8 +198,8 @@ class TerminalPanel {
 
     root.classList.add('terminal-panel');
     root.innerHTML = `
-      <div class="terminal-bar" role="tablist" aria-label="Terminals">
-        <div class="terminal-tabs"></div>
+      <div class="terminal-bar">
+        <div class="terminal-tabs" role="tablist" aria-label="Terminals"></div>
         <span class="terminal-status" aria-live="polite"></span>
         <button type="button" class="terminal-new" title="New terminal (Ctrl+Shift+\`)" aria-label="New terminal">+</button>
         <button type="button" class="terminal-split" title="Split" aria-label="Split"><svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true"><rect x="1.5" y="2.5" width="13" height="11" fill="none" stroke="currentColor"/><line x1="8" y1="2.5" x2="8" y2="13.5" stroke="currentColor"/></svg></button>
@@ -430,6 +432,15 @@ class TerminalPanel {
       el.className = 'terminal-tab' + (tab.info.id === this.active ? ' active' : '') + (tab.info.exited ? ' exited' : '');
       el.setAttribute('role', 'tab');
       el.setAttribute('aria-selected', String(tab.info.id === this.active));
+      el.tabIndex = tab.info.id === this.active ? 0 : -1;
+      el.addEventListener('keydown', (e) => {
+        if (e.key === 'Enter') this.select(tab.info.id);
+        else if (e.key === 'ArrowRight' || e.key === 'ArrowLeft') {
+          this.cycle(e.key === 'ArrowRight' ? 1 : -1);
+          this.tabBar.querySelector('[aria-selected="true"]')?.focus();
+        } else return;
+        e.preventDefault();
+      });
       el.dataset.terminal = tab.info.id;
       const label = document.createElement('span');
       label.className = 'terminal-tab-name';
@@ -437,17 +448,19 @@ class TerminalPanel {
       label.title = 'Double-click to rename';
       label.addEventListener('click', () => this.select(tab.info.id));
       label.addEventListener('dblclick', () => this.rename(tab.info.id));
-      const close = document.createElement('button');
-      close.type = 'button';
+      // Not a button inside the tab (a control in a control): from the keyboard, the palette's "Terminal: Kill".
+      const close = document.createElement('span');
+      close.setAttribute('aria-hidden', 'true');
       close.className = 'terminal-tab-close';
       close.textContent = '×';
       close.title = 'Close terminal';
-      close.setAttribute('aria-label', `Close ${tab.info.name}`);
       close.addEventListener('click', () => this.close(tab.info.id));
       el.append(label, close);
       return el;
     }));
     this.root.classList.toggle('empty', this.tabs.size === 0);
+    if (this.tabs.size) this.tabBar.setAttribute('role', 'tablist');
+    else this.tabBar.removeAttribute('role');
   }
 
   renderViews() {

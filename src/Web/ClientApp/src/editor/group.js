@@ -11,7 +11,7 @@ export class EditorGroup {
     this.active = null;
     this.viewStates = new Map(); // key → Monaco view state (cursor, selections, scroll) while another tab is shown
     const name = `Editor group ${index + 1}`;
-    this.tabs = el('div', { class: 'ide-tabs', role: 'tablist', 'aria-label': name });
+    this.tabs = el('div', { class: 'ide-tabs', 'aria-label': name });
     this.banner = el('div', { class: 'ide-banner', hidden: true, role: 'status' });
     this.editorHost = el('div', { class: 'ide-editor', hidden: true });
     this.diffHost = el('div', { class: 'ide-editor ide-diff', hidden: true });
@@ -96,6 +96,9 @@ export class EditorGroup {
 
   renderTabs() {
     const ide = this.ide;
+    // A tab list only while it has tabs (an empty one is not).
+    if (this.keys.length) this.tabs.setAttribute('role', 'tablist');
+    else this.tabs.removeAttribute('role');
     this.tabs.replaceChildren(...this.keys.map((key) => {
       const doc = ide.docs.get(key);
       if (doc) return this.tab(key, baseName(key), key, doc.dirty, doc.kind === 'text' ? 'codicon-file' : 'codicon-file-binary');
@@ -108,7 +111,8 @@ export class EditorGroup {
 
   tab(key, title, tooltip, dirty, icon) {
     const selected = key === this.active;
-    const close = el('button', { class: 'tab-close', title: 'Close', 'aria-label': `Close ${title}`, type: 'button', tabindex: '-1' }, el('span', { class: `codicon ${dirty ? 'codicon-circle-filled' : 'codicon-close'}` }));
+    // Not a button inside the tab (a control in a control): the keyboard closes a tab with Delete or Alt+W.
+    const close = el('span', { class: 'tab-close', title: 'Close (Delete)', 'aria-hidden': 'true' }, el('span', { class: `codicon ${dirty ? 'codicon-circle-filled' : 'codicon-close'}` }));
     const tab = el('div', {
       class: `ide-tab${selected ? ' active' : ''}${dirty ? ' dirty' : ''}`,
       role: 'tab',

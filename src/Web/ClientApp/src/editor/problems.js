@@ -13,7 +13,7 @@ const SEVERITY = {
 export class ProblemsPanel {
   constructor(ide, host) {
     this.ide = ide;
-    this.list = el('div', { class: 'problems-list', role: 'tree', 'aria-label': 'Problems' });
+    this.list = el('div', { class: 'problems-list' });
     this.empty = el('p', { class: 'problems-empty muted' }, 'No problems have been detected in the workspace.');
     host?.append(this.empty, this.list);
     this.subscription = monaco.editor.onDidChangeMarkers(() => this.render());
@@ -49,6 +49,14 @@ export class ProblemsPanel {
       }
     }
     this.list.replaceChildren(...rows);
+    // A tree only while it has items (an empty tree is not one).
+    if (rows.length) {
+      this.list.setAttribute('role', 'tree');
+      this.list.setAttribute('aria-label', 'Problems');
+    } else {
+      this.list.removeAttribute('role');
+      this.list.removeAttribute('aria-label');
+    }
     this.empty.hidden = rows.length > 0;
     const first = this.list.querySelector('.problem');
     if (first) first.tabIndex = 0;
