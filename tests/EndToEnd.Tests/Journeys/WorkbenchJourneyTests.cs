@@ -99,7 +99,7 @@ public sealed partial class WorkbenchJourneyTests(ChromiumFixture chromium) : Si
         await Expect(page.Locator(".ide-editor .view-lines")).ToContainTextAsync("const b = 2;");
 
         // Edit and save without the mouse.
-        await Expect(page.Locator(".ide-editor textarea").First).ToBeFocusedAsync();
+        await Expect(EditorWithFocus(page)).ToBeVisibleAsync();
         await page.Keyboard.PressAsync("Control+End");
         await page.Keyboard.TypeAsync("const c = 3;");
         await page.Keyboard.PressAsync("Control+s");
@@ -116,7 +116,7 @@ public sealed partial class WorkbenchJourneyTests(ChromiumFixture chromium) : Si
 
         // Focus always leaves the terminal: Ctrl+` back to the editor, F6 to the next part, Ctrl+M then Tab.
         await page.Keyboard.PressAsync("Control+Backquote");
-        await Expect(page.Locator(".ide-editor textarea").First).ToBeFocusedAsync();
+        await Expect(EditorWithFocus(page)).ToBeVisibleAsync();
         await Expect(page.Locator(".workbench")).ToHaveAttributeAsync("data-panel", "closed");
         await page.Keyboard.PressAsync("Control+Backquote");
         await Expect(page.Locator(".terminal-view:not([hidden]) textarea")).ToBeFocusedAsync();
@@ -236,6 +236,9 @@ public sealed partial class WorkbenchJourneyTests(ChromiumFixture chromium) : Si
     private static Task<string> TerminalBackgroundAsync(IPage page) =>
         page.Locator(".terminal-view:not([hidden]) .xterm").EvaluateAsync<string>(
             "e => getComputedStyle([...e.querySelectorAll('*')].find((c) => c.style.backgroundColor) ?? e).backgroundColor");
+
+    // Monaco marks the editor that has the text focus (its input is a textarea or an edit context, by version).
+    private static ILocator EditorWithFocus(IPage page) => page.Locator(".ide-editor .monaco-editor.focused");
 
     private static Task<bool> InTerminalAsync(IPage page) =>
         page.EvaluateAsync<bool>("() => Boolean(document.activeElement?.closest('.xterm'))");

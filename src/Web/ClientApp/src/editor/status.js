@@ -13,7 +13,7 @@ export class StatusBar {
       b.addEventListener('click', onClick);
       return b;
     };
-    this.branch = button({ 'data-status': 'branch', title: 'Branch and sync state (Source Control)', hidden: true }, () => runCommand('workbench.view.scm'));
+    this.branch = button({ 'data-status': 'branch', hidden: true }, () => runCommand('workbench.view.scm'));
     this.problems = button({ 'data-status': 'problems', title: 'Problems (Ctrl+Shift+M)' }, () => runCommand('workbench.panel.problems'));
     this.connection = el('span', { class: 'status-item status-connection' });
     this.message = el('span', { class: 'status-item status-message', role: 'status', 'aria-live': 'polite' });
@@ -37,10 +37,10 @@ export class StatusBar {
   }
 
   setProblems(errors, warnings) {
+    // Named by its content (icons with names), so what is read is what is shown.
     this.problems.replaceChildren(
-      el('span', { class: 'codicon codicon-error', 'aria-hidden': 'true' }), ` ${errors} `,
-      el('span', { class: 'codicon codicon-warning', 'aria-hidden': 'true' }), ` ${warnings}`);
-    this.problems.setAttribute('aria-label', `Problems: ${errors} errors, ${warnings} warnings`);
+      el('span', { class: 'codicon codicon-error', role: 'img', 'aria-label': 'Errors' }), ` ${errors} `,
+      el('span', { class: 'codicon codicon-warning', role: 'img', 'aria-label': 'Warnings' }), ` ${warnings}`);
     this.problems.dataset.errors = String(errors);
     this.problems.dataset.warnings = String(warnings);
   }
@@ -49,7 +49,9 @@ export class StatusBar {
     this.branch.hidden = !branch;
     const sync = status?.Upstream ? ` ${status.Behind ?? 0}↓ ${status.Ahead ?? 0}↑` : status && status.Unpushed > 0 ? ` ${status.Unpushed}↑` : '';
     this.branch.replaceChildren(...(branch ? [el('span', { class: 'codicon codicon-git-branch', 'aria-hidden': 'true' }), ` ${branch}${sync}`] : []));
-    this.branch.setAttribute('aria-label', branch ? `Branch ${branch}${status?.Upstream ? `, ${status.Behind ?? 0} behind and ${status.Ahead ?? 0} ahead of ${status.Upstream}` : ''}` : 'No branch');
+    this.branch.title = branch && status?.Upstream
+      ? `Branch ${branch}: ${status.Behind ?? 0} behind and ${status.Ahead ?? 0} ahead of ${status.Upstream} (Source Control)`
+      : 'Branch (Source Control)';
   }
 
   setConnection(text) {
