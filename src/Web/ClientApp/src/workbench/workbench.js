@@ -58,6 +58,7 @@ class Workbench {
       { id: 'workbench.action.focusStatusBar', title: 'View: Focus Status Bar', run: () => this.focusPart('status') },
       { id: 'editor.action.toggleTabFocusMode', title: 'Toggle Tab Key Moves Focus', key: 'Ctrl+M', bind: true, run: () => this.toggleTabFocus() },
       view('explorer', 'Explorer', 'Ctrl+Shift+E'),
+      view('search', 'Search'), // Ctrl+Shift+F is the editor's: it searches for the selected text
       view('scm', 'Source Control', 'Ctrl+Shift+G'),
       view('ports', 'Ports & Previews'),
       view('tasks', 'Tasks'),
