@@ -21,7 +21,7 @@ await Promise.all([
   // (src/languages/, imported dynamically when a file of a language opens) is a chunk of its own and Monaco is shared.
   esbuild.build({
     ...common,
-    entryPoints: { terminals: 'src/terminals.js', editor: 'src/editor/editor.js' },
+    entryPoints: { workbench: 'src/workbench/workbench.js', terminals: 'src/terminals.js', editor: 'src/editor/editor.js' },
     format: 'esm',
     splitting: true,
     chunkNames: 'chunks/[name]-[hash]',

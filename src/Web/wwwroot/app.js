@@ -1,15 +1,24 @@
 // Small helpers for the Blazor shell. Keep bytes (terminal, files) out of here: they travel on their own connections.
+const OUTPUT_BACKLOG = 1000;
+
 window.workspaces = {
   copy(text) { return navigator.clipboard?.writeText(text); },
+
+  // Lines for the workbench's Output panel, as `workspaces:output` events ({ channel, text }) from anyone.
+  output(channel, text) {
+    window.dispatchEvent(new CustomEvent('workspaces:output', { detail: { channel, text } }));
+  },
+  // Those sent before the panel mounted (it reads them first).
+  outputBacklog: [],
+
+  // A port's preview as an editor tab (ClientApp/src/editor/preview.js).
+  openPreview(url) {
+    window.dispatchEvent(new CustomEvent('workspaces:open-preview', { detail: { url } }));
+  },
 };
 
-// "Reload on save" in the preview panel: the editor announces each save (see ClientApp/src/editor/editor.js). The frame
-// is another origin, so it cannot be told to reload; setting its address again navigates it afresh.
-window.addEventListener('workspaces:file-saved', () => {
-  for (const panel of document.querySelectorAll('.preview-panel')) {
-    const frame = panel.querySelector('iframe.preview-frame');
-    if (frame && panel.querySelector('input.reload-on-save')?.checked) {
-      frame.src = frame.src;
-    }
-  }
+window.addEventListener('workspaces:output', (e) => {
+  const backlog = window.workspaces.outputBacklog;
+  backlog.push(e.detail);
+  if (backlog.length > OUTPUT_BACKLOG) backlog.splice(0, backlog.length - OUTPUT_BACKLOG);
 });

@@ -24,7 +24,7 @@ public sealed class EditorJourneyTests(ChromiumFixture chromium) : SignedInJourn
         await Accounts.SignInAsync(page, Email);
         await page.Locator("#repository-url").FillAsync(repository.FileUrl);
         await page.GetByRole(AriaRole.Button, new() { Name = "New workspace" }).ClickAsync();
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Your workspace is ready" })).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await WorkbenchPage.WaitUntilReadyAsync(page);
         var workspaceId = page.Url.TrimEnd('/').Split('/')[^1];
         var file = Path.Combine(App.WorkspaceDirectory(workspaceId), "notes", "docs", "guide.txt");
 

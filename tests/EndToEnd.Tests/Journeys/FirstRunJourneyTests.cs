@@ -91,13 +91,18 @@ public sealed partial class FirstRunJourneyTests(ChromiumFixture chromium) : IAs
         await Expect(page.Locator("li[data-phase=Cloning] .clone-progress")).ToContainTextAsync("objects");
         await Screenshots.TakeAsync(page, "workspace-cloning");
 
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Your workspace is ready" })).ToBeVisibleAsync(new() { Timeout = 40_000 });
-        await Expect(page.Locator("li.phase.phase-done")).ToHaveCountAsync(5);
+        // Ready: the start screen gives way to the workbench; its timings stay in the status bar and in Output.
+        await WorkbenchPage.WaitUntilReadyAsync(page, 40_000);
         await Expect(cloneProgress).ToHaveCountAsync(0);
+        await Expect(page.Locator("[data-status='start-timings']")).ToContainTextAsync("Ready in");
+        await page.Locator("[data-status='start-timings']").ClickAsync();
+        await Expect(page.Locator(".output-text")).ToContainTextAsync("Cloning repository");
+        await Expect(page.Locator(".output-text")).ToContainTextAsync("Start timings");
         await Expect(page.Locator("header.workspace-header [data-status]")).ToHaveTextAsync("Running");
         var seen = await page.EvaluateAsync<string[]>("window.__phasesSeen");
         Assert.Contains("Cloning", seen);
 
+        await WorkbenchPage.ShowPanelAsync(page, "Tasks");
         var task = page.Locator("details.task");
         await Expect(task.Locator(".task-name")).ToHaveTextAsync("greeter");
         await Expect(task.Locator(".badge")).ToHaveTextAsync("running command");
@@ -114,7 +119,7 @@ public sealed partial class FirstRunJourneyTests(ChromiumFixture chromium) : IAs
         await Screenshots.TakeAsync(page, "workspace-stopped");
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Start", Exact = true }).ClickAsync();
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Your workspace is ready" })).ToBeVisibleAsync(new() { Timeout = 40_000 });
+        await WorkbenchPage.WaitUntilReadyAsync(page, 40_000);
         await Expect(page.Locator("details.task pre.log")).ToContainTextAsync("init: already done in this workspace, skipped");
         Assert.True(await page.EvaluateAsync<bool>("window.__sameDocument === true"), "stop and start must update the page in place");
 

@@ -36,7 +36,8 @@ public sealed partial class OpenLinkTests(ChromiumFixture chromium) : SignedInJo
         await Expect(page).ToHaveURLAsync(WorkspaceUrl());
         // A local repository is named by its path.
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = repository.Path, Exact = true })).ToBeVisibleAsync();
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Your workspace is ready" })).ToBeVisibleAsync();
+        await WorkbenchPage.WaitUntilReadyAsync(page);
+        await WorkbenchPage.ShowPanelAsync(page, "Tasks");
         var task = page.Locator("details.task");
         await Expect(task.Locator(".badge")).ToHaveTextAsync("done");
         await task.Locator("summary").ClickAsync();

@@ -20,18 +20,17 @@ public sealed class PreviewJourneyTests(ChromiumFixture chromium) : SignedInJour
         await Accounts.SignInAsync(page, Email);
         await page.Locator("#repository-url").FillAsync(repository.FileUrl);
         await page.GetByRole(AriaRole.Button, new() { Name = "New workspace" }).ClickAsync();
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Your workspace is ready" })).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await WorkbenchPage.WaitUntilReadyAsync(page);
 
         var port = PreviewServer.FreePort();
         await Expect(page.Locator(".terminal-tab.active")).ToBeVisibleAsync(new() { Timeout = 15_000 });
-        // xterm.js renders only while the terminal is in view (IntersectionObserver).
-        await page.Locator(".terminals").ScrollIntoViewIfNeededAsync();
         var screen = page.Locator(".terminal-view:not([hidden]) .xterm-rows");
         await Expect(screen).ToContainTextAsync(new System.Text.RegularExpressions.Regex("site ?[#$]"), new() { Timeout = 15_000 });
         await page.Locator(".terminal-view:not([hidden]) .xterm").ClickAsync();
         await page.Keyboard.TypeAsync($"python3 {PreviewServer.FileName} {port}\n");
 
-        // The port appears by itself, private, with its own origin.
+        // The port appears by itself in the Ports panel, private, with its own origin.
+        await WorkbenchPage.ShowPanelAsync(page, "Ports");
         var row = page.Locator($".ports-table tr[data-port='{port}']");
         await Expect(row).ToContainTextAsync("listening", new() { Timeout = 15_000 });
         var visibility = row.GetByLabel($"Visibility of port {port}");
@@ -41,8 +40,9 @@ public sealed class PreviewJourneyTests(ChromiumFixture chromium) : SignedInJour
         await Expect(page.Locator(".visibility-note")).ToContainTextAsync("Team visibility is not available: this workspace was not opened from a team project");
         await Expect(row.Locator("a")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex($"^http://{port}-[a-z0-9-]+\\.localhost:\\d+/$"));
 
-        // The preview panel: the owner is let in through the ticket flow, inside the frame.
+        // The preview opens as an editor tab: the owner is let in through the ticket flow, inside the frame.
         await row.GetByRole(AriaRole.Button, new() { Name = "Preview" }).ClickAsync();
+        await Expect(page.Locator($".ide-tab.active[data-path^='preview:http://{port}-']")).ToBeVisibleAsync();
         await Expect(page.FrameLocator(".preview-frame").Locator("body")).ToContainTextAsync("hello from the workspace", new() { Timeout = 15_000 });
         await Screenshots.TakeAsync(page, "preview");
 
@@ -90,7 +90,7 @@ public sealed class PreviewJourneyTests(ChromiumFixture chromium) : SignedInJour
         var ide = await context.RunAndWaitForPageAsync(() => preview.GetByRole(AriaRole.Link, new() { Name = "Start the workspace…" }).ClickAsync());
         await Expect(ide.GetByRole(AriaRole.Heading, new() { Name = "Start this workspace?" })).ToBeVisibleAsync();
         await ide.GetByRole(AriaRole.Button, new() { Name = "Start workspace" }).ClickAsync();
-        await Expect(ide.GetByRole(AriaRole.Heading, new() { Name = "Your workspace is ready" })).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await WorkbenchPage.WaitUntilReadyAsync(ide);
         // The server was started by hand in a terminal, so the running workspace's preview now waits for it.
         await Expect(preview.GetByRole(AriaRole.Heading, new() { Name = $"Nothing is listening on port {port} yet" })).ToBeVisibleAsync(new() { Timeout = 15_000 });
         await ide.CloseAsync();

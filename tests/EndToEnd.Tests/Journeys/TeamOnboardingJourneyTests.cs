@@ -89,13 +89,11 @@ public sealed partial class TeamOnboardingJourneyTests(ChromiumFixture chromium)
         await Expect(newcomer.GetByRole(AriaRole.Heading, new() { Name = "Open a workspace for Shop?" })).ToBeVisibleAsync();
         await newcomer.Locator("#confirm-open").ClickAsync();
         await Expect(newcomer).ToHaveURLAsync(WorkspaceUrl());
-        await Expect(newcomer.GetByRole(AriaRole.Heading, new() { Name = "Your workspace is ready" })).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await WorkbenchPage.WaitUntilReadyAsync(newcomer);
 
         var screen = newcomer.Locator(".terminal-view:not([hidden]) .xterm-rows");
         // Generous: a login shell reads the machine's dotfiles, slow on a loaded two-core machine.
         await Expect(newcomer.Locator(".terminal-tab.active")).ToBeVisibleAsync(new() { Timeout = 30_000 });
-        // xterm.js renders only while the terminal is in view (IntersectionObserver).
-        await newcomer.Locator(".terminals").ScrollIntoViewIfNeededAsync();
         await Expect(screen).ToContainTextAsync(new Regex("shop ?[#$]"), new() { Timeout = 45_000 });
         await newcomer.Locator(".terminal-view:not([hidden]) .xterm").ClickAsync();
         await newcomer.Keyboard.TypeAsync("echo $SHOP_GREETING\n");
@@ -107,7 +105,8 @@ public sealed partial class TeamOnboardingJourneyTests(ChromiumFixture chromium)
         await Expect(visibility.Locator("option")).ToHaveTextAsync(["🔒 Private", "👥 Team", "🌐 Public"]);
         await Expect(newcomer.Locator(".visibility-note")).ToContainTextAsync("Team: any signed-in member of the team Shop team");
 
-        // The newcomer shares the workspace read-only with the lead, who can watch but not type.
+        // The newcomer shares the workspace read-only with the lead (Ports & Previews), who can watch but not type.
+        await WorkbenchPage.ShowViewAsync(newcomer, "ports");
         await newcomer.GetByLabel("Team member").SelectOptionAsync(Lead);
         await newcomer.GetByLabel("Access", new() { Exact = true }).SelectOptionAsync("ReadOnly");
         await newcomer.GetByRole(AriaRole.Button, new() { Name = "Share", Exact = true }).ClickAsync();
@@ -117,7 +116,7 @@ public sealed partial class TeamOnboardingJourneyTests(ChromiumFixture chromium)
         await Expect(lead.GetByRole(AriaRole.Button, new() { Name = "Restart" })).ToHaveCountAsync(0);
         await Expect(lead.Locator(".ports")).ToHaveCountAsync(0);
         var watched = lead.Locator(".terminal-view:not([hidden]) .xterm-rows");
-        await lead.Locator(".terminals").ScrollIntoViewIfNeededAsync();
+        await WorkbenchPage.WaitUntilReadyAsync(lead);
         await Expect(watched).ToContainTextAsync("hello-from-the-team", new() { Timeout = 20_000 });
         await lead.Locator(".terminal-view:not([hidden]) .xterm").ClickAsync();
         await lead.Keyboard.TypeAsync("echo typed-by-the-lead\n");

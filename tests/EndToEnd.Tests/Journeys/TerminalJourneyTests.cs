@@ -19,10 +19,9 @@ public sealed class TerminalJourneyTests(ChromiumFixture chromium) : SignedInJou
         await Accounts.SignInAsync(page, Email);
         await page.Locator("#repository-url").FillAsync(repository.FileUrl);
         await page.GetByRole(AriaRole.Button, new() { Name = "New workspace" }).ClickAsync();
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Your workspace is ready" })).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await WorkbenchPage.WaitUntilReadyAsync(page);
 
-        // The editor fills the first screen; xterm.js renders only while the terminal is in view (IntersectionObserver).
-        await page.Locator(".terminals").ScrollIntoViewIfNeededAsync();
+        // The terminal is in the workbench's bottom panel, beside the editor on the first screen.
         var activeTab = page.Locator(".terminal-tab.active");
         await Expect(activeTab).ToBeVisibleAsync(new() { Timeout = 15_000 });
         var screen = page.Locator(".terminal-view:not([hidden]) .xterm-rows");
@@ -35,13 +34,13 @@ public sealed class TerminalJourneyTests(ChromiumFixture chromium) : SignedInJou
         await Screenshots.TakeAsync(page, "terminal");
 
         await page.ReloadAsync();
-        await page.Locator(".terminals").ScrollIntoViewIfNeededAsync();
+        await WorkbenchPage.WaitUntilReadyAsync(page);
         await Expect(page.Locator(".terminal-view:not([hidden]) .xterm-rows")).ToContainTextAsync("42-from-the-shell", new() { Timeout = 15_000 });
 
         // The same workspace in a second window: the same terminal, live.
         var second = await context.NewPageAsync();
         await second.GotoAsync(page.Url);
-        await second.Locator(".terminals").ScrollIntoViewIfNeededAsync();
+        await WorkbenchPage.WaitUntilReadyAsync(second);
         var secondScreen = second.Locator(".terminal-view:not([hidden]) .xterm-rows");
         await Expect(secondScreen).ToContainTextAsync("42-from-the-shell", new() { Timeout = 15_000 });
         await page.Locator(".terminal-view:not([hidden]) .xterm").ClickAsync();

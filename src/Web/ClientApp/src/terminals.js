@@ -9,6 +9,14 @@ import { SearchAddon } from '@xterm/addon-search';
 import { Unicode11Addon } from '@xterm/addon-unicode11';
 import { WebLinksAddon } from '@xterm/addon-web-links';
 import '@xterm/xterm/css/xterm.css';
+import { registerCommands, runCommand } from './workbench/commands.js';
+
+// As VS Code's default dark and light terminal colours; the workbench's theme picks one (`workspaces:theme`).
+const THEMES = {
+  dark: { background: '#1e1e1e', foreground: '#cccccc', cursor: '#cccccc', selectionBackground: '#264f78' },
+  light: { background: '#ffffff', foreground: '#333333', cursor: '#333333', selectionBackground: '#add6ff' },
+};
+const currentTheme = () => THEMES[document.documentElement.dataset.theme === 'dark' ? 'dark' : 'light'];
 
 const ACK_BYTES = 64 * 1024;
 const ACK_DELAY_MS = 25;
@@ -43,9 +51,11 @@ class TerminalTab {
       allowProposedApi: true,
       cursorBlink: true,
       scrollback: 10000,
+      // As VS Code's default: a shell's colours stay readable on either theme.
+      minimumContrastRatio: 4.5,
       fontFamily: 'ui-monospace, SFMono-Regular, Menlo, Consolas, "DejaVu Sans Mono", monospace',
       fontSize: 13,
-      theme: { background: '#0d1117', foreground: '#d1d5db' },
+      theme: currentTheme(),
     });
     this.fit = new FitAddon();
     this.search = new SearchAddon();
@@ -175,7 +185,7 @@ class TerminalTab {
 }
 
 class TerminalPanel {
-  constructor(root, hubUrl, readOnly) {
+  constructor(root, hubUrl, readOnly, options = {}) {
     this.root = root;
     this.hubUrl = hubUrl;
     this.readOnly = readOnly;
@@ -188,8 +198,8 @@ class TerminalPanel {
 
     root.classList.add('terminal-panel');
     root.innerHTML = `
-      <div class="terminal-bar" role="tablist" aria-label="Terminals">
-        <div class="terminal-tabs"></div>
+      <div class="terminal-bar">
+        <div class="terminal-tabs" role="tablist" aria-label="Terminals"></div>
         <span class="terminal-status" aria-live="polite"></span>
         <button type="button" class="terminal-new" title="New terminal (Ctrl+Shift+\`)" aria-label="New terminal">+</button>
         <button type="button" class="terminal-split" title="Split" aria-label="Split"><svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true"><rect x="1.5" y="2.5" width="13" height="11" fill="none" stroke="currentColor"/><line x1="8" y1="2.5" x2="8" y2="13.5" stroke="currentColor"/></svg></button>
@@ -215,7 +225,7 @@ class TerminalPanel {
     root.querySelector('.terminal-new').addEventListener('click', () => this.create());
     root.querySelector('.terminal-new-empty').addEventListener('click', () => this.create());
     root.querySelector('.terminal-split').addEventListener('click', () => { this.split = !this.split; this.renderViews(); });
-    root.querySelector('.terminal-max').addEventListener('click', () => this.root.classList.toggle('maximised'));
+    root.querySelector('.terminal-max').addEventListener('click', () => options.toggleMaximized?.());
     this.searchBox = root.querySelector('.terminal-search');
     this.searchInput = this.searchBox.querySelector('input');
     const find = (backwards) => {
@@ -241,6 +251,22 @@ class TerminalPanel {
       }
     };
     document.addEventListener('keydown', this.onGlobalKey, true);
+    this.onTheme = () => {
+      for (const tab of this.tabs.values()) tab.term.options.theme = currentTheme();
+    };
+    window.addEventListener('workspaces:theme', this.onTheme);
+    const writable = () => !this.readOnly && this.connected;
+    const active = () => Boolean(this.tabs.get(this.active));
+    this.unregister = registerCommands([
+      { id: 'workbench.action.terminal.new', title: 'Terminal: Create New Terminal', key: 'Ctrl+Shift+`', bind: true, when: writable, run: () => this.create() },
+      { id: 'terminal.focus', title: 'Terminal: Focus Terminal', when: active, run: () => this.focus() },
+      { id: 'workbench.action.terminal.kill', title: 'Terminal: Kill the Active Terminal', when: () => writable() && active(), run: () => this.close(this.active) },
+      { id: 'workbench.action.terminal.rename', title: 'Terminal: Rename…', when: () => writable() && active(), run: () => this.rename(this.active) },
+      { id: 'workbench.action.terminal.split', title: 'Terminal: Split Terminal (Side by Side)', run: () => { this.split = !this.split; this.renderViews(); } },
+      { id: 'workbench.action.terminal.find', title: 'Terminal: Find', when: active, run: () => this.openSearch() },
+      { id: 'workbench.action.terminal.next', title: 'Terminal: Focus Next Terminal', when: () => this.tabs.size > 1, run: () => this.cycle(1) },
+      { id: 'workbench.action.terminal.previous', title: 'Terminal: Focus Previous Terminal', when: () => this.tabs.size > 1, run: () => this.cycle(-1) },
+    ]);
     this.resizeObserver = new ResizeObserver(() => this.layout());
     this.resizeObserver.observe(this.views);
 
@@ -385,8 +411,19 @@ class TerminalPanel {
     this.focus();
   }
 
+  /** Focuses the active terminal; false when there is none (the workbench then focuses the panel). */
   focus() {
-    this.tabs.get(this.active)?.term.focus();
+    const tab = this.tabs.get(this.active);
+    if (!tab) return false;
+    this.root.hidden = false;
+    tab.open();
+    tab.term.focus();
+    return true;
+  }
+
+  cycle(step) {
+    const ids = [...this.tabs.keys()];
+    this.select(ids[(ids.indexOf(this.active) + step + ids.length) % ids.length]);
   }
 
   renderTabs() {
@@ -395,6 +432,15 @@ class TerminalPanel {
       el.className = 'terminal-tab' + (tab.info.id === this.active ? ' active' : '') + (tab.info.exited ? ' exited' : '');
       el.setAttribute('role', 'tab');
       el.setAttribute('aria-selected', String(tab.info.id === this.active));
+      el.tabIndex = tab.info.id === this.active ? 0 : -1;
+      el.addEventListener('keydown', (e) => {
+        if (e.key === 'Enter') this.select(tab.info.id);
+        else if (e.key === 'ArrowRight' || e.key === 'ArrowLeft') {
+          this.cycle(e.key === 'ArrowRight' ? 1 : -1);
+          this.tabBar.querySelector('[aria-selected="true"]')?.focus();
+        } else return;
+        e.preventDefault();
+      });
       el.dataset.terminal = tab.info.id;
       const label = document.createElement('span');
       label.className = 'terminal-tab-name';
@@ -402,17 +448,19 @@ class TerminalPanel {
       label.title = 'Double-click to rename';
       label.addEventListener('click', () => this.select(tab.info.id));
       label.addEventListener('dblclick', () => this.rename(tab.info.id));
-      const close = document.createElement('button');
-      close.type = 'button';
+      // Not a button inside the tab (a control in a control): from the keyboard, the palette's "Terminal: Kill".
+      const close = document.createElement('span');
+      close.setAttribute('aria-hidden', 'true');
       close.className = 'terminal-tab-close';
       close.textContent = '×';
       close.title = 'Close terminal';
-      close.setAttribute('aria-label', `Close ${tab.info.name}`);
       close.addEventListener('click', () => this.close(tab.info.id));
       el.append(label, close);
       return el;
     }));
     this.root.classList.toggle('empty', this.tabs.size === 0);
+    if (this.tabs.size) this.tabBar.setAttribute('role', 'tablist');
+    else this.tabBar.removeAttribute('role');
   }
 
   renderViews() {
@@ -454,8 +502,7 @@ class TerminalPanel {
     this.focus();
   }
 
-  // VS Code's shortcuts: Ctrl+` toggles the panel, Ctrl+Shift+` opens a new terminal, Ctrl+F (in a terminal) finds.
-  // Returns false when handled.
+  // Ctrl+F in a terminal finds (VS Code's); Ctrl+` and Ctrl+Shift+` are the workbench's commands. Returns false when handled.
   handleKey(e) {
     if (e.type !== 'keydown' || !e.ctrlKey) {
       return true;
@@ -464,25 +511,14 @@ class TerminalPanel {
       this.openSearch();
       return false;
     }
-    if (e.code !== 'Backquote') {
-      return true;
-    }
-    if (e.shiftKey) {
-      this.root.hidden = false;
-      this.create();
-    } else {
-      this.root.hidden = !this.root.hidden;
-      if (!this.root.hidden) {
-        this.layout();
-        this.focus();
-      }
-    }
-    return false;
+    return true;
   }
 
   dispose() {
     this.disposed = true;
     document.removeEventListener('keydown', this.onGlobalKey, true);
+    window.removeEventListener('workspaces:theme', this.onTheme);
+    this.unregister();
     this.resizeObserver.disconnect();
     for (const tab of this.tabs.values()) {
       tab.dispose();
@@ -493,6 +529,8 @@ class TerminalPanel {
 
 /** Mounts the terminal panel into <paramref name="element"/>; Blazor calls dispose() when the page goes away. */
 export function mount(element, hubUrl, options) {
-  const panel = new TerminalPanel(element, hubUrl, options?.readOnly === true);
+  const panel = new TerminalPanel(element, hubUrl, options?.readOnly === true, {
+    toggleMaximized: () => runCommand('workbench.action.toggleMaximizedPanel'),
+  });
   return { dispose: () => panel.dispose() };
 }

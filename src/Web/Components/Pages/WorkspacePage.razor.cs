@@ -1,10 +1,12 @@
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.JSInterop;
 using Workspaces.Data.Workspaces;
 using Workspaces.Shared.Agent;
 using Workspaces.Web.Accounts;
 using Workspaces.Web.Authorization;
 using Workspaces.Web.Components.Shared;
+using Workspaces.Web.Components.Workbench;
 using Workspaces.Web.Sharing;
 using Workspaces.Web.Workspaces;
 
@@ -22,6 +24,8 @@ public sealed partial class WorkspacePage : IAsyncDisposable
     private string _userId = "";
     private WorkspaceAccess? _access;
     private string _ownerName = "";
+    private DateTimeOffset _eventsSentUpTo = DateTimeOffset.MinValue;
+    private DateTimeOffset? _timingsSentFor;
 
     [Parameter]
     public string Id { get; set; } = "";
@@ -56,6 +60,9 @@ public sealed partial class WorkspacePage : IAsyncDisposable
 
     [Inject]
     private TimeProvider Time { get; set; } = default!;
+
+    [Inject]
+    private IJSRuntime JS { get; set; } = default!;
 
     [Inject]
     private ILogger<WorkspacePage> Logger { get; set; } = default!;
@@ -164,7 +171,9 @@ public sealed partial class WorkspacePage : IAsyncDisposable
         Navigation.NavigateTo("/");
     }
 
-    private IEnumerable<PhaseRow> PhaseRows()
+    private List<PhaseRow> PhaseRows() => EnumeratePhaseRows().ToList();
+
+    private IEnumerable<PhaseRow> EnumeratePhaseRows()
     {
         var start = _details!.LastStart;
         var agent = Feed.GetAgentStatus(Id);
@@ -196,37 +205,6 @@ public sealed partial class WorkspacePage : IAsyncDisposable
         }
     }
 
-    private static string Icon(string state) => state switch
-    {
-        "done" => "✓",
-        "failed" => "✗",
-        "current" => "●",
-        _ => "○",
-    };
-
-    private static string TaskStateText(TaskState task) => task.State switch
-    {
-        TaskRunState.Running => $"running {task.Step}",
-        TaskRunState.Succeeded => "done",
-        TaskRunState.Failed => $"failed in {task.Step} (exit code {task.ExitCode})",
-        TaskRunState.Skipped => "skipped",
-        _ => "waiting",
-    };
-
-    private static string ErrorTitle(AgentErrorCode code) => code switch
-    {
-        AgentErrorCode.RepositoryNotFound => "Repository not found",
-        AgentErrorCode.AuthenticationRequired => "Authentication required",
-        AgentErrorCode.AuthenticationFailed => "Authentication failed",
-        AgentErrorCode.BranchNotFound => "Branch not found",
-        AgentErrorCode.HostUnreachable => "Host unreachable",
-        AgentErrorCode.DiskLimitReached => "Disk limit reached",
-        AgentErrorCode.InvalidRepositoryUrl => "Invalid repository URL",
-        AgentErrorCode.AgentFailedToStart => "The workspace agent did not start",
-        AgentErrorCode.AgentExited => "The workspace agent keeps stopping",
-        _ => "The workspace could not start",
-    };
-
     private async Task ConfirmDeleteAsync(WorkspaceView w)
     {
         _confirmGit = w.Git;
@@ -236,8 +214,4 @@ public sealed partial class WorkspacePage : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => _live.DisposeAsync();
-
-    private sealed record PhaseRow(WorkspacePhase Phase, string Label, string State, string Duration);
-
-    private sealed record TaskLog(string Text, long Offset);
 }

@@ -11,8 +11,8 @@ using Workspaces.Web.Previews;
 namespace Workspaces.Web.Components.Shared;
 
 /// <summary>
-/// The workspace's ports, live: URL, visibility, share links, and a preview frame. A port that starts listening while the
-/// panel is open is announced as its configuration's <c>onOpen</c> asks.
+/// The workspace's ports, live: URL, visibility, share links; a preview opens as an editor tab (editor/preview.js). A
+/// port that starts listening while the panel is open is announced as its configuration's <c>onOpen</c> asks.
 /// </summary>
 public sealed partial class PortsPanel : IAsyncDisposable
 {
@@ -28,14 +28,14 @@ public sealed partial class PortsPanel : IAsyncDisposable
     private DateTime? _customExpiry;
     private string? _createdUrl;
     private string? _error;
-    private string? _previewOrigin;
-    private string _previewPath = "/";
-    private int _previewKey;
     private string? _teamName;
-    private bool _reloadOnSave;
 
     [Parameter, EditorRequired]
     public string WorkspaceId { get; set; } = "";
+
+    /// <summary>The ports after each change, for the workbench (its side view, status bar and palette).</summary>
+    [Parameter]
+    public EventCallback<PortsSnapshot> PortsChanged { get; set; }
 
     [Inject]
     private PreviewService Previews { get; set; } = default!;
@@ -95,6 +95,7 @@ public sealed partial class PortsPanel : IAsyncDisposable
         }
 
         _listening = listening;
+        await PortsChanged.InvokeAsync(new PortsSnapshot(_ports));
     }
 
     private async Task AnnounceAsync(PortView port)
@@ -105,7 +106,7 @@ public sealed partial class PortsPanel : IAsyncDisposable
             case PortOnOpen.Ignore:
                 return;
             case PortOnOpen.OpenPreview:
-                ShowPreview(port.Url);
+                await ShowPreviewAsync(port.Url);
                 return;
             case PortOnOpen.OpenBrowser:
                 // Browsers block pop-ups not caused by a click; the notice keeps a link in case this one is.
@@ -117,25 +118,7 @@ public sealed partial class PortsPanel : IAsyncDisposable
         _notices.Add(new PortNotice(port.Port, $"{name} is listening.", port.Url));
     }
 
-    private void ShowPreview(string url)
-    {
-        var uri = new Uri(url);
-        _previewOrigin = uri.GetLeftPart(UriPartial.Authority);
-        _previewPath = uri.PathAndQuery;
-        _previewKey++;
-    }
-
-    private void Navigate()
-    {
-        if (!_previewPath.StartsWith('/'))
-        {
-            _previewPath = "/" + _previewPath;
-        }
-
-        _previewKey++;
-    }
-
-    private void Reload() => _previewKey++;
+    private async Task ShowPreviewAsync(string url) => await JS.InvokeVoidAsync("workspaces.openPreview", url);
 
     private async Task SetVisibilityAsync(PortView port, object? value)
     {
@@ -219,3 +202,6 @@ public sealed partial class PortsPanel : IAsyncDisposable
 
     private sealed record PortNotice(int Port, string Text, string Url);
 }
+
+/// <summary>The ports of a workspace after a change.</summary>
+public sealed record PortsSnapshot(IReadOnlyList<PortView> Ports);

@@ -1,16 +1,24 @@
-// The workspace editor: a VS Code-like layout around Monaco. Files and Git travel over the agent's hubs (through the
-// web app); Blazor only hands us a container element, so file contents never pass through its render loop.
+// The workspace editor inside the workbench: the explorer, search and source control views, editor groups around
+// Monaco, the Problems panel and the editor's status bar items. Files and Git travel over the agent's hubs (through the
+// web app); Blazor only renders the host elements, so file contents never pass through its render loop.
 import { monaco } from './monaco.js';
 import { Hub } from './hub.js';
 import { FileTree } from './tree.js';
 import { SearchPanel, QuickOpen } from './search.js';
 import { SourceControlPanel } from './scm.js';
-import { el, baseName, parentOf, joinPath, imageType, encodingLabel, debounce } from './util.js';
+import { EditorGroup } from './group.js';
+import { StatusBar } from './status.js';
+import { ProblemsPanel } from './problems.js';
+import { FileOperations } from './fileops.js';
+import { createPreview, previewKey } from './preview.js';
+import { el, baseName, imageType, debounce } from './util.js';
+import { registerCommands, runCommand } from '../workbench/commands.js';
 import { languageModelOpened } from '../languages/loader.js';
 import './editor.css';
 
 const AUTO_SAVE_KEY = 'workspaces.editor.autoSave';
 const AUTO_SAVE_DELAY_MS = 1000;
+const MAX_GROUPS = 2;
 
 class Document {
   constructor(path) {
@@ -20,7 +28,6 @@ class Document {
     this.model = null;
     this.version = null;
     this.savedAltId = 0;
-    this.viewState = null;
     this.diskChanged = null; // the disk's FileContent while it differs from a dirty editor
     this.deleted = false;
   }
@@ -37,119 +44,135 @@ class Document {
 class Ide {
   constructor(root, options) {
     this.options = options;
-    this.docs = new Map(); // path → Document, in tab order
-    this.active = null; // a path, or 'diff:…'
+    this.root = root;
+    this.docs = new Map(); // path → Document
     this.diffTabs = new Map();
+    this.previews = new Map(); // 'preview:origin' → a port's preview (preview.js)
+    this.stateKey = `workspaces.workbench.${options.user}.${options.workspace}.editor`;
     this.autoSave = localStorage.getItem(AUTO_SAVE_KEY) === 'on';
-    this.build(root);
+    const host = (name) => root.querySelector(`[data-host="${name}"]`);
+
+    this.status = new StatusBar(this, host('status-left'), host('status-right'));
+    this.status.renderAutoSave(this.autoSave, AUTO_SAVE_DELAY_MS);
+    this.editorArea = host('editors');
+    this.groups = [];
+    this.activeGroup = this.addGroup();
+    this.applyTheme();
 
     this.files = new Hub(options.filesHub, (state) => this.setConnection(state));
     this.git = new Hub(options.gitHub, () => {});
     this.files.on('FilesChanged', (changes) => this.onFilesChanged(changes));
 
+    this.fileOps = new FileOperations(this, root);
+    this.buildExplorer(host('explorer'));
     this.tree = new FileTree(this, this.treeElement);
-    this.search = new SearchPanel(this, this.searchPane);
+    this.search = new SearchPanel(this, host('search'));
     this.quickOpen = new QuickOpen(this, root);
-    this.scm = new SourceControlPanel(this, this.scmPane);
+    this.scm = new SourceControlPanel(this, host('scm'));
+    this.problems = new ProblemsPanel(this, host('problems'));
     this.tree.load(this.tree.root).catch((e) => this.notify(e.message, 'error'));
     this.scm.refresh();
 
-    this.onKey = (e) => this.handleKey(e);
-    document.addEventListener('keydown', this.onKey, true);
-    this.onBeforeUnload = (e) => {
-      if ([...this.docs.values()].some((d) => d.dirty)) {
-        e.preventDefault();
-        e.returnValue = '';
-      }
-    };
-    window.addEventListener('beforeunload', this.onBeforeUnload);
+    this.listeners = [
+      ['beforeunload', (e) => {
+        this.saveState();
+        if ([...this.docs.values()].some((d) => d.dirty)) {
+          e.preventDefault();
+          e.returnValue = '';
+        }
+      }],
+      ['workspaces:theme', () => this.applyTheme()],
+      ['workspaces:open-preview', (e) => this.openPreview(e.detail.url)],
+      ['workspaces:file-saved', () => { for (const p of this.previews.values()) p.savedFile(); }],
+      ['workspaces:view-shown', (e) => {
+        if (e.detail.view === 'search') this.search.focus();
+        if (e.detail.view === 'scm') this.scm.refresh();
+      }],
+    ];
+    for (const [name, handler] of this.listeners) window.addEventListener(name, handler);
     this.scheduleAutoSave = debounce(() => this.saveAll(), AUTO_SAVE_DELAY_MS);
+    this.saveStateSoon = debounce(() => this.saveState(), 300);
+    this.unregister = registerCommands(this.commands());
+    this.restoreState();
   }
 
-  build(root) {
-    const button = (icon, title, onClick, extra = {}) => {
-      const b = el('button', { class: 'icon-button', title, 'aria-label': title, type: 'button', ...extra }, el('span', { class: `codicon codicon-${icon}` }));
+  buildExplorer(pane) {
+    const button = (icon, title, onClick) => {
+      const b = el('button', { class: 'icon-button', title, 'aria-label': title, type: 'button' }, el('span', { class: `codicon codicon-${icon}`, 'aria-hidden': 'true' }));
       b.addEventListener('click', onClick);
       return b;
     };
-    this.views = {};
-    const activity = el('nav', { class: 'ide-activity', 'aria-label': 'Views' });
-    const sidebar = el('aside', { class: 'ide-sidebar' });
-    for (const [name, icon, title] of [['explorer', 'files', 'Explorer'], ['search', 'search', 'Search (Ctrl+Shift+F)'], ['scm', 'source-control', 'Source Control']]) {
-      const pane = el('section', { class: `pane pane-${name}`, hidden: name !== 'explorer', 'aria-label': title });
-      const tab = button(icon, title, () => this.showView(name), { 'data-view': name });
-      this.views[name] = { pane, tab };
-      activity.append(tab);
-      sidebar.append(pane);
-    }
-    this.views.explorer.tab.classList.add('active');
-
-    this.treeElement = el('div', { class: 'tree', role: 'tree', tabindex: '0' });
-    this.views.explorer.pane.append(
+    this.treeElement = el('div', { class: 'tree', role: 'tree', 'aria-label': 'Files' });
+    pane.append(
       el('header', { class: 'pane-header' },
-        el('span', { class: 'pane-title' }, this.options.workspaceName || 'Explorer'),
-        button('new-file', 'New File…', () => this.newEntry(this.targetFolder(), 'File')),
-        button('new-folder', 'New Folder…', () => this.newEntry(this.targetFolder(), 'Directory')),
+        el('h2', { class: 'pane-title' }, this.options.workspaceName || 'Explorer'),
+        button('new-file', 'New File…', () => this.fileOps.newEntry(this.fileOps.targetFolder(), 'File')),
+        button('new-folder', 'New Folder…', () => this.fileOps.newEntry(this.fileOps.targetFolder(), 'Directory')),
         button('refresh', 'Refresh', () => this.tree.refresh(null)),
-        button('collapse-all', 'Collapse Folders', () => this.collapseAll())),
+        button('collapse-all', 'Collapse Folders', () => this.fileOps.collapseAll())),
       this.treeElement);
-    this.searchPane = this.views.search.pane;
-    this.scmPane = this.views.scm.pane;
+  }
 
-    this.tabs = el('div', { class: 'ide-tabs', role: 'tablist' });
-    this.banner = el('div', { class: 'ide-banner', hidden: true, role: 'status' });
-    this.editorHost = el('div', { class: 'ide-editor' });
-    this.diffHost = el('div', { class: 'ide-editor ide-diff', hidden: true });
-    this.placeholder = el('div', { class: 'ide-placeholder' },
-      el('p', {}, 'Open a file from the tree, or press ', el('kbd', {}, 'Ctrl+P'), ' to find one by name.'),
-      el('p', { class: 'muted' }, el('kbd', {}, 'Ctrl+Shift+F'), ' searches in files · ', el('kbd', {}, 'Ctrl+S'), ' saves · ', el('kbd', {}, 'Ctrl+G'), ' goes to a line'));
-    this.preview = el('div', { class: 'ide-preview', hidden: true });
-    this.status = {
-      connection: el('span', { class: 'status-item status-connection' }),
-      message: el('span', { class: 'status-item status-message', role: 'status', 'aria-live': 'polite' }),
-      branch: el('span', { class: 'status-item status-branch', title: 'Branch' }),
-      position: el('span', { class: 'status-item', 'data-status': 'position' }),
-      encoding: el('span', { class: 'status-item', 'data-status': 'encoding', title: 'Encoding (kept when saving)' }),
-      eol: el('button', { class: 'status-item status-button', 'data-status': 'eol', title: 'Line endings (click to switch)', type: 'button' }),
-      language: el('span', { class: 'status-item', 'data-status': 'language' }),
-      autoSave: el('button', { class: 'status-item status-button', 'data-status': 'auto-save', type: 'button' }),
-    };
-    this.status.eol.addEventListener('click', () => this.toggleEol());
-    this.status.autoSave.addEventListener('click', () => this.toggleAutoSave());
-    this.renderAutoSave();
-    const statusBar = el('footer', { class: 'ide-status' },
-      el('div', { class: 'status-left' }, this.status.branch, this.status.connection, this.status.message),
-      el('div', { class: 'status-right' }, this.status.position, this.status.encoding, this.status.eol, this.status.language, this.status.autoSave));
-    const main = el('div', { class: 'ide-main' }, this.tabs, this.banner, el('div', { class: 'ide-body' }, this.placeholder, this.editorHost, this.diffHost, this.preview));
-    this.contextMenu = el('div', { class: 'context-menu', hidden: true, role: 'menu' });
-    this.root = el('div', { class: 'ide' }, activity, sidebar, main, statusBar, this.contextMenu);
-    root.replaceChildren(this.root);
-    document.addEventListener('click', () => { this.contextMenu.hidden = true; });
+  commands() {
+    const text = () => this.docs.get(this.active)?.kind === 'text';
+    const selected = () => this.tree.selected && this.tree.selected !== this.tree.root;
+    return [
+      { id: 'workbench.action.files.save', title: 'File: Save', key: 'Ctrl+S', bind: true, run: () => this.save(this.active) },
+      { id: 'workbench.action.files.saveAll', title: 'File: Save All', run: () => this.saveAll() },
+      { id: 'workbench.action.toggleAutoSave', title: 'File: Toggle Auto Save', run: () => this.toggleAutoSave() },
+      { id: 'workbench.action.quickOpen', title: 'Go to File…', key: 'Ctrl+P', bind: true, run: () => this.quickOpen.show() },
+      { id: 'workbench.action.findInFiles', title: 'Search: Find in Files', key: 'Ctrl+Shift+F', bind: true, run: () => this.findInFiles() },
+      { id: 'editor.action.gotoLine', title: 'Go to Line/Column…', key: 'Ctrl+G', when: text, run: () => { this.editor.focus(); this.editor.trigger('palette', 'editor.action.gotoLine'); } },
+      { id: 'editor.action.startFindReplaceAction', title: 'Find and Replace', key: 'Ctrl+H', when: text, run: () => { this.editor.focus(); this.editor.trigger('palette', 'editor.action.startFindReplaceAction'); } },
+      { id: 'editor.action.changeEOL', title: 'Change End of Line Sequence (LF/CRLF)', when: text, run: () => this.toggleEol() },
+      { id: 'explorer.newFile', title: 'File: New File…', run: () => this.fileOps.newEntry(this.fileOps.targetFolder(), 'File') },
+      { id: 'explorer.newFolder', title: 'File: New Folder…', run: () => this.fileOps.newEntry(this.fileOps.targetFolder(), 'Directory') },
+      { id: 'explorer.rename', title: 'File: Rename Selected File…', key: 'F2', when: selected, run: () => this.fileOps.rename(this.tree.selected) },
+      { id: 'explorer.duplicate', title: 'File: Duplicate Selected File', when: selected, run: () => this.fileOps.duplicate(this.tree.selected) },
+      { id: 'explorer.delete', title: 'File: Delete Selected File…', key: 'Delete', when: selected, run: () => this.fileOps.remove(this.tree.selected) },
+      { id: 'explorer.download', title: 'File: Download Selected File', when: selected, run: () => this.fileOps.download(this.tree.selected.path) },
+      { id: 'explorer.downloadAll', title: 'File: Download the Workspace as .zip', run: () => this.fileOps.download('') },
+      { id: 'explorer.refresh', title: 'File: Refresh Explorer', run: () => this.tree.refresh(null) },
+      { id: 'explorer.collapse', title: 'File: Collapse Folders in Explorer', run: () => this.fileOps.collapseAll() },
+      { id: 'workbench.action.closeActiveEditor', title: 'View: Close Editor', key: 'Alt+W', bind: true, when: () => Boolean(this.active), run: () => this.close(this.active, this.activeGroup) },
+      { id: 'workbench.action.splitEditor', title: 'View: Split Editor', key: 'Ctrl+\\', bind: true, run: () => this.split() },
+      { id: 'editor.focus', title: 'View: Focus Active Editor Group', run: () => this.focusGroup(this.activeGroup) },
+      { id: 'workbench.action.focusFirstEditorGroup', title: 'View: Focus First Editor Group', key: 'Ctrl+1', bind: true, run: () => this.focusGroup(this.groups[0]) },
+      { id: 'workbench.action.focusSecondEditorGroup', title: 'View: Focus Second Editor Group', key: 'Ctrl+2', bind: true, run: () => this.focusGroup(this.groups[1] ?? this.split()) },
+      { id: 'git.commit', title: 'Git: Commit', run: () => { this.showView('scm'); this.scm.message.focus(); } },
+      { id: 'git.pull', title: 'Git: Pull', run: () => this.scm.run('Pull', [], 'Pulling…') },
+      { id: 'git.push', title: 'Git: Push', run: () => this.scm.run('Push', [], 'Pushing…') },
+      { id: 'git.refresh', title: 'Git: Refresh', run: () => this.scm.refresh() },
+      { id: 'git.branch', title: 'Git: Create Branch…', run: () => { this.scm.branch.value = '__new__'; this.scm.switchBranch(); } },
+      { id: 'git.checkout', title: 'Git: Switch Branch…', run: () => { this.showView('scm'); this.scm.branch.focus(); } },
+    ];
+  }
 
-    this.editor = monaco.editor.create(this.editorHost, {
-      model: null,
-      automaticLayout: true,
-      fontSize: 13,
-      minimap: { enabled: true },
-      scrollBeyondLastLine: false,
-      renderWhitespace: 'selection',
-    });
-    this.editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyS, () => this.save(this.active));
-    this.editor.onDidChangeCursorPosition(() => this.renderStatus());
-    this.editorHost.hidden = true;
+  get active() {
+    return this.activeGroup.active;
+  }
+
+  get editor() {
+    return this.activeGroup.editor;
+  }
+
+  applyTheme() {
+    monaco.editor.setTheme(document.documentElement.dataset.theme === 'dark' ? 'vs-dark' : 'vs');
   }
 
   showView(name) {
-    for (const [key, view] of Object.entries(this.views)) {
-      view.pane.hidden = key !== name;
-      view.tab.classList.toggle('active', key === name);
-    }
-    if (name === 'search') this.search.focus();
-    if (name === 'scm') this.scm.refresh();
+    runCommand(`workbench.view.${name}`);
+  }
+
+  findInFiles() {
+    const selection = this.editor.hasTextFocus() ? this.editor.getModel()?.getValueInRange(this.editor.getSelection()) : '';
+    runCommand('workbench.view.search') || this.search.focus();
+    if (selection && !selection.includes('\n')) this.search.setQuery(selection);
+    this.search.focus();
   }
 
   setConnection(state) {
-    this.status.connection.textContent = state === 'connected' ? '' : 'Reconnecting to the workspace…';
+    this.status.setConnection(state === 'connected' ? '' : 'Reconnecting to the workspace…');
     if (state === 'connected') {
       // Anything may have changed while we were away.
       this.tree?.refresh(null);
@@ -160,38 +183,91 @@ class Ide {
   }
 
   notify(text, kind = 'info') {
-    this.status.message.textContent = text;
-    this.status.message.className = `status-item status-message ${kind}`;
-    clearTimeout(this.notifyTimer);
-    if (kind !== 'error') {
-      this.notifyTimer = setTimeout(() => { this.status.message.textContent = ''; }, 4000);
+    this.status.notify(text, kind);
+  }
+
+  // ---- groups ----
+
+  addGroup() {
+    const group = new EditorGroup(this, this.groups.length);
+    this.groups.push(group);
+    this.editorArea.append(group.element);
+    this.editorArea.dataset.groups = String(this.groups.length);
+    return group;
+  }
+
+  setActiveGroup(group) {
+    if (this.activeGroup === group) return;
+    this.activeGroup = group;
+    for (const g of this.groups) g.element.classList.toggle('active-group', g === group);
+    this.renderStatus();
+    this.saveStateSoon();
+  }
+
+  /** Ctrl+\: the active editor again in a group to the side (as VS Code), or focus that group when there are two. */
+  split() {
+    const from = this.activeGroup;
+    const to = this.groups[from.index + 1] ?? (this.groups.length < MAX_GROUPS ? this.addGroup() : this.groups[0]);
+    const key = from.active;
+    if (key && (this.docs.has(key) || this.diffTabs.has(key))) {
+      from.rememberView();
+      to.add(key);
+      if (from.viewStates.has(key)) to.viewStates.set(key, from.viewStates.get(key));
+      to.activate(key);
+    } else if (key && this.previews.has(key)) {
+      this.moveTo(key, from, to);
+    } else {
+      to.renderTabs();
     }
+    this.setActiveGroup(to);
+    this.focusGroup(to);
+    return to;
+  }
+
+  moveTo(key, from, to) {
+    from.remove(key);
+    to.add(key);
+    to.activate(key);
+    this.afterClose(from, key);
+  }
+
+  focusGroup(group) {
+    this.setActiveGroup(group);
+    const doc = this.docs.get(group.active);
+    if (doc?.kind === 'text') group.editor.focus();
+    else (group.tabs.querySelector('[aria-selected="true"]') ?? group.element.querySelector('.ide-placeholder'))?.focus?.();
+    return true;
   }
 
   // ---- documents and tabs ----
 
-  /** Opens a file in a tab (or shows its tab), optionally at a line and column. */
-  async open(path, position) {
+  /** Opens a file in a tab of a group (the active one by default), optionally at a line and column. */
+  async open(path, position, { group = this.activeGroup, focus = true, quiet = false } = {}) {
     let doc = this.docs.get(path);
     if (!doc) {
       doc = new Document(path);
       this.docs.set(path, doc);
+      group.add(path);
       this.renderTabs();
       try {
         await this.load(doc);
       } catch (e) {
         this.docs.delete(path);
+        for (const g of this.groups) g.remove(path);
         this.renderTabs();
-        this.notify(e.message, 'error');
+        if (!quiet) this.notify(e.message, 'error');
         return;
       }
+    } else {
+      group.add(path);
     }
-    this.activate(path);
+    this.setActiveGroup(group);
+    group.activate(path, focus);
     if (position && doc.model) {
       const range = new monaco.Range(position.line, position.column, position.line, position.column + (position.length ?? 0));
-      this.editor.setSelection(range);
-      this.editor.revealRangeInCenter(range);
-      this.editor.focus();
+      group.editor.setSelection(range);
+      group.editor.revealRangeInCenter(range);
+      group.editor.focus();
     }
   }
 
@@ -221,42 +297,16 @@ class Ide {
     });
   }
 
+  /** Shows <paramref name="key"/> in the active group. */
   activate(key) {
-    const current = this.docs.get(this.active);
-    if (current?.model && this.editor.getModel() === current.model) {
-      current.viewState = this.editor.saveViewState();
-    }
-    this.active = key;
-    const doc = this.docs.get(key);
-    const diff = this.diffTabs.get(key);
-    this.placeholder.hidden = Boolean(doc || diff);
-    this.editorHost.hidden = !(doc?.kind === 'text');
-    this.diffHost.hidden = !diff;
-    this.preview.hidden = !(doc && doc.kind !== 'text');
-    if (doc?.kind === 'text') {
-      this.editor.setModel(doc.model);
-      this.editor.updateOptions({ readOnly: doc.readOnly });
-      if (doc.viewState) this.editor.restoreViewState(doc.viewState);
-      this.editor.focus();
-    } else if (doc) {
-      this.editor.setModel(null);
-      this.renderPreview(doc);
-    } else if (diff) {
-      this.diffEditor.setModel({ original: diff.original, modified: diff.modified });
-    } else {
-      this.editor.setModel(null);
-    }
-    this.renderTabs();
-    this.renderBanner();
-    this.renderStatus();
-    if (doc) this.tree?.reveal(doc.path);
+    this.activeGroup.activate(key);
   }
 
-  async renderPreview(doc) {
-    const download = el('a', { class: 'button', href: this.downloadUrl(doc.path), download: baseName(doc.path) }, 'Download');
+  async renderPreview(doc, host) {
+    const download = el('a', { class: 'button', href: this.fileOps.downloadUrl(doc.path), download: baseName(doc.path) }, 'Download');
     if (doc.kind === 'image') {
       const image = el('img', { alt: doc.path, class: 'image-preview' });
-      this.preview.replaceChildren(el('p', { class: 'muted' }, `${baseName(doc.path)} · ${formatSize(doc.content.Size)}`, ' ', download), image);
+      host.replaceChildren(el('p', { class: 'muted' }, `${baseName(doc.path)} · ${formatSize(doc.content.Size)}`, ' ', download), image);
       try {
         const bytes = await this.files.invoke('ReadBytes', doc.path);
         // A blob URL in an <img>: an SVG's scripts never run, and nothing is served from the IDE's origin.
@@ -267,7 +317,7 @@ class Ide {
         image.replaceWith(el('p', { class: 'error' }, e.message));
       }
     } else {
-      this.preview.replaceChildren(
+      host.replaceChildren(
         el('div', { class: 'binary-message', 'data-kind': doc.kind },
           el('span', { class: 'codicon codicon-file-binary' }),
           el('p', {}, doc.content.Message ?? 'This file cannot be shown in the editor.'),
@@ -277,59 +327,140 @@ class Ide {
   }
 
   renderTabs() {
-    const tabs = [];
-    for (const [path, doc] of this.docs) {
-      tabs.push(this.tab(path, baseName(path), path, doc.dirty, doc.kind === 'text' ? 'codicon-file' : 'codicon-file-binary'));
-    }
-    for (const [key, diff] of this.diffTabs) {
-      tabs.push(this.tab(key, diff.title, diff.title, false, 'codicon-diff'));
-    }
-    this.tabs.replaceChildren(...tabs);
+    for (const group of this.groups) group.renderTabs();
   }
 
-  tab(key, title, tooltip, dirty, icon) {
-    const close = el('button', { class: 'tab-close', title: 'Close', 'aria-label': `Close ${title}`, type: 'button' }, el('span', { class: `codicon ${dirty ? 'codicon-circle-filled' : 'codicon-close'}` }));
-    const tab = el('div', {
-      class: `ide-tab${key === this.active ? ' active' : ''}${dirty ? ' dirty' : ''}`,
-      role: 'tab',
-      'aria-selected': String(key === this.active),
-      title: tooltip,
-      'data-path': key,
-    }, el('span', { class: `codicon ${icon}` }), el('span', { class: 'tab-title' }, title), close);
-    tab.addEventListener('click', () => this.activate(key));
-    tab.addEventListener('auxclick', (e) => { if (e.button === 1) this.close(key); });
-    close.addEventListener('click', (e) => {
-      e.stopPropagation();
-      this.close(key);
-    });
-    return tab;
+  renderBanner() {
+    for (const group of this.groups) group.renderBanner();
   }
 
-  close(key) {
+  close(key, group = this.activeGroup) {
     const doc = this.docs.get(key);
-    if (doc?.dirty && !confirm(`${doc.path} has unsaved changes. Close it and lose them?`)) {
+    const elsewhere = this.groups.some((g) => g !== group && g.keys.includes(key));
+    if (!elsewhere && doc?.dirty && !confirm(`${doc.path} has unsaved changes. Close it and lose them?`)) {
       return;
     }
-    const keys = [...this.docs.keys(), ...this.diffTabs.keys()];
-    const index = keys.indexOf(key);
-    if (doc) {
-      doc.model?.dispose();
-      this.docs.delete(key);
+    group.remove(key);
+    if (!elsewhere) {
+      if (doc) {
+        doc.model?.dispose();
+        this.docs.delete(key);
+      }
+      const diff = this.diffTabs.get(key);
+      if (diff) {
+        this.diffTabs.delete(key);
+        if (group.active === key) group.diffEditor?.setModel(null);
+        diff.original.dispose();
+        diff.modified.dispose();
+      }
+      const preview = this.previews.get(key);
+      if (preview) {
+        preview.element.remove();
+        this.previews.delete(key);
+      }
     }
-    const diff = this.diffTabs.get(key);
-    if (diff) {
-      this.diffTabs.delete(key);
-      if (this.active === key) this.diffEditor.setModel(null);
-      diff.original.dispose();
-      diff.modified.dispose();
+    this.afterClose(group, key);
+  }
+
+  afterClose(group, key) {
+    if (group.keys.length === 0 && this.groups.length > 1) {
+      // An empty group to the side goes away, as in VS Code.
+      this.groups.splice(this.groups.indexOf(group), 1);
+      group.dispose();
+      this.groups.forEach((g, i) => { g.index = i; g.element.dataset.group = String(i); });
+      this.editorArea.dataset.groups = String(this.groups.length);
+      this.activeGroup = null;
+      this.setActiveGroup(this.groups[0]);
+      this.saveStateSoon();
+      return;
     }
-    if (this.active === key) {
-      const remaining = [...this.docs.keys(), ...this.diffTabs.keys()];
-      this.active = null;
-      this.activate(remaining[Math.min(index, remaining.length - 1)] ?? null);
+    if (group.active === key) {
+      group.active = null;
+      group.activate(group.keys[group.keys.length - 1] ?? null);
     } else {
-      this.renderTabs();
+      group.renderTabs();
     }
+    this.saveStateSoon();
+  }
+
+  // ---- previews of ports ----
+
+  /** A port's preview as a tab: beside the code (the other group), unless the window is narrow. */
+  openPreview(url, { group, focus = true } = {}) {
+    const key = previewKey(url);
+    const existing = this.previews.get(key);
+    if (existing) {
+      existing.navigate(url);
+      const holder = this.groups.find((g) => g.keys.includes(key)) ?? this.activeGroup;
+      holder.add(key);
+      this.setActiveGroup(holder);
+      holder.activate(key, focus);
+      return;
+    }
+    const preview = createPreview(url);
+    this.previews.set(key, preview);
+    const narrow = this.editorArea.clientWidth < 700;
+    const target = group ?? (narrow ? this.activeGroup : this.groups[1] ?? (this.activeGroup.keys.length > 0 ? this.addGroup() : this.activeGroup));
+    target.add(key);
+    this.setActiveGroup(target);
+    target.activate(key, focus);
+  }
+
+  // ---- layout and state across reloads (per user and workspace) ----
+
+  viewChanged(group) {
+    if (group === this.activeGroup) this.renderStatus();
+    this.saveStateSoon();
+  }
+
+  saveState() {
+    const views = {};
+    const groups = this.groups.map((group, i) => {
+      group.rememberView();
+      for (const key of group.keys) {
+        if (group.viewStates.has(key)) views[`${i}:${key}`] = group.viewStates.get(key);
+      }
+      return {
+        tabs: group.keys.filter((k) => this.docs.has(k) || this.previews.has(k))
+          .map((k) => (this.previews.has(k) ? { preview: this.previews.get(k).url() } : { path: k })),
+        active: group.active,
+      };
+    });
+    localStorage.setItem(this.stateKey, JSON.stringify({ groups, activeGroup: this.groups.indexOf(this.activeGroup), views }));
+  }
+
+  async restoreState() {
+    let saved;
+    try {
+      saved = JSON.parse(localStorage.getItem(this.stateKey));
+    } catch {
+      return;
+    }
+    if (!saved?.groups?.length) return;
+    for (let i = 0; i < Math.min(saved.groups.length, MAX_GROUPS); i++) {
+      const { tabs, active } = saved.groups[i];
+      if (!tabs?.length) continue;
+      const group = this.groups[i] ?? this.addGroup();
+      for (const tab of tabs) {
+        if (tab.preview) {
+          this.openPreview(tab.preview, { group, focus: false });
+        } else if (tab.path) {
+          // A file deleted since simply does not come back.
+          await this.open(tab.path, null, { group, focus: false, quiet: true });
+        }
+      }
+      for (const key of group.keys) {
+        const view = saved.views?.[`${i}:${key}`];
+        if (view) group.viewStates.set(key, view);
+      }
+      group.active = null;
+      group.activate(group.keys.includes(active) ? active : group.keys[0] ?? null, false);
+    }
+    for (const group of [...this.groups]) {
+      if (group.keys.length === 0 && this.groups.length > 1) this.afterClose(group, null);
+    }
+    this.setActiveGroup(this.groups[saved.activeGroup] ?? this.groups[0]);
+    this.root.dataset.restored = 'true';
   }
 
   // ---- saving ----
@@ -385,13 +516,8 @@ class Ide {
   toggleAutoSave() {
     this.autoSave = !this.autoSave;
     localStorage.setItem(AUTO_SAVE_KEY, this.autoSave ? 'on' : 'off');
-    this.renderAutoSave();
+    this.status.renderAutoSave(this.autoSave, AUTO_SAVE_DELAY_MS);
     if (this.autoSave) this.scheduleAutoSave();
-  }
-
-  renderAutoSave() {
-    this.status.autoSave.textContent = this.autoSave ? 'Auto Save: on' : 'Auto Save: off';
-    this.status.autoSave.title = `Save ${AUTO_SAVE_DELAY_MS / 1000} s after the last change (click to switch)`;
   }
 
   toggleEol() {
@@ -438,7 +564,9 @@ class Ide {
       doc.model?.dispose();
       doc.model = null;
       await this.load(doc);
-      if (this.active === doc.path) this.activate(doc.path);
+      for (const group of this.groups) {
+        if (group.active === doc.path) group.activate(doc.path, false);
+      }
       return;
     }
     if (doc.dirty) {
@@ -450,40 +578,16 @@ class Ide {
   }
 
   replaceText(doc, content) {
-    const view = this.active === doc.path ? this.editor.saveViewState() : null;
+    const showing = this.groups.filter((g) => g.active === doc.path).map((g) => [g, g.editor.saveViewState()]);
     doc.model.pushEditOperations([], [{ range: doc.model.getFullModelRange(), text: content.Text }], () => null);
     doc.model.setEOL(content.LineEnding === 'CRLF' ? monaco.editor.EndOfLineSequence.CRLF : monaco.editor.EndOfLineSequence.LF);
     doc.content = content;
     doc.version = content.Version;
     doc.savedAltId = doc.model.getAlternativeVersionId();
     doc.diskChanged = null;
-    if (view) this.editor.restoreViewState(view);
+    for (const [group, view] of showing) group.editor.restoreViewState(view);
     this.renderTabs();
     this.renderBanner();
-  }
-
-  renderBanner() {
-    const doc = this.docs.get(this.active);
-    const parts = [];
-    const action = (label, onClick, primary) => {
-      const b = el('button', { type: 'button', class: primary ? 'primary' : '' }, label);
-      b.addEventListener('click', onClick);
-      return b;
-    };
-    if (doc?.diskChanged) {
-      parts.push(el('span', { class: 'codicon codicon-warning' }),
-        el('span', {}, `${baseName(doc.path)} changed on disk while you were editing it.`),
-        action('Compare', () => this.compareWithDisk(doc), true),
-        action('Keep mine', () => this.keepMine(doc)),
-        action('Use the disk version', () => this.replaceText(doc, doc.diskChanged)));
-    } else if (doc?.deleted) {
-      parts.push(el('span', { class: 'codicon codicon-warning' }), el('span', {}, `${baseName(doc.path)} was deleted on disk. Saving creates it again.`));
-    } else if (doc?.content?.ReadOnly && doc.kind === 'text') {
-      parts.push(el('span', { class: 'codicon codicon-lock' }), el('span', {}, doc.content.Message ?? 'Read-only.'));
-    }
-    this.banner.replaceChildren(...parts);
-    this.banner.hidden = parts.length === 0;
-    this.banner.dataset.kind = doc?.diskChanged ? 'conflict' : doc?.deleted ? 'deleted' : 'info';
   }
 
   keepMine(doc) {
@@ -504,9 +608,6 @@ class Ide {
 
   /** A diff tab: Monaco's diff editor, read-only. */
   openDiff(title, originalText, modifiedText, path, extra = {}) {
-    if (!this.diffEditor) {
-      this.diffEditor = monaco.editor.createDiffEditor(this.diffHost, { automaticLayout: true, readOnly: true, originalEditable: false, renderSideBySide: true });
-    }
     const key = `diff:${title}`;
     const existing = this.diffTabs.get(key);
     if (existing) {
@@ -522,102 +623,24 @@ class Ide {
       modified: monaco.editor.createModel(modifiedText, language),
       ...extra,
     });
-    this.activate(key);
-    const diff = this.diffTabs.get(key);
-    if (diff.actions) {
-      const buttons = diff.actions.map(([label, onClick]) => {
-        const b = el('button', { type: 'button' }, label);
-        b.addEventListener('click', () => {
-          onClick();
-          this.close(key);
-          this.activate(path);
-        });
-        return b;
-      });
-      this.banner.replaceChildren(el('span', {}, diff.note ?? ''), ...buttons);
-      this.banner.hidden = false;
-    }
+    this.activeGroup.add(key);
+    this.activeGroup.activate(key);
   }
 
   // ---- status bar ----
 
   renderStatus() {
-    const doc = this.docs.get(this.active);
-    const text = doc?.kind === 'text' ? doc : null;
-    const position = text ? this.editor.getPosition() : null;
-    this.status.position.textContent = position ? `Ln ${position.lineNumber}, Col ${position.column}` : '';
-    this.status.encoding.textContent = text ? encodingLabel(text.content) : '';
-    this.status.eol.textContent = text ? (text.model.getEOL() === '\r\n' ? 'CRLF' : 'LF') : '';
-    this.status.eol.hidden = !text;
-    const language = text ? monaco.languages.getLanguages().find((l) => l.id === text.model.getLanguageId()) : null;
-    this.status.language.textContent = language ? (language.aliases?.[0] ?? language.id) : '';
+    this.status.render();
   }
 
-  setBranch(branch) {
-    this.status.branch.replaceChildren(...(branch ? [el('span', { class: 'codicon codicon-git-branch' }), ` ${branch}`] : []));
+  setBranch(branch, status) {
+    this.status.setBranch(branch, status);
   }
 
   // ---- file operations (context menu) ----
 
-  targetFolder() {
-    const selected = this.tree.selected;
-    if (!selected) return this.tree.root;
-    return selected.kind === 'Directory' ? selected : this.tree.nodes.get(parentOf(selected.path)) ?? this.tree.root;
-  }
-
   showContextMenu(e, node) {
-    const folder = node.kind === 'Directory' ? node : this.tree.nodes.get(parentOf(node.path)) ?? this.tree.root;
-    const item = (label, onClick, disabled = false) => {
-      const b = el('button', { type: 'button', role: 'menuitem', disabled }, label);
-      b.addEventListener('click', () => {
-        this.contextMenu.hidden = true;
-        onClick();
-      });
-      return b;
-    };
-    const isRoot = node === this.tree.root;
-    this.contextMenu.replaceChildren(
-      item('New File…', () => this.newEntry(folder, 'File')),
-      item('New Folder…', () => this.newEntry(folder, 'Directory')),
-      el('hr'),
-      item('Rename…', () => this.rename(node), isRoot),
-      item('Duplicate', () => this.duplicate(node), isRoot),
-      item(node.kind === 'Directory' ? 'Download as .zip' : 'Download', () => this.download(node.path)),
-      el('hr'),
-      item('Delete', () => this.remove(node), isRoot));
-    this.contextMenu.hidden = false;
-    const bounds = this.root.getBoundingClientRect();
-    this.contextMenu.style.left = `${e.clientX - bounds.left}px`;
-    this.contextMenu.style.top = `${e.clientY - bounds.top}px`;
-    e.stopPropagation();
-  }
-
-  async newEntry(folder, kind) {
-    this.showView('explorer');
-    await this.tree.expandFolder(folder);
-    const name = await this.tree.askName(folder, '');
-    if (!name) return;
-    const path = joinPath(folder.path, name);
-    try {
-      await this.files.invoke(kind === 'File' ? 'CreateFile' : 'CreateDirectory', path);
-      await this.tree.refresh([path]);
-      if (kind === 'File') await this.open(path);
-    } catch (e) {
-      this.notify(e.message, 'error');
-    }
-  }
-
-  async rename(node) {
-    const name = await this.tree.askName(this.tree.nodes.get(parentOf(node.path)) ?? this.tree.root, node.name, node);
-    if (!name || name === node.name) return;
-    const to = joinPath(parentOf(node.path), name);
-    try {
-      await this.files.invoke('Move', node.path, to);
-      this.renamed(node.path, to);
-      await this.tree.refresh([node.path, to]);
-    } catch (e) {
-      this.notify(e.message, 'error');
-    }
+    this.fileOps.showContextMenu(e, node);
   }
 
   /** Open tabs follow a file (or folder) that moved. */
@@ -638,83 +661,32 @@ class Ide {
         this.watchModel(doc);
       }
       this.docs.set(target, doc);
-      if (this.active === path) this.active = target;
+      for (const group of this.groups) {
+        group.keys = group.keys.map((k) => (k === path ? target : k));
+        if (group.active === path) group.active = target;
+      }
     }
-    if (moved.length > 0) this.activate(this.active);
-  }
-
-  async duplicate(node) {
-    try {
-      const copy = await this.files.invoke('Duplicate', node.path);
-      await this.tree.refresh([copy.Path]);
-      await this.tree.reveal(copy.Path);
-    } catch (e) {
-      this.notify(e.message, 'error');
-    }
-  }
-
-  async remove(node) {
-    const what = node.kind === 'Directory' ? `the folder ${node.path} and everything in it` : node.path;
-    if (!confirm(`Delete ${what}? This cannot be undone (unless Git has it).`)) return;
-    try {
-      await this.files.invoke('Delete', node.path);
-      await this.tree.refresh([node.path]);
-    } catch (e) {
-      this.notify(e.message, 'error');
-    }
-  }
-
-  downloadUrl(path) {
-    return `${this.options.downloadUrl}?path=${encodeURIComponent(path)}`;
-  }
-
-  download(path) {
-    const link = el('a', { href: this.downloadUrl(path), download: baseName(path) || 'workspace.zip' });
-    document.body.append(link);
-    link.click();
-    link.remove();
-  }
-
-  collapseAll() {
-    for (const node of this.tree.nodes.values()) {
-      if (node !== this.tree.root && node.expanded) this.tree.toggle(node, false);
-    }
-  }
-
-  // ---- keys ----
-
-  handleKey(e) {
-    if (!(e.ctrlKey || e.metaKey) || !this.root.isConnected) return;
-    const key = e.key.toLowerCase();
-    if (key === 's' && !e.shiftKey) {
-      e.preventDefault();
-      e.stopPropagation();
-      this.save(this.active);
-    } else if (key === 'p' && !e.shiftKey) {
-      e.preventDefault();
-      e.stopPropagation();
-      this.quickOpen.show();
-    } else if (key === 'f' && e.shiftKey) {
-      e.preventDefault();
-      e.stopPropagation();
-      const selection = this.editor.hasTextFocus() ? this.editor.getModel()?.getValueInRange(this.editor.getSelection()) : '';
-      this.showView('search');
-      if (selection && !selection.includes('\n')) this.search.setQuery(selection);
+    if (moved.length > 0) {
+      for (const group of this.groups) group.activate(group.active, false);
     }
   }
 
   dispose() {
-    document.removeEventListener('keydown', this.onKey, true);
-    window.removeEventListener('beforeunload', this.onBeforeUnload);
+    this.saveState();
+    for (const [name, handler] of this.listeners) window.removeEventListener(name, handler);
+    this.unregister();
     this.scheduleAutoSave.cancel();
+    this.saveStateSoon.cancel();
     this.scm.dispose();
+    this.problems.dispose();
+    this.status.dispose();
+    this.fileOps.dispose();
     for (const doc of this.docs.values()) doc.model?.dispose();
     for (const diff of this.diffTabs.values()) {
       diff.original.dispose();
       diff.modified.dispose();
     }
-    this.diffEditor?.dispose();
-    this.editor.dispose();
+    for (const group of this.groups) group.dispose();
     this.files.dispose();
     this.git.dispose();
   }
@@ -733,12 +705,15 @@ function formatSize(bytes) {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
-/** Mounts the editor into <paramref name="element"/>; Blazor calls dispose() when the page goes away. */
-export function mount(element, options) {
+/**
+ * Mounts the editor into the workbench <paramref name="root"/> (its hosts are `[data-host=…]` elements: explorer,
+ * search, scm, editors, problems, status-left, status-right); Blazor calls dispose() when the page goes away.
+ */
+export function mount(root, options) {
   // esbuild puts the editor's styles (and Monaco's) next to this module; load them with it, not on every page.
   if (!document.querySelector('link[data-editor-styles]')) {
     document.head.append(el('link', { rel: 'stylesheet', href: new URL('./editor.css', import.meta.url).href, 'data-editor-styles': '' }));
   }
-  const ide = new Ide(element, options);
+  const ide = new Ide(typeof root === 'string' ? document.getElementById(root) : root, options);
   return { dispose: () => ide.dispose() };
 }

@@ -52,7 +52,7 @@ export class SourceControlPanel {
       this.ide.setBranch(null);
       return;
     }
-    this.ide.setBranch(status.Branch ?? '(detached)');
+    this.ide.setBranch(status.Branch ?? '(detached)', status);
     const sync = [];
     if (status.Upstream) sync.push(`${status.Ahead} ↑ ${status.Behind} ↓ ${status.Upstream}`);
     if (status.Unpushed > 0) sync.push(`${status.Unpushed} unpushed commit${status.Unpushed === 1 ? '' : 's'}`);

@@ -1,4 +1,5 @@
-// The file tree: folders load when opened, rows carry type cues, drag and drop moves, dropping files uploads.
+// The file tree: folders load when opened, rows carry type cues, drag and drop moves, dropping files uploads. Keys as
+// in VS Code's explorer: arrows move and open folders, Enter opens, F2 renames, Delete deletes, Shift+F10 the menu.
 import { el, iconFor, parentOf, joinPath, baseName } from './util.js';
 
 const UPLOAD_CHUNK = 4 * 1024 * 1024;
@@ -19,6 +20,7 @@ export class FileTree {
       }
     });
     this.enableDrop(container, this.root);
+    container.addEventListener('keydown', (e) => this.onKey(e));
   }
 
   async load(node) {
@@ -37,6 +39,10 @@ export class FileTree {
       this.forget(gone);
     }
     this.renderChildren(node);
+    if (!this.container.querySelector('.tree-row[tabindex="0"]')) {
+      const first = this.container.querySelector('.tree-row[data-path]');
+      if (first) first.tabIndex = 0;
+    }
   }
 
   createNode(entry, parent) {
@@ -48,6 +54,9 @@ export class FileTree {
       class: `tree-row kind-${entry.Kind.toLowerCase()}${entry.IsSymlink ? ' symlink' : ''}`,
       role: 'treeitem',
       tabindex: '-1',
+      'aria-level': String(node.depth + 1),
+      'aria-selected': 'false',
+      'aria-expanded': entry.Kind === 'Directory' ? 'false' : null,
       draggable: 'true',
       'data-path': entry.Path,
       title: entry.Path + (entry.IsSymlink ? ' (link)' : ''),
@@ -98,9 +107,70 @@ export class FileTree {
   }
 
   select(node) {
-    this.selected?.element?.classList.remove('selected');
+    if (this.selected?.element) {
+      this.selected.element.classList.remove('selected');
+      this.selected.element.setAttribute('aria-selected', 'false');
+    }
     this.selected = node;
-    node.element?.classList.add('selected');
+    if (!node.element) return;
+    node.element.classList.add('selected');
+    node.element.setAttribute('aria-selected', 'true');
+    // One row in the tab order (a roving tabindex): the selected one.
+    for (const row of this.container.querySelectorAll('.tree-row[tabindex="0"]')) row.tabIndex = -1;
+    node.element.tabIndex = 0;
+  }
+
+  focusNode(node) {
+    if (!node?.element) return;
+    this.select(node);
+    node.element.focus();
+    node.element.scrollIntoView({ block: 'nearest' });
+  }
+
+  visibleRows() {
+    return [...this.container.querySelectorAll('.tree-row[data-path]')].filter((row) => row.offsetParent !== null);
+  }
+
+  async onKey(e) {
+    const row = e.target.closest?.('.tree-row[data-path]');
+    const node = row && this.nodes.get(row.dataset.path);
+    if (!node) return;
+    const rows = this.visibleRows();
+    const index = rows.indexOf(row);
+    const at = (i) => this.nodes.get(rows[Math.max(0, Math.min(rows.length - 1, i))]?.dataset.path);
+    const isDirectory = node.kind === 'Directory';
+    switch (e.key) {
+      case 'ArrowDown': this.focusNode(at(index + 1)); break;
+      case 'ArrowUp': this.focusNode(at(index - 1)); break;
+      case 'Home': this.focusNode(at(0)); break;
+      case 'End': this.focusNode(at(rows.length - 1)); break;
+      case 'ArrowRight':
+        if (isDirectory && !node.expanded) await this.toggle(node, true);
+        else if (isDirectory) this.focusNode(node.children?.[0]);
+        break;
+      case 'ArrowLeft':
+        if (isDirectory && node.expanded) await this.toggle(node, false);
+        else this.focusNode(this.nodes.get(parentOf(node.path)) === this.root ? node : this.nodes.get(parentOf(node.path)));
+        break;
+      case 'Enter':
+        await this.activate(node);
+        break;
+      case ' ':
+        if (isDirectory) await this.toggle(node);
+        else await this.ide.open(node.path, null, { focus: false });
+        this.focusNode(node);
+        break;
+      case 'F2': this.ide.fileOps.rename(node); break;
+      case 'Delete': this.ide.fileOps.remove(node); break;
+      case 'ContextMenu': this.ide.showContextMenu({}, node); break;
+      case 'F10':
+        if (!e.shiftKey) return;
+        this.ide.showContextMenu({}, node);
+        break;
+      default: return;
+    }
+    e.preventDefault();
+    e.stopPropagation();
   }
 
   async toggle(node, expand = !node.expanded) {
@@ -108,6 +178,7 @@ export class FileTree {
     node.twisty.className = `codicon ${expand ? 'codicon-chevron-down' : 'codicon-chevron-right'} twisty`;
     node.icon.className = `codicon ${expand ? 'codicon-folder-opened' : 'codicon-folder'} file-icon`;
     node.childrenElement.hidden = !expand;
+    node.element?.setAttribute('aria-expanded', String(expand));
     if (expand) {
       try {
         await this.load(node);
@@ -118,7 +189,7 @@ export class FileTree {
   }
 
   /** Shows a path: opens its folders and selects it. */
-  async reveal(path) {
+  async reveal(path, focus = false) {
     const parts = path.split('/');
     let current = '';
     for (const part of parts.slice(0, -1)) {
@@ -132,7 +203,9 @@ export class FileTree {
       }
     }
     const node = this.nodes.get(path);
-    if (node) {
+    if (node && focus) {
+      this.focusNode(node);
+    } else if (node) {
       this.select(node);
       node.element.scrollIntoView({ block: 'nearest' });
     }

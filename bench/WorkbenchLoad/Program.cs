@@ -1,0 +1,148 @@
+// The workspace page in Debian's Chromium (Playwright), the web app in its own process in its default configuration:
+// first contentful paint, the time until the editor accepts typing (a character typed into README.md shows), and the
+// JavaScript loaded before the first paint, on a warm cache (the same browser profile, after one visit).
+// Usage: dotnet run -c Release --project bench/WorkbenchLoad -- [--runs N] [--web-app path/to/Workspaces.Web.dll] [--output FILE]
+using System.Globalization;
+using System.Reflection;
+using System.Text;
+using Microsoft.Playwright;
+using Workspaces.TerminalLatency;
+using Workspaces.TestSupport.Files;
+using Workspaces.TestSupport.Git;
+
+var runs = 15;
+string? output = null;
+var webApp = typeof(Program).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "WebAppPath").Value!;
+for (var i = 0; i < args.Length; i++)
+{
+    switch (args[i])
+    {
+        case "--runs": runs = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        case "--output": output = args[++i]; break;
+        case "--web-app": webApp = Path.GetFullPath(args[++i]); break;
+        default: Console.Error.WriteLine($"Unknown option {args[i]}"); return 2;
+    }
+}
+
+const string Email = "bench@example.com";
+const string Password = "correct horse battery staple";
+var chromium = Environment.GetEnvironmentVariable("WORKSPACES_TEST_CHROMIUM") is { Length: > 0 } c ? c : "/usr/bin/chromium";
+var root = TempDirectory.Create("workbench-bench");
+var report = new StringBuilder();
+try
+{
+    var data = Directory.CreateDirectory(root.Combine("data")).FullName;
+    using var repositories = new GitRepositoryFixture();
+    var repository = await repositories.CreateAsync("bench/page", new GitRepositoryBuilder()
+        .WithFile("README.md", "# Page bench\n\nSome text to type into.\n")
+        .WithFile("src/app.js", "export const answer = 42;\n"));
+    await using var web = await ServerProcess.StartAsync(
+        "dotnet",
+        [webApp, "--urls", "http://127.0.0.1:{port}", $"--Workspaces:DataDirectory={data}"],
+        Path.GetDirectoryName(webApp)!,
+        root.Combine("web.log"),
+        "/alive",
+        [],
+        CancellationToken.None);
+    using var api = new WorkspacesApi(web.BaseUrl);
+    await api.SignInAsync(Email, Password, CancellationToken.None);
+    var id = await api.CreateReadyWorkspaceAsync(repository.FileUrl, CancellationToken.None);
+    // localhost, not 127.0.0.1: the session cookie is __Host- (Secure), which Chromium accepts over HTTP only there.
+    var baseUrl = new UriBuilder(web.BaseUrl) { Host = "localhost" }.Uri;
+
+    using var playwright = await Playwright.CreateAsync();
+    await using var browser = await playwright.Chromium.LaunchAsync(new()
+    {
+        ExecutablePath = chromium,
+        Headless = true,
+        Args = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update"],
+    });
+    await using var context = await browser.NewContextAsync(new() { BaseURL = baseUrl.AbsoluteUri, ViewportSize = new() { Width = 1280, Height = 720 } });
+    context.SetDefaultTimeout(60_000);
+    var page = await context.NewPageAsync();
+    await page.GotoAsync("/account/login");
+    await page.GetByLabel("Email").FillAsync(Email);
+    await page.GetByLabel("Password").FillAsync(Password);
+    await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+    await page.WaitForURLAsync(url => !url.Contains("/account/", StringComparison.Ordinal));
+
+    // The warm-up visit fills the cache (and, where the page keeps its layout, leaves README.md open).
+    await MeasureAsync(page, id);
+    await page.CloseAsync(new() { RunBeforeUnload = false });
+
+    var samples = new List<Sample>();
+    for (var run = 0; run < runs; run++)
+    {
+        page = await context.NewPageAsync();
+        samples.Add(await MeasureAsync(page, id));
+        await page.CloseAsync(new() { RunBeforeUnload = false });
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"run {run + 1}: FCP {samples[^1].Fcp:F0} ms, typing {samples[^1].Typing:F0} ms"));
+    }
+
+    report.AppendLine(CultureInfo.InvariantCulture, $"Workspace page, warm cache, {runs} runs, 1280×720, {Environment.ProcessorCount} cores, load average {LoadAverage()}");
+    report.AppendLine();
+    report.AppendLine("| measure | p50 | p90 | max |");
+    report.AppendLine("|---|---|---|---|");
+    Row("first contentful paint (ms)", samples.Select(s => s.Fcp));
+    Row("editor accepts typing (ms)", samples.Select(s => s.Typing));
+    Row("JavaScript transferred before first paint (KB)", samples.Select(s => s.JsTransferredBeforeFcp / 1024));
+    Row("JavaScript loaded before first paint, decoded (KB)", samples.Select(s => s.JsDecodedBeforeFcp / 1024));
+    Row("JavaScript transferred until typing (KB)", samples.Select(s => s.JsTransferredUntilTyping / 1024));
+    Row("JavaScript loaded until typing, decoded (KB)", samples.Select(s => s.JsDecodedUntilTyping / 1024));
+}
+finally
+{
+    root.Dispose();
+}
+
+Console.WriteLine(report);
+if (output is not null)
+{
+    await File.WriteAllTextAsync(output, report.ToString());
+}
+
+return 0;
+
+void Row(string name, IEnumerable<double> values)
+{
+    var sorted = values.Order().ToArray();
+    report.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {P(sorted, 0.5):F0} | {P(sorted, 0.9):F0} | {sorted[^1]:F0} |");
+}
+
+static async Task<Sample> MeasureAsync(IPage page, string workspaceId)
+{
+    await page.GotoAsync($"/workspaces/{workspaceId}");
+    var readme = page.Locator(".ide-tab[data-path='README.md']");
+    var lines = page.Locator(".view-lines").First;
+    await page.Locator(".tree-row[data-path='README.md']").WaitForAsync();
+    if (await readme.CountAsync() == 0)
+    {
+        // Nothing restored (a first visit, or a page that does not keep its tabs): open it as a person would.
+        await page.Locator(".tree-row[data-path='README.md']").ClickAsync();
+    }
+
+    await lines.Filter(new() { HasText = "Page bench" }).WaitForAsync();
+    await lines.ClickAsync();
+    await page.Keyboard.PressAsync("Control+End");
+    await page.Keyboard.TypeAsync("Z9");
+    await lines.Filter(new() { HasText = "Z9" }).WaitForAsync();
+    var typing = await page.EvaluateAsync<double>("() => performance.now()");
+    var timings = await page.EvaluateAsync<double[]>("""
+        () => {
+          const fcp = performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN;
+          const scripts = performance.getEntriesByType('resource').filter((r) => r.initiatorType === 'script' || /\.m?js(\?|$)/.test(r.name));
+          const sum = (list, key) => list.reduce((total, r) => total + (r[key] || 0), 0);
+          const before = scripts.filter((r) => r.responseEnd <= fcp);
+          return [fcp, sum(before, 'transferSize'), sum(before, 'decodedBodySize'), sum(scripts, 'transferSize'), sum(scripts, 'decodedBodySize')];
+        }
+        """);
+    await page.Keyboard.PressAsync("Backspace");
+    await page.Keyboard.PressAsync("Backspace");
+    return new Sample(timings[0], typing, timings[1], timings[2], timings[3], timings[4]);
+}
+
+static double P(double[] sorted, double q) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
+
+static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "?";
+
+internal sealed record Sample(double Fcp, double Typing, double JsTransferredBeforeFcp, double JsDecodedBeforeFcp, double JsTransferredUntilTyping, double JsDecodedUntilTyping);
