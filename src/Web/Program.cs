@@ -1,4 +1,5 @@
 using Workspaces.Data;
+using Workspaces.ServiceDefaults;
 using Workspaces.Web.Accounts;
 using Workspaces.Web.Agents;
 using Workspaces.Web.Components;
@@ -11,6 +12,7 @@ using Workspaces.Web.Workspaces;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.UseInlineIo();
+builder.AddServiceDefaults(new ServiceIdentity("workspaces-web"));
 builder.AddWorkspacesHosting();
 builder.AddAccounts();
 builder.AddGitCredentials();
@@ -42,7 +44,7 @@ app.UseAuthorization();
 app.UseAntiforgery();
 
 app.MapStaticAssets();
-app.MapHealth();
+app.MapDefaultEndpoints();
 app.MapOpenApi("/api/openapi.json");
 app.MapAccountsApi();
 app.MapGitCredentialsApi();

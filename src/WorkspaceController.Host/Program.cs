@@ -1,5 +1,6 @@
+using Workspaces.ServiceDefaults;
+using Workspaces.WorkspaceController.Host;
 using Workspaces.WorkspaceController.Kubernetes;
-using Workspaces.WorkspaceController.Kubernetes.Controller;
 
 // The controller Deployment's process: the leader-elected Workspace reconciler plus the probes the kubelet calls.
 // A host of its own rather than a mode of the web app: the controller image carries no web UI, and its RBAC (pods,
@@ -12,11 +13,10 @@ if (Environment.GetEnvironmentVariable("WORKSPACES_CONFIG_FILE") is { Length: > 
     builder.Configuration.AddJsonFile(configFile, optional: false, reloadOnChange: false);
 }
 
+builder.AddServiceDefaults(new ServiceIdentity("workspaces-controller"));
 builder.Services.AddWorkspaceController(builder.Configuration);
+builder.Services.AddHealthChecks().AddCheck<LeadershipHealthCheck>("leadership");
 
 var app = builder.Build();
-app.MapGet("/alive", () => TypedResults.Ok());
-
-// Ready either way: a follower replica is healthy, it just waits for the Lease.
-app.MapGet("/health", (WorkspaceControllerService controller) => TypedResults.Ok(new { leading = controller.IsLeading }));
+app.MapDefaultEndpoints();
 app.Run();

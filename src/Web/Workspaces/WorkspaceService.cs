@@ -24,6 +24,7 @@ public sealed partial class WorkspaceService(
     AuditLog audit,
     ReconcileQueue queue,
     WorkspaceStatusFeed feed,
+    WorkspaceTelemetry telemetry,
     IOptions<WorkspacesOptions> options,
     TimeProvider timeProvider,
     ILogger<WorkspaceService> logger)
@@ -212,6 +213,11 @@ public sealed partial class WorkspaceService(
 
     private void Changed(WorkspaceRecord record)
     {
+        if (record.DesiredState == DesiredState.Running)
+        {
+            telemetry.Requested(record.Id);
+        }
+
         queue.Add(record.Id);
         feed.PublishUpdated(record.Id, record.OwnerId);
     }

@@ -80,7 +80,8 @@ public sealed partial class LocalProcessRuntime(
             launch.Environment,
             launch.Files,
             launch.DotfilesRepository,
-            launch.Editor);
+            launch.Editor,
+            launch.Telemetry);
 
         var process = Launch(layout);
         LogLaunching(launch.WorkspaceId, process.Id);
