@@ -32,6 +32,15 @@ if (args.Contains("--migrate-only"))
 
 await app.MigrateEmbeddedDatabaseAsync();
 
+if (HostingRole.IsPreviewProxy(app.Configuration))
+{
+    // Its own Deployment in the chart: preview origins and the probes, nothing of the IDE.
+    app.UsePreviews();
+    app.MapDefaultEndpoints();
+    app.Run();
+    return;
+}
+
 // Preview origins first, before routing: their requests never match an IDE endpoint, so they skip route matching too.
 app.UsePreviews();
 app.UseRouting();

@@ -26,9 +26,13 @@ public static class WorkspacesExtensions
         services.AddSingleton<WorkspaceTelemetry>();
         services.AddSingleton<AgentWatches>();
         services.AddSingleton<ReconcilerLeadership>();
-        services.AddHostedService(sp => sp.GetRequiredService<ReconcilerLeadership>());
         services.AddSingleton<WorkspaceReconciler>();
-        services.AddHostedService(sp => sp.GetRequiredService<WorkspaceReconciler>());
+        var previewProxy = HostingRole.IsPreviewProxy(builder.Configuration);
+        if (!previewProxy)
+        {
+            services.AddHostedService(sp => sp.GetRequiredService<ReconcilerLeadership>());
+            services.AddHostedService(sp => sp.GetRequiredService<WorkspaceReconciler>());
+        }
 
         services.AddHttpClient<AgentClient>(AgentClient.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
@@ -54,7 +58,11 @@ public static class WorkspacesExtensions
         if (KubernetesRuntimeExtensions.IsKubernetes(builder.Configuration))
         {
             services.AddKubernetesWorkspaceRuntime(builder.Configuration);
-            services.AddHostedService<RuntimeChangesForwarder>();
+            if (!previewProxy)
+            {
+                services.AddHostedService<RuntimeChangesForwarder>();
+            }
+
             return builder;
         }
 

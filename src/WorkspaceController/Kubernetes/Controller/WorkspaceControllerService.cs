@@ -37,6 +37,7 @@ public sealed partial class WorkspaceControllerService(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        ControllerTelemetry.ObserveLeadership(() => _leading);
         if (!_options.LeaderElection.Enabled)
         {
             await LeadAsync(stoppingToken);
@@ -123,6 +124,7 @@ public sealed partial class WorkspaceControllerService(
         };
 
         using var queue = new WorkQueue(timeProvider, _options.BaseBackoff, _options.MaxBackoff);
+        ControllerTelemetry.ObserveQueue(() => queue.Length);
         workspaces.Changed = (old, current) =>
         {
             // A status-only change (our own write) moves neither generation, deletion nor finalizers: nothing to do.
@@ -178,9 +180,13 @@ public sealed partial class WorkspaceControllerService(
                 return;
             }
 
+            using var activity = ControllerTelemetry.StartReconcile(name, workspaces.Get(name));
+            var began = ControllerTelemetry.Begin();
+            var outcome = "error";
             try
             {
                 var result = await reconciler.ReconcileAsync(name, workspaces, pods, cancellationToken);
+                outcome = "done";
                 Interlocked.Increment(ref _reconciles);
                 queue.Forget(name);
                 if (result.RequeueAfter is { } delay)
@@ -190,6 +196,7 @@ public sealed partial class WorkspaceControllerService(
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
+                outcome = "cancelled";
                 return;
             }
             catch (Exception e)
@@ -197,6 +204,7 @@ public sealed partial class WorkspaceControllerService(
                 var delay = queue.AddRateLimited(name);
                 if (KubernetesErrors.IsConflict(e))
                 {
+                    outcome = "conflict";
                     LogConflict(name);
                 }
                 else
@@ -206,6 +214,7 @@ public sealed partial class WorkspaceControllerService(
             }
             finally
             {
+                ControllerTelemetry.Reconciled(began, outcome, activity);
                 queue.Done(name);
             }
         }
