@@ -39,7 +39,7 @@ public sealed class HelmMonitoringTests
             Assert.Contains(component, components);
             var deployment = HelmChart.Find(docs, "Deployment", $"-{component}");
             var container = (JsonObject)deployment["spec"]!["template"]!["spec"]!["containers"]![0]!;
-            Assert.Contains(Ports(container), p => (string?)p["name"] == "metrics" && (int?)p["containerPort"] == 9464);
+            Assert.Contains(Ports(container), p => (string?)p["name"] == "metrics" && (long?)p["containerPort"] == 9464);
             var env = container["env"]!.AsArray().ToDictionary(e => (string)e!["name"]!, e => (string?)e!["value"]);
             Assert.Equal("true", env["Workspaces__Telemetry__Prometheus__Enabled"]);
             Assert.Equal("9464", env["Workspaces__Telemetry__Prometheus__Port"]);
@@ -108,7 +108,7 @@ public sealed class HelmMonitoringTests
         Assert.Equal("rel-workspaces-preview-proxy", (string?)hpa["spec"]!["scaleTargetRef"]!["name"]);
         var metric = Assert.Single(hpa["spec"]!["metrics"]!.AsArray())!;
         Assert.Equal("cpu", (string?)metric["resource"]!["name"]);
-        Assert.Equal(70, (int?)metric["resource"]!["target"]!["averageUtilization"]);
+        Assert.Equal(70L, (long?)metric["resource"]!["target"]!["averageUtilization"]);
 
         // Workspace pods accept the proxies: both carry the labels the controller's NetworkPolicies allow.
         var controllerConfig = JsonNode.Parse((string)HelmChart.Find(docs, "ConfigMap", "-controller")["data"]!["controller.json"]!)!;
