@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Workspaces.TestSupport.Waiting;
@@ -74,7 +75,7 @@ public sealed class OtlpReceiver : IAsyncDisposable
 
     /// <summary>Waits until a span matching <paramref name="match"/> has arrived.</summary>
     public Task<Span> WaitForSpanAsync(Func<Resource, Span, bool> match, string what, TimeSpan timeout) =>
-        Poll.UntilNotNullAsync(() => Task.FromResult(_spans.FirstOrDefault(s => match(s.Resource, s.Span)).Span), timeout, what);
+        Poll.UntilNotNullAsync(() => Task.FromResult<Span?>(_spans.FirstOrDefault(s => match(s.Resource, s.Span)).Span), timeout, what);
 
     public async ValueTask DisposeAsync()
     {
