@@ -49,7 +49,7 @@ internal sealed partial class Harness(HarnessOptions options, TextWriter log) : 
         var nginxPort = FreePort();
 
         log.WriteLine($"Starting the web app on {webPort} ...");
-        var webProcess = Start("dotnet", [options.WebAppPath, "--urls", $"http://127.0.0.1:{webPort}", $"--Workspaces:DataDirectory={_root.Combine("data")}", "--Logging:LogLevel:Default=Warning"], "web.log");
+        var webProcess = Start("dotnet", [options.WebAppPath, "--urls", $"http://127.0.0.1:{webPort}", $"--Workspaces:DataDirectory={_root.Combine("data")}"], "web.log");
         var web = new Uri($"http://127.0.0.1:{webPort}/");
         using var http = new HttpClient { BaseAddress = web };
         await WaitAsync(async () => (await http.GetAsync(new Uri("/alive", UriKind.Relative), cancellationToken)).IsSuccessStatusCode, "the web app", cancellationToken);

@@ -1,4 +1,5 @@
 using Workspaces.Data;
+using Workspaces.ServiceDefaults;
 using Workspaces.Web.Accounts;
 using Workspaces.Web.Agents;
 using Workspaces.Web.Components;
@@ -12,6 +13,7 @@ using Workspaces.Web.Workspaces;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.UseInlineIo();
+builder.AddServiceDefaults(new ServiceIdentity("workspaces-web"));
 builder.AddWorkspacesHosting();
 builder.AddAccounts();
 builder.AddGitCredentials();
@@ -34,6 +36,15 @@ await app.MigrateEmbeddedDatabaseAsync();
 
 // Malformed and unknown hosts first; then preview origins, before routing: their requests never match an IDE endpoint, so they skip route matching too.
 app.UseHostGuard();
+if (HostingRole.IsPreviewProxy(app.Configuration))
+{
+    // Its own Deployment in the chart: preview origins and the probes, nothing of the IDE.
+    app.UsePreviews();
+    app.MapDefaultEndpoints();
+    app.Run();
+    return;
+}
+
 app.UsePreviews();
 app.UseRouting();
 app.UseSshTunnelWebSockets();
@@ -46,7 +57,7 @@ app.UseAuthorization();
 app.UseAntiforgery();
 
 app.MapStaticAssets();
-app.MapHealth();
+app.MapDefaultEndpoints();
 app.MapOpenApi("/api/openapi.json");
 app.MapAccountsApi();
 app.MapGitCredentialsApi();

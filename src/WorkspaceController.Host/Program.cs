@@ -1,3 +1,4 @@
+using Workspaces.ServiceDefaults;
 using Workspaces.WorkspaceController.Kubernetes;
 using Workspaces.WorkspaceController.Kubernetes.Cleanup;
 
@@ -18,12 +19,10 @@ if (args.Contains(WorkspaceCleanup.Switch))
     return await WorkspaceCleanup.RunAsync(args, builder.Configuration, CancellationToken.None);
 }
 
+builder.AddServiceDefaults(new ServiceIdentity("workspaces-controller"));
 builder.Services.AddWorkspaceController(builder.Configuration);
 
 var app = builder.Build();
-app.MapGet("/alive", () => TypedResults.Ok());
-
-// A follower replica is healthy, it just waits for the Lease; one that cannot read or write the Lease (403) is not.
-app.MapHealthChecks("/health");
+app.MapDefaultEndpoints();
 await app.RunAsync();
 return 0;

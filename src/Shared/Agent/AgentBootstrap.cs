@@ -16,6 +16,7 @@ namespace Workspaces.Shared.Agent;
 /// <param name="Editor">The editor's file size limits; null for the agent's defaults.</param>
 /// <param name="RepositoryNetwork">The internal Git servers an administrator allowed clones from; null for public addresses only.</param>
 /// <param name="Languages">The administrator's language server settings; null for the agent's defaults.</param>
+/// <param name="Telemetry">Where the agent sends traces, metrics and logs, and the start's trace; null: nowhere.</param>
 public sealed record AgentBootstrap(
     string WorkspaceId,
     string RepositoryUrl,
@@ -31,10 +32,34 @@ public sealed record AgentBootstrap(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? DotfilesRepository = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] EditorLimits? Editor = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Repositories.RepositoryNetwork? RepositoryNetwork = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] LanguageSettings? Languages = null)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] LanguageSettings? Languages = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] AgentTelemetry? Telemetry = null)
 {
     /// <summary>Never print the secret or the credential.</summary>
     public override string ToString() => $"AgentBootstrap {{ WorkspaceId = {WorkspaceId}, RepositoryUrl = {RepositoryUrl}, Ref = {Ref} }}";
+}
+
+/// <summary>The web app's telemetry settings, handed on so that every process of a start reports to the same place.</summary>
+/// <param name="OtlpEndpoint">The OTLP collector; null: the agent exports nothing.</param>
+/// <param name="OtlpProtocol"><c>Grpc</c> or <c>HttpProtobuf</c>.</param>
+/// <param name="TraceParent">The W3C <c>traceparent</c> of the start that launched this agent: its spans join that trace.</param>
+/// <param name="LogFormat">The console format, <c>Plain</c> or <c>Json</c>.</param>
+public sealed record AgentTelemetry(Uri? OtlpEndpoint, string? OtlpProtocol, string? TraceParent, string? LogFormat)
+{
+    /// <summary>The settings as the agent's configuration keys (those ServiceDefaults reads).</summary>
+    public IEnumerable<KeyValuePair<string, string?>> ToSettings()
+    {
+        if (OtlpEndpoint is not null)
+        {
+            yield return new("Workspaces:Telemetry:OtlpEndpoint", OtlpEndpoint.AbsoluteUri);
+            yield return new("Workspaces:Telemetry:OtlpProtocol", OtlpProtocol);
+        }
+
+        if (LogFormat is not null)
+        {
+            yield return new("Workspaces:Logging:Format", LogFormat);
+        }
+    }
 }
 
 /// <param name="SoftLimitBytes">Files above this open read-only.</param>

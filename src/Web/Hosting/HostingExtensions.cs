@@ -6,7 +6,7 @@ namespace Workspaces.Web.Hosting;
 
 public static class HostingExtensions
 {
-    /// <summary>Options, the data directory, the database, Data Protection, health checks and the OpenAPI document.</summary>
+    /// <summary>Options, the data directory, the database, Data Protection, the database health check and the OpenAPI document.</summary>
     public static WebApplicationBuilder AddWorkspacesHosting(this WebApplicationBuilder builder)
     {
         // `dotnet run` without a launch profile runs as Production from the build output: serve the static web assets
@@ -30,6 +30,7 @@ public static class HostingExtensions
 
         services.AddWorkspacesData(builder.Configuration, dataDirectory);
         services.AddDataProtection().SetApplicationName("Workspaces").PersistKeysToDbContext<WorkspacesDbContext>();
+        // /health (ServiceDefaults) also runs this: a replica whose database does not answer gets no traffic.
         services.AddHealthChecks().AddDbContextCheck<WorkspacesDbContext>("database", tags: ["ready"]);
         services.AddProblemDetails();
         // A malformed request body is the client's mistake: keep its 400 rather than the handler's default 500, and don't
@@ -54,12 +55,4 @@ public static class HostingExtensions
 
     /// <summary>Refuses malformed and unknown hosts (<see cref="HostGuard"/>); call this first.</summary>
     public static IApplicationBuilder UseHostGuard(this IApplicationBuilder app) => app.UseMiddleware<HostGuard>();
-
-    /// <summary><c>/health</c>: ready to serve (the database answers); <c>/alive</c>: the process runs.</summary>
-    public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
-    {
-        app.MapHealthChecks("/health");
-        app.MapHealthChecks("/alive", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = _ => false });
-        return app;
-    }
 }

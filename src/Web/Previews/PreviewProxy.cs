@@ -26,6 +26,7 @@ public sealed partial class PreviewProxy : IDisposable
     private readonly PreviewConnections _connections;
     private readonly PreviewRelay _relay;
     private readonly Authorization.AccessService _access;
+    private readonly PreviewMetrics _metrics;
     private readonly PreviewOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<PreviewProxy> _logger;
@@ -45,6 +46,7 @@ public sealed partial class PreviewProxy : IDisposable
         PreviewRelay relay,
         Authorization.AccessService access,
         Hosting.IdeCookies ideCookies,
+        PreviewMetrics metrics,
         IOptions<PreviewOptions> options,
         TimeProvider time,
         ILogger<PreviewProxy> logger)
@@ -57,6 +59,7 @@ public sealed partial class PreviewProxy : IDisposable
         _connections = connections;
         _relay = relay;
         _access = access;
+        _metrics = metrics;
         _options = options.Value;
         _time = time;
         _logger = logger;
@@ -187,7 +190,9 @@ public sealed partial class PreviewProxy : IDisposable
         }
 
         using var registration = _connections.Register(context, preview, kind, linkId, userId);
+        var began = _metrics.Begin();
         var error = await _forwarder.SendAsync(context, destination, client, _requestConfig, transformer);
+        _metrics.Forwarded(began, kind);
         if (error == ForwarderError.None)
         {
             return;
@@ -210,6 +215,7 @@ public sealed partial class PreviewProxy : IDisposable
     {
         if (link is not null && await _state.GetShareLinkAsync(link.LinkId, context.RequestAborted) is { } ended)
         {
+            _metrics.LinkRefused(revoked: ended.RevokedAt is not null);
             context.Response.Cookies.Delete(PreviewGrants.ShareCookie);
             await PreviewPages.LinkEndedAsync(context, revoked: ended.RevokedAt is not null);
             return;

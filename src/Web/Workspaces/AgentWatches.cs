@@ -22,6 +22,7 @@ public sealed partial class AgentWatches(
     ReconcileQueue queue,
     WorkspaceStatusFeed feed,
     ReconcilerLeadership leadership,
+    WorkspaceTelemetry telemetry,
     IEnumerable<IAgentReports> reports,
     TimeProvider timeProvider,
     ILogger<AgentWatches> logger) : IAsyncDisposable
@@ -30,6 +31,9 @@ public sealed partial class AgentWatches(
     private static readonly TimeSpan ProgressWriteInterval = TimeSpan.FromSeconds(1);
     private readonly ConcurrentDictionary<string, Watch> _watches = new(StringComparer.Ordinal);
     private readonly IAgentReports[] _reports = [.. reports];
+
+    /// <summary>Agents watched now (on the leader: every running workspace's).</summary>
+    public int Count => _watches.Count;
 
     public void Ensure(WorkspaceRecord workspace, Uri agentUrl, string? secret = null)
     {
@@ -163,6 +167,11 @@ public sealed partial class AgentWatches(
                     .SetProperty(x => x.Outcome, outcome)
                     .SetProperty(x => x.ErrorCode, errorCode),
                 cancellationToken);
+            if (outcome is { } ended
+                && await db.WorkspaceStarts.AsNoTracking().Where(s => s.WorkspaceId == workspaceId && s.EndedAt == null).OrderByDescending(s => s.Id).FirstOrDefaultAsync(cancellationToken) is { } start)
+            {
+                telemetry.Ended(start, ended, errorCode);
+            }
         }
 
         // Only while the user still wants it running: a stop that raced with this status wins.

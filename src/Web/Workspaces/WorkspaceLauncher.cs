@@ -18,6 +18,7 @@ public sealed partial class WorkspaceLauncher(
     AgentSecrets agentSecrets,
     AgentWatches watches,
     WorkspaceStatusFeed feed,
+    WorkspaceTelemetry telemetry,
     TimeProvider timeProvider,
     Microsoft.Extensions.Options.IOptions<WorkspacesOptions> options,
     Repositories.RepositoryGuard repositories,
@@ -53,6 +54,7 @@ public sealed partial class WorkspaceLauncher(
 
         var secret = agentSecrets.Reveal(workspace);
         RuntimeObservation observed;
+        using var traced = telemetry.Launching(workspace.Id, start.RequestedAt, now);
         try
         {
             RepositoryReference.TryParse(workspace.RepositoryUrl, null, out var reference, out _);
@@ -78,13 +80,14 @@ public sealed partial class WorkspaceLauncher(
                 Languages = options.Value.Languages.ToSettings(),
                 Image = string.IsNullOrWhiteSpace(project?.Image) ? null : project.Image.Trim(),
                 WorkspaceClass = string.IsNullOrWhiteSpace(project?.WorkspaceClass) ? null : project.WorkspaceClass.Trim(),
+                Telemetry = telemetry.ForAgent(workspace.Id),
             };
             observed = await runtime.StartAsync(launch, cancellationToken);
         }
         catch (WorkspaceRuntimeException e)
         {
             LogStartFailed(e, workspace.Id);
-            await FailAsync(db, workspace, start.Id, AgentErrorCode.AgentFailedToStart, e.Message, "Press Retry. If it fails again, the server's log says more. Your files are kept.", cancellationToken);
+            await FailAsync(db, workspace, start, AgentErrorCode.AgentFailedToStart, e.Message, "Press Retry. If it fails again, the server's log says more. Your files are kept.", cancellationToken);
             return;
         }
 
@@ -97,7 +100,7 @@ public sealed partial class WorkspaceLauncher(
     private static DateTimeOffset LatestRequest(WorkspaceRecord workspace, DateTimeOffset now) =>
         workspace.LastActiveAt <= now && workspace.LastActiveAt > now - TimeSpan.FromMinutes(5) ? workspace.LastActiveAt : now;
 
-    private async Task FailAsync(WorkspacesDbContext db, WorkspaceRecord workspace, long startId, AgentErrorCode code, string message, string advice, CancellationToken cancellationToken)
+    private async Task FailAsync(WorkspacesDbContext db, WorkspaceRecord workspace, WorkspaceStart start, AgentErrorCode code, string message, string advice, CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow();
         await db.Workspaces.Where(w => w.Id == workspace.Id && w.Generation == workspace.Generation).ExecuteUpdateAsync(
@@ -106,9 +109,10 @@ public sealed partial class WorkspaceLauncher(
                 .SetProperty(w => w.ErrorMessage, message)
                 .SetProperty(w => w.ErrorAdvice, advice),
             cancellationToken);
-        await db.WorkspaceStarts.Where(s => s.Id == startId).ExecuteUpdateAsync(
+        await db.WorkspaceStarts.Where(s => s.Id == start.Id).ExecuteUpdateAsync(
             s => s.SetProperty(x => x.EndedAt, now).SetProperty(x => x.Outcome, WorkspacePhase.Failed).SetProperty(x => x.ErrorCode, code),
             cancellationToken);
+        telemetry.Ended(start, WorkspacePhase.Failed, code);
         feed.PublishUpdated(workspace.Id, workspace.OwnerId);
     }
 

@@ -6,6 +6,12 @@ public static class WorkspaceReasons
     public const string StoppedByUser = "Stopped by you.";
     public const string Restart = "Restart requested.";
 
+    /// <summary>The reason as a metric label: user, idle or admin (a stop the system made for a membership change).</summary>
+    public static string Kind(string? reason) =>
+        reason == StoppedByUser ? "user"
+        : reason?.StartsWith("Stopped after ", StringComparison.Ordinal) == true ? "idle"
+        : "admin";
+
     public static string Idle(TimeSpan timeout) =>
         $"Stopped after {FormatDuration(timeout)} without activity. Your files are kept; start it to continue.";
 

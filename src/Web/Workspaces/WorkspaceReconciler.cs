@@ -23,6 +23,7 @@ public sealed partial class WorkspaceReconciler(
     WorkspaceLauncher launcher,
     WorkspaceStatusFeed feed,
     ReconcilerLeadership leadership,
+    WorkspaceTelemetry telemetry,
     IOptions<WorkspacesOptions> options,
     TimeProvider timeProvider,
     ILogger<WorkspaceReconciler> logger) : BackgroundService
@@ -40,6 +41,7 @@ public sealed partial class WorkspaceReconciler(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await ThreadPoolSynchronizationContext.Instance.SwitchTo();
+        telemetry.ObserveRunning(() => leadership.IsLeader ? watches.Count : null);
         var loops = new List<Task> { ResyncLoopAsync(stoppingToken) };
         for (var i = 0; i < Workers; i++)
         {
@@ -227,7 +229,10 @@ public sealed partial class WorkspaceReconciler(
         {
             await SetPhaseAsync(db, workspace, WorkspacePhase.Stopping, DesiredState.Stopped, cancellationToken);
             await runtime.StopAsync(workspace.Id, cancellationToken);
+            telemetry.Stopped(WorkspaceReasons.Kind(workspace.DesiredStateReason));
         }
+
+        telemetry.Abandoned(workspace.Id);
 
         var now = timeProvider.GetUtcNow();
         await db.WorkspaceStarts.Where(s => s.WorkspaceId == workspace.Id && s.EndedAt == null)
@@ -297,6 +302,7 @@ public sealed partial class WorkspaceReconciler(
                     .SetProperty(w => w.ErrorAdvice, "Look at the task logs, then press Retry. Your files are kept."),
                 cancellationToken);
             feed.PublishUpdated(workspace.Id, workspace.OwnerId);
+            telemetry.Stopped("crash");
             return false;
         }
 
@@ -309,6 +315,7 @@ public sealed partial class WorkspaceReconciler(
         });
         await db.SaveChangesAsync(cancellationToken);
         LogAgentDied(workspace.Id);
+        telemetry.AgentRestarted();
         return true;
     }
 

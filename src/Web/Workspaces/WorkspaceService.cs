@@ -25,6 +25,7 @@ public sealed partial class WorkspaceService(
     WorkspaceStatusFeed feed,
     Repositories.RepositoryGuard repositories,
     IsolationGate isolation,
+    WorkspaceTelemetry telemetry,
     TimeProvider timeProvider,
     ILogger<WorkspaceService> logger)
 {
@@ -217,6 +218,11 @@ public sealed partial class WorkspaceService(
 
     private void Changed(WorkspaceRecord record)
     {
+        if (record.DesiredState == DesiredState.Running)
+        {
+            telemetry.Requested(record.Id);
+        }
+
         queue.Add(record.Id);
         feed.PublishUpdated(record.Id, record.OwnerId);
     }

@@ -1,4 +1,6 @@
+using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
+using Workspaces.ServiceDefaults.Resilience;
 using Workspaces.Web.Agents;
 using Workspaces.Web.Hosting;
 using Workspaces.WorkspaceController.Kubernetes.Runtime;
@@ -24,11 +26,16 @@ public static class WorkspacesExtensions
         services.AddSingleton<WorkspaceLogs>();
         services.AddSingleton<WorkspaceGit>();
         services.AddSingleton<WorkspaceLauncher>();
+        services.AddSingleton<WorkspaceTelemetry>();
         services.AddSingleton<AgentWatches>();
         services.AddSingleton<ReconcilerLeadership>();
-        services.AddHostedService(sp => sp.GetRequiredService<ReconcilerLeadership>());
         services.AddSingleton<WorkspaceReconciler>();
-        services.AddHostedService(sp => sp.GetRequiredService<WorkspaceReconciler>());
+        var previewProxy = HostingRole.IsPreviewProxy(builder.Configuration);
+        if (!previewProxy)
+        {
+            services.AddHostedService(sp => sp.GetRequiredService<ReconcilerLeadership>());
+            services.AddHostedService(sp => sp.GetRequiredService<WorkspaceReconciler>());
+        }
 
         services.AddHttpClient<AgentClient>(AgentClient.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
@@ -37,7 +44,18 @@ public static class WorkspacesExtensions
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
                 ConnectTimeout = TimeSpan.FromSeconds(5),
                 ConnectCallback = sp.GetRequiredService<IAgentConnections>().ConnectCallback(),
-            });
+            })
+            // Every call is a GET, retried on a transient failure; the status long poll holds an attempt for up to
+            // AgentWatches' 25 s, so an attempt may take 40 s. An agent that stopped answering opens the circuit of its
+            // own host (URL) only, not of every agent.
+            .AddStandardResilience(resilience =>
+            {
+                resilience.AttemptTimeout.Timeout = TimeSpan.FromSeconds(40);
+                resilience.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(90);
+                resilience.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(80);
+                resilience.Retry.MaxRetryAttempts = 2;
+            })
+            .SelectPipelineByAuthority();
         services.AddSingleton(sp => sp.GetRequiredService<IHttpClientFactory>().CreateClient(AgentClient.HttpClientName));
 
         // Workspaces:Runtime:Kind picks where agents run: Local (child processes, the default) or Kubernetes (pods).
@@ -45,7 +63,11 @@ public static class WorkspacesExtensions
         {
             services.AddKubernetesWorkspaceRuntime(builder.Configuration);
             services.AddSingleton<IAgentConnections, TcpAgentConnections>();
-            services.AddHostedService<RuntimeChangesForwarder>();
+            if (!previewProxy)
+            {
+                services.AddHostedService<RuntimeChangesForwarder>();
+            }
+
             return builder;
         }
 

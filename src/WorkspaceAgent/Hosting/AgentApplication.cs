@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Workspaces.ServiceDefaults;
 using Workspaces.Shared.Agent;
 using Workspaces.WorkspaceAgent.Cloning;
 using Workspaces.WorkspaceAgent.Configuration;
@@ -36,6 +37,9 @@ public static class AgentApplication
         builder.WebHost.UseKestrelCore().UseUrls(bootstrap.ListenUrl);
         builder.Services.AddRoutingCore();
         builder.Logging.AddAgentLogging(bootstrap.WorkspaceId);
+        // The agent's settings come from the bootstrap only: telemetry as the web app hands it on.
+        builder.Configuration.AddInMemoryCollection(bootstrap.Telemetry?.ToSettings() ?? []);
+        builder.AddServiceDefaults(new ServiceIdentity("workspaces-agent", TraceRequestsWithoutParent: false) { InstanceId = bootstrap.WorkspaceId });
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = ShutdownTimeout);
 
         var services = builder.Services;
@@ -74,7 +78,7 @@ public static class AgentApplication
         var app = builder.Build();
         app.UseAgentSecret();
         app.UseAgentHubs();
-        app.MapHealthApi();
+        app.MapDefaultEndpoints();
         app.MapStatusApi();
         app.MapTaskLogApi();
         app.MapDownloadApi();

@@ -8,6 +8,7 @@ using Workspaces.WorkspaceAgent.Hosting;
 using Workspaces.WorkspaceAgent.Ports;
 using Workspaces.WorkspaceAgent.SecretFiles;
 using Workspaces.WorkspaceAgent.Status;
+using Workspaces.WorkspaceAgent.Telemetry;
 using Workspaces.WorkspaceAgent.Tasks;
 using Workspaces.WorkspaceAgent.Terminals;
 
@@ -51,8 +52,19 @@ public sealed partial class WorkspacePreparationService(
             }
 
             await AnnounceAsync(stoppingToken);
+            using var preparing = AgentDiagnostics.StartPhase(bootstrap, "agent.prepare");
             status.EnterPhase(WorkspacePhase.Cloning);
-            var clone = await cloner.EnsureCheckoutAsync(CloneRequest.From(bootstrap), layout, progress => status.ReportCloneProgress(progress), stoppingToken);
+            CloneResult clone;
+            using (var cloning = AgentDiagnostics.StartPhase(bootstrap, "agent.clone"))
+            {
+                clone = await cloner.EnsureCheckoutAsync(CloneRequest.From(bootstrap), layout, progress => status.ReportCloneProgress(progress), stoppingToken);
+                if (clone.Outcome == CloneOutcome.Failed)
+                {
+                    cloning.Fail(clone.Error!);
+                    preparing.Fail(clone.Error!);
+                }
+            }
+
             switch (clone.Outcome)
             {
                 case CloneOutcome.Cancelled:
@@ -82,6 +94,7 @@ public sealed partial class WorkspacePreparationService(
             if (config.Tasks.Count > 0)
             {
                 status.EnterPhase(WorkspacePhase.RunningTasks);
+                using var starting = AgentDiagnostics.StartPhase(bootstrap, "agent.tasks");
                 await tasks.StartAsync(config, stoppingToken);
             }
 

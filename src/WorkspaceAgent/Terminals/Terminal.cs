@@ -186,6 +186,7 @@ public sealed partial class Terminal : IPtyEventSink
     /// <exception cref="InvalidOperationException">The program has left more than 1 MiB of input unread.</exception>
     public void Input(ReadOnlySpan<byte> data)
     {
+        Telemetry.AgentDiagnostics.TerminalInput.Add(data.Length);
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_closed, this);
@@ -400,6 +401,7 @@ public sealed partial class Terminal : IPtyEventSink
 
     private void AppendLocked(ReadOnlySpan<byte> data)
     {
+        Telemetry.AgentDiagnostics.TerminalOutput.Add(data.Length);
         _ring.Write(data);
         if (_log is not null)
         {

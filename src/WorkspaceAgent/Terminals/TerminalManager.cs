@@ -217,6 +217,7 @@ public sealed partial class TerminalManager : IAsyncDisposable
 
     private Terminal Add(string id, string name, int? taskIndex, int columns, int rows, Stream? log)
     {
+        Telemetry.AgentDiagnostics.TerminalsOpened.Add(1, new KeyValuePair<string, object?>("workspaces.terminal.kind", taskIndex is null ? "shell" : "task"));
         Terminal terminal;
         lock (_lock)
         {

@@ -97,7 +97,8 @@ public sealed partial class LocalProcessRuntime(
             launch.DotfilesRepository,
             launch.Editor,
             launch.RepositoryNetwork is { AllowedHosts.Count: 0, AllowedNetworks.Count: 0 } ? null : launch.RepositoryNetwork,
-            launch.Languages);
+            launch.Languages,
+            launch.Telemetry);
 
         IReadOnlyList<string> command = [_options.AgentPath, "--bootstrap-stdin", $"--workspace={launch.WorkspaceId}"];
         if (sandboxed)

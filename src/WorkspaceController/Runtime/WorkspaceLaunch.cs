@@ -31,5 +31,8 @@ public sealed record WorkspaceLaunch(
     /// <summary>The workspace class (resources) a project asks for; null for the runtime's default.</summary>
     public string? WorkspaceClass { get; init; }
 
+    /// <summary>Telemetry settings and the start's trace context for the agent; null: none.</summary>
+    public AgentTelemetry? Telemetry { get; init; }
+
     public override string ToString() => $"WorkspaceLaunch {{ WorkspaceId = {WorkspaceId}, RepositoryUrl = {RepositoryUrl}, Ref = {Ref} }}";
 }

@@ -41,7 +41,7 @@ public sealed class AgentProcessTests(GitServerFixture git, ITestOutputHelper ou
         using (var anonymous = new AgentClient(new Uri(info.Url), secret: null))
         using (var impostor = new AgentClient(new Uri(info.Url), secret: "not-the-secret"))
         {
-            Assert.Equal("ok", await anonymous.Http.GetStringAsync("/health"));
+            Assert.Equal("Healthy", await anonymous.Http.GetStringAsync("/health"));
             Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.Http.GetAsync("/api/status")).StatusCode);
             Assert.Equal(HttpStatusCode.Unauthorized, (await impostor.Http.GetAsync("/api/status")).StatusCode);
         }

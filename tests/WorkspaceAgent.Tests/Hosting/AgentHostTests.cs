@@ -26,7 +26,7 @@ public sealed class AgentHostTests(GitServerFixture git) : IClassFixture<GitServ
         await using var host = await StartAsync();
         using var anonymous = new AgentClient(host.BaseAddress, secret: null);
 
-        Assert.Equal("ok", await anonymous.Http.GetStringAsync("/health"));
+        Assert.Equal("Healthy", await anonymous.Http.GetStringAsync("/health"));
         Assert.Equal(HttpStatusCode.OK, (await anonymous.Http.GetAsync("/alive")).StatusCode);
     }
 
@@ -106,7 +106,7 @@ public sealed class AgentHostTests(GitServerFixture git) : IClassFixture<GitServ
 
         Assert.Equal(WorkspacePhase.Failed, status.Phase);
         Assert.Equal(AgentErrorCode.RepositoryNotFound, status.Error?.Code);
-        Assert.Equal("ok", await host.Client.Http.GetStringAsync("/health"));
+        Assert.Equal("Healthy", await host.Client.Http.GetStringAsync("/health"));
     }
 
     [Fact]

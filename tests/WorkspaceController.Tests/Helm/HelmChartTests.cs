@@ -234,7 +234,7 @@ public sealed class HelmChartTests
 
         var result = new ControllerOptionsValidator().Validate(null, options);
         Assert.True(result.Succeeded, result.FailureMessage);
-        Assert.Equal("web", options.WebPodLabels["app.kubernetes.io/component"]);
+        Assert.Equal("true", options.WebPodLabels["workspaces.dev/agent-client"]);
         Assert.Equal("rel", options.WebPodLabels["app.kubernetes.io/instance"]);
     }
 

@@ -29,6 +29,11 @@ app.kubernetes.io/instance: {{ .root.Release.Name }}
 app.kubernetes.io/component: {{ .component }}
 {{- end -}}
 
+{{/* Pods that may reach workspace pods (the controller's WebPodLabels, in each workspace's NetworkPolicy): web and preview proxy. */}}
+{{- define "workspaces.agentClientLabel" -}}
+workspaces.dev/agent-client: "true"
+{{- end -}}
+
 {{- define "workspaces.image" -}}
 {{- $tag := .image.tag | default .root.Values.global.imageTag | default .root.Chart.AppVersion -}}
 {{- printf "%s/%s:%s" .root.Values.global.imageRegistry .image.repository $tag -}}
@@ -106,7 +111,7 @@ seccompProfile:
   "DiskLimitBytes" (int64 .Values.workspaces.diskLimitBytes)
   "DefaultClass" .Values.workspaces.defaultClass
   "Classes" $classes
-  "WebPodLabels" (dict "app.kubernetes.io/component" "web" "app.kubernetes.io/instance" .Release.Name)
+  "WebPodLabels" (dict "workspaces.dev/agent-client" "true" "app.kubernetes.io/instance" .Release.Name)
   "AllowInternet" .Values.workspaces.network.allowInternet
   "BlockedCidrs" .Values.workspaces.network.blockedCidrs
   "ClusterDomain" .Values.workspaces.clusterDomain
@@ -137,3 +142,33 @@ the Ingress; Traefik reads its sticky cookie from the Service. Both as the class
 {{- end -}}
 {{- toYaml $out -}}
 {{- end -}}
+{{/* Telemetry settings of the web app, the preview proxy and the controller (ServiceDefaults). */}}
+{{- define "workspaces.telemetryEnv" -}}
+- name: POD_NAME
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.name
+{{- with .Values.telemetry.otlpEndpoint }}
+- name: Workspaces__Telemetry__OtlpEndpoint
+  value: {{ . | quote }}
+- name: Workspaces__Telemetry__OtlpProtocol
+  value: {{ $.Values.telemetry.otlpProtocol | quote }}
+{{- end }}
+- name: Workspaces__Logging__Format
+  value: {{ .Values.telemetry.logFormat | quote }}
+{{- if .Values.telemetry.prometheus.enabled }}
+- name: Workspaces__Telemetry__Prometheus__Enabled
+  value: "true"
+- name: Workspaces__Telemetry__Prometheus__Port
+  value: {{ .Values.telemetry.prometheus.port | quote }}
+{{- end }}
+{{- end }}
+
+{{/* The management port /metrics is served on, when Prometheus is enabled. */}}
+{{- define "workspaces.metricsPort" -}}
+{{- if .Values.telemetry.prometheus.enabled }}
+- name: metrics
+  containerPort: {{ .Values.telemetry.prometheus.port }}
+  protocol: TCP
+{{- end }}
+{{- end }}

@@ -44,6 +44,7 @@ public sealed partial class WorkspaceControllerService(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        ControllerTelemetry.ObserveLeadership(() => _leading);
         if (!_options.LeaderElection.Enabled)
         {
             await LeadAsync(stoppingToken);
@@ -168,6 +169,7 @@ public sealed partial class WorkspaceControllerService(
         };
 
         using var queue = new WorkQueue(timeProvider, _options.BaseBackoff, _options.MaxBackoff);
+        ControllerTelemetry.ObserveQueue(() => queue.Length);
         workspaces.Changed = (old, current) =>
         {
             // A status-only change (our own write) moves neither generation, deletion nor finalizers: nothing to do.
@@ -234,9 +236,13 @@ public sealed partial class WorkspaceControllerService(
                 return;
             }
 
+            using var activity = ControllerTelemetry.StartReconcile(name, workspaces.Get(name));
+            var began = ControllerTelemetry.Begin();
+            var outcome = "error";
             try
             {
                 var result = await reconciler.ReconcileAsync(name, workspaces, pods, cancellationToken);
+                outcome = "done";
                 Interlocked.Increment(ref _reconciles);
                 queue.Forget(name);
                 if (result.RequeueAfter is { } delay)
@@ -246,6 +252,7 @@ public sealed partial class WorkspaceControllerService(
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
+                outcome = "cancelled";
                 return;
             }
             catch (Exception e)
@@ -253,6 +260,7 @@ public sealed partial class WorkspaceControllerService(
                 var delay = queue.AddRateLimited(name);
                 if (KubernetesErrors.IsConflict(e))
                 {
+                    outcome = "conflict";
                     LogConflict(name);
                 }
                 else
@@ -262,6 +270,7 @@ public sealed partial class WorkspaceControllerService(
             }
             finally
             {
+                ControllerTelemetry.Reconciled(began, outcome, activity);
                 queue.Done(name);
             }
         }

@@ -246,6 +246,16 @@ public sealed partial class KubernetesWorkspaceRuntime(
         // Variables may be the user's or a project's secrets: they travel sealed, never as plain spec.env.
         spec.Env = null;
         spec.DesiredState = DesiredWorkspaceState.Running;
+        // The start's trace, so the controller's reconciles (and through it the agent) join it.
+        if (launch.Telemetry?.TraceParent is { } traceParent)
+        {
+            workspace.Metadata.Annotations ??= new Dictionary<string, string>();
+            workspace.Metadata.Annotations[Controller.ControllerTelemetry.TraceParentAnnotation] = traceParent;
+        }
+        else
+        {
+            workspace.Metadata.Annotations?.Remove(Controller.ControllerTelemetry.TraceParentAnnotation);
+        }
         spec.Editor = launch.Editor is { } editor ? new WorkspaceEditorLimits { SoftLimitBytes = editor.SoftLimitBytes, HardLimitBytes = editor.HardLimitBytes } : null;
         // Sealed afresh on every start: the Git credential may have changed, and the new generation makes the controller rewrite the pod's secret.
         spec.SealedCredentials = _sealed.Seal(_options.Namespace, launch.WorkspaceId, new WorkspaceCredentials(launch.AgentSecret, launch.GitCredential?.Username, launch.GitCredential?.Password)

@@ -1,0 +1,205 @@
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+using Workspaces.Shared.Agent;
+using Workspaces.TestSupport.Files;
+using Workspaces.TestSupport.Git;
+using Workspaces.TestSupport.Waiting;
+using Workspaces.Web.Tests.Infrastructure;
+using Workspaces.Web.Tests.Telemetry;
+using Workspaces.Web.Tests.Telemetry.Otlp;
+using Metric = Workspaces.Web.Tests.Telemetry.Otlp.Metric;
+
+namespace Workspaces.Web.Tests.Workspaces;
+
+/// <summary>
+/// What an operator's collector and Prometheus see of workspace starts: the web app (and the agents it starts) export
+/// OTLP to a receiver in the test process; /metrics is scraped and parsed as Prometheus text.
+/// </summary>
+public sealed class WorkspaceTelemetryTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+    private readonly GitRepositoryFixture _repositories = new();
+    private OtlpReceiver _receiver = null!;
+    private TestApp _app = null!;
+    private ApiClient _api = null!;
+
+    public async Task InitializeAsync()
+    {
+        _receiver = await OtlpReceiver.StartAsync();
+        _app = await TestApp.StartAsync(new Dictionary<string, string?>
+        {
+            ["Workspaces:Telemetry:OtlpEndpoint"] = _receiver.Endpoint.AbsoluteUri,
+            ["Workspaces:Telemetry:OtlpProtocol"] = "HttpProtobuf",
+            ["Workspaces:Telemetry:Prometheus:Enabled"] = "true",
+        });
+        _api = await _app.CreateAdministratorAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        _api.Dispose();
+        await _app.DisposeAsync();
+        await _receiver.DisposeAsync();
+        _repositories.Dispose();
+    }
+
+    [Fact]
+    public async Task WorkspaceStart_ToReady_OneTraceFromTheRequestThroughEveryPhaseAndTheAgent()
+    {
+        var repository = await _repositories.CreateAsync(
+            $"traced-{Guid.NewGuid():N}",
+            new GitRepositoryBuilder().WithFile(".gitpod.yml", "tasks:\n  - name: hello\n    command: echo hello\n"));
+
+        var id = (await _api.CreateWorkspaceAsync(repository.FileUrl)).Id;
+        await _api.WaitUntilReadyAsync(id, timeout: Timeout);
+        Flush();
+
+        var start = await _receiver.WaitForSpanAsync((_, s) => s.Name == "workspace.start" && s.Attributes.Get("workspaces.workspace.id") == id, "the workspace.start span", Timeout);
+        var traceId = start.TraceId.Hex();
+        var trace = _receiver.Spans.Where(s => s.Span.TraceId.Hex() == traceId).ToList();
+        var request = Assert.Single(trace, s => s.Span.Name.StartsWith("POST", StringComparison.Ordinal) && s.Span.Attributes.Get("http.route") == "/api/workspaces");
+        Assert.Equal(request.Span.SpanId, start.ParentSpanId);
+        var phases = trace.Where(s => s.Span.Name.StartsWith("workspace.phase ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["cloning", "queued", "starting_agent", "tasks"], phases.Select(p => p.Span.Attributes.Get("workspaces.phase")).Order(StringComparer.Ordinal));
+        Assert.All(phases, p => Assert.Equal(start.SpanId, p.Span.ParentSpanId));
+        Assert.Equal("ready", start.Attributes.Get("workspaces.outcome"));
+
+        // The agent's own spans join the same trace (it got the context in its bootstrap) and say who sent them.
+        var clone = await _receiver.WaitForSpanAsync((_, s) => s.Name == "agent.clone" && s.TraceId.Hex() == traceId, "the agent's clone span in the start's trace", Timeout);
+        var agent = _receiver.Spans.First(s => s.Span == clone).Resource;
+        Assert.Equal("workspaces-agent", agent.Attributes.Get("service.name"));
+
+        var duration = await WaitForMetricAsync("workspaces.start.duration", m => m.Histogram?.DataPoints.Any(p => p.Attributes.Get("workspaces.outcome") == "ready") == true);
+        Assert.Equal("s", duration.Unit);
+        var ready = duration.Histogram.DataPoints.First(p => p.Attributes.Get("workspaces.outcome") == "ready");
+        Assert.True(ready.Count >= 1 && ready.Sum > 0, $"count {ready.Count}, sum {ready.Sum}");
+        Assert.Equal("local", ready.Attributes.Get("workspaces.runtime"));
+        var phaseDurations = await WaitForMetricAsync("workspaces.start.phase.duration", m => m.Histogram?.DataPoints.Count > 0);
+        Assert.Contains(phaseDurations.Histogram.DataPoints, p => p.Attributes.Get("workspaces.phase") == "cloning");
+    }
+
+    [Fact]
+    public async Task WorkspaceStart_CloneFails_FailureCounterCarriesTheReasonTheUserSees()
+    {
+        using var notARepository = TempDirectory.Create("not-a-repo");
+        var id = (await _api.CreateWorkspaceAsync(new Uri(notARepository.Path + "/").AbsoluteUri)).Id;
+        var details = await _api.WaitUntilSettledAsync(id, timeout: Timeout);
+        Assert.Equal(WorkspacePhase.Failed, details.Workspace.Phase);
+        var reason = details.Workspace.Error!.Code.ToString();
+        Flush();
+
+        var failures = await WaitForMetricAsync("workspaces.start.failures", m => m.Sum?.DataPoints.Any(p => p.Attributes.Get("workspaces.reason") == reason) == true);
+        Assert.True(failures.Sum.IsMonotonic);
+        Assert.True(failures.Sum.DataPoints.First(p => p.Attributes.Get("workspaces.reason") == reason).AsInt >= 1);
+        var start = await _receiver.WaitForSpanAsync((_, s) => s.Name == "workspace.start" && s.Attributes.Get("workspaces.workspace.id") == id, "the failed start's span", Timeout);
+        Assert.Equal(2, start.Status.Code); // STATUS_CODE_ERROR
+        Assert.Equal(reason, start.Attributes.Get("workspaces.reason"));
+    }
+
+    [Fact]
+    public async Task MetricsEndpoint_AfterAStart_ServesPrometheusTextWithOurNamesAndUnits()
+    {
+        var repository = await _repositories.CreateAsync($"scraped-{Guid.NewGuid():N}");
+        var id = (await _api.CreateWorkspaceAsync(repository.FileUrl)).Id;
+        await _api.WaitUntilReadyAsync(id, timeout: Timeout);
+
+        using var scraper = _app.CreateHttpClient();
+        var samples = await Poll.UntilNotNullAsync(
+            async () =>
+            {
+                var text = await scraper.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+                var parsed = PrometheusText.Parse(text);
+                return parsed.Any(s => s.Name == "workspaces_start_duration_seconds_count" && s.Labels.GetValueOrDefault("workspaces_outcome") == "ready") ? parsed : null;
+            },
+            Timeout,
+            "/metrics to count a ready start");
+
+        Assert.True(samples.Single(s => s.Name == "workspaces_start_duration_seconds_count" && s.Labels["workspaces_outcome"] == "ready").Value >= 1);
+        Assert.Contains(samples, s => s.Name == "workspaces_start_duration_seconds_bucket" && s.Labels.ContainsKey("le"));
+        Assert.Contains(samples, s => s.Name == "workspaces_starts_total" && s.Labels.GetValueOrDefault("workspaces_outcome") == "ready");
+        Assert.Contains(samples, s => s.Name == "workspaces_running" && s.Value >= 1);
+    }
+
+    private void Flush()
+    {
+        _app.Services.GetRequiredService<TracerProvider>().ForceFlush();
+        _app.Services.GetRequiredService<MeterProvider>().ForceFlush();
+    }
+
+    private Task<Metric> WaitForMetricAsync(string name, Func<Metric, bool> match) =>
+        Poll.UntilNotNullAsync(
+            () =>
+            {
+                Flush();
+                return Task.FromResult(_receiver.Metrics.LastOrDefault(m => m.Name == name && match(m)));
+            },
+            Timeout,
+            $"metric {name}");
+}
+
+/// <summary>The Prometheus text exposition format, as far as a scraper needs it: one sample per line.</summary>
+internal static class PrometheusText
+{
+    public static List<Sample> Parse(string text)
+    {
+        var samples = new List<Sample>();
+        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (line.StartsWith('#'))
+            {
+                continue;
+            }
+
+            var labels = new Dictionary<string, string>(StringComparer.Ordinal);
+            var brace = line.IndexOf('{', StringComparison.Ordinal);
+            string name;
+            if (brace >= 0)
+            {
+                name = line[..brace];
+                var close = line.LastIndexOf('}');
+                foreach (var pair in SplitLabels(line[(brace + 1)..close]))
+                {
+                    var eq = pair.IndexOf('=', StringComparison.Ordinal);
+                    labels[pair[..eq]] = pair[(eq + 2)..^1].Replace("\\\"", "\"", StringComparison.Ordinal).Replace("\\\\", "\\", StringComparison.Ordinal);
+                }
+            }
+            else
+            {
+                name = line[..line.IndexOf(' ', StringComparison.Ordinal)];
+            }
+
+            // A timestamp may follow the value: the value is the first number after the name and labels.
+            var rest = line[(brace >= 0 ? line.LastIndexOf('}') + 1 : name.Length)..].Trim().Split(' ');
+            samples.Add(new Sample(name, labels, double.Parse(rest[0], NumberStyles.Float, CultureInfo.InvariantCulture)));
+        }
+
+        return samples;
+    }
+
+    private static IEnumerable<string> SplitLabels(string labels)
+    {
+        var start = 0;
+        var quoted = false;
+        for (var i = 0; i < labels.Length; i++)
+        {
+            if (labels[i] == '"' && (i == 0 || labels[i - 1] != '\\'))
+            {
+                quoted = !quoted;
+            }
+            else if (labels[i] == ',' && !quoted)
+            {
+                yield return labels[start..i];
+                start = i + 1;
+            }
+        }
+
+        if (start < labels.Length)
+        {
+            yield return labels[start..];
+        }
+    }
+
+    internal sealed record Sample(string Name, Dictionary<string, string> Labels, double Value);
+}
