@@ -61,7 +61,7 @@ public sealed partial class WorkspaceLauncher(
             // Checked again at every start: a link made after the workspace was created could point into the data directory now.
             if (reference is not null && repositories.LocalPathProblem(reference) is { } localProblem)
             {
-                await FailAsync(db, workspace, start.Id, AgentErrorCode.InvalidRepositoryUrl, localProblem, "Create the workspace from another path or an https:// URL.", cancellationToken);
+                await FailAsync(db, workspace, start, AgentErrorCode.InvalidRepositoryUrl, localProblem, "Create the workspace from another path or an https:// URL.", cancellationToken);
                 return;
             }
 
