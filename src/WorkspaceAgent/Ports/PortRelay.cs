@@ -198,8 +198,7 @@ public sealed partial class PortRelay(PortWatcher watcher, AgentStatusStore stat
         var ports = new HashSet<int> { context.Connection.LocalPort };
         foreach (var address in server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [])
         {
-            // A Unix socket (a sandboxed agent: http://unix:/path) takes no port.
-            if (Uri.TryCreate(address, UriKind.Absolute, out var uri) && !uri.Host.Equals("unix", StringComparison.OrdinalIgnoreCase))
+            if (Uri.TryCreate(address, UriKind.Absolute, out var uri))
             {
                 ports.Add(uri.Port);
             }
