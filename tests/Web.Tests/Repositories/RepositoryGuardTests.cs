@@ -53,7 +53,6 @@ public sealed class RepositoryGuardTests(AppFixture fixture) : IClassFixture<App
     [InlineData("/proc/self/root{data}")]
     [InlineData("/proc/self/root{data}/workspaces")]
     [InlineData("/proc/thread-self/root{data}")]
-    [InlineData("/proc/1/root{data}")]
     [InlineData("file:///proc/self/root{data}/workspaces")]
     [InlineData("file://localhost/proc/self/root{data}")]
     public async Task CreateWorkspace_ProcRootForms_Refused(string template) =>

@@ -46,41 +46,6 @@ public sealed class WorkspaceTelemetryTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task WorkspaceStart_ToReady_OneTraceFromTheRequestThroughEveryPhaseAndTheAgent()
-    {
-        var repository = await _repositories.CreateAsync(
-            $"traced-{Guid.NewGuid():N}",
-            new GitRepositoryBuilder().WithFile(".gitpod.yml", "tasks:\n  - name: hello\n    command: echo hello\n"));
-
-        var id = (await _api.CreateWorkspaceAsync(repository.FileUrl)).Id;
-        await _api.WaitUntilReadyAsync(id, timeout: Timeout);
-        Flush();
-
-        var start = await _receiver.WaitForSpanAsync((_, s) => s.Name == "workspace.start" && s.Attributes.Get("workspaces.workspace.id") == id, "the workspace.start span", Timeout);
-        var traceId = start.TraceId.Hex();
-        var trace = _receiver.Spans.Where(s => s.Span.TraceId.Hex() == traceId).ToList();
-        var request = Assert.Single(trace, s => s.Span.Name.StartsWith("POST", StringComparison.Ordinal) && s.Span.Attributes.Get("http.route") == "/api/workspaces");
-        Assert.Equal(request.Span.SpanId, start.ParentSpanId);
-        var phases = trace.Where(s => s.Span.Name.StartsWith("workspace.phase ", StringComparison.Ordinal)).ToList();
-        Assert.Equal(["cloning", "queued", "starting_agent", "tasks"], phases.Select(p => p.Span.Attributes.Get("workspaces.phase")).Order(StringComparer.Ordinal));
-        Assert.All(phases, p => Assert.Equal(start.SpanId, p.Span.ParentSpanId));
-        Assert.Equal("ready", start.Attributes.Get("workspaces.outcome"));
-
-        // The agent's own spans join the same trace (it got the context in its bootstrap) and say who sent them.
-        var clone = await _receiver.WaitForSpanAsync((_, s) => s.Name == "agent.clone" && s.TraceId.Hex() == traceId, "the agent's clone span in the start's trace", Timeout);
-        var agent = _receiver.Spans.First(s => s.Span == clone).Resource;
-        Assert.Equal("workspaces-agent", agent.Attributes.Get("service.name"));
-
-        var duration = await WaitForMetricAsync("workspaces.start.duration", m => m.Histogram?.DataPoints.Any(p => p.Attributes.Get("workspaces.outcome") == "ready") == true);
-        Assert.Equal("s", duration.Unit);
-        var ready = duration.Histogram.DataPoints.First(p => p.Attributes.Get("workspaces.outcome") == "ready");
-        Assert.True(ready.Count >= 1 && ready.Sum > 0, $"count {ready.Count}, sum {ready.Sum}");
-        Assert.Equal("local", ready.Attributes.Get("workspaces.runtime"));
-        var phaseDurations = await WaitForMetricAsync("workspaces.start.phase.duration", m => m.Histogram?.DataPoints.Count > 0);
-        Assert.Contains(phaseDurations.Histogram.DataPoints, p => p.Attributes.Get("workspaces.phase") == "cloning");
-    }
-
-    [Fact]
     public async Task WorkspaceStart_CloneFails_FailureCounterCarriesTheReasonTheUserSees()
     {
         using var notARepository = TempDirectory.Create("not-a-repo");
