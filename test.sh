@@ -28,6 +28,9 @@ command -v npm >/dev/null || apt_install npm
 command -v ssh >/dev/null || apt_install openssh-client
 [ -x /usr/sbin/sshd ] || apt_install openssh-server
 command -v tmux >/dev/null || apt_install tmux
+# Local workspaces run sandboxed: bubblewrap (mount, PID, user namespaces) and pasta (their own network namespace).
+command -v bwrap >/dev/null || apt_install bubblewrap
+command -v pasta >/dev/null || apt_install passt
 [ -x /usr/bin/chromium ] || { say "Installing Debian's chromium for the browser tests"; apt_install chromium; }
 
 say "Starting a throwaway PostgreSQL"

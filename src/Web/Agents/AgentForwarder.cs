@@ -9,6 +9,7 @@ using Workspaces.Web.Accounts;
 using Workspaces.Web.Credentials;
 using Workspaces.Web.Authorization;
 using Workspaces.Web.Workspaces;
+using Workspaces.WorkspaceController.Runtime;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Workspaces.Web.Agents;
@@ -26,6 +27,7 @@ public sealed partial class AgentForwarder(
     LiveSessions liveSessions,
     WorkspaceActivity activity,
     GitCredentialService credentials,
+    IAgentConnections connections,
     ILogger<AgentForwarder> logger) : IDisposable
 {
     /// <summary>Agent paths a browser may reach; everything else (status, logs, the Git summary) is for the web app only.</summary>
@@ -42,6 +44,7 @@ public sealed partial class AgentForwarder(
         UseCookies = false,
         ActivityHeadersPropagator = null,
         ConnectTimeout = TimeSpan.FromSeconds(5),
+        ConnectCallback = connections.ConnectCallback(),
     });
 
     public void Dispose() => _client.Dispose();

@@ -164,7 +164,7 @@ public sealed partial class PreviewProxy : IDisposable
             return;
         }
 
-        if (PreviewRelay.ShouldRelay(_relay.Mode, target.AgentUrl, port) && target.AgentSecret is { } secret)
+        if (PreviewRelay.ShouldRelay(_relay.Mode, target.AgentUrl, port, _relay.ReachesPortsDirectly(target.AgentUrl)) && target.AgentSecret is { } secret)
         {
             // The route reaches the relay client's connect callback on the forwarded request (PreviewTransformer).
             context.Features.Set(new PreviewRelayRoute(target.WorkspaceId, target.AgentUrl, secret, port.Port));

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Options;
 using Workspaces.Shared.Agent;
+using Workspaces.WorkspaceController.Runtime;
 
 namespace Workspaces.Web.Previews;
 
@@ -39,10 +40,12 @@ public sealed partial class PreviewRelay : IDisposable
     private const int MaxHeadBytes = 8 * 1024;
 
     private readonly ILogger<PreviewRelay> _logger;
+    private readonly IAgentConnections _agents;
 
-    public PreviewRelay(IOptions<PreviewOptions> options, ILogger<PreviewRelay> logger)
+    public PreviewRelay(IOptions<PreviewOptions> options, IAgentConnections agents, ILogger<PreviewRelay> logger)
     {
         _logger = logger;
+        _agents = agents;
         Mode = options.Value.Relay;
         var handler = PreviewProxy.UpstreamHandler(options.Value);
         handler.ConnectCallback = ConnectAsync;
@@ -51,20 +54,24 @@ public sealed partial class PreviewRelay : IDisposable
 
     public PreviewRelayMode Mode { get; }
 
+    /// <summary>Whether the proxy can connect to the workspace's ports itself (not for a sandboxed agent).</summary>
+    public bool ReachesPortsDirectly(Uri agentUrl) => _agents.ReachesPortsDirectly(agentUrl);
+
     /// <summary>The HTTP client for relayed destinations (only those: its connect callback needs a route).</summary>
     public HttpMessageInvoker Client { get; }
 
     public void Dispose() => Client.Dispose();
 
     /// <summary>
-    /// Whether to relay: always or never when configured so; otherwise when every listener is bound to a loopback address
-    /// and the agent is not on this machine's loopback (where the proxy reaches loopback listeners itself).
+    /// Whether to relay: always when the web app cannot reach the workspace's ports itself (a sandboxed agent, in a network
+    /// namespace of its own); always or never when configured so; otherwise when every listener is bound to a loopback
+    /// address and the agent is not on this machine's loopback (where the proxy reaches loopback listeners itself).
     /// </summary>
-    public static bool ShouldRelay(PreviewRelayMode mode, Uri agentUrl, WorkspacePort port)
+    public static bool ShouldRelay(PreviewRelayMode mode, Uri agentUrl, WorkspacePort port, bool reachesPortsDirectly = true)
     {
         ArgumentNullException.ThrowIfNull(agentUrl);
         ArgumentNullException.ThrowIfNull(port);
-        return mode switch
+        return !reachesPortsDirectly || mode switch
         {
             PreviewRelayMode.Always => true,
             PreviewRelayMode.Never => false,
@@ -99,11 +106,9 @@ public sealed partial class PreviewRelay : IDisposable
         }
 
         var agent = route.AgentUrl;
-        EndPoint endpoint = IPAddress.TryParse(agent.IdnHost.Trim('[', ']'), out var address) ? new IPEndPoint(address, agent.Port) : new DnsEndPoint(agent.IdnHost, agent.Port);
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        var socket = await _agents.ConnectAsync(agent, cancellationToken);
         try
         {
-            await socket.ConnectAsync(endpoint, cancellationToken);
             var request = string.Create(
                 CultureInfo.InvariantCulture,
                 $"GET {AgentProtocol.RelayPathPrefix}{route.Port} HTTP/1.1\r\nHost: {agent.Authority}\r\nAuthorization: {AgentProtocol.AuthorizationScheme} {route.AgentSecret}\r\nConnection: Upgrade\r\nUpgrade: {AgentProtocol.RelayUpgrade}\r\n\r\n");

@@ -24,6 +24,7 @@ public sealed partial class WorkspaceService(
     ReconcileQueue queue,
     WorkspaceStatusFeed feed,
     Repositories.RepositoryGuard repositories,
+    IsolationGate isolation,
     WorkspaceTelemetry telemetry,
     TimeProvider timeProvider,
     ILogger<WorkspaceService> logger)
@@ -50,6 +51,11 @@ public sealed partial class WorkspaceService(
         if (await repositories.ProblemAsync(reference, cancellationToken) is { } refused)
         {
             return CreateWorkspaceResult.Invalid("repositoryUrl", refused);
+        }
+
+        if (await isolation.RefusalAsync(ownerId, cancellationToken) is { } unisolated)
+        {
+            return CreateWorkspaceResult.Invalid("isolation", unisolated);
         }
 
         var now = timeProvider.GetUtcNow();

@@ -5,6 +5,7 @@ using Workspaces.Web.Agents;
 using Workspaces.Web.Hosting;
 using Workspaces.WorkspaceController.Kubernetes.Runtime;
 using Workspaces.WorkspaceController.Local;
+using Workspaces.WorkspaceController.Local.Sandbox;
 using Workspaces.WorkspaceController.Runtime;
 
 namespace Workspaces.Web.Workspaces;
@@ -20,6 +21,7 @@ public static class WorkspacesExtensions
         services.AddSingleton<WorkspaceStatusFeed>();
         services.AddSingleton<WorkspaceService>();
         services.AddSingleton<Repositories.RepositoryGuard>();
+        services.AddSingleton<IsolationGate>();
         services.AddSingleton<WorkspaceActivity>();
         services.AddSingleton<WorkspaceLogs>();
         services.AddSingleton<WorkspaceGit>();
@@ -36,11 +38,12 @@ public static class WorkspacesExtensions
         }
 
         services.AddHttpClient<AgentClient>(AgentClient.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
             {
                 UseProxy = false,
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
                 ConnectTimeout = TimeSpan.FromSeconds(5),
+                ConnectCallback = sp.GetRequiredService<IAgentConnections>().ConnectCallback(),
             })
             // Every call is a GET, retried on a transient failure; the status long poll holds an attempt for up to
             // AgentWatches' 25 s, so an attempt may take 40 s. An agent that stopped answering opens the circuit of its
@@ -59,6 +62,7 @@ public static class WorkspacesExtensions
         if (KubernetesRuntimeExtensions.IsKubernetes(builder.Configuration))
         {
             services.AddKubernetesWorkspaceRuntime(builder.Configuration);
+            services.AddSingleton<IAgentConnections, TcpAgentConnections>();
             if (!previewProxy)
             {
                 services.AddHostedService<RuntimeChangesForwarder>();
@@ -78,6 +82,11 @@ public static class WorkspacesExtensions
             })
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<LocalRuntimeOptions>, LocalRuntimeOptionsValidator>();
+        services.AddOptions<SandboxOptions>().Bind(builder.Configuration.GetSection(SandboxOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SandboxOptions>, SandboxOptionsValidator>();
+        services.AddSingleton<WorkspaceSandbox>();
+        services.AddHostedService<SandboxProbeService>();
+        services.AddSingleton<IAgentConnections, LocalAgentConnections>();
         services.AddSingleton<IWorkspaceRuntime, LocalProcessRuntime>();
         services.AddSingleton<IWorkspacePortAddresses, LocalPortAddresses>();
         return builder;

@@ -198,7 +198,8 @@ public sealed partial class PortRelay(PortWatcher watcher, AgentStatusStore stat
         var ports = new HashSet<int> { context.Connection.LocalPort };
         foreach (var address in server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [])
         {
-            if (Uri.TryCreate(address, UriKind.Absolute, out var uri))
+            // A Unix socket (a sandboxed agent: http://unix:/path) takes no port.
+            if (Uri.TryCreate(address, UriKind.Absolute, out var uri) && !uri.Host.Equals("unix", StringComparison.OrdinalIgnoreCase))
             {
                 ports.Add(uri.Port);
             }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Workspaces.Shared.Agent;
+using Workspaces.WorkspaceController.Local.Sandbox;
 using Workspaces.WorkspaceController.Runtime;
 
 namespace Workspaces.WorkspaceController.Local;
@@ -10,9 +11,12 @@ namespace Workspaces.WorkspaceController.Local;
 /// <summary>
 /// The embedded default: each workspace is a directory under <see cref="LocalRuntimeOptions.WorkspacesDirectory"/> and
 /// its agent a process in its own session, so agents outlive a restart of the web app and are adopted again afterwards.
+/// Where the machine allows it (<see cref="WorkspaceSandbox"/>) each agent runs in a sandbox of its own and listens on a
+/// Unix socket; what the runtime knows of it then lives outside the workspace's directory (<see cref="SandboxRuntimeInfo"/>).
 /// </summary>
 public sealed partial class LocalProcessRuntime(
     IOptions<LocalRuntimeOptions> options,
+    WorkspaceSandbox sandbox,
     TimeProvider timeProvider,
     ILogger<LocalProcessRuntime> logger) : IWorkspaceRuntime
 {
@@ -29,8 +33,17 @@ public sealed partial class LocalProcessRuntime(
             return Task.FromResult(RuntimeObservation.Absent(workspaceId));
         }
 
+        if (SandboxRuntimeInfo.Read(SandboxInfoPath(workspaceId)) is { } sandboxed)
+        {
+            return Task.FromResult(IsAgentRunning(sandboxed.AgentProcessId, workspaceId)
+                ? new RuntimeObservation(workspaceId, RuntimeState.Running, new Uri(sandboxed.Url), sandboxed.StartedAt, null)
+                : new RuntimeObservation(workspaceId, RuntimeState.Stopped, null, null, ReadLogTail(layout)));
+        }
+
+        // An unsandboxed agent shares the service's PID namespace; a sandboxed one's own record (which its workspace can
+        // write) names a pid of another namespace and is never believed.
         var info = ReadRuntimeInfo(layout);
-        if (info is not null && IsAgentRunning(info))
+        if (info is not null && IsAgentRunning(info) && ProcessSignals.SharesPidNamespace(info.ProcessId))
         {
             return Task.FromResult(new RuntimeObservation(workspaceId, RuntimeState.Running, new Uri(info.Url), info.StartedAt, null));
         }
@@ -46,7 +59,7 @@ public sealed partial class LocalProcessRuntime(
         }
 
         var result = new List<RuntimeObservation>();
-        foreach (var dir in Directory.EnumerateDirectories(_options.WorkspacesDirectory))
+        foreach (var dir in Directory.EnumerateDirectories(_options.WorkspacesDirectory).Where(d => !Path.GetFileName(d).StartsWith('.')))
         {
             result.Add(await ObserveAsync(Path.GetFileName(dir), cancellationToken));
         }
@@ -66,6 +79,8 @@ public sealed partial class LocalProcessRuntime(
         var layout = Layout(launch.WorkspaceId, launch.CheckoutDirectoryName);
         Directory.CreateDirectory(layout.StateDirectory);
         File.Delete(layout.RuntimeFile);
+        File.Delete(SandboxInfoPath(launch.WorkspaceId));
+        var sandboxed = (await sandbox.StatusAsync()).Active;
 
         var bootstrap = new AgentBootstrap(
             launch.WorkspaceId,
@@ -75,7 +90,7 @@ public sealed partial class LocalProcessRuntime(
             launch.CheckoutDirectoryName,
             launch.AgentSecret,
             launch.GitCredential,
-            "http://127.0.0.1:0",
+            sandboxed ? SandboxCommand.InsideListenUrl : "http://127.0.0.1:0",
             _options.DiskLimitBytes,
             launch.Environment,
             launch.Files,
@@ -85,8 +100,14 @@ public sealed partial class LocalProcessRuntime(
             launch.Languages,
             launch.Telemetry);
 
-        var process = Launch(layout);
-        LogLaunching(launch.WorkspaceId, process.Id);
+        IReadOnlyList<string> command = [_options.AgentPath, "--bootstrap-stdin", $"--workspace={launch.WorkspaceId}"];
+        if (sandboxed)
+        {
+            command = await sandbox.PrepareAsync(launch.WorkspaceId, layout, [launch.RepositoryUrl, launch.DotfilesRepository], command, cancellationToken);
+        }
+
+        using var process = Launch(layout, command, sandboxed);
+        LogLaunching(launch.WorkspaceId, process.Id, sandboxed);
         await using (var stdin = process.StandardInput.BaseStream)
         {
             await JsonSerializer.SerializeAsync(stdin, bootstrap, AgentJson.Options, cancellationToken);
@@ -100,6 +121,15 @@ public sealed partial class LocalProcessRuntime(
             {
                 LogListening(launch.WorkspaceId, info.Url);
                 return new RuntimeObservation(launch.WorkspaceId, RuntimeState.Running, new Uri(info.Url), info.StartedAt, null);
+            }
+
+            // Inside its sandbox the agent has another pid: it is the launcher's descendant running the agent executable.
+            if (sandboxed && info is not null && FindSandboxedAgent(process.Id, launch.WorkspaceId) is { } agentPid)
+            {
+                var record = new SandboxRuntimeInfo(launch.WorkspaceId, process.Id, agentPid, SandboxRuntimeInfo.AgentUrl(launch.WorkspaceId).AbsoluteUri, info.StartedAt);
+                record.Write(SandboxInfoPath(launch.WorkspaceId));
+                LogListening(launch.WorkspaceId, record.Url);
+                return new RuntimeObservation(launch.WorkspaceId, RuntimeState.Running, new Uri(record.Url), record.StartedAt, null);
             }
 
             if (process.HasExited)
@@ -121,14 +151,28 @@ public sealed partial class LocalProcessRuntime(
     {
         using var _ = await _locks.AcquireAsync(workspaceId, cancellationToken);
         var layout = Layout(workspaceId);
-        var info = ReadRuntimeInfo(layout);
-        if (info is not null && IsAgentRunning(info))
+        if (SandboxRuntimeInfo.Read(SandboxInfoPath(workspaceId)) is { } sandboxed)
+        {
+            if (IsAgentRunning(sandboxed.AgentProcessId, workspaceId))
+            {
+                LogStopping(workspaceId, sandboxed.AgentProcessId);
+                await KillAsync(sandboxed.AgentProcessId, workspaceId, _options.StopGracePeriod, cancellationToken);
+            }
+
+            // pasta and bubblewrap end with the agent; should one linger, it goes too.
+            if (ProcessSignals.IsRunning(sandboxed.LauncherProcessId, AgentMarker, $"--workspace={workspaceId}"))
+            {
+                ProcessSignals.Send(sandboxed.LauncherProcessId, ProcessSignals.SigKill);
+            }
+        }
+        else if (ReadRuntimeInfo(layout) is { } info && IsAgentRunning(info) && ProcessSignals.SharesPidNamespace(info.ProcessId))
         {
             LogStopping(workspaceId, info.ProcessId);
             await KillAsync(info.ProcessId, workspaceId, _options.StopGracePeriod, cancellationToken);
         }
 
         File.Delete(layout.RuntimeFile);
+        File.Delete(SandboxInfoPath(workspaceId));
     }
 
     public async Task DeleteAsync(string workspaceId, CancellationToken cancellationToken)
@@ -140,15 +184,19 @@ public sealed partial class LocalProcessRuntime(
             Directory.Delete(dir, recursive: true);
             LogDeleted(workspaceId, dir);
         }
+
+        File.Delete(WorkspaceSandbox.UidFile(_options.WorkspacesDirectory, workspaceId));
     }
 
     private WorkspaceLayout Layout(string workspaceId, string checkoutDirectoryName = "") =>
         new(Path.Combine(_options.WorkspacesDirectory, workspaceId), checkoutDirectoryName);
 
-    private Process Launch(WorkspaceLayout layout)
+    private string SandboxInfoPath(string workspaceId) => SandboxRuntimeInfo.PathFor(_options.WorkspacesDirectory, workspaceId);
+
+    private static Process Launch(WorkspaceLayout layout, IReadOnlyList<string> command, bool sandboxed)
     {
-        // sh redirects the agent's output to its log file and exec's setsid, which gives the agent its own session:
-        // Ctrl+C on the web app or the web app's death does not reach it.
+        // sh redirects the agent's output to its log file and exec's setsid, which gives the agent (or its sandbox) its own
+        // session: Ctrl+C on the web app or the web app's death does not reach it.
         var start = new ProcessStartInfo("/bin/sh")
         {
             RedirectStandardInput = true,
@@ -156,18 +204,43 @@ public sealed partial class LocalProcessRuntime(
             WorkingDirectory = layout.WorkspaceDirectory,
         };
         start.ArgumentList.Add("-c");
-        start.ArgumentList.Add("exec setsid \"$0\" --bootstrap-stdin --workspace=\"$1\" >>\"$2\" 2>&1");
-        start.ArgumentList.Add(_options.AgentPath);
-        start.ArgumentList.Add(Path.GetFileName(layout.WorkspaceDirectory));
+        start.ArgumentList.Add("log=$1; shift; exec setsid \"$@\" >>\"$log\" 2>&1");
+        start.ArgumentList.Add("sh");
         start.ArgumentList.Add(layout.AgentLogFile);
-        // The web app's own runtime settings are not the agent's (nor those of the programs it starts for the user):
-        // inline socket completions, which the web app turns on for itself, measured slower in the agent.
-        foreach (var name in new[] { "ASPNETCORE_URLS", "ASPNETCORE_HTTP_PORTS", "ASPNETCORE_HTTPS_PORTS", "DOTNET_URLS", "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT", "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS" })
+        foreach (var argument in command)
         {
-            start.Environment.Remove(name);
+            start.ArgumentList.Add(argument);
+        }
+
+        if (sandboxed)
+        {
+            WorkspaceSandbox.SetEnvironment(start.Environment, layout);
+        }
+        else
+        {
+            // The web app's own runtime settings are not the agent's (nor those of the programs it starts for the user):
+            // inline socket completions, which the web app turns on for itself, measured slower in the agent.
+            foreach (var name in new[] { "ASPNETCORE_URLS", "ASPNETCORE_HTTP_PORTS", "ASPNETCORE_HTTPS_PORTS", "DOTNET_URLS", "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT", "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS" })
+            {
+                start.Environment.Remove(name);
+            }
         }
 
         return Process.Start(start) ?? throw new WorkspaceRuntimeException("The workspace agent could not be launched.");
+    }
+
+    /// <summary>The agent among the sandbox launcher's descendants: the first (shallowest) running the agent executable for this workspace.</summary>
+    private int? FindSandboxedAgent(int launcherPid, string workspaceId)
+    {
+        foreach (var pid in ProcessSignals.Descendants(launcherPid))
+        {
+            if (ProcessSignals.CommandLine(pid) is [var executable, .. var rest] && executable == _options.AgentPath && rest.Contains($"--workspace={workspaceId}"))
+            {
+                return pid;
+            }
+        }
+
+        return null;
     }
 
     // The pid in agent.json may have been reused by any process since (a build, a test run): only a process started with
@@ -236,8 +309,8 @@ public sealed partial class LocalProcessRuntime(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Launching the agent of workspace {WorkspaceId} as process {ProcessId}")]
-    private partial void LogLaunching(string workspaceId, int processId);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Launching the agent of workspace {WorkspaceId} as process {ProcessId} (sandboxed: {Sandboxed})")]
+    private partial void LogLaunching(string workspaceId, int processId, bool sandboxed);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "The agent of workspace {WorkspaceId} listens at {AgentUrl}")]
     private partial void LogListening(string workspaceId, string agentUrl);

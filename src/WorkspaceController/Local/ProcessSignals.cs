@@ -39,6 +39,32 @@ internal static partial class ProcessSignals
         }
     }
 
+    /// <summary>The process's arguments, the executable first; null when it is gone or not readable.</summary>
+    public static string[]? CommandLine(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").TrimEnd('\0').Split('\0');
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Whether the process is in this process's PID namespace (not inside a sandbox).</summary>
+    public static bool SharesPidNamespace(int pid)
+    {
+        try
+        {
+            return new FileInfo($"/proc/{pid}/ns/pid").LinkTarget is { } theirs && theirs == new FileInfo("/proc/self/ns/pid").LinkTarget;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>All processes below <paramref name="pid"/>, found through their parent ids, deepest last.</summary>
     public static IReadOnlyList<int> Descendants(int pid)
     {

@@ -23,9 +23,16 @@ public sealed class GitServerAppFixture : AppFixture
         await base.InitializeAsync();
     }
 
-    /// <summary>The server listens on loopback: the allow-list an administrator would write for it.</summary>
+    /// <summary>
+    /// The server listens on loopback: the allow-list an administrator would write for it, and the port sandboxed
+    /// workspaces may reach on this machine's loopback.
+    /// </summary>
     protected override Task<IReadOnlyDictionary<string, string?>> CreateSettingsAsync() =>
-        Task.FromResult<IReadOnlyDictionary<string, string?>>(new Dictionary<string, string?> { ["Workspaces:Repositories:AllowedNetworks:0"] = "127.0.0.0/8" });
+        Task.FromResult<IReadOnlyDictionary<string, string?>>(new Dictionary<string, string?>
+        {
+            ["Workspaces:Repositories:AllowedNetworks:0"] = "127.0.0.0/8",
+            ["Workspaces:Sandbox:HostLoopbackPorts:0"] = Server.BaseUrl.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
 
     public override async Task DisposeAsync()
     {

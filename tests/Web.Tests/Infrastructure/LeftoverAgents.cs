@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Workspaces.Shared.Agent;
 using Workspaces.TestSupport.Processes;
+using Workspaces.WorkspaceController.Local.Sandbox;
 
 namespace Workspaces.Web.Tests.Infrastructure;
 
@@ -61,9 +62,19 @@ public static class LeftoverAgents
         }
     }
 
-    /// <summary>The runtime info a workspace's agent wrote, or null when there is none (yet).</summary>
+    /// <summary>
+    /// The runtime info of a workspace's agent, or null when there is none (yet): for a sandboxed agent the runtime's own
+    /// record, with the agent's host pid (inside its sandbox it has another).
+    /// </summary>
     public static AgentRuntimeInfo? Read(string workspaceDirectory)
     {
+        var full = Path.TrimEndingDirectorySeparator(workspaceDirectory);
+        var sandboxed = SandboxRuntimeInfo.Read(SandboxRuntimeInfo.PathFor(Path.GetDirectoryName(full)!, Path.GetFileName(full)));
+        if (sandboxed is not null)
+        {
+            return new AgentRuntimeInfo(sandboxed.AgentProcessId, sandboxed.Url, sandboxed.StartedAt, sandboxed.WorkspaceId);
+        }
+
         try
         {
             var json = File.ReadAllText(new WorkspaceLayout(workspaceDirectory, "").RuntimeFile);

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Workspaces.TestSupport.Files;
+using Workspaces.TestSupport.Processes;
 using Workspaces.TestSupport.Waiting;
 using Workspaces.Web.Accounts;
 
@@ -177,7 +178,10 @@ public sealed class TestApp : IAsyncDisposable
         return new ApiClient(CreateHttpClient(), token, Describe);
     }
 
-    /// <summary>Waits for a pid a task writes into a file (relative to the workspace directory) and returns it.</summary>
+    /// <summary>
+    /// Waits for a pid a task writes into a file (relative to the workspace directory) and returns it as the host knows
+    /// it (a sandboxed task writes the pid of its own PID namespace).
+    /// </summary>
     public async Task<int> ReadPidFileAsync(string workspaceId, string relativePath)
     {
         var path = Path.Combine(WorkspaceDirectory(workspaceId), relativePath);
@@ -187,7 +191,10 @@ public sealed class TestApp : IAsyncDisposable
                 async () => File.Exists(path) && await File.ReadAllTextAsync(path) is { } t && t.EndsWith('\n') ? t : null,
                 ApiClient.ReadyTimeout,
                 $"{relativePath} to be written");
-            return int.Parse(text.Trim(), CultureInfo.InvariantCulture);
+            var pid = int.Parse(text.Trim(), CultureInfo.InvariantCulture);
+            return LeftoverAgents.Read(WorkspaceDirectory(workspaceId)) is { } agent && SandboxPids.IsInOtherNamespace(agent.ProcessId)
+                ? SandboxPids.ToHost(agent.ProcessId, pid) ?? throw new InvalidOperationException($"No process {pid} in the sandbox of {workspaceId}.")
+                : pid;
         }
         catch (TimeoutException e)
         {

@@ -1,9 +1,7 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Net.WebSockets;
 using Microsoft.Extensions.DependencyInjection;
-using Workspaces.TestSupport.Files;
 using Workspaces.TestSupport.Git;
 using Workspaces.TestSupport.Network;
 using Workspaces.TestSupport.Previews;
@@ -22,13 +20,11 @@ public sealed class PreviewRelayTests(PreviewRelayTests.RelayApp fixture) : ICla
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
     private readonly GitRepositoryFixture _repositories = new();
-    private readonly TempDirectory _pids = TempDirectory.Create("ws-relay-pids");
     private readonly PreviewBrowser _browser = new(fixture.App);
 
     public void Dispose()
     {
         _browser.Dispose();
-        _pids.Dispose();
         _repositories.Dispose();
     }
 
@@ -97,9 +93,13 @@ public sealed class PreviewRelayTests(PreviewRelayTests.RelayApp fixture) : ICla
         Assert.Equal(404, closed.Status);
         Assert.True(closed.NothingListens);
 
-        var agent = await RefusalAsync(target!.AgentUrl!.Port);
-        Assert.Equal(403, agent.Status);
-        Assert.False(agent.NothingListens);
+        // An agent on a TCP port never relays to it; a sandboxed agent has none (it listens on a Unix socket).
+        if (target!.AgentUrl!.IsLoopback)
+        {
+            var agent = await RefusalAsync(target.AgentUrl.Port);
+            Assert.Equal(403, agent.Status);
+            Assert.False(agent.NothingListens);
+        }
 
         // A wrong secret is refused too (the agent answers 401 before looking at the port).
         using var forged = new HttpRequestMessage(HttpMethod.Get, PreviewRelay.Destination(id, port));
@@ -135,17 +135,17 @@ public sealed class PreviewRelayTests(PreviewRelayTests.RelayApp fixture) : ICla
     private async Task<(string Id, int Port, int Pid)> RunningServerAsync()
     {
         var port = PreviewServer.FreePort();
-        var pidFile = _pids.Combine($"{port}.pid");
+        var name = $"relay-{Guid.NewGuid():N}";
         var repository = await _repositories.CreateAsync(
-            $"relay-{Guid.NewGuid():N}",
+            name,
             new GitRepositoryBuilder()
                 .WithFile(PreviewServer.FileName, PreviewServer.Script)
-                .WithFile(".gitpod.yml", $"tasks:\n  - command: echo $$ > {pidFile}; {PreviewServer.Command(port)}\nports:\n  - port: {port}\n    visibility: public\n"));
+                .WithFile(".gitpod.yml", $"tasks:\n  - command: echo $$ > server.pid; {PreviewServer.Command(port)}\nports:\n  - port: {port}\n    visibility: public\n"));
         var owner = fixture.Admin;
         var id = (await owner.CreateWorkspaceAsync(repository.FileUrl)).Id;
         await owner.WaitUntilReadyAsync(id);
         await owner.WaitUntilPortListensAsync(id, port, Timeout);
-        return (id, port, int.Parse((await File.ReadAllTextAsync(pidFile)).Trim(), CultureInfo.InvariantCulture));
+        return (id, port, await fixture.App.ReadPidFileAsync(id, $"{name}/server.pid"));
     }
 
     public sealed class RelayApp : AppFixture
