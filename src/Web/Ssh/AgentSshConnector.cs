@@ -1,9 +1,9 @@
 using System.Globalization;
-using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Workspaces.Shared.Agent;
 using Workspaces.Web.Previews;
+using Workspaces.WorkspaceController.Runtime;
 
 namespace Workspaces.Web.Ssh;
 
@@ -14,7 +14,7 @@ public sealed record AgentSshAnswer(int Status, string? Reason, string? User, st
 /// Opens <see cref="AgentProtocol.SshPath"/> on a workspace's agent with its secret: a plain request for the user and
 /// host key, or an upgrade whose stream is the bytes of a new sshd of the workspace.
 /// </summary>
-public sealed class AgentSshConnector(Microsoft.Extensions.Options.IOptions<SshOptions> options)
+public sealed class AgentSshConnector(Microsoft.Extensions.Options.IOptions<SshOptions> options, IAgentConnections connections)
 {
     public Task<AgentSshAnswer> AskAsync(Uri agentUrl, string agentSecret, CancellationToken cancellationToken) =>
         SendAsync(agentUrl, agentSecret, clientKey: null, cancellationToken);
@@ -24,15 +24,16 @@ public sealed class AgentSshConnector(Microsoft.Extensions.Options.IOptions<SshO
 
     private async Task<AgentSshAnswer> SendAsync(Uri agent, string secret, string? clientKey, CancellationToken cancellationToken)
     {
-        EndPoint endpoint = IPAddress.TryParse(agent.IdnHost.Trim('[', ']'), out var address) ? new IPEndPoint(address, agent.Port) : new DnsEndPoint(agent.IdnHost, agent.Port);
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        Socket socket;
+        using (var connect = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            // A sandboxed agent has no address: it is reached on its Unix socket, like every other client of agents.
+            connect.CancelAfter(options.Value.AgentConnectTimeout);
+            socket = await connections.ConnectAsync(agent, connect.Token);
+        }
+
         try
         {
-            using (var connect = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
-            {
-                connect.CancelAfter(options.Value.AgentConnectTimeout);
-                await socket.ConnectAsync(endpoint, connect.Token);
-            }
 
             var request = new StringBuilder()
                 .Append(CultureInfo.InvariantCulture, $"GET {AgentProtocol.SshPath} HTTP/1.1\r\nHost: {agent.Authority}\r\n")

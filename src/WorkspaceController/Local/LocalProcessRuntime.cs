@@ -186,6 +186,11 @@ public sealed partial class LocalProcessRuntime(
         }
 
         File.Delete(WorkspaceSandbox.UidFile(_options.WorkspacesDirectory, workspaceId));
+        var identity = WorkspaceSandbox.IdentityDirectory(_options.WorkspacesDirectory, workspaceId);
+        if (Directory.Exists(identity))
+        {
+            Directory.Delete(identity, recursive: true);
+        }
     }
 
     private WorkspaceLayout Layout(string workspaceId, string checkoutDirectoryName = "") =>

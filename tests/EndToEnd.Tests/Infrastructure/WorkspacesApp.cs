@@ -33,10 +33,11 @@ public sealed class WorkspacesApp : IAsyncDisposable
     /// <summary>Where the app keeps a workspace's files: <c>{data}/workspaces/{id}</c>.</summary>
     public string WorkspaceDirectory(string workspaceId) => Path.Combine(_data.Path, "workspaces", workspaceId);
 
-    public static WorkspacesApp Start()
+    /// <param name="settings">Configuration an administrator would set for this server, over the journeys' own.</param>
+    public static WorkspacesApp Start(IReadOnlyDictionary<string, string>? settings = null)
     {
         var data = TempDirectory.Create("ws-e2e-data");
-        var factory = new Factory(data.Path);
+        var factory = new Factory(data.Path, settings ?? new Dictionary<string, string>());
         try
         {
             // Kestrel on 127.0.0.1 and a port of its choosing; localhost resolves there too.
@@ -164,7 +165,7 @@ public sealed class WorkspacesApp : IAsyncDisposable
         }
     }
 
-    private sealed class Factory(string dataDirectory) : WebApplicationFactory<Program>
+    private sealed class Factory(string dataDirectory, IReadOnlyDictionary<string, string> settings) : WebApplicationFactory<Program>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
@@ -175,6 +176,10 @@ public sealed class WorkspacesApp : IAsyncDisposable
             builder.UseSetting("Workspaces:Repositories:AllowedNetworks:0", "127.0.0.0/8");
             builder.UseSetting("Logging:LogLevel:Default", "Warning");
             builder.UseSetting("Logging:LogLevel:Microsoft.AspNetCore", "Error");
+            foreach (var (key, value) in settings)
+            {
+                builder.UseSetting(key, value);
+            }
         }
     }
 }

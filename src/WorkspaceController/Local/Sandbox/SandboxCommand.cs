@@ -11,6 +11,7 @@ namespace Workspaces.WorkspaceController.Local.Sandbox;
 /// <param name="SwitchUser">The service runs as root: take <paramref name="Uid"/> on the host before anything else.</param>
 /// <param name="Command">What runs inside (the agent and its arguments).</param>
 /// <param name="HiddenDirectories">Host directories never shown, even below a read-only toolchain path: the service's data, home and application directories.</param>
+/// <param name="IdentityDirectory">A host directory holding the <c>passwd</c> and <c>group</c> shown at <c>/etc</c> (<see cref="SandboxIdentity"/>); null keeps the host's.</param>
 public sealed record SandboxSpec(
     string WorkspaceId,
     string WorkspaceDirectory,
@@ -21,7 +22,8 @@ public sealed record SandboxSpec(
     int Gid,
     bool SwitchUser,
     IReadOnlyList<string> Command,
-    IReadOnlyList<string> HiddenDirectories);
+    IReadOnlyList<string> HiddenDirectories,
+    string? IdentityDirectory = null);
 
 /// <summary>
 /// The command line of a sandboxed agent: [setpriv to the workspace's user,] pasta (a network namespace of its own with
@@ -94,6 +96,11 @@ public static class SandboxCommand
         foreach (var extra in spec.ReadOnlyExtras)
         {
             args.AddRange(["--ro-bind", extra, extra]);
+        }
+
+        if (spec.IdentityDirectory is { } identity)
+        {
+            args.AddRange(["--ro-bind", Path.Combine(identity, "passwd"), "/etc/passwd", "--ro-bind", Path.Combine(identity, "group"), "/etc/group"]);
         }
 
         args.AddRange(["--chdir", spec.WorkspaceDirectory, "--"]);

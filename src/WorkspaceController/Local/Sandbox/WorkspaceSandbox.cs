@@ -67,6 +67,7 @@ public sealed partial class WorkspaceSandbox(IOptions<SandboxOptions> options, I
             }
         }
 
+        var identity = await WriteIdentityAsync(workspaceId, layout, uid, gid, switchUser, cancellationToken);
         var spec = new SandboxSpec(
             workspaceId,
             layout.WorkspaceDirectory,
@@ -77,8 +78,36 @@ public sealed partial class WorkspaceSandbox(IOptions<SandboxOptions> options, I
             gid,
             switchUser,
             command,
-            HiddenDirectories(local.Value));
+            HiddenDirectories(local.Value),
+            identity);
         return SandboxCommand.Build(spec, _options.Sandbox, PathKind.Of);
+    }
+
+    /// <summary>
+    /// The workspace's passwd and group (<see cref="SandboxIdentity"/>), kept beside its user id file in the service's own
+    /// directory: a workspace cannot point them anywhere, and they are written afresh (replaced, never written through) at
+    /// each start.
+    /// </summary>
+    private async Task<string> WriteIdentityAsync(string workspaceId, WorkspaceLayout layout, int uid, int gid, bool switchUser, CancellationToken cancellationToken)
+    {
+        var directory = IdentityDirectory(local.Value.WorkspacesDirectory, workspaceId);
+        Directory.CreateDirectory(directory);
+        var name = SandboxIdentity.UserName(switchUser);
+        await ReplaceAsync(Path.Combine(directory, "passwd"), SandboxIdentity.Passwd(await ReadHostAsync("/etc/passwd", cancellationToken), name, uid, gid, layout.HomeDirectory, SandboxIdentity.Shell), cancellationToken);
+        await ReplaceAsync(Path.Combine(directory, "group"), SandboxIdentity.Group(await ReadHostAsync("/etc/group", cancellationToken), name, gid), cancellationToken);
+        return directory;
+    }
+
+    public static string IdentityDirectory(string workspacesDirectory, string workspaceId) => Path.Combine(workspacesDirectory, workspaceId + ".identity");
+
+    private static async Task<string> ReadHostAsync(string path, CancellationToken cancellationToken) =>
+        File.Exists(path) ? await File.ReadAllTextAsync(path, cancellationToken) : string.Empty;
+
+    private static async Task ReplaceAsync(string path, string content, CancellationToken cancellationToken)
+    {
+        var temporary = path + ".tmp";
+        await File.WriteAllTextAsync(temporary, content, cancellationToken);
+        File.Move(temporary, path, overwrite: true);
     }
 
     /// <summary>The environment inside: nothing of the service's own (its configuration may hold secrets), only what programs expect.</summary>
@@ -95,6 +124,7 @@ public sealed partial class WorkspaceSandbox(IOptions<SandboxOptions> options, I
 
         environment.TryAdd("PATH", "/usr/local/bin:/usr/bin:/bin");
         environment["HOME"] = layout.HomeDirectory;
+        environment["USER"] = environment["LOGNAME"] = SandboxIdentity.UserName(SandboxNative.IsRoot);
         environment["TMPDIR"] = "/tmp";
     }
 

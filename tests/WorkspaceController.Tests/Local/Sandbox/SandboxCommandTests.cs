@@ -107,4 +107,15 @@ public sealed class SandboxCommandTests
         Assert.Contains(failures, f => f.StartsWith("Workspaces:Sandbox:BubblewrapPath", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.StartsWith("Workspaces:Sandbox:HostLoopbackPorts", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Build_IdentityDirectory_ShowsItsPasswdAndGroupAtEtcAfterTheToolchain()
+    {
+        var args = SandboxCommand.Build(Spec with { IdentityDirectory = "/srv/data/workspaces/app-k3x9q2mz.identity" }, new SandboxSettings(), Host).ToList();
+
+        var passwd = args.IndexOf("/srv/data/workspaces/app-k3x9q2mz.identity/passwd");
+        Assert.Equal(("--ro-bind", "/etc/passwd"), (args[passwd - 1], args[passwd + 1]));
+        Assert.Equal("/etc/group", args[args.IndexOf("/srv/data/workspaces/app-k3x9q2mz.identity/group") + 1]);
+        Assert.True(passwd > args.IndexOf("/etc"), "bound over the host's /etc, not under it");
+    }
 }
