@@ -14,7 +14,8 @@ using Workspaces.TestSupport.Git;
 
 namespace Workspaces.Bench.PreviewProxy;
 
-internal sealed record HarnessOptions(int Connections, int Threads, int Seconds, int Rounds, int WebSocketRoundTrips, string? OutputFile, string WebAppPath)
+/// <param name="Isolation">The web app's <c>Workspaces:Isolation</c>; null for its default (sandboxed where the machine allows).</param>
+internal sealed record HarnessOptions(int Connections, int Threads, int Seconds, int Rounds, int WebSocketRoundTrips, string? OutputFile, string WebAppPath, string? Isolation = null)
 {
     public static HarnessOptions Parse(string[] args)
     {
@@ -27,7 +28,7 @@ internal sealed record HarnessOptions(int Connections, int Threads, int Seconds,
         int Int(string name, int fallback) => values.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
         var web = values.GetValueOrDefault("--web")
             ?? typeof(Harness).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().First(a => a.Key == "WebAppPath").Value!;
-        return new HarnessOptions(Int("--connections", 64), Int("--threads", 2), Int("--seconds", 10), Int("--rounds", 2), Int("--ws-round-trips", 2000), values.GetValueOrDefault("--output"), web);
+        return new HarnessOptions(Int("--connections", 64), Int("--threads", 2), Int("--seconds", 10), Int("--rounds", 2), Int("--ws-round-trips", 2000), values.GetValueOrDefault("--output"), web, values.GetValueOrDefault("--isolation"));
     }
 }
 
@@ -44,12 +45,25 @@ internal sealed partial class Harness(HarnessOptions options, TextWriter log) : 
     public async Task<string> RunAsync(CancellationToken cancellationToken)
     {
         var loadBefore = await File.ReadAllTextAsync("/proc/loadavg", cancellationToken);
+        // Direct and nginx reach a copy of the upstream on the host; the preview proxy the workspace's own, which its task
+        // starts (a sandboxed workspace's loopback is its own).
         var upstreamPort = FreePort();
+        var workspacePort = FreePort();
         var webPort = FreePort();
+        var upstreamDll = typeof(Harness).Assembly.Location;
+        Start("dotnet", [upstreamDll, "--upstream", upstreamPort.ToString(CultureInfo.InvariantCulture)], "upstream.log");
         var nginxPort = FreePort();
 
         log.WriteLine($"Starting the web app on {webPort} ...");
-        var webProcess = Start("dotnet", [options.WebAppPath, "--urls", $"http://127.0.0.1:{webPort}", $"--Workspaces:DataDirectory={_root.Combine("data")}"], "web.log");
+        string[] webArguments = [options.WebAppPath, "--urls", $"http://127.0.0.1:{webPort}", $"--Workspaces:DataDirectory={_root.Combine("data")}"];
+        if (options.Isolation is { } isolation)
+        {
+            webArguments = [.. webArguments, $"--Workspaces:Isolation={isolation}"];
+        }
+
+        // The upstream program is shown to sandboxed workspaces read-only, as an administrator adds a toolchain directory.
+        webArguments = [.. webArguments, $"--Workspaces:Sandbox:ReadOnlyPaths:0={Path.GetDirectoryName(upstreamDll)}"];
+        var webProcess = Start("dotnet", webArguments, "web.log");
         var web = new Uri($"http://127.0.0.1:{webPort}/");
         using var http = new HttpClient { BaseAddress = web };
         await WaitAsync(async () => (await http.GetAsync(new Uri("/alive", UriKind.Relative), cancellationToken)).IsSuccessStatusCode, "the web app", cancellationToken);
@@ -58,20 +72,19 @@ internal sealed partial class Harness(HarnessOptions options, TextWriter log) : 
         var token = (await tokenResponse.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("value").GetString();
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
 
-        var upstreamDll = typeof(Harness).Assembly.Location;
         var repository = await new GitRepositoryBuilder()
-            .WithFile(".gitpod.yml", $"tasks:\n  - name: upstream\n    command: exec dotnet {upstreamDll} --upstream {upstreamPort}\nports:\n  - port: {upstreamPort}\n    visibility: public\n")
+            .WithFile(".gitpod.yml", $"tasks:\n  - name: upstream\n    command: exec dotnet {upstreamDll} --upstream {workspacePort}\nports:\n  - port: {workspacePort}\n    visibility: public\n")
             .BuildAsync(_root.Combine("repo"), cancellationToken);
         var created = await (await http.PostAsJsonAsync("/api/workspaces", new { repositoryUrl = repository.FileUrl }, cancellationToken)).Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
         var id = created.GetProperty("id").GetString()!;
-        log.WriteLine($"Workspace {id}: waiting for port {upstreamPort} ...");
+        log.WriteLine($"Workspace {id}: waiting for port {workspacePort} ...");
         await WaitAsync(
             async () => (await http.GetFromJsonAsync<JsonElement>($"/api/workspaces/{id}/ports", cancellationToken)).EnumerateArray()
-                .Any(p => p.GetProperty("port").GetInt32() == upstreamPort && p.GetProperty("listening").GetBoolean()),
+                .Any(p => p.GetProperty("port").GetInt32() == workspacePort && p.GetProperty("listening").GetBoolean()),
             "the upstream's port",
             cancellationToken);
 
-        var previewHost = $"{upstreamPort}-{id}.localhost:{webPort}";
+        var previewHost = $"{workspacePort}-{id}.localhost:{webPort}";
         var nginx = StartNginx(upstreamPort, nginxPort);
         await WaitAsync(async () => (await new HttpClient().GetAsync(new Uri($"http://127.0.0.1:{nginxPort}/"), cancellationToken)).IsSuccessStatusCode, "nginx", cancellationToken);
 
@@ -115,13 +128,14 @@ internal sealed partial class Harness(HarnessOptions options, TextWriter log) : 
         // Agents outlive the web app by design: delete the workspace (its agent and the upstream) before stopping it.
         (await http.DeleteAsync(new Uri($"/api/workspaces/{id}", UriKind.Relative), cancellationToken)).EnsureSuccessStatusCode();
         await WaitAsync(async () => (await http.GetAsync(new Uri($"/api/workspaces/{id}", UriKind.Relative), cancellationToken)).StatusCode == HttpStatusCode.NotFound, "the workspace to be deleted", cancellationToken);
-        return Report(results, echoes, loadBefore.Trim(), loadAfter.Trim());
+        var sandboxed = File.Exists(_root.Combine("data", "workspaces", id + ".sandbox.json"));
+        return Report(results, echoes, loadBefore.Trim(), loadAfter.Trim(), sandboxed);
     }
 
-    private string Report(List<(string Name, int Round, WrkResult Result)> results, List<(string Name, EchoResult Result)> echoes, string loadBefore, string loadAfter)
+    private string Report(List<(string Name, int Round, WrkResult Result)> results, List<(string Name, EchoResult Result)> echoes, string loadBefore, string loadAfter, bool sandboxed)
     {
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"wrk -t{options.Threads} -c{options.Connections} -d{options.Seconds}s --latency, {options.Rounds} rounds (interleaved), 13-byte response; {Environment.ProcessorCount} cores; load average before: {loadBefore}; after: {loadAfter}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"wrk -t{options.Threads} -c{options.Connections} -d{options.Seconds}s --latency, {options.Rounds} rounds (interleaved), 13-byte response; {Environment.ProcessorCount} cores; load average before: {loadBefore}; after: {loadAfter}; workspace {(sandboxed ? "sandboxed (bubblewrap + pasta)" : "not sandboxed")}");
         text.AppendLine();
         text.AppendLine("| path | round | requests/s | p50 | p99 | proxy CPU per request |");
         text.AppendLine("|---|---|---|---|---|---|");

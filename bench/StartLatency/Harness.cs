@@ -302,11 +302,11 @@ internal sealed class Harness(BenchOptions options, TextWriter progress) : IDisp
         }
     }
 
-    private static AgentRuntimeInfo? ReadAgentInfo(string dataDirectory, string workspaceId)
-    {
-        var file = new WorkspaceLayout(Path.Combine(dataDirectory, "workspaces", workspaceId), "").RuntimeFile;
-        return File.Exists(file) ? JsonSerializer.Deserialize<AgentRuntimeInfo>(File.ReadAllText(file), AgentJson.Options) : null;
-    }
+    /// <summary>The agent's host pid (a sandboxed agent has another inside its PID namespace).</summary>
+    private static AgentPid? ReadAgentInfo(string dataDirectory, string workspaceId) =>
+        AgentPids.HostPid(dataDirectory, workspaceId) is { } pid ? new AgentPid(pid) : null;
+
+    private sealed record AgentPid(int ProcessId);
 
     /// <summary>
     /// Deletes what is left through the API, stops the web app, and kills any agent that survived (agents outlive the

@@ -104,6 +104,7 @@ internal sealed record BenchReport(
         s.AppendLine("Machine:");
         s.AppendLine();
         s.AppendLine(Invariant($"- {Machine.Cores} cores (nproc), {Machine.Cpu}"));
+        s.AppendLine(Machine.Sandboxed ? "- the workspace ran sandboxed (bubblewrap + pasta, the default)" : "- the workspace ran without a sandbox (Workspaces:Isolation=None)");
         s.AppendLine($"- {Machine.Os}; {Machine.Runtime}; Node.js {Machine.Node}; {Machine.Shell}");
         s.AppendLine("- `free -h`:");
         s.AppendLine();

@@ -95,7 +95,7 @@ internal sealed class Harness(BenchOptions options, TextWriter progress)
             var peerMemory = await MeasurePeerMemoryAsync(root, CheckoutOf(workspaceId), cancellationToken);
 
             succeeded = true;
-            return new BenchReport(options, machine with { LoadAfter = MachineFacts.LoadAverage() }, echo, throughput, oursMemory, peerMemory);
+            return new BenchReport(options, machine with { LoadAfter = MachineFacts.LoadAverage(), Sandboxed = agent.Sandboxed }, echo, throughput, oursMemory, peerMemory);
         }
         finally
         {
@@ -412,12 +412,10 @@ internal sealed class Harness(BenchOptions options, TextWriter progress)
         }
     }
 
-    private AgentRuntimeInfo ReadAgent(string workspaceId)
-    {
-        var file = new WorkspaceLayout(Path.Combine(_dataDirectory, "workspaces", workspaceId), "").RuntimeFile;
-        return JsonSerializer.Deserialize<AgentRuntimeInfo>(File.ReadAllText(file), AgentJson.Options)
-            ?? throw new InvalidOperationException($"No agent info in {file}.");
-    }
+    /// <summary>The agent's host pid (a sandboxed agent has another inside), for its CPU time and memory.</summary>
+    private (int ProcessId, bool Sandboxed) ReadAgent(string workspaceId) =>
+        (AgentPids.HostPid(_dataDirectory, workspaceId) ?? throw new InvalidOperationException($"Workspace {workspaceId} has no agent."),
+         File.Exists(Path.Combine(_dataDirectory, "workspaces", workspaceId + ".sandbox.json")));
 
     /// <summary>The repository's checkout in the workspace: the peer's shells start there too.</summary>
     private string CheckoutOf(string workspaceId)

@@ -16,6 +16,9 @@ internal sealed record MachineFacts(int Cores, string Cpu, string Free, string O
         Run("bash", "--version").Split('\n')[0],
         LoadAverage());
 
+    /// <summary>Whether the workspace's agent ran sandboxed (bubblewrap + pasta), the product's default where the machine allows.</summary>
+    public bool Sandboxed { get; init; }
+
     /// <summary>Set at the end of the run: how busy the machine was meanwhile (1, 5 and 15 minute load averages).</summary>
     public string LoadAfter { get; init; } = "";
 
