@@ -11,7 +11,9 @@ namespace Workspaces.WorkspaceController.Local.Sandbox;
 /// <param name="SwitchUser">The service runs as root: take <paramref name="Uid"/> on the host before anything else.</param>
 /// <param name="Command">What runs inside (the agent and its arguments).</param>
 /// <param name="HiddenDirectories">Host directories never shown, even below a read-only toolchain path: the service's data, home and application directories.</param>
-/// <param name="IdentityDirectory">A host directory holding the <c>passwd</c> and <c>group</c> shown at <c>/etc</c> (<see cref="SandboxIdentity"/>); null keeps the host's.</param>
+/// <param name="IdentityDirectory">A host directory holding the <c>passwd</c> and <c>group</c> shown at <c>/etc</c> (<see cref="SandboxIdentity"/>) and the <c>resolv.conf</c> (<see cref="SandboxResolver"/>); null keeps the host's.</param>
+/// <param name="ResolvConfMountPoint">Where that resolv.conf is mounted (<see cref="SandboxResolver.MountPoint"/>).</param>
+/// <param name="DnsForward">Whether pasta forwards <see cref="SandboxResolver.ForwardAddress"/> to the host's resolver.</param>
 public sealed record SandboxSpec(
     string WorkspaceId,
     string WorkspaceDirectory,
@@ -23,7 +25,9 @@ public sealed record SandboxSpec(
     bool SwitchUser,
     IReadOnlyList<string> Command,
     IReadOnlyList<string> HiddenDirectories,
-    string? IdentityDirectory = null);
+    string? IdentityDirectory = null,
+    string ResolvConfMountPoint = "/etc/resolv.conf",
+    bool DnsForward = false);
 
 /// <summary>
 /// The command line of a sandboxed agent: [setpriv to the workspace's user,] pasta (a network namespace of its own with
@@ -61,6 +65,10 @@ public static class SandboxCommand
         // administrator allowed; --no-map-gw: the gateway's address does not lead to the host's loopback.
         args.AddRange([settings.PastaPath, "--config-net", "--quiet", "--foreground", "--no-map-gw", "-t", "none", "-u", "none", "-U", "none"]);
         args.AddRange(["-T", settings.HostLoopbackPorts.Count == 0 ? "none" : string.Join(',', settings.HostLoopbackPorts.Select(p => p.ToString(CultureInfo.InvariantCulture)))]);
+        if (spec.DnsForward)
+        {
+            args.AddRange(["--dns-forward", SandboxResolver.ForwardAddress]);
+        }
         args.Add("--");
 
         args.AddRange([settings.BubblewrapPath, "--unshare-user", "--uid", uid, "--gid", gid]);
@@ -101,6 +109,7 @@ public static class SandboxCommand
         if (spec.IdentityDirectory is { } identity)
         {
             args.AddRange(["--ro-bind", Path.Combine(identity, "passwd"), "/etc/passwd", "--ro-bind", Path.Combine(identity, "group"), "/etc/group"]);
+            args.AddRange(["--ro-bind", Path.Combine(identity, "resolv.conf"), spec.ResolvConfMountPoint]);
         }
 
         args.AddRange(["--chdir", spec.WorkspaceDirectory, "--"]);

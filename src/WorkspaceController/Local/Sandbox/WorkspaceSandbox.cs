@@ -68,6 +68,8 @@ public sealed partial class WorkspaceSandbox(IOptions<SandboxOptions> options, I
         }
 
         var identity = await WriteIdentityAsync(workspaceId, layout, uid, gid, switchUser, cancellationToken);
+        var (resolvConf, dnsForward) = SandboxResolver.Rewrite(await ReadHostAsync("/etc/resolv.conf", cancellationToken));
+        await ReplaceAsync(Path.Combine(identity, "resolv.conf"), resolvConf, cancellationToken);
         var spec = new SandboxSpec(
             workspaceId,
             layout.WorkspaceDirectory,
@@ -79,7 +81,9 @@ public sealed partial class WorkspaceSandbox(IOptions<SandboxOptions> options, I
             switchUser,
             command,
             HiddenDirectories(local.Value),
-            identity);
+            identity,
+            SandboxResolver.MountPoint(SandboxNative.Resolve("/etc/resolv.conf")),
+            dnsForward);
         return SandboxCommand.Build(spec, _options.Sandbox, PathKind.Of);
     }
 
