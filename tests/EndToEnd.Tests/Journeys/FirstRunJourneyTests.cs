@@ -38,8 +38,12 @@ public sealed partial class FirstRunJourneyTests(ChromiumFixture chromium) : IAs
 
     public async Task InitializeAsync()
     {
-        _app = WorkspacesApp.Start();
+        // The Git server is on this machine's loopback: sandboxed workspaces reach that one port of it, as an administrator allows.
         _git = await SmartHttpGitServer.StartAsync();
+        _app = WorkspacesApp.Start(new Dictionary<string, string>
+        {
+            ["Workspaces:Sandbox:HostLoopbackPorts:0"] = _git.BaseUrl.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
     }
 
     public async Task DisposeAsync()
