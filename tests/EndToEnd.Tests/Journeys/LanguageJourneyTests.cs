@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using Workspaces.EndToEnd.Tests.Infrastructure;
 using Workspaces.TestSupport.Git;
@@ -8,7 +9,7 @@ namespace Workspaces.EndToEnd.Tests.Journeys;
 /// <summary>
 /// Language intelligence in the workbench, from the real servers on PATH (./test.sh installs typescript-language-server
 /// and pyright): a squiggle and a Problems entry, a quick fix, hover, go to definition in another file, a rename saved in
-/// both files, a pyright diagnostic, and the server's state in the status bar.
+/// both files, a pyright diagnostic, the server's state in the status bar, and one clear message for a missing server.
 /// </summary>
 [Collection(BrowserCollection.Name)]
 public sealed class LanguageJourneyTests(ChromiumFixture chromium) : SignedInJourney("ada@example.com")
@@ -23,7 +24,9 @@ public sealed class LanguageJourneyTests(ChromiumFixture chromium) : SignedInJou
             .WithFile("src/util.ts", "export function add(a: number, b: number): number {\n  return a + b;\n}\n")
             .WithFile("src/main.ts", "import { add } from './util';\n\nconst total = add(1, 2);\nconsole.log(total);\n")
             .WithFile("src/fix.ts", "const value = 1;\nconsole.log(valu);\n")
-            .WithFile("tool.py", "count: int = \"three\"\n"));
+            .WithFile("tool.py", "count: int = \"three\"\n")
+            .WithFile("run.sh", "echo hello\n")
+            .WithFile(".gitpod.yml", "languageServers:\n  shell:\n    command: no-such-language-server\n"));
         await using var context = await chromium.NewContextAsync(App);
         var page = await context.NewPageAsync();
         var pageErrors = new List<string>();
@@ -95,6 +98,16 @@ public sealed class LanguageJourneyTests(ChromiumFixture chromium) : SignedInJou
         await Expect(page.Locator(".problem[data-path='tool.py']")).ToContainTextAsync("is not assignable to declared type \"int\"");
         await Expect(server).ToHaveTextAsync("{ } ready");
         await Screenshots.TakeAsync(page, "languages-python");
+
+        // A server that is not installed (the repository names one): the status bar says so, and Output says once what to do.
+        await page.Locator(".tree-row[data-path='run.sh']").ClickAsync();
+        await Expect(server).ToHaveTextAsync("{ } missing", new() { Timeout = 60_000 });
+        await Expect(server).ToHaveAttributeAsync("title", new Regex("\"no-such-language-server\" is not on the workspace's PATH"));
+        await WorkbenchPage.ShowPanelAsync(page, "Output");
+        await page.Locator(".output-channel").SelectOptionAsync("Language servers");
+        var output = page.Locator(".output-text");
+        await Expect(output).ToContainTextAsync("\"no-such-language-server\" is not on the workspace's PATH");
+        Assert.Single(Regex.Matches(await output.InnerTextAsync(), "no-such-language-server\" is not on"));
         Assert.Empty(pageErrors);
     }
 

@@ -80,7 +80,8 @@ class LanguageSession {
     try {
       result = await connection.sendRequest('initialize', { processId: null, rootUri: null, capabilities: CLIENT_CAPABILITIES, clientInfo: { name: 'Workspaces' } });
     } catch (e) {
-      output(`${this.language}: ${e.message}`);
+      // A missing server's status has already said what to install; the refused initialize repeats that message.
+      if (this.state !== 'missing') output(`${this.language}: ${e.message}`);
       this.fallBack();
       return null;
     }
