@@ -67,7 +67,7 @@ class LanguageSession {
     });
     this.connection = connection;
     this.disposeConnection = dispose;
-    if (this.state === 'missing' && !this.initializedOnce) {
+    if (this.state === 'missing') {
       // Nothing is configured for this language: one message (already announced), no requests.
       return null;
     }
