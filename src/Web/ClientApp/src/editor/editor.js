@@ -13,6 +13,7 @@ import { FileOperations } from './fileops.js';
 import { createPreview, previewKey } from './preview.js';
 import { el, baseName, imageType, debounce } from './util.js';
 import { registerCommands, runCommand } from '../workbench/commands.js';
+import { languageModelOpened } from '../languages/loader.js';
 import './editor.css';
 
 const AUTO_SAVE_KEY = 'workspaces.editor.autoSave';
@@ -289,6 +290,7 @@ class Ide {
 
   /** Dirty markers and auto-save follow the model's edits. */
   watchModel(doc) {
+    languageModelOpened(this, doc.model);
     doc.model.onDidChangeContent(() => {
       this.renderTabs();
       if (this.autoSave && doc.dirty) this.scheduleAutoSave();

@@ -13,10 +13,16 @@ const workers = {
   javascript: 'ts.worker.js',
 };
 
+// The workers sit in dist/ itself. This module is bundled into a shared chunk (dist/chunks/) as soon as another chunk
+// imports it too (the language client does), and a worker URL resolved next to the chunk is a 404: the Worker's error
+// event then reaches the page as an unhandled rejection of a bare Event.
+const here = new URL('.', import.meta.url);
+const dist = here.pathname.endsWith('/chunks/') ? new URL('..', here) : here;
+
 self.MonacoEnvironment = {
   getWorker(_moduleId, label) {
     const file = workers[label] ?? 'editor.worker.js';
-    return new Worker(new URL(`./${file}`, import.meta.url), { name: label });
+    return new Worker(new URL(file, dist), { name: label });
   },
 };
 

@@ -67,7 +67,7 @@ class LanguageSession {
     });
     this.connection = connection;
     this.disposeConnection = dispose;
-    if (this.state === 'missing' && !this.initializedOnce) {
+    if (this.state === 'missing') {
       // Nothing is configured for this language: one message (already announced), no requests.
       return null;
     }
@@ -80,7 +80,8 @@ class LanguageSession {
     try {
       result = await connection.sendRequest('initialize', { processId: null, rootUri: null, capabilities: CLIENT_CAPABILITIES, clientInfo: { name: 'Workspaces' } });
     } catch (e) {
-      output(`${this.language}: ${e.message}`);
+      // A missing server's status has already said what to install; the refused initialize repeats that message.
+      if (this.state !== 'missing') output(`${this.language}: ${e.message}`);
       this.fallBack();
       return null;
     }
