@@ -35,6 +35,9 @@ public enum LanguageServerState
     Missing,
     Crashed,
     Stopped,
+
+    /// <summary>No server is configured for the language (Markdown, plain text…): nothing to start and nothing to say.</summary>
+    NotConfigured,
 }
 
 /// <param name="Server">The table's name for the server (<c>typescript</c>, <c>python</c>…).</param>

@@ -28,7 +28,7 @@ public sealed class LanguageServers(
         if (host is null)
         {
             client.Post(JsonRpc.Notification(Shared.Languages.LanguagesHub.StatusMethod, JsonSerializer.SerializeToNode(
-                new LanguageServerStatus(language, [language], LanguageServerState.Missing,
+                new LanguageServerStatus(language, [language], LanguageServerState.NotConfigured,
                     $"No language server is configured for {language}. Add one to .gitpod.yml (languageServers) to get completion and diagnostics.", null, launch.RootUri),
                 LanguagesJsonContext.Default.LanguageServerStatus)));
             client.Close();

@@ -81,7 +81,7 @@ public sealed class LanguageServerFaultTests(FakeLanguagesAgentFixture fixture) 
         var client = await LspTestClient.ConnectAsync(fixture.AgentAddress, "cobol");
         await using var _ = client;
 
-        var status = await client.WaitForStatusAsync(LanguageServerState.Missing);
+        var status = await client.WaitForStatusAsync(LanguageServerState.NotConfigured);
 
         Assert.Contains("No language server is configured for cobol", (string?)status["params"]!["message"], StringComparison.Ordinal);
     }

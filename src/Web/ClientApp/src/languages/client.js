@@ -67,8 +67,8 @@ class LanguageSession {
     });
     this.connection = connection;
     this.disposeConnection = dispose;
-    if (this.state === 'missing') {
-      // Nothing is configured for this language: one message (already announced), no requests.
+    if (this.state === 'missing' || this.state === 'notconfigured') {
+      // A missing server was announced with what to install; a language with no server configured says nothing.
       return null;
     }
     connection.onNotification('textDocument/publishDiagnostics', (params) => this.onDiagnostics(params));
@@ -81,7 +81,7 @@ class LanguageSession {
       result = await connection.sendRequest('initialize', { processId: null, rootUri: null, capabilities: CLIENT_CAPABILITIES, clientInfo: { name: 'Workspaces' } });
     } catch (e) {
       // A missing server's status has already said what to install; the refused initialize repeats that message.
-      if (this.state !== 'missing') output(`${this.language}: ${e.message}`);
+      if (this.state !== 'missing' && this.state !== 'notconfigured') output(`${this.language}: ${e.message}`);
       this.fallBack();
       return null;
     }
@@ -97,6 +97,11 @@ class LanguageSession {
   onStatus(status) {
     this.state = status.state.toLowerCase();
     this.status = status;
+    if (this.state === 'notconfigured') {
+      // Markdown, plain text…: no server, no status-bar item and no message; TypeScript keeps Monaco's own service.
+      this.fallBack();
+      return;
+    }
     announce(this.language, this.state, describe(status));
     if (this.state === 'missing' || (this.state === 'crashed' && /not restarted/.test(status.message))) {
       output(status.message);
