@@ -227,8 +227,9 @@ public sealed partial class SshServer(WorkspaceLayout layout, AgentBootstrap boo
             LogLevel ERROR
 
             """);
-        // The CA key is written by the agent itself, 0600, in its own 0700 directory; StrictModes would also refuse it
-        // when a parent of the data directory is group-writable (a temporary directory), which proves nothing here.
+        // sshd reads nothing of the user's home (no authorized_keys, no rc); the files it reads are the agent's own, 0600
+        // in a 0700 directory, and StrictModes would only add refusals when a parent of the data directory is
+        // group-writable (a temporary directory), which proves nothing here.
         text.Append("StrictModes no\n");
         text.Append("PermitRootLogin ").Append(settings.Root ? "prohibit-password" : "no").Append('\n');
         // What the workspace's terminals see (project variables, the workspace home); a value sshd_config cannot quote
