@@ -80,7 +80,7 @@ try
         prompt.Add((await TimeAsync(() => RunAsync(Metadata("CliPath"), ["ssh", id, "--", "true"], environment))).TotalMilliseconds);
     }
 
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"`workspaces ssh {{ws}} -- true` (API lookup + ssh + tunnel + command) p50 {Percentile(prompt, 50):0} ms p99 {Percentile(prompt, 99):0} ms"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"`workspaces ssh {{ws}} -- true` (certificate + ssh + tunnel + command) p50 {Percentile(prompt, 50):0} ms p99 {Percentile(prompt, 99):0} ms"));
 }
 finally
 {

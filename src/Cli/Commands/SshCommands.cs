@@ -18,10 +18,16 @@ public static class SshCommands
         target.CompletionSources.Add(WorkspaceCompletion.Source(globals));
         var command = new Argument<string[]>("command") { Description = "A command to run instead of a shell (after --); its exit code is ssh's", Arity = ArgumentArity.ZeroOrMore };
         var stdio = new Option<bool>("--stdio") { Description = "Carry an SSH connection on standard input and output (ssh's ProxyCommand)" };
-        var ssh = new Command("ssh", "Open a shell in a workspace over SSH, run a command there, or serve as ssh's ProxyCommand") { target, command, stdio };
+        var certificate = new Option<bool>("--certificate") { Description = "Only fetch a fresh short-lived SSH certificate for the host (the config-ssh block runs this before ssh connects)" };
+        var ssh = new Command("ssh", "Open a shell in a workspace over SSH, run a command there, or serve as ssh's ProxyCommand") { target, command, stdio, certificate };
         ssh.SetAction((parse, ct) =>
         {
             var context = globals.For(parse);
+            if (parse.GetValue(certificate))
+            {
+                return CertificateAsync(context, parse.GetValue(target)!, ct);
+            }
+
             return Runner.RunAsync(context, token => parse.GetValue(stdio)
                 ? StdioAsync(context, parse.GetValue(target)!, token)
                 : InteractiveAsync(context, parse.GetValue(target)!, parse.GetValue(command) ?? [], token), ct);
@@ -55,14 +61,37 @@ public static class SshCommands
     private static async Task<int> StdioAsync(CliContext context, string host, CancellationToken cancellationToken)
     {
         using var server = context.Connect();
-        var key = await ClientKeys.EnsureAsync(context.Settings, cancellationToken);
-        using var tunnel = await SshTunnelClient.OpenAsync(server, WorkspaceIdOf(host), key, cancellationToken);
+        using var tunnel = await SshTunnelClient.OpenAsync(server, WorkspaceIdOf(host), cancellationToken);
         // Before the first byte reaches ssh: it checks the host key when the server's key exchange arrives.
         ClientKeys.RememberHostKey(context.Settings, host, tunnel.HostKey);
         await using var input = Console.OpenStandardInput();
         await using var output = Console.OpenStandardOutput();
         await tunnel.PumpAsync(input, output, cancellationToken);
         return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// Run by ssh itself (the block's <c>Match exec</c>) before it connects: a failure is silent here, since ssh then goes
+    /// on without the certificate and the ProxyCommand says what is wrong (not running, refused) in its own words.
+    /// </summary>
+    private static async Task<int> CertificateAsync(CliContext context, string host, CancellationToken cancellationToken)
+    {
+        var id = WorkspaceIdOf(host);
+        if (ClientCertificates.IsFresh(context.Settings, id, TimeProvider.System))
+        {
+            return ExitCodes.Ok;
+        }
+
+        try
+        {
+            using var server = context.Connect();
+            await ClientCertificates.ObtainAsync(server, context.Settings, id, host, cancellationToken);
+            return ExitCodes.Ok;
+        }
+        catch (CliException e)
+        {
+            return e.ExitCode;
+        }
     }
 
     private static Task<int> InteractiveAsync(CliContext context, string workspace, string[] command, CancellationToken cancellationToken) =>
@@ -75,12 +104,10 @@ public static class SshCommands
         ArgumentNullException.ThrowIfNull(sshOptions);
         var id = WorkspaceIdOf(workspace);
         using var server = context.Connect();
-        await ClientKeys.EnsureAsync(context.Settings, cancellationToken);
-        var info = await server.GetAsync(SshTunnelProtocol.InfoPath(id), cancellationToken);
         var alias = $"{DefaultPrefix}.{id}";
-        ClientKeys.RememberHostKey(context.Settings, alias, info["hostKey"]?.GetValue<string>() ?? "");
+        var grant = await ClientCertificates.ObtainAsync(server, context.Settings, id, alias, cancellationToken);
         var start = new ProcessStartInfo("ssh") { UseShellExecute = false };
-        foreach (var argument in sshOptions.Concat(SshArguments(context, alias, info["user"]?.GetValue<string>(), command)))
+        foreach (var argument in sshOptions.Concat(SshArguments(context, id, alias, grant.User, command)))
         {
             start.ArgumentList.Add(argument);
         }
@@ -106,12 +133,13 @@ public static class SshCommands
         }
     }
 
-    private static IEnumerable<string> SshArguments(CliContext context, string alias, string? user, string[] command)
+    private static IEnumerable<string> SshArguments(CliContext context, string id, string alias, string? user, string[] command)
     {
         foreach (var option in new[]
         {
             $"ProxyCommand={SelfCommand()} ssh --stdio %h",
             $"IdentityFile={context.Settings.IdentityFile}",
+            $"CertificateFile={context.Settings.CertificateFile(id)}",
             "IdentitiesOnly=yes",
             $"UserKnownHostsFile={context.Settings.KnownHostsFile}",
             "StrictHostKeyChecking=yes",
@@ -150,6 +178,22 @@ public static class SshCommands
             : Quote(process);
     }
 
+    /// <summary>
+    /// This program for a config-ssh block's <c>Match exec</c>: ssh hands that string to the shell and cannot escape a
+    /// double quote inside it, so the parts are single-quoted (a path with a quote in it is refused).
+    /// </summary>
+    public static string SelfCommandForShell()
+    {
+        var process = Environment.ProcessPath ?? "workspaces";
+        string[] parts = Path.GetFileNameWithoutExtension(process) == "dotnet" ? [process, typeof(SshCommands).Assembly.Location] : [process];
+        if (parts.Any(p => p.Contains('\'', StringComparison.Ordinal) || p.Contains('"', StringComparison.Ordinal)))
+        {
+            throw new CliException(ExitCodes.Failed, $"The path of this program ({string.Join(' ', parts)}) has a quote, which an SSH config cannot carry: install the tool where its path has none and run config-ssh again.");
+        }
+
+        return string.Join(' ', parts.Select(p => $"'{p}'"));
+    }
+
     private static string Quote(string path) => path.Any(c => char.IsWhiteSpace(c) || c is '"' or '\'' or '$' or '`' or '\\') ? $"\"{path.Replace("\"", "\\\"", StringComparison.Ordinal)}\"" : path;
 
     private static async Task<int> ConfigSshAsync(CliContext context, string? file, string prefix, string? user, bool remove, CancellationToken cancellationToken)
@@ -171,6 +215,7 @@ public static class SshCommands
         {
             using var server = context.Connect();
             await ClientKeys.EnsureAsync(context.Settings, cancellationToken);
+            var shellCommand = SelfCommandForShell();
             var listed = await server.GetAsync("/api/workspaces", cancellationToken);
             foreach (var workspace in listed.AsArray())
             {
@@ -183,7 +228,7 @@ public static class SshCommands
                 entries.Add(new SshHostEntry($"{prefix}.{id}", id, await RemoteUserAsync(server, id, cancellationToken) ?? user));
             }
 
-            var block = SshConfigBlock.Render(entries, SelfCommand(), context.Settings.IdentityFile, context.Settings.KnownHostsFile);
+            var block = SshConfigBlock.Render(entries, new SshClientFiles(SelfCommand(), shellCommand, context.Settings.IdentityFile, context.Settings.KnownHostsFile, context.Settings.CertificateFile));
             updated = SshConfigBlock.Apply(existing, block);
         }
 

@@ -25,6 +25,9 @@ public sealed class CliSettings(string directory)
 
     public string KnownHostsFile => Path.Combine(SshDirectory, "known_hosts");
 
+    /// <summary>The short-lived certificate of <see cref="IdentityFile"/> for one workspace (ssh's <c>CertificateFile</c>).</summary>
+    public string CertificateFile(string workspaceId) => Path.Combine(SshDirectory, "certificates", workspaceId + "-cert.pub");
+
     public static CliSettings FromEnvironment()
     {
         var explicitDirectory = Environment.GetEnvironmentVariable("WORKSPACES_CONFIG_DIR");

@@ -1,12 +1,12 @@
-using System.Diagnostics;
 using Workspaces.Cli.Configuration;
+using Workspaces.Shared.Ssh;
 
 namespace Workspaces.Cli.Ssh;
 
 /// <summary>
-/// The CLI's own SSH key pair (<c>ssh/id_ed25519</c> in its directory), made with <c>ssh-keygen</c> the first time. Its
-/// public half goes with each tunnel and is authorized for that tunnel's sshd alone; the private half never leaves this
-/// machine. And the CLI's own known_hosts, where each workspace's host key is written as the tunnel reports it.
+/// The CLI's own SSH key pair (<c>ssh/id_ed25519</c> in its directory), made with <c>ssh-keygen</c> the first time: its
+/// public half is certified for minutes by a workspace (<see cref="ClientCertificates"/>), its private half never leaves
+/// this machine. And the CLI's own known_hosts, where each workspace's host key is written as the server reports it.
 /// </summary>
 public static class ClientKeys
 {
@@ -21,35 +21,15 @@ public static class ClientKeys
         }
 
         CliSettings.CreatePrivateDirectory(settings.SshDirectory);
-        File.Delete(settings.IdentityFile);
-        File.Delete(publicFile);
-        var start = new ProcessStartInfo("ssh-keygen") { RedirectStandardError = true, RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false };
-        foreach (var argument in new[] { "-q", "-t", "ed25519", "-N", "", "-C", "workspaces-cli", "-f", settings.IdentityFile })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        Process process;
         try
         {
-            process = Process.Start(start)!;
+            await SshKeygen.CreateKeyAsync("ssh-keygen", settings.IdentityFile, "workspaces-cli", cancellationToken);
         }
-        catch (System.ComponentModel.Win32Exception e)
+        catch (SshKeygenException e)
         {
-            throw new CliException(ExitCodes.Failed, $"ssh-keygen is not installed ({e.Message}): install the OpenSSH client (Debian/Ubuntu: openssh-client).");
-        }
-
-        using (process)
-        {
-            process.StandardInput.Close();
-            var error = process.StandardError.ReadToEndAsync(cancellationToken);
-            await process.StandardOutput.ReadToEndAsync(cancellationToken);
-            await process.WaitForExitAsync(cancellationToken);
-            if (process.ExitCode != 0)
-            {
-                var reason = (await error).Trim();
-                throw new CliException(ExitCodes.Failed, $"ssh-keygen could not create {settings.IdentityFile}: {reason}");
-            }
+            throw new CliException(ExitCodes.Failed, e.NotInstalled
+                ? $"{e.Message}: install the OpenSSH client (Debian/Ubuntu: openssh-client)."
+                : $"ssh-keygen could not create {settings.IdentityFile}: {e.Message}");
         }
 
         return (await File.ReadAllTextAsync(publicFile, cancellationToken)).Trim();

@@ -5,10 +5,15 @@ namespace Workspaces.Cli.Ssh;
 /// <summary>One workspace's entry in the block: its host alias, the user sshd logs in (when known) and the ProxyCommand.</summary>
 public sealed record SshHostEntry(string Alias, string WorkspaceId, string? User);
 
+/// <summary>What the block points ssh at: this program (for ProxyCommand, and quoted for a shell), the key, known hosts and certificates.</summary>
+public sealed record SshClientFiles(string ProxyCommand, string ShellCommand, string IdentityFile, string KnownHostsFile, Func<string, string> CertificateFile);
+
 /// <summary>
 /// The marked block <c>workspaces config-ssh</c> keeps in <c>~/.ssh/config</c>: written between its two marker lines and
 /// replaced there next time; every line outside it is kept byte for byte. A file it cannot read with certainty (a
 /// marker without its pair, two blocks, a line with an unclosed quote, binary content) is refused rather than rewritten.
+/// Each host has a <c>Match … exec</c> after it that fetches a fresh short-lived certificate before ssh connects (ssh
+/// reads its config before it starts the ProxyCommand, and loads the certificate before the tunnel is up).
 /// </summary>
 public static class SshConfigBlock
 {
@@ -16,9 +21,10 @@ public static class SshConfigBlock
     public const string EndMarker = "# --- END workspaces config-ssh ---";
 
     /// <summary>The block's text, markers included, ending with a newline.</summary>
-    public static string Render(IReadOnlyList<SshHostEntry> entries, string proxyCommand, string identityFile, string knownHostsFile)
+    public static string Render(IReadOnlyList<SshHostEntry> entries, SshClientFiles files)
     {
         ArgumentNullException.ThrowIfNull(entries);
+        ArgumentNullException.ThrowIfNull(files);
         var text = new StringBuilder().Append(BeginMarker).Append('\n');
         foreach (var entry in entries)
         {
@@ -29,13 +35,15 @@ public static class SshConfigBlock
                 text.Append("  User ").Append(user).Append('\n');
             }
 
-            text.Append("  ProxyCommand ").Append(proxyCommand).Append(" ssh --stdio %h\n");
-            text.Append("  IdentityFile ").Append(Quote(identityFile)).Append('\n');
+            text.Append("  ProxyCommand ").Append(files.ProxyCommand).Append(" ssh --stdio %h\n");
+            text.Append("  IdentityFile ").Append(Quote(files.IdentityFile)).Append('\n');
             text.Append("  IdentitiesOnly yes\n");
-            text.Append("  UserKnownHostsFile ").Append(Quote(knownHostsFile)).Append('\n');
+            text.Append("  UserKnownHostsFile ").Append(Quote(files.KnownHostsFile)).Append('\n');
             text.Append("  StrictHostKeyChecking yes\n");
             text.Append("  ForwardAgent no\n");
             text.Append("  ServerAliveInterval 30\n");
+            text.Append("Match host ").Append(entry.Alias).Append(" exec \"").Append(files.ShellCommand).Append(" ssh --certificate %h\"\n");
+            text.Append("  CertificateFile ").Append(Quote(files.CertificateFile(entry.WorkspaceId))).Append('\n');
         }
 
         return text.Append(EndMarker).Append('\n').ToString();

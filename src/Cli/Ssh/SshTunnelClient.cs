@@ -85,10 +85,10 @@ public sealed class SshTunnel(ClientWebSocket socket, string hostKey, string use
     }
 }
 
-/// <summary>Opens the web app's SSH tunnel (<see cref="SshTunnelProtocol.TunnelPath"/>) with the user's token and key.</summary>
+/// <summary>Opens the web app's SSH tunnel (<see cref="SshTunnelProtocol.TunnelPath"/>) with the user's token.</summary>
 public static class SshTunnelClient
 {
-    public static async Task<SshTunnel> OpenAsync(ServerConnection server, string workspaceId, string clientPublicKey, CancellationToken cancellationToken)
+    public static async Task<SshTunnel> OpenAsync(ServerConnection server, string workspaceId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(server);
         var socket = new ClientWebSocket();
@@ -96,7 +96,6 @@ public static class SshTunnelClient
         socket.Options.KeepAliveInterval = TimeSpan.FromSeconds(15);
         socket.Options.KeepAliveTimeout = TimeSpan.FromSeconds(45);
         socket.Options.SetRequestHeader("Authorization", "Bearer " + server.Token);
-        socket.Options.SetRequestHeader(SshTunnelProtocol.ClientKeyHeader, clientPublicKey.Trim());
         var scheme = server.BaseUrl.Scheme == Uri.UriSchemeHttps ? "wss" : "ws";
         var uri = new Uri($"{scheme}://{server.BaseUrl.Authority}{SshTunnelProtocol.TunnelPath(workspaceId)}");
         try

@@ -39,19 +39,22 @@ public static class AgentProtocol
     public const string RelayUpgrade = "workspaces-relay";
 
     /// <summary>
-    /// GET <c>/ssh</c> with <c>Connection: Upgrade</c> and <c>Upgrade: </c><see cref="SshUpgrade"/> and the client's public
-    /// key in <see cref="SshClientKeyHeader"/>: the agent answers 101 and connects this connection to a new OpenSSH
-    /// <c>sshd -i</c> of the workspace that accepts only that key. A plain GET answers 204 with the user and host key
-    /// headers. Refusals come before the upgrade: 400 no or a malformed key, 426 not an upgrade, 501 the image has no sshd,
-    /// 503 sshd could not be prepared (its reason in the body).
+    /// GET <c>/ssh</c> with <c>Connection: Upgrade</c> and <c>Upgrade: </c><see cref="SshUpgrade"/>: the agent answers 101
+    /// and connects this connection to a new OpenSSH <c>sshd -i</c> of the workspace, which accepts only certificates
+    /// signed by the workspace's own CA (<see cref="SshCertificatePath"/>). A plain GET answers 204 with the user and host
+    /// key headers. Refusals come before the upgrade: 426 not an upgrade, 501 the image has no sshd, 503 sshd could not
+    /// be prepared (its reason in the body).
     /// </summary>
     public const string SshPath = "/ssh";
 
+    /// <summary>
+    /// POST <c>/ssh/certificate</c> with an <c>AgentSshCertificateRequest</c>: a user certificate for the workspace's user,
+    /// signed by the workspace's CA, answered as an <c>AgentSshCertificate</c>; 400 for a malformed key.
+    /// </summary>
+    public const string SshCertificatePath = "/ssh/certificate";
+
     /// <summary>The <c>Upgrade</c> token of the SSH stream.</summary>
     public const string SshUpgrade = "workspaces-ssh";
-
-    /// <summary>One OpenSSH public key line (<c>ssh-ed25519 AAAA…</c>): the only key the connection's sshd accepts.</summary>
-    public const string SshClientKeyHeader = "X-Workspaces-Ssh-Client-Key";
 
     /// <summary>The workspace's SSH host public key (one OpenSSH public key line), on the agent's answers to <see cref="SshPath"/>.</summary>
     public const string SshHostKeyHeader = "X-Workspaces-Ssh-Host-Key";

@@ -30,13 +30,15 @@ public static class SshPublicKey
             return false;
         }
 
+        // A .pub file's line ends with a newline; what is inside the line may not hold one.
+        text = text.Trim();
         if (text.Length > MaxLength || text.Any(char.IsControl))
         {
             problem = "The SSH public key is too long or has control characters: give one line of a .pub file.";
             return false;
         }
 
-        var parts = text.Trim().Split(' ', 3, StringSplitOptions.RemoveEmptyEntries);
+        var parts = text.Split(' ', 3, StringSplitOptions.RemoveEmptyEntries);
         if (parts.Length < 2 || !Types.Contains(parts[0], StringComparer.Ordinal))
         {
             problem = $"The SSH public key must start with one of {string.Join(", ", Types)}.";

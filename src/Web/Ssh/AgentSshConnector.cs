@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
 using Workspaces.Shared.Agent;
+using Workspaces.Shared.Ssh;
 using Workspaces.Web.Previews;
 using Workspaces.WorkspaceController.Runtime;
 
@@ -10,19 +11,45 @@ namespace Workspaces.Web.Ssh;
 /// <summary>What the agent answered about SSH: its user and host key, and for an upgrade the connection to sshd.</summary>
 public sealed record AgentSshAnswer(int Status, string? Reason, string? User, string? HostKey, Stream? Stream);
 
+/// <summary>What the agent answered to a certificate request: the certificate, or its status and reason.</summary>
+public sealed record AgentCertificateAnswer(int Status, string? Reason, AgentSshCertificate? Certificate);
+
 /// <summary>
 /// Opens <see cref="AgentProtocol.SshPath"/> on a workspace's agent with its secret: a plain request for the user and
-/// host key, or an upgrade whose stream is the bytes of a new sshd of the workspace.
+/// host key, or an upgrade whose stream is the bytes of a new sshd of the workspace; and asks it for user certificates
+/// (<see cref="AgentProtocol.SshCertificatePath"/>).
 /// </summary>
-public sealed class AgentSshConnector(Microsoft.Extensions.Options.IOptions<SshOptions> options, IAgentConnections connections)
+public sealed class AgentSshConnector(Microsoft.Extensions.Options.IOptions<SshOptions> options, IAgentConnections connections, IHttpClientFactory httpClients)
 {
     public Task<AgentSshAnswer> AskAsync(Uri agentUrl, string agentSecret, CancellationToken cancellationToken) =>
-        SendAsync(agentUrl, agentSecret, clientKey: null, cancellationToken);
+        SendAsync(agentUrl, agentSecret, upgrade: false, cancellationToken);
 
-    public Task<AgentSshAnswer> UpgradeAsync(Uri agentUrl, string agentSecret, string clientKey, CancellationToken cancellationToken) =>
-        SendAsync(agentUrl, agentSecret, clientKey, cancellationToken);
+    public Task<AgentSshAnswer> UpgradeAsync(Uri agentUrl, string agentSecret, CancellationToken cancellationToken) =>
+        SendAsync(agentUrl, agentSecret, upgrade: true, cancellationToken);
 
-    private async Task<AgentSshAnswer> SendAsync(Uri agent, string secret, string? clientKey, CancellationToken cancellationToken)
+    /// <summary>A certificate for <paramref name="publicKey"/>, signed by the workspace's CA (HTTP errors are the caller's to report).</summary>
+    public async Task<AgentCertificateAnswer> CertifyAsync(Uri agentUrl, string agentSecret, AgentSshCertificateRequest request, CancellationToken cancellationToken)
+    {
+        var http = httpClients.CreateClient(Agents.AgentClient.HttpClientName);
+        using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(agentUrl, AgentProtocol.SshCertificatePath))
+        {
+            Content = System.Net.Http.Json.JsonContent.Create(request, options: AgentJson.Options),
+        };
+        message.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(AgentProtocol.AuthorizationScheme, agentSecret);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.Value.AgentConnectTimeout * 3);
+        using var response = await http.SendAsync(message, timeout.Token);
+        if (!response.IsSuccessStatusCode)
+        {
+            var reason = await response.Content.ReadAsStringAsync(timeout.Token);
+            return new AgentCertificateAnswer((int)response.StatusCode, reason.Length > 1000 ? reason[..1000] : reason, null);
+        }
+
+        var certificate = await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<AgentSshCertificate>(response.Content, AgentJson.Options, timeout.Token);
+        return new AgentCertificateAnswer((int)response.StatusCode, null, certificate);
+    }
+
+    private async Task<AgentSshAnswer> SendAsync(Uri agent, string secret, bool upgrade, CancellationToken cancellationToken)
     {
         Socket socket;
         using (var connect = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
@@ -34,13 +61,12 @@ public sealed class AgentSshConnector(Microsoft.Extensions.Options.IOptions<SshO
 
         try
         {
-
             var request = new StringBuilder()
                 .Append(CultureInfo.InvariantCulture, $"GET {AgentProtocol.SshPath} HTTP/1.1\r\nHost: {agent.Authority}\r\n")
                 .Append(CultureInfo.InvariantCulture, $"Authorization: {AgentProtocol.AuthorizationScheme} {secret}\r\n");
-            if (clientKey is not null)
+            if (upgrade)
             {
-                request.Append(CultureInfo.InvariantCulture, $"Connection: Upgrade\r\nUpgrade: {AgentProtocol.SshUpgrade}\r\n{AgentProtocol.SshClientKeyHeader}: {clientKey}\r\n");
+                request.Append(CultureInfo.InvariantCulture, $"Connection: Upgrade\r\nUpgrade: {AgentProtocol.SshUpgrade}\r\n");
             }
             else
             {
@@ -51,7 +77,7 @@ public sealed class AgentSshConnector(Microsoft.Extensions.Options.IOptions<SshO
             var (status, head) = await PreviewRelay.ReadHeadAsync(socket, cancellationToken);
             var user = Header(head, AgentProtocol.SshUserHeader);
             var hostKey = Header(head, AgentProtocol.SshHostKeyHeader);
-            if (clientKey is not null && status == StatusCodes.Status101SwitchingProtocols)
+            if (upgrade && status == StatusCodes.Status101SwitchingProtocols)
             {
                 return new AgentSshAnswer(status, null, user, hostKey, new NetworkStream(socket, ownsSocket: true));
             }

@@ -19,6 +19,12 @@ public sealed class SshOptions
     /// <summary>A client that answers no ping for this long is taken for gone and its tunnel closed (a half-open connection).</summary>
     public TimeSpan KeepAliveTimeout { get; set; } = TimeSpan.FromSeconds(45);
 
+    /// <summary>
+    /// How long a user certificate from <c>POST /api/workspaces/{id}/ssh/certificate</c> is accepted by the workspace's
+    /// sshd. It only has to outlive the start of one connection (an open session is not cut when it expires).
+    /// </summary>
+    public TimeSpan CertificateLifetime { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>How long the connection to the workspace's agent may take.</summary>
     public TimeSpan AgentConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }
@@ -48,6 +54,11 @@ public sealed class SshOptionsValidator : IValidateOptions<SshOptions>
         if (options.KeepAliveTimeout <= options.KeepAliveInterval)
         {
             failures.Add($"{SshOptions.SectionName}:KeepAliveTimeout must be longer than KeepAliveInterval, e.g. 00:00:45.");
+        }
+
+        if (options.CertificateLifetime < TimeSpan.FromMinutes(1) || options.CertificateLifetime > TimeSpan.FromDays(1))
+        {
+            failures.Add($"{SshOptions.SectionName}:CertificateLifetime must be from 00:01:00 to 1.00:00:00 (it is {options.CertificateLifetime}), e.g. 00:05:00.");
         }
 
         if (options.AgentConnectTimeout <= TimeSpan.Zero)

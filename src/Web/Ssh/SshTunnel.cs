@@ -58,12 +58,6 @@ public sealed partial class SshTunnel(
             return;
         }
 
-        if (!SshPublicKey.TryNormalize(context.Request.Headers[SshTunnelProtocol.ClientKeyHeader].ToString(), out var clientKey, out var problem))
-        {
-            await RefuseAsync(context, StatusCodes.Status400BadRequest, $"{problem} (header {SshTunnelProtocol.ClientKeyHeader})");
-            return;
-        }
-
         if (!TryReserve(workspaceId))
         {
             LogCapReached(workspaceId, options.Value.MaxTunnelsPerWorkspace);
@@ -73,7 +67,7 @@ public sealed partial class SshTunnel(
 
         try
         {
-            await TunnelAsync(context, userId, workspaceId, agent, clientKey);
+            await TunnelAsync(context, userId, workspaceId, agent);
         }
         finally
         {
@@ -81,12 +75,12 @@ public sealed partial class SshTunnel(
         }
     }
 
-    private async Task TunnelAsync(HttpContext context, string userId, string workspaceId, OwnedAgent agent, string clientKey)
+    private async Task TunnelAsync(HttpContext context, string userId, string workspaceId, OwnedAgent agent)
     {
         AgentSshAnswer answer;
         try
         {
-            answer = await connector.UpgradeAsync(agent.AgentUrl!, agent.Secret, clientKey, context.RequestAborted);
+            answer = await connector.UpgradeAsync(agent.AgentUrl!, agent.Secret, context.RequestAborted);
         }
         catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or OperationCanceledException && !context.RequestAborted.IsCancellationRequested)
         {
@@ -182,6 +176,47 @@ public sealed partial class SshTunnel(
         }
 
         await context.Response.WriteAsJsonAsync(new SshInfo(workspaceId, user, hostKey), context.RequestAborted);
+    }
+
+    /// <summary>
+    /// A user certificate for the caller's public key from the workspace's agent (its CA, its user, valid for
+    /// <see cref="SshOptions.CertificateLifetime"/>): for whoever may open the tunnel, refused as the tunnel is otherwise.
+    /// </summary>
+    public async Task HandleCertificateAsync(HttpContext context, string workspaceId, SshCertificateRequest? request)
+    {
+        var userId = context.User.Id();
+        var agent = await FindAsync(context, userId, workspaceId);
+        if (agent is null)
+        {
+            return;
+        }
+
+        if (!SshPublicKey.TryNormalize(request?.PublicKey, out var key, out var problem))
+        {
+            await RefuseAsync(context, StatusCodes.Status400BadRequest, $"{problem} (field publicKey)");
+            return;
+        }
+
+        AgentCertificateAnswer answer;
+        try
+        {
+            answer = await connector.CertifyAsync(agent.AgentUrl!, agent.Secret, new AgentSshCertificateRequest(key, $"user {userId}", options.Value.CertificateLifetime), context.RequestAborted);
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException or System.Text.Json.JsonException or OperationCanceledException && !context.RequestAborted.IsCancellationRequested)
+        {
+            LogAgentFailed(workspaceId, e.Message);
+            await RefuseAsync(context, StatusCodes.Status502BadGateway, "The workspace's agent did not answer: try again; if it keeps failing, restart the workspace.");
+            return;
+        }
+
+        if (answer.Certificate is not { } certificate)
+        {
+            await RefuseAsync(context, answer.Status == StatusCodes.Status501NotImplemented ? StatusCodes.Status501NotImplemented : StatusCodes.Status502BadGateway, answer.Reason is { Length: > 0 } reason ? reason : $"The workspace's agent refused an SSH certificate ({answer.Status}).");
+            return;
+        }
+
+        LogCertified(workspaceId, userId, certificate.ValidBefore);
+        await context.Response.WriteAsJsonAsync(new SshCertificateGrant(workspaceId, certificate.User, certificate.HostKey, certificate.Certificate, certificate.ValidBefore), context.RequestAborted);
     }
 
     /// <summary>Client to sshd: each binary message as it comes; a text or oversized message ends the tunnel with a close status.</summary>
@@ -337,6 +372,9 @@ public sealed partial class SshTunnel(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "SSH tunnel to workspace {WorkspaceId} opened by user {UserId}")]
     private partial void LogOpened(string workspaceId, string userId);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "SSH certificate for workspace {WorkspaceId} issued to user {UserId}, valid until {ValidBefore}")]
+    private partial void LogCertified(string workspaceId, string userId, DateTimeOffset validBefore);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "SSH tunnel to workspace {WorkspaceId} closed ({Status})")]
     private partial void LogClosed(string workspaceId, WebSocketCloseStatus status);

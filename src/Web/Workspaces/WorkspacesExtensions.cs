@@ -45,7 +45,7 @@ public static class WorkspacesExtensions
                 ConnectTimeout = TimeSpan.FromSeconds(5),
                 ConnectCallback = sp.GetRequiredService<IAgentConnections>().ConnectCallback(),
             })
-            // Every call is a GET, retried on a transient failure; the status long poll holds an attempt for up to
+            // GETs are retried on a transient failure, nothing else (a certificate request is a POST); the status long poll holds an attempt for up to
             // AgentWatches' 25 s, so an attempt may take 40 s. An agent that stopped answering opens the circuit of its
             // own host (URL) only, not of every agent.
             .AddStandardResilience(resilience =>
@@ -54,6 +54,7 @@ public static class WorkspacesExtensions
                 resilience.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(90);
                 resilience.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(80);
                 resilience.Retry.MaxRetryAttempts = 2;
+                resilience.Retry.DisableForUnsafeHttpMethods();
             })
             .SelectPipelineByAuthority();
         services.AddSingleton(sp => sp.GetRequiredService<IHttpClientFactory>().CreateClient(AgentClient.HttpClientName));

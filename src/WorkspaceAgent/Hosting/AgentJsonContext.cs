@@ -15,4 +15,6 @@ namespace Workspaces.WorkspaceAgent.Hosting;
 [JsonSerializable(typeof(AgentStatus))]
 [JsonSerializable(typeof(CloneWorkerRequest))]
 [JsonSerializable(typeof(CloneWorkerMessage))]
+[JsonSerializable(typeof(Workspaces.Shared.Ssh.AgentSshCertificateRequest))]
+[JsonSerializable(typeof(Workspaces.Shared.Ssh.AgentSshCertificate))]
 public sealed partial class AgentJsonContext : JsonSerializerContext;

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
 using Workspaces.Shared.Agent;
-using Workspaces.Shared.Ssh;
 
 namespace Workspaces.WorkspaceAgent.Ssh;
 
@@ -12,6 +11,7 @@ public static class SshExtensions
     {
         services.AddSingleton<SshServer>();
         services.AddSingleton<SshConnections>();
+        services.AddSingleton<SshCertificates>();
         return services;
     }
 
@@ -20,6 +20,7 @@ public static class SshExtensions
     {
         // A plain RequestDelegate: nothing to bind, so nothing for the request delegate generator to compile.
         endpoints.MapGet(AgentProtocol.SshPath, (RequestDelegate)(context => context.RequestServices.GetRequiredService<SshConnections>().HandleAsync(context)));
+        endpoints.MapPost(AgentProtocol.SshCertificatePath, (RequestDelegate)(context => context.RequestServices.GetRequiredService<SshCertificates>().HandleAsync(context)));
         return endpoints;
     }
 }
@@ -27,16 +28,14 @@ public static class SshExtensions
 /// <summary>
 /// <c>GET /ssh</c> (<see cref="AgentProtocol.SshPath"/>): one OpenSSH <c>sshd -i</c> per upgraded connection, its standard
 /// input and output the connection's bytes. The agent secret is checked by the middleware in front of every endpoint;
-/// the web app has authorized the user and passes the one public key this sshd accepts, written to a file of this
-/// connection alone and deleted when it ends. Ending the agent (the workspace stops) ends every sshd it started.
+/// the web app has authorized the user, and sshd accepts only a certificate of the workspace's CA
+/// (<see cref="SshCertificates"/>). Ending the agent (the workspace stops) ends every sshd it started.
 /// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed partial class SshConnections(SshServer server, IHostApplicationLifetime lifetime, ILogger<SshConnections> logger)
 {
     /// <summary>Each direction's copy buffer: what one connection holds in memory, twice.</summary>
     private const int BufferSize = 32 * 1024;
-
-    private long _next;
 
     public async Task HandleAsync(HttpContext context)
     {
@@ -68,32 +67,16 @@ public sealed partial class SshConnections(SshServer server, IHostApplicationLif
             return;
         }
 
-        if (!SshPublicKey.TryNormalize(context.Request.Headers[AgentProtocol.SshClientKeyHeader].ToString(), out var key, out var problem))
-        {
-            await RefuseAsync(context, StatusCodes.Status400BadRequest, problem);
-            return;
-        }
-
-        var keyFile = Path.Combine(setup.KeysDirectory, $"{Environment.ProcessId}-{Interlocked.Increment(ref _next)}");
-        await File.WriteAllTextAsync(keyFile, $"restrict,pty,port-forwarding {key}\n", context.RequestAborted);
-        File.SetUnixFileMode(keyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        try
-        {
-            using var sshd = Start(setup, keyFile);
-            context.Response.Headers.Upgrade = AgentProtocol.SshUpgrade;
-            await using var client = await upgrade.UpgradeAsync();
-            LogOpened(sshd.Id);
-            using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
-            await PumpAsync(client, sshd, ended.Token);
-            LogClosed(sshd.Id);
-        }
-        finally
-        {
-            File.Delete(keyFile);
-        }
+        using var sshd = Start(setup);
+        context.Response.Headers.Upgrade = AgentProtocol.SshUpgrade;
+        await using var client = await upgrade.UpgradeAsync();
+        LogOpened(sshd.Id);
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+        await PumpAsync(client, sshd, ended.Token);
+        LogClosed(sshd.Id);
     }
 
-    private Process Start(SshSetup setup, string keyFile)
+    private Process Start(SshSetup setup)
     {
         var start = new ProcessStartInfo(setup.SshdPath)
         {
@@ -103,7 +86,7 @@ public sealed partial class SshConnections(SshServer server, IHostApplicationLif
             UseShellExecute = false,
         };
         // sshd re-executes itself, so it must be started by its absolute path.
-        foreach (var argument in new[] { "-i", "-e", "-f", setup.ConfigPath, "-o", "AuthorizedKeysFile=" + keyFile })
+        foreach (var argument in new[] { "-i", "-e", "-f", setup.ConfigPath })
         {
             start.ArgumentList.Add(argument);
         }
@@ -179,7 +162,7 @@ public sealed partial class SshConnections(SshServer server, IHostApplicationLif
         }
     }
 
-    private static Task RefuseAsync(HttpContext context, int status, string refusal)
+    internal static Task RefuseAsync(HttpContext context, int status, string refusal)
     {
         var body = System.Text.Encoding.UTF8.GetBytes(refusal);
         context.Response.StatusCode = status;

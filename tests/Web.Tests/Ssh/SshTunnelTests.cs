@@ -17,7 +17,7 @@ namespace Workspaces.Web.Tests.Ssh;
 /// Debian's OpenSSH client through the CLI's ProxyCommand (as <c>config-ssh</c> writes it) and the web app's tunnel into
 /// the sshd a real local-runtime workspace's agent starts.
 /// </summary>
-public sealed class SshTunnelTests(SshTunnelTests.Fixture fixture) : IClassFixture<SshTunnelTests.Fixture>, IDisposable
+public sealed partial class SshTunnelTests(SshTunnelTests.Fixture fixture) : IClassFixture<SshTunnelTests.Fixture>, IDisposable
 {
     private readonly GitRepositoryFixture _repositories = new();
 
@@ -61,17 +61,35 @@ public sealed class SshTunnelTests(SshTunnelTests.Fixture fixture) : IClassFixtu
     }
 
     [Fact]
-    public async Task Owner_SftpListing_ShowsTheCheckout()
+    public async Task Owner_SftpListing_StartsInTheCheckout()
     {
         using var alice = await fixture.App.CreateUserAsync();
         var id = await ReadyWorkspaceAsync(alice);
         using var machine = new SshClients(fixture.App, alice.Token);
         var host = await machine.ConfigureAsync(id);
 
-        var listing = await machine.RunAsync("sftp", ["-F", machine.SshConfig, "-b", "-", host], input: $"cd {Checkout(id)}\nls -1\n");
+        var listing = await machine.RunAsync("sftp", ["-F", machine.SshConfig, "-b", "-", host], input: "pwd\nls -1\n");
 
         Assert.True(listing.ExitCode == 0, listing.ToString());
+        Assert.Contains($"Remote working directory: {Checkout(id)}\n", listing.Output, StringComparison.Ordinal);
         Assert.Contains("README.md", listing.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Owner_CommandAndShell_StartInTheCheckout()
+    {
+        using var alice = await fixture.App.CreateUserAsync();
+        var id = await ReadyWorkspaceAsync(alice);
+        using var machine = new SshClients(fixture.App, alice.Token);
+        var host = await machine.ConfigureAsync(id);
+
+        var command = await machine.SshAsync(host, "--", "pwd");
+        var shell = await machine.RunAsync("ssh", ["-F", machine.SshConfig, "-T", host], input: "pwd\nexit\n");
+
+        Assert.True(command.ExitCode == 0, command.ToString());
+        Assert.Equal(Checkout(id) + "\n", command.Output);
+        Assert.True(shell.ExitCode == 0, shell.ToString());
+        Assert.EndsWith(Checkout(id) + "\n", shell.Output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -266,13 +284,8 @@ public sealed class SshTunnelTests(SshTunnelTests.Fixture fixture) : IClassFixtu
     /// <summary>Opens a tunnel by hand, sends one message of the given kind and returns how the server closed it.</summary>
     private async Task<WebSocketCloseStatus?> SendAndReadCloseAsync(string token, string workspaceId, byte[] message, WebSocketMessageType type)
     {
-        using var machine = new SshClients(fixture.App, token);
-        var key = (await machine.CliAsync("config-ssh", "--ssh-config", machine.SshConfig)).ExitCode == 0
-            ? (await File.ReadAllTextAsync(Path.Combine(machine.ConfigDirectory, "ssh", "id_ed25519.pub"))).Trim()
-            : throw new InvalidOperationException("config-ssh failed");
         using var socket = new ClientWebSocket();
         socket.Options.SetRequestHeader("Authorization", "Bearer " + token);
-        socket.Options.SetRequestHeader(SshTunnelProtocol.ClientKeyHeader, key);
         var address = new UriBuilder(fixture.App.BaseAddress) { Scheme = "ws", Path = SshTunnelProtocol.TunnelPath(workspaceId) }.Uri;
         using var cancel = new CancellationTokenSource(SshClients.Timeout);
         await socket.ConnectAsync(address, cancel.Token);
