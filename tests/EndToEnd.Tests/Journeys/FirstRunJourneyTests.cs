@@ -81,7 +81,7 @@ public sealed partial class FirstRunJourneyTests(ChromiumFixture chromium) : IAs
 
         await Expect(page).ToHaveURLAsync(WorkspaceUrl());
         var workspaceId = page.Url[(page.Url.LastIndexOf('/') + 1)..];
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "acme/greeter", Exact = true })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "greeter", Exact = true })).ToBeVisibleAsync();
         await Expect(page.Locator("li.phase .phase-name")).ToHaveTextAsync(["Queued", "Starting agent", "Cloning repository", "Running tasks", "Ready"]);
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Starting your workspace" })).ToBeVisibleAsync();
 
