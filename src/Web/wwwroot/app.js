@@ -26,6 +26,9 @@ window.workspaces = {
     }
   },
 
+  // Clicks an element outside Blazor's reach of the caller (the workbench's commands live under its own root).
+  click(selector) { document.querySelector(selector)?.click(); },
+
   // Lines for the workbench's Output panel, as `workspaces:output` events ({ channel, text }) from anyone.
   output(channel, text) {
     window.dispatchEvent(new CustomEvent('workspaces:output', { detail: { channel, text } }));

@@ -132,7 +132,7 @@ public sealed partial class FirstRunJourneyTests(ChromiumFixture chromium) : IAs
         await row.GetByRole(AriaRole.Button, new() { Name = "Delete" }).ClickAsync();
 
         var dialog = page.GetByRole(AriaRole.Dialog);
-        await Expect(dialog).ToContainTextAsync("Delete acme/greeter?");
+        await Expect(dialog).ToContainTextAsync("Delete greeter?");
         await Expect(dialog).ToContainTextAsync("Uncommitted changes, untracked files and unpushed commits will be lost.");
         await Screenshots.TakeAsync(page, "delete-confirmation");
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Delete workspace" }).ClickAsync();
