@@ -37,6 +37,7 @@ public sealed class PageLayoutTests(ChromiumFixture chromium) : SignedInJourney(
         string[] pages = ["/", "/teams", team, project, project + "/open", "/settings", "/admin", "/admin/audit", "/open?link=" + Uri.EscapeDataString(repository.FileUrl)];
         await using var anonymousContext = await chromium.NewContextAsync(App);
         var anonymous = await anonymousContext.NewPageAsync();
+        var problems = new List<string>();
         foreach (var (width, height) in PageChecks.Sizes)
         {
             await page.SetViewportSizeAsync(width, height);
@@ -44,22 +45,35 @@ public sealed class PageLayoutTests(ChromiumFixture chromium) : SignedInJourney(
             {
                 await page.GotoAsync(path);
                 await Expect(page.Locator("h1").First).ToBeVisibleAsync();
-                await CheckAsync(page, $"{path} at {width}×{height}");
+                await CheckAsync(page, $"{path} at {width}×{height}", problems);
             }
 
             await anonymous.SetViewportSizeAsync(width, height);
             await anonymous.GotoAsync(invitation);
             await Expect(anonymous.GetByRole(AriaRole.Heading, new() { Name = "Join Layout team" })).ToBeVisibleAsync();
-            await CheckAsync(anonymous, $"the invitation at {width}×{height}");
+            await CheckAsync(anonymous, $"the invitation at {width}×{height}", problems);
             await anonymous.GotoAsync("/account/login");
-            await CheckAsync(anonymous, $"sign-in at {width}×{height}");
+            await CheckAsync(anonymous, $"sign-in at {width}×{height}", problems);
         }
+
+        Assert.True(problems.Count == 0, string.Join("\n\n", problems));
     }
 
-    private static async Task CheckAsync(IPage page, string where)
+    // Every page at every size is checked before the test fails, so one run lists every problem.
+    private static async Task CheckAsync(IPage page, string where, List<string> problems)
     {
-        await PageChecks.AssertNoSidewaysScrollAsync(page, where);
-        await PageChecks.AssertAccessibleAsync(page, where);
+        foreach (var check in new Func<IPage, string, Task>[] { PageChecks.AssertNoSidewaysScrollAsync, PageChecks.AssertAccessibleAsync })
+        {
+            try
+            {
+                await check(page, where);
+            }
+            catch (Xunit.Sdk.TrueException e)
+            {
+                problems.Add(e.Message);
+            }
+        }
+
         var name = new string([.. where.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-')]).Trim('-');
         await Screenshots.TakeAsync(page, "layout-" + name[..Math.Min(name.Length, 80)]);
     }
