@@ -12,6 +12,16 @@ public static class PreviewPages
         $"<p>Start your app in workspace <code>{Encode(preview.WorkspaceId)}</code> so that it listens on port {preview.Port}. This page reloads by itself until it does.</p>",
         refreshSeconds: 2);
 
+    /// <summary>A port the configuration declares, whose task failed: waiting would not help, and the page says so.</summary>
+    public static Task TaskFailedAsync(HttpContext context, PreviewHost preview, Shared.Agent.TaskState task) => WriteAsync(
+        context,
+        StatusCodes.Status502BadGateway,
+        $"The task \u201c{task.Name}\u201d failed, so nothing listens on port {preview.Port}",
+        $"<p>It stopped in its {Encode(task.Step ?? "command")} step{(task.ExitCode is { } code ? $" with exit code {code}" : "")}. "
+            + $"Open workspace <code>{Encode(preview.WorkspaceId)}</code> and look at the task's output (the status bar says which task failed), "
+            + "fix the cause (often another program already uses the port), and run it again. This page reloads by itself once the app listens.</p>",
+        refreshSeconds: 5);
+
     public static Task StoppedAsync(HttpContext context, PreviewHost preview, string? workspaceUrl) => WriteAsync(
         context,
         StatusCodes.Status503ServiceUnavailable,

@@ -27,6 +27,7 @@ public sealed partial class PreviewProxy : IDisposable
     private readonly PreviewRelay _relay;
     private readonly Authorization.AccessService _access;
     private readonly PreviewMetrics _metrics;
+    private readonly Workspaces.WorkspaceStatusFeed _status;
     private readonly PreviewOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<PreviewProxy> _logger;
@@ -47,6 +48,7 @@ public sealed partial class PreviewProxy : IDisposable
         Authorization.AccessService access,
         Hosting.IdeCookies ideCookies,
         PreviewMetrics metrics,
+        Workspaces.WorkspaceStatusFeed status,
         IOptions<PreviewOptions> options,
         TimeProvider time,
         ILogger<PreviewProxy> logger)
@@ -60,6 +62,7 @@ public sealed partial class PreviewProxy : IDisposable
         _relay = relay;
         _access = access;
         _metrics = metrics;
+        _status = status;
         _options = options.Value;
         _time = time;
         _logger = logger;
@@ -160,7 +163,9 @@ public sealed partial class PreviewProxy : IDisposable
 
         if (port is not { Listening: true })
         {
-            await PreviewPages.NotListeningAsync(context, preview);
+            // A declared port will not start listening while its task is failed: say so instead of waiting.
+            var failed = port is null ? null : _status.GetAgentStatus(preview.WorkspaceId)?.Tasks.FirstOrDefault(t => t.State == Shared.Agent.TaskRunState.Failed);
+            await (failed is null ? PreviewPages.NotListeningAsync(context, preview) : PreviewPages.TaskFailedAsync(context, preview, failed));
             return;
         }
 

@@ -205,7 +205,7 @@ public sealed partial class ProjectService(
 
         var project = found!.Project;
         var created = await workspaces.CreateAsync(
-            userId, project.RepositoryUrl, project.DefaultBranch, new WorkspaceCreationOptions(project.Id, linkEnvironment, project.IdleTimeout), cancellationToken);
+            userId, project.RepositoryUrl, project.DefaultBranch, new WorkspaceCreationOptions(project.Id, linkEnvironment, project.IdleTimeout, project.Name), cancellationToken);
         return created.Workspace is { } view ? Outcome<WorkspaceView>.Ok(view) : Outcome<WorkspaceView>.Invalid(created.Field!, created.Error!);
     }
 

@@ -110,6 +110,15 @@ public sealed partial class TeamService(
             return Outcome<CreatedInvitation>.Invalid("email", "Not an email address.");
         }
 
+        if (request.ProjectId is { } projectId)
+        {
+            await using var check = await dbFactory.CreateDbContextAsync(cancellationToken);
+            if (!await check.Projects.AnyAsync(p => p.Id == projectId && p.TeamId == teamId, cancellationToken))
+            {
+                return Outcome<CreatedInvitation>.Invalid("projectId", "Not a project of this team.");
+            }
+        }
+
         var token = "wsi_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         var now = timeProvider.GetUtcNow();
         var invitation = new TeamInvitation
@@ -134,7 +143,7 @@ public sealed partial class TeamService(
         await audit.RecordAsync(userId, AuditActions.InvitationCreated, AuditTargets.Team, teamId,
             $"invitation {invitation.Id}{(email is null ? "" : " for " + email)}, role {invitation.Role}, {(invitation.MaxUses is { } m ? $"{m} use(s)" : "any number of uses")}, expires {invitation.ExpiresAt:u}",
             cancellationToken);
-        return Outcome<CreatedInvitation>.Ok(new CreatedInvitation(InvitationView.From(invitation, now), InvitationPathPrefix + token));
+        return Outcome<CreatedInvitation>.Ok(new CreatedInvitation(InvitationView.From(invitation, now), InvitationPath(token, request.ProjectId)));
     }
 
     public async Task<Outcome<bool>> RevokeInvitationAsync(string userId, string teamId, string invitationId, CancellationToken cancellationToken)

@@ -34,4 +34,5 @@ public sealed record CreatedInvitation(InvitationView Invitation, string Path);
 /// <param name="Problem">Why it cannot be accepted (expired, used, revoked), or null.</param>
 public sealed record InvitationPreview(string TeamId, string TeamName, TeamRole Role, string? Email, string? Problem);
 
-public sealed record InvitationRequest(string? Email, TeamRole? Role, int? ExpiresInHours, int? MaxUses);
+/// <param name="ProjectId">A project of the team: joining through the link goes straight to opening it.</param>
+public sealed record InvitationRequest(string? Email, TeamRole? Role, int? ExpiresInHours, int? MaxUses, string? ProjectId = null);

@@ -17,6 +17,7 @@ public static class TeamsExtensions
         services.AddSingleton<AccessService>();
         services.AddSingleton<LiveSessions>();
         services.AddSingleton<AuditLog>();
+        services.AddSingleton<AuditSearch>();
         services.AddSingleton<TeamService>();
         services.AddSingleton<ProjectService>();
         services.AddSingleton<VariableProtection>();

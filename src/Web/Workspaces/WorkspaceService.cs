@@ -65,7 +65,8 @@ public sealed partial class WorkspaceService(
             OwnerId = ownerId,
             RepositoryUrl = reference.CloneUrl,
             Ref = reference.Ref,
-            Name = reference.DisplayName,
+            // The project's name, else what tells workspaces apart at a glance: the repository's short name and branch.
+            Name = creation.Name ?? (reference.Ref is { } branch ? $"{reference.RepositoryName} · {branch}" : reference.RepositoryName),
             CheckoutDirectoryName = reference.SuggestedDirectoryName,
             DesiredState = DesiredState.Running,
             Phase = WorkspacePhase.Queued,
@@ -84,7 +85,8 @@ public sealed partial class WorkspaceService(
         }
 
         LogCreated(record.Id, ownerId, record.RepositoryUrl);
-        await audit.RecordAsync(ownerId, AuditActions.WorkspaceCreated, AuditTargets.Workspace, record.Id, record.RepositoryUrl, cancellationToken);
+        await audit.RecordAsync(ownerId, AuditActions.WorkspaceCreated, AuditTargets.Workspace, record.Id,
+            creation.ProjectId is null ? $"{record.Name}: {record.RepositoryUrl}" : $"{record.Name}: from project {creation.Name} ({record.RepositoryUrl})", cancellationToken);
         Changed(record);
         return CreateWorkspaceResult.Created(WorkspaceView.From(record));
     }
@@ -237,7 +239,8 @@ public sealed partial class WorkspaceService(
 /// <param name="ProjectId">The team project the workspace is opened from (the caller checked the user may open it).</param>
 /// <param name="LinkEnvironment">Variables from an open-workspace link, already through <see cref="Variables.LinkVariables"/>.</param>
 /// <param name="IdleTimeout">The project's idle timeout, if it sets one.</param>
-public sealed record WorkspaceCreationOptions(string? ProjectId = null, IReadOnlyDictionary<string, string>? LinkEnvironment = null, TimeSpan? IdleTimeout = null);
+public sealed record WorkspaceCreationOptions(
+    string? ProjectId = null, IReadOnlyDictionary<string, string>? LinkEnvironment = null, TimeSpan? IdleTimeout = null, string? Name = null);
 
 public sealed record WorkspaceActionResult(WorkspaceView? Workspace, bool IsForbidden)
 {

@@ -85,7 +85,7 @@ public sealed partial class FirstRunJourneyTests(ChromiumFixture chromium) : IAs
 
         await Expect(page).ToHaveURLAsync(WorkspaceUrl());
         var workspaceId = page.Url[(page.Url.LastIndexOf('/') + 1)..];
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "acme/greeter", Exact = true })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "greeter", Exact = true })).ToBeVisibleAsync();
         await Expect(page.Locator("li.phase .phase-name")).ToHaveTextAsync(["Queued", "Starting agent", "Cloning repository", "Running tasks", "Ready"]);
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Starting your workspace" })).ToBeVisibleAsync();
 
@@ -136,7 +136,7 @@ public sealed partial class FirstRunJourneyTests(ChromiumFixture chromium) : IAs
         await row.GetByRole(AriaRole.Button, new() { Name = "Delete" }).ClickAsync();
 
         var dialog = page.GetByRole(AriaRole.Dialog);
-        await Expect(dialog).ToContainTextAsync("Delete acme/greeter?");
+        await Expect(dialog).ToContainTextAsync("Delete greeter?");
         await Expect(dialog).ToContainTextAsync("Uncommitted changes, untracked files and unpushed commits will be lost.");
         await Screenshots.TakeAsync(page, "delete-confirmation");
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Delete workspace" }).ClickAsync();

@@ -36,7 +36,7 @@ public sealed class PreviewJourneyTests(ChromiumFixture chromium) : SignedInJour
         var visibility = row.GetByLabel($"Visibility of port {port}");
         await Expect(visibility).ToHaveValueAsync("Private");
         // A personal workspace has no team: the choice is not offered, and the panel says why.
-        await Expect(visibility.Locator("option")).ToHaveTextAsync(["🔒 Private", "🌐 Public"]);
+        await Expect(visibility.Locator("option")).ToHaveTextAsync(["Private", "Public"]);
         await Expect(page.Locator(".visibility-note")).ToContainTextAsync("Team visibility is not available: this workspace was not opened from a team project");
         await Expect(row.Locator("a")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex($"^http://{port}-[a-z0-9-]+\\.localhost:\\d+/$"));
 

@@ -113,6 +113,45 @@ public sealed class InvitationTests(AppFixture fixture) : IClassFixture<AppFixtu
         Assert.Equal(HttpStatusCode.Conflict, await StatusAsync(lead.Http.DeleteAsync(new Uri($"/api/teams/{teamId}/members/{leadId}", UriKind.Relative))));
     }
 
+    [Fact]
+    public async Task ProjectInvitation_Joining_LandsOnThatProjectsConfirmationAndNoOtherTeamsProject()
+    {
+        var (lead, teamId) = await TeamAsync();
+        var projectId = await ProjectAsync(lead, teamId);
+        var (otherLead, otherTeamId) = await TeamAsync();
+        var otherProjectId = await ProjectAsync(otherLead, otherTeamId);
+        var created = await AccessWorld.PostAsync(lead, $"/api/teams/{teamId}/invitations", new { maxUses = 2, projectId });
+        var path = created.GetProperty("path").GetString()!;
+        var teams = fixture.App.Services.GetRequiredService<global::Workspaces.Web.Teams.TeamService>();
+        using var joining = await fixture.App.CreateUserAsync();
+        using var tampering = await fixture.App.CreateUserAsync();
+
+        var landing = await teams.JoinAsync(await AccessWorld.UserIdAsync(joining), path, CancellationToken.None);
+        var elsewhere = await teams.JoinAsync(await AccessWorld.UserIdAsync(tampering), path.Replace(projectId, otherProjectId, StringComparison.Ordinal), CancellationToken.None);
+
+        Assert.Equal($"/invite/{path["/invite/".Length..].Split('?')[0]}?project={projectId}", path);
+        Assert.Equal($"/projects/{projectId}/open", landing.Value);
+        Assert.Equal($"/teams/{teamId}#projects", elsewhere.Value);
+        Assert.Equal(HttpStatusCode.NotFound, await StatusAsync(tampering.Http.GetAsync(new Uri($"/api/projects/{otherProjectId}", UriKind.Relative))));
+    }
+
+    [Fact]
+    public async Task ProjectInvitation_AnotherTeamsProject_IsRefused()
+    {
+        var (lead, teamId) = await TeamAsync();
+        var (otherLead, otherTeamId) = await TeamAsync();
+        var otherProjectId = await ProjectAsync(otherLead, otherTeamId);
+
+        using var response = await lead.Http.PostAsJsonAsync($"/api/teams/{teamId}/invitations", new { projectId = otherProjectId });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("Not a project of this team", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    private static async Task<string> ProjectAsync(ApiClient lead, string teamId) =>
+        (await AccessWorld.PostAsync(lead, $"/api/teams/{teamId}/projects", new { name = "web", repositoryUrl = "https://git.example.com/acme/web.git" }))
+            .GetProperty("id").GetString()!;
+
     private async Task<(ApiClient Lead, string TeamId)> TeamAsync()
     {
         var lead = await fixture.App.CreateUserAsync();

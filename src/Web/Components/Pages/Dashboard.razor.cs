@@ -10,6 +10,7 @@ public sealed partial class Dashboard : IAsyncDisposable
 {
     private readonly LiveWorkspaces _live = new();
     private IReadOnlyList<WorkspaceView>? _workspaces;
+    private IReadOnlyList<Projects.MemberProjectView>? _projects;
     private string _url = "";
     private string _ref = "";
     private string? _createError;
@@ -23,6 +24,9 @@ public sealed partial class Dashboard : IAsyncDisposable
 
     [Inject]
     private WorkspaceGit Git { get; set; } = default!;
+
+    [Inject]
+    private Projects.ProjectService Projects { get; set; } = default!;
 
     [Inject]
     private WorkspaceStatusFeed Feed { get; set; } = default!;
@@ -43,12 +47,14 @@ public sealed partial class Dashboard : IAsyncDisposable
     {
         _userId = (await AuthenticationState).User.Id();
         _workspaces = await Workspaces.ListAsync(_userId, CancellationToken.None);
+        _projects = await Projects.ListForMemberAsync(_userId, CancellationToken.None);
         _live.Start(Feed, change => change.OwnerId == _userId, RefreshAsync, Logger, alsoEvery: TimeSpan.FromSeconds(30));
     }
 
     private Task RefreshAsync() => InvokeAsync(async () =>
     {
         _workspaces = await Workspaces.ListAsync(_userId, CancellationToken.None);
+        _projects = await Projects.ListForMemberAsync(_userId, CancellationToken.None);
         StateHasChanged();
     });
 

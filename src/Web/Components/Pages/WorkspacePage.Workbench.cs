@@ -21,6 +21,9 @@ public sealed partial class WorkspacePage
     /// <summary>Until the workspace is ready, or when it failed or stopped; then it gives way to the workbench.</summary>
     private bool ShowsStartScreen => !ShowsWorkbench || _details?.Workspace.Phase != WorkspacePhase.Ready || AsksToStart;
 
+    // The header is outside the workbench's root: ask the status bar's item, which runs the workbench command.
+    private async Task ShowFailedTaskAsync() => await JS.InvokeVoidAsync("workspaces.click", "#workbench [data-status=tasks-failed]");
+
     private List<WorkbenchAction> WorkspaceActions()
     {
         var actions = new List<WorkbenchAction>();

@@ -190,14 +190,6 @@ public sealed partial class PortsPanel : IAsyncDisposable
         await LoadAsync(announce: false);
     }
 
-    private async Task CopyCreatedAsync()
-    {
-        if (_createdUrl is not null)
-        {
-            await JS.InvokeVoidAsync("workspaces.copy", _createdUrl);
-        }
-    }
-
     public ValueTask DisposeAsync() => _live.DisposeAsync();
 
     private sealed record PortNotice(int Port, string Text, string Url);

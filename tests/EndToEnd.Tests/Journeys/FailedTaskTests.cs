@@ -1,0 +1,42 @@
+using Microsoft.Playwright;
+using Workspaces.EndToEnd.Tests.Infrastructure;
+using Workspaces.TestSupport.Git;
+using Workspaces.TestSupport.Previews;
+using static Microsoft.Playwright.Assertions;
+
+namespace Workspaces.EndToEnd.Tests.Journeys;
+
+/// <summary>A workspace whose task failed says so where the eye is, and so does the preview of the port it should serve.</summary>
+[Collection(BrowserCollection.Name)]
+public sealed class FailedTaskTests(ChromiumFixture chromium) : SignedInJourney("ida@example.com")
+{
+    [Fact]
+    public async Task Workspace_TaskFailed_HeaderStatusBarAndPreviewSaySo()
+    {
+        var port = PreviewServer.FreePort();
+        var repository = await Repositories.CreateAsync("web/broken", new GitRepositoryBuilder()
+            .WithGitpodYml($"tasks:\n  - name: dev server\n    command: echo port {port} is already in use; exit 3\nports:\n  - port: {port}\n    onOpen: ignore\n"));
+        await using var context = await chromium.NewContextAsync(App);
+        var page = await context.NewPageAsync();
+        await WorkbenchPage.OpenNewWorkspaceAsync(page, Email, repository.FileUrl);
+
+        // Not just "Running": the header and the status bar say a task failed, and lead to its output.
+        await Expect(page.Locator("header.workspace-header [data-status]")).ToHaveTextAsync("Running: 1 task failed", new() { Timeout = 5_000 });
+        var status = page.Locator(".wb-status [data-status=tasks-failed]");
+        await Expect(status).ToContainTextAsync("Running: 1 task failed");
+        await Expect(status).ToHaveAttributeAsync("title", new System.Text.RegularExpressions.Regex($"dev server failed in command \\(exit code 3\\):\\n[\\s\\S]*port {port} is already in use"));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Show its output" }).ClickAsync();
+        var log = page.Locator("details.task[open] pre.log");
+        await Expect(log).ToBeVisibleAsync();
+        await Expect(log).ToContainTextAsync($"port {port} is already in use");
+        await Screenshots.TakeAsync(page, "task-failed");
+
+        // The declared port's preview says the task failed rather than waiting for it.
+        await WorkbenchPage.ShowViewAsync(page, "ports");
+        var previewUrl = await page.Locator($"#wb-view-ports li[data-port='{port}'] a").GetAttributeAsync("href");
+        var preview = await context.NewPageAsync();
+        await preview.GotoAsync(previewUrl!);
+        await Expect(preview.GetByRole(AriaRole.Heading, new() { Name = $"The task “dev server” failed, so nothing listens on port {port}" })).ToBeVisibleAsync();
+        await Expect(preview.Locator("body")).Not.ToContainTextAsync("Nothing is listening");
+    }
+}
