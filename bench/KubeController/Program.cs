@@ -8,7 +8,6 @@ using k8s.Models;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Workspaces.FakeKubernetes;
 using Workspaces.WorkspaceController.Kubernetes;
 using Workspaces.WorkspaceController.Kubernetes.Resources;
@@ -183,7 +182,6 @@ static Process StartController(string path, Uri apiServer, string credentialKey,
     start.Environment["Workspaces__Controller__Workers"] = workers.ToString(CultureInfo.InvariantCulture);
     start.Environment["Workspaces__Controller__LeaderElection__Identity"] = "bench";
     start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
-    start.Environment["Logging__LogLevel__Default"] = "Error";
     var process = Process.Start(start)!;
     process.OutputDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"[controller] {e.Data}"); };
     process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"[controller] {e.Data}"); };
@@ -200,7 +198,7 @@ static async Task<IHost> StartWebRuntimeAsync(FakeKubeApiServer server, string c
         ["Workspaces:Runtime:Kubernetes:Namespace"] = "workspaces",
         ["Workspaces:Runtime:Kubernetes:CredentialKey"] = credentialKey,
     });
-    builder.Logging.SetMinimumLevel(LogLevel.Warning);
+    // No logging providers (DisableDefaults): the web app's side of the runtime is the harness here, not what is measured.
     builder.Services.AddSingleton(server.CreateClient());
     builder.Services.AddKubernetesWorkspaceRuntime(builder.Configuration);
     var host = builder.Build();
