@@ -48,6 +48,7 @@ internal sealed class Harness(BenchOptions options, TextWriter progress) : IDisp
             await server.CreateRepositoryAsync("small", new GitRepositoryBuilder().WithRandomFiles(SmallFileCount, SmallFileBytes), null, cancellationToken);
             await server.CreateRepositoryAsync("large", new GitRepositoryBuilder().WithRandomFiles(LargeFileCount, LargeTotalBytes / LargeFileCount), Credential, cancellationToken);
             progress.WriteLine($"Generated the repositories in {generation.Elapsed.TotalSeconds:0.0} s; serving them at {server.BaseUrl}");
+            _gitServerPort = server.BaseUrl.Port;
             var repositories = new[]
             {
                 (Name: "small", Description: $"{SmallFileCount} files × {SmallFileBytes / 1024} KiB, public", Url: server.RepositoryUrl("small"), Target: TimeSpan.FromSeconds(1)),
@@ -125,11 +126,24 @@ internal sealed class Harness(BenchOptions options, TextWriter progress) : IDisp
         }
     }
 
+    private int _gitServerPort;
+
     private async Task StartWebAsync(CancellationToken cancellationToken)
     {
         _webStarts++;
         var logFile = Path.Combine(_logDirectory, $"web-{_webStarts}.log");
-        _web = await WebAppProcess.StartAsync(options, _dataDirectory, logFile, cancellationToken);
+        // The Git server is on this machine's loopback: allowed as an administrator allows an internal Git server, and the
+        // one port of the host's loopback that sandboxed workspaces may reach.
+        var allowGitServer = options with
+        {
+            WebArguments =
+            [
+                .. options.WebArguments,
+                "--Workspaces:Repositories:AllowedNetworks:0=127.0.0.0/8",
+                $"--Workspaces:Sandbox:HostLoopbackPorts:0={_gitServerPort}",
+            ],
+        };
+        _web = await WebAppProcess.StartAsync(allowGitServer, _dataDirectory, logFile, cancellationToken);
         var token = _api?.Token;
         _api?.Dispose();
         _api = new WorkspacesApiClient(_web.BaseUrl);
