@@ -44,12 +44,13 @@ try
     await RunAsync(Metadata("CliPath"), ["config-ssh", "--ssh-config", sshConfig], environment);
     var tunnelHost = $"workspaces.{id}";
 
-    // The same sshd, config and host key the agent uses, listening on loopback, with the CLI's key authorized.
+    // The same sshd, config and host key the agent uses, listening on loopback, with the CLI's key authorized; on the host
+    // (a sandboxed workspace's sshd is not reachable from it), so as this machine's user rather than the workspace's.
     var stateSsh = Path.Combine(root.Combine("data"), "workspaces", id, ".workspace", "ssh");
     var directPort = FreePort();
     var authorized = root.Combine("authorized_keys");
     await File.WriteAllTextAsync(authorized, await File.ReadAllTextAsync(Path.Combine(root.Combine("cli"), "ssh", "id_ed25519.pub")));
-    processes.Add(Start("/usr/sbin/sshd", ["-D", "-e", "-p", directPort.ToString(CultureInfo.InvariantCulture), "-o", "ListenAddress=127.0.0.1", "-f", Path.Combine(stateSsh, "sshd_config"), "-o", $"AuthorizedKeysFile={authorized}"], null));
+    processes.Add(Start("/usr/sbin/sshd", ["-D", "-e", "-p", directPort.ToString(CultureInfo.InvariantCulture), "-o", "ListenAddress=127.0.0.1", "-f", Path.Combine(stateSsh, "sshd_config"), "-o", $"AuthorizedKeysFile={authorized}", "-o", $"AllowUsers={Environment.UserName}", "-o", "PermitRootLogin=prohibit-password"], null));
     await File.AppendAllTextAsync(sshConfig, $"\nHost direct\n  HostName 127.0.0.1\n  Port {directPort}\n  User {Environment.UserName}\n  IdentityFile {Path.Combine(root.Combine("cli"), "ssh", "id_ed25519")}\n  IdentitiesOnly yes\n  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n  LogLevel ERROR\n");
     await WaitAsync(async () => (await RunAsync("ssh", ["-F", sshConfig, "direct", "--", "true"], environment, check: false)) == 0, "the direct sshd");
 
