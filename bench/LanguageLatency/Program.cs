@@ -11,6 +11,7 @@ using Workspaces.Shared.Agent;
 using Workspaces.TerminalLatency;
 using Workspaces.TestSupport.Files;
 using Workspaces.TestSupport.Git;
+using Workspaces.TestSupport.Processes;
 
 var runs = 500;
 for (var i = 0; i < args.Length; i++)
@@ -47,14 +48,15 @@ try
     await api.SignInAsync("bench@example.com", "correct horse battery staple", CancellationToken.None);
     var id = await api.CreateReadyWorkspaceAsync(repository.FileUrl, CancellationToken.None);
     var workspace = Path.Combine(data, "workspaces", id);
-    var info = JsonSerializer.Deserialize<AgentRuntimeInfo>(await File.ReadAllTextAsync(Path.Combine(workspace, ".workspace", AgentProtocol.RuntimeFileName)), AgentJson.Options)!;
+    // The host's pid: a sandboxed agent's own agent.json holds its pid inside its PID namespace.
+    var agentPid = AgentPids.HostPid(data, id) ?? throw new InvalidOperationException($"Workspace {id} has no agent.");
 
     var node = Process.Start(new ProcessStartInfo("node")
     {
         ArgumentList =
         {
             peer, "--url", new Uri(web.BaseUrl, $"workspaces/{id}/agent/hubs/languages").AbsoluteUri, "--token", api.Token,
-            "--root", Path.Combine(workspace, "languages"), "--agent-pid", info.ProcessId.ToString(CultureInfo.InvariantCulture),
+            "--root", Path.Combine(workspace, "languages"), "--agent-pid", agentPid.ToString(CultureInfo.InvariantCulture),
             "--runs", runs.ToString(CultureInfo.InvariantCulture), "--idle-timeout-ms", ((int)idleTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
         },
         RedirectStandardOutput = true,
