@@ -4,7 +4,8 @@ namespace Workspaces.WorkspaceAgent.Files;
 
 /// <summary>
 /// Watches the checkout (inotify through <see cref="FileSystemWatcher"/>) while someone listens, and reports changes in
-/// batches: events are gathered for <see cref="FilesOptions.ChangeDebounce"/>, a batch holds at most
+/// batches: a batch goes out after <see cref="FilesOptions.ChangeDebounce"/> without events (or after
+/// <see cref="FilesOptions.MaxChangeDelay"/> while they keep coming), a batch holds at most
 /// <see cref="FilesOptions.MaxChangedPathsPerBatch"/> paths, and more than that (a <c>git checkout</c> of 10,000 files)
 /// becomes one <see cref="FileChanges.Overflow"/> notification instead of a flood.
 /// </summary>
@@ -18,6 +19,7 @@ public sealed partial class FileWatcher : IDisposable
     private readonly HashSet<string> _pending = new(StringComparer.Ordinal);
     private FileSystemWatcher? _watcher;
     private ITimer? _timer;
+    private long _firstPending;
     private bool _overflow;
     private bool _git;
     private int _listeners;
@@ -156,8 +158,14 @@ public sealed partial class FileWatcher : IDisposable
     {
         if (_timer is null)
         {
+            _firstPending = _time.GetTimestamp();
             _timer = _time.CreateTimer(_ => Flush(), null, _options.ChangeDebounce, Timeout.InfiniteTimeSpan);
+            return;
         }
+
+        // Each event restarts the quiet period, up to the ceiling counted from the batch's first event.
+        var left = _options.MaxChangeDelay - _time.GetElapsedTime(_firstPending);
+        _timer.Change(left < _options.ChangeDebounce ? (left > TimeSpan.Zero ? left : TimeSpan.Zero) : _options.ChangeDebounce, Timeout.InfiniteTimeSpan);
     }
 
     private void Flush()

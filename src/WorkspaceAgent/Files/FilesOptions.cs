@@ -9,8 +9,11 @@ public sealed class FilesOptions
     /// <summary>Above this a file is not opened at all (download it instead).</summary>
     public long HardLimitBytes { get; set; } = 50 * 1024 * 1024;
 
-    /// <summary>How long file change events are gathered before clients hear of them.</summary>
+    /// <summary>Quiet time after the last file change before clients hear of the changes.</summary>
     public TimeSpan ChangeDebounce { get; set; } = TimeSpan.FromMilliseconds(150);
+
+    /// <summary>Longest a change waits while more keep coming (a long checkout still shows progress).</summary>
+    public TimeSpan MaxChangeDelay { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Changed paths per notification; more become one "reload everything" (a checkout of 10,000 files).</summary>
     public int MaxChangedPathsPerBatch { get; set; } = 500;
