@@ -89,6 +89,8 @@ try
     Row("JavaScript loaded before first paint, decoded (KB)", samples.Select(s => s.JsDecodedBeforeFcp / 1024));
     Row("JavaScript transferred until typing (KB)", samples.Select(s => s.JsTransferredUntilTyping / 1024));
     Row("JavaScript loaded until typing, decoded (KB)", samples.Select(s => s.JsDecodedUntilTyping / 1024));
+    report.AppendLine();
+    report.AppendLine("Transferred again on the last warm visit (over 10 KB): " + (samples[^1].Transfers.Length == 0 ? "none" : string.Join(", ", samples[^1].Transfers)));
 }
 finally
 {
@@ -136,13 +138,17 @@ static async Task<Sample> MeasureAsync(IPage page, string workspaceId)
           return [fcp, sum(before, 'transferSize'), sum(before, 'decodedBodySize'), sum(scripts, 'transferSize'), sum(scripts, 'decodedBodySize')];
         }
         """);
+    var transfers = await page.EvaluateAsync<string[]>("""
+        () => performance.getEntriesByType('resource').filter((r) => r.transferSize > 10240)
+          .map((r) => `${new URL(r.name).pathname} ${Math.round(r.transferSize / 1024)} KB`)
+        """);
     await page.Keyboard.PressAsync("Backspace");
     await page.Keyboard.PressAsync("Backspace");
-    return new Sample(timings[0], typing, timings[1], timings[2], timings[3], timings[4]);
+    return new Sample(timings[0], typing, timings[1], timings[2], timings[3], timings[4], transfers);
 }
 
 static double P(double[] sorted, double q) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
 
 static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "?";
 
-internal sealed record Sample(double Fcp, double Typing, double JsTransferredBeforeFcp, double JsDecodedBeforeFcp, double JsTransferredUntilTyping, double JsDecodedUntilTyping);
+internal sealed record Sample(double Fcp, double Typing, double JsTransferredBeforeFcp, double JsDecodedBeforeFcp, double JsTransferredUntilTyping, double JsDecodedUntilTyping, string[] Transfers);

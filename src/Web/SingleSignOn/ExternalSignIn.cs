@@ -11,7 +11,8 @@ namespace Workspaces.Web.SingleSignOn;
 /// <summary>
 /// Completes a single sign-on: the provider's account (issuer + subject) signs in the user it is linked to; otherwise
 /// the user with the same, verified, email address is linked and signed in; otherwise an account is created (if sign-up
-/// is open to that address, or the sign-in comes through an invitation). A blocked user is refused.
+/// is open to that address, or the sign-in comes through an invitation). A blocked user is refused. Signing in through
+/// an invitation joins in the same step, as the password sign-in and sign-up do.
 /// </summary>
 public sealed partial class ExternalSignIn(
     UserManager<AppUser> users,
@@ -21,15 +22,31 @@ public sealed partial class ExternalSignIn(
     AuditLog audit,
     ILogger<ExternalSignIn> logger)
 {
-    /// <summary>Null when signed in; otherwise what to tell the user.</summary>
-    public async Task<string?> CompleteAsync(HttpContext context, string returnUrl)
+    /// <summary>Where to go when signed in (the joined team or project for an invitation); otherwise what to tell the user.</summary>
+    public async Task<ExternalSignInOutcome> CompleteAsync(HttpContext context, string returnUrl)
+    {
+        var (error, userId) = await SignInAsync(context, returnUrl);
+        if (userId is null)
+        {
+            return new ExternalSignInOutcome(error, null);
+        }
+
+        // If joining fails (expired, used up), the invitation page says why.
+        var joined = TeamService.ParseInvitationPath(returnUrl) is not null
+            ? (await teams.JoinAsync(userId, returnUrl, context.RequestAborted)).Value
+            : null;
+        return new ExternalSignInOutcome(null, joined ?? returnUrl);
+    }
+
+    /// <summary>The signed-in user's id, or what to tell the user.</summary>
+    private async Task<(string? Error, string? UserId)> SignInAsync(HttpContext context, string returnUrl)
     {
         ArgumentNullException.ThrowIfNull(context);
         var result = await context.AuthenticateAsync(IdentityConstants.ExternalScheme);
         await context.SignOutAsync(IdentityConstants.ExternalScheme);
         if (!result.Succeeded || result.Principal is not { } external)
         {
-            return "Single sign-on did not complete. Try again.";
+            return ("Single sign-on did not complete. Try again.", null);
         }
 
         var subject = external.FindFirstValue("sub");
@@ -37,7 +54,7 @@ public sealed partial class ExternalSignIn(
         var verified = string.Equals(external.FindFirstValue("email_verified"), "true", StringComparison.OrdinalIgnoreCase);
         if (string.IsNullOrEmpty(subject))
         {
-            return "The identity provider did not say who you are.";
+            return ("The identity provider did not say who you are.", null);
         }
 
         var user = await users.FindByLoginAsync(SingleSignOnExtensions.Scheme, subject);
@@ -45,20 +62,20 @@ public sealed partial class ExternalSignIn(
         {
             if (string.IsNullOrEmpty(email) || !verified)
             {
-                return "Your identity provider did not confirm your email address, so the account cannot be linked. Ask your administrator.";
+                return ("Your identity provider did not confirm your email address, so the account cannot be linked. Ask your administrator.", null);
             }
 
             user = await users.FindByEmailAsync(email);
             if (user is null)
             {
-                var invited = returnUrl.StartsWith(TeamService.InvitationPathPrefix, StringComparison.Ordinal)
-                    && await teams.PreviewAsync(returnUrl[TeamService.InvitationPathPrefix.Length..], context.RequestAborted) is { Problem: null } invitation
+                var invited = TeamService.ParseInvitationPath(returnUrl) is { } link
+                    && await teams.PreviewAsync(link.Token, context.RequestAborted) is { Problem: null } invitation
                     && (invitation.Email is null || string.Equals(invitation.Email, email, StringComparison.OrdinalIgnoreCase));
                 var created = await accounts.CreateAsync(email, null, firstOnly: false, invited, context.RequestAborted);
                 if (created.Outcome != AccountOutcome.Created)
                 {
                     await audit.RecordAsync(null, AuditActions.SignInFailed, AuditTargets.User, null, $"single sign-on for {email}: {string.Join(" ", created.Errors)}", context.RequestAborted);
-                    return string.Join(" ", created.Errors);
+                    return (string.Join(" ", created.Errors), null);
                 }
 
                 user = created.User!;
@@ -70,7 +87,7 @@ public sealed partial class ExternalSignIn(
             var linked = await users.AddLoginAsync(user, new UserLoginInfo(SingleSignOnExtensions.Scheme, subject, "Single sign-on"));
             if (!linked.Succeeded)
             {
-                return string.Join(" ", linked.Errors.Select(e => e.Description));
+                return (string.Join(" ", linked.Errors.Select(e => e.Description)), null);
             }
 
             LogLinked(user.Id);
@@ -79,14 +96,17 @@ public sealed partial class ExternalSignIn(
         if (user.IsBlocked || await users.IsLockedOutAsync(user))
         {
             await audit.RecordAsync(user.Id, AuditActions.SignInFailed, AuditTargets.User, user.Id, "single sign-on, blocked", context.RequestAborted);
-            return "This account is blocked. Ask your administrator.";
+            return ("This account is blocked. Ask your administrator.", null);
         }
 
         await signIn.SignInAsync(user, isPersistent: true, SingleSignOnExtensions.Scheme);
         await audit.RecordAsync(user.Id, AuditActions.SignedIn, AuditTargets.User, user.Id, "single sign-on", context.RequestAborted);
-        return null;
+        return (null, user.Id);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Linked user {UserId} to their single sign-on account")]
     private partial void LogLinked(string userId);
 }
+
+/// <summary>The end of a single sign-on: an error for the sign-in page, or where to land.</summary>
+public sealed record ExternalSignInOutcome(string? Error, string? Landing);

@@ -61,10 +61,10 @@ public static class SingleSignOnExtensions
         app.MapGet("/account/sso-callback", async (string? returnUrl, HttpContext context, ExternalSignIn signIn) =>
         {
             var safe = ReturnUrls.Safe(returnUrl);
-            var error = await signIn.CompleteAsync(context, safe);
-            return error is null
-                ? Results.LocalRedirect(safe)
-                : Results.LocalRedirect($"/account/login?ReturnUrl={Uri.EscapeDataString(safe)}&error={Uri.EscapeDataString(error)}");
+            var outcome = await signIn.CompleteAsync(context, safe);
+            return outcome.Error is { } error
+                ? Results.LocalRedirect($"/account/login?ReturnUrl={Uri.EscapeDataString(safe)}&error={Uri.EscapeDataString(error)}")
+                : Results.LocalRedirect(outcome.Landing ?? safe);
         }).AllowAnonymous().ExcludeFromDescription();
         return app;
     }

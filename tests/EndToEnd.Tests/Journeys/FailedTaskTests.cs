@@ -38,5 +38,9 @@ public sealed class FailedTaskTests(ChromiumFixture chromium) : SignedInJourney(
         await preview.GotoAsync(previewUrl!);
         await Expect(preview.GetByRole(AriaRole.Heading, new() { Name = $"The task “dev server” failed, so nothing listens on port {port}" })).ToBeVisibleAsync();
         await Expect(preview.Locator("body")).Not.ToContainTextAsync("Nothing is listening");
+
+        // The dashboard, where a returning user looks first, says so too.
+        await page.GotoAsync("/");
+        await Expect(page.Locator("table.workspaces tr[data-workspace] [data-status]")).ToHaveTextAsync("Running: 1 task failed");
     }
 }

@@ -12,6 +12,9 @@ public sealed class PageLayoutTests(ChromiumFixture chromium) : SignedInJourney(
     public async Task Pages_OnAPhoneALaptopAndAWideScreen_FitWithoutSidewaysScrollAndPassAnAudit()
     {
         var repository = await Repositories.CreateAsync("acme/a-repository-with-a-rather-long-name-for-small-screens");
+        // Its init never ends within the test, so its workspace shows the start screen for every size.
+        var starting = await Repositories.CreateAsync("acme/a-project-whose-init-takes-its-time", new Workspaces.TestSupport.Git.GitRepositoryBuilder()
+            .WithGitpodYml("tasks:\n  - name: install dependencies\n    init: echo installing; sleep 600\n    command: echo ready\n"));
         await using var context = await chromium.NewContextAsync(App);
         var page = await context.NewPageAsync();
         await page.GotoAsync("/account/login");
@@ -34,6 +37,12 @@ public sealed class PageLayoutTests(ChromiumFixture chromium) : SignedInJourney(
         await page.Locator("#invite-to-project-button").ClickAsync();
         var invitation = (await page.Locator("#project-invitation-link").TextContentAsync())!.Trim();
 
+        await page.GotoAsync("/");
+        await page.Locator("#repository-url").FillAsync(starting.FileUrl);
+        await page.GetByRole(AriaRole.Button, new() { Name = "New workspace" }).ClickAsync();
+        await Expect(page.Locator(".start-screen li.phase-current[data-phase=RunningTasks]")).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        var startScreen = new Uri(page.Url).PathAndQuery;
+
         string[] pages = ["/", "/teams", team, project, project + "/open", "/settings", "/admin", "/admin/audit", "/open?link=" + Uri.EscapeDataString(repository.FileUrl)];
         await using var anonymousContext = await chromium.NewContextAsync(App);
         var anonymous = await anonymousContext.NewPageAsync();
@@ -47,6 +56,10 @@ public sealed class PageLayoutTests(ChromiumFixture chromium) : SignedInJourney(
                 await Expect(page.Locator("h1").First).ToBeVisibleAsync();
                 await CheckAsync(page, $"{path} at {width}×{height}", problems);
             }
+
+            await page.GotoAsync(startScreen);
+            await Expect(page.Locator(".start-screen li.phase-current[data-phase=RunningTasks]")).ToBeVisibleAsync();
+            await CheckAsync(page, $"the start screen at {width}×{height}", problems);
 
             await anonymous.SetViewportSizeAsync(width, height);
             await anonymous.GotoAsync(invitation);

@@ -63,6 +63,22 @@ public sealed partial class SingleSignOnTests(SingleSignOnTests.Fixture fixture)
     }
 
     [Fact]
+    public async Task NewUser_ThroughATeamInvitation_JoinsInTheSameStepAndLandsOnTheTeam()
+    {
+        using var lead = await fixture.App.CreateUserAsync();
+        var teamId = (await AccessWorld.PostAsync(lead, "/api/teams", new { name = "SSO team" })).GetProperty("id").GetString()!;
+        var invitation = (await AccessWorld.PostAsync(lead, $"/api/teams/{teamId}/invitations", new { })).GetProperty("path").GetString()!;
+
+        var signedIn = await SignInAsync(new ProviderUser(Guid.NewGuid().ToString("N"), $"invited-{Guid.NewGuid():N}@example.com", true), invitation);
+
+        Assert.True(signedIn.Session is not null, signedIn.Error);
+        Assert.Equal($"/teams/{teamId}#projects", signedIn.Landing);
+        using var client = fixture.App.CreateHttpClient();
+        using var team = await signedIn.Session!.SendAsync(client, new HttpRequestMessage(HttpMethod.Get, $"/api/teams/{teamId}"));
+        Assert.Equal(HttpStatusCode.OK, team.StatusCode);
+    }
+
+    [Fact]
     public async Task LoginPage_ProviderConfigured_OffersSingleSignOn()
     {
         using var client = fixture.App.CreateHttpClient();
@@ -72,14 +88,14 @@ public sealed partial class SingleSignOnTests(SingleSignOnTests.Fixture fixture)
     }
 
     /// <summary>The browser's round trip; the session when it ends signed in, else the error the login page shows.</summary>
-    private async Task<(BrowserSession? Session, string? Error)> SignInAsync(ProviderUser user)
+    private async Task<(BrowserSession? Session, string? Error, string? Landing)> SignInAsync(ProviderUser user, string returnUrl = "/")
     {
         fixture.Provider.NextUser = user;
         var session = BrowserSession.Anonymous();
         using var app = fixture.App.CreateHttpClient();
         using var provider = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false, UseProxy = false });
 
-        using var challenge = await session.SendAsync(app, new HttpRequestMessage(HttpMethod.Get, "/account/sso?returnUrl=%2F"));
+        using var challenge = await session.SendAsync(app, new HttpRequestMessage(HttpMethod.Get, "/account/sso?returnUrl=" + Uri.EscapeDataString(returnUrl)));
         Assert.Equal(HttpStatusCode.Redirect, challenge.StatusCode);
         Assert.StartsWith(fixture.Provider.Issuer.AbsoluteUri + "authorize", challenge.Headers.Location!.AbsoluteUri, StringComparison.Ordinal);
 
@@ -93,11 +109,15 @@ public sealed partial class SingleSignOnTests(SingleSignOnTests.Fixture fixture)
         var location = completed.Headers.Location!.OriginalString;
         if (location.StartsWith("/account/login", StringComparison.Ordinal))
         {
-            return (null, Uri.UnescapeDataString(location[(location.IndexOf("error=", StringComparison.Ordinal) + 6)..]).Replace('+', ' '));
+            return (null, Uri.UnescapeDataString(location[(location.IndexOf("error=", StringComparison.Ordinal) + 6)..]).Replace('+', ' '), null);
         }
 
-        Assert.Equal("/", location);
-        return (session, null);
+        if (returnUrl == "/")
+        {
+            Assert.Equal("/", location);
+        }
+
+        return (session, null, location);
     }
 
     private async Task<JsonElement> MeAsync(BrowserSession session)

@@ -79,6 +79,10 @@ public sealed partial class Dashboard : IAsyncDisposable
         }
     }
 
+    /// <summary>"1 task failed" for a running workspace whose agent said so; its own workspaces only (the feed knows those).</summary>
+    private string? TaskProblem(WorkspaceView w) =>
+        Feed.GetAgentStatus(w.Id) is { } status ? Workbench.TaskFailures.Summary(w, status.Tasks) : null;
+
     private async Task StartAsync(WorkspaceView w) => await Workspaces.StartAsync(_userId, w.Id, CancellationToken.None);
 
     private async Task StopAsync(WorkspaceView w) => await Workspaces.StopAsync(_userId, w.Id, CancellationToken.None);
