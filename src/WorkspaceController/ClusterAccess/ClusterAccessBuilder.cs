@@ -86,15 +86,31 @@ public static class ClusterAccessBuilder
         Subjects = [new Rbacv1Subject { Kind = "ServiceAccount", Name = ServiceAccountName, NamespaceProperty = Namespace(workspace) }],
     };
 
-    /// <summary>The controller's own grant of the ceiling in this namespace, so it may create the workspace's Role (RBAC's escalation check).</summary>
-    public static V1RoleBinding ControllerBinding(WorkspaceResource workspace, ClusterAccessOptions options, string controllerServiceAccount) => new()
+    /// <summary>
+    /// The controller's own grants in this namespace, bound by name (it may bind only these two ClusterRoles): the
+    /// operator role to make the namespace's objects, and the ceiling so it may create the workspace's Role (RBAC lets
+    /// only someone who holds a Role's rules create it).
+    /// </summary>
+    public static IEnumerable<V1RoleBinding> ControllerBindings(WorkspaceResource workspace, ClusterAccessOptions options)
     {
-        ApiVersion = "rbac.authorization.k8s.io/v1",
-        Kind = "RoleBinding",
-        Metadata = Meta(workspace, ControllerBindingName),
-        RoleRef = new V1RoleRef { ApiGroup = "rbac.authorization.k8s.io", Kind = "ClusterRole", Name = options.CeilingClusterRole },
-        Subjects = [new Rbacv1Subject { Kind = "ServiceAccount", Name = controllerServiceAccount, NamespaceProperty = workspace.Metadata.NamespaceProperty }],
-    };
+        ArgumentNullException.ThrowIfNull(options);
+        foreach (var (name, clusterRole) in new[] { (ControllerBindingName, options.OperatorClusterRole), (ControllerBindingName + "-ceiling", options.CeilingClusterRole) })
+        {
+            if (string.IsNullOrEmpty(clusterRole))
+            {
+                continue;
+            }
+
+            yield return new V1RoleBinding
+            {
+                ApiVersion = "rbac.authorization.k8s.io/v1",
+                Kind = "RoleBinding",
+                Metadata = Meta(workspace, name),
+                RoleRef = new V1RoleRef { ApiGroup = "rbac.authorization.k8s.io", Kind = "ClusterRole", Name = clusterRole },
+                Subjects = [new Rbacv1Subject { Kind = "ServiceAccount", Name = options.ControllerServiceAccount, NamespaceProperty = workspace.Metadata.NamespaceProperty }],
+            };
+        }
+    }
 
     public static V1ResourceQuota Quota(WorkspaceResource workspace, ControllerOptions options) => new()
     {

@@ -29,6 +29,12 @@ public sealed class ClusterAccessOptions
     /// </summary>
     public string CeilingClusterRole { get; set; } = "";
 
+    /// <summary>
+    /// The ClusterRole with what the controller does inside a development namespace (service account, token, session secret,
+    /// quota, limits, policy, Role and binding): it binds it to itself there, so none of it is granted cluster-wide.
+    /// </summary>
+    public string OperatorClusterRole { get; set; } = "";
+
     /// <summary>The controller's service account (in the release's namespace), bound to the ceiling in each development namespace.</summary>
     public string ControllerServiceAccount { get; set; } = "workspaces-controller";
 

@@ -137,18 +137,18 @@ public sealed partial class ClusterAccessReconciler(
 
         var ns = name;
         var objects = new List<string> { $"Namespace/{ns}" };
-        await EnsureAsync(objects, ClusterAccessBuilder.ServiceAccount(workspace),
-            ct => client.CoreV1.ReadNamespacedServiceAccountAsync(ClusterAccessBuilder.ServiceAccountName, ns, cancellationToken: ct),
-            (o, ct) => client.CoreV1.CreateNamespacedServiceAccountAsync(o, ns, cancellationToken: ct),
-            null, cancellationToken);
-        if (!string.IsNullOrEmpty(Access.CeilingClusterRole))
+        // The controller's own grants here first: everything after them is done with these, not with cluster-wide rights.
+        foreach (var binding in ClusterAccessBuilder.ControllerBindings(workspace, Access))
         {
-            var binding = ClusterAccessBuilder.ControllerBinding(workspace, Access, Access.ControllerServiceAccount);
             await EnsureAsync(objects, binding,
                 ct => client.RbacAuthorizationV1.ReadNamespacedRoleBindingAsync(binding.Metadata.Name, ns, cancellationToken: ct),
                 (o, ct) => client.RbacAuthorizationV1.CreateNamespacedRoleBindingAsync(o, ns, cancellationToken: ct),
                 null, cancellationToken);
         }
+        await EnsureAsync(objects, ClusterAccessBuilder.ServiceAccount(workspace),
+            ct => client.CoreV1.ReadNamespacedServiceAccountAsync(ClusterAccessBuilder.ServiceAccountName, ns, cancellationToken: ct),
+            (o, ct) => client.CoreV1.CreateNamespacedServiceAccountAsync(o, ns, cancellationToken: ct),
+            null, cancellationToken);
 
         var role = ClusterAccessBuilder.Role(workspace, Access);
         await EnsureAsync(objects, role,
