@@ -73,7 +73,19 @@ public sealed partial class ClusterAccessReconciler(
         var marker = $"{workspace.Metadata.Uid}/{workspace.Metadata.Generation}";
         if (!(_ensured.TryGetValue(workspace.Metadata.Name, out var done) && done.Marker == marker && now - done.At < _options.ResyncPeriod && status.ClusterAccess?.Phase == ClusterAccessPhase.Ready))
         {
-            var ensured = await EnsureNamespaceAsync(workspace, status, cancellationToken);
+            ClusterAccessResult ensured;
+            try
+            {
+                ensured = await EnsureNamespaceAsync(workspace, status, cancellationToken);
+            }
+            catch (HttpOperationException e) when (e.Response?.StatusCode is System.Net.HttpStatusCode.Forbidden)
+            {
+                // The controller's RBAC or the admission policy refused: a setup problem, said where the user looks.
+                var problem = $"Kubernetes refused to set up the development namespace (403): {KubernetesErrors.Message(e)}. An administrator must enable cluster access in the chart (clusterAccess.enabled), which grants the controller these rights.";
+                status.ClusterAccess = new WorkspaceClusterAccessStatus { Namespace = workspace.Spec.ClusterAccess!.Namespace, Phase = ClusterAccessPhase.Failed, Message = problem };
+                ensured = new ClusterAccessResult(problem, "ClusterAccessForbidden");
+            }
+
             if (ensured.Problem is not null || ensured.Retry)
             {
                 _ensured.TryRemove(workspace.Metadata.Name, out _);
@@ -138,12 +150,18 @@ public sealed partial class ClusterAccessReconciler(
         var ns = name;
         var objects = new List<string> { $"Namespace/{ns}" };
         // The controller's own grants here first: everything after them is done with these, not with cluster-wide rights.
+        // Created without a read: reading bindings is one of the rights they grant.
         foreach (var binding in ClusterAccessBuilder.ControllerBindings(workspace, Access))
         {
-            await EnsureAsync(objects, binding,
-                ct => client.RbacAuthorizationV1.ReadNamespacedRoleBindingAsync(binding.Metadata.Name, ns, cancellationToken: ct),
-                (o, ct) => client.RbacAuthorizationV1.CreateNamespacedRoleBindingAsync(o, ns, cancellationToken: ct),
-                null, cancellationToken);
+            objects.Add($"RoleBinding/{binding.Metadata.Name}");
+            try
+            {
+                await client.RbacAuthorizationV1.CreateNamespacedRoleBindingAsync(binding, ns, cancellationToken: cancellationToken);
+            }
+            catch (HttpOperationException e) when (KubernetesErrors.IsConflict(e))
+            {
+                // There already (a binding never changes: its role is fixed by the chart).
+            }
         }
         await EnsureAsync(objects, ClusterAccessBuilder.ServiceAccount(workspace),
             ct => client.CoreV1.ReadNamespacedServiceAccountAsync(ClusterAccessBuilder.ServiceAccountName, ns, cancellationToken: ct),
