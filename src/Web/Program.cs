@@ -13,6 +13,12 @@ using Workspaces.Web.Teams;
 using Workspaces.Web.Workspaces;
 
 var builder = WebApplication.CreateBuilder(args);
+// The chart mounts settings that do not fit environment variables (cluster access's rule lists) as one JSON file.
+if (Environment.GetEnvironmentVariable("WORKSPACES_CONFIG_FILE") is { Length: > 0 } configFile)
+{
+    builder.Configuration.AddJsonFile(configFile, optional: false, reloadOnChange: false);
+}
+
 builder.UseInlineIo();
 builder.AddServiceDefaults(new ServiceIdentity("workspaces-web"));
 builder.AddWorkspacesHosting();
