@@ -71,6 +71,7 @@ public sealed partial class ClusterAccessReconciler(
 
         var now = timeProvider.GetUtcNow();
         var marker = $"{workspace.Metadata.Uid}/{workspace.Metadata.Generation}";
+        var verified = false;
         if (!(_ensured.TryGetValue(workspace.Metadata.Name, out var done) && done.Marker == marker && now - done.At < _options.ResyncPeriod && status.ClusterAccess?.Phase == ClusterAccessPhase.Ready))
         {
             ClusterAccessResult ensured;
@@ -94,9 +95,10 @@ public sealed partial class ClusterAccessReconciler(
 
             _ensured[workspace.Metadata.Name] = (marker, now);
             await ReportQuotaAsync(workspace, cancellationToken);
+            verified = true;
         }
 
-        return running ? await RenewTokenAsync(workspace, status, now, cancellationToken) : await RevokeAsync(workspace, status, cancellationToken);
+        return running ? await RenewTokenAsync(workspace, status, now, verified, cancellationToken) : await RevokeAsync(workspace, status, cancellationToken);
     }
 
     private async Task<ClusterAccessResult> EnsureNamespaceAsync(WorkspaceResource workspace, WorkspaceStatus status, CancellationToken cancellationToken)
@@ -207,11 +209,17 @@ public sealed partial class ClusterAccessReconciler(
     /// A token from the TokenRequest API for the namespace's service account, bound to the session secret (a token can
     /// only be bound to an object of its own namespace, and the pod lives in the release's), renewed at half its life.
     /// </summary>
-    private async Task<ClusterAccessResult> RenewTokenAsync(WorkspaceResource workspace, WorkspaceStatus status, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<ClusterAccessResult> RenewTokenAsync(WorkspaceResource workspace, WorkspaceStatus status, DateTimeOffset now, bool verify, CancellationToken cancellationToken)
     {
         var ns = ClusterAccessBuilder.Namespace(workspace);
         var lifetime = Access.TokenLifetime;
         var renewAt = status.ClusterAccess?.TokenExpiresAt is { } expires ? expires - (lifetime / 2) : now;
+        if (renewAt > now && !verify)
+        {
+            // Between resyncs only the clock decides; a resync also checks the secret is still there.
+            return new ClusterAccessResult(RenewAfter: renewAt - now);
+        }
+
         var secretName = ClusterAccessBuilder.KubeSecretName(workspace);
         V1Secret? current = null;
         try

@@ -161,7 +161,10 @@ public sealed partial class WorkspaceResourceReconciler(
             else
             {
                 // Before the pod: it mounts the kubeconfig secret this makes.
-                var access = await clusterAccess.EnsureAsync(workspace, status, workspace.Spec.DesiredState == DesiredWorkspaceState.Running, cancellationToken);
+                // A token only while the workspace should run and has not failed: a failed workspace has no pod to use one.
+                var running = workspace.Spec.DesiredState == DesiredWorkspaceState.Running
+                    && (status.Phase != WorkspaceStatusPhase.Failed || status.ObservedGeneration != workspace.Metadata.Generation);
+                var access = await clusterAccess.EnsureAsync(workspace, status, running, cancellationToken);
                 children = new ChildrenResult(access.Problem, access.Reason, access.Retry);
                 pass.RenewAfter = access.RenewAfter;
             }
