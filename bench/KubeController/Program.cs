@@ -20,6 +20,8 @@ var count = IntArg("--workspaces", 1000);
 var workers = IntArg("--workers", 4);
 var samples = IntArg("--samples", 200);
 var output = StringArg("--output");
+// Every Workspace with cluster access (issue 16): its namespace, Role, quota, policy and a token before its pod.
+var clusterAccess = args.Contains("--cluster-access");
 const string Ns = "workspaces";
 var key = SealedCredentials.NewKey();
 var report = new StringBuilder();
@@ -34,7 +36,9 @@ server.Kubelet.StartDelay = TimeSpan.Zero;
 using var client = server.CreateClient();
 
 var controllerPath = typeof(Program).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "ControllerPath").Value!;
-var controller = StartController(controllerPath, server.Url, key, workers);
+var caFile = Path.Combine(Path.GetTempPath(), $"kube-bench-ca-{Environment.ProcessId}.crt");
+await File.WriteAllTextAsync(caFile, "bench CA");
+var controller = StartController(controllerPath, server.Url, key, workers, clusterAccess ? caFile : null);
 try
 {
     await WaitAsync(() => server.Get("coordination.k8s.io/leases", Ns, "workspaces-controller") is not null, TimeSpan.FromSeconds(30), "the controller to take the lease");
@@ -57,6 +61,7 @@ try
                 Repository = new WorkspaceRepository { Url = "https://git.example/acme/app.git", CheckoutDirectory = "app" },
                 DesiredState = DesiredWorkspaceState.Running,
                 SealedCredentials = sealer.Seal(Ns, name, new WorkspaceCredentials("s", null, null)),
+                ClusterAccess = clusterAccess ? new WorkspaceClusterAccess { Namespace = $"dev-{name}" } : null,
             },
         };
         await client.CustomObjects.CreateNamespacedCustomObjectAsync(ws, WorkspaceResource.ApiGroup, WorkspaceResource.ApiVersionName, Ns, WorkspaceResource.Plural, cancellationToken: ct);
@@ -92,7 +97,7 @@ try
     var settled = Memory(controller.Id);
     var latencies = running.Values.Select(v => v.TotalMilliseconds).Order().ToArray();
 
-    Say($"## Reconcile throughput: {count} Workspaces created at once ({workers} workers)");
+    Say($"## Reconcile throughput: {count} Workspaces{(clusterAccess ? " with cluster access" : "")} created at once ({workers} workers)");
     Say("");
     Say("| measure | value |");
     Say("|---|---|");
@@ -170,7 +175,7 @@ if (output is not null)
 
 return 0;
 
-static Process StartController(string path, Uri apiServer, string credentialKey, int workers)
+static Process StartController(string path, Uri apiServer, string credentialKey, int workers, string? clusterAccessCaFile)
 {
     var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
     start.ArgumentList.Add(path);
@@ -182,6 +187,13 @@ static Process StartController(string path, Uri apiServer, string credentialKey,
     start.Environment["Workspaces__Controller__Workers"] = workers.ToString(CultureInfo.InvariantCulture);
     start.Environment["Workspaces__Controller__LeaderElection__Identity"] = "bench";
     start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
+    if (clusterAccessCaFile is not null)
+    {
+        start.Environment["Workspaces__Controller__ClusterAccess__Enabled"] = "true";
+        start.Environment["Workspaces__Controller__ClusterAccess__ApiServerCidrs__0"] = "172.18.0.2/32";
+        start.Environment["Workspaces__Controller__ClusterAccess__CaFile"] = clusterAccessCaFile;
+    }
+
     var process = Process.Start(start)!;
     process.OutputDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"[controller] {e.Data}"); };
     process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"[controller] {e.Data}"); };

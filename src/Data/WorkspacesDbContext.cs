@@ -63,6 +63,8 @@ public abstract class WorkspacesDbContext : IdentityDbContext<AppUser>, IDataPro
 
     public DbSet<ProjectVariable> ProjectVariables => Set<ProjectVariable>();
 
+    public DbSet<ClusterAccess.ProjectClusterAccess> ProjectClusterAccess => Set<ClusterAccess.ProjectClusterAccess>();
+
     public DbSet<UserVariable> UserVariables => Set<UserVariable>();
 
     public DbSet<WorkspaceShare> WorkspaceShares => Set<WorkspaceShare>();

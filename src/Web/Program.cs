@@ -2,6 +2,7 @@ using Workspaces.Data;
 using Workspaces.ServiceDefaults;
 using Workspaces.Web.Accounts;
 using Workspaces.Web.Agents;
+using Workspaces.Web.ClusterAccess;
 using Workspaces.Web.Components;
 using Workspaces.Web.Credentials;
 using Workspaces.Web.Hosting;
@@ -12,6 +13,12 @@ using Workspaces.Web.Teams;
 using Workspaces.Web.Workspaces;
 
 var builder = WebApplication.CreateBuilder(args);
+// The chart mounts settings that do not fit environment variables (cluster access's rule lists) as one JSON file.
+if (Environment.GetEnvironmentVariable("WORKSPACES_CONFIG_FILE") is { Length: > 0 } configFile)
+{
+    builder.Configuration.AddJsonFile(configFile, optional: false, reloadOnChange: false);
+}
+
 builder.UseInlineIo();
 builder.AddServiceDefaults(new ServiceIdentity("workspaces-web"));
 builder.AddWorkspacesHosting();
@@ -19,6 +26,7 @@ builder.AddAccounts();
 builder.AddGitCredentials();
 builder.AddWorkspaces();
 builder.AddTeams();
+builder.AddClusterAccess();
 builder.AddSingleSignOn();
 builder.AddAgentForwarding();
 builder.AddPreviews();
@@ -63,6 +71,7 @@ app.MapAccountsApi();
 app.MapGitCredentialsApi();
 app.MapWorkspacesApi();
 app.MapTeams();
+app.MapClusterAccessApi();
 app.MapSingleSignOn();
 app.MapAgentForwarding();
 app.MapPreviewsApi();

@@ -15,7 +15,7 @@ public static partial class BuiltinValidation
     {
         var errors = new List<string>();
         var name = (string?)body["metadata"]?["name"] ?? "";
-        if (resource == "/services")
+        if (resource is "/services" or "/namespaces")
         {
             if (name.Length > 63 || !Dns1035Label().IsMatch(name))
             {

@@ -20,7 +20,7 @@ namespace Workspaces.FakeKubernetes;
 /// patches, the status subresource (spec changes bump metadata.generation, status writes do not), finalizers and deletionTimestamp, and the
 /// Workspace CRD's schema (422). <see cref="Kubelet"/> plays the node: it runs, crashes and evicts pods.
 /// </summary>
-public sealed class FakeKubeApiServer : IAsyncDisposable
+public sealed partial class FakeKubeApiServer : IAsyncDisposable
 {
     private static readonly Dictionary<string, (string Kind, string ApiVersion)> Kinds = new(StringComparer.Ordinal)
     {
@@ -32,6 +32,12 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
         ["networking.k8s.io/networkpolicies"] = ("NetworkPolicy", "networking.k8s.io/v1"),
         ["coordination.k8s.io/leases"] = ("Lease", "coordination.k8s.io/v1"),
         ["workspaces.dev/workspaces"] = ("Workspace", "workspaces.dev/v1alpha1"),
+        ["/namespaces"] = ("Namespace", "v1"),
+        ["/serviceaccounts"] = ("ServiceAccount", "v1"),
+        ["/resourcequotas"] = ("ResourceQuota", "v1"),
+        ["/limitranges"] = ("LimitRange", "v1"),
+        ["rbac.authorization.k8s.io/roles"] = ("Role", "rbac.authorization.k8s.io/v1"),
+        ["rbac.authorization.k8s.io/rolebindings"] = ("RoleBinding", "rbac.authorization.k8s.io/v1"),
     };
 
     private readonly Lock _lock = new();
@@ -46,6 +52,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
     private long _compactedThrough;
     private long _requests;
     private SchemaValidator? _workspaceSchema;
+    private Task _namespaceController = Task.CompletedTask;
 
     private FakeKubeApiServer(WebApplication app)
     {
@@ -94,6 +101,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
 
         app.Run(server.HandleAsync);
         await app.StartAsync();
+        server._namespaceController = Task.Run(server.RunNamespaceControllerAsync);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         server.Url = new Uri(address);
         return server;
@@ -155,6 +163,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync();
+        await _namespaceController.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await _app.StopAsync();
         await _app.DisposeAsync();
         _stopping.Dispose();
@@ -197,9 +206,22 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
 
         var (resource, ns, name, sub) = request.Value;
         var query = context.Request.Query;
-        if (Forbidden(context.Request, resource, ns, name, sub) is { } forbidden)
+        if (Unauthenticated(context.Request) is { } unauthenticated)
+        {
+            await WriteStatusAsync(context, 401, "Unauthorized", unauthenticated);
+            return;
+        }
+
+        JsonObject? body = context.Request.Method is "POST" or "PUT" ? await ReadBodyAsync(context) : null;
+        if (Forbidden(context.Request, resource, ns, name, sub, body) is { } forbidden)
         {
             await WriteStatusAsync(context, 403, "Forbidden", forbidden);
+            return;
+        }
+
+        if (context.Request.Method == "POST" && name is null && TerminatingNamespace(ns) is { } terminating)
+        {
+            await WriteStatusAsync(context, 403, "Forbidden", terminating);
             return;
         }
 
@@ -222,10 +244,13 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
                 await WriteJsonAsync(context, 200, found);
                 return;
             case "POST" when name is null:
-                await CreateAsync(context, resource, ns, await ReadBodyAsync(context));
+                await CreateAsync(context, resource, ns, body!);
+                return;
+            case "POST" when resource == "/serviceaccounts" && sub == "token":
+                await IssueTokenAsync(context, ns, name, body!);
                 return;
             case "PUT" when name is not null:
-                var replacement = await ReadBodyAsync(context);
+                var replacement = body!;
                 if (HasStatusSubresource(resource) && resource != "/pods" && string.IsNullOrEmpty((string?)replacement["metadata"]?["resourceVersion"]))
                 {
                     // Custom resources allow no unconditional update (a real API server's rule).
@@ -238,6 +263,9 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
             case "PATCH" when name is not null:
                 await PatchAsync(context, resource, ns, name, sub, await ReadBodyAsync(context));
                 return;
+            case "DELETE" when resource == "/namespaces" && name is not null:
+                await DeleteNamespaceAsync(context, name);
+                return;
             case "DELETE" when name is not null:
                 await DeleteAsync(context, resource, ns, name, query["gracePeriodSeconds"] == "0");
                 return;
@@ -247,7 +275,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
         }
     }
 
-    private string? Forbidden(HttpRequest request, string resource, string ns, string? name, string? sub)
+    private string? Forbidden(HttpRequest request, string resource, string ns, string? name, string? sub, JsonObject? body)
     {
         var authorization = request.Headers.Authorization.ToString();
         if (Rbac is null || !authorization.StartsWith("Bearer ", StringComparison.Ordinal))
@@ -255,7 +283,8 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
             return null;
         }
 
-        var user = authorization["Bearer ".Length..];
+        var user = UserOf(authorization["Bearer ".Length..]);
+        var rbac = Rbac.With([.. List("rbac.authorization.k8s.io/roles"), .. List("rbac.authorization.k8s.io/rolebindings")]);
         var verb = request.Method switch
         {
             "GET" when name is null && IsTrue(request.Query["watch"]) => "watch",
@@ -270,9 +299,12 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
         var slash = resource.IndexOf('/', StringComparison.Ordinal);
         var group = resource[..slash];
         var plural = resource[(slash + 1)..] + (sub is null ? "" : "/" + sub);
-        return Rbac.Allows(user, verb, group, plural, ns, name)
-            ? null
-            : $"{plural}{(group.Length == 0 ? "" : "." + group)} {(name is null ? "" : $"\"{name}\" ")}is forbidden: User \"{user}\" cannot {verb} resource \"{plural}\" in API group \"{group}\" in the namespace \"{ns}\"";
+        if (!rbac.Allows(user, verb, group, plural, ns, name))
+        {
+            return $"{plural}{(group.Length == 0 ? "" : "." + group)} {(name is null ? "" : $"\"{name}\" ")}is forbidden: User \"{user}\" cannot {verb} resource \"{plural}\" in API group \"{group}\" in the namespace \"{ns}\"";
+        }
+
+        return verb is "create" or "update" && body is not null ? rbac.EscalationProblem(user, resource, ns, body) : null;
     }
 
     private async Task CreateAsync(HttpContext context, string resource, string ns, JsonObject body)
@@ -296,6 +328,8 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
         {
             BuiltinValidation.DefaultPod(body);
         }
+
+        DefaultNamespacedKinds(resource, name, body);
 
         JsonObject stored;
         lock (_lock)
@@ -743,12 +777,22 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
         return true;
     }
 
-    /// <summary>(resource key "group/plural", namespace, name, subresource) from a namespaced API path.</summary>
+    /// <summary>(resource key "group/plural", namespace, name, subresource) from a namespaced API path, or a Namespace's ("" namespace).</summary>
     private static (string Resource, string Namespace, string? Name, string? Sub)? ParsePath(string path)
     {
         var parts = path.Trim('/').Split('/');
         int start;
         string group;
+        if (parts is ["api", "v1", "namespaces"])
+        {
+            return ("/namespaces", "", null, null);
+        }
+
+        if (parts is ["api", "v1", "namespaces", var namespaceName])
+        {
+            return ("/namespaces", "", namespaceName, null);
+        }
+
         if (parts is ["api", "v1", "namespaces", _, _, ..])
         {
             group = "";

@@ -40,6 +40,89 @@ public sealed class FakeRbac
         return rbac;
     }
 
+    /// <summary>These rules plus Roles and RoleBindings stored in the API server (what controllers create at run time).</summary>
+    public FakeRbac With(IEnumerable<JsonObject> stored)
+    {
+        var combined = new FakeRbac();
+        combined._roles.AddRange(_roles);
+        combined._bindings.AddRange(_bindings);
+        foreach (var doc in stored)
+        {
+            var ns = (string?)doc["metadata"]?["namespace"];
+            if ((string?)doc["kind"] == "Role")
+            {
+                combined._roles.Add((ns, doc));
+            }
+            else if ((string?)doc["kind"] == "RoleBinding")
+            {
+                combined._bindings.Add((ns, doc));
+            }
+        }
+
+        return combined;
+    }
+
+    /// <summary>
+    /// RBAC's escalation check: a Role may only be written by someone who holds all of its rules in that namespace (or may
+    /// escalate), a RoleBinding only by someone who holds the referenced role's rules (or may bind it).
+    /// </summary>
+    public string? EscalationProblem(string user, string resource, string ns, JsonObject body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        const string Rbac = "rbac.authorization.k8s.io";
+        var name = (string?)body["metadata"]?["name"];
+        JsonArray? rules;
+        if (resource == $"{Rbac}/roles")
+        {
+            if (Allows(user, "escalate", Rbac, "roles", ns, name))
+            {
+                return null;
+            }
+
+            rules = body["rules"]?.AsArray();
+        }
+        else if (resource == $"{Rbac}/rolebindings")
+        {
+            var kind = (string?)body["roleRef"]?["kind"];
+            var roleName = (string?)body["roleRef"]?["name"];
+            if (Allows(user, "bind", Rbac, kind == "ClusterRole" ? "clusterroles" : "roles", ns, roleName))
+            {
+                return null;
+            }
+
+            var role = _roles.FirstOrDefault(r => (string?)r.Role["metadata"]!["name"] == roleName && (kind == "ClusterRole" ? r.Namespace is null : r.Namespace == ns)).Role;
+            if (role is null)
+            {
+                return $"rolebindings.{Rbac} \"{name}\" is forbidden: user \"{user}\" may not bind {kind} \"{roleName}\", which does not exist or is not held";
+            }
+
+            rules = role["rules"]?.AsArray();
+        }
+        else
+        {
+            return null;
+        }
+
+        foreach (var rule in rules ?? [])
+        {
+            foreach (var group in Strings(rule!["apiGroups"]))
+            {
+                foreach (var r in Strings(rule["resources"]))
+                {
+                    foreach (var verb in Strings(rule["verbs"]))
+                    {
+                        if (!Allows(user, verb, group, r, ns, null))
+                        {
+                            return $"{resource.Split('/')[1]}.{Rbac} \"{name}\" is forbidden: user \"{user}\" is attempting to grant RBAC permissions not currently held: {{APIGroups:[\"{group}\"], Resources:[\"{r}\"], Verbs:[\"{verb}\"]}}";
+                        }
+                    }
+                }
+            }
+        }
+
+        return null;
+    }
+
     public static string ServiceAccountToken(string ns, string name) => $"system:serviceaccount:{ns}:{name}";
 
     /// <summary>Whether <paramref name="user"/> may do <paramref name="verb"/> on group/resource(/subresource) in the namespace (and on the name, if any).</summary>

@@ -23,6 +23,7 @@ public static class AuditActions
     public const string VariableSet = "project.variable-set";
     public const string SecretSet = "project.secret-set";
     public const string VariableDeleted = "project.variable-deleted";
+    public const string ClusterAccessChanged = "project.cluster-access-changed";
 
     public const string WorkspaceCreated = "workspace.created";
     public const string WorkspaceStarted = "workspace.started";

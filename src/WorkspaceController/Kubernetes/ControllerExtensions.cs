@@ -41,6 +41,7 @@ public static class ControllerExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IKubernetes>(_ => KubernetesClientFactory.Create(configuration));
         services.AddSingleton<EventRecorder>();
+        services.AddSingleton<ClusterAccess.ClusterAccessReconciler>();
         services.AddSingleton<WorkspaceResourceReconciler>();
         services.AddSingleton<WorkspaceControllerService>();
         services.AddHostedService(sp => sp.GetRequiredService<WorkspaceControllerService>());

@@ -72,6 +72,9 @@ public sealed class ControllerOptions
 
     public LeaderElectionOptions LeaderElection { get; set; } = new();
 
+    /// <summary>Development namespaces for workspaces of projects with cluster access (off by default).</summary>
+    public ClusterAccess.ClusterAccessOptions ClusterAccess { get; set; } = new();
+
     /// <summary>How the builders name and label what they create, for the workspace called <paramref name="workspaceName"/>.</summary>
     public static string ChildName(string workspaceName) => $"ws-{workspaceName}";
 
@@ -98,6 +101,9 @@ public sealed class WorkspaceClassOptions
     public string? EphemeralStorageRequest { get; set; } = "1Gi";
 
     public string? EphemeralStorageLimit { get; set; } = "10Gi";
+
+    /// <summary>The quota and container defaults of this class's development namespaces (cluster access).</summary>
+    public ClusterAccess.DevNamespaceClassOptions DevNamespace { get; set; } = new();
 }
 
 /// <summary>Where the cluster's DNS resolver runs: its pods by namespace and labels, plus addresses of a node-local cache.</summary>

@@ -124,6 +124,7 @@ public sealed partial class ControllerOptionsValidator : IValidateOptions<Contro
             failures.Add($"{S}:LeaderElection needs 0 < RetryPeriod < RenewDeadline < LeaseDuration (got {le.RetryPeriod}, {le.RenewDeadline}, {le.LeaseDuration}).");
         }
 
+        failures.AddRange(ClusterAccess.ClusterAccessOptionsValidator.Problems(options));
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

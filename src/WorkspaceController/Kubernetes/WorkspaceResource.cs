@@ -108,6 +108,21 @@ public sealed class WorkspaceSpec
     /// </summary>
     [JsonPropertyName("sealedCredentials")]
     public string? SealedCredentials { get; set; }
+
+    /// <summary>A development namespace for this workspace (the project's cluster access); null: none, today's isolation.</summary>
+    [JsonPropertyName("clusterAccess")]
+    public WorkspaceClusterAccess? ClusterAccess { get; set; }
+}
+
+public sealed class WorkspaceClusterAccess
+{
+    /// <summary>The namespace, resolved by the web app from the project's pattern.</summary>
+    [JsonPropertyName("namespace")]
+    public string Namespace { get; set; } = "";
+
+    /// <summary>The Role's rules; null: the administrator's ceiling.</summary>
+    [JsonPropertyName("rules")]
+    public IList<ClusterAccess.ClusterAccessRule>? Rules { get; set; }
 }
 
 public sealed class WorkspaceRepository
@@ -229,6 +244,37 @@ public sealed class WorkspaceStatus
 
     [JsonPropertyName("git")]
     public WorkspaceGitStatus? Git { get; set; }
+
+    [JsonPropertyName("clusterAccess")]
+    public WorkspaceClusterAccessStatus? ClusterAccess { get; set; }
+}
+
+public static class ClusterAccessPhase
+{
+    public const string Ready = "Ready";
+    public const string Terminating = "Terminating";
+    public const string Stuck = "Stuck";
+    public const string Failed = "Failed";
+}
+
+public sealed class WorkspaceClusterAccessStatus
+{
+    [JsonPropertyName("namespace")]
+    public string? Namespace { get; set; }
+
+    /// <summary><see cref="ClusterAccessPhase"/>.</summary>
+    [JsonPropertyName("phase")]
+    public string? Phase { get; set; }
+
+    [JsonPropertyName("message")]
+    public string? Message { get; set; }
+
+    /// <summary>What the controller made in the namespace, as kind/name.</summary>
+    [JsonPropertyName("objects")]
+    public IList<string>? Objects { get; set; }
+
+    [JsonPropertyName("tokenExpiresAt")]
+    public DateTimeOffset? TokenExpiresAt { get; set; }
 }
 
 public sealed class WorkspaceTimings

@@ -34,5 +34,8 @@ public sealed record WorkspaceLaunch(
     /// <summary>Telemetry settings and the start's trace context for the agent; null: none.</summary>
     public AgentTelemetry? Telemetry { get; init; }
 
+    /// <summary>The project's cluster access; null: none (the Kubernetes runtime only).</summary>
+    public ClusterAccessLaunch? ClusterAccess { get; init; }
+
     public override string ToString() => $"WorkspaceLaunch {{ WorkspaceId = {WorkspaceId}, RepositoryUrl = {RepositoryUrl}, Ref = {Ref} }}";
 }

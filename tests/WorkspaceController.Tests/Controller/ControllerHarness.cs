@@ -38,10 +38,14 @@ public sealed class ControllerHarness : IAsyncDisposable
     /// <summary>The chart's Roles and bindings, rendered once with the real helm binary.</summary>
     private static readonly Lazy<List<JsonObject>> ChartManifests = new(() => Helm.HelmChart.Template());
 
-    public static async Task<ControllerHarness> StartAsync(bool startController = true, bool validateWorkspaces = true)
+    /// <summary>The chart with cluster access on: the controller's extra ClusterRoles and the ceiling.</summary>
+    public static readonly Lazy<List<JsonObject>> ClusterAccessChartManifests = new(() => Helm.HelmChart.Template(
+        "--set", "clusterAccess.enabled=true", "--set", "clusterAccess.apiServerCidrs[0]=172.18.0.2/32"));
+
+    public static async Task<ControllerHarness> StartAsync(bool startController = true, bool validateWorkspaces = true, bool clusterAccessChart = false)
     {
         var harness = new ControllerHarness(await FakeKubeApiServer.StartAsync(validateWorkspaces));
-        harness.Server.Rbac = FakeRbac.FromManifests(ChartManifests.Value, Namespace);
+        harness.Server.Rbac = FakeRbac.FromManifests(clusterAccessChart ? ClusterAccessChartManifests.Value : ChartManifests.Value, Namespace);
         if (startController)
         {
             await harness.StartControllerAsync();

@@ -100,6 +100,9 @@ seccompProfile:
 {{- $classes := dict -}}
 {{- range $name, $c := .Values.workspaces.classes -}}
 {{- $_ := set $classes $name (dict "CpuRequest" ($c.cpuRequest | toString) "CpuLimit" ($c.cpuLimit | toString) "MemoryRequest" ($c.memoryRequest | toString) "MemoryLimit" ($c.memoryLimit | toString) "Storage" ($c.storage | toString) "EphemeralStorageRequest" ($c.ephemeralStorageRequest | toString) "EphemeralStorageLimit" ($c.ephemeralStorageLimit | toString)) -}}
+{{- with (get $.Values.clusterAccess.devNamespaceClasses $name) -}}
+{{- $_ := set (get $classes $name) "DevNamespace" (dict "Quota" (.quota | default dict) "DefaultLimits" (.defaultLimits | default dict) "DefaultRequests" (.defaultRequests | default dict)) -}}
+{{- end -}}
 {{- end -}}
 {{- $le := dict "Enabled" true "LeaseName" (printf "%s-controller" (include "workspaces.fullname" .)) "LeaseDuration" .Values.controller.leaderElection.leaseDuration "RenewDeadline" .Values.controller.leaderElection.renewDeadline "RetryPeriod" .Values.controller.leaderElection.retryPeriod -}}
 {{- $controller := dict
@@ -121,6 +124,22 @@ seccompProfile:
   "BaseBackoff" .Values.controller.baseBackoff
   "MaxBackoff" .Values.controller.maxBackoff
   "LeaderElection" $le -}}
+{{- if .Values.clusterAccess.enabled -}}
+{{- $fullname := include "workspaces.fullname" . -}}
+{{- $ca := .Values.clusterAccess -}}
+{{- $_ := set $controller "ClusterAccess" (dict
+  "Enabled" true
+  "ApiServerCidrs" $ca.apiServerCidrs
+  "ApiServerPorts" $ca.apiServerPorts
+  "ReservedNamespaces" $ca.reservedNamespaces
+  "SharedServices" $ca.sharedServices
+  "TokenLifetime" $ca.tokenLifetime
+  "StuckAfter" $ca.stuckAfter
+  "Ceiling" $ca.ceiling
+  "CeilingClusterRole" (printf "%s-dev-ceiling" $fullname)
+  "OperatorClusterRole" (printf "%s-dev-operator" $fullname)
+  "ControllerServiceAccount" (printf "%s-controller" $fullname)) -}}
+{{- end -}}
 {{- dict "Workspaces" (dict "Controller" $controller) | toPrettyJson -}}
 {{- end -}}
 

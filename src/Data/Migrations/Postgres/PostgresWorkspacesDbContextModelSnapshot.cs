@@ -246,6 +246,32 @@ namespace Workspaces.Data.Migrations.Postgres
                     b.ToTable("AuditEntries", (string)null);
                 });
 
+            modelBuilder.Entity("Workspaces.Data.ClusterAccess.ProjectClusterAccess", b =>
+                {
+                    b.Property<string>("ProjectId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("NamespacePattern")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("RulesJson")
+                        .HasMaxLength(32768)
+                        .HasColumnType("character varying(32768)");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("ProjectId");
+
+                    b.ToTable("ProjectClusterAccess", (string)null);
+                });
+
             modelBuilder.Entity("Workspaces.Data.Credentials.GitCredentialRecord", b =>
                 {
                     b.Property<long>("Id")
@@ -1041,6 +1067,15 @@ namespace Workspaces.Data.Migrations.Postgres
                     b.HasOne("Workspaces.Data.Users.AppUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Workspaces.Data.ClusterAccess.ProjectClusterAccess", b =>
+                {
+                    b.HasOne("Workspaces.Data.Projects.Project", null)
+                        .WithOne()
+                        .HasForeignKey("Workspaces.Data.ClusterAccess.ProjectClusterAccess", "ProjectId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -233,6 +233,32 @@ namespace Workspaces.Data.Migrations.Sqlite
                     b.ToTable("AuditEntries", (string)null);
                 });
 
+            modelBuilder.Entity("Workspaces.Data.ClusterAccess.ProjectClusterAccess", b =>
+                {
+                    b.Property<string>("ProjectId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("NamespacePattern")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RulesJson")
+                        .HasMaxLength(32768)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("ProjectId");
+
+                    b.ToTable("ProjectClusterAccess", (string)null);
+                });
+
             modelBuilder.Entity("Workspaces.Data.Credentials.GitCredentialRecord", b =>
                 {
                     b.Property<long>("Id")
@@ -1018,6 +1044,15 @@ namespace Workspaces.Data.Migrations.Sqlite
                     b.HasOne("Workspaces.Data.Users.AppUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Workspaces.Data.ClusterAccess.ProjectClusterAccess", b =>
+                {
+                    b.HasOne("Workspaces.Data.Projects.Project", null)
+                        .WithOne()
+                        .HasForeignKey("Workspaces.Data.ClusterAccess.ProjectClusterAccess", "ProjectId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -6,6 +6,7 @@ using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Workspaces.WorkspaceController.ClusterAccess;
 using Workspaces.WorkspaceController.Kubernetes.Resources;
 
 namespace Workspaces.WorkspaceController.Kubernetes.Controller;
@@ -27,6 +28,7 @@ public sealed partial class WorkspaceResourceReconciler(
     IKubernetes client,
     IOptions<ControllerOptions> options,
     EventRecorder events,
+    ClusterAccessReconciler clusterAccess,
     TimeProvider timeProvider,
     ILogger<WorkspaceResourceReconciler> logger)
 {
@@ -44,7 +46,11 @@ public sealed partial class WorkspaceResourceReconciler(
     private readonly ConcurrentDictionary<string, (string Marker, DateTimeOffset At)> _childrenEnsured = new(StringComparer.Ordinal);
 
     /// <summary>A child of the workspace changed or vanished behind the controller's back: verify all of them on the next pass.</summary>
-    public void ForgetChildren(string workspaceName) => _childrenEnsured.TryRemove(workspaceName, out _);
+    public void ForgetChildren(string workspaceName)
+    {
+        _childrenEnsured.TryRemove(workspaceName, out _);
+        clusterAccess.Forget(workspaceName);
+    }
 
     public async Task<ReconcileResult> ReconcileAsync(
         string name,
@@ -84,7 +90,13 @@ public sealed partial class WorkspaceResourceReconciler(
         }
 
         var status = Clone(workspace.Status) ?? new WorkspaceStatus();
-        var result = await ConvergeAsync(workspace, status, pods, cancellationToken);
+        var pass = new PassNotes();
+        var result = await ConvergeAsync(workspace, status, pods, pass, cancellationToken);
+        if (pass.RenewAfter is { } renew && (result.RequeueAfter is null || renew < result.RequeueAfter))
+        {
+            result = ReconcileResult.After(renew);
+        }
+
         if (status.Phase == WorkspaceStatusPhase.Running && workspace.Status?.Phase != WorkspaceStatusPhase.Running)
         {
             var took = status.Timings is { ReadyAt: { } ready, PodCreatedAt: { } created } ? $" in {(ready - created).TotalSeconds:0.0} s" : "";
@@ -114,7 +126,13 @@ public sealed partial class WorkspaceResourceReconciler(
         workspace.Status = updated.Status;
     }
 
-    private async Task<ReconcileResult> ConvergeAsync(WorkspaceResource workspace, WorkspaceStatus status, ResourceInformer<V1Pod, V1PodList> pods, CancellationToken cancellationToken)
+    /// <summary>What a pass learned besides its result: when the cluster-access token wants renewing.</summary>
+    private sealed class PassNotes
+    {
+        public TimeSpan? RenewAfter { get; set; }
+    }
+
+    private async Task<ReconcileResult> ConvergeAsync(WorkspaceResource workspace, WorkspaceStatus status, ResourceInformer<V1Pod, V1PodList> pods, PassNotes pass, CancellationToken cancellationToken)
     {
         var credentials = _sealed.Open(workspace.Metadata.NamespaceProperty, workspace.Metadata.Name, workspace.Spec.SealedCredentials);
         if (credentials is null)
@@ -134,6 +152,24 @@ public sealed partial class WorkspaceResourceReconciler(
         var now = timeProvider.GetUtcNow();
         var secret = WorkspaceResourceBuilder.Secret(workspace, _options, credentials);
         var children = await EnsureChildrenAsync(workspace, secret, now, cancellationToken);
+        if (children.Problem is null && !children.Retry)
+        {
+            if (workspace.Spec.ClusterAccess is null)
+            {
+                status.ClusterAccess = null;
+            }
+            else
+            {
+                // Before the pod: it mounts the kubeconfig secret this makes.
+                // A token only while the workspace should run and has not failed: a failed workspace has no pod to use one.
+                var running = workspace.Spec.DesiredState == DesiredWorkspaceState.Running
+                    && (status.Phase != WorkspaceStatusPhase.Failed || status.ObservedGeneration != workspace.Metadata.Generation);
+                var access = await clusterAccess.EnsureAsync(workspace, status, running, cancellationToken);
+                children = new ChildrenResult(access.Problem, access.Reason, access.Retry);
+                pass.RenewAfter = access.RenewAfter;
+            }
+        }
+
         if (children.Problem is { } problem)
         {
             if (status.Phase != WorkspaceStatusPhase.Failed || status.Message != problem)
@@ -537,6 +573,21 @@ public sealed partial class WorkspaceResourceReconciler(
             }
 
             return ReconcileResult.After(TimeSpan.FromSeconds(5));
+        }
+
+        if (workspace.Spec.ClusterAccess is not null)
+        {
+            // The development namespace before the workspace's own policy: what runs there is gone before the policy goes.
+            var status = Clone(workspace.Status) ?? new WorkspaceStatus();
+            var (gone, retryAfter) = await clusterAccess.FinalizeAsync(workspace, status, cancellationToken);
+            if (!gone)
+            {
+                status.Phase = WorkspaceStatusPhase.Deleting;
+                status.Message = status.ClusterAccess?.Message;
+                await WriteStatusAsync(workspace, status, cancellationToken);
+                workspaces.Update(workspace);
+                return ReconcileResult.After(retryAfter);
+            }
         }
 
         await KubernetesErrors.IgnoreNotFoundAsync(() => client.CoreV1.DeleteNamespacedServiceAsync(child, ns, cancellationToken: cancellationToken));

@@ -149,32 +149,15 @@ public static class WorkspaceResourceBuilder
             fromWeb.NamespaceSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["kubernetes.io/metadata.name"] = options.WebNamespace } };
         }
 
-        // DNS only to the cluster's resolver: port 53 to anywhere would carry a tunnel even without internet access.
-        var dnsPeers = new List<V1NetworkPolicyPeer>
+        var egress = new List<V1NetworkPolicyEgressRule> { DnsEgress(options) };
+        if (InternetEgress(options) is { } internet)
         {
-            new()
-            {
-                NamespaceSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["kubernetes.io/metadata.name"] = options.Dns.Namespace } },
-                PodSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string>(options.Dns.PodLabels) },
-            },
-        };
-        dnsPeers.AddRange(options.Dns.Cidrs.Select(c => new V1NetworkPolicyPeer { IpBlock = new V1IPBlock { Cidr = c } }));
-        var egress = new List<V1NetworkPolicyEgressRule>
-        {
-            new() { To = dnsPeers, Ports = [new V1NetworkPolicyPort { Protocol = "UDP", Port = 53 }, new V1NetworkPolicyPort { Protocol = "TCP", Port = 53 }] },
-        };
-        if (options.AllowInternet)
-        {
-            // One rule per address family: an ipBlock's except must lie inside its cidr, so IPv6 networks get ::/0.
-            var blocked = options.BlockedCidrs.Select(c => (Text: c, Network: System.Net.IPNetwork.Parse(c))).ToList();
-            var peers = new List<V1NetworkPolicyPeer>();
-            foreach (var (all, family) in new[] { ("0.0.0.0/0", System.Net.Sockets.AddressFamily.InterNetwork), ("::/0", System.Net.Sockets.AddressFamily.InterNetworkV6) })
-            {
-                var except = blocked.Where(b => b.Network.BaseAddress.AddressFamily == family).Select(b => b.Text).ToList();
-                peers.Add(new V1NetworkPolicyPeer { IpBlock = new V1IPBlock { Cidr = all, Except = except.Count == 0 ? null : except } });
-            }
+            egress.Add(internet);
+        }
 
-            egress.Add(new V1NetworkPolicyEgressRule { To = peers });
+        if (workspace.Spec.ClusterAccess is { } access)
+        {
+            egress.AddRange(ClusterAccess.ClusterAccessBuilder.WorkspaceEgress(access.Namespace, options));
         }
 
         return new V1NetworkPolicy
@@ -191,6 +174,41 @@ public static class WorkspaceResourceBuilder
                 Egress = egress,
             },
         };
+    }
+
+    /// <summary>DNS only to the cluster's resolver: port 53 to anywhere would carry a tunnel even without internet access.</summary>
+    internal static V1NetworkPolicyEgressRule DnsEgress(ControllerOptions options)
+    {
+        var dnsPeers = new List<V1NetworkPolicyPeer>
+        {
+            new()
+            {
+                NamespaceSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["kubernetes.io/metadata.name"] = options.Dns.Namespace } },
+                PodSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string>(options.Dns.PodLabels) },
+            },
+        };
+        dnsPeers.AddRange(options.Dns.Cidrs.Select(c => new V1NetworkPolicyPeer { IpBlock = new V1IPBlock { Cidr = c } }));
+        return new() { To = dnsPeers, Ports = [new V1NetworkPolicyPort { Protocol = "UDP", Port = 53 }, new V1NetworkPolicyPort { Protocol = "TCP", Port = 53 }] };
+    }
+
+    /// <summary>The internet without <see cref="ControllerOptions.BlockedCidrs"/>; null when workspaces get no internet.</summary>
+    internal static V1NetworkPolicyEgressRule? InternetEgress(ControllerOptions options)
+    {
+        if (!options.AllowInternet)
+        {
+            return null;
+        }
+
+        // One rule per address family: an ipBlock's except must lie inside its cidr, so IPv6 networks get ::/0.
+        var blocked = options.BlockedCidrs.Select(c => (Text: c, Network: System.Net.IPNetwork.Parse(c))).ToList();
+        var peers = new List<V1NetworkPolicyPeer>();
+        foreach (var (all, family) in new[] { ("0.0.0.0/0", System.Net.Sockets.AddressFamily.InterNetwork), ("::/0", System.Net.Sockets.AddressFamily.InterNetworkV6) })
+        {
+            var except = blocked.Where(b => b.Network.BaseAddress.AddressFamily == family).Select(b => b.Text).ToList();
+            peers.Add(new V1NetworkPolicyPeer { IpBlock = new V1IPBlock { Cidr = all, Except = except.Count == 0 ? null : except } });
+        }
+
+        return new V1NetworkPolicyEgressRule { To = peers };
     }
 
     public static V1Pod Pod(WorkspaceResource workspace, ControllerOptions options)
@@ -218,7 +236,7 @@ public static class WorkspaceResourceBuilder
             classResources.Limits["ephemeral-storage"] = new(workspaceClass.EphemeralStorageLimit);
         }
 
-        return new V1Pod
+        var pod = new V1Pod
         {
             ApiVersion = "v1",
             Kind = "Pod",
@@ -324,6 +342,12 @@ public static class WorkspaceResourceBuilder
                 ],
             },
         };
+        if (workspace.Spec.ClusterAccess is not null)
+        {
+            ClusterAccess.ClusterAccessBuilder.AddKubeconfig(pod, workspace);
+        }
+
+        return pod;
     }
 
     private static V1SecurityContext ContainerSecurity(bool readOnlyRoot) => new()
@@ -336,7 +360,7 @@ public static class WorkspaceResourceBuilder
         SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" },
     };
 
-    private static V1ObjectMeta Metadata(WorkspaceResource workspace, bool withOwner) => new()
+    internal static V1ObjectMeta Metadata(WorkspaceResource workspace, bool withOwner) => new()
     {
         Name = ControllerOptions.ChildName(Name(workspace)),
         NamespaceProperty = Namespace(workspace),

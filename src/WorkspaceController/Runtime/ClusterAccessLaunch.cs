@@ -1,0 +1,6 @@
+using Workspaces.WorkspaceController.ClusterAccess;
+
+namespace Workspaces.WorkspaceController.Runtime;
+
+/// <summary>A development namespace for the workspace (its project's cluster access): the namespace and the Role's rules (null: the ceiling).</summary>
+public sealed record ClusterAccessLaunch(string Namespace, IReadOnlyList<ClusterAccessRule>? Rules);

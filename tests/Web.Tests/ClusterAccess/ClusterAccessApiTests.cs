@@ -1,0 +1,123 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Workspaces.FakeKubernetes;
+using Workspaces.TestSupport.Waiting;
+using Workspaces.Web.Tests.Authorization;
+using Workspaces.Web.Tests.Infrastructure;
+using Workspaces.WorkspaceController.Kubernetes;
+using Workspaces.WorkspaceController.Kubernetes.Resources;
+
+namespace Workspaces.Web.Tests.ClusterAccess;
+
+/// <summary>
+/// A project's cluster access through the API: refused where the server cannot give it, changed by team owners only,
+/// bad patterns and wide Roles refused with a message; on the Kubernetes runtime (fake API server and the real
+/// controller) a workspace of the project gets its namespace.
+/// </summary>
+public sealed class ClusterAccessApiTests
+{
+    private const string Namespace = "workspaces";
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task Enable_OnTheLocalRuntime_IsRefusedSayingWhatItNeeds()
+    {
+        await using var app = await TestApp.StartAsync();
+        using var lead = await app.CreateUserAsync();
+        var projectId = await ProjectAsync(lead);
+
+        var view = await lead.Http.GetFromJsonAsync<JsonElement>(new Uri($"/api/projects/{projectId}/cluster-access", UriKind.Relative));
+        using var refused = await PutAsync(lead, projectId, new { enabled = true });
+
+        Assert.False(view.GetProperty("available").GetBoolean());
+        Assert.Contains("needs the Kubernetes runtime or a configured cluster", view.GetProperty("unavailable").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("needs the Kubernetes runtime", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ClusterAccess_OnKubernetes_OwnersOnlyRefusesBadInputAndGivesWorkspacesTheirNamespace()
+    {
+        await using var cluster = await FakeKubeApiServer.StartAsync();
+        var key = SealedCredentials.NewKey();
+        using var controller = await StartControllerAsync(cluster, key);
+        await using var app = await TestApp.StartAsync(new Dictionary<string, string?>
+        {
+            ["Workspaces:Runtime:Kind"] = "Kubernetes",
+            ["Workspaces:Kubernetes:ApiServer"] = cluster.Url.ToString(),
+            ["Workspaces:Runtime:Kubernetes:Namespace"] = Namespace,
+            ["Workspaces:Runtime:Kubernetes:CredentialKey"] = key,
+            ["Workspaces:ClusterAccess:Enabled"] = "true",
+        });
+        using var lead = await app.CreateUserAsync();
+        using var member = await app.CreateUserAsync();
+        var projectId = await ProjectAsync(lead, member);
+
+        using var byMember = await PutAsync(member, projectId, new { enabled = true });
+        using var system = await PutAsync(lead, projectId, new { enabled = true, namespacePattern = "kube-{workspace}" });
+        using var release = await PutAsync(lead, projectId, new { enabled = true, namespacePattern = "workspace{workspace}" });
+        using var wide = await PutAsync(lead, projectId, new { enabled = true, rules = new[] { new { apiGroups = new[] { "rbac.authorization.k8s.io" }, resources = new[] { "clusterrolebindings" }, verbs = new[] { "create" } } } });
+        using var enabled = await PutAsync(lead, projectId, new { enabled = true, namespacePattern = "dev-{workspace}" });
+
+        Assert.Equal(HttpStatusCode.Forbidden, byMember.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, system.StatusCode);
+        Assert.Contains("kube-* namespace", await system.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, release.StatusCode);
+        Assert.Contains("'workspaces'", await release.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, wide.StatusCode);
+        Assert.Contains("wider than the administrator allows", await wide.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, enabled.StatusCode);
+        Assert.Empty(cluster.List("/namespaces"));
+
+        var workspace = await AccessWorld.PostAsync(member, $"/api/projects/{projectId}/workspaces", new { });
+        var id = workspace.GetProperty("id").GetString()!;
+
+        await Poll.UntilAsync(() => cluster.Get("/namespaces", "", $"dev-{id}") is not null, Timeout, "the workspace's development namespace");
+        var resource = cluster.Get("workspaces.dev/workspaces", Namespace, id)!;
+        Assert.Equal($"dev-{id}", (string?)resource["spec"]!["clusterAccess"]!["namespace"]);
+        Assert.Null(resource["spec"]!["clusterAccess"]!["rules"]);
+    }
+
+    private static async Task<string> ProjectAsync(ApiClient lead, ApiClient? member = null)
+    {
+        var teamId = (await AccessWorld.PostAsync(lead, "/api/teams", new { name = "Platform" })).GetProperty("id").GetString()!;
+        if (member is not null)
+        {
+            await AccessWorld.JoinAsync(lead, member, teamId);
+        }
+
+        return (await AccessWorld.PostAsync(lead, $"/api/teams/{teamId}/projects", new { name = "shop", repositoryUrl = "https://git.example/acme/shop.git" })).GetProperty("id").GetString()!;
+    }
+
+    private static Task<HttpResponseMessage> PutAsync(ApiClient client, string projectId, object body) =>
+        client.Http.PutAsJsonAsync(new Uri($"/api/projects/{projectId}/cluster-access", UriKind.Relative), body);
+
+    private static async Task<IHost> StartControllerAsync(FakeKubeApiServer cluster, string key)
+    {
+        var ca = Path.Combine(Path.GetTempPath(), $"workspaces-web-test-ca-{Guid.NewGuid():N}.crt");
+        await File.WriteAllTextAsync(ca, "fake CA");
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Workspaces:Controller:Namespace"] = Namespace,
+            ["Workspaces:Controller:AgentImage"] = "registry.example/agent:test",
+            ["Workspaces:Controller:DefaultWorkspaceImage"] = "registry.example/workspace:test",
+            ["Workspaces:Controller:CredentialKey"] = key,
+            ["Workspaces:Controller:LeaderElection:Enabled"] = "false",
+            ["Workspaces:Controller:ClusterAccess:Enabled"] = "true",
+            ["Workspaces:Controller:ClusterAccess:ApiServerCidrs:0"] = "172.18.0.2/32",
+            ["Workspaces:Controller:ClusterAccess:CaFile"] = ca,
+        });
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddSingleton(cluster.CreateClient());
+        builder.Services.AddWorkspaceController(builder.Configuration);
+        var host = builder.Build();
+        await host.StartAsync();
+        return host;
+    }
+}
