@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
@@ -104,12 +105,22 @@ public sealed partial class PortRelay(PortWatcher watcher, AgentStatusStore stat
         }
 
         var upgrade = context.Features.Get<IHttpUpgradeFeature>();
+        var token = context.Request.Headers.Upgrade.ToString();
+        var handOver = string.Equals(token, AgentProtocol.RelaySocketUpgrade, StringComparison.OrdinalIgnoreCase);
         if (upgrade is not { IsUpgradableRequest: true }
-            || !string.Equals(context.Request.Headers.Upgrade.ToString(), AgentProtocol.RelayUpgrade, StringComparison.OrdinalIgnoreCase))
+            || !(handOver || string.Equals(token, AgentProtocol.RelayUpgrade, StringComparison.OrdinalIgnoreCase)))
         {
             context.Response.Headers.Upgrade = AgentProtocol.RelayUpgrade;
             context.Response.Headers.Connection = "Upgrade";
             await RefuseAsync(context, StatusCodes.Status426UpgradeRequired, $"Ask with Connection: Upgrade and Upgrade: {AgentProtocol.RelayUpgrade}.");
+            return;
+        }
+
+        // A socket can be handed over only to a process on the other end of a Unix socket.
+        var connection = handOver ? context.Features.Get<IConnectionSocketFeature>()?.Socket : null;
+        if (handOver && connection is not { AddressFamily: AddressFamily.Unix })
+        {
+            await RefuseAsync(context, StatusCodes.Status400BadRequest, $"{AgentProtocol.RelaySocketUpgrade} needs a connection to the agent's Unix socket; ask with Upgrade: {AgentProtocol.RelayUpgrade}.");
             return;
         }
 
@@ -122,6 +133,12 @@ public sealed partial class PortRelay(PortWatcher watcher, AgentStatusStore stat
             return;
         }
 
+        if (connection is not null)
+        {
+            HandOver(context, connection, socket);
+            return;
+        }
+
         context.Response.Headers.Upgrade = AgentProtocol.RelayUpgrade;
         await using var client = await upgrade.UpgradeAsync();
         await using var app = new NetworkStream(socket, ownsSocket: false);
@@ -131,6 +148,21 @@ public sealed partial class PortRelay(PortWatcher watcher, AgentStatusStore stat
         await PumpAsync(client, app, socket, ended.Token);
         LogClosed(port);
     }
+
+    /// <summary>
+    /// The 101 and the connected socket in one message, written on the connection's socket itself (Kestrel has written
+    /// nothing for this request), then the connection is ended: the web app reads the 101, keeps the socket and needs this
+    /// connection no more. Kestrel writes no response for an aborted request.
+    /// </summary>
+    private void HandOver(HttpContext context, Socket connection, Socket socket)
+    {
+        SocketHandOver.Send(connection, HandOverHead, socket);
+        LogHandedOver(socket.RemoteEndPoint);
+        context.Abort();
+    }
+
+    private static ReadOnlySpan<byte> HandOverHead =>
+        "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: workspaces-relay-socket\r\n\r\n"u8;
 
     /// <summary>Copies both ways until either side ends, then closes both; nothing is held but each direction's buffer.</summary>
     private static async Task PumpAsync(Stream client, Stream app, Socket socket, CancellationToken cancellationToken)
@@ -222,6 +254,9 @@ public sealed partial class PortRelay(PortWatcher watcher, AgentStatusStore stat
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Relay to port {Port} opened ({Endpoint})")]
     private partial void LogOpened(int port, EndPoint? endpoint);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Relay handed the web app its connection to {Endpoint}")]
+    private partial void LogHandedOver(EndPoint? endpoint);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Relay to port {Port} closed")]
     private partial void LogClosed(int port);
