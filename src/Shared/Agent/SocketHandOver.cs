@@ -124,10 +124,10 @@ public static partial class SocketHandOver
         {
             return new Socket(handle);
         }
-        catch
+        catch (SocketException e)
         {
             handle.Dispose();
-            throw;
+            throw new IOException($"What came with the message is not a usable socket: {e.Message}", e);
         }
     }
 

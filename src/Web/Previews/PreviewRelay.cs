@@ -144,7 +144,7 @@ public sealed partial class PreviewRelay : IDisposable
     /// Asks the agent for its own connection to the port (<see cref="AgentProtocol.RelaySocketUpgrade"/>): the connected
     /// socket, or null when the agent does not know the token (426). Any other refusal is thrown as the byte relay's is.
     /// </summary>
-    internal static async Task<Socket?> HandOverAsync(Socket agent, PreviewRelayRoute route, CancellationToken cancellationToken)
+    public static async Task<Socket?> HandOverAsync(Socket agent, PreviewRelayRoute route, CancellationToken cancellationToken)
     {
         await SendRelayRequestAsync(agent, route, AgentProtocol.RelaySocketUpgrade, cancellationToken);
         var buffer = new byte[MaxHeadBytes];
