@@ -125,7 +125,7 @@ public sealed partial class PortRelay(PortWatcher watcher, AgentStatusStore stat
         }
 
         var port = target.Endpoints[0].Port;
-        using var socket = await ConnectAsync(target.Endpoints, context.RequestAborted);
+        using var socket = connection is null ? await ConnectAsync(target.Endpoints, context.RequestAborted) : ConnectForHandOver(target.Endpoints);
         if (socket is null)
         {
             LogConnectFailed(port);
@@ -209,6 +209,36 @@ public sealed partial class PortRelay(PortWatcher watcher, AgentStatusStore stat
             {
                 socket.Dispose();
                 throw;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// A blocking connect (bounded by <see cref="ConnectTimeout"/> through <c>SO_SNDTIMEO</c>, which Linux applies to
+    /// <c>connect</c>) for a socket that is handed over: a socket the agent used asynchronously stays in its epoll set
+    /// after the agent closes its descriptor, while the web app holds the connection, and every byte the app answers
+    /// would wake the agent for nothing. Loopback connects complete at once or are refused at once.
+    /// </summary>
+    private static Socket? ConnectForHandOver(IReadOnlyList<IPEndPoint> endpoints)
+    {
+        foreach (var endpoint in endpoints)
+        {
+            var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp)
+            {
+                NoDelay = true,
+                SendTimeout = (int)ConnectTimeout.TotalMilliseconds,
+            };
+            try
+            {
+                socket.Connect(endpoint);
+                socket.SendTimeout = 0;
+                return socket;
+            }
+            catch (SocketException)
+            {
+                socket.Dispose();
             }
         }
 
