@@ -39,6 +39,15 @@ public static class AgentProtocol
     public const string RelayUpgrade = "workspaces-relay";
 
     /// <summary>
+    /// The relay's other <c>Upgrade</c> token, for an agent on a Unix socket (a sandboxed local workspace): after the same
+    /// checks the agent connects to the listener itself and hands that connected socket to the web app with the 101
+    /// (<see cref="SocketHandOver"/>), then closes this connection. The web app then talks to the listener directly; no
+    /// byte of the preview crosses the agent. An agent that does not know it answers 426, and the web app asks again
+    /// with <see cref="RelayUpgrade"/>.
+    /// </summary>
+    public const string RelaySocketUpgrade = "workspaces-relay-socket";
+
+    /// <summary>
     /// GET <c>/ssh</c> with <c>Connection: Upgrade</c> and <c>Upgrade: </c><see cref="SshUpgrade"/>: the agent answers 101
     /// and connects this connection to a new OpenSSH <c>sshd -i</c> of the workspace, which accepts only certificates
     /// signed by the workspace's own CA (<see cref="SshCertificatePath"/>). A plain GET answers 204 with the user and host

@@ -213,6 +213,13 @@ public sealed partial class PreviewProxy : IDisposable
             return;
         }
 
+        if (context.RequestAborted.IsCancellationRequested)
+        {
+            // The browser went away (a navigation, a closed tab, a cut connection): routine, not worth a line per request.
+            LogForwardCanceled(preview, error);
+            return;
+        }
+
         LogForwardFailed(preview, error, exception?.Message);
     }
 
@@ -325,6 +332,9 @@ public sealed partial class PreviewProxy : IDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Forwarding preview {Preview} ended with {Error}: {Reason}")]
     private partial void LogForwardFailed(PreviewHost preview, ForwarderError error, string? reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Forwarding preview {Preview} ended with {Error}: the client went away")]
+    private partial void LogForwardCanceled(PreviewHost preview, ForwarderError error);
 
     /// <summary>
     /// What crosses the proxy: the app's own cookies and headers, never ours. Forwarded headers are set from what the

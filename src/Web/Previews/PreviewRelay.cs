@@ -105,19 +105,29 @@ public sealed partial class PreviewRelay : IDisposable
             throw new InvalidOperationException($"A relayed preview request to {context.DnsEndPoint} carries no route.");
         }
 
-        var agent = route.AgentUrl;
-        var socket = await _agents.ConnectAsync(agent, cancellationToken);
+        var socket = await _agents.ConnectAsync(route.AgentUrl, cancellationToken);
         try
         {
-            var request = string.Create(
-                CultureInfo.InvariantCulture,
-                $"GET {AgentProtocol.RelayPathPrefix}{route.Port} HTTP/1.1\r\nHost: {agent.Authority}\r\nAuthorization: {AgentProtocol.AuthorizationScheme} {route.AgentSecret}\r\nConnection: Upgrade\r\nUpgrade: {AgentProtocol.RelayUpgrade}\r\n\r\n");
-            await socket.SendAsync(Encoding.ASCII.GetBytes(request), cancellationToken);
+            if (socket.AddressFamily == AddressFamily.Unix)
+            {
+                // A sandboxed agent on this machine hands over its connection to the listener: no byte crosses it after.
+                if (await HandOverAsync(socket, route, cancellationToken) is { } handedOver)
+                {
+                    socket.Dispose();
+                    LogHandedOver(route.WorkspaceId, route.Port);
+                    return new NetworkStream(handedOver, ownsSocket: true);
+                }
+
+                // An agent from before the hand-over (agents outlive the web app) refused the token: relay bytes through it.
+                socket.Dispose();
+                socket = await _agents.ConnectAsync(route.AgentUrl, cancellationToken);
+            }
+
+            await SendRelayRequestAsync(socket, route, AgentProtocol.RelayUpgrade, cancellationToken);
             var (status, head) = await ReadHeadAsync(socket, cancellationToken);
             if (status != StatusCodes.Status101SwitchingProtocols)
             {
-                var reason = await ReadReasonAsync(socket, head, cancellationToken);
-                throw new PreviewRelayException(status, $"The agent of workspace {route.WorkspaceId} refused to relay port {route.Port}: {status} {reason}");
+                throw Refused(route, status, await ReadReasonAsync(socket, head, cancellationToken));
             }
 
             LogOpened(route.WorkspaceId, route.Port);
@@ -129,6 +139,86 @@ public sealed partial class PreviewRelay : IDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// Asks the agent for its own connection to the port (<see cref="AgentProtocol.RelaySocketUpgrade"/>): the connected
+    /// socket, or null when the agent does not know the token (426). Any other refusal is thrown as the byte relay's is.
+    /// </summary>
+    public static async Task<Socket?> HandOverAsync(Socket agent, PreviewRelayRoute route, CancellationToken cancellationToken)
+    {
+        await SendRelayRequestAsync(agent, route, AgentProtocol.RelaySocketUpgrade, cancellationToken);
+        var buffer = new byte[MaxHeadBytes];
+        var length = 0;
+        Socket? handedOver = null;
+        try
+        {
+            int end;
+            while ((end = buffer.AsSpan(0, length).IndexOf("\r\n\r\n"u8)) < 0)
+            {
+                if (length == buffer.Length)
+                {
+                    throw new IOException("The agent's answer to the relay request has no end of head.");
+                }
+
+                var (read, socket) = await SocketHandOver.ReceiveAsync(agent, buffer.AsMemory(length), cancellationToken);
+                if (socket is not null)
+                {
+                    handedOver?.Dispose();
+                    handedOver = socket;
+                }
+
+                if (read == 0)
+                {
+                    throw new IOException("The agent closed the connection before answering the relay request.");
+                }
+
+                length += read;
+            }
+
+            var head = Encoding.ASCII.GetString(buffer, 0, end + 4);
+            var status = ParseStatus(head);
+            if (status == StatusCodes.Status101SwitchingProtocols && handedOver is not null)
+            {
+                // The agent may only ever hand over its TCP connection to a listener (it is code the workspace could tamper with).
+                if (handedOver is not { SocketType: SocketType.Stream, AddressFamily: AddressFamily.InterNetwork or AddressFamily.InterNetworkV6, Connected: true })
+                {
+                    throw new IOException($"The agent of workspace {route.WorkspaceId} handed over something other than a TCP connection ({handedOver.AddressFamily}, {handedOver.SocketType}).");
+                }
+
+                handedOver.NoDelay = true;
+                var result = handedOver;
+                handedOver = null;
+                return result;
+            }
+
+            if (status == StatusCodes.Status101SwitchingProtocols)
+            {
+                throw new IOException("The agent switched protocols without handing over a socket.");
+            }
+
+            if (status == StatusCodes.Status426UpgradeRequired)
+            {
+                return null;
+            }
+
+            throw Refused(route, status, await ReadReasonAsync(agent, head, buffer.AsMemory(end + 4, length - end - 4), cancellationToken));
+        }
+        finally
+        {
+            handedOver?.Dispose();
+        }
+    }
+
+    private static async Task SendRelayRequestAsync(Socket socket, PreviewRelayRoute route, string upgrade, CancellationToken cancellationToken)
+    {
+        var request = string.Create(
+            CultureInfo.InvariantCulture,
+            $"GET {AgentProtocol.RelayPathPrefix}{route.Port} HTTP/1.1\r\nHost: {route.AgentUrl.Authority}\r\nAuthorization: {AgentProtocol.AuthorizationScheme} {route.AgentSecret}\r\nConnection: Upgrade\r\nUpgrade: {upgrade}\r\n\r\n");
+        await socket.SendAsync(Encoding.ASCII.GetBytes(request), cancellationToken);
+    }
+
+    private static PreviewRelayException Refused(PreviewRelayRoute route, int status, string reason) =>
+        new(status, $"The agent of workspace {route.WorkspaceId} refused to relay port {route.Port}: {status} {reason}");
 
     /// <summary>
     /// The response head, up to and including its blank line and not a byte more (what follows a 101 belongs to the
@@ -162,15 +252,24 @@ public sealed partial class PreviewRelay : IDisposable
         }
 
         var head = Encoding.ASCII.GetString(buffer, 0, length);
+        return (ParseStatus(head), head);
+    }
+
+    private static int ParseStatus(string head)
+    {
         var statusLine = head.AsSpan(0, head.IndexOf("\r\n", StringComparison.Ordinal));
         var parts = statusLine.ToString().Split(' ', 3);
         return parts.Length >= 2 && parts[0].StartsWith("HTTP/1.", StringComparison.Ordinal) && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var status)
-            ? (status, head)
+            ? status
             : throw new IOException($"The agent's answer to the relay request is not HTTP: {statusLine}");
     }
 
     /// <summary>The refusal's short text body, when it has one (the agent says why).</summary>
-    internal static async Task<string> ReadReasonAsync(Socket socket, string head, CancellationToken cancellationToken)
+    internal static Task<string> ReadReasonAsync(Socket socket, string head, CancellationToken cancellationToken) =>
+        ReadReasonAsync(socket, head, ReadOnlyMemory<byte>.Empty, cancellationToken);
+
+    /// <summary>The same; <paramref name="received"/> is what of it was read with the head.</summary>
+    internal static async Task<string> ReadReasonAsync(Socket socket, string head, ReadOnlyMemory<byte> received, CancellationToken cancellationToken)
     {
         const string header = "\r\ncontent-length:";
         var at = head.IndexOf(header, StringComparison.OrdinalIgnoreCase);
@@ -187,7 +286,9 @@ public sealed partial class PreviewRelay : IDisposable
         }
 
         var body = new byte[length];
-        await ReceiveExactlyAsync(socket, body, cancellationToken);
+        var already = Math.Min(length, received.Length);
+        received[..already].CopyTo(body);
+        await ReceiveExactlyAsync(socket, body.AsMemory(already), cancellationToken);
         return Encoding.UTF8.GetString(body);
     }
 
@@ -207,4 +308,7 @@ public sealed partial class PreviewRelay : IDisposable
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Preview relay to port {Port} of workspace {WorkspaceId} opened through its agent")]
     private partial void LogOpened(string workspaceId, int port);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Preview connection to port {Port} of workspace {WorkspaceId} handed over by its agent")]
+    private partial void LogHandedOver(string workspaceId, int port);
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
@@ -104,8 +105,10 @@ public sealed partial class PortRelay(PortWatcher watcher, AgentStatusStore stat
         }
 
         var upgrade = context.Features.Get<IHttpUpgradeFeature>();
+        var token = context.Request.Headers.Upgrade.ToString();
+        var handOver = string.Equals(token, AgentProtocol.RelaySocketUpgrade, StringComparison.OrdinalIgnoreCase);
         if (upgrade is not { IsUpgradableRequest: true }
-            || !string.Equals(context.Request.Headers.Upgrade.ToString(), AgentProtocol.RelayUpgrade, StringComparison.OrdinalIgnoreCase))
+            || !(handOver || string.Equals(token, AgentProtocol.RelayUpgrade, StringComparison.OrdinalIgnoreCase)))
         {
             context.Response.Headers.Upgrade = AgentProtocol.RelayUpgrade;
             context.Response.Headers.Connection = "Upgrade";
@@ -113,12 +116,26 @@ public sealed partial class PortRelay(PortWatcher watcher, AgentStatusStore stat
             return;
         }
 
+        // A socket can be handed over only to a process on the other end of a Unix socket.
+        var connection = handOver ? context.Features.Get<IConnectionSocketFeature>()?.Socket : null;
+        if (handOver && connection is not { AddressFamily: AddressFamily.Unix })
+        {
+            await RefuseAsync(context, StatusCodes.Status400BadRequest, $"{AgentProtocol.RelaySocketUpgrade} needs a connection to the agent's Unix socket; ask with Upgrade: {AgentProtocol.RelayUpgrade}.");
+            return;
+        }
+
         var port = target.Endpoints[0].Port;
-        using var socket = await ConnectAsync(target.Endpoints, context.RequestAborted);
+        using var socket = connection is null ? await ConnectAsync(target.Endpoints, context.RequestAborted) : ConnectForHandOver(target.Endpoints);
         if (socket is null)
         {
             LogConnectFailed(port);
             await RefuseAsync(context, StatusCodes.Status502BadGateway, string.Create(CultureInfo.InvariantCulture, $"Nothing accepted a connection on port {port}."));
+            return;
+        }
+
+        if (connection is not null)
+        {
+            HandOver(context, connection, socket);
             return;
         }
 
@@ -131,6 +148,21 @@ public sealed partial class PortRelay(PortWatcher watcher, AgentStatusStore stat
         await PumpAsync(client, app, socket, ended.Token);
         LogClosed(port);
     }
+
+    /// <summary>
+    /// The 101 and the connected socket in one message, written on the connection's socket itself (Kestrel has written
+    /// nothing for this request), then the connection is ended: the web app reads the 101, keeps the socket and needs this
+    /// connection no more. Kestrel writes no response for an aborted request.
+    /// </summary>
+    private void HandOver(HttpContext context, Socket connection, Socket socket)
+    {
+        SocketHandOver.Send(connection, HandOverHead, socket);
+        LogHandedOver(socket.RemoteEndPoint);
+        context.Abort();
+    }
+
+    private static ReadOnlySpan<byte> HandOverHead =>
+        "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: workspaces-relay-socket\r\n\r\n"u8;
 
     /// <summary>Copies both ways until either side ends, then closes both; nothing is held but each direction's buffer.</summary>
     private static async Task PumpAsync(Stream client, Stream app, Socket socket, CancellationToken cancellationToken)
@@ -183,6 +215,36 @@ public sealed partial class PortRelay(PortWatcher watcher, AgentStatusStore stat
         return null;
     }
 
+    /// <summary>
+    /// A blocking connect (bounded by <see cref="ConnectTimeout"/> through <c>SO_SNDTIMEO</c>, which Linux applies to
+    /// <c>connect</c>) for a socket that is handed over: a socket the agent used asynchronously stays in its epoll set
+    /// after the agent closes its descriptor, while the web app holds the connection, and every byte the app answers
+    /// would wake the agent for nothing. Loopback connects complete at once or are refused at once.
+    /// </summary>
+    private static Socket? ConnectForHandOver(IReadOnlyList<IPEndPoint> endpoints)
+    {
+        foreach (var endpoint in endpoints)
+        {
+            var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp)
+            {
+                NoDelay = true,
+                SendTimeout = (int)ConnectTimeout.TotalMilliseconds,
+            };
+            try
+            {
+                socket.Connect(endpoint);
+                socket.SendTimeout = 0;
+                return socket;
+            }
+            catch (SocketException)
+            {
+                socket.Dispose();
+            }
+        }
+
+        return null;
+    }
+
     private static Task RefuseAsync(HttpContext context, int status, string refusal)
     {
         var body = System.Text.Encoding.UTF8.GetBytes(refusal);
@@ -222,6 +284,9 @@ public sealed partial class PortRelay(PortWatcher watcher, AgentStatusStore stat
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Relay to port {Port} opened ({Endpoint})")]
     private partial void LogOpened(int port, EndPoint? endpoint);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Relay handed the web app its connection to {Endpoint}")]
+    private partial void LogHandedOver(EndPoint? endpoint);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Relay to port {Port} closed")]
     private partial void LogClosed(int port);

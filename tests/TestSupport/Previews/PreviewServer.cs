@@ -7,7 +7,8 @@ namespace Workspaces.TestSupport.Previews;
 /// A dev server for preview tests (<c>preview_server.py</c>, Python's standard library only): <c>/</c> says hello,
 /// <c>/headers</c> echoes the request headers as JSON, <c>/set-cookie</c> sets cookies (one with a Domain, one with a
 /// name the proxy owns), <c>/set-cookie-raw?c=…</c> sends each <c>c</c> as a Set-Cookie header as is, <c>/switch</c> answers
-/// <c>101</c> to a request that asked for no upgrade, <c>/redirect</c> redirects, POST counts and hashes the body, <c>/events</c> is an SSE stream
+/// <c>101</c> to a request that asked for no upgrade, <c>/redirect</c> redirects, <c>/connection</c> names the client connection it came on
+/// (address and port), <c>/close</c> answers and closes its keep-alive connection, POST counts and hashes the body, <c>/events</c> is an SSE stream
 /// (a tick every 200 ms), <c>/hang</c> never answers, <c>/slow</c> sends 100 KiB a KiB at a time, and a WebSocket upgrade on any path echoes every message.
 /// </summary>
 public static class PreviewServer

@@ -53,6 +53,12 @@ class Handler(BaseHTTPRequestHandler):
                 self.wfile.flush()
                 time.sleep(0.05)
             return
+        if self.path == "/connection":
+            # Which connection of the proxy's asked: its address and port as this server sees them.
+            return self.send_body(200, "%s:%d" % self.client_address[:2])
+        if self.path == "/close":
+            self.close_connection = True
+            return self.send_body(200, "closing", headers=[("Connection", "close")])
         if self.path == "/redirect":
             return self.send_body(302, "", headers=[("Location", "/headers")])
         if self.path == "/events":

@@ -52,8 +52,56 @@ public sealed class PreviewRelayTests(PreviewRelayTests.RelayApp fixture) : ICla
         Assert.Equal(WebSocketState.Open, socket.State);
         Assert.Equal("through the agent", await PreviewProxyTests.EchoAsync(socket, "through the agent", cancel.Token));
 
-        // The connections went through the agent's relay, not to the port directly.
-        Assert.Contains(fixture.App.Logs!.Lines, l => l.Contains($"Preview relay to port {port} of workspace {id} opened through its agent", StringComparison.Ordinal));
+        // The connections went through the agent, not to the port directly: a sandboxed agent (on a Unix socket) hands
+        // over its own connection to the listener, another relays the bytes.
+        var sandboxed = await SandboxedAsync(id);
+        var opened = sandboxed ? $"Preview connection to port {port} of workspace {id} handed over by its agent" : $"Preview relay to port {port} of workspace {id} opened through its agent";
+        Assert.Contains(fixture.App.Logs!.Lines, l => l.Contains(opened, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Relay_PooledConnection_ServesManyRequestsAndIsReplacedWhenTheAppClosesIt()
+    {
+        var (id, port, _) = await RunningServerAsync();
+
+        // One connection through the agent serves request after request (one relay request, not one per request).
+        var first = await TextAsync(_browser, id, port, "/connection");
+        Assert.Equal(first, await TextAsync(_browser, id, port, "/connection"));
+        Assert.Equal(first, await TextAsync(_browser, id, port, "/connection"));
+
+        // The app ends its keep-alive connection: the next request gets a new one, and an answer.
+        Assert.Equal("closing", await TextAsync(_browser, id, port, "/close"));
+        var after = await TextAsync(_browser, id, port, "/connection");
+        Assert.NotEqual(first, after);
+        Assert.Equal("hello from the workspace\n", await TextAsync(_browser, id, port, "/"));
+    }
+
+    [Fact]
+    public async Task ShareLink_RevokedWhileItsConnectionsArePooled_TheNextRequestIsRefused()
+    {
+        var (id, port, _) = await RunningServerAsync(visibility: "private");
+        using var cancel = new CancellationTokenSource(Timeout);
+        using var created = await fixture.Admin.Http.PostAsJsonAsync($"/api/workspaces/{id}/ports/{port}/share-links", new { expiresIn = "1h" }, cancel.Token);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var link = (await created.Content.ReadFromJsonAsync<CreatedShareLink>(ApiClient.Json, cancel.Token))!;
+        using var bob = new PreviewBrowser(fixture.App);
+        using (var redeemed = await bob.GetAsync(new Uri(link.Url)))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, redeemed.StatusCode);
+        }
+
+        // Bob's requests reuse his connection to the web app and the web app's pooled connection to the app.
+        var connection = await TextAsync(bob, id, port, "/connection");
+        Assert.Equal(connection, await TextAsync(bob, id, port, "/connection"));
+
+        using (var revoked = await fixture.Admin.Http.DeleteAsync($"/api/workspaces/{id}/share-links/{link.Link.Id}", cancel.Token))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, revoked.StatusCode);
+        }
+
+        using var after = await bob.GetAsync(bob.Url(id, port, "/connection"));
+        Assert.Equal(HttpStatusCode.Gone, after.StatusCode);
+        Assert.Contains("revoked", await after.Content.ReadAsStringAsync(cancel.Token), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -131,8 +179,21 @@ public sealed class PreviewRelayTests(PreviewRelayTests.RelayApp fixture) : ICla
         Assert.Contains(result.Failures!, f => f.StartsWith("Workspaces:Previews:Relay", StringComparison.Ordinal));
     }
 
-    /// <summary>A workspace whose task serves a public port on 127.0.0.1 and writes its process id where the test can stop it.</summary>
-    private async Task<(string Id, int Port, int Pid)> RunningServerAsync()
+    private static async Task<string> TextAsync(PreviewBrowser browser, string id, int port, string path)
+    {
+        using var response = await browser.GetAsync(browser.Url(id, port, path));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadAsStringAsync();
+    }
+
+    private async Task<bool> SandboxedAsync(string id)
+    {
+        var target = await fixture.App.Services.GetRequiredService<PreviewState>().GetTargetAsync(id, CancellationToken.None);
+        return !fixture.App.Services.GetRequiredService<PreviewRelay>().ReachesPortsDirectly(target!.AgentUrl!);
+    }
+
+    /// <summary>A workspace whose task serves a port on 127.0.0.1 (public unless said) and writes its process id where the test can stop it.</summary>
+    private async Task<(string Id, int Port, int Pid)> RunningServerAsync(string visibility = "public")
     {
         var port = PreviewServer.FreePort();
         var name = $"relay-{Guid.NewGuid():N}";
@@ -140,7 +201,7 @@ public sealed class PreviewRelayTests(PreviewRelayTests.RelayApp fixture) : ICla
             name,
             new GitRepositoryBuilder()
                 .WithFile(PreviewServer.FileName, PreviewServer.Script)
-                .WithFile(".gitpod.yml", $"tasks:\n  - command: echo $$ > server.pid; {PreviewServer.Command(port)}\nports:\n  - port: {port}\n    visibility: public\n"));
+                .WithFile(".gitpod.yml", $"tasks:\n  - command: echo $$ > server.pid; {PreviewServer.Command(port)}\nports:\n  - port: {port}\n    visibility: {visibility}\n"));
         var owner = fixture.Admin;
         var id = (await owner.CreateWorkspaceAsync(repository.FileUrl)).Id;
         await owner.WaitUntilReadyAsync(id);

@@ -100,6 +100,15 @@ public sealed class PortRelayTests(PortRelayTests.RelayFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task Relay_HandOverAskedOverTcp_BadRequestSayingWhatToAsk()
+    {
+        using var relay = await RelayConnection.OpenAsync(fixture.Agent.BaseAddress, fixture.EchoPort.ToString(CultureInfo.InvariantCulture), TestBootstraps.Secret, CancellationToken.None, AgentProtocol.RelaySocketUpgrade);
+
+        Assert.Equal(400, relay.Status);
+        Assert.Contains($"Upgrade: {AgentProtocol.RelayUpgrade}", relay.Head, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Relay_PlainRequestWithoutUpgrade_UpgradeRequired()
     {
         using var client = new AgentClient(fixture.Agent.BaseAddress);
@@ -134,7 +143,7 @@ public sealed class PortRelayTests(PortRelayTests.RelayFixture fixture) : IClass
     public sealed class RelayFixture : IAsyncLifetime
     {
         /// <summary>Echoes every connection's bytes until the client ends; "bye" as the whole first read makes it answer and close.</summary>
-        private const string EchoServer = """
+        internal const string EchoServer = """
             import socket, sys, threading
             def serve(c):
                 with c:
@@ -207,13 +216,13 @@ public sealed class PortRelayTests(PortRelayTests.RelayFixture fixture) : IClass
         /// <summary>The response head, and for a refusal the start of its body.</summary>
         public string Head { get; }
 
-        public static async Task<RelayConnection> OpenAsync(Uri agent, string port, string? secret, CancellationToken cancellationToken)
+        public static async Task<RelayConnection> OpenAsync(Uri agent, string port, string? secret, CancellationToken cancellationToken, string upgrade = AgentProtocol.RelayUpgrade)
         {
             var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
             await socket.ConnectAsync(IPAddress.Loopback, agent.Port, cancellationToken);
             var authorization = secret is null ? "" : $"Authorization: {AgentProtocol.AuthorizationScheme} {secret}\r\n";
             await socket.SendAsync(
-                Encoding.ASCII.GetBytes($"GET {AgentProtocol.RelayPathPrefix}{port} HTTP/1.1\r\nHost: {agent.Authority}\r\n{authorization}Connection: Upgrade\r\nUpgrade: {AgentProtocol.RelayUpgrade}\r\n\r\n"),
+                Encoding.ASCII.GetBytes($"GET {AgentProtocol.RelayPathPrefix}{port} HTTP/1.1\r\nHost: {agent.Authority}\r\n{authorization}Connection: Upgrade\r\nUpgrade: {upgrade}\r\n\r\n"),
                 cancellationToken);
 
             // Byte by byte up to the blank line, so nothing after the head (relayed bytes) is consumed here.
