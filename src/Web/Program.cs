@@ -12,7 +12,7 @@ using Workspaces.Web.Ssh;
 using Workspaces.Web.Teams;
 using Workspaces.Web.Workspaces;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateBuilder(args).UseShippedSettings();
 // The chart mounts settings that do not fit environment variables (cluster access's rule lists) as one JSON file.
 if (Environment.GetEnvironmentVariable("WORKSPACES_CONFIG_FILE") is { Length: > 0 } configFile)
 {
