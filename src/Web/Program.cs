@@ -5,6 +5,7 @@ using Workspaces.Web.Agents;
 using Workspaces.Web.Components;
 using Workspaces.Web.Credentials;
 using Workspaces.Web.Hosting;
+using Workspaces.Web.Prebuilds;
 using Workspaces.Web.Previews;
 using Workspaces.Web.SingleSignOn;
 using Workspaces.Web.Ssh;
@@ -23,6 +24,7 @@ builder.AddSingleSignOn();
 builder.AddAgentForwarding();
 builder.AddPreviews();
 builder.AddSsh();
+builder.AddPrebuilds();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 
 var app = builder.Build();
@@ -67,6 +69,7 @@ app.MapSingleSignOn();
 app.MapAgentForwarding();
 app.MapPreviewsApi();
 app.MapSsh();
+app.MapPrebuilds();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 app.Run();

@@ -22,6 +22,7 @@ public sealed partial class WorkspaceLauncher(
     TimeProvider timeProvider,
     Microsoft.Extensions.Options.IOptions<WorkspacesOptions> options,
     Repositories.RepositoryGuard repositories,
+    Prebuilds.PrebuildStarts prebuilds,
     ILogger<WorkspaceLauncher> logger)
 {
     public async Task LaunchAsync(WorkspacesDbContext db, WorkspaceRecord workspace, CancellationToken cancellationToken)
@@ -81,6 +82,7 @@ public sealed partial class WorkspaceLauncher(
                 Image = string.IsNullOrWhiteSpace(project?.Image) ? null : project.Image.Trim(),
                 WorkspaceClass = string.IsNullOrWhiteSpace(project?.WorkspaceClass) ? null : project.WorkspaceClass.Trim(),
                 Telemetry = telemetry.ForAgent(workspace.Id),
+                Prebuild = await prebuilds.PrepareAsync(db, workspace, cancellationToken),
             };
             observed = await runtime.StartAsync(launch, cancellationToken);
         }

@@ -34,5 +34,8 @@ public sealed record WorkspaceLaunch(
     /// <summary>Telemetry settings and the start's trace context for the agent; null: none.</summary>
     public AgentTelemetry? Telemetry { get; init; }
 
+    /// <summary>This start runs a prebuild, or starts from a restored one; null: neither.</summary>
+    public Shared.Prebuilds.PrebuildBootstrap? Prebuild { get; init; }
+
     public override string ToString() => $"WorkspaceLaunch {{ WorkspaceId = {WorkspaceId}, RepositoryUrl = {RepositoryUrl}, Ref = {Ref} }}";
 }
