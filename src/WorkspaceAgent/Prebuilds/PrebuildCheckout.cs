@@ -70,7 +70,7 @@ public sealed partial class PrebuildCheckout(AgentBootstrap bootstrap, Workspace
                     {
                         var local = repository.Branches[branch!] ?? repository.CreateBranch(branch!, target);
                         repository.Refs.UpdateTarget(local.Reference, target.Id, "workspaces: start from prebuild");
-                        repository.Branches.Update(local, b => b.TrackedBranch = $"refs/remotes/origin/{branch}");
+                        repository.Branches.Update(local, b => b.Remote = "origin", b => b.UpstreamBranch = $"refs/heads/{branch}");
                         Commands.Checkout(repository, local, new CheckoutOptions { CheckoutModifiers = CheckoutModifiers.Force });
                     }
                 }

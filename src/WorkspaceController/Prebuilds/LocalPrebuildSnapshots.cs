@@ -60,7 +60,7 @@ public sealed partial class LocalPrebuildSnapshots(IOptions<LocalSnapshotOptions
             {
                 // The frame checksum makes a corrupted archive fail to restore instead of restoring wrong bytes.
                 zstd.SetParameter(ZSTD_cParameter.ZSTD_c_checksumFlag, 1);
-                await TarFile.CreateFromDirectoryAsync(checkout, zstd, includeBaseDirectory: false, cancellationToken);
+                await WriteTarAsync(checkout, zstd, cancellationToken);
             }
 
             File.Move(temporary, ArchivePath(prebuildId), overwrite: true);
@@ -158,6 +158,17 @@ public sealed partial class LocalPrebuildSnapshots(IOptions<LocalSnapshotOptions
         catch (Exception e) when (e is IOException or JsonException)
         {
             return null;
+        }
+    }
+
+    // TarFile.CreateFromDirectory skips hidden entries (.git, dotfiles): every entry is written here, links as links.
+    private static async Task WriteTarAsync(string directory, Stream output, CancellationToken cancellationToken)
+    {
+        await using var tar = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true);
+        var everything = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false };
+        foreach (var entry in new DirectoryInfo(directory).EnumerateFileSystemInfos("*", everything))
+        {
+            await tar.WriteEntryAsync(entry.FullName, Path.GetRelativePath(directory, entry.FullName), cancellationToken);
         }
     }
 
