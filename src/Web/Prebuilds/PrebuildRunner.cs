@@ -60,6 +60,10 @@ public sealed partial class PrebuildRunner(
         limit.CancelAfter(options.Value.TimeLimit);
         await logs.AppendAsync(prebuildId, $"Prebuild of {project.RepositoryUrl} {prebuild.Branch}{(prebuild.Commit is { } c ? " at " + c : "")} ({prebuild.Trigger}), {now.ToString("u", CultureInfo.InvariantCulture)}\n", cancellationToken);
         LogStarted(prebuildId, project.Id, prebuild.Branch);
+        PrebuildStatus status;
+        string? message = null;
+        long? size = null;
+        string? storage = null;
         try
         {
             if (!RepositoryReference.TryParse(project.RepositoryUrl, null, out var reference, out var parseError))
@@ -89,26 +93,29 @@ public sealed partial class PrebuildRunner(
             await logs.AppendAsync(prebuildId, "\nSnapshotting the checkout…\n", cancellationToken);
             var snapshot = await snapshots.SnapshotAsync(workspaceId, reference.SuggestedDirectoryName, prebuildId, options.Value.MaxSnapshotBytes, limit.Token);
             await logs.AppendAsync(prebuildId, string.Create(CultureInfo.InvariantCulture, $"Snapshot stored ({snapshot.Storage}): {snapshot.Files} files, {snapshot.SizeBytes / 1048576.0:0.0} MiB, {snapshot.StoredBytes / 1048576.0:0.0} MiB on disk.\n"), cancellationToken);
-            await EndAsync(prebuildId, PrebuildStatus.Succeeded, null, snapshot.StoredBytes, snapshot.Storage, cancellationToken);
+            (status, size, storage) = (PrebuildStatus.Succeeded, snapshot.StoredBytes, snapshot.Storage);
         }
         catch (OperationCanceledException) when (limit.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            await EndAsync(prebuildId, PrebuildStatus.TimedOut, $"Stopped at the time limit of {options.Value.TimeLimit.TotalMinutes:0.#} minutes (Workspaces:Prebuilds:TimeLimit).", null, null, cancellationToken);
+            (status, message) = (PrebuildStatus.TimedOut, string.Create(CultureInfo.InvariantCulture, $"Stopped at the time limit of {options.Value.TimeLimit.TotalMinutes:0.#} minutes (Workspaces:Prebuilds:TimeLimit)."));
         }
         catch (SnapshotTooLargeException e)
         {
-            await EndAsync(prebuildId, PrebuildStatus.TooLarge, e.Message, e.SizeBytes, null, cancellationToken);
+            (status, message, size) = (PrebuildStatus.TooLarge, e.Message, e.SizeBytes);
         }
         catch (Exception e) when (e is PrebuildFailedException or WorkspaceRuntimeException or HttpRequestException or IOException or UnauthorizedAccessException)
         {
             LogFailed(e, prebuildId);
-            await EndAsync(prebuildId, PrebuildStatus.Failed, e.Message, null, null, cancellationToken);
+            (status, message) = (PrebuildStatus.Failed, e.Message);
         }
         finally
         {
-            // The headless workspace goes in every case: it held the project's secrets and only its snapshot is kept.
+            // The headless workspace goes in every case, before the end is recorded: it held the project's secrets and
+            // only its snapshot is kept. (Cut short by a shutdown, the record stays running and the next start fails it.)
             await runtime.DeleteAsync(workspaceId, CancellationToken.None);
         }
+
+        await EndAsync(prebuildId, status, message, size, storage, cancellationToken);
     }
 
     /// <summary>Follows the agent until its tasks are prepared, copying their output into the log; returns the commit.</summary>

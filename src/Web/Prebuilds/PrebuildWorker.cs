@@ -45,12 +45,19 @@ public sealed partial class PrebuildWorker(
         var interrupted = await db.Prebuilds.Where(p => p.Status == PrebuildStatus.Running).Select(p => p.Id).ToListAsync(cancellationToken);
         foreach (var id in interrupted)
         {
-            await runtime.DeleteAsync(PrebuildRunner.RuntimeId(id), cancellationToken);
             const string message = "The server restarted while this prebuild ran; it was stopped. Run it again.";
             await db.Prebuilds.Where(p => p.Id == id && p.Status == PrebuildStatus.Running).ExecuteUpdateAsync(
                 s => s.SetProperty(p => p.Status, PrebuildStatus.Failed).SetProperty(p => p.Message, message).SetProperty(p => p.EndedAt, now), cancellationToken);
             await logs.AppendAsync(id, $"\nFailed: {message}\n", cancellationToken);
             LogInterrupted(id);
+            try
+            {
+                await runtime.DeleteAsync(PrebuildRunner.RuntimeId(id), cancellationToken);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or WorkspaceRuntimeException)
+            {
+                LogCleanupFailed(e, id);
+            }
         }
 
         foreach (var id in await db.Prebuilds.Where(p => p.Status == PrebuildStatus.Queued).OrderBy(p => p.CreatedAt).Select(p => p.Id).ToListAsync(cancellationToken))
@@ -106,6 +113,9 @@ public sealed partial class PrebuildWorker(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Prebuild {PrebuildId} was running when the server stopped; marked failed")]
     private partial void LogInterrupted(string prebuildId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The headless workspace of interrupted prebuild {PrebuildId} could not be removed")]
+    private partial void LogCleanupFailed(Exception exception, string prebuildId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The prebuild worker failed; it goes on with the next")]
     private partial void LogLoopFailed(Exception exception);

@@ -71,7 +71,8 @@ public sealed partial class PrebuildCheckout(AgentBootstrap bootstrap, Workspace
                         var local = repository.Branches[branch!] ?? repository.CreateBranch(branch!, target);
                         repository.Refs.UpdateTarget(local.Reference, target.Id, "workspaces: start from prebuild");
                         repository.Branches.Update(local, b => b.Remote = "origin", b => b.UpstreamBranch = $"refs/heads/{branch}");
-                        Commands.Checkout(repository, local, new CheckoutOptions { CheckoutModifiers = CheckoutModifiers.Force });
+                        // A Branch is a snapshot: check out the one that points at the head now.
+                        Commands.Checkout(repository, repository.Branches[branch!], new CheckoutOptions { CheckoutModifiers = CheckoutModifiers.Force });
                     }
                 }
             }

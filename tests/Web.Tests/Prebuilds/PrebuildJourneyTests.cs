@@ -62,13 +62,13 @@ public abstract class PrebuildJourneyTests(AppFixture fixture) : IDisposable
         var details = await member.WaitUntilReadyAsync(id, timeout: Timeout);
 
         Assert.True(details.Prebuild is { Used: true }, $"Not started from the prebuild: {details.Prebuild?.Note}; events: {string.Join("; ", details.Events.Select(e => $"{e.Kind}: {e.Message}"))}");
-        Assert.Equal(3, details.Prebuild.CommitsBehind);
+        Assert.Equal(3, details.Prebuild!.CommitsBehind);
         Assert.Equal($"from prebuild {prebuild.Commit![..6]} (3 commits behind)", details.Prebuild.Summary);
         Assert.Contains(details.Events, e => e.Kind == PrebuildStarts.RestoredEvent && e.Message.StartsWith($"Restored prebuild {prebuild.Commit[..6]} in ", StringComparison.Ordinal));
         var checkout = Path.Combine(WorkspaceDirectory(id), Path.GetFileNameWithoutExtension(repository.Path));
         Assert.Equal("built-by-init\n", await File.ReadAllTextAsync(Path.Combine(checkout, "node_modules", "pkg", "index.js")));
         Assert.True(File.Exists(Path.Combine(checkout, "change-3.txt")), "the branch's head is checked out");
-        Assert.Equal(head, (await GitCli.RunAsync(checkout, "rev-parse", "HEAD")).Trim());
+        Assert.Equal(head, (await GitCli.RunAsync(checkout, "-c", "safe.directory=*", "rev-parse", "HEAD")).Trim());
         var taskLog = await Poll.UntilNotNullAsync(() => Task.FromResult(ReadTaskLog(id) is { } text && text.Contains("command-output-marker", StringComparison.Ordinal) ? text : null), Timeout, "the task's command");
         Assert.Contains($"init: done from prebuild {prebuild.Commit[..6]} (3 commits behind)", taskLog, StringComparison.Ordinal);
         Assert.DoesNotContain("init-output-marker", taskLog, StringComparison.Ordinal);
