@@ -256,6 +256,8 @@ public sealed class PrebuildReflinkTests(PrebuildReflinkTests.ReflinkFixture fix
         public override async Task DisposeAsync()
         {
             await base.DisposeAsync();
+            // Agents outlive the web app by design; these workspaces are outside its data directory, so stop them here.
+            await LeftoverAgents.StopAllAsync(_root);
             if (Directory.Exists(_root))
             {
                 Directory.Delete(_root, recursive: true);
