@@ -31,12 +31,19 @@ command -v tmux >/dev/null || apt_install tmux
 # Local workspaces run sandboxed: bubblewrap (mount, PID, user namespaces) and pasta (their own network namespace).
 command -v bwrap >/dev/null || apt_install bubblewrap
 command -v pasta >/dev/null || apt_install passt
+# The prebuild tests' copy-on-write path runs on a loop-mounted XFS (scripts/reflink-fs-for-tests.sh).
+command -v mkfs.xfs >/dev/null || apt_install xfsprogs
 [ -x /usr/bin/chromium ] || { say "Installing Debian's chromium for the browser tests"; apt_install chromium; }
 
 say "Starting a throwaway PostgreSQL"
 WORKSPACES_TEST_POSTGRES="$(scripts/postgres-for-tests.sh start)"
 export WORKSPACES_TEST_POSTGRES
 trap 'scripts/postgres-for-tests.sh stop >/dev/null 2>&1 || true' EXIT
+
+say "Mounting a small XFS filesystem for the prebuild tests' copy-on-write path"
+WORKSPACES_TEST_REFLINK_DIRECTORY="$(scripts/reflink-fs-for-tests.sh start)"
+export WORKSPACES_TEST_REFLINK_DIRECTORY
+trap 'scripts/postgres-for-tests.sh stop >/dev/null 2>&1 || true; scripts/reflink-fs-for-tests.sh stop >/dev/null 2>&1 || true' EXIT
 
 say "Fetching helm for the chart tests (cached)"
 WORKSPACES_TEST_HELM="$(scripts/helm-for-tests.sh)"

@@ -71,6 +71,12 @@ public abstract class WorkspacesDbContext : IdentityDbContext<AppUser>, IDataPro
 
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
 
+    public DbSet<Prebuilds.Prebuild> Prebuilds => Set<Prebuilds.Prebuild>();
+
+    public DbSet<Prebuilds.ProjectPrebuildSettings> ProjectPrebuildSettings => Set<Prebuilds.ProjectPrebuildSettings>();
+
+    public DbSet<Prebuilds.WebhookDelivery> WebhookDeliveries => Set<Prebuilds.WebhookDelivery>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         EnsureIdentityStoreOptionsMatchMigrations();

@@ -6,6 +6,7 @@ using Workspaces.Web.ClusterAccess;
 using Workspaces.Web.Components;
 using Workspaces.Web.Credentials;
 using Workspaces.Web.Hosting;
+using Workspaces.Web.Prebuilds;
 using Workspaces.Web.Previews;
 using Workspaces.Web.SingleSignOn;
 using Workspaces.Web.Ssh;
@@ -31,6 +32,7 @@ builder.AddSingleSignOn();
 builder.AddAgentForwarding();
 builder.AddPreviews();
 builder.AddSsh();
+builder.AddPrebuilds();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 
 var app = builder.Build();
@@ -76,6 +78,7 @@ app.MapSingleSignOn();
 app.MapAgentForwarding();
 app.MapPreviewsApi();
 app.MapSsh();
+app.MapPrebuilds();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 app.Run();

@@ -17,6 +17,7 @@ namespace Workspaces.Shared.Agent;
 /// <param name="RepositoryNetwork">The internal Git servers an administrator allowed clones from; null for public addresses only.</param>
 /// <param name="Languages">The administrator's language server settings; null for the agent's defaults.</param>
 /// <param name="Telemetry">Where the agent sends traces, metrics and logs, and the start's trace; null: nowhere.</param>
+/// <param name="Prebuild">This start runs a prebuild, or starts from one; null: neither.</param>
 public sealed record AgentBootstrap(
     string WorkspaceId,
     string RepositoryUrl,
@@ -33,7 +34,8 @@ public sealed record AgentBootstrap(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] EditorLimits? Editor = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Repositories.RepositoryNetwork? RepositoryNetwork = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] LanguageSettings? Languages = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] AgentTelemetry? Telemetry = null)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] AgentTelemetry? Telemetry = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Prebuilds.PrebuildBootstrap? Prebuild = null)
 {
     /// <summary>Never print the secret or the credential.</summary>
     public override string ToString() => $"AgentBootstrap {{ WorkspaceId = {WorkspaceId}, RepositoryUrl = {RepositoryUrl}, Ref = {Ref} }}";

@@ -16,6 +16,9 @@ public sealed record AgentStatus(
 {
     /// <summary>The workspace's ports: listening now or declared by the configuration, ordered by number.</summary>
     public IReadOnlyList<WorkspacePort> Ports { get; init; } = [];
+
+    /// <summary>What this start has to do with a prebuild; null: nothing.</summary>
+    public Prebuilds.PrebuildReport? Prebuild { get; init; }
 }
 
 /// <summary>Transfer progress of the clone, as LibGit2Sharp reports it.</summary>

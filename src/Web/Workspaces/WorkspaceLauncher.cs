@@ -23,6 +23,7 @@ public sealed partial class WorkspaceLauncher(
     Microsoft.Extensions.Options.IOptions<WorkspacesOptions> options,
     Repositories.RepositoryGuard repositories,
     ClusterAccess.ClusterAccessService clusterAccess,
+    Prebuilds.PrebuildStarts prebuilds,
     ILogger<WorkspaceLauncher> logger)
 {
     public async Task LaunchAsync(WorkspacesDbContext db, WorkspaceRecord workspace, CancellationToken cancellationToken)
@@ -83,6 +84,7 @@ public sealed partial class WorkspaceLauncher(
                 WorkspaceClass = string.IsNullOrWhiteSpace(project?.WorkspaceClass) ? null : project.WorkspaceClass.Trim(),
                 Telemetry = telemetry.ForAgent(workspace.Id),
                 ClusterAccess = await clusterAccess.ForLaunchAsync(workspace.ProjectId, workspace.Id, cancellationToken),
+                Prebuild = await prebuilds.PrepareAsync(db, workspace, cancellationToken),
             };
             observed = await runtime.StartAsync(launch, cancellationToken);
         }

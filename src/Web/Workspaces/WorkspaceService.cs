@@ -136,7 +136,7 @@ public sealed partial class WorkspaceService(
             agent?.Tasks ?? [],
             record.Phase == WorkspacePhase.Cloning ? agent?.CloneProgress : null,
             agent?.Config,
-            events.Select(e => new WorkspaceEventView(e.At, e.Kind, e.Message)).ToList());
+            events.Select(e => new WorkspaceEventView(e.At, e.Kind, e.Message)).ToList()) { Prebuild = agent?.Prebuild };
     }
 
     /// <summary>Starts a stopped workspace, or retries a failed one.</summary>

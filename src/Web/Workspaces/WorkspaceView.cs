@@ -113,4 +113,8 @@ public sealed record WorkspaceDetails(
     IReadOnlyList<TaskState> Tasks,
     CloneProgress? CloneProgress,
     ConfigSummary? Config,
-    IReadOnlyList<WorkspaceEventView> Events);
+    IReadOnlyList<WorkspaceEventView> Events)
+{
+    /// <summary>What the agent found about the prebuild this start came from; null: none.</summary>
+    public Shared.Prebuilds.PrebuildReport? Prebuild { get; init; }
+}

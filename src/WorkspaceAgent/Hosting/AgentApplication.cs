@@ -55,6 +55,7 @@ public static class AgentApplication
         services.AddSingleton<IWorkspaceConfigSource, RepositoryConfigSource>();
         services.AddSingleton<TaskRunnerOptions>();
         services.AddSingleton<TaskRunner>();
+        services.AddSingleton<Prebuilds.PrebuildCheckout>();
         services.AddTerminals();
         services.AddFiles();
         services.AddSourceControl();

@@ -29,6 +29,7 @@ public sealed partial class WorkspacePreparationService(
     DotfilesInstaller dotfiles,
     TerminalManager terminals,
     PortWatcher ports,
+    Prebuilds.PrebuildCheckout prebuilds,
     IServer server,
     IHostApplicationLifetime lifetime,
     ILogger<WorkspacePreparationService> logger) : BackgroundService
@@ -58,6 +59,21 @@ public sealed partial class WorkspacePreparationService(
             using (var cloning = AgentDiagnostics.StartPhase(bootstrap, "agent.clone"))
             {
                 clone = await cloner.EnsureCheckoutAsync(CloneRequest.From(bootstrap), layout, progress => status.ReportCloneProgress(progress), stoppingToken);
+                if (clone.Outcome == CloneOutcome.ExistingCheckout && bootstrap.Prebuild is { FromPrebuildId: not null } restored)
+                {
+                    // A checkout restored from a prebuild: moved to the branch's head, or removed (then cloned) when unusable.
+                    var report = await Task.Run(() => prebuilds.UpdateRestored(restored, stoppingToken), stoppingToken);
+                    status.SetPrebuild(report);
+                    if (!report.Used)
+                    {
+                        clone = await cloner.EnsureCheckoutAsync(CloneRequest.From(bootstrap), layout, progress => status.ReportCloneProgress(progress), stoppingToken);
+                    }
+                }
+                else if (clone.Outcome is CloneOutcome.Cloned or CloneOutcome.ExistingCheckout && bootstrap.Prebuild is { Headless: true } headless)
+                {
+                    status.SetPrebuild(prebuilds.PrepareHeadless(headless));
+                }
+
                 if (clone.Outcome == CloneOutcome.Failed)
                 {
                     cloning.Fail(clone.Error!);
@@ -75,7 +91,10 @@ public sealed partial class WorkspacePreparationService(
             }
 
             SecretFileWriter.WriteAll(bootstrap, layout);
-            await dotfiles.InstallAsync(stoppingToken);
+            if (bootstrap.Prebuild is not { Headless: true })
+            {
+                await dotfiles.InstallAsync(stoppingToken);
+            }
 
             var config = configSource.Read(layout.CheckoutDirectory);
             status.SetConfig(ConfigSummaries.From(config));

@@ -97,6 +97,8 @@ public sealed class AgentStatusStore
 
     public void SetConfig(ConfigSummary config) => Publish(status => status with { Config = config });
 
+    public void SetPrebuild(Workspaces.Shared.Prebuilds.PrebuildReport report) => Publish(status => status with { Prebuild = report });
+
     /// <summary>Publishes the Git summary when what it counts changed (not for a new check time alone).</summary>
     public void SetGit(Workspaces.Shared.SourceControl.GitSummary? git)
     {

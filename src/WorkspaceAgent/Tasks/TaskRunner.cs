@@ -155,6 +155,11 @@ public sealed partial class TaskRunner : IAsyncDisposable
                 {
                     terminal.WriteLine("--- init: already done in this workspace, skipped ---");
                 }
+                else if (_status.Current.Prebuild is { Used: true } prebuild)
+                {
+                    terminal.WriteLine($"--- init: done {prebuild.Summary}, restored in {_bootstrap.Prebuild?.RestoreMilliseconds.ToString(CultureInfo.InvariantCulture) ?? "?"} ms; skipped ---");
+                    await _markers.MarkDoneAsync(index, _time.GetUtcNow(), CancellationToken.None);
+                }
                 else if (IsSuccess(lastExitCode = await RunStepAsync(index, terminal, "init", task.Init!, environment, onStarted: null)))
                 {
                     await _markers.MarkDoneAsync(index, _time.GetUtcNow(), CancellationToken.None);
@@ -165,7 +170,8 @@ public sealed partial class TaskRunner : IAsyncDisposable
                 }
             }
 
-            if (IsBlank(task.Command))
+            // A prebuild runs what prepares the workspace, never what serves it.
+            if (IsBlank(task.Command) || _bootstrap.Prebuild is { Headless: true })
             {
                 UpdateTask(index, state => state with { State = TaskRunState.Succeeded, EndedAt = _time.GetUtcNow() });
                 return;

@@ -98,7 +98,8 @@ public sealed partial class LocalProcessRuntime(
             launch.Editor,
             launch.RepositoryNetwork is { AllowedHosts.Count: 0, AllowedNetworks.Count: 0 } ? null : launch.RepositoryNetwork,
             launch.Languages,
-            launch.Telemetry);
+            launch.Telemetry,
+            launch.Prebuild);
 
         IReadOnlyList<string> command = [_options.AgentPath, "--bootstrap-stdin", $"--workspace={launch.WorkspaceId}"];
         if (sandboxed)

@@ -37,5 +37,8 @@ public sealed record WorkspaceLaunch(
     /// <summary>The project's cluster access; null: none (the Kubernetes runtime only).</summary>
     public ClusterAccessLaunch? ClusterAccess { get; init; }
 
+    /// <summary>This start runs a prebuild, or starts from a restored one; null: neither.</summary>
+    public Shared.Prebuilds.PrebuildBootstrap? Prebuild { get; init; }
+
     public override string ToString() => $"WorkspaceLaunch {{ WorkspaceId = {WorkspaceId}, RepositoryUrl = {RepositoryUrl}, Ref = {Ref} }}";
 }

@@ -1,0 +1,34 @@
+using Microsoft.EntityFrameworkCore;
+using Workspaces.Data;
+using Workspaces.Shared.Agent;
+using Workspaces.Web.Variables;
+
+namespace Workspaces.Web.Prebuilds;
+
+/// <summary>
+/// A prebuild's environment: the project's variables and secrets only. Never a person's variables, dotfiles or Git
+/// credentials: a prebuild runs for the project, and its snapshot is shared with everyone who opens it.
+/// </summary>
+public sealed class PrebuildEnvironment(IDbContextFactory<WorkspacesDbContext> dbFactory, VariableProtection protection)
+{
+    public async Task<(IReadOnlyDictionary<string, string> Variables, IReadOnlyList<WorkspaceFile> Files)> BuildAsync(string projectId, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+        var files = new List<WorkspaceFile>();
+        foreach (var variable in await db.ProjectVariables.AsNoTracking().Where(v => v.ProjectId == projectId).ToListAsync(cancellationToken))
+        {
+            var value = variable.IsSecret ? protection.RevealSecret(variable.ProtectedValue!) : variable.Value ?? "";
+            if (variable.AsFile)
+            {
+                files.Add(new WorkspaceFile(variable.Name, value));
+            }
+            else
+            {
+                environment[variable.Name] = value;
+            }
+        }
+
+        return (environment, files);
+    }
+}
