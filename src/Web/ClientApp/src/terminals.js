@@ -20,6 +20,10 @@ const currentTheme = () => THEMES[document.documentElement.dataset.theme === 'da
 
 const ACK_BYTES = 64 * 1024;
 const ACK_DELAY_MS = 25;
+// While the page lays out (a second window opening, the panel being dragged) the fitted size passes through
+// transitional values. Each one reaching the shell makes it redraw its prompt for that width, and a long prompt
+// redrawn for a narrow width erases the lines above it on every attached screen. Only the size it settles on is sent.
+const RESIZE_SETTLE_MS = 100;
 const encoder = new TextEncoder();
 
 const FRAME_KINDS = ['Output', 'Gap', 'Exited'];
@@ -66,7 +70,11 @@ class TerminalTab {
     this.term.unicode.activeVersion = '11';
     this.term.onData((data) => this.input(encoder.encode(data)));
     this.term.onBinary((data) => this.input(Uint8Array.from(data, (c) => c.charCodeAt(0) & 0xff)));
-    this.term.onResize(({ cols, rows }) => this.panel.invoke('Resize', this.info.id, cols, rows));
+    this.resizeTimer = null;
+    this.term.onResize(() => {
+      clearTimeout(this.resizeTimer);
+      this.resizeTimer = setTimeout(() => this.panel.invoke('Resize', this.info.id, this.term.cols, this.term.rows), RESIZE_SETTLE_MS);
+    });
     this.opened = false;
   }
 
@@ -179,6 +187,7 @@ class TerminalTab {
   dispose() {
     this.detach();
     clearTimeout(this.ackTimer);
+    clearTimeout(this.resizeTimer);
     this.term.dispose();
     this.element.remove();
   }
