@@ -76,6 +76,8 @@ class TerminalTab {
       this.resizeTimer = setTimeout(() => this.panel.invoke('Resize', this.info.id, this.term.cols, this.term.rows), RESIZE_SETTLE_MS);
     });
     this.opened = false;
+    this.fitted = false;
+    this.attachSize = null;
   }
 
   open() {
@@ -88,7 +90,14 @@ class TerminalTab {
 
   layout() {
     if (this.opened && this.element.offsetParent !== null) {
-      try { this.fit.fit(); } catch { /* not laid out yet */ }
+      try {
+        const size = this.fit.proposeDimensions();
+        if (size && size.cols > 0 && size.rows > 0) {
+          this.fit.fit();
+          this.fitted = true;
+          this.sendAttachSize();
+        }
+      } catch { /* not laid out yet */ }
     }
   }
 
@@ -112,14 +121,28 @@ class TerminalTab {
       error: () => { /* the connection dropped; reattached on reconnect */ },
       complete: () => { },
     });
-    if (redraw) {
+    this.attachSize = redraw ? 'redraw' : 'size';
+    this.sendAttachSize();
+  }
+
+  /**
+   * Tells the shell this window's size once the terminal has one. Before its first fit xterm says 80×24, and a shell
+   * told 80 columns redraws a longer prompt as if it wrapped: it moves up a line and clears, erasing the last output
+   * on every attached screen. So nothing is sent until the view is laid out; the first fit sends it.
+   */
+  sendAttachSize() {
+    if (!this.attachSize || !this.fitted || !this.panel.connected) {
+      return;
+    }
+    const { cols, rows } = this.term;
+    if (this.attachSize === 'redraw') {
       // Make full-screen programs (vim, htop) repaint: a size change sends them SIGWINCH.
-      const { cols, rows } = this.term;
       this.panel.invoke('Resize', this.info.id, cols, Math.max(1, rows - 1))
         .then(() => this.panel.invoke('Resize', this.info.id, cols, rows));
     } else {
-      this.panel.invoke('Resize', this.info.id, this.term.cols, this.term.rows);
+      this.panel.invoke('Resize', this.info.id, cols, rows);
     }
+    this.attachSize = null;
   }
 
   detach() {
@@ -321,7 +344,7 @@ class TerminalPanel {
     const hasShell = [...this.tabs.values()].some((tab) => tab.info.taskIndex == null);
     if (!hasShell && !this.createdFirst && !this.readOnly) {
       this.createdFirst = true;
-      await this.create();
+      await this.create(false);
     }
   }
 
@@ -386,14 +409,15 @@ class TerminalPanel {
     this.renderViews();
   }
 
-  async create() {
+  /** A new shell; <paramref name="focus"/> false for the one the page opens by itself, which must not take the focus from where the user is. */
+  async create(focus = true) {
     if (!this.connected) {
       return;
     }
     const info = await this.connection.invoke('CreateTerminal', { Name: null, Columns: 80, Rows: 24 });
     const list = await this.connection.invoke('ListTerminals');
     this.sync(list);
-    this.select(field(info, 'Id'));
+    this.select(field(info, 'Id'), focus);
   }
 
   close(id) {
@@ -412,12 +436,16 @@ class TerminalPanel {
     return sessionStorage.getItem(this.storageKey);
   }
 
-  select(id) {
+  select(id, focus = true) {
     this.active = id;
     sessionStorage.setItem(this.storageKey, id);
     this.renderTabs();
     this.renderViews();
-    this.focus();
+    if (focus) {
+      this.focus();
+    } else {
+      this.tabs.get(id)?.open();
+    }
   }
 
   /** Focuses the active terminal; false when there is none (the workbench then focuses the panel). */
