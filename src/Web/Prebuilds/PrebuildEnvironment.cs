@@ -16,18 +16,7 @@ public sealed class PrebuildEnvironment(IDbContextFactory<WorkspacesDbContext> d
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var environment = new Dictionary<string, string>(StringComparer.Ordinal);
         var files = new List<WorkspaceFile>();
-        foreach (var variable in await db.ProjectVariables.AsNoTracking().Where(v => v.ProjectId == projectId).ToListAsync(cancellationToken))
-        {
-            var value = variable.IsSecret ? protection.RevealSecret(variable.ProtectedValue!) : variable.Value ?? "";
-            if (variable.AsFile)
-            {
-                files.Add(new WorkspaceFile(variable.Name, value));
-            }
-            else
-            {
-                environment[variable.Name] = value;
-            }
-        }
+        await WorkspaceEnvironment.AddProjectVariablesAsync(db, protection, projectId, environment, files, cancellationToken);
 
         return (environment, files);
     }

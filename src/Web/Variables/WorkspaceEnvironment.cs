@@ -25,18 +25,7 @@ public sealed class WorkspaceEnvironment(IDbContextFactory<WorkspacesDbContext> 
         if (workspace.ProjectId is { } projectId
             && await db.Projects.AnyAsync(p => p.Id == projectId && db.TeamMembers.Any(m => m.TeamId == p.TeamId && m.UserId == workspace.OwnerId), cancellationToken))
         {
-            foreach (var variable in await db.ProjectVariables.AsNoTracking().Where(v => v.ProjectId == projectId).ToListAsync(cancellationToken))
-            {
-                var value = variable.IsSecret ? protection.RevealSecret(variable.ProtectedValue!) : variable.Value ?? "";
-                if (variable.AsFile)
-                {
-                    files.Add(new WorkspaceFile(variable.Name, value));
-                }
-                else
-                {
-                    environment[variable.Name] = value;
-                }
-            }
+            await AddProjectVariablesAsync(db, protection, projectId, environment, files, cancellationToken);
         }
 
         var path = RepositoryReference.TryParse(workspace.RepositoryUrl, null, out var reference, out _) ? reference.DisplayName : workspace.RepositoryUrl;
@@ -62,6 +51,24 @@ public sealed class WorkspaceEnvironment(IDbContextFactory<WorkspacesDbContext> 
 
         var dotfiles = await db.Users.Where(u => u.Id == workspace.OwnerId).Select(u => u.DotfilesRepository).FirstOrDefaultAsync(cancellationToken);
         return new LaunchEnvironment(environment, files, dotfiles);
+    }
+
+    /// <summary>A project's variables, decrypted: files for those marked as files, the environment for the rest.</summary>
+    internal static async Task AddProjectVariablesAsync(
+        WorkspacesDbContext db, VariableProtection protection, string projectId, Dictionary<string, string> environment, List<WorkspaceFile> files, CancellationToken cancellationToken)
+    {
+        foreach (var variable in await db.ProjectVariables.AsNoTracking().Where(v => v.ProjectId == projectId).ToListAsync(cancellationToken))
+        {
+            var value = variable.IsSecret ? protection.RevealSecret(variable.ProtectedValue!) : variable.Value ?? "";
+            if (variable.AsFile)
+            {
+                files.Add(new WorkspaceFile(variable.Name, value));
+            }
+            else
+            {
+                environment[variable.Name] = value;
+            }
+        }
     }
 }
 
