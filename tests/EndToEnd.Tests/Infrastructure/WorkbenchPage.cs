@@ -9,7 +9,8 @@ public static class WorkbenchPage
     /// <summary>The start screen has given way to the workbench: the workspace is ready.</summary>
     public static async Task WaitUntilReadyAsync(IPage page, float timeout = 30_000)
     {
-        await Expect(page.Locator(".workbench:not([inert])")).ToBeVisibleAsync(new() { Timeout = timeout });
+        // data-panel is set by workbench.js once mounted: before that a click on a tab or a key lands on nothing.
+        await Expect(page.Locator(".workbench[data-panel]:not([inert])")).ToBeVisibleAsync(new() { Timeout = timeout });
         await Expect(page.Locator(".start-screen")).ToHaveCountAsync(0);
     }
 
@@ -24,8 +25,12 @@ public static class WorkbenchPage
     }
 
     /// <summary>A tab of the bottom panel: Terminal, Ports, Tasks, Problems, Output.</summary>
-    public static Task ShowPanelAsync(IPage page, string name) =>
-        page.Locator(".wb-panel-tabs").GetByRole(AriaRole.Tab, new() { Name = name, Exact = true }).ClickAsync();
+    public static async Task ShowPanelAsync(IPage page, string name)
+    {
+        var tab = page.Locator(".wb-panel-tabs").GetByRole(AriaRole.Tab, new() { Name = name, Exact = true });
+        await tab.ClickAsync();
+        await Expect(tab).ToHaveAttributeAsync("aria-selected", "true");
+    }
 
     /// <summary>A view of the activity bar: Explorer, Search, Source Control, Ports &amp; Previews, Tasks (clicked only when not shown).</summary>
     public static async Task ShowViewAsync(IPage page, string id)

@@ -76,10 +76,12 @@ public sealed class WorkspaceTelemetryTests : IAsyncLifetime
             {
                 var text = await scraper.GetStringAsync(new Uri("/metrics", UriKind.Relative));
                 var parsed = PrometheusText.Parse(text);
-                return parsed.Any(s => s.Name == "workspaces_start_duration_seconds_count" && s.Labels.GetValueOrDefault("workspaces_outcome") == "ready") ? parsed : null;
+                // The running gauge is read at scrape time and only by the leading replica, so it may trail the start's count by a scrape.
+                return parsed.Any(s => s.Name == "workspaces_start_duration_seconds_count" && s.Labels.GetValueOrDefault("workspaces_outcome") == "ready")
+                    && parsed.Any(s => s.Name == "workspaces_running" && s.Value >= 1) ? parsed : null;
             },
             Timeout,
-            "/metrics to count a ready start");
+            "/metrics to count a ready start and a running workspace");
 
         Assert.True(samples.Single(s => s.Name == "workspaces_start_duration_seconds_count" && s.Labels["workspaces_outcome"] == "ready").Value >= 1);
         Assert.Contains(samples, s => s.Name == "workspaces_start_duration_seconds_bucket" && s.Labels.ContainsKey("le"));
