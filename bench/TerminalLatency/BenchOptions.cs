@@ -15,6 +15,9 @@ internal sealed record BenchOptions
           --terminals N       idle terminals for the memory figure (default 100)
           --web PATH          Workspaces.Web.dll to start (default: the one built next to this harness)
           --peer DIR          the node-pty + ws peer (default: bench/terminal-peer)
+          --client NAME       the client driving both sides: node (default; the browser's @microsoft/signalr under Node,
+                              bench/terminal-client) or dotnet (the .NET SignalR client, in this process)
+          --background-load N stress-ng CPU workers at normal priority while echo and throughput are measured (default 0)
           --server-env NAME=VALUE  an environment variable for the web app (and so its agents) and the peer; repeatable
           --output FILE       also write the Markdown report to FILE
           --keep              keep the temporary directory (web app log, data)
@@ -35,6 +38,15 @@ internal sealed record BenchOptions
     public string WebAppPath { get; init; } = Metadata("WebAppPath");
 
     public string PeerDirectory { get; init; } = Metadata("PeerDirectory");
+
+    public const string NodeClient = "node";
+    public const string DotnetClient = "dotnet";
+
+    public string Client { get; init; } = NodeClient;
+
+    public string ClientDirectory { get; init; } = Path.Combine(Path.GetDirectoryName(Metadata("PeerDirectory"))!, "terminal-client");
+
+    public int BackgroundLoad { get; init; }
 
     public IReadOnlyList<KeyValuePair<string, string>> ServerEnvironment { get; init; } = [];
 
@@ -61,6 +73,8 @@ internal sealed record BenchOptions
                 "--terminals" => options with { IdleTerminals = Count() },
                 "--web" => options with { WebAppPath = Path.GetFullPath(Value()) },
                 "--peer" => options with { PeerDirectory = Path.GetFullPath(Value()) },
+                "--client" => options with { Client = ClientName(Value()) },
+                "--background-load" => options with { BackgroundLoad = Count() },
                 "--server-env" => options with { ServerEnvironment = [.. options.ServerEnvironment, Variable(Value())] },
                 "--output" => options with { OutputFile = Path.GetFullPath(Value()) },
                 "--keep" => options with { KeepFiles = true },
@@ -75,6 +89,9 @@ internal sealed record BenchOptions
 
         return options;
     }
+
+    private static string ClientName(string value) =>
+        value is NodeClient or DotnetClient ? value : throw new ArgumentException($"--client is node or dotnet, not {value}.");
 
     private static KeyValuePair<string, string> Variable(string value) =>
         value.IndexOf('=', StringComparison.Ordinal) is > 0 and var equals

@@ -33,7 +33,7 @@ internal sealed record BenchReport(
         var scrollback = OursMemory.Printed.Average(printed => Math.Ceiling(printed / (double)ScrollbackSegment) * ScrollbackSegment);
         var beyondScrollback = perTerminal - scrollback;
 
-        s.AppendLine(Invariant($"Keystroke echo: {ours.Count} keystrokes per side after {Options.Warmup} warm-up, typed in {Options.Blocks} blocks taking turns. Throughput: {Options.OutputMegabytes} MB of `x` per run, {Options.Rounds} runs per side taking turns, median run shown. Memory: {OursMemory.Full.Terminals} idle terminals, each attached. Load average (1/5/15 min) before {Machine.LoadBefore}, after {Machine.LoadAfter}."));
+        s.AppendLine(Invariant($"Keystroke echo: {ours.Count} keystrokes per side after {Options.Warmup} warm-up, typed in {Options.Blocks} blocks taking turns. Throughput: {Options.OutputMegabytes} MB of `x` per run, {Options.Rounds} runs per side taking turns, median run shown. Memory: {OursMemory.Full.Terminals} idle terminals, each attached. Client: {(Options.Client == BenchOptions.NodeClient ? "the browser's @microsoft/signalr (MessagePack) under Node for ours, ws for the peers" : "the .NET SignalR client for ours, ClientWebSocket for the peers")}. Background load: {(Options.BackgroundLoad == 0 ? "none" : Invariant($"stress-ng --cpu {Options.BackgroundLoad}"))}. Load average (1/5/15 min) before {Machine.LoadBefore}, at the end of the timed runs {Machine.LoadDuring}, after {Machine.LoadAfter}."));
         s.AppendLine();
         s.AppendLine("| measure | ours (client → web app → agent → PTY) | peer (node-pty + ws) | ours / peer | peer with VS Code's 5 ms batching | ours / that | target | met |");
         s.AppendLine("|---|---:|---:|---:|---:|---:|---|---|");
@@ -131,10 +131,10 @@ internal sealed record BenchReport(
     private static string Rss(MemoryReading reading) =>
         string.Join(" + ", reading.Processes.Select(p => $"{p.Process} {MiB(p.Rss)}")) + (reading.Processes.Length > 1 ? $" = {MiB(reading.Total)}" : "") + " MiB";
 
-    private static double ServerCpu(ThroughputRun run) => run.Cpu.Where(c => c.Process != "harness").Sum(c => c.Time.TotalSeconds);
+    private static double ServerCpu(ThroughputRun run) => run.Cpu.Where(c => c.Process != Harness.ClientCpu).Sum(c => c.Time.TotalSeconds);
 
     private static string Cpu(ThroughputRun run) =>
-        string.Join(" + ", run.Cpu.Where(c => c.Process != "harness").Select(c => Invariant($"{c.Process} {c.Time.TotalSeconds:0.00}"))) + " s";
+        string.Join(" + ", run.Cpu.Where(c => c.Process != Harness.ClientCpu).Select(c => Invariant($"{c.Process} {c.Time.TotalSeconds:0.00}"))) + " s";
 
     private static string Invariant(FormattableString value) => value.ToString(CultureInfo.InvariantCulture);
 }

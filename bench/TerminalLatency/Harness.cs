@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using Workspaces.Shared.Agent;
+using Workspaces.Shared.Terminals;
 using Workspaces.TestSupport.Files;
 using Workspaces.TestSupport.Git;
 using Workspaces.TestSupport.Processes;
@@ -17,15 +18,17 @@ internal sealed class Harness(BenchOptions options, TextWriter progress)
     /// <summary>Wide enough that the typed characters never wrap (a wrap makes the shell print more than the echo).</summary>
     private const int Columns = 200;
     private const int Rows = 50;
-    private const int CharactersPerLine = 100;
-    private const byte KillLine = 0x15; // Ctrl-U: readline erases the line typed so far.
+    public const int CharactersPerLine = 100;
+    public const byte KillLine = 0x15; // Ctrl-U: readline erases the line typed so far.
 
     public const string Ours = "ours";
     public const string Peer = "peer";
     public const string BatchingPeer = "peer, 5 ms batching";
 
+    /// <summary>The name the client's own CPU time goes by in a throughput run: not the servers' cost.</summary>
+    public const string ClientCpu = "client";
+
     private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(150);
-    private static readonly TimeSpan EchoTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan StallAfter = TimeSpan.FromSeconds(15);
 
     private readonly List<string> _workspaceIds = [];
@@ -38,6 +41,7 @@ internal sealed class Harness(BenchOptions options, TextWriter progress)
         _dataDirectory = Path.Combine(root.Path, "data");
         ServerProcess? web = null;
         WorkspacesApi? api = null;
+        var loadDuring = "";
         var succeeded = false;
         try
         {
@@ -64,29 +68,49 @@ internal sealed class Harness(BenchOptions options, TextWriter progress)
             var batchingPeer = await StartPeerAsync(root, "peer-batching.log", CheckoutOf(workspaceId), throttleMs: 5, cancellationToken);
             progress.WriteLine($"Peer (node-pty + ws) pid {peer.ProcessId} at {peer.BaseUrl}; with VS Code's 5 ms output batching pid {batchingPeer.ProcessId}");
 
-            await using var hub = await HubTerminals.ConnectAsync(web.BaseUrl, workspaceId, api.Token, cancellationToken);
-            var terminal = await hub.CreateAsync(Columns, Rows, cancellationToken);
-            var ours = new Side(Ours, new TerminalClient(hub.Transport(terminal.Id)), [web.ProcessId, agent.ProcessId]);
-            var sides = new List<Side> { ours };
+            var sides = new List<Side>();
+            await using var clients = new AsyncDisposables();
             EchoResult echo;
             ThroughputResult throughput;
             try
             {
-                sides.Add(new Side(Peer, new TerminalClient(await PeerTerminalTransport.ConnectAsync(WebSocketUrl(peer.BaseUrl), Columns, Rows, cancellationToken)), [peer.ProcessId]));
-                sides.Add(new Side(BatchingPeer, new TerminalClient(await PeerTerminalTransport.ConnectAsync(WebSocketUrl(batchingPeer.BaseUrl), Columns, Rows, cancellationToken)), [batchingPeer.ProcessId]));
-                foreach (var side in sides)
+                if (options.Client == BenchOptions.NodeClient)
                 {
-                    await side.Client.WaitQuietAsync(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30), cancellationToken);
+                    await NpmCiAsync(options.ClientDirectory, cancellationToken);
+                    var node = NodeClient.Start(options.ClientDirectory);
+                    clients.Add(node);
+                    int[] client = [node.ProcessId];
+                    var hubUrl = new Uri(web.BaseUrl, $"/workspaces/{workspaceId}/agent{TerminalHub.Path}");
+                    sides.Add(new Side(Ours, await node.ConnectOursAsync(Ours, hubUrl, api.Token, Columns, Rows, cancellationToken), [web.ProcessId, agent.ProcessId], client));
+                    sides.Add(new Side(Peer, await node.ConnectPeerAsync(Peer, WebSocketUrl(peer.BaseUrl), Columns, Rows, cancellationToken), [peer.ProcessId], client));
+                    sides.Add(new Side(BatchingPeer, await node.ConnectPeerAsync(BatchingPeer, WebSocketUrl(batchingPeer.BaseUrl), Columns, Rows, cancellationToken), [batchingPeer.ProcessId], client));
+                }
+                else
+                {
+                    var hub = await HubTerminals.ConnectAsync(web.BaseUrl, workspaceId, api.Token, cancellationToken);
+                    clients.Add(hub);
+                    var terminal = await hub.CreateAsync(Columns, Rows, cancellationToken);
+                    int[] harness = [Environment.ProcessId];
+                    sides.Add(new Side(Ours, new DotnetTerminalDriver(new TerminalClient(hub.Transport(terminal.Id))), [web.ProcessId, agent.ProcessId], harness));
+                    sides.Add(new Side(Peer, new DotnetTerminalDriver(new TerminalClient(await PeerTerminalTransport.ConnectAsync(WebSocketUrl(peer.BaseUrl), Columns, Rows, cancellationToken))), [peer.ProcessId], harness));
+                    sides.Add(new Side(BatchingPeer, new DotnetTerminalDriver(new TerminalClient(await PeerTerminalTransport.ConnectAsync(WebSocketUrl(batchingPeer.BaseUrl), Columns, Rows, cancellationToken))), [batchingPeer.ProcessId], harness));
                 }
 
+                foreach (var side in sides)
+                {
+                    await side.Driver.WaitQuietAsync(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30), cancellationToken);
+                }
+
+                await using var load = BackgroundLoad.Start(options.BackgroundLoad, progress);
                 echo = await MeasureEchoAsync(sides, cancellationToken);
                 throughput = await MeasureThroughputAsync(sides, cancellationToken);
+                loadDuring = load.LoadAverage();
             }
             finally
             {
                 foreach (var side in sides)
                 {
-                    await side.Client.DisposeAsync();
+                    await side.Driver.DisposeAsync();
                 }
             }
 
@@ -95,7 +119,7 @@ internal sealed class Harness(BenchOptions options, TextWriter progress)
             var peerMemory = await MeasurePeerMemoryAsync(root, CheckoutOf(workspaceId), cancellationToken);
 
             succeeded = true;
-            return new BenchReport(options, machine with { LoadAfter = MachineFacts.LoadAverage(), Sandboxed = agent.Sandboxed }, echo, throughput, oursMemory, peerMemory);
+            return new BenchReport(options, machine with { LoadAfter = MachineFacts.LoadAverage(), LoadDuring = loadDuring, Sandboxed = agent.Sandboxed }, echo, throughput, oursMemory, peerMemory);
         }
         finally
         {
@@ -142,40 +166,16 @@ internal sealed class Harness(BenchOptions options, TextWriter progress)
     /// <summary>Types one character at a time at the shell's prompt and waits for its echo before the next.</summary>
     private static async Task TypeAsync(Side side, int count, bool record, CancellationToken cancellationToken)
     {
-        var key = new byte[1];
         var cpuBefore = side.Processes.Select(ProcessCpu.Of).ToArray();
         var switchesBefore = side.Processes.Sum(ProcessCpu.ContextSwitches);
-        for (var i = 0; i < count; i++)
-        {
-            if (side.Typed % CharactersPerLine == 0)
-            {
-                // Start a fresh line so characters never wrap, and let the redraw pass before the next measured key.
-                await side.Client.SendInputAsync(new[] { KillLine }, cancellationToken);
-                await side.Client.WaitQuietAsync(Quiet, TimeSpan.FromSeconds(10), cancellationToken);
-            }
-
-            key[0] = (byte)('a' + (side.Typed % 26));
-            var echoed = side.Client.Expect(key);
-            var sent = Stopwatch.GetTimestamp();
-            await side.Client.SendInputAsync(key, cancellationToken);
-            var (received, _) = await echoed.WaitAsync(EchoTimeout, cancellationToken);
-            side.Typed++;
-            if (record)
-            {
-                side.Echoes.Add(Stopwatch.GetElapsedTime(sent, received).TotalMilliseconds);
-            }
-        }
-
+        var echoes = await side.Driver.TypeAsync(count, cancellationToken);
         if (record)
         {
             // Includes the Ctrl-U redraws (one per line) and the acknowledgements: all a user's typing costs.
+            side.Echoes.AddRange(echoes);
             side.EchoCpu += side.Processes.Select((pid, i) => ProcessCpu.Of(pid) - cpuBefore[i]).Aggregate(TimeSpan.Zero, (a, b) => a + b);
             side.EchoContextSwitches += side.Processes.Sum(ProcessCpu.ContextSwitches) - switchesBefore;
         }
-
-        await side.Client.SendInputAsync(new[] { KillLine }, cancellationToken);
-        await side.Client.WaitQuietAsync(Quiet, TimeSpan.FromSeconds(10), cancellationToken);
-        side.Typed = 0;
     }
 
     private async Task<ThroughputResult> MeasureThroughputAsync(List<Side> sides, CancellationToken cancellationToken)
@@ -200,21 +200,15 @@ internal sealed class Harness(BenchOptions options, TextWriter progress)
         var bytes = (long)options.OutputMegabytes * 1_000_000;
         // The typed command line is echoed too; quoting makes the echoed line differ from the marker the command prints.
         var command = $"head -c {bytes} /dev/zero | tr '\\0' x; echo; echo END\"\"OF-BENCH-OUTPUT\r";
-        var marker = "ENDOF-BENCH-OUTPUT"u8.ToArray();
-        await side.Client.WaitQuietAsync(Quiet, TimeSpan.FromSeconds(10), cancellationToken);
-        var done = side.Client.Expect(marker);
+        await side.Driver.WaitQuietAsync(Quiet, TimeSpan.FromSeconds(10), cancellationToken);
         var cpuBefore = side.Processes.Select(ProcessCpu.Of).ToArray();
-        var harnessBefore = Process.GetCurrentProcess().TotalProcessorTime;
-        var startOffset = side.Client.Offset;
-        var startPieces = side.Client.Pieces;
-        var started = Stopwatch.GetTimestamp();
-        await side.Client.SendInputAsync(Encoding.UTF8.GetBytes(command), cancellationToken);
-        var (finished, endOffset) = await WithStallReportAsync(done, () => side.Client.Offset, $"{side.Name}: no output", cancellationToken);
-        var elapsed = Stopwatch.GetElapsedTime(started, finished);
+        var clientBefore = side.Client.Select(ProcessCpu.Of).ToArray();
+        var run = side.Driver.StreamAsync(command, "ENDOF-BENCH-OUTPUT", cancellationToken);
+        var output = side.Driver.Offset is null ? await run : await WithStallReportAsync(run, () => side.Driver.Offset ?? 0, $"{side.Name}: no output", cancellationToken);
         var cpu = side.Processes.Select((pid, i) => (Process: NameOf(pid), Time: ProcessCpu.Of(pid) - cpuBefore[i]))
-            .Append(("harness", Process.GetCurrentProcess().TotalProcessorTime - harnessBefore))
+            .Append((Harness.ClientCpu, side.Client.Select((pid, i) => ProcessCpu.Of(pid) - clientBefore[i]).Aggregate(TimeSpan.Zero, (a, b) => a + b)))
             .ToArray();
-        return new ThroughputRun(endOffset - startOffset, side.Client.Pieces - startPieces, elapsed, cpu);
+        return new ThroughputRun(output.Bytes, output.Pieces, output.Elapsed, cpu);
     }
 
     private async Task<MemoryResult> MeasureOurMemoryAsync(WorkspacesApi api, string repository, CancellationToken cancellationToken)
@@ -395,20 +389,22 @@ internal sealed class Harness(BenchOptions options, TextWriter progress)
         return peer;
     }
 
-    private async Task EnsurePeerInstalledAsync(CancellationToken cancellationToken)
+    private Task EnsurePeerInstalledAsync(CancellationToken cancellationToken) => NpmCiAsync(options.PeerDirectory, cancellationToken);
+
+    private async Task NpmCiAsync(string directory, CancellationToken cancellationToken)
     {
-        if (File.Exists(Path.Combine(options.PeerDirectory, "node_modules", ".package-lock.json")))
+        if (File.Exists(Path.Combine(directory, "node_modules", ".package-lock.json")))
         {
             return;
         }
 
-        progress.WriteLine($"Installing the peer's packages (npm ci in {options.PeerDirectory})");
-        using var npm = Process.Start(new ProcessStartInfo("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"]) { WorkingDirectory = options.PeerDirectory })
+        progress.WriteLine($"Installing packages (npm ci in {directory})");
+        using var npm = Process.Start(new ProcessStartInfo("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"]) { WorkingDirectory = directory })
             ?? throw new InvalidOperationException("npm did not start.");
         await npm.WaitForExitAsync(cancellationToken);
         if (npm.ExitCode != 0)
         {
-            throw new InvalidOperationException($"npm ci failed with {npm.ExitCode} in {options.PeerDirectory}.");
+            throw new InvalidOperationException($"npm ci failed with {npm.ExitCode} in {directory}.");
         }
     }
 
@@ -496,18 +492,19 @@ internal sealed class Harness(BenchOptions options, TextWriter progress)
         }
     }
 
-    private sealed class Side(string name, TerminalClient client, int[] processes)
+    private sealed class Side(string name, ITerminalDriver driver, int[] processes, int[] client)
     {
         public string Name { get; } = name;
 
-        public TerminalClient Client { get; } = client;
+        public ITerminalDriver Driver { get; } = driver;
 
         /// <summary>The server processes whose CPU time a run costs.</summary>
         public int[] Processes { get; } = processes;
 
-        public List<double> Echoes { get; } = [];
+        /// <summary>The client's process (the harness itself, or Node), reported apart from the servers.</summary>
+        public int[] Client { get; } = client;
 
-        public int Typed { get; set; }
+        public List<double> Echoes { get; } = [];
 
         public TimeSpan EchoCpu { get; set; }
 

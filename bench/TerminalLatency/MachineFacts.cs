@@ -22,6 +22,9 @@ internal sealed record MachineFacts(int Cores, string Cpu, string Free, string O
     /// <summary>Set at the end of the run: how busy the machine was meanwhile (1, 5 and 15 minute load averages).</summary>
     public string LoadAfter { get; init; } = "";
 
+    /// <summary>The load averages at the end of the echo and throughput runs (with any background load still running).</summary>
+    public string LoadDuring { get; init; } = "";
+
     /// <summary>The 1, 5 and 15 minute load averages: other work on the machine blurs latency figures.</summary>
     public static string LoadAverage() => string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
 
