@@ -14,6 +14,12 @@ internal sealed record BenchOptions(
     IReadOnlyList<string> WebArguments,
     IReadOnlyDictionary<string, string> Environment)
 {
+    /// <summary>With <c>--prebuilds</c>: starts of a project with a slow init, with and without a prebuild, instead of the plain starts.</summary>
+    public bool Prebuilds { get; init; }
+
+    /// <summary>How much the prebuild comparison's init hashes (its "build"), in MB: about 4.5 s of CPU per 1,000 MB here.</summary>
+    public int InitMegabytes { get; init; } = 4000;
+
     public const string Usage = """
         Usage: dotnet run -c Release --project bench/StartLatency -- [options]
           --runs N         timed starts per repository, and as many git clones (default 5)
@@ -24,6 +30,9 @@ internal sealed record BenchOptions(
           --keep           keep the temporary repositories, data directory and web app log
           --web-arg ARG    one more argument for the web app, e.g. --Workspaces:Runtime:Local:AgentPath=/tmp/agent/Workspaces.WorkspaceAgent
           --env NAME=VALUE an environment variable for the web app and so for the agents it starts, e.g. DOTNET_TieredCompilation=1
+          --prebuilds      instead: a project whose init builds a 30,000-file node_modules and hashes --init-mb MB, started
+                           without a prebuild, from a prebuild, and as a plain git clone, taking turns (--runs each)
+          --init-mb N      the prebuild comparison's build work, in MB hashed (default 4000: about 20 s of init here)
         """;
 
     public static BenchOptions Parse(string[] args)
@@ -41,6 +50,8 @@ internal sealed record BenchOptions(
                 "--web" => options with { WebAppPath = Path.GetFullPath(Value()) },
                 "--output" => options with { OutputFile = Path.GetFullPath(Value()) },
                 "--keep" => options with { KeepFiles = true },
+                "--prebuilds" => options with { Prebuilds = true },
+                "--init-mb" => options with { InitMegabytes = Number() },
                 "--web-arg" => options with { WebArguments = [.. options.WebArguments, Value()] },
                 "--env" => Value().Split('=', 2) is [{ Length: > 0 } name, var value]
                     ? options with { Environment = new Dictionary<string, string>(options.Environment) { [name] = value } }

@@ -11,7 +11,7 @@ namespace Workspaces.StartLatency;
 /// Generates the repositories, serves them over smart HTTP, starts the real web app, times starts and <c>git clone</c>s
 /// interleaved, reads idle memory, and leaves no process behind.
 /// </summary>
-internal sealed class Harness(BenchOptions options, TextWriter progress) : IDisposable
+internal sealed partial class Harness(BenchOptions options, TextWriter progress) : IDisposable
 {
     public const int LargeFileCount = 5_000;
     public const int LargeTotalBytes = 50 * 1024 * 1024;
@@ -21,7 +21,10 @@ internal sealed class Harness(BenchOptions options, TextWriter progress) : IDisp
     private const int MaxAttempts = 3;
     private const string Email = "bench@example.com";
     private const string Password = "correct horse battery staple";
-    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromMinutes(2);
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromMinutes(5);
+
+    /// <summary>A prebuilt node_modules is tens of thousands of files, owned by the workspace's mapped user: removing it takes a while.</summary>
+    private static readonly TimeSpan DeleteTimeout = TimeSpan.FromMinutes(3);
     private static readonly GitServerCredential Credential = new("bench", "bench-token-" + Guid.NewGuid().ToString("N"));
     private readonly List<string> _workspaceIds = [];
     private string _dataDirectory = "";
@@ -160,13 +163,16 @@ internal sealed class Harness(BenchOptions options, TextWriter progress) : IDisp
     /// benchmark: on a shared machine something else may signal our processes. If that was the web app, it is started
     /// again on the same data directory (agents and workspaces survive a restart by design) and the run repeated.
     /// </summary>
-    private async Task<(string Id, StartRun Run)> StartWithRetriesAsync(string repositoryUrl, CancellationToken cancellationToken)
+    private Task<(string Id, StartRun Run)> StartWithRetriesAsync(string repositoryUrl, CancellationToken cancellationToken) =>
+        StartWithRetriesAsync(ct => Api.CreateWorkspaceAsync(repositoryUrl, ct), cancellationToken);
+
+    private async Task<(string Id, StartRun Run)> StartWithRetriesAsync(Func<CancellationToken, Task<WorkspaceDto>> create, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await TimeStartAsync(repositoryUrl, cancellationToken);
+                return await TimeStartAsync(create, cancellationToken);
             }
             catch (StartFailedException e) when (attempt < MaxAttempts)
             {
@@ -207,13 +213,13 @@ internal sealed class Harness(BenchOptions options, TextWriter progress) : IDisp
         return Web.HasExited;
     }
 
-    private async Task<(string Id, StartRun Run)> TimeStartAsync(string repositoryUrl, CancellationToken cancellationToken)
+    private async Task<(string Id, StartRun Run)> TimeStartAsync(Func<CancellationToken, Task<WorkspaceDto>> create, CancellationToken cancellationToken)
     {
         var web = Web;
         var api = Api;
         var webCpu = ProcCpu.TryRead(web.ProcessId)?.Self ?? TimeSpan.Zero;
         var stopwatch = Stopwatch.StartNew();
-        var created = await api.CreateWorkspaceAsync(repositoryUrl, cancellationToken);
+        var created = await create(cancellationToken);
         _workspaceIds.Add(created.Id);
         while (true)
         {
@@ -233,7 +239,7 @@ internal sealed class Harness(BenchOptions options, TextWriter progress) : IDisp
                     // The agent's CPU time so far includes its clone worker, which has exited and been waited for.
                     var agentCpu = ReadAgentInfo(_dataDirectory, created.Id) is { } agent && ProcCpu.TryRead(agent.ProcessId) is { } cpu ? cpu.Total : TimeSpan.Zero;
                     var webCpuSpent = (ProcCpu.TryRead(web.ProcessId)?.Self ?? webCpu) - webCpu;
-                    return (created.Id, new StartRun(wall, details.LastStart, agentCpu, webCpuSpent));
+                    return (created.Id, new StartRun(wall, details.LastStart, agentCpu, webCpuSpent) { Prebuild = details.Prebuild });
                 case WorkspacePhase.Failed:
                     throw new StartFailedException(created.Id, $"{details.Workspace.Error?.Code}: {details.Workspace.Error?.Message}");
             }
@@ -263,9 +269,9 @@ internal sealed class Harness(BenchOptions options, TextWriter progress) : IDisp
         var stopwatch = Stopwatch.StartNew();
         while (Directory.Exists(directory) || (agent is not null && IsAgent(agent.ProcessId)))
         {
-            if (stopwatch.Elapsed > TimeSpan.FromSeconds(60))
+            if (stopwatch.Elapsed > DeleteTimeout)
             {
-                throw new TimeoutException($"Workspace {id} was not deleted within 60 s.");
+                throw new TimeoutException($"Workspace {id} was not deleted within {DeleteTimeout.TotalSeconds:0} s.");
             }
 
             await Task.Delay(20, cancellationToken);

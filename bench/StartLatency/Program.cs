@@ -21,8 +21,9 @@ Console.CancelKeyPress += (_, e) =>
 };
 
 using var harness = new Harness(options, Console.Error);
-var report = await harness.RunAsync(cancellation.Token);
-var markdown = report.ToMarkdown();
+var markdown = options.Prebuilds
+    ? (await harness.RunPrebuildsAsync(cancellation.Token)).ToMarkdown()
+    : (await harness.RunAsync(cancellation.Token)).ToMarkdown();
 Console.WriteLine(markdown);
 if (options.OutputFile is { } output)
 {

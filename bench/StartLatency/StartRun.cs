@@ -6,6 +6,9 @@ namespace Workspaces.StartLatency;
 /// </summary>
 internal sealed record StartRun(TimeSpan Wall, WorkspaceStartDto Start, TimeSpan AgentCpu, TimeSpan WebCpu)
 {
+    /// <summary>Whether the start came from a prebuild (null when the server said nothing about prebuilds).</summary>
+    public WorkspacePrebuildDto? Prebuild { get; init; }
+
     /// <summary>Request recorded → the reconciler launches the agent (queue, database, runtime observation).</summary>
     public TimeSpan Queued => Between(Start.RequestedAt, Start.LaunchedAt);
 

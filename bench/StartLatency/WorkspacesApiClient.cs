@@ -71,6 +71,27 @@ internal sealed class WorkspacesApiClient(Uri baseUrl) : IDisposable
         }
     }
 
+    /// <summary>POSTs <paramref name="body"/> and reads the JSON answer, failing with the server's message.</summary>
+    public async Task<JsonElement> PostAsync(string path, object body, CancellationToken cancellationToken)
+    {
+        using var response = await _http.PostAsJsonAsync(path, body, Json, cancellationToken);
+        await EnsureAsync(response, cancellationToken);
+        return await response.Content.ReadFromJsonAsync<JsonElement>(Json, cancellationToken);
+    }
+
+    public async Task PutAsync(string path, object body, CancellationToken cancellationToken)
+    {
+        using var response = await _http.PutAsJsonAsync(path, body, Json, cancellationToken);
+        await EnsureAsync(response, cancellationToken);
+    }
+
+    public async Task<JsonElement> GetAsync(string path, CancellationToken cancellationToken)
+    {
+        using var response = await _http.GetAsync(new Uri(path, UriKind.Relative), cancellationToken);
+        await EnsureAsync(response, cancellationToken);
+        return await response.Content.ReadFromJsonAsync<JsonElement>(Json, cancellationToken);
+    }
+
     public void Dispose() => _http.Dispose();
 
     private static async Task EnsureAsync(HttpResponseMessage response, CancellationToken cancellationToken)
@@ -89,7 +110,10 @@ internal sealed record WorkspaceDto(string Id, WorkspacePhase Phase, string Stat
 
 internal sealed record WorkspaceErrorDto(string Code, string Message, string? Advice);
 
-internal sealed record WorkspaceDetailsDto(WorkspaceDto Workspace, WorkspaceStartDto? LastStart);
+internal sealed record WorkspaceDetailsDto(WorkspaceDto Workspace, WorkspaceStartDto? LastStart, WorkspacePrebuildDto? Prebuild = null);
+
+/// <summary>Whether a start came from a prebuild, as the start screen says it.</summary>
+internal sealed record WorkspacePrebuildDto(bool Used, string? Summary, string? Note);
 
 internal sealed record WorkspaceStartDto(
     DateTimeOffset RequestedAt,
