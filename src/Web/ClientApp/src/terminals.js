@@ -1,8 +1,6 @@
 // The terminal panel of a workspace page: tabs of xterm.js terminals attached to the workspace agent's terminal hub
 // through the web app (SignalR over a WebSocket, MessagePack so output stays binary). Blazor only hands us a
 // container element; output bytes never pass through Blazor's render loop.
-import * as signalR from '@microsoft/signalr';
-import { MessagePackHubProtocol } from '@microsoft/signalr-protocol-msgpack';
 import { Terminal } from '@xterm/xterm';
 import { FitAddon } from '@xterm/addon-fit';
 import { SearchAddon } from '@xterm/addon-search';
@@ -10,6 +8,7 @@ import { Unicode11Addon } from '@xterm/addon-unicode11';
 import { WebLinksAddon } from '@xterm/addon-web-links';
 import '@xterm/xterm/css/xterm.css';
 import { registerCommands, runCommand } from './workbench/commands.js';
+import { Hub, hubMessage } from './hub.js';
 
 // As VS Code's default dark and light terminal colours; the workbench's theme picks one (`workspaces:theme`).
 const THEMES = {
@@ -31,11 +30,6 @@ const frameKind = (k) => (typeof k === 'number' ? FRAME_KINDS[k] : k);
 
 // SignalR's MessagePack resolver writes records as maps with the property names; accept camelCase as well.
 const field = (o, name) => o[name] ?? o[name[0].toLowerCase() + name.slice(1)];
-
-function retryDelay(context) {
-  const base = Math.min(30000, 500 * 2 ** Math.min(context.previousRetryCount, 6));
-  return base / 2 + Math.random() * base / 2;
-}
 
 class TerminalTab {
   constructor(panel, info) {
@@ -118,7 +112,9 @@ class TerminalTab {
     const stream = this.panel.connection.stream('Attach', this.info.id, this.offset);
     this.subscription = stream.subscribe({
       next: (frame) => this.onFrame(frame),
-      error: () => { /* the connection dropped; reattached on reconnect */ },
+      // A dropped connection ends every stream (SignalR says so before it changes its state); the panel attaches again
+      // once reconnected. Anything else is said.
+      error: (e) => queueMicrotask(() => { if (this.panel.hub.connected) this.panel.showError(`${this.info.name}: ${hubMessage(e)}`); }),
       complete: () => { },
     });
     this.attachSize = redraw ? 'redraw' : 'size';
@@ -226,7 +222,6 @@ class TerminalPanel {
     this.active = null;
     this.split = false;
     this.connected = false;
-    this.disposed = false;
 
     root.classList.add('terminal-panel');
     root.innerHTML = `
@@ -302,38 +297,15 @@ class TerminalPanel {
     this.resizeObserver = new ResizeObserver(() => this.layout());
     this.resizeObserver.observe(this.views);
 
-    this.connection = new signalR.HubConnectionBuilder()
-      .withUrl(hubUrl, { skipNegotiation: true, transport: signalR.HttpTransportType.WebSockets })
-      .withHubProtocol(new MessagePackHubProtocol())
-      .withAutomaticReconnect({ nextRetryDelayInMilliseconds: retryDelay })
-      .configureLogging(signalR.LogLevel.Warning)
-      .build();
-    this.connection.serverTimeoutInMilliseconds = 60000;
-    this.connection.on('TerminalsChanged', (list) => this.sync(list));
-    this.connection.onreconnecting(() => this.setConnected(false, 'Reconnecting…'));
-    this.connection.onreconnected(() => this.resume(true));
-    this.connection.onclose(() => { if (!this.disposed) this.restart(); });
-    this.start();
-  }
-
-  async start() {
-    try {
-      await this.connection.start();
-      await this.resume(false);
-    } catch {
-      this.restart();
-    }
-  }
-
-  // withAutomaticReconnect does not cover a failed first start or a dropped session: keep trying with back-off.
-  restart() {
-    this.setConnected(false, 'Reconnecting…');
-    this.retries = (this.retries ?? 0) + 1;
-    setTimeout(() => { if (!this.disposed) this.start(); }, retryDelay({ previousRetryCount: this.retries }));
+    this.hub = new Hub(hubUrl, (state, { reconnected, error }) => {
+      if (state === 'connected') return this.resume(reconnected === true);
+      this.setConnected(false, error ? `Reconnecting… (${error.message})` : 'Reconnecting…');
+    });
+    this.connection = this.hub.connection;
+    this.hub.on('TerminalsChanged', (list) => this.sync(list));
   }
 
   async resume(redraw) {
-    this.retries = 0;
     this.setConnected(true, '');
     const list = await this.connection.invoke('ListTerminals');
     this.sync(list);
@@ -363,7 +335,16 @@ class TerminalPanel {
     if (!this.connected || (this.readOnly && method !== 'Acknowledge')) {
       return Promise.resolve();
     }
-    return this.connection.send(method, ...args).catch(() => { /* reconnect handles it */ });
+    return this.connection.send(method, ...args).catch((e) => {
+      // Lost with the connection: the reconnect resumes from the last byte seen and sends the size again.
+      if (this.hub.connected) this.showError(`${method}: ${hubMessage(e)}`);
+    });
+  }
+
+  /** A failure the user should know of, on the status line until the next change of connection. */
+  showError(text) {
+    console.warn(`${this.hubUrl}: ${text}`);
+    this.status.textContent = text;
   }
 
   sync(list) {
@@ -414,10 +395,14 @@ class TerminalPanel {
     if (!this.connected) {
       return;
     }
-    const info = await this.connection.invoke('CreateTerminal', { Name: null, Columns: 80, Rows: 24 });
-    const list = await this.connection.invoke('ListTerminals');
-    this.sync(list);
-    this.select(field(info, 'Id'), focus);
+    try {
+      const info = await this.connection.invoke('CreateTerminal', { Name: null, Columns: 80, Rows: 24 });
+      const list = await this.connection.invoke('ListTerminals');
+      this.sync(list);
+      this.select(field(info, 'Id'), focus);
+    } catch (e) {
+      this.showError(`No new terminal: ${hubMessage(e)}`);
+    }
   }
 
   close(id) {
@@ -552,7 +537,6 @@ class TerminalPanel {
   }
 
   dispose() {
-    this.disposed = true;
     document.removeEventListener('keydown', this.onGlobalKey, true);
     window.removeEventListener('workspaces:theme', this.onTheme);
     this.unregister();
@@ -560,7 +544,7 @@ class TerminalPanel {
     for (const tab of this.tabs.values()) {
       tab.dispose();
     }
-    this.connection.stop();
+    this.hub.dispose();
   }
 }
 
