@@ -31,7 +31,13 @@ const frameKind = (k) => (typeof k === 'number' ? FRAME_KINDS[k] : k);
 // SignalR's MessagePack resolver writes records as maps with the property names; accept camelCase as well.
 const field = (o, name) => o[name] ?? o[name[0].toLowerCase() + name.slice(1)];
 
+/** @typedef {{ id: string, name: string, taskIndex: number | null, exited: boolean, exitCode: number | null }} TerminalInfo */
+
 class TerminalTab {
+  /**
+   * @param {TerminalPanel} panel
+   * @param {TerminalInfo} info
+   */
   constructor(panel, info) {
     this.panel = panel;
     this.info = info;
@@ -213,11 +219,18 @@ class TerminalTab {
 }
 
 class TerminalPanel {
+  /**
+   * @param {HTMLElement} root
+   * @param {string} hubUrl
+   * @param {boolean} readOnly
+   * @param {{ toggleMaximized?: () => void }} [options]
+   */
   constructor(root, hubUrl, readOnly, options = {}) {
     this.root = root;
     this.hubUrl = hubUrl;
     this.readOnly = readOnly;
     this.storageKey = `workspaces.terminal.${hubUrl}`;
+    /** @type {Map<string, TerminalTab>} */
     this.tabs = new Map();
     this.active = null;
     this.split = false;
@@ -241,19 +254,20 @@ class TerminalPanel {
       <p class="terminal-readonly" role="status" hidden>Read-only: this workspace is shared with you read-only, so what you type is not sent.</p>
       <div class="terminal-views"></div>
       <div class="terminal-empty">No terminal open. <button type="button" class="terminal-new-empty">New terminal</button></div>`;
-    this.tabBar = root.querySelector('.terminal-tabs');
-    this.views = root.querySelector('.terminal-views');
-    this.status = root.querySelector('.terminal-status');
-    this.readOnlyNotice = root.querySelector('.terminal-readonly');
+    const part = (selector) => /** @type {HTMLElement} */ (root.querySelector(selector));
+    this.tabBar = part('.terminal-tabs');
+    this.views = part('.terminal-views');
+    this.status = part('.terminal-status');
+    this.readOnlyNotice = part('.terminal-readonly');
     if (readOnly) {
       root.classList.add('read-only');
-      root.querySelectorAll('.terminal-new, .terminal-new-empty').forEach((b) => { b.hidden = true; });
+      root.querySelectorAll('.terminal-new, .terminal-new-empty').forEach((b) => { /** @type {HTMLElement} */ (b).hidden = true; });
     }
     root.querySelector('.terminal-new').addEventListener('click', () => this.create());
     root.querySelector('.terminal-new-empty').addEventListener('click', () => this.create());
     root.querySelector('.terminal-split').addEventListener('click', () => { this.split = !this.split; this.renderViews(); });
     root.querySelector('.terminal-max').addEventListener('click', () => options.toggleMaximized?.());
-    this.searchBox = root.querySelector('.terminal-search');
+    this.searchBox = part('.terminal-search');
     this.searchInput = this.searchBox.querySelector('input');
     const find = (backwards) => {
       const search = this.tabs.get(this.active)?.search;
@@ -459,7 +473,7 @@ class TerminalPanel {
         if (e.key === 'Enter') this.select(tab.info.id);
         else if (e.key === 'ArrowRight' || e.key === 'ArrowLeft') {
           this.cycle(e.key === 'ArrowRight' ? 1 : -1);
-          this.tabBar.querySelector('[aria-selected="true"]')?.focus();
+          /** @type {HTMLElement | null} */ (this.tabBar.querySelector('[aria-selected="true"]'))?.focus();
         } else return;
         e.preventDefault();
       });
