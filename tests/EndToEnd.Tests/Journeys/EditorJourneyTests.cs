@@ -5,7 +5,7 @@ using static Microsoft.Playwright.Assertions;
 
 namespace Workspaces.EndToEnd.Tests.Journeys;
 
-/// <summary>The editor in the browser: a file opened from the tree, typed into, saved with Ctrl+S, reloaded when it changes on disk.</summary>
+/// <summary>The editor in the browser: a file opened from the tree, typed into, saved with Ctrl+S, reloaded when it changes on disk, and what it says when the file on disk goes away or cannot be read.</summary>
 [Collection(BrowserCollection.Name)]
 public sealed class EditorJourneyTests(ChromiumFixture chromium) : SignedInJourney("grace@example.com")
 {
@@ -82,5 +82,44 @@ public sealed class EditorJourneyTests(ChromiumFixture chromium) : SignedInJourn
         await row.GetByRole(AriaRole.Button, new() { Name = "Delete" }).ClickAsync();
         await Expect(page.Locator(".modal [data-git-work]")).ToContainTextAsync("1 uncommitted change");
         await page.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+    }
+
+    [Fact]
+    public async Task Editor_FileReplacedByAFolderThenDeleted_SaysWhichAndKeepsTheUnsavedText()
+    {
+        var repository = await Repositories.CreateAsync("tools/notes", new GitRepositoryBuilder()
+            .WithFile("README.md", "# Notes\n")
+            .WithFile("docs/guide.txt", "first line\n"));
+        await using var context = await chromium.NewContextAsync(App);
+        var page = await context.NewPageAsync();
+        await WorkbenchPage.OpenNewWorkspaceAsync(page, Email, repository.FileUrl);
+        var workspaceId = page.Url.TrimEnd('/').Split('/')[^1];
+        var file = Path.Combine(App.WorkspaceDirectory(workspaceId), "notes", "docs", "guide.txt");
+        await page.Locator(".tree-row[data-path='docs']").ClickAsync();
+        await page.Locator(".tree-row[data-path='docs/guide.txt']").ClickAsync();
+        var lines = page.Locator(".ide-editor .view-lines");
+        await Expect(lines).ToContainTextAsync("first line", new() { Timeout = 15_000 });
+        await lines.ClickAsync();
+        await page.Keyboard.PressAsync("Control+End");
+        await page.Keyboard.TypeAsync("not saved yet");
+        await Expect(page.Locator(".ide-tab.dirty[data-path='docs/guide.txt']")).ToBeVisibleAsync();
+
+        // Something is there that cannot be read as the file: not "deleted" (saving would not create it), but why.
+        File.Delete(file);
+        Directory.CreateDirectory(file);
+        var banner = page.Locator(".ide-banner");
+        await Expect(banner).ToHaveAttributeAsync("data-kind", "unreadable", new() { Timeout = 10_000 });
+        await Expect(banner).ToContainTextAsync("guide.txt cannot be read from disk: 'docs/guide.txt' is a folder.");
+        await Expect(banner).ToContainTextAsync("Your text stays here.");
+        await Expect(banner).Not.ToContainTextAsync("deleted");
+        await Expect(lines).ToContainTextAsync("not saved yet");
+
+        // Gone for real: then it was deleted, and saving creates it again with the text kept in the editor.
+        Directory.Delete(file);
+        await Expect(banner).ToHaveAttributeAsync("data-kind", "deleted", new() { Timeout = 10_000 });
+        await Expect(banner).ToContainTextAsync("guide.txt was deleted on disk. Saving creates it again.");
+        await page.Keyboard.PressAsync("Control+s");
+        await Expect(page.Locator(".ide-tab.dirty")).ToHaveCountAsync(0, new() { Timeout = 10_000 });
+        Assert.Equal("first line\nnot saved yet", await File.ReadAllTextAsync(file));
     }
 }

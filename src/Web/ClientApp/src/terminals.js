@@ -1,8 +1,6 @@
 // The terminal panel of a workspace page: tabs of xterm.js terminals attached to the workspace agent's terminal hub
 // through the web app (SignalR over a WebSocket, MessagePack so output stays binary). Blazor only hands us a
 // container element; output bytes never pass through Blazor's render loop.
-import * as signalR from '@microsoft/signalr';
-import { MessagePackHubProtocol } from '@microsoft/signalr-protocol-msgpack';
 import { Terminal } from '@xterm/xterm';
 import { FitAddon } from '@xterm/addon-fit';
 import { SearchAddon } from '@xterm/addon-search';
@@ -10,6 +8,7 @@ import { Unicode11Addon } from '@xterm/addon-unicode11';
 import { WebLinksAddon } from '@xterm/addon-web-links';
 import '@xterm/xterm/css/xterm.css';
 import { registerCommands, runCommand } from './workbench/commands.js';
+import { Hub, hubMessage } from './hub.js';
 
 // As VS Code's default dark and light terminal colours; the workbench's theme picks one (`workspaces:theme`).
 const THEMES = {
@@ -32,12 +31,13 @@ const frameKind = (k) => (typeof k === 'number' ? FRAME_KINDS[k] : k);
 // SignalR's MessagePack resolver writes records as maps with the property names; accept camelCase as well.
 const field = (o, name) => o[name] ?? o[name[0].toLowerCase() + name.slice(1)];
 
-function retryDelay(context) {
-  const base = Math.min(30000, 500 * 2 ** Math.min(context.previousRetryCount, 6));
-  return base / 2 + Math.random() * base / 2;
-}
+/** @typedef {{ id: string, name: string, taskIndex: number | null, exited: boolean, exitCode: number | null }} TerminalInfo */
 
 class TerminalTab {
+  /**
+   * @param {TerminalPanel} panel
+   * @param {TerminalInfo} info
+   */
   constructor(panel, info) {
     this.panel = panel;
     this.info = info;
@@ -118,7 +118,9 @@ class TerminalTab {
     const stream = this.panel.connection.stream('Attach', this.info.id, this.offset);
     this.subscription = stream.subscribe({
       next: (frame) => this.onFrame(frame),
-      error: () => { /* the connection dropped; reattached on reconnect */ },
+      // A dropped connection ends every stream (SignalR says so before it changes its state); the panel attaches again
+      // once reconnected. Anything else is said.
+      error: (e) => queueMicrotask(() => { if (this.panel.hub.connected) this.panel.showError(`${this.info.name}: ${hubMessage(e)}`); }),
       complete: () => { },
     });
     this.attachSize = redraw ? 'redraw' : 'size';
@@ -217,16 +219,22 @@ class TerminalTab {
 }
 
 class TerminalPanel {
+  /**
+   * @param {HTMLElement} root
+   * @param {string} hubUrl
+   * @param {boolean} readOnly
+   * @param {{ toggleMaximized?: () => void }} [options]
+   */
   constructor(root, hubUrl, readOnly, options = {}) {
     this.root = root;
     this.hubUrl = hubUrl;
     this.readOnly = readOnly;
     this.storageKey = `workspaces.terminal.${hubUrl}`;
+    /** @type {Map<string, TerminalTab>} */
     this.tabs = new Map();
     this.active = null;
     this.split = false;
     this.connected = false;
-    this.disposed = false;
 
     root.classList.add('terminal-panel');
     root.innerHTML = `
@@ -246,19 +254,20 @@ class TerminalPanel {
       <p class="terminal-readonly" role="status" hidden>Read-only: this workspace is shared with you read-only, so what you type is not sent.</p>
       <div class="terminal-views"></div>
       <div class="terminal-empty">No terminal open. <button type="button" class="terminal-new-empty">New terminal</button></div>`;
-    this.tabBar = root.querySelector('.terminal-tabs');
-    this.views = root.querySelector('.terminal-views');
-    this.status = root.querySelector('.terminal-status');
-    this.readOnlyNotice = root.querySelector('.terminal-readonly');
+    const part = (selector) => /** @type {HTMLElement} */ (root.querySelector(selector));
+    this.tabBar = part('.terminal-tabs');
+    this.views = part('.terminal-views');
+    this.status = part('.terminal-status');
+    this.readOnlyNotice = part('.terminal-readonly');
     if (readOnly) {
       root.classList.add('read-only');
-      root.querySelectorAll('.terminal-new, .terminal-new-empty').forEach((b) => { b.hidden = true; });
+      root.querySelectorAll('.terminal-new, .terminal-new-empty').forEach((b) => { /** @type {HTMLElement} */ (b).hidden = true; });
     }
     root.querySelector('.terminal-new').addEventListener('click', () => this.create());
     root.querySelector('.terminal-new-empty').addEventListener('click', () => this.create());
     root.querySelector('.terminal-split').addEventListener('click', () => { this.split = !this.split; this.renderViews(); });
     root.querySelector('.terminal-max').addEventListener('click', () => options.toggleMaximized?.());
-    this.searchBox = root.querySelector('.terminal-search');
+    this.searchBox = part('.terminal-search');
     this.searchInput = this.searchBox.querySelector('input');
     const find = (backwards) => {
       const search = this.tabs.get(this.active)?.search;
@@ -302,38 +311,15 @@ class TerminalPanel {
     this.resizeObserver = new ResizeObserver(() => this.layout());
     this.resizeObserver.observe(this.views);
 
-    this.connection = new signalR.HubConnectionBuilder()
-      .withUrl(hubUrl, { skipNegotiation: true, transport: signalR.HttpTransportType.WebSockets })
-      .withHubProtocol(new MessagePackHubProtocol())
-      .withAutomaticReconnect({ nextRetryDelayInMilliseconds: retryDelay })
-      .configureLogging(signalR.LogLevel.Warning)
-      .build();
-    this.connection.serverTimeoutInMilliseconds = 60000;
-    this.connection.on('TerminalsChanged', (list) => this.sync(list));
-    this.connection.onreconnecting(() => this.setConnected(false, 'Reconnecting…'));
-    this.connection.onreconnected(() => this.resume(true));
-    this.connection.onclose(() => { if (!this.disposed) this.restart(); });
-    this.start();
-  }
-
-  async start() {
-    try {
-      await this.connection.start();
-      await this.resume(false);
-    } catch {
-      this.restart();
-    }
-  }
-
-  // withAutomaticReconnect does not cover a failed first start or a dropped session: keep trying with back-off.
-  restart() {
-    this.setConnected(false, 'Reconnecting…');
-    this.retries = (this.retries ?? 0) + 1;
-    setTimeout(() => { if (!this.disposed) this.start(); }, retryDelay({ previousRetryCount: this.retries }));
+    this.hub = new Hub(hubUrl, (state, { reconnected, error }) => {
+      if (state === 'connected') return this.resume(reconnected === true);
+      this.setConnected(false, error ? `Reconnecting… (${error.message})` : 'Reconnecting…');
+    });
+    this.connection = this.hub.connection;
+    this.hub.on('TerminalsChanged', (list) => this.sync(list));
   }
 
   async resume(redraw) {
-    this.retries = 0;
     this.setConnected(true, '');
     const list = await this.connection.invoke('ListTerminals');
     this.sync(list);
@@ -363,7 +349,16 @@ class TerminalPanel {
     if (!this.connected || (this.readOnly && method !== 'Acknowledge')) {
       return Promise.resolve();
     }
-    return this.connection.send(method, ...args).catch(() => { /* reconnect handles it */ });
+    return this.connection.send(method, ...args).catch((e) => {
+      // Lost with the connection: the reconnect resumes from the last byte seen and sends the size again.
+      if (this.hub.connected) this.showError(`${method}: ${hubMessage(e)}`);
+    });
+  }
+
+  /** A failure the user should know of, on the status line until the next change of connection. */
+  showError(text) {
+    console.warn(`${this.hubUrl}: ${text}`);
+    this.status.textContent = text;
   }
 
   sync(list) {
@@ -414,10 +409,14 @@ class TerminalPanel {
     if (!this.connected) {
       return;
     }
-    const info = await this.connection.invoke('CreateTerminal', { Name: null, Columns: 80, Rows: 24 });
-    const list = await this.connection.invoke('ListTerminals');
-    this.sync(list);
-    this.select(field(info, 'Id'), focus);
+    try {
+      const info = await this.connection.invoke('CreateTerminal', { Name: null, Columns: 80, Rows: 24 });
+      const list = await this.connection.invoke('ListTerminals');
+      this.sync(list);
+      this.select(field(info, 'Id'), focus);
+    } catch (e) {
+      this.showError(`No new terminal: ${hubMessage(e)}`);
+    }
   }
 
   close(id) {
@@ -474,7 +473,7 @@ class TerminalPanel {
         if (e.key === 'Enter') this.select(tab.info.id);
         else if (e.key === 'ArrowRight' || e.key === 'ArrowLeft') {
           this.cycle(e.key === 'ArrowRight' ? 1 : -1);
-          this.tabBar.querySelector('[aria-selected="true"]')?.focus();
+          /** @type {HTMLElement | null} */ (this.tabBar.querySelector('[aria-selected="true"]'))?.focus();
         } else return;
         e.preventDefault();
       });
@@ -552,7 +551,6 @@ class TerminalPanel {
   }
 
   dispose() {
-    this.disposed = true;
     document.removeEventListener('keydown', this.onGlobalKey, true);
     window.removeEventListener('workspaces:theme', this.onTheme);
     this.unregister();
@@ -560,7 +558,7 @@ class TerminalPanel {
     for (const tab of this.tabs.values()) {
       tab.dispose();
     }
-    this.connection.stop();
+    this.hub.dispose();
   }
 }
 

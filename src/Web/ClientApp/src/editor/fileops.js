@@ -1,7 +1,11 @@
-// File operations of the explorer: its context menu, new file/folder, rename, duplicate, delete, download.
+// File operations of the explorer: its toolbar and context menu, new file/folder, rename, duplicate, delete, download.
 import { el, baseName, parentOf, joinPath } from './util.js';
 
 export class FileOperations {
+  /**
+   * @param {import('./editor.js').Ide} ide
+   * @param {HTMLElement} host where the context menu lives
+   */
   constructor(ide, host) {
     this.ide = ide;
     this.menu = el('div', { class: 'context-menu', hidden: true, role: 'menu', 'aria-label': 'File actions' });
@@ -9,6 +13,25 @@ export class FileOperations {
     host.append(this.menu);
     this.onDocumentClick = () => { this.menu.hidden = true; };
     document.addEventListener('click', this.onDocumentClick);
+  }
+
+  /** The explorer's header (title and toolbar) into its pane; returns the element the file tree fills. */
+  buildExplorer(pane) {
+    const button = (icon, title, onClick) => {
+      const b = el('button', { class: 'icon-button', title, 'aria-label': title, type: 'button' }, el('span', { class: `codicon codicon-${icon}`, 'aria-hidden': 'true' }));
+      b.addEventListener('click', onClick);
+      return b;
+    };
+    const tree = el('div', { class: 'tree', role: 'tree', 'aria-label': 'Files' });
+    pane.append(
+      el('header', { class: 'pane-header' },
+        el('h2', { class: 'pane-title' }, this.ide.options.workspaceName || 'Explorer'),
+        button('new-file', 'New File…', () => this.newEntry(this.targetFolder(), 'File')),
+        button('new-folder', 'New Folder…', () => this.newEntry(this.targetFolder(), 'Directory')),
+        button('refresh', 'Refresh', () => this.tree.refresh(null)),
+        button('collapse-all', 'Collapse Folders', () => this.collapseAll())),
+      tree);
+    return tree;
   }
 
   get tree() {
@@ -43,7 +66,7 @@ export class FileOperations {
       item(node.kind === 'Directory' ? 'Download as .zip' : 'Download', () => this.download(node.path)),
       el('hr'),
       item('Delete', () => this.remove(node), isRoot));
-    this.returnFocus = returnFocus;
+    this.returnFocus = /** @type {HTMLElement | null} */ (returnFocus);
     this.menu.hidden = false;
     const anchor = e.clientX || e.clientY ? { x: e.clientX, y: e.clientY } : (() => {
       const r = (node.element ?? this.tree.container).getBoundingClientRect();
@@ -52,7 +75,7 @@ export class FileOperations {
     this.menu.style.left = `${Math.min(anchor.x, window.innerWidth - 200)}px`;
     this.menu.style.top = `${Math.min(anchor.y, window.innerHeight - 220)}px`;
     e.stopPropagation?.();
-    this.menu.querySelector('button:not(:disabled)')?.focus();
+    /** @type {HTMLElement | null} */ (this.menu.querySelector('button:not(:disabled)'))?.focus();
   }
 
   menuKey(e) {
@@ -94,7 +117,7 @@ export class FileOperations {
     const to = joinPath(parentOf(node.path), name);
     try {
       await this.ide.files.invoke('Move', node.path, to);
-      this.ide.renamed(node.path, to);
+      this.ide.tabs.renamed(node.path, to);
       await this.tree.refresh([node.path, to]);
       await this.tree.reveal(to, true);
     } catch (e) {

@@ -1,9 +1,14 @@
 // An editor group: its tabs, a banner, and what its active tab shows (Monaco, a diff, an image or binary message, or a
 // preview of a port). Documents (Monaco models) belong to the Ide and may be open in both groups at once.
 import { monaco } from './monaco.js';
+import { renderMedia } from './media.js';
 import { el, baseName } from './util.js';
 
 export class EditorGroup {
+  /**
+   * @param {import('./editor.js').Ide} ide
+   * @param {number} index
+   */
   constructor(ide, index) {
     this.ide = ide;
     this.index = index;
@@ -31,10 +36,12 @@ export class EditorGroup {
       renderWhitespace: 'selection',
       ariaLabel: `${name}: editor`,
     });
-    this.editor.onDidChangeCursorPosition(() => ide.viewChanged(this));
-    this.editor.onDidScrollChange(() => ide.viewChanged(this));
-    this.element.addEventListener('focusin', () => ide.setActiveGroup(this));
-    this.element.addEventListener('pointerdown', () => ide.setActiveGroup(this), true);
+    /** @type {monaco.editor.IStandaloneDiffEditor | undefined} created with the first diff shown */
+    this.diffEditor = undefined;
+    this.editor.onDidChangeCursorPosition(() => ide.layout.viewChanged(this));
+    this.editor.onDidScrollChange(() => ide.layout.viewChanged(this));
+    this.element.addEventListener('focusin', () => ide.tabs.setActiveGroup(this));
+    this.element.addEventListener('pointerdown', () => ide.tabs.setActiveGroup(this), true);
   }
 
   add(key, after = this.active) {
@@ -60,8 +67,8 @@ export class EditorGroup {
     this.rememberView();
     this.active = key;
     const doc = ide.docs.get(key);
-    const diff = ide.diffTabs.get(key);
-    const web = ide.previews.get(key);
+    const diff = ide.tabs.diffTabs.get(key);
+    const web = ide.tabs.previews.get(key);
     this.placeholder.hidden = Boolean(doc || diff || web);
     this.editorHost.hidden = !(doc?.kind === 'text');
     this.diffHost.hidden = !diff;
@@ -75,7 +82,7 @@ export class EditorGroup {
       if (focus) this.editor.focus();
     } else if (doc) {
       this.editor.setModel(null);
-      ide.renderPreview(doc, this.preview);
+      renderMedia(ide, doc, this.preview);
     } else if (diff) {
       this.diffEditor ??= monaco.editor.createDiffEditor(this.diffHost, { automaticLayout: true, readOnly: true, originalEditable: false, renderSideBySide: true });
       this.diffEditor.setModel({ original: diff.original, modified: diff.modified });
@@ -89,9 +96,9 @@ export class EditorGroup {
     }
     this.renderTabs();
     this.renderBanner();
-    if (this === ide.activeGroup) ide.renderStatus();
+    if (this === ide.tabs.activeGroup) ide.status.render();
     if (doc) ide.tree?.reveal(doc.path);
-    ide.saveStateSoon();
+    ide.layout.saveSoon();
   }
 
   renderTabs() {
@@ -102,9 +109,9 @@ export class EditorGroup {
     this.tabs.replaceChildren(...this.keys.map((key) => {
       const doc = ide.docs.get(key);
       if (doc) return this.tab(key, baseName(key), key, doc.dirty, doc.kind === 'text' ? 'codicon-file' : 'codicon-file-binary');
-      const diff = ide.diffTabs.get(key);
+      const diff = ide.tabs.diffTabs.get(key);
       if (diff) return this.tab(key, diff.title, diff.title, false, 'codicon-diff');
-      const web = ide.previews.get(key);
+      const web = ide.tabs.previews.get(key);
       return this.tab(key, web ? web.title : key, web ? web.url() : key, false, 'codicon-globe');
     }));
   }
@@ -122,7 +129,7 @@ export class EditorGroup {
       'data-path': key,
     }, el('span', { class: `codicon ${icon}`, 'aria-hidden': 'true' }), el('span', { class: 'tab-title' }, title), close);
     tab.addEventListener('click', () => this.activate(key));
-    tab.addEventListener('auxclick', (e) => { if (e.button === 1) this.ide.close(key, this); });
+    tab.addEventListener('auxclick', (e) => { if (e.button === 1) this.ide.tabs.close(key, this); });
     tab.addEventListener('keydown', (e) => {
       const step = { ArrowRight: 1, ArrowLeft: -1 }[e.key];
       if (step) {
@@ -132,7 +139,7 @@ export class EditorGroup {
       } else if (e.key === 'Enter') {
         this.activate(key);
       } else if (e.key === 'Delete') {
-        this.ide.close(key, this);
+        this.ide.tabs.close(key, this);
       } else {
         return;
       }
@@ -140,7 +147,7 @@ export class EditorGroup {
     });
     close.addEventListener('click', (e) => {
       e.stopPropagation();
-      this.ide.close(key, this);
+      this.ide.tabs.close(key, this);
     });
     return tab;
   }
@@ -157,25 +164,30 @@ export class EditorGroup {
     if (doc?.diskChanged) {
       parts.push(el('span', { class: 'codicon codicon-warning' }),
         el('span', {}, `${baseName(doc.path)} changed on disk while you were editing it.`),
-        action('Compare', () => ide.compareWithDisk(doc), true),
-        action('Keep mine', () => ide.keepMine(doc)),
-        action('Use the disk version', () => ide.replaceText(doc, doc.diskChanged)));
+        action('Compare', () => ide.conflicts.compareWithDisk(doc), true),
+        action('Keep mine', () => ide.conflicts.keepMine(doc)),
+        action('Use the disk version', () => ide.conflicts.replaceText(doc, doc.diskChanged)));
     } else if (doc?.deleted) {
       parts.push(el('span', { class: 'codicon codicon-warning' }), el('span', {}, `${baseName(doc.path)} was deleted on disk. Saving creates it again.`));
+    } else if (doc?.unreadable) {
+      // Not "deleted": something is there that a save would not replace, so say what and keep the text.
+      parts.push(el('span', { class: 'codicon codicon-error' }),
+        el('span', {}, `${baseName(doc.path)} cannot be read from disk: ${doc.unreadable} ${doc.model ? 'Your text stays here. ' : ''}Make the file readable again (it is checked each time it changes), or try again.`),
+        action('Try again', () => ide.conflicts.checkDisk(doc)));
     } else if (doc?.content?.ReadOnly && doc.kind === 'text') {
       parts.push(el('span', { class: 'codicon codicon-lock' }), el('span', {}, doc.content.Message ?? 'Read-only.'));
     }
-    const diff = ide.diffTabs.get(this.active);
+    const diff = ide.tabs.diffTabs.get(this.active);
     if (diff?.actions) {
       parts.push(el('span', {}, diff.note ?? ''), ...diff.actions.map(([label, onClick]) => action(label, () => {
         onClick();
-        ide.close(this.active, this);
+        ide.tabs.close(this.active, this);
         ide.open(diff.path);
       })));
     }
     this.banner.replaceChildren(...parts);
     this.banner.hidden = parts.length === 0;
-    this.banner.dataset.kind = doc?.diskChanged ? 'conflict' : doc?.deleted ? 'deleted' : 'info';
+    this.banner.dataset.kind = doc?.diskChanged ? 'conflict' : doc?.deleted ? 'deleted' : doc?.unreadable ? 'unreadable' : 'info';
   }
 
   dispose() {

@@ -28,7 +28,7 @@ self.MonacoEnvironment = {
 
 // The TypeScript service stays off: language servers in the workspace serve JS/TS. Without one, src/languages/fallback.js
 // turns it on (and only then is its worker fetched).
-const typescript = monaco.typescript ?? monaco.languages.typescript;
+const typescript = /** @type {typeof monaco.typescript} */ (monaco.typescript ?? monaco.languages.typescript);
 if (typescript) {
   const off = {
     completionItems: false, hovers: false, documentSymbols: false, definitions: false, references: false,

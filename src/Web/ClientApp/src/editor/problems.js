@@ -11,6 +11,7 @@ const SEVERITY = {
 };
 
 export class ProblemsPanel {
+  /** @param {import('./editor.js').Ide} ide */
   constructor(ide, host) {
     this.ide = ide;
     this.list = el('div', { class: 'problems-list' });

@@ -4,6 +4,7 @@ import { el, baseName, parentOf, debounce } from './util.js';
 const STATUS_NAMES = { M: 'Modified', A: 'Added', D: 'Deleted', R: 'Renamed', C: 'Copied', T: 'Type changed', U: 'Conflict', '?': 'Untracked' };
 
 export class SourceControlPanel {
+  /** @param {import('./editor.js').Ide} ide */
   constructor(ide, pane) {
     this.ide = ide;
     this.branch = el('select', { class: 'scm-branch', 'aria-label': 'Branch' });
@@ -49,10 +50,10 @@ export class SourceControlPanel {
     this.status = status;
     if (!status.IsRepository || status.Error) {
       this.show(status.Error ?? 'This workspace is not a Git repository.', false);
-      this.ide.setBranch(null);
+      this.ide.status.setBranch(null);
       return;
     }
-    this.ide.setBranch(status.Branch ?? '(detached)', status);
+    this.ide.status.setBranch(status.Branch ?? '(detached)', status);
     const sync = [];
     if (status.Upstream) sync.push(`${status.Ahead} ↑ ${status.Behind} ↓ ${status.Upstream}`);
     if (status.Unpushed > 0) sync.push(`${status.Unpushed} unpushed commit${status.Unpushed === 1 ? '' : 's'}`);
@@ -99,7 +100,7 @@ export class SourceControlPanel {
         this.show(`${change.Path} is binary: no text diff.`, false);
         return;
       }
-      this.ide.openDiff(`${baseName(change.Path)} (${staged ? 'Index' : 'Working Tree'})`, diff.Original, diff.Modified, change.Path);
+      this.ide.tabs.openDiff(`${baseName(change.Path)} (${staged ? 'Index' : 'Working Tree'})`, diff.Original, diff.Modified, change.Path);
     } catch (e) {
       this.show(e.message, false);
     }

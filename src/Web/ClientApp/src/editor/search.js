@@ -2,6 +2,7 @@
 import { el, baseName, parentOf, debounce } from './util.js';
 
 export class SearchPanel {
+  /** @param {import('./editor.js').Ide} ide */
   constructor(ide, pane) {
     this.ide = ide;
     this.query = el('input', { class: 'search-query', placeholder: 'Search', 'aria-label': 'Search in files', spellcheck: 'false' });
@@ -105,6 +106,7 @@ export class SearchPanel {
 }
 
 export class QuickOpen {
+  /** @param {import('./editor.js').Ide} ide */
   constructor(ide, root) {
     this.ide = ide;
     this.input = el('input', { class: 'quick-open-input', placeholder: 'Search files by name (append :line to go to a line)', 'aria-label': 'Quick open', spellcheck: 'false' });

@@ -6,6 +6,11 @@ import { el, encodingLabel } from './util.js';
 import { runCommand } from '../workbench/commands.js';
 
 export class StatusBar {
+  /**
+   * @param {import('./editor.js').Ide} ide
+   * @param {HTMLElement | null} left
+   * @param {HTMLElement | null} right
+   */
   constructor(ide, left, right) {
     this.ide = ide;
     const button = (attributes, onClick) => {
@@ -19,10 +24,10 @@ export class StatusBar {
     this.message = el('span', { class: 'status-item status-message', role: 'status', 'aria-live': 'polite' });
     this.position = button({ 'data-status': 'position', title: 'Go to Line/Column (Ctrl+G)' }, () => runCommand('editor.action.gotoLine'));
     this.encoding = el('span', { class: 'status-item', 'data-status': 'encoding', title: 'Encoding (kept when saving)' });
-    this.eol = button({ 'data-status': 'eol', title: 'Line endings (click to switch)' }, () => ide.toggleEol());
+    this.eol = button({ 'data-status': 'eol', title: 'Line endings (click to switch)' }, () => ide.saving.toggleEol());
     this.language = el('span', { class: 'status-item', 'data-status': 'language' });
     this.server = el('span', { class: 'status-item', 'data-status': 'language-server', hidden: true });
-    this.autoSave = button({ 'data-status': 'auto-save' }, () => ide.toggleAutoSave());
+    this.autoSave = button({ 'data-status': 'auto-save' }, () => ide.saving.toggleAutoSave());
     left?.append(this.branch, this.problems, this.connection, this.message);
     right?.append(this.position, this.encoding, this.eol, this.language, this.server, this.autoSave);
     this.servers = new Map(); // language → { state, message }, from `workspaces:language-status` events
@@ -54,8 +59,10 @@ export class StatusBar {
       : 'Branch (Source Control)';
   }
 
-  setConnection(text) {
+  /** Empty while connected; `reason` (why the connection is down) shows on hover. */
+  setConnection(text, reason = '') {
     this.connection.textContent = text;
+    this.connection.title = text && reason ? `${text} ${reason}` : '';
   }
 
   notify(text, kind = 'info') {

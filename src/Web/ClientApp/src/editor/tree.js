@@ -5,6 +5,7 @@ import { el, iconFor, parentOf, joinPath, baseName } from './util.js';
 const UPLOAD_CHUNK = 4 * 1024 * 1024;
 
 export class FileTree {
+  /** @param {import('./editor.js').Ide} ide */
   constructor(ide, container) {
     this.ide = ide;
     this.container = container;
@@ -16,7 +17,7 @@ export class FileTree {
     container.addEventListener('contextmenu', (e) => {
       if (e.target === container || e.target === this.root.childrenElement) {
         e.preventDefault();
-        this.ide.showContextMenu(e, this.root);
+        this.ide.fileOps.showContextMenu(e, this.root);
       }
     });
     this.enableDrop(container, this.root);
@@ -69,7 +70,7 @@ export class FileTree {
     node.element.addEventListener('contextmenu', (e) => {
       e.preventDefault();
       this.select(node);
-      this.ide.showContextMenu(e, node);
+      this.ide.fileOps.showContextMenu(e, node);
     });
     node.element.addEventListener('dragstart', (e) => {
       e.dataTransfer.setData('application/x-workspace-path', node.path);
@@ -162,10 +163,10 @@ export class FileTree {
         break;
       case 'F2': this.ide.fileOps.rename(node); break;
       case 'Delete': this.ide.fileOps.remove(node); break;
-      case 'ContextMenu': this.ide.showContextMenu({}, node); break;
+      case 'ContextMenu': this.ide.fileOps.showContextMenu({}, node); break;
       case 'F10':
         if (!e.shiftKey) return;
-        this.ide.showContextMenu({}, node);
+        this.ide.fileOps.showContextMenu({}, node);
         break;
       default: return;
     }
@@ -269,7 +270,7 @@ export class FileTree {
     }
     try {
       await this.ide.files.invoke('Move', from, to);
-      this.ide.renamed(from, to);
+      this.ide.tabs.renamed(from, to);
       await this.refresh([from, to]);
     } catch (e) {
       this.ide.notify(e.message, 'error');

@@ -2,7 +2,7 @@
 // and Monaco's providers fed from it (converted by monaco-languageserver-types). Diagnostics become markers; the
 // workbench's Problems panel and status bar read them from Monaco. Status and logs go out as window events.
 import { monaco } from '../editor/monaco.js';
-import { Hub } from '../editor/hub.js';
+import { Hub } from '../hub.js';
 import { connectLanguage } from './connection.js';
 import { registerProviders } from './providers.js';
 import { applyWorkspaceEdit } from './edits.js';
@@ -188,6 +188,7 @@ function toCancellation(token) {
 }
 
 export class Languages {
+  /** @param {import('../editor/editor.js').Ide} ide */
   constructor(ide) {
     this.ide = ide;
     this.sessions = new Map();

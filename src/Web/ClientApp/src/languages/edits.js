@@ -26,7 +26,10 @@ function operations(edits) {
   return edits.map((e) => ({ range: toRange(e.range), text: e.newText, forceMoveMarkers: true }));
 }
 
-/** Applies a WorkspaceEdit; resolves to LSP's ApplyWorkspaceEditResult. `save` saves open files too (rename). */
+/**
+ * Applies a WorkspaceEdit; resolves to LSP's ApplyWorkspaceEditResult. `save` saves open files too (rename).
+ * @param {import('../editor/editor.js').Ide} ide
+ */
 export async function applyWorkspaceEdit(ide, edit, label = 'Edit', { save = true } = {}) {
   const { files, unsupported } = byUri(edit);
   const failures = [...unsupported.map((u) => `not applied: ${u} (file operations are not supported)`)];
@@ -43,7 +46,7 @@ export async function applyWorkspaceEdit(ide, edit, label = 'Edit', { save = tru
         continue;
       }
       doc.model.pushEditOperations([], operations(edits), () => null);
-      if (save) await ide.save(path);
+      if (save) await ide.saving.save(path);
       if (doc.dirty && save) failures.push(`${path} was changed but not saved`);
       continue;
     }

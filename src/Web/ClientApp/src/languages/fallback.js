@@ -7,7 +7,7 @@ let enabled = false;
 export async function enableTypeScriptWorker() {
   if (enabled) return;
   enabled = true;
-  const typescript = monaco.typescript ?? monaco.languages.typescript;
+  const typescript = /** @type {typeof monaco.typescript} */ (monaco.typescript ?? monaco.languages.typescript);
   if (!typescript) return;
   const on = {
     completionItems: true, hovers: true, documentSymbols: true, definitions: true, references: true,

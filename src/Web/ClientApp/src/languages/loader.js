@@ -2,7 +2,10 @@
 // is a chunk of its own, fetched the first time a file of a language opens, never for the first paint.
 let languages = null;
 
-/** Connects a model to its language's server in the workspace (through the agent's language hub). */
+/**
+ * Connects a model to its language's server in the workspace (through the agent's language hub).
+ * @param {import('../editor/editor.js').Ide} ide
+ */
 export function languageModelOpened(ide, model) {
   if (model.getLanguageId() === 'plaintext') return;
   languages ??= import('./client.js').then((m) => m.createLanguages(ide));

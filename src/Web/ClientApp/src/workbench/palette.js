@@ -21,7 +21,7 @@ export class CommandPalette {
   }
 
   show() {
-    this.returnFocus = document.activeElement;
+    this.returnFocus = /** @type {HTMLElement | null} */ (document.activeElement);
     this.element.hidden = false;
     this.input.value = '';
     this.selected = 0;
