@@ -59,7 +59,7 @@ try
             {
                 Owner = "bench",
                 Repository = new WorkspaceRepository { Url = "https://git.example/acme/app.git", CheckoutDirectory = "app" },
-                DesiredState = DesiredWorkspaceState.Running,
+                DesiredState = DesiredState.Running,
                 SealedCredentials = sealer.Seal(Ns, name, new WorkspaceCredentials("s", null, null)),
                 ClusterAccess = clusterAccess ? new WorkspaceClusterAccess { Namespace = $"dev-{name}" } : null,
             },

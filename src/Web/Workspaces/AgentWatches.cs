@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Workspaces.Data;
 using Workspaces.Data.Workspaces;
 using Workspaces.Shared.Agent;
+using Workspaces.Shared.Reconciliation;
 using Workspaces.Shared.SourceControl;
 using Workspaces.Shared.Threading;
 using Workspaces.Web.Agents;
@@ -19,7 +20,7 @@ public sealed partial class AgentWatches(
     IDbContextFactory<WorkspacesDbContext> dbFactory,
     AgentClient agents,
     AgentSecrets agentSecrets,
-    ReconcileQueue queue,
+    WorkQueue queue,
     WorkspaceStatusFeed feed,
     ReconcilerLeadership leadership,
     WorkspaceTelemetry telemetry,
@@ -117,13 +118,13 @@ public sealed partial class AgentWatches(
                 failures++;
                 LogAgentUnreachable(workspaceId, e.Message);
                 queue.Add(workspaceId);
-                await Backoff.DelayAsync(failures, timeProvider, cancellationToken);
+                await Backoff.Default.WaitAsync(failures, timeProvider, cancellationToken);
             }
             catch (Exception e)
             {
                 failures++;
                 LogWatchFailed(e, workspaceId);
-                await Backoff.DelayAsync(failures, timeProvider, cancellationToken);
+                await Backoff.Default.WaitAsync(failures, timeProvider, cancellationToken);
             }
         }
     }

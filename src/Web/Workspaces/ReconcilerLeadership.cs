@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Workspaces.Data.Configuration;
+using Workspaces.Shared.Reconciliation;
 using Workspaces.Shared.Threading;
 using Workspaces.Web.Hosting;
 
@@ -81,7 +82,7 @@ public sealed partial class ReconcilerLeadership(
                 }
 
                 _leading = false;
-                await Backoff.DelayAsync(failures++, timeProvider, stoppingToken);
+                await Backoff.Default.WaitAsync(++failures, timeProvider, stoppingToken);
             }
         }
     }

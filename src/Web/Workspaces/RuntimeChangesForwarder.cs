@@ -1,9 +1,10 @@
+using Workspaces.Shared.Reconciliation;
 using Workspaces.WorkspaceController.Runtime;
 
 namespace Workspaces.Web.Workspaces;
 
 /// <summary>Hands every change a runtime reports by itself (see <see cref="IWorkspaceRuntimeChanges"/>) to the reconcile queue.</summary>
-public sealed class RuntimeChangesForwarder(IWorkspaceRuntimeChanges changes, ReconcileQueue queue) : IHostedService
+public sealed class RuntimeChangesForwarder(IWorkspaceRuntimeChanges changes, WorkQueue queue) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {

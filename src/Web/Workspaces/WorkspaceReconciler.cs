@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Workspaces.Data;
 using Workspaces.Data.Workspaces;
 using Workspaces.Shared.Agent;
+using Workspaces.Shared.Reconciliation;
 using Workspaces.Shared.Threading;
 using Workspaces.Web.Hosting;
 using Workspaces.WorkspaceController.Runtime;
@@ -13,12 +14,12 @@ namespace Workspaces.Web.Workspaces;
 /// <summary>
 /// Converges the runtime to what the database says each workspace should be (level-triggered: it re-reads the record and
 /// the runtime every time, so it picks up after a crash of the web app or an agent). Work arrives through
-/// <see cref="ReconcileQueue"/> from user actions and agent watches, plus a periodic resync of every workspace.
+/// <see cref="WorkQueue"/> from user actions and agent watches, plus a periodic resync of every workspace.
 /// </summary>
 public sealed partial class WorkspaceReconciler(
     IDbContextFactory<WorkspacesDbContext> dbFactory,
     IWorkspaceRuntime runtime,
-    ReconcileQueue queue,
+    WorkQueue queue,
     AgentWatches watches,
     WorkspaceLauncher launcher,
     WorkspaceStatusFeed feed,
@@ -38,17 +39,19 @@ public sealed partial class WorkspaceReconciler(
     /// <summary>What a follower last saw of each workspace, so its pages hear of the leader's changes once.</summary>
     private readonly ConcurrentDictionary<string, (WorkspacePhase Phase, int Generation, int ObservedGeneration)> _seen = new(StringComparer.Ordinal);
 
+    private int _reconciles;
+
+    /// <summary>Passes the workers completed (leading or following); for tests and diagnostics.</summary>
+    public int Reconciles => _reconciles;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await ThreadPoolSynchronizationContext.Instance.SwitchTo();
         telemetry.ObserveRunning(() => leadership.IsLeader ? watches.Count : null);
-        var loops = new List<Task> { ResyncLoopAsync(stoppingToken) };
-        for (var i = 0; i < Workers; i++)
-        {
-            loops.Add(WorkerLoopAsync(stoppingToken));
-        }
-
-        await Task.WhenAll(loops);
+        // A failure waits for the periodic resync: no tight retry loop on a persistent failure.
+        await Task.WhenAll(
+            ResyncLoopAsync(stoppingToken),
+            ReconcileWorkers.RunAsync(queue, Workers, ReconcileInScopeAsync, FailedKeys.LeaveToResync, (id, e, _) => LogReconcileFailed(e, id), stoppingToken));
     }
 
     private async Task ResyncLoopAsync(CancellationToken cancellationToken)
@@ -67,7 +70,7 @@ public sealed partial class WorkspaceReconciler(
             catch (Exception e)
             {
                 LogResyncFailed(e);
-                await Backoff.DelayAsync(1, timeProvider, cancellationToken);
+                await Backoff.Default.WaitAsync(1, timeProvider, cancellationToken);
             }
         }
     }
@@ -124,39 +127,12 @@ public sealed partial class WorkspaceReconciler(
         }
     }
 
-    private async Task WorkerLoopAsync(CancellationToken cancellationToken)
+    private async Task<ReconcileResult> ReconcileInScopeAsync(string id, CancellationToken cancellationToken)
     {
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            string id;
-            try
-            {
-                id = await queue.TakeAsync(cancellationToken);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-
-            try
-            {
-                using var scope = logger.BeginScope(new Dictionary<string, object> { ["WorkspaceId"] = id });
-                await ReconcileAsync(id, cancellationToken);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                // The periodic resync brings the workspace back; no tight retry loop on a persistent failure.
-                LogReconcileFailed(e, id);
-            }
-            finally
-            {
-                queue.Done(id);
-            }
-        }
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["WorkspaceId"] = id });
+        await ReconcileAsync(id, cancellationToken);
+        Interlocked.Increment(ref _reconciles);
+        return ReconcileResult.Done;
     }
 
     /// <summary>One level-triggered pass over one workspace.</summary>

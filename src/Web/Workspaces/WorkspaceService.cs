@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Workspaces.Data;
 using Workspaces.Data.Workspaces;
 using Workspaces.Shared.Agent;
+using Workspaces.Shared.Reconciliation;
 using Workspaces.Shared.Repositories;
 using Workspaces.Web.Agents;
 using Workspaces.Web.Audit;
@@ -21,7 +22,7 @@ public sealed partial class WorkspaceService(
     AccessService access,
     global::Workspaces.Web.Variables.VariableProtection variableProtection,
     AuditLog audit,
-    ReconcileQueue queue,
+    WorkQueue queue,
     WorkspaceStatusFeed feed,
     Repositories.RepositoryGuard repositories,
     IsolationGate isolation,

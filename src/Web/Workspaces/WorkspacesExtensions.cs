@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Workspaces.ServiceDefaults.Resilience;
+using Workspaces.Shared.Reconciliation;
 using Workspaces.Web.Agents;
 using Workspaces.Web.Hosting;
 using Workspaces.WorkspaceController.Kubernetes.Runtime;
@@ -17,7 +18,7 @@ public static class WorkspacesExtensions
         var services = builder.Services;
         services.AddSingleton<AgentSecrets>();
         services.AddSingleton<OwnedAgents>();
-        services.AddSingleton<ReconcileQueue>();
+        services.AddSingleton(sp => new WorkQueue(sp.GetRequiredService<TimeProvider>(), Backoff.Default));
         services.AddSingleton<WorkspaceStatusFeed>();
         services.AddSingleton<WorkspaceService>();
         services.AddSingleton<Repositories.RepositoryGuard>();

@@ -53,7 +53,11 @@ public sealed class WorkspaceResourceList : IKubernetesObject<V1ListMeta>
     public IList<WorkspaceResource> Items { get; set; } = [];
 }
 
-public static class DesiredWorkspaceState
+/// <summary>
+/// The wire values of <c>spec.desiredState</c>: what the user asked for, the same concept (and name) as the web app's
+/// stored desired state, less <c>Deleted</c>, which the web app expresses by deleting the Workspace.
+/// </summary>
+public static class DesiredState
 {
     public const string Running = "Running";
     public const string Stopped = "Stopped";
@@ -88,9 +92,9 @@ public sealed class WorkspaceSpec
     [JsonPropertyName("env")]
     public IList<WorkspaceEnvVar>? Env { get; set; }
 
-    /// <summary><see cref="DesiredWorkspaceState.Running"/> or <see cref="DesiredWorkspaceState.Stopped"/>.</summary>
+    /// <summary><see cref="Kubernetes.DesiredState.Running"/> or <see cref="Kubernetes.DesiredState.Stopped"/>.</summary>
     [JsonPropertyName("desiredState")]
-    public string DesiredState { get; set; } = DesiredWorkspaceState.Running;
+    public string DesiredState { get; set; } = Kubernetes.DesiredState.Running;
 
     [JsonPropertyName("timeouts")]
     public WorkspaceTimeouts? Timeouts { get; set; }

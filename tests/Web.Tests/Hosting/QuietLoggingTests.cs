@@ -8,7 +8,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.DependencyInjection;
 using Workspaces.Shared.Terminals;
 using Workspaces.TestSupport.Git;
-using Workspaces.TestSupport.Previews;
 using Workspaces.Web.Tests.Infrastructure;
 
 namespace Workspaces.Web.Tests.Hosting;
@@ -44,15 +43,7 @@ public sealed class QuietLoggingTests : IAsyncLifetime
     public async Task ProxiedRequestsAndTerminalTraffic_DefaultLevels_WriteNoLinePerRequest()
     {
         using var owner = await _app.CreateAdministratorAsync();
-        var port = PreviewServer.FreePort();
-        var repository = await _repositories.CreateAsync(
-            $"quiet-{Guid.NewGuid():N}",
-            new GitRepositoryBuilder()
-                .WithFile(PreviewServer.FileName, PreviewServer.Script)
-                .WithFile(".gitpod.yml", $"tasks:\n  - name: server\n    command: {PreviewServer.Command(port)}\nports:\n  - port: {port}\n    name: web\n"));
-        var id = (await owner.CreateWorkspaceAsync(repository.FileUrl)).Id;
-        await owner.WaitUntilReadyAsync(id, timeout: Timeout);
-        await owner.WaitUntilPortListensAsync(id, port, Timeout);
+        var (id, port) = await PreviewWorkspace.StartAsync(owner, _repositories, $"quiet-{Guid.NewGuid():N}", Timeout, readyTimeout: Timeout);
         using (var made = await owner.Http.PutAsJsonAsync($"/api/workspaces/{id}/ports/{port}/visibility", new { visibility = "Public" }))
         {
             Assert.Equal(HttpStatusCode.OK, made.StatusCode);

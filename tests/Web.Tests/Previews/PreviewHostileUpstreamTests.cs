@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Workspaces.TestSupport.Git;
-using Workspaces.TestSupport.Previews;
 using Workspaces.Web.Tests.Infrastructure;
 
 namespace Workspaces.Web.Tests.Previews;
@@ -59,15 +58,7 @@ public sealed class PreviewHostileUpstreamTests(AppFixture fixture) : IClassFixt
 
     private async Task<(string Id, int Port)> PublicServerAsync()
     {
-        var port = PreviewServer.FreePort();
-        var repository = await _repositories.CreateAsync(
-            $"hostile-{Guid.NewGuid():N}",
-            new GitRepositoryBuilder()
-                .WithFile(PreviewServer.FileName, PreviewServer.Script)
-                .WithFile(".gitpod.yml", $"tasks:\n  - name: server\n    command: {PreviewServer.Command(port)}\n"));
-        var id = (await fixture.Admin.CreateWorkspaceAsync(repository.FileUrl)).Id;
-        await fixture.Admin.WaitUntilReadyAsync(id);
-        await fixture.Admin.WaitUntilPortListensAsync(id, port, Timeout);
+        var (id, port) = await PreviewWorkspace.StartAsync(fixture.Admin, _repositories, $"hostile-{Guid.NewGuid():N}", Timeout, portAttributes: null);
         using var visibility = await fixture.Admin.Http.PutAsJsonAsync($"/api/workspaces/{id}/ports/{port}/visibility", new { visibility = "Public" });
         Assert.Equal(HttpStatusCode.OK, visibility.StatusCode);
         return (id, port);

@@ -6,7 +6,6 @@ using System.Text.Json;
 using Workspaces.Shared.Configuration;
 using Workspaces.TestSupport.Files;
 using Workspaces.TestSupport.Git;
-using Workspaces.TestSupport.Previews;
 using Workspaces.TestSupport.Waiting;
 using Workspaces.Web.Previews;
 using Workspaces.Web.Tests.Infrastructure;
@@ -139,15 +138,7 @@ public sealed class PreviewHttp2Tests(PreviewHttp2Tests.Http2App fixture) : ICla
 
     private async Task<(string Id, int Port)> RunningServerAsync(ApiClient api, PortVisibility visibility)
     {
-        var port = PreviewServer.FreePort();
-        var repository = await _repositories.CreateAsync(
-            $"previews-h2-{Guid.NewGuid():N}",
-            new GitRepositoryBuilder()
-                .WithFile(PreviewServer.FileName, PreviewServer.Script)
-                .WithFile(".gitpod.yml", $"tasks:\n  - command: {PreviewServer.Command(port)}\nports:\n  - port: {port}\n    visibility: {visibility.ToString().ToLowerInvariant()}\n"));
-        var id = (await api.CreateWorkspaceAsync(repository.FileUrl)).Id;
-        await api.WaitUntilReadyAsync(id);
-        await api.WaitUntilPortListensAsync(id, port, Timeout);
+        var (id, port) = await PreviewWorkspace.StartAsync(api, _repositories, $"previews-h2-{Guid.NewGuid():N}", Timeout, $"    visibility: {visibility.ToString().ToLowerInvariant()}\n");
         return (id, port);
     }
 

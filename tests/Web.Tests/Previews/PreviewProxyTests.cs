@@ -379,16 +379,8 @@ public sealed class PreviewProxyTests(AppFixture fixture) : IClassFixture<AppFix
         var email = await NewUserAsync("owner");
         var api = await fixture.App.SignInAsync(email);
         var session = await BrowserSession.SignInAsync(fixture.App, email, TestApp.Password);
-        var port = PreviewServer.FreePort();
         var idle = declaredIdlePort is { } p ? $"\n  - port: {p}\n    name: idle" : "";
-        var repository = await _repositories.CreateAsync(
-            $"previews-{Guid.NewGuid():N}",
-            new GitRepositoryBuilder()
-                .WithFile(PreviewServer.FileName, PreviewServer.Script)
-                .WithFile(".gitpod.yml", $"tasks:\n  - name: server\n    command: {PreviewServer.Command(port)}\nports:\n  - port: {port}\n    name: web\n    onOpen: open-preview{idle}\n"));
-        var id = (await api.CreateWorkspaceAsync(repository.FileUrl)).Id;
-        await api.WaitUntilReadyAsync(id);
-        await api.WaitUntilPortListensAsync(id, port, Timeout);
+        var (id, port) = await PreviewWorkspace.StartAsync(api, _repositories, $"previews-{Guid.NewGuid():N}", Timeout, $"{PreviewWorkspace.NamedPort}    onOpen: open-preview{idle}\n");
         return (new Owner(api, session), id, port);
     }
 

@@ -4,7 +4,6 @@ using System.Net.WebSockets;
 using Microsoft.Extensions.DependencyInjection;
 using Workspaces.TestSupport.Git;
 using Workspaces.TestSupport.Network;
-using Workspaces.TestSupport.Previews;
 using Workspaces.TestSupport.Processes;
 using Workspaces.TestSupport.Waiting;
 using Workspaces.Web.Previews;
@@ -195,17 +194,8 @@ public sealed class PreviewRelayTests(PreviewRelayTests.RelayApp fixture) : ICla
     /// <summary>A workspace whose task serves a port on 127.0.0.1 (public unless said) and writes its process id where the test can stop it.</summary>
     private async Task<(string Id, int Port, int Pid)> RunningServerAsync(string visibility = "public")
     {
-        var port = PreviewServer.FreePort();
         var name = $"relay-{Guid.NewGuid():N}";
-        var repository = await _repositories.CreateAsync(
-            name,
-            new GitRepositoryBuilder()
-                .WithFile(PreviewServer.FileName, PreviewServer.Script)
-                .WithFile(".gitpod.yml", $"tasks:\n  - command: echo $$ > server.pid; {PreviewServer.Command(port)}\nports:\n  - port: {port}\n    visibility: {visibility}\n"));
-        var owner = fixture.Admin;
-        var id = (await owner.CreateWorkspaceAsync(repository.FileUrl)).Id;
-        await owner.WaitUntilReadyAsync(id);
-        await owner.WaitUntilPortListensAsync(id, port, Timeout);
+        var (id, port) = await PreviewWorkspace.StartAsync(fixture.Admin, _repositories, name, Timeout, $"    visibility: {visibility}\n", beforeServer: "echo $$ > server.pid; ");
         return (id, port, await fixture.App.ReadPidFileAsync(id, $"{name}/server.pid"));
     }
 

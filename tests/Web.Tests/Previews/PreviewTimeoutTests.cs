@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using Workspaces.TestSupport.Git;
-using Workspaces.TestSupport.Previews;
 using Workspaces.TestSupport.Waiting;
 using Workspaces.Web.Previews;
 using Workspaces.Web.Tests.Infrastructure;
@@ -23,16 +22,7 @@ public sealed class PreviewTimeoutTests(PreviewTimeoutTests.ShortTimeoutApp fixt
     [Fact]
     public async Task Upstream_NeverAnswersOrStreamsSlowly_CutWithGatewayTimeoutButSlowStreamCompletes()
     {
-        var port = PreviewServer.FreePort();
-        var repository = await _repositories.CreateAsync(
-            $"timeouts-{Guid.NewGuid():N}",
-            new GitRepositoryBuilder()
-                .WithFile(PreviewServer.FileName, PreviewServer.Script)
-                .WithFile(".gitpod.yml", $"tasks:\n  - command: {PreviewServer.Command(port)}\nports:\n  - port: {port}\n    visibility: public\n"));
-        var owner = fixture.Admin;
-        var id = (await owner.CreateWorkspaceAsync(repository.FileUrl)).Id;
-        await owner.WaitUntilReadyAsync(id);
-        await owner.WaitUntilPortListensAsync(id, port, TimeSpan.FromSeconds(30));
+        var (id, port) = await PreviewWorkspace.StartAsync(fixture.Admin, _repositories, $"timeouts-{Guid.NewGuid():N}", TimeSpan.FromSeconds(30), "    visibility: public\n");
 
         var started = TimeProvider.System.GetTimestamp();
         using (var hung = await _browser.GetAsync(_browser.Url(id, port, "/hang"), html: false))

@@ -28,17 +28,14 @@ public sealed class TeamPreviewTests(AppFixture fixture) : IClassFixture<AppFixt
     public async Task TeamVisiblePort_MemberStrangerAndRemovedMember_OnlyACurrentMemberGetsIn()
     {
         var port = PreviewServer.FreePort();
-        var repository = await _repositories.CreateAsync($"team-preview-{Guid.NewGuid():N}", new GitRepositoryBuilder()
-            .WithFile(PreviewServer.FileName, PreviewServer.Script)
-            .WithFile(".gitpod.yml", $"tasks:\n  - name: server\n    command: {PreviewServer.Command(port)}\nports:\n  - port: {port}\n    name: web\n"));
+        var repository = await _repositories.CreateAsync($"team-preview-{Guid.NewGuid():N}", PreviewWorkspace.Repository(port));
         var (lead, owner, member, stranger) = (await NewUserAsync("lead"), await NewUserAsync("owner"), await NewUserAsync("member"), await NewUserAsync("stranger"));
         var teamId = (await AccessWorld.PostAsync(lead.Api, "/api/teams", new { name = "Preview team" })).GetProperty("id").GetString()!;
         await AccessWorld.JoinAsync(lead.Api, owner.Api, teamId);
         await AccessWorld.JoinAsync(lead.Api, member.Api, teamId);
         var projectId = (await AccessWorld.PostAsync(lead.Api, $"/api/teams/{teamId}/projects", new { name = "site", repositoryUrl = repository.FileUrl })).GetProperty("id").GetString()!;
         var id = (await AccessWorld.PostAsync(owner.Api, $"/api/projects/{projectId}/workspaces", new { })).GetProperty("id").GetString()!;
-        await owner.Api.WaitUntilReadyAsync(id);
-        await owner.Api.WaitUntilPortListensAsync(id, port, Timeout);
+        await PreviewWorkspace.WaitUntilServingAsync(owner.Api, id, port, Timeout);
         var url = _memberBrowser.Url(id, port, "/headers");
 
         // Private (the default): the member is not let in by the IDE.

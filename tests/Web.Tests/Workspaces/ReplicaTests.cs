@@ -94,8 +94,12 @@ public sealed class ReplicaTests : IAsyncLifetime
             id,
             d => d.Workspace.Phase == WorkspacePhase.Ready && d.Workspace.LastStartedAt > ready.Workspace.LastStartedAt,
             "the workspace to be Ready on a new agent");
-        // A few more resyncs of both replicas, in which a second restart would show.
-        await Task.Delay(TimeSpan.FromSeconds(1));
+        // A few more passes of both replicas over the workspace, in which a second restart would show.
+        var (first, second) = (Reconciler(_first).Reconciles, Reconciler(_second).Reconciles);
+        await Poll.UntilAsync(
+            () => Reconciler(_first).Reconciles >= first + 5 && Reconciler(_second).Reconciles >= second + 5,
+            TimeSpan.FromSeconds(30),
+            "five more reconcile passes of each replica");
         var details = (await admin.GetWorkspaceAsync(id))!;
         Assert.Single(details.Events, e => e.Kind == "agent-restarted");
         Assert.Equal(WorkspacePhase.Ready, details.Workspace.Phase);
@@ -111,4 +115,6 @@ public sealed class ReplicaTests : IAsyncLifetime
     }
 
     private static ReconcilerLeadership Leadership(TestApp app) => app.Services.GetRequiredService<ReconcilerLeadership>();
+
+    private static WorkspaceReconciler Reconciler(TestApp app) => app.Services.GetRequiredService<WorkspaceReconciler>();
 }

@@ -135,7 +135,7 @@ public sealed class ClusterAccessControllerTests
         await h.WaitForPhaseAsync("app-stop", WorkspaceStatusPhase.Running, Timeout, w => w.Status?.ClusterAccess?.TokenExpiresAt is not null);
         using var developer = h.Server.CreateClient(Token(h, "app-stop"));
 
-        await h.UpdateSpecAsync("app-stop", s => s.DesiredState = DesiredWorkspaceState.Stopped);
+        await h.UpdateSpecAsync("app-stop", s => s.DesiredState = DesiredState.Stopped);
         await h.WaitForPhaseAsync("app-stop", WorkspaceStatusPhase.Stopped, Timeout, w => w.Status?.ClusterAccess?.TokenExpiresAt is null);
 
         Assert.Null(h.Server.Get("/secrets", Ns, "ws-app-stop-kube"));

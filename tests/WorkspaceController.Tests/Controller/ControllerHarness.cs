@@ -101,7 +101,7 @@ public sealed class ControllerHarness : IAsyncDisposable
         host.Dispose();
     }
 
-    public static WorkspaceResource NewWorkspace(string name, string desired = DesiredWorkspaceState.Running, bool keepVolume = false)
+    public static WorkspaceResource NewWorkspace(string name, string desired = DesiredState.Running, bool keepVolume = false)
     {
         var workspace = new WorkspaceResource
         {

@@ -126,9 +126,9 @@ public sealed class WorkspaceControllerFailureTests
         Assert.Equal(uid, (string?)h.Pod("app-spec")!["metadata"]!["uid"]);
 
         // A stop and start picks the change up.
-        await h.UpdateSpecAsync("app-spec", s => s.DesiredState = DesiredWorkspaceState.Stopped);
+        await h.UpdateSpecAsync("app-spec", s => s.DesiredState = DesiredState.Stopped);
         await h.WaitForPhaseAsync("app-spec", WorkspaceStatusPhase.Stopped);
-        await h.UpdateSpecAsync("app-spec", s => s.DesiredState = DesiredWorkspaceState.Running);
+        await h.UpdateSpecAsync("app-spec", s => s.DesiredState = DesiredState.Running);
         await h.WaitForPhaseAsync("app-spec", WorkspaceStatusPhase.Running);
         Assert.Equal("registry.example/other-toolchain:2", (string?)h.Pod("app-spec")!["spec"]!["containers"]![0]!["image"]);
         Assert.NotEqual(true, (bool?)RawStatus(h, "app-spec")!["restartPending"]);

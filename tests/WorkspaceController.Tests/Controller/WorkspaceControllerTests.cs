@@ -41,7 +41,7 @@ public sealed class WorkspaceControllerTests
         await h.CreateAsync(ControllerHarness.NewWorkspace("app-stop"));
         await h.WaitForPhaseAsync("app-stop", WorkspaceStatusPhase.Running);
 
-        await h.UpdateSpecAsync("app-stop", s => s.DesiredState = DesiredWorkspaceState.Stopped);
+        await h.UpdateSpecAsync("app-stop", s => s.DesiredState = DesiredState.Stopped);
         var ws = await h.WaitForPhaseAsync("app-stop", WorkspaceStatusPhase.Stopped);
 
         Assert.Null(h.Pod("app-stop"));
@@ -54,12 +54,12 @@ public sealed class WorkspaceControllerTests
     public async Task Start_StoppedWorkspace_RunsANewPodOnTheSameVolume()
     {
         await using var h = await ControllerHarness.StartAsync();
-        await h.CreateAsync(ControllerHarness.NewWorkspace("app-start", DesiredWorkspaceState.Stopped));
+        await h.CreateAsync(ControllerHarness.NewWorkspace("app-start", DesiredState.Stopped));
         await h.WaitForPhaseAsync("app-start", WorkspaceStatusPhase.Stopped);
         var volumeUid = (string?)h.Server.Get("/persistentvolumeclaims", ControllerHarness.Namespace, "ws-app-start")!["metadata"]!["uid"];
         Assert.Null(h.Pod("app-start"));
 
-        await h.UpdateSpecAsync("app-start", s => s.DesiredState = DesiredWorkspaceState.Running);
+        await h.UpdateSpecAsync("app-start", s => s.DesiredState = DesiredState.Running);
         await h.WaitForPhaseAsync("app-start", WorkspaceStatusPhase.Running);
 
         Assert.Equal("ws-app-start", (string?)h.Pod("app-start")!["spec"]!["volumes"]![0]!["persistentVolumeClaim"]!["claimName"]);
@@ -138,7 +138,7 @@ public sealed class WorkspaceControllerTests
         await h.CreateAsync(ControllerHarness.NewWorkspace("app-slow-stop"));
         await h.WaitForPhaseAsync("app-slow-stop", WorkspaceStatusPhase.Running);
 
-        await h.UpdateSpecAsync("app-slow-stop", s => s.DesiredState = DesiredWorkspaceState.Stopped);
+        await h.UpdateSpecAsync("app-slow-stop", s => s.DesiredState = DesiredState.Stopped);
 
         await h.WaitForPhaseAsync("app-slow-stop", WorkspaceStatusPhase.Stopping);
         Assert.NotNull(h.Pod("app-slow-stop"));

@@ -17,7 +17,7 @@ public sealed class WorkspaceCleanupTests
     {
         await using var h = await ControllerHarness.StartAsync();
         await h.CreateAsync(ControllerHarness.NewWorkspace("app-u1"));
-        await h.CreateAsync(ControllerHarness.NewWorkspace("app-u2", DesiredWorkspaceState.Stopped));
+        await h.CreateAsync(ControllerHarness.NewWorkspace("app-u2", DesiredState.Stopped));
         await h.WaitForPhaseAsync("app-u1", WorkspaceStatusPhase.Running);
         using var hook = h.Server.CreateClient(HookToken);
         var output = new StringWriter();

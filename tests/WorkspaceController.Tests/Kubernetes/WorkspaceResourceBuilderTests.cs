@@ -144,7 +144,7 @@ public sealed class WorkspaceResourceBuilderTests
             {
                 Owner = "user-42",
                 Repository = new WorkspaceRepository { Url = "https://github.com/acme/my-app.git", Ref = "main", CheckoutDirectory = "my-app" },
-                DesiredState = DesiredWorkspaceState.Running,
+                DesiredState = DesiredState.Running,
             },
         };
         var credentials = new WorkspaceCredentials("agent-secret-fixed", "octocat", "ghp_fixedtoken");

@@ -4,6 +4,7 @@ using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Workspaces.Shared.Reconciliation;
 
 namespace Workspaces.WorkspaceController.Kubernetes.Controller;
 
@@ -135,7 +136,7 @@ public sealed partial class ResourceInformer<TItem, TList>(
 
                 failures++;
                 LogWatchFailed(e, description, failures);
-                await DelayAsync(Backoff.Jittered(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30), failures), cancellationToken);
+                await DelayAsync(Backoff.Default.Delay(failures), cancellationToken);
             }
         }
     }

@@ -5,6 +5,7 @@ using k8s.Models;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Workspaces.Shared.Reconciliation;
 using Workspaces.WorkspaceController.Kubernetes.Resources;
 
 namespace Workspaces.WorkspaceController.Kubernetes.Controller;
@@ -95,7 +96,7 @@ public sealed partial class WorkspaceControllerService(
             catch (Exception e)
             {
                 LogElectionFailed(e);
-                await Task.Delay(Backoff.Jittered(le.RetryPeriod, le.LeaseDuration, 1), timeProvider, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                await new Backoff(le.RetryPeriod, le.LeaseDuration).WaitAsync(1, timeProvider, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
     }
@@ -168,7 +169,7 @@ public sealed partial class WorkspaceControllerService(
             },
         };
 
-        using var queue = new WorkQueue(timeProvider, _options.BaseBackoff, _options.MaxBackoff);
+        using var queue = new WorkQueue(timeProvider, new Backoff(_options.BaseBackoff, _options.MaxBackoff));
         ControllerTelemetry.ObserveQueue(() => queue.Length);
         workspaces.Changed = (old, current) =>
         {
@@ -208,10 +209,8 @@ public sealed partial class WorkspaceControllerService(
             loops.Add(ResyncAsync(queue, workspaces, cancellationToken));
             Workspaces = workspaces;
             _leading = true;
-            for (var i = 0; i < _options.Workers; i++)
-            {
-                loops.Add(WorkAsync(queue, workspaces, pods, cancellationToken));
-            }
+            loops.Add(ReconcileWorkers.RunAsync(
+                queue, _options.Workers, (name, ct) => ReconcileAsync(name, workspaces, pods, ct), FailedKeys.RetryWithBackoff, ReconcileFailed, cancellationToken));
 
             await Task.WhenAll(loops);
         }
@@ -222,57 +221,44 @@ public sealed partial class WorkspaceControllerService(
         }
     }
 
-    private async Task WorkAsync(WorkQueue queue, ResourceInformer<WorkspaceResource, WorkspaceResourceList> workspaces, ResourceInformer<V1Pod, V1PodList> pods, CancellationToken cancellationToken)
+    /// <summary>One pass over one workspace, measured and traced; a 409 is counted as a conflict, not an error.</summary>
+    private async Task<ReconcileResult> ReconcileAsync(string name, ResourceInformer<WorkspaceResource, WorkspaceResourceList> workspaces, ResourceInformer<V1Pod, V1PodList> pods, CancellationToken cancellationToken)
     {
-        while (!cancellationToken.IsCancellationRequested)
+        using var activity = ControllerTelemetry.StartReconcile(name, workspaces.Get(name));
+        var began = ControllerTelemetry.Begin();
+        var outcome = "error";
+        try
         {
-            string name;
-            try
-            {
-                name = await queue.TakeAsync(cancellationToken);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
+            var result = await reconciler.ReconcileAsync(name, workspaces, pods, cancellationToken);
+            outcome = "done";
+            Interlocked.Increment(ref _reconciles);
+            return result;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            outcome = "cancelled";
+            throw;
+        }
+        catch (Exception e) when (KubernetesErrors.IsConflict(e))
+        {
+            outcome = "conflict";
+            throw;
+        }
+        finally
+        {
+            ControllerTelemetry.Reconciled(began, outcome, activity);
+        }
+    }
 
-            using var activity = ControllerTelemetry.StartReconcile(name, workspaces.Get(name));
-            var began = ControllerTelemetry.Begin();
-            var outcome = "error";
-            try
-            {
-                var result = await reconciler.ReconcileAsync(name, workspaces, pods, cancellationToken);
-                outcome = "done";
-                Interlocked.Increment(ref _reconciles);
-                queue.Forget(name);
-                if (result.RequeueAfter is { } delay)
-                {
-                    queue.AddAfter(name, delay);
-                }
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                outcome = "cancelled";
-                return;
-            }
-            catch (Exception e)
-            {
-                var delay = queue.AddRateLimited(name);
-                if (KubernetesErrors.IsConflict(e))
-                {
-                    outcome = "conflict";
-                    LogConflict(name);
-                }
-                else
-                {
-                    LogReconcileFailed(e, name, delay);
-                }
-            }
-            finally
-            {
-                ControllerTelemetry.Reconciled(began, outcome, activity);
-                queue.Done(name);
-            }
+    private void ReconcileFailed(string name, Exception e, TimeSpan? retryIn)
+    {
+        if (KubernetesErrors.IsConflict(e))
+        {
+            LogConflict(name);
+        }
+        else
+        {
+            LogReconcileFailed(e, name, retryIn.GetValueOrDefault());
         }
     }
 

@@ -6,18 +6,11 @@ using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Workspaces.Shared.Reconciliation;
 using Workspaces.WorkspaceController.ClusterAccess;
 using Workspaces.WorkspaceController.Kubernetes.Resources;
 
 namespace Workspaces.WorkspaceController.Kubernetes.Controller;
-
-/// <summary>What the worker does with the key after a reconcile.</summary>
-public readonly record struct ReconcileResult(TimeSpan? RequeueAfter)
-{
-    public static ReconcileResult Done => new(null);
-
-    public static ReconcileResult After(TimeSpan delay) => new(delay);
-}
 
 /// <summary>
 /// One idempotent, level-triggered pass over one Workspace: it looks at the Workspace and its pod as they are now (the
@@ -33,8 +26,8 @@ public sealed partial class WorkspaceResourceReconciler(
     ILogger<WorkspaceResourceReconciler> logger)
 {
     private readonly ControllerOptions _options = options.Value;
-    private static readonly TimeSpan NodeLostMargin = TimeSpan.FromSeconds(60);
     private readonly SealedCredentials _sealed = new(options.Value.CredentialKey);
+    private readonly WorkspaceDecider _decider = new(options.Value);
 
     /// <summary>Since when (the controller's clock) a pod on a lost node has been terminating, by pod uid.</summary>
     private readonly ConcurrentDictionary<string, DateTimeOffset> _terminatingSince = new(StringComparer.Ordinal);
@@ -89,9 +82,8 @@ public sealed partial class WorkspaceResourceReconciler(
             workspaces.Update(workspace);
         }
 
-        var status = Clone(workspace.Status) ?? new WorkspaceStatus();
         var pass = new PassNotes();
-        var result = await ConvergeAsync(workspace, status, pods, pass, cancellationToken);
+        var (result, status) = await ConvergeAsync(workspace, Clone(workspace.Status) ?? new WorkspaceStatus(), pods, pass, cancellationToken);
         if (pass.RenewAfter is { } renew && (result.RequeueAfter is null || renew < result.RequeueAfter))
         {
             result = ReconcileResult.After(renew);
@@ -132,7 +124,7 @@ public sealed partial class WorkspaceResourceReconciler(
         public TimeSpan? RenewAfter { get; set; }
     }
 
-    private async Task<ReconcileResult> ConvergeAsync(WorkspaceResource workspace, WorkspaceStatus status, ResourceInformer<V1Pod, V1PodList> pods, PassNotes pass, CancellationToken cancellationToken)
+    private async Task<(ReconcileResult Result, WorkspaceStatus Status)> ConvergeAsync(WorkspaceResource workspace, WorkspaceStatus status, ResourceInformer<V1Pod, V1PodList> pods, PassNotes pass, CancellationToken cancellationToken)
     {
         var credentials = _sealed.Open(workspace.Metadata.NamespaceProperty, workspace.Metadata.Name, workspace.Spec.SealedCredentials);
         if (credentials is null)
@@ -144,7 +136,7 @@ public sealed partial class WorkspaceResourceReconciler(
 
             status.Phase = WorkspaceStatusPhase.Failed;
             status.Message = "The workspace's credentials cannot be opened: the web app and the controller must share the same credential key.";
-            return ReconcileResult.Done;
+            return (ReconcileResult.Done, status);
         }
 
         var podName = ControllerOptions.ChildName(workspace.Metadata.Name);
@@ -162,7 +154,7 @@ public sealed partial class WorkspaceResourceReconciler(
             {
                 // Before the pod: it mounts the kubeconfig secret this makes.
                 // A token only while the workspace should run and has not failed: a failed workspace has no pod to use one.
-                var running = workspace.Spec.DesiredState == DesiredWorkspaceState.Running
+                var running = workspace.Spec.DesiredState == DesiredState.Running
                     && (status.Phase != WorkspaceStatusPhase.Failed || status.ObservedGeneration != workspace.Metadata.Generation);
                 var access = await clusterAccess.EnsureAsync(workspace, status, running, cancellationToken);
                 children = new ChildrenResult(access.Problem, access.Reason, access.Retry);
@@ -170,307 +162,86 @@ public sealed partial class WorkspaceResourceReconciler(
             }
         }
 
-        if (children.Problem is { } problem)
+        if (children.Retry && children.Problem is null)
         {
-            if (status.Phase != WorkspaceStatusPhase.Failed || status.Message != problem)
-            {
-                await events.RecordAsync(workspace, "Warning", children.Reason!, problem, cancellationToken);
-            }
-
-            // No pod runs without its own policy, secret and service.
-            if (pod is not null && pod.Metadata.DeletionTimestamp is null)
-            {
-                await DeletePodAsync(workspace, podName, cancellationToken);
-            }
-
-            status.Phase = WorkspaceStatusPhase.Failed;
-            status.Message = problem;
-            status.AgentUrl = null;
-            return ReconcileResult.Done;
-        }
-
-        if (children.Retry)
-        {
-            return ReconcileResult.After(TimeSpan.FromSeconds(1));
-        }
-
-        if (workspace.Spec.DesiredState == DesiredWorkspaceState.Stopped)
-        {
-            if (pod is not null)
-            {
-                if (pod.Metadata.DeletionTimestamp is null)
-                {
-                    await DeletePodAsync(workspace, podName, cancellationToken);
-                    await events.RecordAsync(workspace, "Normal", "Stopping", "Stopping the workspace; its volume is kept.", cancellationToken);
-                }
-
-                status.Phase = WorkspaceStatusPhase.Stopping;
-                status.Message = "Stopping the workspace.";
-                return ReconcileResult.Done;
-            }
-
-            status.Phase = WorkspaceStatusPhase.Stopped;
-            status.Message = null;
-            status.StartStep = null;
-            status.PodName = null;
-            status.PodIP = null;
-            status.AgentUrl = null;
-            ResetFailures(status);
-            return ReconcileResult.Done;
-        }
-
-        if (status.Phase == WorkspaceStatusPhase.Failed && status.ObservedGeneration != workspace.Metadata.Generation)
-        {
-            // A new request (the user's retry) after a failure: start over with a fresh pod and no back-off.
-            status.Phase = WorkspaceStatusPhase.Starting;
-            status.StartStep = null;
-            status.Message = null;
-            ResetFailures(status);
-            if (pod is not null)
-            {
-                if (pod.Metadata.DeletionTimestamp is null)
-                {
-                    await DeletePodAsync(workspace, podName, cancellationToken);
-                }
-
-                return ReconcileResult.Done;
-            }
-        }
-        else if (status.Phase == WorkspaceStatusPhase.Failed)
-        {
-            // Failed stays failed, with no pod, until the spec changes (a retry): nothing keeps running or restarting.
-            if (pod is not null && pod.Metadata.DeletionTimestamp is null)
-            {
-                await DeletePodAsync(workspace, podName, cancellationToken);
-            }
-
-            status.AgentUrl = null;
-            status.PodIP = null;
-            return ReconcileResult.Done;
+            return (ReconcileResult.After(TimeSpan.FromSeconds(1)), status);
         }
 
         var desiredPod = WorkspaceResourceBuilder.Pod(workspace, _options);
         var configHash = ConfigHash(desiredPod, secret);
-        if (pod is null)
+        var decision = _decider.Decide(new WorkspaceObservation(workspace, status, pod, now)
         {
-            var wait = RestartDelay(status, now);
-            if (wait > TimeSpan.Zero)
-            {
-                status.Phase = WorkspaceStatusPhase.Starting;
-                status.Message = $"Restarting in {Math.Ceiling(wait.TotalSeconds)} s after the pod ended unexpectedly.";
-                return ReconcileResult.After(wait);
-            }
-
-            if (status.Phase is not WorkspaceStatusPhase.Starting and not WorkspaceStatusPhase.Running)
-            {
-                ResetFailures(status);
-            }
-
-            desiredPod.Metadata.Annotations[WorkspaceResourceBuilder.ConfigHashAnnotation] = configHash;
-            try
-            {
-                pod = await client.CoreV1.CreateNamespacedPodAsync(desiredPod, workspace.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
-                LogPodCreated(podName);
-                await events.RecordAsync(workspace, "Normal", "Starting", $"Created pod {podName}.", cancellationToken);
-            }
-            catch (HttpOperationException e) when (KubernetesErrors.IsConflict(e))
-            {
-                // Created by an earlier pass whose watch event has not arrived yet.
-                return ReconcileResult.After(TimeSpan.FromSeconds(1));
-            }
-            catch (HttpOperationException e) when (KubernetesErrors.IsInvalid(e))
-            {
-                return await RefusedAsync(workspace, status, "Pod", podName, e, cancellationToken);
-            }
-
-            status.Phase = WorkspaceStatusPhase.Starting;
-            status.StartStep = "Scheduling";
-            status.Message = null;
-            status.RestartPending = null;
-            status.PodName = podName;
-            status.PodIP = null;
-            status.AgentUrl = null;
-            // The controller's own clock: the start deadline is measured against it, never against the API server's.
-            status.Timings = new WorkspaceTimings { PodCreatedAt = now };
-            return ReconcileResult.Done;
-        }
-
-        if (pod.Metadata.DeletionTimestamp is not null)
+            ConfigHash = configHash,
+            ChildrenProblem = children.Problem is { } problem ? new ChildrenProblem(children.Reason!, problem) : null,
+            NodeLostSince = pod is not null && _terminatingSince.TryGetValue(pod.Metadata.Uid, out var since) ? since : null,
+        });
+        if (pod?.Metadata.DeletionTimestamp is not null)
         {
-            // The old pod is going; its DELETED event brings the workspace back here.
-            status.Phase = WorkspaceStatusPhase.Starting;
-            status.AgentUrl = null;
-            return await TerminatingAsync(workspace, status, pod, now, cancellationToken);
-        }
-
-        if (pod.Status?.Phase is "Failed" && FailedInit(pod) is { } init)
-        {
-            return await CloneFailedAsync(workspace, status, pod, init, cancellationToken);
-        }
-
-        if (pod.Status?.Phase is "Failed" or "Succeeded")
-        {
-            return await PodEndedAsync(workspace, status, pod, now, cancellationToken);
-        }
-
-        var podHash = pod.Metadata.Annotations?.TryGetValue(WorkspaceResourceBuilder.ConfigHashAnnotation, out var h) == true ? h : null;
-        var specChanged = podHash is not null && podHash != configHash;
-        ObservePod(workspace, pod, status, now);
-        if (specChanged && status.Timings?.ReadyAt is null)
-        {
-            // Nothing of the user's runs yet: the pod is replaced with one built from the new spec.
-            await DeletePodAsync(workspace, podName, cancellationToken);
-            status.Phase = WorkspaceStatusPhase.Starting;
-            status.Message = "The spec changed while the workspace started: replacing the pod.";
-            return ReconcileResult.Done;
-        }
-
-        // A running pod is never rolled under the user: the change waits for the next start, and the status says so.
-        status.RestartPending = specChanged ? true : null;
-        if (specChanged && status.Phase == WorkspaceStatusPhase.Running)
-        {
-            status.Message ??= "The spec changed (image, class, repository, variables or credentials): the change applies at the next restart.";
-        }
-
-        if (status.Phase != WorkspaceStatusPhase.Running)
-        {
-            var created = status.Timings?.PodCreatedAt ?? now;
-            var timeout = workspace.Spec.Timeouts?.StartSeconds is { } s ? TimeSpan.FromSeconds(s) : _options.StartTimeout;
-            if (now - created > timeout)
+            if (decision.NodeLostSince is { } lostSince)
             {
-                var step = status.StartStep;
-                status.Phase = WorkspaceStatusPhase.Failed;
-                status.Message = $"The workspace did not become ready within {timeout.TotalSeconds:0} seconds (stuck at {step}). {status.Message}".Trim();
-                status.AgentUrl = null;
-                await events.RecordAsync(workspace, "Warning", "StartTimeout", $"The workspace did not become ready within {timeout.TotalSeconds:0} s (last step: {step}); its pod is deleted.", cancellationToken);
-                await DeletePodAsync(workspace, podName, cancellationToken);
-                return ReconcileResult.Done;
-            }
-
-            return ReconcileResult.After(created + timeout - now);
-        }
-
-        return ReconcileResult.Done;
-    }
-
-    /// <summary>
-    /// The pod ended while the workspace should run (crash, eviction, the liveness probe). The failure is counted in the
-    /// status before the pod goes, so a 409 on that write leaves the pod for the next pass to count (once: by its uid).
-    /// </summary>
-    private async Task<ReconcileResult> PodEndedAsync(WorkspaceResource workspace, WorkspaceStatus status, V1Pod pod, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var podName = pod.Metadata.Name;
-        var evicted = pod.Status.Reason == "Evicted";
-        if (status.LastFailedPodUid != pod.Metadata.Uid)
-        {
-            var reason = evicted ? "Evicted" : "AgentExited";
-            var detail = evicted ? pod.Status.Message : ExitDetail(pod);
-            if (status.FirstPodFailureAt is not { } first || now - first > _options.CrashLoopWindow)
-            {
-                status.FirstPodFailureAt = now;
-                status.Restarts = 0;
-            }
-
-            status.Restarts = (status.Restarts ?? 0) + 1;
-            status.LastPodFailureAt = now;
-            status.LastFailedPodUid = pod.Metadata.Uid;
-            status.StartStep = null;
-            status.AgentUrl = null;
-            status.PodIP = null;
-            status.RestartPending = null;
-            if (status.Restarts >= _options.CrashLoopLimit)
-            {
-                reason = "CrashLoop";
-                status.Phase = WorkspaceStatusPhase.Failed;
-                status.Message = $"The workspace stopped unexpectedly {status.Restarts} times in {FormatWindow(_options.CrashLoopWindow)} (last: {detail}), so it is not restarted again. Look at the task logs, then start it again; files are kept.";
+                _terminatingSince[pod.Metadata.Uid] = lostSince;
             }
             else
             {
-                status.Phase = WorkspaceStatusPhase.Starting;
-                status.Message = evicted ? $"The pod was evicted ({detail}); starting a new one. Files are kept." : $"The workspace agent stopped unexpectedly ({detail}); starting it again. Files are kept.";
+                _terminatingSince.TryRemove(pod.Metadata.Uid, out _);
             }
-
-            await WriteStatusAsync(workspace, status, cancellationToken);
-            await events.RecordAsync(workspace, "Warning", reason, status.Message, cancellationToken);
-            LogPodEnded(podName, reason, status.Restarts.Value);
         }
 
-        await DeletePodAsync(workspace, podName, cancellationToken);
-        return status.Phase == WorkspaceStatusPhase.Failed ? ReconcileResult.Done : ReconcileResult.After(RestartDelay(status, now));
+        desiredPod.Metadata.Annotations[WorkspaceResourceBuilder.ConfigHashAnnotation] = configHash;
+        return (await CarryOutAsync(workspace, decision.Status, decision, desiredPod, now, cancellationToken), decision.Status);
     }
 
-    /// <summary>
-    /// A terminating pod whose node is gone (Ready Unknown) never finishes terminating: no kubelet runs its shutdown. After
-    /// its grace period and a margin the controller force-deletes it, as an operator would, so the workspace can run again.
-    /// </summary>
-    private async Task<ReconcileResult> TerminatingAsync(WorkspaceResource workspace, WorkspaceStatus status, V1Pod pod, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>Carries out a decision's actions in order; <paramref name="status"/> is what gets written.</summary>
+    private async Task<ReconcileResult> CarryOutAsync(WorkspaceResource workspace, WorkspaceStatus status, WorkspaceDecision decision, V1Pod desiredPod, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var nodeLost = pod.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "Unknown") == true;
-        if (!nodeLost)
+        foreach (var action in decision.Actions)
         {
-            _terminatingSince.TryRemove(pod.Metadata.Uid, out _);
-            return ReconcileResult.Done;
+            switch (action)
+            {
+                case CreatePod create:
+                    try
+                    {
+                        await client.CoreV1.CreateNamespacedPodAsync(desiredPod, workspace.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
+                        LogPodCreated(create.Name);
+                        await events.RecordAsync(workspace, "Normal", "Starting", $"Created pod {create.Name}.", cancellationToken);
+                    }
+                    catch (HttpOperationException e) when (KubernetesErrors.IsConflict(e))
+                    {
+                        // Created by an earlier pass whose watch event has not arrived yet.
+                        return ReconcileResult.After(TimeSpan.FromSeconds(1));
+                    }
+                    catch (HttpOperationException e) when (KubernetesErrors.IsInvalid(e))
+                    {
+                        WorkspaceDecider.Refused(status, "Pod", create.Name, KubernetesErrors.Message(e));
+                        await events.RecordAsync(workspace, "Warning", "Invalid", status.Message!, cancellationToken);
+                        return ReconcileResult.Done;
+                    }
+
+                    WorkspaceDecider.PodCreated(status, create.Name, now);
+                    break;
+                case DeletePod delete:
+                    await DeletePodAsync(workspace, delete.Name, cancellationToken);
+                    break;
+                case ForceDeletePod delete:
+                    await KubernetesErrors.IgnoreNotFoundAsync(() => client.CoreV1.DeleteNamespacedPodAsync(
+                        delete.Name, workspace.Metadata.NamespaceProperty, gracePeriodSeconds: 0, cancellationToken: cancellationToken));
+                    break;
+                case RecordEvent recorded:
+                    await events.RecordAsync(workspace, recorded.Type, recorded.Reason, recorded.Message, cancellationToken);
+                    break;
+                case WriteStatus:
+                    await WriteStatusAsync(workspace, status, cancellationToken);
+                    break;
+                case NotePodEnded ended:
+                    LogPodEnded(ended.PodName, ended.Reason, ended.Restarts);
+                    break;
+                default:
+                    throw new InvalidOperationException($"No step carries out {action.GetType().Name}.");
+            }
         }
 
-        var since = _terminatingSince.GetOrAdd(pod.Metadata.Uid, now);
-        var due = since + TimeSpan.FromSeconds(pod.Metadata.DeletionGracePeriodSeconds ?? 30) + NodeLostMargin;
-        status.Message = "The pod's node is not responding; a new pod starts once the old one is confirmed gone. Files are kept.";
-        if (now < due)
-        {
-            return ReconcileResult.After(due - now);
-        }
-
-        _terminatingSince.TryRemove(pod.Metadata.Uid, out _);
-        await KubernetesErrors.IgnoreNotFoundAsync(() => client.CoreV1.DeleteNamespacedPodAsync(
-            pod.Metadata.Name, workspace.Metadata.NamespaceProperty, gracePeriodSeconds: 0, cancellationToken: cancellationToken));
-        await events.RecordAsync(workspace, "Warning", "NodeLost", $"Force-deleted pod {pod.Metadata.Name}: its node stopped responding.", cancellationToken);
-        return ReconcileResult.Done;
+        return decision.Result;
     }
-
-    /// <summary>An init container that exited non-zero (the clone, usually): its termination message says why.</summary>
-    private static V1ContainerStatus? FailedInit(V1Pod pod) =>
-        pod.Status?.InitContainerStatuses?.FirstOrDefault(s => s.State?.Terminated is { ExitCode: not 0 });
-
-    /// <summary>
-    /// A failed clone (a wrong URL, missing credentials, no network to the Git host) fails the same way on every retry:
-    /// the workspace fails at once with the clone's own words, which the start screen shows, and keeps no pod.
-    /// </summary>
-    private async Task<ReconcileResult> CloneFailedAsync(WorkspaceResource workspace, WorkspaceStatus status, V1Pod pod, V1ContainerStatus init, CancellationToken cancellationToken)
-    {
-        var terminated = init.State.Terminated;
-        var words = string.IsNullOrWhiteSpace(terminated.Message) ? $"exit code {terminated.ExitCode.ToString(CultureInfo.InvariantCulture)}" : terminated.Message.Trim();
-        status.Phase = WorkspaceStatusPhase.Failed;
-        status.StartStep = init.Name == "clone" ? "Cloning" : "PullingImage";
-        status.AgentUrl = null;
-        status.PodIP = null;
-        status.Message = init.Name == "clone"
-            ? $"Cloning the repository failed: {words}. Check the repository URL and your Git credentials, then start the workspace again."
-            : $"The {init.Name} init container failed: {words}.";
-        await WriteStatusAsync(workspace, status, cancellationToken);
-        await events.RecordAsync(workspace, "Warning", init.Name == "clone" ? "CloneFailed" : "InitFailed", status.Message, cancellationToken);
-        await DeletePodAsync(workspace, pod.Metadata.Name, cancellationToken);
-        return ReconcileResult.Done;
-    }
-
-    private async Task<ReconcileResult> RefusedAsync(WorkspaceResource workspace, WorkspaceStatus status, string kind, string name, HttpOperationException e, CancellationToken cancellationToken)
-    {
-        status.Phase = WorkspaceStatusPhase.Failed;
-        status.Message = $"Kubernetes refused the workspace's {kind} {name} (422): {KubernetesErrors.Message(e)}";
-        await events.RecordAsync(workspace, "Warning", "Invalid", status.Message, cancellationToken);
-        return ReconcileResult.Done;
-    }
-
-    private static void ResetFailures(WorkspaceStatus status)
-    {
-        status.Restarts = null;
-        status.LastPodFailureAt = null;
-        status.FirstPodFailureAt = null;
-        status.LastFailedPodUid = null;
-        status.RestartPending = null;
-    }
-
-    private static string FormatWindow(TimeSpan window) =>
-        window.TotalMinutes >= 1 ? $"{window.TotalMinutes:0.#} minutes" : $"{window.TotalSeconds:0} seconds";
 
     /// <summary>What the pod was built from (its spec and its bootstrap secret): a pod whose hash differs runs an older spec.</summary>
     private static string ConfigHash(V1Pod pod, V1Secret secret)
@@ -484,73 +255,6 @@ public sealed partial class WorkspaceResourceReconciler(
         }
 
         return Convert.ToHexStringLower(sha.GetHashAndReset())[..16];
-    }
-
-    private void ObservePod(WorkspaceResource workspace, V1Pod pod, WorkspaceStatus status, DateTimeOffset now)
-    {
-        var timings = status.Timings ??= new WorkspaceTimings();
-        timings.PodCreatedAt ??= pod.Metadata.CreationTimestamp is { } c ? new DateTimeOffset(c, TimeSpan.Zero) : now;
-        var conditions = pod.Status?.Conditions ?? [];
-        timings.ScheduledAt ??= ConditionTime(conditions, "PodScheduled");
-        timings.InitializedAt ??= ConditionTime(conditions, "Initialized");
-        var main = pod.Status?.ContainerStatuses?.FirstOrDefault(s => s.Name == "workspace");
-        if (main?.State?.Running?.StartedAt is { } started)
-        {
-            timings.AgentStartedAt ??= new DateTimeOffset(started, TimeSpan.Zero);
-        }
-
-        status.PodName = pod.Metadata.Name;
-        status.PodIP = pod.Status?.PodIP;
-        var running = pod.Status?.Phase == "Running" && main?.State?.Running is not null;
-        var podReady = conditions.FirstOrDefault(c => c.Type == "Ready")?.Status;
-        var ready = running && main?.Ready == true && podReady is null or "True";
-        if (ready || (running && timings.ReadyAt is not null))
-        {
-            timings.ReadyAt ??= ConditionTime(conditions, "Ready") ?? now;
-            status.Phase = WorkspaceStatusPhase.Running;
-            status.StartStep = null;
-            // Once ready, a failing readiness probe (missed probes under CPU throttling, a busy agent) is a blip, not a
-            // failed start: the pod and the user's processes stay. The liveness probe decides when the agent is dead.
-            status.Message = ready ? null : "The agent is not answering its readiness probe; the pod keeps running (its liveness probe ends it if the agent is dead).";
-            status.AgentUrl = $"http://{WorkspaceResourceBuilder.Host(workspace, _options)}:{_options.AgentPort}";
-            return;
-        }
-
-        status.Phase = WorkspaceStatusPhase.Starting;
-        status.AgentUrl = null;
-        var waiting = pod.Status?.InitContainerStatuses?.FirstOrDefault(s => s.State?.Terminated is null) ?? main;
-        var waitingReason = waiting?.State?.Waiting?.Reason;
-        status.StartStep = StartStep(timings.ScheduledAt is not null, conditions, waiting);
-        status.Message = waitingReason is "ErrImagePull" or "ImagePullBackOff" or "CreateContainerConfigError" or "InvalidImageName"
-            ? $"{waitingReason}: {waiting!.State.Waiting.Message}"
-            : null;
-    }
-
-    /// <summary>
-    /// Where a pending pod is, from what the kubelet reports: the sandbox waits for the volume, each container first for
-    /// its image. Approximate by nature (an image pull and a volume attach both show as ContainerCreating).
-    /// </summary>
-    private static string StartStep(bool scheduled, IList<V1PodCondition> conditions, V1ContainerStatus? waiting)
-    {
-        if (!scheduled)
-        {
-            return "Scheduling";
-        }
-
-        if (conditions.FirstOrDefault(c => c.Type == "PodReadyToStartContainers") is { Status: not "True" })
-        {
-            return "PreparingVolume";
-        }
-
-        return waiting switch
-        {
-            { State.Waiting.Reason: "ErrImagePull" or "ImagePullBackOff" } => "PullingImage",
-            { Name: "install-agent" } => "PullingImage",
-            { Name: "clone" } => "Cloning",
-            { State.Running: not null } => "StartingAgent",
-            { Name: "workspace" } => "PullingImage",
-            _ => "StartingAgent",
-        };
     }
 
     private async Task<ReconcileResult> FinalizeAsync(WorkspaceResource workspace, ResourceInformer<WorkspaceResource, WorkspaceResourceList> workspaces, ResourceInformer<V1Pod, V1PodList> pods, CancellationToken cancellationToken)
@@ -785,21 +489,6 @@ public sealed partial class WorkspaceResourceReconciler(
         await client.CustomObjects.ReplaceNamespacedCustomObjectAsync<WorkspaceResource>(
             workspace, WorkspaceResource.ApiGroup, WorkspaceResource.ApiVersionName, workspace.Metadata.NamespaceProperty, WorkspaceResource.Plural, workspace.Metadata.Name, cancellationToken: cancellationToken);
 
-    private TimeSpan RestartDelay(WorkspaceStatus status, DateTimeOffset now)
-    {
-        if (status.LastPodFailureAt is not { } failedAt || (status.Restarts ?? 0) == 0)
-        {
-            return TimeSpan.Zero;
-        }
-
-        // Deterministic per failure (so a re-reconcile does not move the restart), jittered across workspaces.
-        var exponent = Math.Clamp(status.Restarts.GetValueOrDefault() - 1, 0, 20);
-        var raw = Math.Min(_options.BaseBackoff.TotalMilliseconds * Math.Pow(2, exponent), _options.MaxBackoff.TotalMilliseconds);
-        var jitter = 1 + ((failedAt.UtcTicks % 1000) / 2000.0);
-        var due = failedAt + TimeSpan.FromMilliseconds(raw * jitter);
-        return due > now ? due - now : TimeSpan.Zero;
-    }
-
     private static void SetReadyCondition(WorkspaceResource workspace, WorkspaceStatus status, DateTime now)
     {
         var ready = status.Phase == WorkspaceStatusPhase.Running;
@@ -823,26 +512,6 @@ public sealed partial class WorkspaceResourceReconciler(
             ObservedGeneration = workspace.Metadata.Generation,
             LastTransitionTime = existing?.Status == conditionStatus ? existing.LastTransitionTime : now,
         });
-    }
-
-    private static DateTimeOffset? ConditionTime(IEnumerable<V1PodCondition> conditions, string type) =>
-        conditions.FirstOrDefault(c => c.Type == type && c.Status == "True")?.LastTransitionTime is { } t ? new DateTimeOffset(t, TimeSpan.Zero) : null;
-
-    private static string ExitDetail(V1Pod pod)
-    {
-        var terminated = pod.Status?.ContainerStatuses?.FirstOrDefault(s => s.Name == "workspace")?.State?.Terminated;
-        if (terminated is null)
-        {
-            return pod.Status?.Reason ?? "pod ended";
-        }
-
-        var text = $"exit code {terminated.ExitCode.ToString(CultureInfo.InvariantCulture)}";
-        if (!string.IsNullOrEmpty(terminated.Reason))
-        {
-            text += $", {terminated.Reason}";
-        }
-
-        return string.IsNullOrEmpty(terminated.Message) ? text : $"{text}: {terminated.Message}";
     }
 
     private static WorkspaceStatus? Clone(WorkspaceStatus? status) =>

@@ -5,9 +5,10 @@ using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Workspaces.WorkspaceController.Kubernetes.Controller;
 using Workspaces.Shared.Agent;
+using Workspaces.Shared.Reconciliation;
 using Workspaces.Shared.SourceControl;
+using Workspaces.WorkspaceController.Kubernetes.Controller;
 using Workspaces.WorkspaceController.Kubernetes.Resources;
 using Workspaces.WorkspaceController.Runtime;
 
@@ -86,7 +87,7 @@ public sealed partial class KubernetesWorkspaceRuntime(
             return;
         }
 
-        var written = await WriteAsync(workspaceId, w => w.Spec.DesiredState = DesiredWorkspaceState.Stopped, create: null, cancellationToken);
+        var written = await WriteAsync(workspaceId, w => w.Spec.DesiredState = DesiredState.Stopped, create: null, cancellationToken);
         if (written is null)
         {
             return;
@@ -199,8 +200,8 @@ public sealed partial class KubernetesWorkspaceRuntime(
         return (workspace.Spec.DesiredState, status?.Phase) switch
         {
             (_, WorkspaceStatusPhase.Failed) => new RuntimeObservation(workspaceId, RuntimeState.Stopped, null, null, status!.Message),
-            (DesiredWorkspaceState.Stopped, WorkspaceStatusPhase.Stopped) => new RuntimeObservation(workspaceId, RuntimeState.Stopped, null, null, null),
-            (DesiredWorkspaceState.Stopped, null) => new RuntimeObservation(workspaceId, RuntimeState.Stopped, null, null, null),
+            (DesiredState.Stopped, WorkspaceStatusPhase.Stopped) => new RuntimeObservation(workspaceId, RuntimeState.Stopped, null, null, null),
+            (DesiredState.Stopped, null) => new RuntimeObservation(workspaceId, RuntimeState.Stopped, null, null, null),
             _ => new RuntimeObservation(workspaceId, RuntimeState.Starting, null, null, status?.Message),
         };
     }
@@ -245,7 +246,7 @@ public sealed partial class KubernetesWorkspaceRuntime(
         spec.Repository = new WorkspaceRepository { Url = launch.RepositoryUrl, Ref = launch.Ref, CheckoutDirectory = launch.CheckoutDirectoryName };
         // Variables may be the user's or a project's secrets: they travel sealed, never as plain spec.env.
         spec.Env = null;
-        spec.DesiredState = DesiredWorkspaceState.Running;
+        spec.DesiredState = DesiredState.Running;
         // The start's trace, so the controller's reconciles (and through it the agent) join it.
         if (launch.Telemetry?.TraceParent is { } traceParent)
         {
@@ -323,7 +324,7 @@ public sealed partial class KubernetesWorkspaceRuntime(
             }
             catch (HttpOperationException e) when (KubernetesErrors.IsConflict(e) && attempt < 5)
             {
-                await Task.Delay(Backoff.Jittered(TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(1), attempt), timeProvider, cancellationToken);
+                await Task.Delay(new Backoff(TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(1)).Delay(attempt), timeProvider, cancellationToken);
             }
             catch (HttpOperationException e)
             {

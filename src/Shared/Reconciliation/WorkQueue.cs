@@ -1,13 +1,14 @@
 using System.Threading.Channels;
 
-namespace Workspaces.WorkspaceController.Kubernetes.Controller;
+namespace Workspaces.Shared.Reconciliation;
 
 /// <summary>
 /// The client-go work queue: a key is queued at most once however often it is added, and never handed to two workers at
 /// once (added while being processed, it is queued again when the worker is done). Failing keys come back after a capped,
-/// jittered back-off that grows per key until <see cref="Forget"/>.
+/// jittered back-off that grows per key until <see cref="Forget"/>. The web app queues workspace ids, the controller
+/// Workspace names.
 /// </summary>
-public sealed class WorkQueue(TimeProvider timeProvider, TimeSpan baseDelay, TimeSpan maxDelay) : IDisposable
+public sealed class WorkQueue(TimeProvider timeProvider, Backoff backoff) : IDisposable
 {
     private readonly Lock _lock = new();
     private readonly HashSet<string> _queued = new(StringComparer.Ordinal);
@@ -15,6 +16,7 @@ public sealed class WorkQueue(TimeProvider timeProvider, TimeSpan baseDelay, Tim
     private readonly HashSet<string> _dirty = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _failures = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ITimer> _delayed = new(StringComparer.Ordinal);
+    // Unbounded but never longer than the set of keys: a key is written only when it enters _queued.
     private readonly Channel<string> _channel = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleWriter = false, SingleReader = false });
 
     public int Length
@@ -88,7 +90,7 @@ public sealed class WorkQueue(TimeProvider timeProvider, TimeSpan baseDelay, Tim
             attempt = _failures[key] = _failures.GetValueOrDefault(key) + 1;
         }
 
-        var delay = Backoff.Jittered(baseDelay, maxDelay, attempt);
+        var delay = backoff.Delay(attempt);
         AddAfter(key, delay);
         return delay;
     }

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Time.Testing;
-using Workspaces.WorkspaceController.Kubernetes.Controller;
+using Workspaces.Shared.Reconciliation;
 
-namespace Workspaces.WorkspaceController.Tests.Controller;
+namespace Workspaces.Shared.Tests.Reconciliation;
 
 public sealed class WorkQueueTests
 {
@@ -10,7 +10,7 @@ public sealed class WorkQueueTests
     [Fact]
     public async Task Add_SameKeyTwice_IsHandedOutOnce()
     {
-        using var queue = new WorkQueue(new FakeTimeProvider(), TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));
+        using var queue = new WorkQueue(new FakeTimeProvider(), new Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1)));
 
         queue.Add("a");
         queue.Add("a");
@@ -24,14 +24,16 @@ public sealed class WorkQueueTests
     [Fact]
     public async Task Add_WhileProcessing_IsHandedOutAgainOnlyAfterDone()
     {
-        using var queue = new WorkQueue(new FakeTimeProvider(), TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));
+        using var queue = new WorkQueue(new FakeTimeProvider(), new Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1)));
         queue.Add("a");
         var key = await queue.TakeAsync(CancellationToken.None).WaitAsync(Wait);
 
         queue.Add("a");
         var second = queue.TakeAsync(CancellationToken.None);
-        await Task.Delay(50);
+
+        // Nothing else can hand it out: a key reaches a taker only through Add or Done, both synchronous.
         Assert.False(second.IsCompleted);
+        Assert.Equal(0, queue.Length);
 
         queue.Done(key);
         Assert.Equal("a", await second.WaitAsync(Wait));
@@ -41,7 +43,7 @@ public sealed class WorkQueueTests
     public async Task AddRateLimited_RepeatedFailures_BacksOffExponentiallyUpToTheCap()
     {
         var time = new FakeTimeProvider();
-        using var queue = new WorkQueue(time, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10));
+        using var queue = new WorkQueue(time, new Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10)));
 
         var delays = Enumerable.Range(0, 8).Select(_ => queue.AddRateLimited("a")).ToList();
 
