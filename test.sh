@@ -64,10 +64,11 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 say "Building"
 dotnet build Workspaces.sln -c Debug -warnaserror -nologo -v quiet
 
-# The browser code (src/Web/ClientApp) is JavaScript type-checked through its JSDoc; the build above installed its
-# packages (typescript among them). A type error fails the run here, before any test.
+# The browser code (src/Web/ClientApp) is JavaScript type-checked through its JSDoc. A fresh clone carries the built
+# bundle in wwwroot/dist, so the build may skip npm entirely: install the locked packages (typescript among them) here
+# when they are missing. A type error fails the run here, before any test.
 say "Type-checking the browser code"
-(cd src/Web/ClientApp && npx --no-install tsc -p .)
+(cd src/Web/ClientApp && { [ -x node_modules/.bin/tsc ] || npm ci --no-audit --no-fund --loglevel=error; } && npx --no-install tsc -p .)
 
 say "Testing"
 log="$(mktemp)"
