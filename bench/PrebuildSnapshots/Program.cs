@@ -40,7 +40,8 @@ void Run(string name, string root, SnapshotStorageMode mode)
     var tree = Path.Combine(workspaces, "source", "app");
     Generate(tree, files, fileKb * 1024);
     var snapshots = new LocalPrebuildSnapshots(
-        Options.Create(new LocalSnapshotOptions { Directory = Path.Combine(root, "prebuilds"), Mode = mode }),
+        // The storage paths themselves: no warm copy (with one, a restore is a rename).
+        Options.Create(new LocalSnapshotOptions { Directory = Path.Combine(root, "prebuilds"), Mode = mode, KeepWarmCopy = false }),
         Options.Create(new LocalRuntimeOptions { WorkspacesDirectory = workspaces }),
         NullLogger<LocalPrebuildSnapshots>.Instance);
     var bytes = (double)files * fileKb * 1024;

@@ -49,6 +49,7 @@ public static class PrebuildsExtensions
             });
         services.AddSingleton<LocalPrebuildSnapshots>();
         services.AddSingleton<IPrebuildSnapshots>(sp => sp.GetRequiredService<LocalPrebuildSnapshots>());
+        services.AddHostedService(sp => sp.GetRequiredService<LocalPrebuildSnapshots>());
         services.AddSingleton<PrebuildRunner>();
         services.AddSingleton<PrebuildRetention>();
         services.AddHostedService<PrebuildWorker>();

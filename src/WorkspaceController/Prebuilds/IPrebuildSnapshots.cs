@@ -7,7 +7,10 @@ namespace Workspaces.WorkspaceController.Prebuilds;
 /// </summary>
 public interface IPrebuildSnapshots
 {
-    /// <summary>Snapshots the checkout of a stopped workspace; throws <see cref="SnapshotTooLargeException"/> above <paramref name="maxBytes"/>.</summary>
+    /// <summary>
+    /// Snapshots the checkout of a stopped workspace that is deleted next (the runtime may keep the checkout itself as a
+    /// ready copy); throws <see cref="SnapshotTooLargeException"/> above <paramref name="maxBytes"/>.
+    /// </summary>
     Task<PrebuildSnapshot> SnapshotAsync(string workspaceId, string checkoutDirectoryName, string prebuildId, long maxBytes, CancellationToken cancellationToken);
 
     /// <summary>True when the workspace has files of its own already (a restore would overwrite them: never done).</summary>

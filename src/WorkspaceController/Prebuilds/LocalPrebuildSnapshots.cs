@@ -1,5 +1,7 @@
 using System.Formats.Tar;
 using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Workspaces.WorkspaceController.Local;
@@ -12,12 +14,16 @@ namespace Workspaces.WorkspaceController.Prebuilds;
 /// Snapshots under <see cref="LocalSnapshotOptions.Directory"/>: per prebuild a manifest (<c>{id}.json</c>) and either a
 /// tree of copy-on-write clones (<c>{id}.tree/</c>, when the filesystem has reflinks) or a tar archive compressed with zstd
 /// and its frame checksum (<c>{id}.tar.zst</c>). The manifest is written last, so a snapshot without one never counts.
+/// Beside it, unless <see cref="LocalSnapshotOptions.KeepWarmCopy"/> is off, a warm copy (<c>{id}.warm/</c>): the snapshot
+/// already unpacked, which a start takes with one rename; a new one is unpacked in the background after each start.
 /// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-public sealed partial class LocalPrebuildSnapshots(IOptions<LocalSnapshotOptions> options, IOptions<LocalRuntimeOptions> local, ILogger<LocalPrebuildSnapshots> logger) : IPrebuildSnapshots
+public sealed partial class LocalPrebuildSnapshots(IOptions<LocalSnapshotOptions> options, IOptions<LocalRuntimeOptions> local, ILogger<LocalPrebuildSnapshots> logger)
+    : BackgroundService, IPrebuildSnapshots
 {
     public const string Reflink = "reflink";
     public const string Archive = "archive";
+    private readonly Channel<string> _toWarm = Channel.CreateBounded<string>(new BoundedChannelOptions(64) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
     private readonly Lazy<bool> _reflinks = new(() => options.Value.Mode switch
     {
         SnapshotStorageMode.Archive => false,
@@ -69,7 +75,30 @@ public sealed partial class LocalPrebuildSnapshots(IOptions<LocalSnapshotOptions
 
         await File.WriteAllTextAsync(ManifestPath(prebuildId), JsonSerializer.Serialize(snapshot), cancellationToken);
         LogSnapshotted(prebuildId, snapshot.Storage, snapshot.SizeBytes, snapshot.Files);
+        KeepAsWarmCopy(checkout, prebuildId);
         return snapshot;
+    }
+
+    /// <summary>
+    /// The stopped prebuild's checkout is what the snapshot holds, file for file, and its workspace is deleted next: it
+    /// becomes the first warm copy for free (one rename; on another filesystem, unpacked in the background instead).
+    /// </summary>
+    private void KeepAsWarmCopy(string checkout, string prebuildId)
+    {
+        if (!options.Value.KeepWarmCopy)
+        {
+            return;
+        }
+
+        try
+        {
+            DeleteDirectory(WarmPath(prebuildId));
+            Directory.Move(checkout, WarmPath(prebuildId));
+        }
+        catch (IOException)
+        {
+            _toWarm.Writer.TryWrite(prebuildId);
+        }
     }
 
     public bool HasCheckout(string workspaceId, string checkoutDirectoryName) => Directory.Exists(CheckoutOf(workspaceId, checkoutDirectoryName));
@@ -79,51 +108,130 @@ public sealed partial class LocalPrebuildSnapshots(IOptions<LocalSnapshotOptions
         var manifest = ReadManifest(prebuildId) ?? throw new SnapshotUnusableException($"The snapshot of prebuild {prebuildId} is missing.");
         var workspace = Path.Combine(local.Value.WorkspacesDirectory, workspaceId);
         var temporary = Path.Combine(workspace, ".prebuild-restore");
-        if (Directory.Exists(temporary))
+        DeleteDirectory(temporary);
+        Directory.CreateDirectory(workspace);
+        if (TakeWarmCopy(prebuildId, CheckoutOf(workspaceId, checkoutDirectoryName)))
         {
-            Directory.Delete(temporary, recursive: true);
+            _toWarm.Writer.TryWrite(prebuildId);
+            return;
         }
 
-        Directory.CreateDirectory(workspace);
         try
         {
-            int files;
-            if (manifest.Storage == Reflink)
-            {
-                if (!Directory.Exists(TreePath(prebuildId)))
-                {
-                    throw new SnapshotUnusableException($"The snapshot of prebuild {prebuildId} is missing.");
-                }
-
-                files = await Task.Run(() => FileClone.CloneTree(TreePath(prebuildId), temporary, cancellationToken), cancellationToken);
-            }
-            else
-            {
-                Directory.CreateDirectory(temporary);
-                await using (var file = new FileStream(ArchivePath(prebuildId), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true))
-                await using (var zstd = new DecompressionStream(file))
-                {
-                    await TarFile.ExtractToDirectoryAsync(zstd, temporary, overwriteFiles: false, cancellationToken);
-                }
-
-                files = Measure(temporary).Files;
-            }
-
-            if (files != manifest.Files)
-            {
-                throw new SnapshotUnusableException($"The snapshot of prebuild {prebuildId} is incomplete: {files} of {manifest.Files} files.");
-            }
-
+            await UnpackAsync(prebuildId, manifest, temporary, cancellationToken);
             Directory.Move(temporary, CheckoutOf(workspaceId, checkoutDirectoryName));
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or ZstdException or FormatException or UnauthorizedAccessException or SnapshotUnusableException)
+        catch (Exception e) when (IsUnusable(e))
         {
-            if (Directory.Exists(temporary))
+            DeleteDirectory(temporary);
+            throw e as SnapshotUnusableException ?? new SnapshotUnusableException($"The snapshot of prebuild {prebuildId} could not be restored: {e.Message}", e);
+        }
+
+        _toWarm.Writer.TryWrite(prebuildId);
+    }
+
+    /// <summary>Moves the warm copy into place; false when there is none (taken by a start a moment ago, or never made).</summary>
+    private bool TakeWarmCopy(string prebuildId, string checkout)
+    {
+        if (!options.Value.KeepWarmCopy)
+        {
+            return false;
+        }
+
+        try
+        {
+            Directory.Move(WarmPath(prebuildId), checkout);
+            return true;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Unpacks the snapshot into <paramref name="destination"/> (a new directory) and checks that every file arrived.</summary>
+    private async Task UnpackAsync(string prebuildId, PrebuildSnapshot manifest, string destination, CancellationToken cancellationToken)
+    {
+        int files;
+        if (manifest.Storage == Reflink)
+        {
+            if (!Directory.Exists(TreePath(prebuildId)))
             {
-                Directory.Delete(temporary, recursive: true);
+                throw new SnapshotUnusableException($"The snapshot of prebuild {prebuildId} is missing.");
             }
 
-            throw e as SnapshotUnusableException ?? new SnapshotUnusableException($"The snapshot of prebuild {prebuildId} could not be restored: {e.Message}", e);
+            files = await Task.Run(() => FileClone.CloneTree(TreePath(prebuildId), destination, cancellationToken), cancellationToken);
+        }
+        else
+        {
+            Directory.CreateDirectory(destination);
+
+            // Synchronous file I/O on a worker thread: tens of thousands of small files unpack faster than with async streams.
+            files = await Task.Run(
+                () =>
+                {
+                    using (var file = new FileStream(ArchivePath(prebuildId), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16))
+                    using (var zstd = new DecompressionStream(file))
+                    {
+                        TarFile.ExtractToDirectory(zstd, destination, overwriteFiles: false);
+
+                        // The reader stops at the end-of-archive blocks; the frame's checksum is checked only at its end.
+                        zstd.CopyTo(Stream.Null);
+                    }
+
+                    return Measure(destination).Files;
+                },
+                cancellationToken);
+        }
+
+        if (files != manifest.Files)
+        {
+            throw new SnapshotUnusableException($"The snapshot of prebuild {prebuildId} is incomplete: {files} of {manifest.Files} files.");
+        }
+    }
+
+    /// <summary>Unpacks warm copies one at a time, after the start that took the last one.</summary>
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await foreach (var prebuildId in _toWarm.Reader.ReadAllAsync(stoppingToken))
+        {
+            var warming = Path.Combine(Root, prebuildId + ".warming");
+            try
+            {
+                if (Directory.Exists(WarmPath(prebuildId)) || ReadManifest(prebuildId) is not { } manifest)
+                {
+                    continue;
+                }
+
+                DeleteDirectory(warming);
+                await UnpackAsync(prebuildId, manifest, warming, stoppingToken);
+
+                // Deleted (retention) while unpacking: nothing to keep warm.
+                if (ReadManifest(prebuildId) is null)
+                {
+                    DeleteDirectory(warming);
+                    continue;
+                }
+
+                Directory.Move(warming, WarmPath(prebuildId));
+            }
+            catch (Exception e) when (IsUnusable(e))
+            {
+                // The next start unpacks the snapshot itself and says what is wrong with it.
+                DeleteDirectory(warming);
+                LogWarmCopyFailed(prebuildId, e.Message);
+            }
+        }
+    }
+
+    private static bool IsUnusable(Exception e) =>
+        e is IOException or InvalidDataException or ZstdException or FormatException or UnauthorizedAccessException or SnapshotUnusableException;
+
+    private static void DeleteDirectory(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            Directory.Delete(path, recursive: true);
         }
     }
 
@@ -132,11 +240,9 @@ public sealed partial class LocalPrebuildSnapshots(IOptions<LocalSnapshotOptions
         File.Delete(ManifestPath(prebuildId));
         File.Delete(ArchivePath(prebuildId));
         File.Delete(ArchivePath(prebuildId) + ".partial");
-        if (Directory.Exists(TreePath(prebuildId)))
-        {
-            Directory.Delete(TreePath(prebuildId), recursive: true);
-        }
-
+        DeleteDirectory(TreePath(prebuildId));
+        DeleteDirectory(WarmPath(prebuildId));
+        DeleteDirectory(Path.Combine(Root, prebuildId + ".warming"));
         return Task.CompletedTask;
     }
 
@@ -208,6 +314,11 @@ public sealed partial class LocalPrebuildSnapshots(IOptions<LocalSnapshotOptions
 
     private string TreePath(string prebuildId) => Path.Combine(Root, prebuildId + ".tree");
 
+    private string WarmPath(string prebuildId) => Path.Combine(Root, prebuildId + ".warm");
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Snapshot of prebuild {PrebuildId} stored as {Storage}: {SizeBytes} bytes in {Files} files")]
     private partial void LogSnapshotted(string prebuildId, string storage, long sizeBytes, int files);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No warm copy of prebuild {PrebuildId}: {Reason}")]
+    private partial void LogWarmCopyFailed(string prebuildId, string reason);
 }

@@ -20,4 +20,11 @@ public sealed class LocalSnapshotOptions
 
     /// <summary>zstd's level for archives (1 fastest … 19).</summary>
     public int CompressionLevel { get; set; } = 3;
+
+    /// <summary>
+    /// Keep one unpacked copy of each snapshot beside it, so that a start from the prebuild moves a directory instead of
+    /// unpacking tens of thousands of files (a warm pool, as Coder keeps ready workspaces). Costs the checkout's size on
+    /// disk once more per kept prebuild (shared extents with reflinks).
+    /// </summary>
+    public bool KeepWarmCopy { get; set; } = true;
 }

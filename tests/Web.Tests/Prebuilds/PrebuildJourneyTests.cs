@@ -184,6 +184,11 @@ public abstract class PrebuildJourneyTests(AppFixture fixture) : IDisposable
     private void Corrupt(string prebuildId)
     {
         var directory = StorageDirectory ?? SnapshotDirectory;
+
+        // The warm copy (the snapshot unpacked ahead of the next start) goes too, so the start reads the damaged snapshot.
+        var warm = Path.Combine(directory, prebuildId + ".warm");
+        Assert.True(Directory.Exists(warm), "the prebuild kept a warm copy");
+        Directory.Delete(warm, recursive: true);
         var archive = Path.Combine(directory, prebuildId + ".tar.zst");
         if (File.Exists(archive))
         {
