@@ -1,4 +1,4 @@
-namespace Workspaces.Web.Components.Account;
+namespace Workspaces.Web.Accounts.Pages;
 
 internal static class ReturnUrls
 {

@@ -2,9 +2,9 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using Workspaces.Web.Accounts;
 using Workspaces.Web.Components.Shared;
-using Workspaces.Web.Workspaces;
+using Workspaces.Web.SourceControl;
 
-namespace Workspaces.Web.Components.Pages;
+namespace Workspaces.Web.Workspaces;
 
 public sealed partial class Dashboard : IAsyncDisposable
 {

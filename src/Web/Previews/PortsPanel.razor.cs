@@ -6,9 +6,9 @@ using Microsoft.JSInterop;
 using Workspaces.Shared.Configuration;
 using Workspaces.Web.Accounts;
 using Workspaces.Web.Authorization;
-using Workspaces.Web.Previews;
+using Workspaces.Web.Workspaces;
 
-namespace Workspaces.Web.Components.Shared;
+namespace Workspaces.Web.Previews;
 
 /// <summary>
 /// The workspace's ports, live: URL, visibility, share links; a preview opens as an editor tab (editor/preview.js). A

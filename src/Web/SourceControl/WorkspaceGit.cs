@@ -2,8 +2,9 @@ using Microsoft.EntityFrameworkCore;
 using Workspaces.Data;
 using Workspaces.Shared.SourceControl;
 using Workspaces.Web.Agents;
+using Workspaces.Web.Workspaces;
 
-namespace Workspaces.Web.Workspaces;
+namespace Workspaces.Web.SourceControl;
 
 /// <summary>The Git summary of a workspace for its owner: asked of the agent now when it runs (the delete confirmation wants it fresh), else the last one seen.</summary>
 public sealed partial class WorkspaceGit(OwnedAgents ownedAgents, AgentClient agents, IDbContextFactory<WorkspacesDbContext> dbFactory, ILogger<WorkspaceGit> logger)

@@ -3,7 +3,7 @@ using Workspaces.Data.Prebuilds;
 using Workspaces.Web.Authorization;
 using Workspaces.Web.Prebuilds;
 
-namespace Workspaces.Web.Components.Prebuilds;
+namespace Workspaces.Web.Prebuilds;
 
 public sealed partial class ProjectPrebuilds
 {

@@ -4,9 +4,9 @@ using Microsoft.JSInterop;
 using Workspaces.Data.Workspaces;
 using Workspaces.Shared.Agent;
 using Workspaces.Web.Authorization;
-using Workspaces.Web.Components.Workbench;
+using Workspaces.Web.Workspaces.Workbench;
 
-namespace Workspaces.Web.Components.Pages;
+namespace Workspaces.Web.Workspaces;
 
 /// <summary>The start screen's hand-over to the workbench, and what the page tells the workbench (Output, palette).</summary>
 public sealed partial class WorkspacePage

@@ -6,11 +6,11 @@ using Workspaces.Shared.Agent;
 using Workspaces.Web.Accounts;
 using Workspaces.Web.Authorization;
 using Workspaces.Web.Components.Shared;
-using Workspaces.Web.Components.Workbench;
+using Workspaces.Web.Workspaces.Workbench;
 using Workspaces.Web.Sharing;
-using Workspaces.Web.Workspaces;
+using Workspaces.Web.SourceControl;
 
-namespace Workspaces.Web.Components.Pages;
+namespace Workspaces.Web.Workspaces;
 
 public sealed partial class WorkspacePage : IAsyncDisposable
 {

@@ -5,7 +5,7 @@ using Workspaces.Web.Components.Shared;
 using Workspaces.Web.Previews;
 using Workspaces.Web.Workspaces;
 
-namespace Workspaces.Web.Components.Workbench;
+namespace Workspaces.Web.Workspaces.Workbench;
 
 /// <summary>
 /// The workbench of a running workspace: mounts workbench.js (layout, keys, palette, themes) on its root and hands the

@@ -2,7 +2,7 @@ using Workspaces.Data.Workspaces;
 using Workspaces.Shared.Agent;
 using Workspaces.Web.Workspaces;
 
-namespace Workspaces.Web.Components.Workbench;
+namespace Workspaces.Web.Workspaces.Workbench;
 
 /// <summary>A running workspace whose task failed is not simply "Running": what the header and the status bar say instead.</summary>
 public static class TaskFailures

@@ -1,4 +1,4 @@
-namespace Workspaces.Web.Components.Shared;
+namespace Workspaces.Web.Workspaces;
 
 /// <summary>
 /// Follows the live feed for a page: changes only mark the page stale; a pump refreshes it at most every 150 ms,

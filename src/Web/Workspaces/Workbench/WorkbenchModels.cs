@@ -1,6 +1,6 @@
 using Workspaces.Shared.Agent;
 
-namespace Workspaces.Web.Components.Workbench;
+namespace Workspaces.Web.Workspaces.Workbench;
 
 /// <summary>One row of the start screen: a phase, whether it is done, current, failed or pending, and how long it took.</summary>
 public sealed record PhaseRow(WorkspacePhase Phase, string Label, string State, string Duration);
