@@ -15,7 +15,7 @@ public static class HostingExtensions
         var services = builder.Services;
         services.TryAddSingletonTimeProvider();
         services.AddValidatedOptions<DataDirectoryOptions, DataDirectoryOptionsValidator>(builder.Configuration, DataDirectoryOptions.SectionName);
-        services.AddValidatedOptions<IdeHostsOptions, IdeHostsOptionsValidator>(builder.Configuration, DataDirectoryOptions.SectionName);
+        services.AddValidatedOptions<IdeHostsOptions, IdeHostsOptionsValidator>(builder.Configuration, IdeHostsOptions.SectionName);
         services.AddSingleton<IdeCookies>();
 
         var dataDirectory = builder.Configuration.GetSection(DataDirectoryOptions.SectionName).Get<DataDirectoryOptions>()?.DataDirectory

@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.JSInterop;
 using Workspaces.Shared.Configuration;
 using Workspaces.Web.Accounts;
-using Workspaces.Web.Authorization;
 using Workspaces.Web.Workspaces;
 
 namespace Workspaces.Web.Previews;
@@ -38,13 +37,7 @@ public sealed partial class PortsPanel : IAsyncDisposable
     public EventCallback<PortsSnapshot> PortsChanged { get; set; }
 
     [Inject]
-    private PreviewService Previews { get; set; } = default!;
-
-    [Inject]
-    private AccessService Access { get; set; } = default!;
-
-    [Inject]
-    private global::Workspaces.Web.Workspaces.WorkspaceStatusFeed Feed { get; set; } = default!;
+    private IPortsClient Client { get; set; } = default!;
 
     [Inject]
     private NavigationManager Navigation { get; set; } = default!;
@@ -66,15 +59,10 @@ public sealed partial class PortsPanel : IAsyncDisposable
         var user = (await AuthenticationState).User;
         _userId = user.Id();
         _who = user.FindFirstValue(ClaimTypes.Email) ?? user.Identity?.Name ?? "The owner";
-        // "Team" means the team of the project the workspace was opened from (as the preview proxy decides); a personal workspace has none.
-        if (await Access.ForWorkspaceAsync(_userId, WorkspaceId, CancellationToken.None) is { TeamId: { } teamId }
-            && await Access.ForTeamAsync(_userId, teamId, CancellationToken.None) is { } team)
-        {
-            _teamName = $"the team {team.Team.Name}";
-        }
+        _teamName = await Client.GetTeamNameAsync(_userId, WorkspaceId, CancellationToken.None);
 
         await LoadAsync(announce: false);
-        _live.Start(Feed, change => change.WorkspaceId == WorkspaceId, () => InvokeAsync(async () =>
+        _live.Start(token => Client.WatchAsync(WorkspaceId, token), () => InvokeAsync(async () =>
         {
             await LoadAsync(announce: true);
             StateHasChanged();
@@ -83,8 +71,7 @@ public sealed partial class PortsPanel : IAsyncDisposable
 
     private async Task LoadAsync(bool announce)
     {
-        var ide = new Uri(Navigation.BaseUri);
-        _ports = await Previews.ListPortsAsync(_userId, WorkspaceId, ide.Scheme, new HostString(ide.Authority), CancellationToken.None) ?? [];
+        _ports = (await Client.GetSnapshotAsync(_userId, WorkspaceId, new Uri(Navigation.BaseUri), CancellationToken.None)).Ports;
         var listening = _ports.Where(p => p.Listening).Select(p => p.Port).ToHashSet();
         if (announce && _listening is not null)
         {
@@ -127,7 +114,7 @@ public sealed partial class PortsPanel : IAsyncDisposable
             return;
         }
 
-        await Previews.SetVisibilityAsync(_userId, _who, WorkspaceId, port.Port, visibility, CancellationToken.None);
+        await Client.SetVisibilityAsync(_userId, _who, WorkspaceId, port.Port, visibility, CancellationToken.None);
         await LoadAsync(announce: false);
     }
 
@@ -166,8 +153,7 @@ public sealed partial class PortsPanel : IAsyncDisposable
             return;
         }
 
-        var ide = new Uri(Navigation.BaseUri);
-        var (created, error) = await Previews.CreateShareLinkAsync(_userId, _who, WorkspaceId, port, _label, lifetime, ide.Scheme, new HostString(ide.Authority), CancellationToken.None);
+        var (created, error) = await Client.CreateShareLinkAsync(_userId, _who, WorkspaceId, port, _label, lifetime, new Uri(Navigation.BaseUri), CancellationToken.None);
         if (created is null)
         {
             _error = error switch
@@ -186,7 +172,7 @@ public sealed partial class PortsPanel : IAsyncDisposable
 
     private async Task RevokeAsync(string linkId)
     {
-        await Previews.RevokeShareLinkAsync(_userId, _who, WorkspaceId, linkId, CancellationToken.None);
+        await Client.RevokeShareLinkAsync(_userId, _who, WorkspaceId, linkId, CancellationToken.None);
         await LoadAsync(announce: false);
     }
 

@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using Workspaces.Web.Accounts;
-using Workspaces.Web.Components.Shared;
 using Workspaces.Web.SourceControl;
 
 namespace Workspaces.Web.Workspaces;
@@ -20,22 +19,10 @@ public sealed partial class Dashboard : IAsyncDisposable
     private string _userId = "";
 
     [Inject]
-    private WorkspaceService Workspaces { get; set; } = default!;
-
-    [Inject]
-    private WorkspaceGit Git { get; set; } = default!;
-
-    [Inject]
-    private Projects.ProjectService Projects { get; set; } = default!;
-
-    [Inject]
-    private WorkspaceStatusFeed Feed { get; set; } = default!;
+    private IDashboardClient Client { get; set; } = default!;
 
     [Inject]
     private NavigationManager Navigation { get; set; } = default!;
-
-    [Inject]
-    private TimeProvider Time { get; set; } = default!;
 
     [Inject]
     private ILogger<Dashboard> Logger { get; set; } = default!;
@@ -46,17 +33,21 @@ public sealed partial class Dashboard : IAsyncDisposable
     protected override async Task OnInitializedAsync()
     {
         _userId = (await AuthenticationState).User.Id();
-        _workspaces = await Workspaces.ListAsync(_userId, CancellationToken.None);
-        _projects = await Projects.ListForMemberAsync(_userId, CancellationToken.None);
-        _live.Start(Feed, change => change.OwnerId == _userId, RefreshAsync, Logger, alsoEvery: TimeSpan.FromSeconds(30));
+        Show(await Client.GetSnapshotAsync(_userId, CancellationToken.None));
+        _live.Start(token => Client.WatchAsync(_userId, token), RefreshAsync, Logger, alsoEvery: TimeSpan.FromSeconds(30));
     }
 
     private Task RefreshAsync() => InvokeAsync(async () =>
     {
-        _workspaces = await Workspaces.ListAsync(_userId, CancellationToken.None);
-        _projects = await Projects.ListForMemberAsync(_userId, CancellationToken.None);
+        Show(await Client.GetSnapshotAsync(_userId, CancellationToken.None));
         StateHasChanged();
     });
+
+    private void Show(DashboardSnapshot snapshot)
+    {
+        _workspaces = snapshot.Workspaces;
+        _projects = snapshot.Projects;
+    }
 
     private async Task CreateAsync()
     {
@@ -64,7 +55,7 @@ public sealed partial class Dashboard : IAsyncDisposable
         _createError = null;
         try
         {
-            var result = await Workspaces.CreateAsync(_userId, _url, _ref, CancellationToken.None);
+            var result = await Client.CreateAsync(_userId, _url, _ref, CancellationToken.None);
             if (result.Workspace is { } created)
             {
                 Navigation.NavigateTo(created.Url);
@@ -80,27 +71,26 @@ public sealed partial class Dashboard : IAsyncDisposable
     }
 
     /// <summary>"1 task failed" for a running workspace whose agent said so; its own workspaces only (the feed knows those).</summary>
-    private string? TaskProblem(WorkspaceView w) =>
-        Feed.GetAgentStatus(w.Id) is { } status ? Workbench.TaskFailures.Summary(w, status.Tasks) : null;
+    private string? TaskProblem(WorkspaceView w) => Client.TaskProblem(w);
 
-    private async Task StartAsync(WorkspaceView w) => await Workspaces.StartAsync(_userId, w.Id, CancellationToken.None);
+    private async Task StartAsync(WorkspaceView w) => await Client.StartAsync(_userId, w.Id, CancellationToken.None);
 
-    private async Task StopAsync(WorkspaceView w) => await Workspaces.StopAsync(_userId, w.Id, CancellationToken.None);
+    private async Task StopAsync(WorkspaceView w) => await Client.StopAsync(_userId, w.Id, CancellationToken.None);
 
-    private async Task RestartAsync(WorkspaceView w) => await Workspaces.RestartAsync(_userId, w.Id, CancellationToken.None);
+    private async Task RestartAsync(WorkspaceView w) => await Client.RestartAsync(_userId, w.Id, CancellationToken.None);
 
     private async Task ConfirmDeleteAsync(WorkspaceView w)
     {
         _confirmGit = w.Git;
         _confirmDelete = w;
         StateHasChanged();
-        _confirmGit = await Git.CheckAsync(_userId, w.Id, CancellationToken.None) ?? w.Git;
+        _confirmGit = await Client.CheckGitAsync(_userId, w.Id, CancellationToken.None) ?? w.Git;
     }
 
     private async Task DeleteAsync(WorkspaceView w)
     {
         _confirmDelete = null;
-        await Workspaces.DeleteAsync(_userId, w.Id, CancellationToken.None);
+        await Client.DeleteAsync(_userId, w.Id, CancellationToken.None);
         await RefreshAsync();
     }
 

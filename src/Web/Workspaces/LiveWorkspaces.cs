@@ -11,12 +11,13 @@ public sealed partial class LiveWorkspaces : IAsyncDisposable
     private readonly List<Task> _loops = [];
     private volatile bool _stale;
 
-    public void Start(Workspaces.WorkspaceStatusFeed feed, Func<Workspaces.WorkspaceChange, bool> filter, Func<Task> refresh, ILogger logger, TimeSpan? alsoEvery = null)
+    /// <summary>Follows <paramref name="changes"/> (a page's client's change stream), calling <paramref name="refresh"/> after each batch.</summary>
+    public void Start(Func<CancellationToken, IAsyncEnumerable<WorkspaceChange>> changes, Func<Task> refresh, ILogger logger, TimeSpan? alsoEvery = null)
     {
         var token = _cancellation.Token;
         _loops.Add(Task.Run(async () =>
         {
-            await foreach (var _ in feed.SubscribeAsync(filter, token))
+            await foreach (var _ in changes(token))
             {
                 _stale = true;
             }

@@ -7,7 +7,6 @@ using Workspaces.Web.Accounts;
 using Workspaces.Web.Authorization;
 using Workspaces.Web.Components.Shared;
 using Workspaces.Web.Workspaces.Workbench;
-using Workspaces.Web.Sharing;
 using Workspaces.Web.SourceControl;
 
 namespace Workspaces.Web.Workspaces;
@@ -35,25 +34,7 @@ public sealed partial class WorkspacePage : IAsyncDisposable
     public string? StartRequest { get; set; }
 
     [Inject]
-    private WorkspaceGit Git { get; set; } = default!;
-
-    [Inject]
-    private WorkspaceService Workspaces { get; set; } = default!;
-
-    [Inject]
-    private AccessService Access { get; set; } = default!;
-
-    [Inject]
-    private WorkspaceSharingService Sharing { get; set; } = default!;
-
-    [Inject]
-    private WorkspaceLogs Logs { get; set; } = default!;
-
-    [Inject]
-    private WorkspaceActivity Activity { get; set; } = default!;
-
-    [Inject]
-    private WorkspaceStatusFeed Feed { get; set; } = default!;
+    private IWorkspacePageClient Client { get; set; } = default!;
 
     [Inject]
     private NavigationManager Navigation { get; set; } = default!;
@@ -77,29 +58,30 @@ public sealed partial class WorkspacePage : IAsyncDisposable
         if (!_notFound)
         {
             // Once a second as well, so running durations tick and task output streams in.
-            _live.Start(Feed, change => change.WorkspaceId == Id, RefreshAsync, Logger, alsoEvery: TimeSpan.FromSeconds(1));
+            _live.Start(token => Client.WatchAsync(Id, token), RefreshAsync, Logger, alsoEvery: TimeSpan.FromSeconds(1));
         }
     }
 
     private async Task LoadAsync()
     {
-        _details = await Workspaces.GetDetailsAsync(_userId, Id, CancellationToken.None);
-        if (_details is null)
+        if (await Client.GetSnapshotAsync(_userId, Id, CancellationToken.None) is not { } snapshot)
         {
+            _details = null;
             _notFound = true;
             return;
         }
 
+        _details = snapshot.Details;
         // Asked each time: a share taken back or changed shows at once (the actions are refused anyway).
-        _access = await Access.ForWorkspaceAsync(_userId, Id, CancellationToken.None);
+        _access = snapshot.Access;
         if (_access is not null && !IsOwner && _ownerName.Length == 0)
         {
-            _ownerName = await Sharing.OwnerNameAsync(_access, CancellationToken.None);
+            _ownerName = await Client.OwnerNameAsync(_access, CancellationToken.None);
         }
 
         if (_details.Workspace.DesiredState == DesiredState.Running)
         {
-            await Activity.TouchAsync(Id, CancellationToken.None);
+            await Client.TouchAsync(Id, CancellationToken.None);
             foreach (var task in _details.Tasks)
             {
                 await ReadLogAsync(task.Index);
@@ -110,7 +92,7 @@ public sealed partial class WorkspacePage : IAsyncDisposable
     private async Task ReadLogAsync(int index)
     {
         var log = _logs.GetValueOrDefault(index) ?? new TaskLog("", 0);
-        var chunk = await Logs.ReadTaskLogAsync(_userId, Id, index, log.Offset, CancellationToken.None);
+        var chunk = await Client.ReadTaskLogAsync(_userId, Id, index, log.Offset, CancellationToken.None);
         if (chunk is null || chunk.Text.Length == 0)
         {
             return;
@@ -147,7 +129,7 @@ public sealed partial class WorkspacePage : IAsyncDisposable
     private async Task StartAsync()
     {
         StartRequest = null;
-        await Workspaces.StartAsync(_userId, Id, CancellationToken.None);
+        await Client.StartAsync(_userId, Id, CancellationToken.None);
     }
 
     private void DeclineStart()
@@ -156,18 +138,18 @@ public sealed partial class WorkspacePage : IAsyncDisposable
         Navigation.NavigateTo($"/workspaces/{Id}", replace: true);
     }
 
-    private async Task StopAsync() => await Workspaces.StopAsync(_userId, Id, CancellationToken.None);
+    private async Task StopAsync() => await Client.StopAsync(_userId, Id, CancellationToken.None);
 
     private async Task RestartAsync()
     {
         _logs.Clear();
-        await Workspaces.RestartAsync(_userId, Id, CancellationToken.None);
+        await Client.RestartAsync(_userId, Id, CancellationToken.None);
     }
 
     private async Task DeleteAsync(WorkspaceView w)
     {
         _confirmDelete = null;
-        await Workspaces.DeleteAsync(_userId, w.Id, CancellationToken.None);
+        await Client.DeleteAsync(_userId, w.Id, CancellationToken.None);
         Navigation.NavigateTo("/");
     }
 
@@ -176,7 +158,7 @@ public sealed partial class WorkspacePage : IAsyncDisposable
     private IEnumerable<PhaseRow> EnumeratePhaseRows()
     {
         var start = _details!.LastStart;
-        var agent = Feed.GetAgentStatus(Id);
+        var agent = Client.GetAgentStatus(Id);
         var phase = _details.Workspace.Phase;
         var now = Time.GetUtcNow();
         var agentPhase = (WorkspacePhase p) => agent?.Phases.FirstOrDefault(x => x.Phase == p);
@@ -210,7 +192,7 @@ public sealed partial class WorkspacePage : IAsyncDisposable
         _confirmGit = w.Git;
         _confirmDelete = w;
         StateHasChanged();
-        _confirmGit = await Git.CheckAsync(_userId, w.Id, CancellationToken.None) ?? w.Git;
+        _confirmGit = await Client.CheckGitAsync(_userId, w.Id, CancellationToken.None) ?? w.Git;
     }
 
     public ValueTask DisposeAsync() => _live.DisposeAsync();

@@ -36,6 +36,9 @@ public static class WorkspacesExtensions
         services.AddSingleton<WorkspaceLauncher>();
         services.AddSingleton<WorkspaceTelemetry>();
         services.AddSingleton<AgentWatches>();
+        // The pages' clients: the dashboard's shows projects (AddProjects), the workspace page's its owner (AddSharing).
+        services.AddSingleton<IDashboardClient, DashboardClient>();
+        services.AddSingleton<IWorkspacePageClient, WorkspacePageClient>();
         services.AddSingleton<ReconcilerLeadership>();
         services.AddSingleton<WorkspaceReconciler>();
         var previewProxy = HostingRole.IsPreviewProxy(builder.Configuration);

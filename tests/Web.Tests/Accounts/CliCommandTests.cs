@@ -9,7 +9,7 @@ using Workspaces.Web.Tests.Authorization;
 using Workspaces.Web.Tests.Infrastructure;
 using Workspaces.Web.Tests.Ssh;
 
-namespace Workspaces.Web.Tests.Cli;
+namespace Workspaces.Web.Tests.Accounts;
 
 /// <summary>The built <c>workspaces</c> CLI against the real web app, its JSON output parsed as a script would.</summary>
 public sealed partial class CliCommandTests(AppFixture fixture) : IClassFixture<AppFixture>, IDisposable
