@@ -22,8 +22,9 @@ public sealed class DashboardTests : BunitContext
         Services.AddSingleton<IDashboardClient>(_client);
         Services.AddSingleton(TimeProvider.System);
         JSInterop.Mode = JSRuntimeMode.Loose;
-        SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));
         AddAuthorization().SetAuthorized("ada@example.com").SetClaims(new Claim(ClaimTypes.NameIdentifier, UserId));
+        // Last: it starts the renderer, after which no service may be added.
+        SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));
     }
 
     [Fact]
