@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
-using Workspaces.Web.Components.Account;
+using Workspaces.Web.Accounts.Pages;
 
 namespace Workspaces.Web.SingleSignOn;
 
