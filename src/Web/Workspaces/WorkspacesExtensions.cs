@@ -16,7 +16,7 @@ public static class WorkspacesExtensions
     {
         var services = builder.Services;
         services.AddSingleton<AgentSecrets>();
-        services.AddSingleton<OwnedAgents>();
+        services.AddSingleton<AgentAccess>();
         services.AddSingleton<ReconcileQueue>();
         services.AddSingleton<WorkspaceStatusFeed>();
         services.AddSingleton<WorkspaceService>();

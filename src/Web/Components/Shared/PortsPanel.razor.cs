@@ -167,13 +167,13 @@ public sealed partial class PortsPanel : IAsyncDisposable
         }
 
         var ide = new Uri(Navigation.BaseUri);
-        var (created, error) = await Previews.CreateShareLinkAsync(_userId, _who, WorkspaceId, port, _label, lifetime, ide.Scheme, new HostString(ide.Authority), CancellationToken.None);
-        if (created is null)
+        var outcome = await Previews.CreateShareLinkAsync(_userId, _who, WorkspaceId, port, _label, lifetime, ide.Scheme, new HostString(ide.Authority), CancellationToken.None);
+        if (outcome.Value is not { } created)
         {
-            _error = error switch
+            _error = outcome.Field switch
             {
-                PreviewChangeError.InvalidExpiry => "A link must live between a minute and 30 days.",
-                PreviewChangeError.InvalidLabel => "The label is too long.",
+                PreviewService.ExpiryField => "A link must live between a minute and 30 days.",
+                PreviewService.LabelField => "The label is too long.",
                 _ => string.Create(CultureInfo.InvariantCulture, $"Port {port} cannot be shared."),
             };
             return;
