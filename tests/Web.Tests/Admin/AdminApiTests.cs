@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json;
 using Workspaces.Web.Audit;
 using Workspaces.Web.Authorization;
 using Workspaces.Web.Tests.Authorization;
@@ -28,7 +27,7 @@ public sealed class AdminApiTests(AppFixture fixture) : IClassFixture<AppFixture
         var ownerEmail = await AccessWorld.EmailAsync(world.As(Relation.Owner));
         var memberEmail = await AccessWorld.EmailAsync(world.As(Relation.TeamMember));
 
-        var users = await GetJsonAsync("/api/admin/users");
+        var users = await AccessWorld.GetAsync(fixture.Admin, "/api/admin/users");
 
         var workspacesByEmail = users.EnumerateArray().ToDictionary(u => u.GetProperty("email").GetString()!, u => u.GetProperty("workspaces").GetInt32());
         Assert.Equal(1, workspacesByEmail[ownerEmail]);
@@ -40,7 +39,7 @@ public sealed class AdminApiTests(AppFixture fixture) : IClassFixture<AppFixture
     {
         var world = await AccessWorld.CreateAsync(fixture.App, fixture.Admin);
 
-        var workspaces = await GetJsonAsync("/api/admin/workspaces");
+        var workspaces = await AccessWorld.GetAsync(fixture.Admin, "/api/admin/workspaces");
 
         var row = Assert.Single(workspaces.EnumerateArray(), w => w.GetProperty("workspace").GetProperty("id").GetString() == world.WorkspaceId);
         Assert.Equal(await AccessWorld.EmailAsync(world.As(Relation.Owner)), row.GetProperty("ownerEmail").GetString());
@@ -81,16 +80,8 @@ public sealed class AdminApiTests(AppFixture fixture) : IClassFixture<AppFixture
 
         using var afterwards = await user.Http.GetAsync(new Uri("/api/me", UriKind.Relative));
         Assert.Equal(HttpStatusCode.OK, afterwards.StatusCode);
-        var audit = await GetJsonAsync($"/api/admin/audit?action=user.&target={userId}");
+        var audit = await AccessWorld.GetAsync(fixture.Admin, $"/api/admin/audit?action=user.&target={userId}");
         var actions = audit.EnumerateArray().Select(e => e.GetProperty("action").GetString()).Where(a => a is AuditActions.UserBlocked or AuditActions.UserUnblocked);
         Assert.Equal([AuditActions.UserUnblocked, AuditActions.UserBlocked], actions);
-    }
-
-    private async Task<JsonElement> GetJsonAsync(string path)
-    {
-        using var response = await fixture.Admin.Http.GetAsync(new Uri(path, UriKind.Relative));
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"GET {path} answered {(int)response.StatusCode}: {text}");
-        return JsonDocument.Parse(text).RootElement.Clone();
     }
 }

@@ -15,7 +15,7 @@ public sealed class WorkspaceSharingTests(AppFixture fixture) : IClassFixture<Ap
     {
         var world = await AccessWorld.CreateAsync(fixture.App, fixture.Admin);
 
-        var shares = await GetJsonAsync(world.As(Relation.Owner), $"/api/workspaces/{world.WorkspaceId}/shares");
+        var shares = await AccessWorld.GetAsync(world.As(Relation.Owner), $"/api/workspaces/{world.WorkspaceId}/shares");
 
         var byEmail = shares.EnumerateArray().ToDictionary(s => s.GetProperty("email").GetString()!, s => s.GetProperty("access").GetString());
         Assert.Equal(
@@ -47,8 +47,7 @@ public sealed class WorkspaceSharingTests(AppFixture fixture) : IClassFixture<Ap
     {
         var world = await AccessWorld.CreateAsync(fixture.App, fixture.Admin);
 
-        using var response = await world.As(Relation.Owner).Http.PostAsJsonAsync(
-            $"/api/workspaces/{world.WorkspaceId}/shares", new { email = await AccessWorld.EmailAsync(world.As(Relation.Stranger)), access = "Full" });
+        using var response = await ShareAsync(world, by: Relation.Owner, with: Relation.Stranger);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("only with members of its team", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
@@ -59,8 +58,7 @@ public sealed class WorkspaceSharingTests(AppFixture fixture) : IClassFixture<Ap
     {
         var world = await AccessWorld.CreateAsync(fixture.App, fixture.Admin);
 
-        using var response = await world.As(Relation.SharedFull).Http.PostAsJsonAsync(
-            $"/api/workspaces/{world.WorkspaceId}/shares", new { email = await AccessWorld.EmailAsync(world.As(Relation.TeamMember)), access = "Full" });
+        using var response = await ShareAsync(world, by: Relation.SharedFull, with: Relation.TeamMember);
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         Assert.Contains("Only the workspace's owner may share it.", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
@@ -77,7 +75,7 @@ public sealed class WorkspaceSharingTests(AppFixture fixture) : IClassFixture<Ap
 
         Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
         Assert.DoesNotContain(nameof(Permission.WorkspaceUseTerminals), await PermissionsAsync(shared, world.WorkspaceId));
-        var shares = await GetJsonAsync(world.As(Relation.Owner), $"/api/workspaces/{world.WorkspaceId}/shares");
+        var shares = await AccessWorld.GetAsync(world.As(Relation.Owner), $"/api/workspaces/{world.WorkspaceId}/shares");
         Assert.DoesNotContain(shares.EnumerateArray(), s => s.GetProperty("userId").GetString() == sharedId);
     }
 
@@ -93,13 +91,8 @@ public sealed class WorkspaceSharingTests(AppFixture fixture) : IClassFixture<Ap
         Assert.DoesNotContain(nameof(Permission.WorkspaceWatchTerminals), await PermissionsAsync(shared, world.WorkspaceId));
     }
 
-    private static async Task<JsonElement> GetJsonAsync(ApiClient client, string path)
-    {
-        using var response = await client.Http.GetAsync(new Uri(path, UriKind.Relative));
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"GET {path} answered {(int)response.StatusCode}: {text}");
-        return JsonDocument.Parse(text).RootElement.Clone();
-    }
+    private static async Task<HttpResponseMessage> ShareAsync(AccessWorld world, Relation by, Relation with) =>
+        await world.As(by).Http.PostAsJsonAsync($"/api/workspaces/{world.WorkspaceId}/shares", new { email = await AccessWorld.EmailAsync(world.As(with)), access = "Full" });
 
     /// <summary>What the workspace page offers the user: none when it is not theirs to see at all.</summary>
     private static async Task<IReadOnlyList<string>> PermissionsAsync(ApiClient client, string workspaceId)
