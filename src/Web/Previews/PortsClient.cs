@@ -19,12 +19,12 @@ public interface IPortsClient
     /// <summary>Changes to the workspace (a port opened or closed, a visibility changed); each means the snapshot is stale.</summary>
     IAsyncEnumerable<WorkspaceChange> WatchAsync(string workspaceId, CancellationToken cancellationToken);
 
-    Task<PreviewChangeError> SetVisibilityAsync(string userId, string who, string workspaceId, int port, PortVisibility visibility, CancellationToken cancellationToken);
+    Task<Outcome<bool>> SetVisibilityAsync(string userId, string who, string workspaceId, int port, PortVisibility visibility, CancellationToken cancellationToken);
 
-    Task<(CreatedShareLink? Link, PreviewChangeError Error)> CreateShareLinkAsync(
+    Task<Outcome<CreatedPreviewShareLink>> CreateShareLinkAsync(
         string userId, string who, string workspaceId, int port, string? label, TimeSpan lifetime, Uri ide, CancellationToken cancellationToken);
 
-    Task<bool> RevokeShareLinkAsync(string userId, string who, string workspaceId, string linkId, CancellationToken cancellationToken);
+    Task<Outcome<bool>> RevokeShareLinkAsync(string userId, string who, string workspaceId, string linkId, CancellationToken cancellationToken);
 }
 
 public sealed class PortsClient(PreviewService previews, AccessService access, WorkspaceStatusFeed feed) : IPortsClient
@@ -42,13 +42,13 @@ public sealed class PortsClient(PreviewService previews, AccessService access, W
     public IAsyncEnumerable<WorkspaceChange> WatchAsync(string workspaceId, CancellationToken cancellationToken) =>
         feed.SubscribeAsync(change => change.WorkspaceId == workspaceId, cancellationToken);
 
-    public Task<PreviewChangeError> SetVisibilityAsync(string userId, string who, string workspaceId, int port, PortVisibility visibility, CancellationToken cancellationToken) =>
+    public Task<Outcome<bool>> SetVisibilityAsync(string userId, string who, string workspaceId, int port, PortVisibility visibility, CancellationToken cancellationToken) =>
         previews.SetVisibilityAsync(userId, who, workspaceId, port, visibility, cancellationToken);
 
-    public Task<(CreatedShareLink? Link, PreviewChangeError Error)> CreateShareLinkAsync(
+    public Task<Outcome<CreatedPreviewShareLink>> CreateShareLinkAsync(
         string userId, string who, string workspaceId, int port, string? label, TimeSpan lifetime, Uri ide, CancellationToken cancellationToken) =>
         previews.CreateShareLinkAsync(userId, who, workspaceId, port, label, lifetime, ide.Scheme, new HostString(ide.Authority), cancellationToken);
 
-    public Task<bool> RevokeShareLinkAsync(string userId, string who, string workspaceId, string linkId, CancellationToken cancellationToken) =>
+    public Task<Outcome<bool>> RevokeShareLinkAsync(string userId, string who, string workspaceId, string linkId, CancellationToken cancellationToken) =>
         previews.RevokeShareLinkAsync(userId, who, workspaceId, linkId, cancellationToken);
 }

@@ -153,13 +153,13 @@ public sealed partial class PortsPanel : IAsyncDisposable
             return;
         }
 
-        var (created, error) = await Client.CreateShareLinkAsync(_userId, _who, WorkspaceId, port, _label, lifetime, new Uri(Navigation.BaseUri), CancellationToken.None);
-        if (created is null)
+        var outcome = await Client.CreateShareLinkAsync(_userId, _who, WorkspaceId, port, _label, lifetime, new Uri(Navigation.BaseUri), CancellationToken.None);
+        if (outcome.Value is not { } created)
         {
-            _error = error switch
+            _error = outcome.Field switch
             {
-                PreviewChangeError.InvalidExpiry => "A link must live between a minute and 30 days.",
-                PreviewChangeError.InvalidLabel => "The label is too long.",
+                PreviewService.ExpiryField => "A link must live between a minute and 30 days.",
+                PreviewService.LabelField => "The label is too long.",
                 _ => string.Create(CultureInfo.InvariantCulture, $"Port {port} cannot be shared."),
             };
             return;

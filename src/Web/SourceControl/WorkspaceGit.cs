@@ -7,11 +7,11 @@ using Workspaces.Web.Workspaces;
 namespace Workspaces.Web.SourceControl;
 
 /// <summary>The Git summary of a workspace for its owner: asked of the agent now when it runs (the delete confirmation wants it fresh), else the last one seen.</summary>
-public sealed partial class WorkspaceGit(OwnedAgents ownedAgents, AgentClient agents, IDbContextFactory<WorkspacesDbContext> dbFactory, ILogger<WorkspaceGit> logger)
+public sealed partial class WorkspaceGit(AgentAccess agentAccess, AgentClient agents, IDbContextFactory<WorkspacesDbContext> dbFactory, ILogger<WorkspaceGit> logger)
 {
     public async Task<WorkspaceGitView?> CheckAsync(string ownerId, string workspaceId, CancellationToken cancellationToken)
     {
-        var agent = await ownedAgents.FindAsync(ownerId, workspaceId, cancellationToken);
+        var agent = await agentAccess.FindAsync(ownerId, workspaceId, cancellationToken);
         if (agent is null)
         {
             return null;

@@ -56,7 +56,7 @@ public sealed partial class Dashboard : IAsyncDisposable
         try
         {
             var result = await Client.CreateAsync(_userId, _url, _ref, CancellationToken.None);
-            if (result.Workspace is { } created)
+            if (result.Value is { } created)
             {
                 Navigation.NavigateTo(created.Url);
                 return;

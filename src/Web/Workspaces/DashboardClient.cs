@@ -1,3 +1,4 @@
+using Workspaces.Web.Authorization;
 using Workspaces.Web.Projects;
 using Workspaces.Web.SourceControl;
 
@@ -18,7 +19,7 @@ public interface IDashboardClient : IWorkspaceActions
     /// <summary>"1 task failed" for a running workspace whose agent said so, or null.</summary>
     string? TaskProblem(WorkspaceView workspace);
 
-    Task<CreateWorkspaceResult> CreateAsync(string userId, string? repositoryUrl, string? gitRef, CancellationToken cancellationToken);
+    Task<Outcome<WorkspaceView>> CreateAsync(string userId, string? repositoryUrl, string? gitRef, CancellationToken cancellationToken);
 }
 
 public sealed record DashboardSnapshot(IReadOnlyList<WorkspaceView> Workspaces, IReadOnlyList<MemberProjectView> Projects);
@@ -35,6 +36,6 @@ public sealed class DashboardClient(WorkspaceService workspaces, WorkspaceGit gi
     public string? TaskProblem(WorkspaceView workspace) =>
         feed.GetAgentStatus(workspace.Id) is { } status ? Workbench.TaskFailures.Summary(workspace, status.Tasks) : null;
 
-    public Task<CreateWorkspaceResult> CreateAsync(string userId, string? repositoryUrl, string? gitRef, CancellationToken cancellationToken) =>
+    public Task<Outcome<WorkspaceView>> CreateAsync(string userId, string? repositoryUrl, string? gitRef, CancellationToken cancellationToken) =>
         Workspaces.CreateAsync(userId, repositoryUrl, gitRef, cancellationToken);
 }

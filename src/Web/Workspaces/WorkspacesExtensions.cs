@@ -27,7 +27,7 @@ public static class WorkspacesExtensions
         // summary and what their agent is started with.
         services.AddAccessPolicy().AddAudit().AddVariableProtection().AddRepositoryGuard(builder.Configuration).AddSourceControl().AddEditorOptions(builder.Configuration);
         services.AddSingleton<AgentSecrets>();
-        services.AddSingleton<OwnedAgents>();
+        services.AddSingleton<AgentAccess>();
         services.AddSingleton(sp => new WorkQueue(sp.GetRequiredService<TimeProvider>(), Backoff.Default));
         services.AddSingleton<WorkspaceStatusFeed>();
         services.AddSingleton<WorkspaceService>();

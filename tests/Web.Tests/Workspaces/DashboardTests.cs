@@ -5,6 +5,7 @@ using Bunit;
 using Microsoft.Extensions.DependencyInjection;
 using Workspaces.Data.Workspaces;
 using Workspaces.Shared.Agent;
+using Workspaces.Web.Authorization;
 using Workspaces.Web.Projects;
 using Workspaces.Web.SourceControl;
 using Workspaces.Web.Workspaces;
@@ -112,19 +113,19 @@ public sealed class DashboardTests : BunitContext
 
         public string? TaskProblem(WorkspaceView workspace) => null;
 
-        public Task<CreateWorkspaceResult> CreateAsync(string userId, string? repositoryUrl, string? gitRef, CancellationToken cancellationToken) =>
-            Task.FromResult(new CreateWorkspaceResult(null, "repositoryUrl", "Not in this test."));
+        public Task<Outcome<WorkspaceView>> CreateAsync(string userId, string? repositoryUrl, string? gitRef, CancellationToken cancellationToken) =>
+            Task.FromResult(Outcome<WorkspaceView>.Invalid("repositoryUrl", "Not in this test."));
 
-        public Task<WorkspaceActionResult> StartAsync(string userId, string workspaceId, CancellationToken cancellationToken) => Refused();
+        public Task<Outcome<WorkspaceView>> StartAsync(string userId, string workspaceId, CancellationToken cancellationToken) => Refused();
 
-        public Task<WorkspaceActionResult> StopAsync(string userId, string workspaceId, CancellationToken cancellationToken) => Refused();
+        public Task<Outcome<WorkspaceView>> StopAsync(string userId, string workspaceId, CancellationToken cancellationToken) => Refused();
 
-        public Task<WorkspaceActionResult> RestartAsync(string userId, string workspaceId, CancellationToken cancellationToken) => Refused();
+        public Task<Outcome<WorkspaceView>> RestartAsync(string userId, string workspaceId, CancellationToken cancellationToken) => Refused();
 
-        public Task<WorkspaceActionResult> DeleteAsync(string userId, string workspaceId, CancellationToken cancellationToken) => Refused();
+        public Task<Outcome<WorkspaceView>> DeleteAsync(string userId, string workspaceId, CancellationToken cancellationToken) => Refused();
 
         public Task<WorkspaceGitView?> CheckGitAsync(string userId, string workspaceId, CancellationToken cancellationToken) => Task.FromResult<WorkspaceGitView?>(null);
 
-        private static Task<WorkspaceActionResult> Refused() => Task.FromResult(new WorkspaceActionResult(null, IsForbidden: true));
+        private static Task<Outcome<WorkspaceView>> Refused() => Task.FromResult(Outcome<WorkspaceView>.Forbidden("Not in this test."));
     }
 }

@@ -11,7 +11,7 @@ namespace Workspaces.Web.Workspaces.Workbench;
 /// The workbench of a running workspace: mounts workbench.js (layout, keys, palette, themes) on its root and hands the
 /// command palette the page's own actions. The editor and the terminals mount themselves (EditorPanel, TerminalPanel).
 /// </summary>
-public sealed partial class WorkbenchView : IAsyncDisposable
+public sealed partial class WorkbenchView
 {
     private static readonly (string Id, string Title, string Icon)[] AllViews =
     [
@@ -26,8 +26,6 @@ public sealed partial class WorkbenchView : IAsyncDisposable
         [("terminal", "Terminal"), ("ports", "Ports"), ("tasks", "Tasks"), ("problems", "Problems"), ("output", "Output")];
 
     private ElementReference _root;
-    private IJSObjectReference? _module;
-    private IJSObjectReference? _workbench;
     private DotNetObjectReference<WorkbenchView>? _self;
     private IReadOnlyList<PortView> _ports = [];
 
@@ -73,22 +71,27 @@ public sealed partial class WorkbenchView : IAsyncDisposable
 
     private int ListeningCount => _ports.Count(p => p.Listening);
 
-    protected override async Task OnAfterRenderAsync(bool firstRender)
+    protected override string ModulePath => "dist/workbench.js";
+
+    protected override object?[] MountArguments()
     {
-        if (firstRender)
-        {
-            _self = DotNetObjectReference.Create(this);
-            _module = await JS.InvokeAsync<IJSObjectReference>("import", $"/{Assets["dist/workbench.js"]}");
-            _workbench = await _module.InvokeAsync<IJSObjectReference>("mount", _root, new
+        _self = DotNetObjectReference.Create(this);
+        return
+        [
+            _root,
+            new
             {
                 user = UserId,
                 workspace = Workspace.Id,
                 dotnet = _self,
                 actions = Actions.Select(a => new { id = a.Id, title = a.Title }),
-            });
-            await SendPortsAsync();
-        }
+            },
+        ];
     }
+
+    protected override Task OnMountedAsync() => SendPortsAsync();
+
+    protected override void OnDisposed() => _self?.Dispose();
 
     /// <summary>Called by workbench.js when the palette runs one of <see cref="Actions"/>.</summary>
     [JSInvokable]
@@ -103,9 +106,9 @@ public sealed partial class WorkbenchView : IAsyncDisposable
 
     private async Task SendPortsAsync()
     {
-        if (_workbench is not null)
+        if (Mounted is { } workbench)
         {
-            await _workbench.InvokeVoidAsync("setPorts", _ports.Where(p => p.Listening).Select(p => new { port = p.Port, name = p.Name, url = p.Url }));
+            await workbench.InvokeVoidAsync("setPorts", _ports.Where(p => p.Listening).Select(p => new { port = p.Port, name = p.Name, url = p.Url }));
         }
     }
 
@@ -119,27 +122,4 @@ public sealed partial class WorkbenchView : IAsyncDisposable
         TaskRunState.Skipped => "skipped",
         _ => "waiting",
     };
-
-    public async ValueTask DisposeAsync()
-    {
-        try
-        {
-            if (_workbench is not null)
-            {
-                await _workbench.InvokeVoidAsync("dispose");
-                await _workbench.DisposeAsync();
-            }
-
-            if (_module is not null)
-            {
-                await _module.DisposeAsync();
-            }
-        }
-        catch (JSDisconnectedException)
-        {
-            // The browser is gone; nothing to clean up there.
-        }
-
-        _self?.Dispose();
-    }
 }
