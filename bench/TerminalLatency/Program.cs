@@ -12,6 +12,14 @@ catch (ArgumentException e)
     return 2;
 }
 
+// Both sides start and kill shells by the dozen; a login shell that runs `pyenv init` and is killed mid-start leaves
+// pyenv's rehash lock behind, and every later shell waits 60 s on it (test.sh sets the same). Inherited by the web app,
+// its agents and the peer alike.
+if (Environment.GetEnvironmentVariable("PYENV_REHASH_TIMEOUT") is null)
+{
+    Environment.SetEnvironmentVariable("PYENV_REHASH_TIMEOUT", "1");
+}
+
 using var cancellation = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {
