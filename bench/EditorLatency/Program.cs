@@ -88,7 +88,7 @@ try
     var corpusBytes = Directory.EnumerateFiles(Path.Combine(checkout, "corpus"), "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
 
     var hub = new HubConnectionBuilder()
-        .WithUrl(new Uri(web.BaseUrl, $"workspaces/{id}/agent{FilesHub.Path}"), options =>
+        .WithUrl(new Uri(web.BaseUrl, $"workspaces/{id}/agent{FilesHubContract.Path}"), options =>
         {
             options.SkipNegotiation = true;
             options.Transports = HttpTransportType.WebSockets;

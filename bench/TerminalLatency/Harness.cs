@@ -80,7 +80,7 @@ internal sealed class Harness(BenchOptions options, TextWriter progress)
                     var node = NodeClient.Start(options.ClientDirectory);
                     clients.Add(node);
                     int[] client = [node.ProcessId];
-                    var hubUrl = new Uri(web.BaseUrl, $"/workspaces/{workspaceId}/agent{TerminalHub.Path}");
+                    var hubUrl = new Uri(web.BaseUrl, $"/workspaces/{workspaceId}/agent{TerminalsHubContract.Path}");
                     sides.Add(new Side(Ours, await node.ConnectOursAsync(Ours, hubUrl, api.Token, Columns, Rows, cancellationToken), [web.ProcessId, agent.ProcessId], client));
                     sides.Add(new Side(Peer, await node.ConnectPeerAsync(Peer, WebSocketUrl(peer.BaseUrl), Columns, Rows, cancellationToken), [peer.ProcessId], client));
                     sides.Add(new Side(BatchingPeer, await node.ConnectPeerAsync(BatchingPeer, WebSocketUrl(batchingPeer.BaseUrl), Columns, Rows, cancellationToken), [batchingPeer.ProcessId], client));

@@ -18,7 +18,7 @@ internal sealed class HubTerminals : IAsyncDisposable
     public static async Task<HubTerminals> ConnectAsync(Uri webApp, string workspaceId, string token, CancellationToken cancellationToken)
     {
         var connection = new HubConnectionBuilder()
-            .WithUrl(new Uri(webApp, $"/workspaces/{workspaceId}/agent{TerminalHub.Path}"), options =>
+            .WithUrl(new Uri(webApp, $"/workspaces/{workspaceId}/agent{TerminalsHubContract.Path}"), options =>
             {
                 options.Headers["Authorization"] = "Bearer " + token;
                 options.SkipNegotiation = true;

@@ -1,6 +1,6 @@
 namespace Workspaces.Data.Workspaces;
 
-public enum ShareAccess
+public enum WorkspaceShareAccess
 {
     /// <summary>Sees the workspace and watches its terminals.</summary>
     ReadOnly,
@@ -16,7 +16,7 @@ public sealed class WorkspaceShare
 
     public required string UserId { get; set; }
 
-    public ShareAccess Access { get; set; }
+    public WorkspaceShareAccess Access { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
 }

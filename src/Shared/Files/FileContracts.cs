@@ -18,7 +18,7 @@ namespace Workspaces.Shared.Files;
 /// Client methods (agent → every client): <c>FilesChanged(FileChanges)</c>, debounced.
 /// Downloads are plain HTTP: <c>GET /api/files/download?path=…</c> (a folder comes as a zip archive).
 /// </remarks>
-public static class FilesHub
+public static class FilesHubContract
 {
     public const string Path = "/hubs/files";
 

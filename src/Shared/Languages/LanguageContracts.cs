@@ -17,7 +17,7 @@ namespace Workspaces.Shared.Languages;
 /// Documents are synchronized in full (<c>TextDocumentSyncKind.Full</c>): the agent shares one copy of each open document
 /// between the clients and replays it to a restarted server.
 /// </remarks>
-public static class LanguagesHub
+public static class LanguagesHubContract
 {
     public const string Path = "/hubs/languages";
 

@@ -10,7 +10,7 @@ namespace Workspaces.Shared.SourceControl;
 /// <c>GitResult Pull()</c>, <c>GitResult Push()</c>, <c>GitBranches Branches()</c>, <c>GitResult CreateBranch(string name)</c>,
 /// <c>GitResult SwitchBranch(string name)</c>.
 /// </remarks>
-public static class SourceControlHub
+public static class SourceControlHubContract
 {
     public const string Path = "/hubs/source-control";
 

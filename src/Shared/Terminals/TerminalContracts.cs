@@ -20,7 +20,7 @@ namespace Workspaces.Shared.Terminals;
 /// </list>
 /// Client methods (agent → every connected client): <c>TerminalsChanged(IReadOnlyList&lt;TerminalInfo&gt;)</c>.
 /// </remarks>
-public static class TerminalHub
+public static class TerminalsHubContract
 {
     public const string Path = "/hubs/terminals";
 

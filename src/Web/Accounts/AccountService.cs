@@ -6,8 +6,8 @@ using Workspaces.Web.Hosting;
 
 namespace Workspaces.Web.Accounts;
 
-/// <summary>Creates accounts. The first account is the administrator; later sign-ups follow <see cref="WorkspacesOptions.AllowSignUp"/>.</summary>
-public sealed class AccountService(UserManager<AppUser> users, IOptions<WorkspacesOptions> options, TimeProvider timeProvider)
+/// <summary>Creates accounts. The first account is the administrator; later sign-ups follow <see cref="SignUpOptions.AllowSignUp"/>.</summary>
+public sealed class AccountService(UserManager<AppUser> users, IOptions<SignUpOptions> options, TimeProvider timeProvider)
 {
     // One process creates accounts at a time, so two first sign-ups can't both become administrator.
     private static readonly SemaphoreSlim CreationLock = new(1, 1);

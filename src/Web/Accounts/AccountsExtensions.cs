@@ -47,7 +47,9 @@ public static class AccountsExtensions
             .AddDefaultTokenProviders();
 
         services.AddOptions<CookieAuthenticationOptions>(IdentityConstants.ApplicationScheme)
-            .Configure<IOptions<WorkspacesOptions>>((cookie, workspaces) => ConfigureSessionCookie(cookie, workspaces.Value));
+            .Configure<IOptions<SessionCookieOptions>>((cookie, session) => ConfigureSessionCookie(cookie, session.Value));
+        services.AddOptions<SessionCookieOptions>().Bind(builder.Configuration.GetSection(SessionCookieOptions.SectionName));
+        services.AddValidatedOptions<SignUpOptions, SignUpOptionsValidator>(builder.Configuration, SignUpOptions.SectionName);
 
         services.AddAuthorization();
         services.AddCascadingAuthenticationState();
@@ -61,7 +63,7 @@ public static class AccountsExtensions
         return builder;
     }
 
-    private static void ConfigureSessionCookie(CookieAuthenticationOptions cookie, WorkspacesOptions options)
+    private static void ConfigureSessionCookie(CookieAuthenticationOptions cookie, SessionCookieOptions options)
     {
         // __Host- keeps any other origin (a preview on a subdomain, say) from setting or overwriting the session cookie.
         cookie.Cookie.Name = options.InsecureCookies ? "workspaces-session" : "__Host-workspaces-session";

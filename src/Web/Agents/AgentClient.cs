@@ -41,7 +41,7 @@ public sealed class AgentClient(HttpClient http)
     /// <summary>The checkout's Git summary, checked now; null outside a Git repository.</summary>
     public async Task<GitSummary?> GetGitSummaryAsync(Uri agentUrl, string secret, CancellationToken cancellationToken)
     {
-        using var request = Authorized(HttpMethod.Get, new Uri(agentUrl, SourceControlHub.SummaryPath), secret);
+        using var request = Authorized(HttpMethod.Get, new Uri(agentUrl, SourceControlHubContract.SummaryPath), secret);
         using var response = await http.SendAsync(request, cancellationToken);
         response.EnsureSuccessStatusCode();
         return response.StatusCode == System.Net.HttpStatusCode.NoContent ? null

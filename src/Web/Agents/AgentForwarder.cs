@@ -3,8 +3,11 @@ using System.Net;
 using System.Security.Claims;
 using System.Text;
 using Workspaces.Shared.Agent;
+using Workspaces.Shared.Files;
+using Workspaces.Shared.Languages;
 using Workspaces.Shared.Repositories;
 using Workspaces.Shared.SourceControl;
+using Workspaces.Shared.Terminals;
 using Workspaces.Web.Accounts;
 using Workspaces.Web.Credentials;
 using Workspaces.Web.Authorization;
@@ -22,7 +25,7 @@ namespace Workspaces.Web.Agents;
 /// </summary>
 public sealed partial class AgentForwarder(
     IHttpForwarder forwarder,
-    OwnedAgents ownedAgents,
+    AgentAccess agentAccess,
     AccessService access,
     LiveSessions liveSessions,
     WorkspaceActivity activity,
@@ -31,7 +34,13 @@ public sealed partial class AgentForwarder(
     ILogger<AgentForwarder> logger) : IDisposable
 {
     /// <summary>Agent paths a browser may reach; everything else (status, logs, the Git summary) is for the web app only.</summary>
-    private static readonly string[] BrowserPaths = ["hubs/terminals", "hubs/files", "hubs/source-control", "hubs/languages", "api/files/download"];
+    private static readonly string[] BrowserPaths =
+    [
+        .. new[] { TerminalsHubContract.Path, FilesHubContract.Path, SourceControlHubContract.Path, LanguagesHubContract.Path, FilesHubContract.DownloadPath }
+            .Select(p => p.TrimStart('/')),
+    ];
+
+    private static readonly string SourceControlPath = SourceControlHubContract.Path.TrimStart('/');
 
     /// <summary>Headers only the web app may set on a request to an agent; a client's own are dropped.</summary>
     private const string TrustedHeaderPrefix = "X-Workspaces-";
@@ -66,7 +75,7 @@ public sealed partial class AgentForwarder(
         }
 
         // Watching is enough to connect; a watch-only connection is marked so the agent refuses input (AccessHeader).
-        var agent = await ownedAgents.FindAsync(context.User.Id(), workspaceId, Permission.WorkspaceWatchTerminals, context.RequestAborted);
+        var agent = await agentAccess.FindAsync(context.User.Id(), workspaceId, Permission.WorkspaceWatchTerminals, context.RequestAborted);
         if (agent is null)
         {
             // Who may see the workspace (an administrator) hears that they may not use it; anyone else that it does not exist.
@@ -84,7 +93,7 @@ public sealed partial class AgentForwarder(
 
         var readOnly = !agent.Access.Can(Permission.WorkspaceUseTerminals);
         var headers = new Dictionary<string, string>();
-        if (!readOnly && (path == "hubs/source-control" || path.StartsWith("hubs/source-control/", StringComparison.Ordinal)))
+        if (!readOnly && (path == SourceControlPath || path.StartsWith(SourceControlPath + "/", StringComparison.Ordinal)))
         {
             // Pulls and pushes use the token of the one who may change the workspace, never a watcher's.
             await AddGitHeadersAsync(context, agent, headers);
@@ -113,20 +122,20 @@ public sealed partial class AgentForwarder(
         }
     }
 
-    private async Task AddGitHeadersAsync(HttpContext context, OwnedAgent agent, Dictionary<string, string> headers)
+    private async Task AddGitHeadersAsync(HttpContext context, AccessibleAgent agent, Dictionary<string, string> headers)
     {
         var email = context.User.FindFirstValue(ClaimTypes.Email) ?? context.User.Identity?.Name;
         if (!string.IsNullOrEmpty(email))
         {
-            headers[SourceControlHub.UserEmailHeader] = email;
-            headers[SourceControlHub.UserNameHeader] = Uri.EscapeDataString(email.Split('@')[0]);
+            headers[SourceControlHubContract.UserEmailHeader] = email;
+            headers[SourceControlHubContract.UserNameHeader] = Uri.EscapeDataString(email.Split('@')[0]);
         }
 
         if (RepositoryReference.TryParse(agent.Workspace.RepositoryUrl, null, out var reference, out _) && reference.Host is { } host
             && await credentials.FindForHostAsync(context.User.Id(), host, context.RequestAborted) is { } credential)
         {
             var pair = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{credential.Username}:{credential.Password}"));
-            headers[SourceControlHub.CredentialHeader] = $"{GitCredentialService.NormalizeHost(host)} {pair}";
+            headers[SourceControlHubContract.CredentialHeader] = $"{GitCredentialService.NormalizeHost(host)} {pair}";
         }
     }
 

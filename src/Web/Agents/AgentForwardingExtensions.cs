@@ -15,6 +15,9 @@ public static class AgentForwardingExtensions
     public static bool IsAgentPath(PathString path) =>
         path.Value?.Split('/', 5) is [_, "workspaces", _, "agent", ..];
 
+    /// <summary>The browser's address of an agent path (a hub's <c>Path</c> from Shared) of a workspace.</summary>
+    public static string BrowserPath(string workspaceId, string agentPath) => $"/workspaces/{workspaceId}/agent{agentPath}";
+
     /// <summary><c>/workspaces/{id}/agent/{path}</c>: the browser's way to an agent (terminals), for the workspace's owner.</summary>
     public static IEndpointRouteBuilder MapAgentForwarding(this IEndpointRouteBuilder app)
     {

@@ -49,7 +49,7 @@ public sealed class AccessService(IDbContextFactory<WorkspacesDbContext> dbFacto
             .FirstOrDefaultAsync(s => s.WorkspaceId == workspaceId && s.UserId == userId, cancellationToken);
         if (share is not null && await SharesATeamAsync(db, workspace.OwnerId, userId, teamId, cancellationToken))
         {
-            relations.Add(share.Access == ShareAccess.Full ? Relation.SharedFull : Relation.SharedReadOnly);
+            relations.Add(share.Access == WorkspaceShareAccess.Full ? Relation.SharedFull : Relation.SharedReadOnly);
         }
 
         return new WorkspaceAccess(workspace, teamId, relations);

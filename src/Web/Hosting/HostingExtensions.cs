@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.DataProtection;
-using Microsoft.Extensions.Options;
 using Workspaces.Data;
 
 namespace Workspaces.Web.Hosting;
@@ -15,14 +14,12 @@ public static class HostingExtensions
 
         var services = builder.Services;
         services.TryAddSingletonTimeProvider();
-        services.AddOptions<WorkspacesOptions>().Bind(builder.Configuration.GetSection(WorkspacesOptions.SectionName)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<WorkspacesOptions>, WorkspacesOptionsValidator>();
-        services.AddOptions<IdeHostsOptions>().Bind(builder.Configuration.GetSection(WorkspacesOptions.SectionName)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<IdeHostsOptions>, IdeHostsOptionsValidator>();
+        services.AddValidatedOptions<DataDirectoryOptions, DataDirectoryOptionsValidator>(builder.Configuration, DataDirectoryOptions.SectionName);
+        services.AddValidatedOptions<IdeHostsOptions, IdeHostsOptionsValidator>(builder.Configuration, IdeHostsOptions.SectionName);
         services.AddSingleton<IdeCookies>();
 
-        var dataDirectory = builder.Configuration.GetSection(WorkspacesOptions.SectionName).Get<WorkspacesOptions>()?.DataDirectory
-            ?? WorkspacesOptions.DefaultDataDirectory();
+        var dataDirectory = builder.Configuration.GetSection(DataDirectoryOptions.SectionName).Get<DataDirectoryOptions>()?.DataDirectory
+            ?? DataDirectoryOptions.DefaultDataDirectory();
         if (Path.IsPathFullyQualified(dataDirectory))
         {
             Directory.CreateDirectory(dataDirectory);

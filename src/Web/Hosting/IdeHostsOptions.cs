@@ -5,6 +5,8 @@ namespace Workspaces.Web.Hosting;
 /// <summary><c>Workspaces:AllowedHosts</c>: the host names the IDE's origin answers to.</summary>
 public sealed class IdeHostsOptions
 {
+    public const string SectionName = "Workspaces";
+
     /// <summary>
     /// Host names (no port), IP addresses, <c>*.domain</c> for every name under a domain, or <c>*</c> for any host. Empty:
     /// <c>localhost</c>, <c>127.0.0.1</c> and <c>::1</c>. The host of <c>Workspaces:Previews:IdeUrl</c> (or, without it, the

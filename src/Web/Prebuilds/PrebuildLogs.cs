@@ -4,7 +4,7 @@ using Workspaces.Web.Hosting;
 namespace Workspaces.Web.Prebuilds;
 
 /// <summary>Prebuild logs, kept as files under <c>{DataDirectory}/prebuild-logs</c>: appended while the prebuild runs, read by the project page.</summary>
-public sealed class PrebuildLogs(IOptions<WorkspacesOptions> options)
+public sealed class PrebuildLogs(IOptions<DataDirectoryOptions> options)
 {
     public const int MaxReadBytes = 256 * 1024;
 

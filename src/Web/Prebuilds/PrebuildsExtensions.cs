@@ -40,7 +40,7 @@ public static class PrebuildsExtensions
         var services = builder.Services;
         services.AddOptions<LocalSnapshotOptions>()
             .Bind(builder.Configuration.GetSection(LocalSnapshotOptions.SectionName))
-            .Configure<IOptions<WorkspacesOptions>>((storage, workspaces) =>
+            .Configure<IOptions<DataDirectoryOptions>>((storage, workspaces) =>
             {
                 if (string.IsNullOrWhiteSpace(storage.Directory))
                 {

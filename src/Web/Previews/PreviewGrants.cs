@@ -11,7 +11,7 @@ public abstract record PreviewGrant(string WorkspaceId, int Port);
 
 public sealed record OwnerGrant(string WorkspaceId, int Port, string UserId) : PreviewGrant(WorkspaceId, Port);
 
-public sealed record ShareLinkGrant(string WorkspaceId, int Port, string LinkId) : PreviewGrant(WorkspaceId, Port);
+public sealed record PreviewShareLinkGrant(string WorkspaceId, int Port, string LinkId) : PreviewGrant(WorkspaceId, Port);
 
 /// <summary>
 /// The credentials that live on preview origins, all encrypted and authenticated with Data Protection, all bound to one
@@ -64,10 +64,10 @@ public sealed class PreviewGrants(IDataProtectionProvider protection, IOptions<P
         _cookies.Protect(Join("link", preview, linkId), expiresAt);
 
     /// <summary>The grants the request's cookies carry for <paramref name="preview"/> (forged, expired or foreign ones are ignored).</summary>
-    public (OwnerGrant? Owner, ShareLinkGrant? Link) Read(IRequestCookieCollection cookies, PreviewHost preview)
+    public (OwnerGrant? Owner, PreviewShareLinkGrant? Link) Read(IRequestCookieCollection cookies, PreviewHost preview)
     {
         OwnerGrant? owner = null;
-        ShareLinkGrant? link = null;
+        PreviewShareLinkGrant? link = null;
         if (cookies[OwnerCookie] is { } ownerValue && Unprotect(_cookies, ownerValue, out _) is ["owner", var id, var port, var userId] && Matches(preview, id, port))
         {
             owner = new OwnerGrant(preview.WorkspaceId, preview.Port, userId);
@@ -75,7 +75,7 @@ public sealed class PreviewGrants(IDataProtectionProvider protection, IOptions<P
 
         if (cookies[ShareCookie] is { } linkValue && Unprotect(_cookies, linkValue, out _) is ["link", var linkWorkspace, var linkPort, var linkId] && Matches(preview, linkWorkspace, linkPort))
         {
-            link = new ShareLinkGrant(preview.WorkspaceId, preview.Port, linkId);
+            link = new PreviewShareLinkGrant(preview.WorkspaceId, preview.Port, linkId);
         }
 
         return (owner, link);

@@ -223,7 +223,7 @@ public sealed partial class PreviewProxy : IDisposable
         LogForwardFailed(preview, error, exception?.Message);
     }
 
-    private async Task RefuseAsync(HttpContext context, PreviewHost preview, ShareLinkGrant? link)
+    private async Task RefuseAsync(HttpContext context, PreviewHost preview, PreviewShareLinkGrant? link)
     {
         if (link is not null && await _state.GetShareLinkAsync(link.LinkId, context.RequestAborted) is { } ended)
         {
@@ -269,7 +269,7 @@ public sealed partial class PreviewProxy : IDisposable
             var (link, refusal) = await _service.RedeemAsync(token[1..], preview, from, context.RequestAborted);
             if (link is null)
             {
-                await (refusal == ShareLinkRefusal.Unknown ? PreviewPages.NotFoundAsync(context) : PreviewPages.LinkEndedAsync(context, refusal == ShareLinkRefusal.Revoked));
+                await (refusal == PreviewShareLinkRefusal.Unknown ? PreviewPages.NotFoundAsync(context) : PreviewPages.LinkEndedAsync(context, refusal == PreviewShareLinkRefusal.Revoked));
                 return;
             }
 

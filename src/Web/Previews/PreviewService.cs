@@ -9,29 +9,18 @@ using Workspaces.Data.Workspaces;
 using Workspaces.Shared.Agent;
 using Workspaces.Shared.Configuration;
 using Workspaces.Web.Audit;
+using Workspaces.Web.Authorization;
 using Workspaces.Web.Workspaces;
 
 namespace Workspaces.Web.Previews;
 
 /// <summary>A port as its owner sees it: what listens, its URL, who may open it, its share links.</summary>
-public sealed record PortView(int Port, string? Name, bool Listening, PortOnOpen OnOpen, PortVisibility Visibility, string Url, IReadOnlyList<ShareLinkView> ShareLinks);
+public sealed record PortView(int Port, string? Name, bool Listening, PortOnOpen OnOpen, PortVisibility Visibility, string Url, IReadOnlyList<PreviewShareLinkView> ShareLinks);
 
-public sealed record ShareLinkView(string Id, int Port, string? Label, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, DateTimeOffset? RevokedAt, DateTimeOffset? LastUsedAt, int UseCount, bool Active);
+public sealed record PreviewShareLinkView(string Id, int Port, string? Label, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, DateTimeOffset? RevokedAt, DateTimeOffset? LastUsedAt, int UseCount, bool Active);
 
 /// <summary>A new share link: <see cref="Url"/> carries the token, shown this once and stored only hashed.</summary>
-public sealed record CreatedShareLink(ShareLinkView Link, string Url);
-
-public enum PreviewChangeError
-{
-    None,
-    NotFound,
-    InvalidPort,
-    InvalidExpiry,
-    InvalidLabel,
-
-    /// <summary>Team visibility asked for a personal workspace: it has no team (as the access policy decides: the team of its project).</summary>
-    NoTeam,
-}
+public sealed record CreatedPreviewShareLink(PreviewShareLinkView Link, string Url);
 
 /// <summary>The owner's side of previews: ports, visibility, share links, and the history of who opened what.</summary>
 public sealed partial class PreviewService(
@@ -48,6 +37,11 @@ public sealed partial class PreviewService(
     public const string LinkCreatedEvent = "preview-link-created";
     public const string LinkUsedEvent = "preview-link-used";
     public const string LinkRevokedEvent = "preview-link-revoked";
+
+    /// <summary>The fields a refused share link names (the API's request fields).</summary>
+    public const string ExpiryField = "expiresIn";
+
+    public const string LabelField = "label";
 
     private const string TokenPrefix = "wsl_";
     private static readonly TimeSpan LastUseWriteInterval = TimeSpan.FromMinutes(1);
@@ -86,18 +80,18 @@ public sealed partial class PreviewService(
         })];
     }
 
-    public async Task<PreviewChangeError> SetVisibilityAsync(string ownerId, string who, string workspaceId, int port, PortVisibility visibility, CancellationToken cancellationToken)
+    public async Task<Outcome<bool>> SetVisibilityAsync(string ownerId, string who, string workspaceId, int port, PortVisibility visibility, CancellationToken cancellationToken)
     {
-        if (await CheckPortAsync(ownerId, workspaceId, port, cancellationToken) is var error and not PreviewChangeError.None)
+        if (await CheckPortAsync(ownerId, workspaceId, port, cancellationToken) is { } refused)
         {
-            return error;
+            return refused;
         }
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         if (visibility == PortVisibility.Team
             && !await db.Workspaces.AnyAsync(w => w.Id == workspaceId && w.ProjectId != null && db.Projects.Any(p => p.Id == w.ProjectId), cancellationToken))
         {
-            return PreviewChangeError.NoTeam;
+            return Outcome<bool>.Invalid("visibility", "Team visibility needs a workspace opened from a team project; this one is personal. Use Private or Public.");
         }
 
         var setting = await db.PreviewPortSettings.FirstOrDefaultAsync(p => p.WorkspaceId == workspaceId && p.Port == port, cancellationToken);
@@ -135,26 +129,26 @@ public sealed partial class PreviewService(
         await audit.RecordAsync(ownerId, AuditActions.PortVisibilityChanged, AuditTargets.Workspace, workspaceId, $"port {port} {visibility}", cancellationToken);
 
         feed.PublishUpdated(workspaceId, ownerId);
-        return PreviewChangeError.None;
+        return Outcome<bool>.Ok(true);
     }
 
-    public async Task<(CreatedShareLink? Link, PreviewChangeError Error)> CreateShareLinkAsync(
+    public async Task<Outcome<CreatedPreviewShareLink>> CreateShareLinkAsync(
         string ownerId, string who, string workspaceId, int port, string? label, TimeSpan lifetime, string ideScheme, HostString ideHost, CancellationToken cancellationToken)
     {
         if (lifetime < TimeSpan.FromMinutes(1) || lifetime > options.Value.MaxShareLinkLifetime)
         {
-            return (null, PreviewChangeError.InvalidExpiry);
+            return Outcome<CreatedPreviewShareLink>.Invalid(ExpiryField, "A share link must live at least a minute and at most the configured maximum (30 days by default).");
         }
 
         label = string.IsNullOrWhiteSpace(label) ? null : label.Trim();
         if (label is { Length: > FieldLengths.Name } || (label is not null && label.Any(char.IsControl)))
         {
-            return (null, PreviewChangeError.InvalidLabel);
+            return Outcome<CreatedPreviewShareLink>.Invalid(LabelField, "The label must be at most 200 characters, without control characters.");
         }
 
-        if (await CheckPortAsync(ownerId, workspaceId, port, cancellationToken) is var error and not PreviewChangeError.None)
+        if (await CheckPortAsync(ownerId, workspaceId, port, cancellationToken) is { } refused)
         {
-            return (null, error);
+            return refused.Kind == ActionOutcome.NotFound ? Outcome<CreatedPreviewShareLink>.NotFound() : Outcome<CreatedPreviewShareLink>.Invalid(refused.Field!, refused.Error!);
         }
 
         var token = TokenPrefix + Base64Url(RandomNumberGenerator.GetBytes(32));
@@ -183,22 +177,22 @@ public sealed partial class PreviewService(
         await audit.RecordAsync(ownerId, AuditActions.ShareLinkCreated, AuditTargets.Workspace, workspaceId, $"share link {link.Id} for port {port}, until {link.ExpiresAt:u}", cancellationToken);
         feed.PublishUpdated(workspaceId, ownerId);
         var url = $"{new PreviewHost(port, workspaceId).Origin(options.Value, ideScheme, ideHost)}{PreviewGrants.ReservedPathPrefix}/share/{token}";
-        return (new CreatedShareLink(View(link, now), url), PreviewChangeError.None);
+        return Outcome<CreatedPreviewShareLink>.Ok(new CreatedPreviewShareLink(View(link, now), url));
     }
 
-    /// <summary>Revokes a link: it stops working at once, open connections included. False if there is no such link of the owner's.</summary>
-    public async Task<bool> RevokeShareLinkAsync(string ownerId, string who, string workspaceId, string linkId, CancellationToken cancellationToken)
+    /// <summary>Revokes a link: it stops working at once, open connections included. Not found if there is no such link of the owner's.</summary>
+    public async Task<Outcome<bool>> RevokeShareLinkAsync(string ownerId, string who, string workspaceId, string linkId, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         if (!await OwnsAsync(db, ownerId, workspaceId, cancellationToken))
         {
-            return false;
+            return Outcome<bool>.NotFound();
         }
 
         var link = await db.PreviewShareLinks.FirstOrDefaultAsync(l => l.Id == linkId && l.WorkspaceId == workspaceId, cancellationToken);
         if (link is null)
         {
-            return false;
+            return Outcome<bool>.NotFound();
         }
 
         var now = time.GetUtcNow();
@@ -220,18 +214,18 @@ public sealed partial class PreviewService(
         var cut = connections.CutShareLink(linkId);
         LogRevoked(workspaceId, linkId, cut);
         feed.PublishUpdated(workspaceId, ownerId);
-        return true;
+        return Outcome<bool>.Ok(true);
     }
 
     /// <summary>
     /// Checks a presented token for <paramref name="preview"/>: the link, or why not. Only the hash is looked up; the
     /// stored hash is compared again in constant time.
     /// </summary>
-    public async Task<(PreviewShareLink? Link, ShareLinkRefusal Refusal)> RedeemAsync(string token, PreviewHost preview, string from, CancellationToken cancellationToken)
+    public async Task<(PreviewShareLink? Link, PreviewShareLinkRefusal Refusal)> RedeemAsync(string token, PreviewHost preview, string from, CancellationToken cancellationToken)
     {
         if (!token.StartsWith(TokenPrefix, StringComparison.Ordinal) || token.Length > 100)
         {
-            return (null, ShareLinkRefusal.Unknown);
+            return (null, PreviewShareLinkRefusal.Unknown);
         }
 
         var hash = HashToken(token);
@@ -242,18 +236,18 @@ public sealed partial class PreviewService(
             || link.WorkspaceId != preview.WorkspaceId
             || link.Port != preview.Port)
         {
-            return (null, ShareLinkRefusal.Unknown);
+            return (null, PreviewShareLinkRefusal.Unknown);
         }
 
         var now = time.GetUtcNow();
         if (link.RevokedAt is not null)
         {
-            return (null, ShareLinkRefusal.Revoked);
+            return (null, PreviewShareLinkRefusal.Revoked);
         }
 
         if (link.ExpiresAt <= now)
         {
-            return (null, ShareLinkRefusal.Expired);
+            return (null, PreviewShareLinkRefusal.Expired);
         }
 
         link.LastUsedAt = now;
@@ -268,7 +262,7 @@ public sealed partial class PreviewService(
         await db.SaveChangesAsync(cancellationToken);
         await audit.RecordAsync(null, AuditActions.ShareLinkUsed, AuditTargets.Workspace, link.WorkspaceId, $"share link {link.Id} for port {link.Port} opened from {from}", cancellationToken);
         _lastUseWritten[link.Id] = now;
-        return (link, ShareLinkRefusal.None);
+        return (link, PreviewShareLinkRefusal.None);
     }
 
     /// <summary>Keeps a link's "last used" current while its cookie is in use, writing at most once a minute per link.</summary>
@@ -292,24 +286,26 @@ public sealed partial class PreviewService(
         }
     }
 
-    private async Task<PreviewChangeError> CheckPortAsync(string ownerId, string workspaceId, int port, CancellationToken cancellationToken)
+    /// <summary>Why the owner may not change the port, or null if they may.</summary>
+    private async Task<Outcome<bool>?> CheckPortAsync(string ownerId, string workspaceId, int port, CancellationToken cancellationToken)
     {
         await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
         {
             if (!await OwnsAsync(db, ownerId, workspaceId, cancellationToken))
             {
-                return PreviewChangeError.NotFound;
+                return Outcome<bool>.NotFound();
             }
         }
 
+        var invalid = Outcome<bool>.Invalid("port", "The port must be 1-65535 and not the workspace agent's own port.");
         if (port is < 1 or > 65535)
         {
-            return PreviewChangeError.InvalidPort;
+            return invalid;
         }
 
         // The agent's port is never a preview, whatever the owner asks.
         var target = await state.GetTargetAsync(workspaceId, cancellationToken);
-        return target?.AgentUrl?.Port == port ? PreviewChangeError.InvalidPort : PreviewChangeError.None;
+        return target?.AgentUrl?.Port == port ? invalid : null;
     }
 
     private static Task<bool> OwnsAsync(WorkspacesDbContext db, string ownerId, string workspaceId, CancellationToken cancellationToken) =>
@@ -317,7 +313,7 @@ public sealed partial class PreviewService(
 
     private static bool IsActive(PreviewShareLink link, DateTimeOffset now) => link.RevokedAt is null && link.ExpiresAt > now;
 
-    private static ShareLinkView View(PreviewShareLink link, DateTimeOffset now) =>
+    private static PreviewShareLinkView View(PreviewShareLink link, DateTimeOffset now) =>
         new(link.Id, link.Port, link.Label, link.CreatedAt, link.ExpiresAt, link.RevokedAt, link.LastUsedAt, link.UseCount, IsActive(link, now));
 
     private static string Describe(PreviewShareLink link) => link.Label is null ? link.Id : $"“{link.Label}” ({link.Id})";
@@ -334,7 +330,7 @@ public sealed partial class PreviewService(
     private partial void LogTouchFailed(Exception exception, string linkId);
 }
 
-public enum ShareLinkRefusal
+public enum PreviewShareLinkRefusal
 {
     None,
     Unknown,

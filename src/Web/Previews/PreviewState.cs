@@ -23,7 +23,7 @@ public sealed record PreviewTarget(string WorkspaceId, string OwnerId, bool Runn
 }
 
 /// <summary>A share link as the proxy checks it on every request.</summary>
-public sealed record ShareLinkState(string Id, string WorkspaceId, int Port, string? Label, DateTimeOffset ExpiresAt, DateTimeOffset? RevokedAt);
+public sealed record PreviewShareLinkState(string Id, string WorkspaceId, int Port, string? Label, DateTimeOffset ExpiresAt, DateTimeOffset? RevokedAt);
 
 /// <summary>
 /// The proxy's short-lived copy of workspace and share-link state. A preview request must not cost a database query
@@ -39,7 +39,7 @@ public sealed class PreviewState(
     TimeProvider time) : BackgroundService
 {
     private readonly ConcurrentDictionary<string, Cached<PreviewTarget?>> _targets = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Cached<ShareLinkState?>> _links = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Cached<PreviewShareLinkState?>> _links = new(StringComparer.Ordinal);
 
     // Every preview request asks: a fresh, loaded entry is answered synchronously, with no closure, task or state machine.
     public ValueTask<PreviewTarget?> GetTargetAsync(string workspaceId, CancellationToken cancellationToken) =>
@@ -47,9 +47,9 @@ public sealed class PreviewState(
             ? new ValueTask<PreviewTarget?>(found)
             : GetAsync(_targets, workspaceId, () => LoadTargetAsync(workspaceId, CancellationToken.None), cancellationToken);
 
-    public ValueTask<ShareLinkState?> GetShareLinkAsync(string linkId, CancellationToken cancellationToken) =>
+    public ValueTask<PreviewShareLinkState?> GetShareLinkAsync(string linkId, CancellationToken cancellationToken) =>
         TryGetFresh(_links, linkId, out var found)
-            ? new ValueTask<ShareLinkState?>(found)
+            ? new ValueTask<PreviewShareLinkState?>(found)
             : GetAsync(_links, linkId, () => LoadShareLinkAsync(linkId), cancellationToken);
 
     /// <summary>The workspace's port as the agent last reported it (null: nothing listens there, as far as we know).</summary>
@@ -143,12 +143,12 @@ public sealed class PreviewState(
         }
     }
 
-    private async Task<ShareLinkState?> LoadShareLinkAsync(string linkId)
+    private async Task<PreviewShareLinkState?> LoadShareLinkAsync(string linkId)
     {
         await using var db = await dbFactory.CreateDbContextAsync();
         return await db.PreviewShareLinks.AsNoTracking()
             .Where(l => l.Id == linkId)
-            .Select(l => new ShareLinkState(l.Id, l.WorkspaceId, l.Port, l.Label, l.ExpiresAt, l.RevokedAt))
+            .Select(l => new PreviewShareLinkState(l.Id, l.WorkspaceId, l.Port, l.Label, l.ExpiresAt, l.RevokedAt))
             .FirstOrDefaultAsync();
     }
 

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Workspaces.Data;
 using Workspaces.Shared.Configuration;
 using Workspaces.Web.Accounts;
+using Workspaces.Web.Authorization;
 using Workspaces.Web.Workspaces;
 
 namespace Workspaces.Web.Previews;
@@ -30,7 +31,7 @@ public static class PreviewsApi
 
     /// <param name="ExpiresIn"><c>1h</c>, <c>1d</c>, <c>7d</c>, or a duration such as <c>2.12:00:00</c>; default 1 day.</param>
     /// <param name="ExpiresAt">A custom expiry instead of <paramref name="ExpiresIn"/>.</param>
-    public sealed record ShareLinkRequest(string? Label, string? ExpiresIn, DateTimeOffset? ExpiresAt);
+    public sealed record PreviewShareLinkRequest(string? Label, string? ExpiresIn, DateTimeOffset? ExpiresAt);
 
     private static async Task<Results<Ok<IReadOnlyList<PortView>>, NotFound>> ListPortsAsync(string id, ClaimsPrincipal user, HttpRequest request, PreviewService previews, CancellationToken ct) =>
         await previews.ListPortsAsync(user.Id(), id, request.Scheme, request.Host, ct) is { } ports ? TypedResults.Ok(ports) : TypedResults.NotFound();
@@ -43,13 +44,13 @@ public static class PreviewsApi
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["visibility"] = ["Give the visibility: Public, Team or Private."] });
         }
 
-        var error = await previews.SetVisibilityAsync(user.Id(), Who(user), id, port, visibility, ct);
-        if (error == PreviewChangeError.NotFound)
+        var changed = await previews.SetVisibilityAsync(user.Id(), Who(user), id, port, visibility, ct);
+        if (changed.Kind == ActionOutcome.NotFound)
         {
             return TypedResults.NotFound();
         }
 
-        if (Problem(error) is { } problem)
+        if (Problem(changed) is { } problem)
         {
             return problem;
         }
@@ -58,8 +59,8 @@ public static class PreviewsApi
         return ports?.FirstOrDefault(p => p.Port == port) is { } view ? TypedResults.Ok(view) : TypedResults.NotFound();
     }
 
-    private static async Task<Results<Created<CreatedShareLink>, NotFound, ValidationProblem>> CreateShareLinkAsync(
-        string id, int port, ShareLinkRequest body, ClaimsPrincipal user, HttpRequest request, PreviewService previews, TimeProvider time, CancellationToken ct)
+    private static async Task<Results<Created<CreatedPreviewShareLink>, NotFound, ValidationProblem>> CreateShareLinkAsync(
+        string id, int port, PreviewShareLinkRequest body, ClaimsPrincipal user, HttpRequest request, PreviewService previews, TimeProvider time, CancellationToken ct)
     {
         TimeSpan lifetime;
         if (body.ExpiresAt is { } at)
@@ -71,14 +72,14 @@ public static class PreviewsApi
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["expiresIn"] = ["Use 1h, 1d, 7d or a duration such as 2.12:00:00."] });
         }
 
-        var (created, error) = await previews.CreateShareLinkAsync(user.Id(), Who(user), id, port, body.Label, lifetime, request.Scheme, request.Host, ct);
-        return created is not null ? TypedResults.Created($"/api/workspaces/{id}/ports/{port}/share-links/{created.Link.Id}", created)
-            : Problem(error) is { } problem ? problem
+        var outcome = await previews.CreateShareLinkAsync(user.Id(), Who(user), id, port, body.Label, lifetime, request.Scheme, request.Host, ct);
+        return outcome.Value is { } created ? TypedResults.Created($"/api/workspaces/{id}/ports/{port}/share-links/{created.Link.Id}", created)
+            : Problem(outcome) is { } problem ? problem
             : TypedResults.NotFound();
     }
 
     private static async Task<Results<NoContent, NotFound>> RevokeShareLinkAsync(string id, string linkId, ClaimsPrincipal user, PreviewService previews, CancellationToken ct) =>
-        await previews.RevokeShareLinkAsync(user.Id(), Who(user), id, linkId, ct) ? TypedResults.NoContent() : TypedResults.NotFound();
+        (await previews.RevokeShareLinkAsync(user.Id(), Who(user), id, linkId, ct)).Kind == ActionOutcome.Ok ? TypedResults.NoContent() : TypedResults.NotFound();
 
     private static async Task<IResult> Authorize(
         string? workspace, int? port, string? @return, ClaimsPrincipal user, HttpRequest request,
@@ -128,13 +129,7 @@ public static class PreviewsApi
 
     private static string Who(ClaimsPrincipal user) => user.FindFirstValue(ClaimTypes.Email) ?? user.Identity?.Name ?? "The owner";
 
-    private static ValidationProblem? Problem(PreviewChangeError error) => error switch
-    {
-        PreviewChangeError.None or PreviewChangeError.NotFound => null,
-        PreviewChangeError.InvalidPort => TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["port"] = ["The port must be 1-65535 and not the workspace agent's own port."] }),
-        PreviewChangeError.InvalidExpiry => TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["expiresIn"] = ["A share link must live at least a minute and at most the configured maximum (30 days by default)."] }),
-        PreviewChangeError.NoTeam => TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["visibility"] = ["Team visibility needs a workspace opened from a team project; this one is personal. Use Private or Public."] }),
-        PreviewChangeError.InvalidLabel => TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["label"] = ["The label must be at most 200 characters, without control characters."] }),
-        _ => null,
-    };
+    private static ValidationProblem? Problem<T>(Outcome<T> outcome) => outcome.Kind == ActionOutcome.Invalid
+        ? TypedResults.ValidationProblem(new Dictionary<string, string[]> { [outcome.Field!] = [outcome.Error!] })
+        : null;
 }

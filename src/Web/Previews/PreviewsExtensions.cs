@@ -16,6 +16,7 @@ public static class PreviewsExtensions
         services.AddSingleton<PreviewConnections>();
         services.AddSingleton<PreviewRelay>();
         services.AddSingleton<PreviewService>();
+        services.AddSingleton<IPortsClient, PortsClient>();
         services.AddSingleton<PreviewMetrics>();
         return builder;
     }

@@ -204,9 +204,8 @@ public sealed partial class ProjectService(
         }
 
         var project = found!.Project;
-        var created = await workspaces.CreateAsync(
+        return await workspaces.CreateAsync(
             userId, project.RepositoryUrl, project.DefaultBranch, new WorkspaceCreationOptions(project.Id, linkEnvironment, project.IdleTimeout, project.Name), cancellationToken);
-        return created.Workspace is { } view ? Outcome<WorkspaceView>.Ok(view) : Outcome<WorkspaceView>.Invalid(created.Field!, created.Error!);
     }
 
     private async Task<ProjectView> ViewAsync(Project project, string teamName, bool canEdit, CancellationToken cancellationToken)

@@ -15,7 +15,8 @@ namespace Workspaces.Web.Repositories;
 /// </summary>
 public sealed class RepositoryGuard(
     IDbContextFactory<WorkspacesDbContext> dbFactory,
-    IOptions<WorkspacesOptions> options,
+    IOptions<CloneSourceOptions> options,
+    IOptions<DataDirectoryOptions> data,
     IOptions<LocalRuntimeOptions> localRuntime)
 {
     /// <summary>The internal Git servers clones may reach, for the agent.</summary>
@@ -79,7 +80,7 @@ public sealed class RepositoryGuard(
 
     private HashSet<FileIdentity> ForbiddenIdentities()
     {
-        var directories = new List<string> { options.Value.DataDirectory };
+        var directories = new List<string> { data.Value.DataDirectory };
         var workspaces = localRuntime.Value.WorkspacesDirectory;
         if (!string.IsNullOrWhiteSpace(workspaces))
         {

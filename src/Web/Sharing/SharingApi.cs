@@ -17,8 +17,8 @@ public static class SharingApi
             .WithSummary("How the caller stands to the workspace and what they may do.");
         group.MapGet("/shares", async (string workspaceId, ClaimsPrincipal user, WorkspaceSharingService sharing, CancellationToken ct) =>
             (await sharing.ListAsync(user.Id(), workspaceId, ct)).ToHttp(TypedResults.Ok));
-        group.MapPost("/shares", async (string workspaceId, ShareRequest request, ClaimsPrincipal user, WorkspaceSharingService sharing, CancellationToken ct) =>
-                (await sharing.ShareAsync(user.Id(), workspaceId, request.Email, request.Access ?? ShareAccess.ReadOnly, ct)).ToHttp(TypedResults.Ok))
+        group.MapPost("/shares", async (string workspaceId, WorkspaceShareRequest request, ClaimsPrincipal user, WorkspaceSharingService sharing, CancellationToken ct) =>
+                (await sharing.ShareAsync(user.Id(), workspaceId, request.Email, request.Access ?? WorkspaceShareAccess.ReadOnly, ct)).ToHttp(TypedResults.Ok))
             .WithSummary("Shares the workspace with a member of its team, read-only (watch terminals) or full (type too).");
         group.MapDelete("/shares/{userId}", async (string workspaceId, string userId, ClaimsPrincipal user, WorkspaceSharingService sharing, CancellationToken ct) =>
                 (await sharing.UnshareAsync(user.Id(), workspaceId, userId, ct)).ToHttp(_ => TypedResults.NoContent()))
@@ -26,5 +26,5 @@ public static class SharingApi
         return app;
     }
 
-    public sealed record ShareRequest(string? Email, ShareAccess? Access);
+    public sealed record WorkspaceShareRequest(string? Email, WorkspaceShareAccess? Access);
 }

@@ -42,7 +42,7 @@ public sealed class WorkspaceSharingService(
     }
 
     /// <summary>The people the workspace can be shared with: members of its team (of any team of its owner's, for a personal workspace).</summary>
-    public async Task<IReadOnlyList<ShareCandidate>> CandidatesAsync(WorkspaceAccess found, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<WorkspaceShareCandidate>> CandidatesAsync(WorkspaceAccess found, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(found);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
@@ -51,12 +51,12 @@ public sealed class WorkspaceSharingService(
             ? [teamId]
             : await db.TeamMembers.Where(m => m.UserId == ownerId).Select(m => m.TeamId).ToListAsync(cancellationToken);
         return await db.TeamMembers.Where(m => teamIds.Contains(m.TeamId) && m.UserId != ownerId)
-            .Join(db.Users, m => m.UserId, u => u.Id, (m, u) => new ShareCandidate(u.Id, u.Email ?? u.Id))
+            .Join(db.Users, m => m.UserId, u => u.Id, (m, u) => new WorkspaceShareCandidate(u.Id, u.Email ?? u.Id))
             .Distinct()
             .ToListAsync(cancellationToken);
     }
 
-    public async Task<Outcome<WorkspaceShareView>> ShareAsync(string userId, string workspaceId, string? email, ShareAccess shareAccess, CancellationToken cancellationToken)
+    public async Task<Outcome<WorkspaceShareView>> ShareAsync(string userId, string workspaceId, string? email, WorkspaceShareAccess shareAccess, CancellationToken cancellationToken)
     {
         var found = await access.ForWorkspaceAsync(userId, workspaceId, cancellationToken);
         if (found is null || !found.Can(Permission.WorkspaceView))
@@ -89,7 +89,7 @@ public sealed class WorkspaceSharingService(
             db.WorkspaceShares.Add(share);
         }
 
-        var downgraded = share.Access == ShareAccess.Full && shareAccess == ShareAccess.ReadOnly;
+        var downgraded = share.Access == WorkspaceShareAccess.Full && shareAccess == WorkspaceShareAccess.ReadOnly;
         share.Access = shareAccess;
         await db.SaveChangesAsync(cancellationToken);
         await audit.RecordAsync(userId, AuditActions.WorkspaceShared, AuditTargets.Workspace, workspaceId, $"with {candidate.Email}, {shareAccess}", cancellationToken);
@@ -128,9 +128,9 @@ public sealed class WorkspaceSharingService(
     }
 }
 
-public sealed record WorkspaceShareView(string UserId, string Email, ShareAccess Access, DateTimeOffset CreatedAt);
+public sealed record WorkspaceShareView(string UserId, string Email, WorkspaceShareAccess Access, DateTimeOffset CreatedAt);
 
-public sealed record ShareCandidate(string UserId, string Email);
+public sealed record WorkspaceShareCandidate(string UserId, string Email);
 
 /// <summary>How the caller stands to a workspace, and what that allows (the pages and scripts adapt to it).</summary>
 public sealed record WorkspaceAccessView(IReadOnlyList<Relation> Relations, IReadOnlyList<Permission> Permissions)

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Identity;
 using Workspaces.Data.Users;
 using Workspaces.Web.Accounts;
 using Workspaces.Web.Audit;
+using Workspaces.Web.Authorization;
 using Workspaces.Web.Teams;
 
 namespace Workspaces.Web.SingleSignOn;
@@ -23,30 +24,30 @@ public sealed partial class ExternalSignIn(
     ILogger<ExternalSignIn> logger)
 {
     /// <summary>Where to go when signed in (the joined team or project for an invitation); otherwise what to tell the user.</summary>
-    public async Task<ExternalSignInOutcome> CompleteAsync(HttpContext context, string returnUrl)
+    public async Task<Outcome<string>> CompleteAsync(HttpContext context, string returnUrl)
     {
-        var (error, userId) = await SignInAsync(context, returnUrl);
-        if (userId is null)
+        var signedIn = await SignInAsync(context, returnUrl);
+        if (signedIn.Value is not { } userId)
         {
-            return new ExternalSignInOutcome(error, null);
+            return signedIn;
         }
 
         // If joining fails (expired, used up), the invitation page says why.
         var joined = TeamService.ParseInvitationPath(returnUrl) is not null
             ? (await teams.JoinAsync(userId, returnUrl, context.RequestAborted)).Value
             : null;
-        return new ExternalSignInOutcome(null, joined ?? returnUrl);
+        return Outcome<string>.Ok(joined ?? returnUrl);
     }
 
     /// <summary>The signed-in user's id, or what to tell the user.</summary>
-    private async Task<(string? Error, string? UserId)> SignInAsync(HttpContext context, string returnUrl)
+    private async Task<Outcome<string>> SignInAsync(HttpContext context, string returnUrl)
     {
         ArgumentNullException.ThrowIfNull(context);
         var result = await context.AuthenticateAsync(IdentityConstants.ExternalScheme);
         await context.SignOutAsync(IdentityConstants.ExternalScheme);
         if (!result.Succeeded || result.Principal is not { } external)
         {
-            return ("Single sign-on did not complete. Try again.", null);
+            return Outcome<string>.Forbidden("Single sign-on did not complete. Try again.");
         }
 
         var subject = external.FindFirstValue("sub");
@@ -54,7 +55,7 @@ public sealed partial class ExternalSignIn(
         var verified = string.Equals(external.FindFirstValue("email_verified"), "true", StringComparison.OrdinalIgnoreCase);
         if (string.IsNullOrEmpty(subject))
         {
-            return ("The identity provider did not say who you are.", null);
+            return Outcome<string>.Forbidden("The identity provider did not say who you are.");
         }
 
         var user = await users.FindByLoginAsync(SingleSignOnExtensions.Scheme, subject);
@@ -62,7 +63,7 @@ public sealed partial class ExternalSignIn(
         {
             if (string.IsNullOrEmpty(email) || !verified)
             {
-                return ("Your identity provider did not confirm your email address, so the account cannot be linked. Ask your administrator.", null);
+                return Outcome<string>.Forbidden("Your identity provider did not confirm your email address, so the account cannot be linked. Ask your administrator.");
             }
 
             user = await users.FindByEmailAsync(email);
@@ -75,7 +76,7 @@ public sealed partial class ExternalSignIn(
                 if (created.Outcome != AccountOutcome.Created)
                 {
                     await audit.RecordAsync(null, AuditActions.SignInFailed, AuditTargets.User, null, $"single sign-on for {email}: {string.Join(" ", created.Errors)}", context.RequestAborted);
-                    return (string.Join(" ", created.Errors), null);
+                    return Outcome<string>.Forbidden(string.Join(" ", created.Errors));
                 }
 
                 user = created.User!;
@@ -87,7 +88,7 @@ public sealed partial class ExternalSignIn(
             var linked = await users.AddLoginAsync(user, new UserLoginInfo(SingleSignOnExtensions.Scheme, subject, "Single sign-on"));
             if (!linked.Succeeded)
             {
-                return (string.Join(" ", linked.Errors.Select(e => e.Description)), null);
+                return Outcome<string>.Forbidden(string.Join(" ", linked.Errors.Select(e => e.Description)));
             }
 
             LogLinked(user.Id);
@@ -96,17 +97,14 @@ public sealed partial class ExternalSignIn(
         if (user.IsBlocked || await users.IsLockedOutAsync(user))
         {
             await audit.RecordAsync(user.Id, AuditActions.SignInFailed, AuditTargets.User, user.Id, "single sign-on, blocked", context.RequestAborted);
-            return ("This account is blocked. Ask your administrator.", null);
+            return Outcome<string>.Forbidden("This account is blocked. Ask your administrator.");
         }
 
         await signIn.SignInAsync(user, isPersistent: true, SingleSignOnExtensions.Scheme);
         await audit.RecordAsync(user.Id, AuditActions.SignedIn, AuditTargets.User, user.Id, "single sign-on", context.RequestAborted);
-        return (null, user.Id);
+        return Outcome<string>.Ok(user.Id);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Linked user {UserId} to their single sign-on account")]
     private partial void LogLinked(string userId);
 }
-
-/// <summary>The end of a single sign-on: an error for the sign-in page, or where to land.</summary>
-public sealed record ExternalSignInOutcome(string? Error, string? Landing);

@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
-using Workspaces.Web.Components.Account;
+using Workspaces.Web.Accounts.Pages;
 
 namespace Workspaces.Web.SingleSignOn;
 
@@ -62,9 +62,9 @@ public static class SingleSignOnExtensions
         {
             var safe = ReturnUrls.Safe(returnUrl);
             var outcome = await signIn.CompleteAsync(context, safe);
-            return outcome.Error is { } error
-                ? Results.LocalRedirect($"/account/login?ReturnUrl={Uri.EscapeDataString(safe)}&error={Uri.EscapeDataString(error)}")
-                : Results.LocalRedirect(outcome.Landing ?? safe);
+            return outcome.Value is { } landing
+                ? Results.LocalRedirect(landing)
+                : Results.LocalRedirect($"/account/login?ReturnUrl={Uri.EscapeDataString(safe)}&error={Uri.EscapeDataString(outcome.Error ?? "Single sign-on did not complete. Try again.")}");
         }).AllowAnonymous().ExcludeFromDescription();
         return app;
     }

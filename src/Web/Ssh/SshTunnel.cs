@@ -15,12 +15,12 @@ namespace Workspaces.Web.Ssh;
 /// The SSH tunnel: a WebSocket from the CLI (a personal access token or the session cookie) whose binary messages are
 /// the bytes of an OpenSSH connection to a new <c>sshd -i</c> that the workspace's agent starts. Who may use it is the
 /// terminals' rule (<see cref="Permission.WorkspaceUseTerminals"/>: the owner and full shares; a read-only share is told
-/// no, anyone else that the workspace does not exist), asked through <see cref="OwnedAgents"/>, and registered with
+/// no, anyone else that the workspace does not exist), asked through <see cref="AgentAccess"/>, and registered with
 /// <see cref="LiveSessions"/> so that revoking a share or blocking the user cuts it. Memory is one buffer per direction;
 /// a text message or one larger than <see cref="SshOptions.MaxMessageBytes"/> closes this tunnel alone.
 /// </summary>
 public sealed partial class SshTunnel(
-    OwnedAgents agents,
+    AgentAccess agents,
     AccessService access,
     AgentSshConnector connector,
     LiveSessions liveSessions,
@@ -75,7 +75,7 @@ public sealed partial class SshTunnel(
         }
     }
 
-    private async Task TunnelAsync(HttpContext context, string userId, string workspaceId, OwnedAgent agent)
+    private async Task TunnelAsync(HttpContext context, string userId, string workspaceId, AccessibleAgent agent)
     {
         AgentSshAnswer answer;
         try
@@ -119,7 +119,7 @@ public sealed partial class SshTunnel(
     }
 
     /// <summary>Null (after answering) when the user may not open a tunnel or the workspace does not run.</summary>
-    private async Task<OwnedAgent?> FindAsync(HttpContext context, string userId, string workspaceId)
+    private async Task<AccessibleAgent?> FindAsync(HttpContext context, string userId, string workspaceId)
     {
         var agent = await agents.FindAsync(userId, workspaceId, Permission.WorkspaceUseTerminals, context.RequestAborted);
         if (agent is null)

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Workspaces.Web.Accounts;
+using Workspaces.Web.Authorization;
 
 namespace Workspaces.Web.Variables;
 
@@ -14,18 +15,12 @@ public static class PersonalSettingsApi
         group.MapGet("/settings", async (ClaimsPrincipal user, PersonalSettingsService settings, CancellationToken ct) => TypedResults.Ok(await settings.GetAsync(user.Id(), ct)))
             .WithSummary("The caller's dotfiles repository and personal variables (names and patterns; values are write-only).");
         group.MapPut("/variables/{name}", async (string name, PersonalVariableRequest request, ClaimsPrincipal user, PersonalSettingsService settings, CancellationToken ct) =>
-            {
-                var (field, error) = await settings.SetVariableAsync(user.Id(), name, request.Value, request.RepositoryPattern, ct);
-                return field is null ? Results.NoContent() : TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [error!] });
-            })
+                (await settings.SetVariableAsync(user.Id(), name, request.Value, request.RepositoryPattern, ct)).ToHttp(_ => TypedResults.NoContent()))
             .WithSummary("Sets a personal variable for the caller's new workspaces whose repository matches repositoryPattern (default */*).");
         group.MapDelete("/variables/{id:long}", async (long id, ClaimsPrincipal user, PersonalSettingsService settings, CancellationToken ct) =>
-            await settings.DeleteVariableAsync(user.Id(), id, ct) ? Results.NoContent() : Results.NotFound());
+            (await settings.DeleteVariableAsync(user.Id(), id, ct)).ToHttp(_ => TypedResults.NoContent()));
         group.MapPut("/dotfiles", async (DotfilesRequest request, ClaimsPrincipal user, PersonalSettingsService settings, CancellationToken ct) =>
-            {
-                var error = await settings.SetDotfilesAsync(user.Id(), request.RepositoryUrl, ct);
-                return error is null ? Results.NoContent() : TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["repositoryUrl"] = [error] });
-            })
+                (await settings.SetDotfilesAsync(user.Id(), request.RepositoryUrl, ct)).ToHttp(_ => TypedResults.NoContent()))
             .WithSummary("Sets (or clears, with null) the dotfiles repository installed into every new workspace.");
         return app;
     }

@@ -8,6 +8,7 @@ using Workspaces.Shared.SourceControl;
 using Workspaces.Shared.Threading;
 using Workspaces.Web.Agents;
 using Workspaces.Web.Hosting;
+using Workspaces.Web.SourceControl;
 using Workspaces.WorkspaceController.Runtime;
 
 namespace Workspaces.Web.Workspaces;

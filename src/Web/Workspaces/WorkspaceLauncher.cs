@@ -20,7 +20,8 @@ public sealed partial class WorkspaceLauncher(
     WorkspaceStatusFeed feed,
     WorkspaceTelemetry telemetry,
     TimeProvider timeProvider,
-    Microsoft.Extensions.Options.IOptions<WorkspacesOptions> options,
+    Microsoft.Extensions.Options.IOptions<Editor.EditorOptions> editor,
+    Microsoft.Extensions.Options.IOptions<Editor.LanguagesOptions> languages,
     Repositories.RepositoryGuard repositories,
     ClusterAccess.ClusterAccessService clusterAccess,
     Prebuilds.PrebuildStarts prebuilds,
@@ -75,11 +76,11 @@ public sealed partial class WorkspaceLauncher(
                 : await db.Projects.AsNoTracking().Where(p => p.Id == workspace.ProjectId).Select(p => new { p.Image, p.WorkspaceClass }).FirstOrDefaultAsync(cancellationToken);
             var launch = new WorkspaceLaunch(
                 workspace.Id, cloneUrl, workspace.Ref, workspace.CheckoutDirectoryName, secret, credential, environment.Variables, environment.Files, environment.DotfilesRepository,
-                new EditorLimits(options.Value.Editor.SoftLimitBytes, options.Value.Editor.HardLimitBytes))
+                new EditorLimits(editor.Value.SoftLimitBytes, editor.Value.HardLimitBytes))
             {
                 OwnerId = workspace.OwnerId,
                 RepositoryNetwork = repositories.Network,
-                Languages = options.Value.Languages.ToSettings(),
+                Languages = languages.Value.ToSettings(),
                 Image = string.IsNullOrWhiteSpace(project?.Image) ? null : project.Image.Trim(),
                 WorkspaceClass = string.IsNullOrWhiteSpace(project?.WorkspaceClass) ? null : project.WorkspaceClass.Trim(),
                 Telemetry = telemetry.ForAgent(workspace.Id),

@@ -30,33 +30,33 @@ public sealed partial class WorkspaceService(
     TimeProvider timeProvider,
     ILogger<WorkspaceService> logger)
 {
-    public Task<CreateWorkspaceResult> CreateAsync(string ownerId, string? repositoryUrl, string? gitRef, CancellationToken cancellationToken) =>
+    public Task<Outcome<WorkspaceView>> CreateAsync(string ownerId, string? repositoryUrl, string? gitRef, CancellationToken cancellationToken) =>
         CreateAsync(ownerId, repositoryUrl, gitRef, new WorkspaceCreationOptions(), cancellationToken);
 
     /// <param name="creation">The project it is opened from, and variables from an open link (already filtered).</param>
-    public async Task<CreateWorkspaceResult> CreateAsync(
+    public async Task<Outcome<WorkspaceView>> CreateAsync(
         string ownerId, string? repositoryUrl, string? gitRef, WorkspaceCreationOptions creation, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(creation);
         if (string.IsNullOrWhiteSpace(repositoryUrl))
         {
-            return CreateWorkspaceResult.Invalid("repositoryUrl", "Paste the URL of a Git repository, e.g. https://github.com/org/repo.");
+            return Outcome<WorkspaceView>.Invalid("repositoryUrl", "Paste the URL of a Git repository, e.g. https://github.com/org/repo.");
         }
 
         if (!RepositoryReference.TryParse(repositoryUrl, string.IsNullOrWhiteSpace(gitRef) ? null : gitRef.Trim(), out var reference, out var error))
         {
             var field = error is not null && error.Contains("ref", StringComparison.OrdinalIgnoreCase) && !string.IsNullOrWhiteSpace(gitRef) ? "ref" : "repositoryUrl";
-            return CreateWorkspaceResult.Invalid(field, error ?? "This is not a Git repository URL.");
+            return Outcome<WorkspaceView>.Invalid(field, error ?? "This is not a Git repository URL.");
         }
 
         if (await repositories.ProblemAsync(reference, cancellationToken) is { } refused)
         {
-            return CreateWorkspaceResult.Invalid("repositoryUrl", refused);
+            return Outcome<WorkspaceView>.Invalid("repositoryUrl", refused);
         }
 
         if (await isolation.RefusalAsync(ownerId, cancellationToken) is { } unisolated)
         {
-            return CreateWorkspaceResult.Invalid("isolation", unisolated);
+            return Outcome<WorkspaceView>.Invalid("isolation", unisolated);
         }
 
         var now = timeProvider.GetUtcNow();
@@ -89,7 +89,7 @@ public sealed partial class WorkspaceService(
         await audit.RecordAsync(ownerId, AuditActions.WorkspaceCreated, AuditTargets.Workspace, record.Id,
             creation.ProjectId is null ? $"{record.Name}: {record.RepositoryUrl}" : $"{record.Name}: from project {creation.Name} ({record.RepositoryUrl})", cancellationToken);
         Changed(record);
-        return CreateWorkspaceResult.Created(WorkspaceView.From(record));
+        return Outcome<WorkspaceView>.Ok(WorkspaceView.From(record));
     }
 
     /// <summary>The caller's own workspaces, then those shared with them.</summary>
@@ -141,18 +141,18 @@ public sealed partial class WorkspaceService(
     }
 
     /// <summary>Starts a stopped workspace, or retries a failed one.</summary>
-    public Task<WorkspaceActionResult> StartAsync(string userId, string workspaceId, CancellationToken cancellationToken) =>
+    public Task<Outcome<WorkspaceView>> StartAsync(string userId, string workspaceId, CancellationToken cancellationToken) =>
         ChangeDesiredStateAsync(userId, workspaceId, Permission.WorkspaceStart, DesiredState.Running, null, AuditActions.WorkspaceStarted, cancellationToken);
 
-    public Task<WorkspaceActionResult> StopAsync(string userId, string workspaceId, CancellationToken cancellationToken) =>
+    public Task<Outcome<WorkspaceView>> StopAsync(string userId, string workspaceId, CancellationToken cancellationToken) =>
         ChangeDesiredStateAsync(userId, workspaceId, Permission.WorkspaceStop, DesiredState.Stopped, WorkspaceReasons.StoppedByUser, AuditActions.WorkspaceStopped, cancellationToken);
 
     /// <summary>Stops the agent and everything it runs, then starts it again; files are kept.</summary>
-    public Task<WorkspaceActionResult> RestartAsync(string userId, string workspaceId, CancellationToken cancellationToken) =>
+    public Task<Outcome<WorkspaceView>> RestartAsync(string userId, string workspaceId, CancellationToken cancellationToken) =>
         ChangeDesiredStateAsync(userId, workspaceId, Permission.WorkspaceStart, DesiredState.Running, WorkspaceReasons.Restart, AuditActions.WorkspaceStarted, cancellationToken);
 
     /// <summary>Deletes the workspace and its files (uncommitted changes are lost: the pages ask first).</summary>
-    public Task<WorkspaceActionResult> DeleteAsync(string userId, string workspaceId, CancellationToken cancellationToken) =>
+    public Task<Outcome<WorkspaceView>> DeleteAsync(string userId, string workspaceId, CancellationToken cancellationToken) =>
         ChangeDesiredStateAsync(userId, workspaceId, Permission.WorkspaceDelete, DesiredState.Deleted, null, AuditActions.WorkspaceDeleted, cancellationToken);
 
     /// <summary>Stops workspaces without asking who may (the system: a removed member's project workspaces).</summary>
@@ -168,28 +168,28 @@ public sealed partial class WorkspaceService(
         }
     }
 
-    private async Task<WorkspaceActionResult> ChangeDesiredStateAsync(
+    private async Task<Outcome<WorkspaceView>> ChangeDesiredStateAsync(
         string userId, string workspaceId, Permission permission, DesiredState desired, string? reason, string auditAction, CancellationToken cancellationToken)
     {
         var found = await access.ForWorkspaceAsync(userId, workspaceId, cancellationToken);
         if (found is null || !found.Can(Permission.WorkspaceView))
         {
-            return WorkspaceActionResult.NotFound;
+            return Outcome<WorkspaceView>.NotFound();
         }
 
         if (!found.Can(permission))
         {
-            return WorkspaceActionResult.Forbidden;
+            return Outcome<WorkspaceView>.Forbidden("You may not do this to the workspace.");
         }
 
         var record = await SetDesiredStateAsync(workspaceId, desired, reason, cancellationToken);
         if (record is null)
         {
-            return WorkspaceActionResult.NotFound;
+            return Outcome<WorkspaceView>.NotFound();
         }
 
         await audit.RecordAsync(userId, auditAction, AuditTargets.Workspace, workspaceId, reason, cancellationToken);
-        return WorkspaceActionResult.Done(WorkspaceView.From(record));
+        return Outcome<WorkspaceView>.Ok(WorkspaceView.From(record));
     }
 
     private async Task<WorkspaceRecord?> SetDesiredStateAsync(string workspaceId, DesiredState desired, string? reason, CancellationToken cancellationToken)
@@ -242,19 +242,3 @@ public sealed partial class WorkspaceService(
 /// <param name="IdleTimeout">The project's idle timeout, if it sets one.</param>
 public sealed record WorkspaceCreationOptions(
     string? ProjectId = null, IReadOnlyDictionary<string, string>? LinkEnvironment = null, TimeSpan? IdleTimeout = null, string? Name = null);
-
-public sealed record WorkspaceActionResult(WorkspaceView? Workspace, bool IsForbidden)
-{
-    public static readonly WorkspaceActionResult NotFound = new(null, false);
-
-    public static readonly WorkspaceActionResult Forbidden = new(null, true);
-
-    public static WorkspaceActionResult Done(WorkspaceView workspace) => new(workspace, false);
-}
-
-public sealed record CreateWorkspaceResult(WorkspaceView? Workspace, string? Field, string? Error)
-{
-    public static CreateWorkspaceResult Created(WorkspaceView workspace) => new(workspace, null, null);
-
-    public static CreateWorkspaceResult Invalid(string field, string error) => new(null, field, error);
-}

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Workspaces.Shared.Variables;
 using Workspaces.Web.Accounts;
+using Workspaces.Web.Authorization;
 
 namespace Workspaces.Web.Workspaces;
 
@@ -37,7 +38,7 @@ public static class WorkspacesApi
         }
 
         var result = await workspaces.CreateAsync(user.Id(), request.RepositoryUrl, request.Ref, new WorkspaceCreationOptions(LinkEnvironment: request.Environment), cancellationToken);
-        return result.Workspace is { } created
+        return result.Value is { } created
             ? TypedResults.Created($"/api/workspaces/{created.Id}", created)
             : TypedResults.ValidationProblem(new Dictionary<string, string[]> { [result.Field!] = [result.Error!] });
     }
@@ -45,11 +46,11 @@ public static class WorkspacesApi
     private static async Task<Results<Ok<WorkspaceDetails>, NotFound>> GetAsync(string id, ClaimsPrincipal user, WorkspaceService workspaces, CancellationToken cancellationToken) =>
         await workspaces.GetDetailsAsync(user.Id(), id, cancellationToken) is { } details ? TypedResults.Ok(details) : TypedResults.NotFound();
 
-    private static async Task<Results<Accepted<WorkspaceView>, NotFound, ForbidHttpResult>> Accepted(Task<WorkspaceActionResult> action) =>
+    private static async Task<Results<Accepted<WorkspaceView>, NotFound, ForbidHttpResult>> Accepted(Task<Outcome<WorkspaceView>> action) =>
         await action switch
         {
-            { Workspace: { } view } => TypedResults.Accepted($"/api/workspaces/{view.Id}", view),
-            { IsForbidden: true } => TypedResults.Forbid(),
+            { Kind: ActionOutcome.Ok, Value: { } view } => TypedResults.Accepted($"/api/workspaces/{view.Id}", view),
+            { Kind: ActionOutcome.Forbidden } => TypedResults.Forbid(),
             _ => TypedResults.NotFound(),
         };
 

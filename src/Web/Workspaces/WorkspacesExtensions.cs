@@ -3,6 +3,12 @@ using Microsoft.Extensions.Options;
 using Workspaces.ServiceDefaults.Resilience;
 using Workspaces.Shared.Reconciliation;
 using Workspaces.Web.Agents;
+using Workspaces.Web.Audit;
+using Workspaces.Web.Authorization;
+using Workspaces.Web.Editor;
+using Workspaces.Web.Repositories;
+using Workspaces.Web.SourceControl;
+using Workspaces.Web.Variables;
 using Workspaces.Web.Hosting;
 using Workspaces.WorkspaceController.Kubernetes.Runtime;
 using Workspaces.WorkspaceController.Local;
@@ -16,19 +22,24 @@ public static class WorkspacesExtensions
     public static WebApplicationBuilder AddWorkspaces(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
+        services.AddValidatedOptions<WorkspacesOptions, WorkspacesOptionsValidator>(builder.Configuration, WorkspacesOptions.SectionName);
+        // What workspaces are made of: who may use them, the audit log, their variables, their repository, their Git
+        // summary and what their agent is started with.
+        services.AddAccessPolicy().AddAudit().AddVariableProtection().AddRepositoryGuard(builder.Configuration).AddSourceControl().AddEditorOptions(builder.Configuration);
         services.AddSingleton<AgentSecrets>();
-        services.AddSingleton<OwnedAgents>();
+        services.AddSingleton<AgentAccess>();
         services.AddSingleton(sp => new WorkQueue(sp.GetRequiredService<TimeProvider>(), Backoff.Default));
         services.AddSingleton<WorkspaceStatusFeed>();
         services.AddSingleton<WorkspaceService>();
-        services.AddSingleton<Repositories.RepositoryGuard>();
         services.AddSingleton<IsolationGate>();
         services.AddSingleton<WorkspaceActivity>();
         services.AddSingleton<WorkspaceLogs>();
-        services.AddSingleton<WorkspaceGit>();
         services.AddSingleton<WorkspaceLauncher>();
         services.AddSingleton<WorkspaceTelemetry>();
         services.AddSingleton<AgentWatches>();
+        // The pages' clients: the dashboard's shows projects (AddProjects), the workspace page's its owner (AddSharing).
+        services.AddSingleton<IDashboardClient, DashboardClient>();
+        services.AddSingleton<IWorkspacePageClient, WorkspacePageClient>();
         services.AddSingleton<ReconcilerLeadership>();
         services.AddSingleton<WorkspaceReconciler>();
         var previewProxy = HostingRole.IsPreviewProxy(builder.Configuration);
@@ -75,7 +86,7 @@ public static class WorkspacesExtensions
 
         services.AddOptions<LocalRuntimeOptions>()
             .Bind(builder.Configuration.GetSection(LocalRuntimeOptions.SectionName))
-            .Configure<IOptions<WorkspacesOptions>>((local, workspaces) =>
+            .Configure<IOptions<DataDirectoryOptions>>((local, workspaces) =>
             {
                 if (string.IsNullOrWhiteSpace(local.WorkspacesDirectory))
                 {

@@ -7,7 +7,7 @@ public static class DownloadApi
 {
     public static IEndpointRouteBuilder MapDownloadApi(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet(Shared.Files.FilesHub.DownloadPath, DownloadAsync);
+        endpoints.MapGet(Shared.Files.FilesHubContract.DownloadPath, DownloadAsync);
         return endpoints;
     }
 

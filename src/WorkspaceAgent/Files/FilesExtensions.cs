@@ -20,7 +20,7 @@ public static class FilesExtensions
         services.AddSingleton<FileSearch>();
         services.AddSingleton<FileWatcher>();
         services.AddAgentHub(new AgentHubRegistration(
-            Shared.Files.FilesHub.Path,
+            Shared.Files.FilesHubContract.Path,
             (hubServices, agent) =>
             {
                 hubServices.AddSingleton(agent.GetRequiredService<FileService>());
@@ -33,7 +33,7 @@ public static class FilesExtensions
                 var limit = agent.GetRequiredService<FilesOptions>().MaxMessageBytes;
                 hubServices.AddSignalR().AddHubOptions<FilesHub>(hub => hub.MaximumReceiveMessageSize = limit);
             },
-            endpoints => endpoints.MapHub<FilesHub>(Shared.Files.FilesHub.Path, connection => connection.Transports = HttpTransportType.WebSockets),
+            endpoints => endpoints.MapHub<FilesHub>(Shared.Files.FilesHubContract.Path, connection => connection.Transports = HttpTransportType.WebSockets),
             hubServices => hubServices.GetRequiredService<FilesChangedNotifier>()));
         return services;
     }

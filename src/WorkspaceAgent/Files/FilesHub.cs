@@ -5,7 +5,7 @@ using Workspaces.WorkspaceAgent.SourceControl;
 namespace Workspaces.WorkspaceAgent.Files;
 
 /// <summary>
-/// The file hub at <see cref="Shared.Files.FilesHub.Path"/> (contract there). Reached only with the agent secret; the
+/// The file hub at <see cref="Shared.Files.FilesHubContract.Path"/> (contract there). Reached only with the agent secret; the
 /// web app authorizes users before it forwards. Refusals reach the client as <see cref="HubException"/> messages.
 /// </summary>
 public sealed class FilesHub(FileService files, FileIndex index, FileSearch search, FileWatcher watcher) : Hub
@@ -102,6 +102,6 @@ internal sealed class FilesChangedNotifier
                 gitSummary.RefreshSoon(); // The dashboard's "uncommitted changes" follow the editor's saves.
             }
 
-            _ = hub.Clients.All.SendAsync(Shared.Files.FilesHub.FilesChanged, changes);
+            _ = hub.Clients.All.SendAsync(Shared.Files.FilesHubContract.FilesChanged, changes);
         };
 }

@@ -3,10 +3,12 @@ using Workspaces.ServiceDefaults;
 using Workspaces.Shared.Agent;
 using Workspaces.WorkspaceAgent.Cloning;
 using Workspaces.WorkspaceAgent.Configuration;
+using Workspaces.WorkspaceAgent.Dotfiles;
 using Workspaces.WorkspaceAgent.Files;
 using Workspaces.WorkspaceAgent.Hubs;
 using Workspaces.WorkspaceAgent.Languages;
 using Workspaces.WorkspaceAgent.Ports;
+using Workspaces.WorkspaceAgent.Prebuilds;
 using Workspaces.WorkspaceAgent.Preparation;
 using Workspaces.WorkspaceAgent.Security;
 using Workspaces.WorkspaceAgent.SourceControl;
@@ -46,34 +48,25 @@ public static class AgentApplication
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(bootstrap);
         services.AddSingleton(layout);
-        services.AddSingleton(provider => new AgentStatusStore(provider.GetRequiredService<TimeProvider>(), startedAt));
+        services.AddStatus(startedAt);
         services.AddAgentSecret(bootstrap.AgentSecret);
-        services.TryAddSingleton(CloneWorkerCommand.ForCurrentProcess());
-        services.AddSingleton<ICloneRunner, WorkerProcessCloneRunner>();
-        services.AddSingleton<RepositoryCloner>();
-        services.AddSingleton<Dotfiles.DotfilesInstaller>();
-        services.AddSingleton<IWorkspaceConfigSource, RepositoryConfigSource>();
-        services.AddSingleton<TaskRunnerOptions>();
-        services.AddSingleton<TaskRunner>();
-        services.AddSingleton<Prebuilds.PrebuildCheckout>();
+        services.AddCloning();
+        services.AddDotfiles();
+        services.AddWorkspaceConfig();
+        services.AddTasks();
+        services.AddPrebuilds();
         services.AddTerminals();
         services.AddFiles();
         services.AddSourceControl();
         services.AddLanguages();
-        services.TryAddSingleton<PortWatcherOptions>();
-        services.TryAddSingleton<IListeningSockets>(provider => ListeningSockets.Create(
-            provider.GetRequiredService<PortWatcherOptions>().ProcRoot,
-            provider.GetRequiredService<ILogger<ListeningSockets>>()));
-        services.AddSingleton<PortWatcher>();
-        services.AddHostedService(provider => provider.GetRequiredService<PortWatcher>());
-        services.AddSingleton<PortRelay>();
+        services.AddPorts();
         // sshd and Unix file modes: the agent runs on Linux; a Windows build (none ships) would serve no SSH.
         if (!OperatingSystem.IsWindows())
         {
             services.AddSsh();
         }
 
-        services.AddHostedService<WorkspacePreparationService>();
+        services.AddPreparation();
         configureServices?.Invoke(services);
 
         var app = builder.Build();

@@ -721,10 +721,10 @@ internal sealed partial class LanguageServerHost(
         new(definition.Name, definition.Languages, _state, _message, _memory, launch.RootUri);
 
     private JsonObject StatusNotification() =>
-        JsonRpc.Notification(Shared.Languages.LanguagesHub.StatusMethod, JsonSerializer.SerializeToNode(StatusLocked(), LanguagesJsonContext.Default.LanguageServerStatus));
+        JsonRpc.Notification(Shared.Languages.LanguagesHubContract.StatusMethod, JsonSerializer.SerializeToNode(StatusLocked(), LanguagesJsonContext.Default.LanguageServerStatus));
 
     private static JsonObject LogNotification(string text) =>
-        JsonRpc.Notification(Shared.Languages.LanguagesHub.LogMethod, new JsonObject { ["text"] = text });
+        JsonRpc.Notification(Shared.Languages.LanguagesHubContract.LogMethod, new JsonObject { ["text"] = text });
 
     private static string Seconds(TimeSpan span) => string.Create(CultureInfo.InvariantCulture, $"{span.TotalSeconds:0.#} s");
 

@@ -27,7 +27,7 @@ public sealed class LanguageServers(
         var host = HostFor(language);
         if (host is null)
         {
-            client.Post(JsonRpc.Notification(Shared.Languages.LanguagesHub.StatusMethod, JsonSerializer.SerializeToNode(
+            client.Post(JsonRpc.Notification(Shared.Languages.LanguagesHubContract.StatusMethod, JsonSerializer.SerializeToNode(
                 new LanguageServerStatus(language, [language], LanguageServerState.NotConfigured,
                     $"No language server is configured for {language}. Add one to .gitpod.yml (languageServers) to get completion and diagnostics.", null, launch.RootUri),
                 LanguagesJsonContext.Default.LanguageServerStatus)));

@@ -37,7 +37,7 @@ public static class LanguagesExtensions
         });
         services.AddHostedService<LanguageServerSweeper>();
         services.AddAgentHub(new AgentHubRegistration(
-            Shared.Languages.LanguagesHub.Path,
+            Shared.Languages.LanguagesHubContract.Path,
             (hubServices, agent) =>
             {
                 hubServices.AddSingleton(agent.GetRequiredService<LanguageServers>());
@@ -45,7 +45,7 @@ public static class LanguagesExtensions
                 var limit = agent.GetRequiredService<LanguagesOptions>().MaxMessageBytes;
                 hubServices.AddSignalR().AddHubOptions<LanguagesHub>(hub => hub.MaximumReceiveMessageSize = limit);
             },
-            endpoints => endpoints.MapHub<LanguagesHub>(Shared.Languages.LanguagesHub.Path, connection => connection.Transports = HttpTransportType.WebSockets)));
+            endpoints => endpoints.MapHub<LanguagesHub>(Shared.Languages.LanguagesHubContract.Path, connection => connection.Transports = HttpTransportType.WebSockets)));
         return services;
     }
 

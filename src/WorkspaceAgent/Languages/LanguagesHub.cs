@@ -6,7 +6,7 @@ using Workspaces.WorkspaceAgent.Hubs;
 namespace Workspaces.WorkspaceAgent.Languages;
 
 /// <summary>
-/// The language hub at <see cref="Shared.Languages.LanguagesHub.Path"/> (contract there). A read-only connection may
+/// The language hub at <see cref="Shared.Languages.LanguagesHubContract.Path"/> (contract there). A read-only connection may
 /// call every method; the server host lets through only the LSP methods that look (<see cref="JsonRpc.Looks"/>).
 /// </summary>
 public sealed class LanguagesHub(LanguageServers servers) : Hub

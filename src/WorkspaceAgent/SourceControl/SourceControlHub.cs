@@ -6,8 +6,8 @@ using Workspaces.WorkspaceAgent.Files;
 namespace Workspaces.WorkspaceAgent.SourceControl;
 
 /// <summary>
-/// The source control hub at <see cref="Shared.SourceControl.SourceControlHub.Path"/>. Pull and push use the credential
-/// the web app put on this connection's request (<see cref="Shared.SourceControl.SourceControlHub.CredentialHeader"/>).
+/// The source control hub at <see cref="Shared.SourceControl.SourceControlHubContract.Path"/>. Pull and push use the credential
+/// the web app put on this connection's request (<see cref="Shared.SourceControl.SourceControlHubContract.CredentialHeader"/>).
 /// </summary>
 public sealed class SourceControlHub(GitRepository git, GitSummaryService summary) : Hub
 {
@@ -65,7 +65,7 @@ public sealed class SourceControlHub(GitRepository git, GitSummaryService summar
 
     private GitHostCredential? Credential()
     {
-        var header = Context.GetHttpContext()?.Request.Headers[Shared.SourceControl.SourceControlHub.CredentialHeader].ToString();
+        var header = Context.GetHttpContext()?.Request.Headers[Shared.SourceControl.SourceControlHubContract.CredentialHeader].ToString();
         if (string.IsNullOrEmpty(header) || header.Split(' ') is not [var host, var encoded])
         {
             return null;
@@ -86,13 +86,13 @@ public sealed class SourceControlHub(GitRepository git, GitSummaryService summar
     private GitIdentity? Identity()
     {
         var headers = Context.GetHttpContext()?.Request.Headers;
-        var email = headers?[Shared.SourceControl.SourceControlHub.UserEmailHeader].ToString();
+        var email = headers?[Shared.SourceControl.SourceControlHubContract.UserEmailHeader].ToString();
         if (string.IsNullOrEmpty(email))
         {
             return null;
         }
 
-        var name = headers![Shared.SourceControl.SourceControlHub.UserNameHeader].ToString();
+        var name = headers![Shared.SourceControl.SourceControlHubContract.UserNameHeader].ToString();
         return new GitIdentity(string.IsNullOrEmpty(name) ? email.Split('@')[0] : Uri.UnescapeDataString(name), email);
     }
 }

@@ -32,7 +32,7 @@ public static class TerminalsExtensions
     }
 
     private static AgentHubRegistration HubRegistration() => new(
-        TerminalHub.Path,
+        TerminalsHubContract.Path,
         (hubServices, agent) =>
         {
             hubServices.AddSingleton(agent.GetRequiredService<TerminalManager>());
@@ -42,6 +42,6 @@ public static class TerminalsExtensions
         },
 
         // WebSockets only: the web app forwards one WebSocket per client, and flow control assumes a stream.
-        endpoints => endpoints.MapHub<TerminalsHub>(TerminalHub.Path, connection => connection.Transports = HttpTransportType.WebSockets),
+        endpoints => endpoints.MapHub<TerminalsHub>(TerminalsHubContract.Path, connection => connection.Transports = HttpTransportType.WebSockets),
         hubServices => hubServices.GetRequiredService<TerminalsChangedNotifier>());
 }

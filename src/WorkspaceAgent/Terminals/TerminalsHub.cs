@@ -5,7 +5,7 @@ using Workspaces.Shared.Terminals;
 namespace Workspaces.WorkspaceAgent.Terminals;
 
 /// <summary>
-/// The terminal hub at <see cref="TerminalHub.Path"/> (see there for the contract). Reached only with the agent secret,
+/// The terminal hub at <see cref="TerminalsHubContract.Path"/> (see there for the contract). Reached only with the agent secret,
 /// like every agent endpoint; the web app authorizes users before it forwards.
 /// </summary>
 public sealed class TerminalsHub(TerminalManager terminals) : Hub
@@ -130,5 +130,5 @@ internal sealed class TerminalsChangedNotifier
 {
     // Untyped clients: a typed hub context builds a proxy with dynamic code, which the native (AOT) agent does not have.
     public TerminalsChangedNotifier(TerminalManager terminals, IHubContext<TerminalsHub> hub) =>
-        terminals.Changed += list => _ = hub.Clients.All.SendAsync(Workspaces.Shared.Terminals.TerminalHub.TerminalsChanged, list);
+        terminals.Changed += list => _ = hub.Clients.All.SendAsync(Workspaces.Shared.Terminals.TerminalsHubContract.TerminalsChanged, list);
 }

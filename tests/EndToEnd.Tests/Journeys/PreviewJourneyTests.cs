@@ -62,7 +62,7 @@ public sealed class PreviewJourneyTests(ChromiumFixture chromium) : SignedInJour
         await Expect(page.FrameLocator(".preview-frame").Locator("body")).ToContainTextAsync("hello from the workspace", new() { Timeout = 15_000 });
 
         // A share link, opened in a fresh browser with no session.
-        await row.GetByRole(AriaRole.Button, new() { Name = "Share…" }).ClickAsync();
+        await row.GetByRole(AriaRole.Button, new() { Name = "Share link…" }).ClickAsync();
         await page.GetByLabel("Label").FillAsync("for the demo");
         await page.GetByRole(AriaRole.Button, new() { Name = "Create share link" }).ClickAsync();
         var linkInput = page.GetByLabel("Share link");

@@ -110,6 +110,14 @@ public sealed class AccessWorld
         return JsonDocument.Parse(text).RootElement.Clone();
     }
 
+    public static async Task<JsonElement> GetAsync(ApiClient client, string path)
+    {
+        using var response = await client.Http.GetAsync(new Uri(path, UriKind.Relative));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"GET {path} answered {(int)response.StatusCode}: {text}");
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
     public static Task<string> UserIdAsync(ApiClient client) => IdentityAsync(client, "id");
 
     public static Task<string> EmailAsync(ApiClient client) => IdentityAsync(client, "email");

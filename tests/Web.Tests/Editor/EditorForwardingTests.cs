@@ -21,7 +21,7 @@ public sealed class EditorForwardingTests(GitServerAppFixture fixture) : IClassF
     {
         using var alice = await fixture.App.CreateUserAsync();
         var id = await ReadyWorkspaceAsync(alice, storeCredential: true);
-        await using var files = Connect(id, alice.Token, FilesHub.Path);
+        await using var files = Connect(id, alice.Token, FilesHubContract.Path);
         await files.StartAsync();
 
         var content = await files.InvokeAsync<FileContent>("ReadFile", "README.md");
@@ -49,7 +49,7 @@ public sealed class EditorForwardingTests(GitServerAppFixture fixture) : IClassF
             Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
         }
 
-        await using var files = Connect(id, bob.Token, FilesHub.Path);
+        await using var files = Connect(id, bob.Token, FilesHubContract.Path);
         await Assert.ThrowsAnyAsync<Exception>(() => files.StartAsync());
         using var summary = await alice.Http.GetAsync(new Uri(fixture.App.BaseAddress, $"workspaces/{id}/agent/api/git/summary"));
         Assert.Equal(HttpStatusCode.NotFound, summary.StatusCode);
@@ -60,9 +60,9 @@ public sealed class EditorForwardingTests(GitServerAppFixture fixture) : IClassF
     {
         using var alice = await fixture.App.CreateUserAsync();
         var id = await ReadyWorkspaceAsync(alice, storeCredential: true);
-        await using var git = Connect(id, alice.Token, SourceControlHub.Path);
+        await using var git = Connect(id, alice.Token, SourceControlHubContract.Path);
         await git.StartAsync();
-        await using var files = Connect(id, alice.Token, FilesHub.Path);
+        await using var files = Connect(id, alice.Token, FilesHubContract.Path);
         await files.StartAsync();
         await files.InvokeAsync<FileEntry>("CreateFile", $"pushed-{id}.txt");
 
@@ -76,9 +76,9 @@ public sealed class EditorForwardingTests(GitServerAppFixture fixture) : IClassF
         Assert.Contains($"pushed-{id}.txt", await GitCli.RunAsync(bare, "ls-tree", "--name-only", "main"), StringComparison.Ordinal);
 
         // A user without a stored token gets nowhere by sending the header the web app would add.
-        await using var noToken = Connect(id, alice.Token, SourceControlHub.Path, new Dictionary<string, string>
+        await using var noToken = Connect(id, alice.Token, SourceControlHubContract.Path, new Dictionary<string, string>
         {
-            [SourceControlHub.CredentialHeader] = $"{fixture.Host} {Convert.ToBase64String(Encoding.UTF8.GetBytes("oauth2:wrong"))}",
+            [SourceControlHubContract.CredentialHeader] = $"{fixture.Host} {Convert.ToBase64String(Encoding.UTF8.GetBytes("oauth2:wrong"))}",
         });
         await noToken.StartAsync();
         await files.InvokeAsync<FileEntry>("CreateFile", $"second-{id}.txt");
@@ -92,9 +92,9 @@ public sealed class EditorForwardingTests(GitServerAppFixture fixture) : IClassF
     {
         using var alice = await fixture.App.CreateUserAsync();
         var id = await ReadyWorkspaceAsync(alice, storeCredential: true);
-        await using var git = Connect(id, alice.Token, SourceControlHub.Path);
+        await using var git = Connect(id, alice.Token, SourceControlHubContract.Path);
         await git.StartAsync();
-        await using var files = Connect(id, alice.Token, FilesHub.Path);
+        await using var files = Connect(id, alice.Token, FilesHubContract.Path);
         await files.StartAsync();
         await files.InvokeAsync<FileEntry>("CreateFile", "one.txt");
         await git.InvokeAsync<GitResult>("Stage", new[] { "one.txt" });

@@ -115,7 +115,7 @@ public sealed class QuietLoggingTests : IAsyncLifetime
 
     private HubConnection Connect(string workspaceId, string token) =>
         new HubConnectionBuilder()
-            .WithUrl(new Uri(_app.BaseAddress, $"workspaces/{workspaceId}/agent{TerminalHub.Path}"), options =>
+            .WithUrl(new Uri(_app.BaseAddress, $"workspaces/{workspaceId}/agent{TerminalsHubContract.Path}"), options =>
             {
                 options.SkipNegotiation = true;
                 options.Transports = HttpTransportType.WebSockets;

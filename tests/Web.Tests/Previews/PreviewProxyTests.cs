@@ -404,11 +404,11 @@ public sealed class PreviewProxyTests(AppFixture fixture) : IClassFixture<AppFix
         return (await response.Content.ReadFromJsonAsync<Dictionary<string, string>>())!;
     }
 
-    private static async Task<CreatedShareLink> CreateShareLinkAsync(Owner owner, string id, int port, object body)
+    private static async Task<CreatedPreviewShareLink> CreateShareLinkAsync(Owner owner, string id, int port, object body)
     {
         using var response = await owner.Api.Http.PostAsJsonAsync($"/api/workspaces/{id}/ports/{port}/share-links", body);
         Assert.True(response.StatusCode == HttpStatusCode.Created, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
-        return (await response.Content.ReadFromJsonAsync<CreatedShareLink>(ApiClient.Json))!;
+        return (await response.Content.ReadFromJsonAsync<CreatedPreviewShareLink>(ApiClient.Json))!;
     }
 
     internal static async Task<string> EchoAsync(ClientWebSocket socket, string text, CancellationToken cancellationToken)

@@ -82,7 +82,7 @@ public sealed class PreviewRelayTests(PreviewRelayTests.RelayApp fixture) : ICla
         using var cancel = new CancellationTokenSource(Timeout);
         using var created = await fixture.Admin.Http.PostAsJsonAsync($"/api/workspaces/{id}/ports/{port}/share-links", new { expiresIn = "1h" }, cancel.Token);
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        var link = (await created.Content.ReadFromJsonAsync<CreatedShareLink>(ApiClient.Json, cancel.Token))!;
+        var link = (await created.Content.ReadFromJsonAsync<CreatedPreviewShareLink>(ApiClient.Json, cancel.Token))!;
         using var bob = new PreviewBrowser(fixture.App);
         using (var redeemed = await bob.GetAsync(new Uri(link.Url)))
         {

@@ -186,7 +186,7 @@ public sealed class ProjectWorkspaceTests(ProjectWorkspaceTests.CapturingFixture
 
     private HubConnection Connect(string workspaceId, string token) =>
         new HubConnectionBuilder()
-            .WithUrl(new Uri(fixture.App.BaseAddress, $"workspaces/{workspaceId}/agent{TerminalHub.Path}"), options =>
+            .WithUrl(new Uri(fixture.App.BaseAddress, $"workspaces/{workspaceId}/agent{TerminalsHubContract.Path}"), options =>
             {
                 options.SkipNegotiation = true;
                 options.Transports = HttpTransportType.WebSockets;

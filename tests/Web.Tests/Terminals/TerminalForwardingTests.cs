@@ -110,7 +110,7 @@ public sealed class TerminalForwardingTests(AppFixture fixture) : IClassFixture<
 
     private HubConnection Connect(string workspaceId, string? token) =>
         new HubConnectionBuilder()
-            .WithUrl(new Uri(fixture.App.BaseAddress, $"workspaces/{workspaceId}/agent{TerminalHub.Path}"), options =>
+            .WithUrl(new Uri(fixture.App.BaseAddress, $"workspaces/{workspaceId}/agent{TerminalsHubContract.Path}"), options =>
             {
                 options.SkipNegotiation = true;
                 options.Transports = HttpTransportType.WebSockets;
@@ -136,7 +136,7 @@ public sealed class TerminalForwardingTests(AppFixture fixture) : IClassFixture<
             socket.Options.SetRequestHeader("Origin", origin);
         }
 
-        var uri = new UriBuilder(new Uri(fixture.App.BaseAddress, $"workspaces/{workspaceId}/agent{TerminalHub.Path}")) { Scheme = "ws" }.Uri;
+        var uri = new UriBuilder(new Uri(fixture.App.BaseAddress, $"workspaces/{workspaceId}/agent{TerminalsHubContract.Path}")) { Scheme = "ws" }.Uri;
         try
         {
             using var cancel = new CancellationTokenSource(Timeout);

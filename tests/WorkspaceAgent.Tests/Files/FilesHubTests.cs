@@ -17,8 +17,8 @@ public sealed class FilesHubTests(TerminalAgentFixture fixture) : IClassFixture<
 
     public async Task InitializeAsync()
     {
-        _hub = await AgentHubConnections.ConnectAsync(fixture.Agent.BaseAddress, FilesHub.Path);
-        _hub.On<FileChanges>(FilesHub.FilesChanged, _changes.Enqueue);
+        _hub = await AgentHubConnections.ConnectAsync(fixture.Agent.BaseAddress, FilesHubContract.Path);
+        _hub.On<FileChanges>(FilesHubContract.FilesChanged, _changes.Enqueue);
     }
 
     public async Task DisposeAsync() => await _hub.DisposeAsync();
@@ -91,8 +91,8 @@ public sealed class FilesHubTests(TerminalAgentFixture fixture) : IClassFixture<
     public async Task ReadOnlyShare_ReadsButCannotChangeFilesOrGit()
     {
         var readOnly = new Dictionary<string, string> { [Workspaces.Shared.Agent.AgentProtocol.AccessHeader] = Workspaces.Shared.Agent.AgentProtocol.ReadOnlyAccess };
-        await using var files = await AgentHubConnections.ConnectAsync(fixture.Agent.BaseAddress, FilesHub.Path, readOnly);
-        await using var git = await AgentHubConnections.ConnectAsync(fixture.Agent.BaseAddress, Workspaces.Shared.SourceControl.SourceControlHub.Path, readOnly);
+        await using var files = await AgentHubConnections.ConnectAsync(fixture.Agent.BaseAddress, FilesHubContract.Path, readOnly);
+        await using var git = await AgentHubConnections.ConnectAsync(fixture.Agent.BaseAddress, Workspaces.Shared.SourceControl.SourceControlHubContract.Path, readOnly);
 
         var content = await files.InvokeAsync<FileContent>("ReadFile", "README.md");
         var save = await Assert.ThrowsAsync<HubException>(() => files.InvokeAsync<SaveResult>("SaveFile", new SaveFileRequest("README.md", "vandalised", content.Version, content.Encoding, content.Bom)));
@@ -111,7 +111,7 @@ public sealed class FilesHubTests(TerminalAgentFixture fixture) : IClassFixture<
         using var http = new HttpClient { BaseAddress = fixture.Agent.BaseAddress };
         http.DefaultRequestHeaders.Authorization = new("Bearer", TestBootstraps.Secret);
 
-        using var response = await http.GetAsync(new Uri(FilesHub.DownloadPath + "?path=dl", UriKind.Relative));
+        using var response = await http.GetAsync(new Uri(FilesHubContract.DownloadPath + "?path=dl", UriKind.Relative));
         await using var stream = await response.Content.ReadAsStreamAsync();
         using var zip = new System.IO.Compression.ZipArchive(stream);
 

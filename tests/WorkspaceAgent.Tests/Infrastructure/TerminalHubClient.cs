@@ -14,7 +14,7 @@ internal sealed class TerminalHubClient : IAsyncDisposable
     private TerminalHubClient(HubConnection connection)
     {
         Connection = connection;
-        connection.On<IReadOnlyList<TerminalInfo>>(TerminalHub.TerminalsChanged, terminals =>
+        connection.On<IReadOnlyList<TerminalInfo>>(TerminalsHubContract.TerminalsChanged, terminals =>
         {
             lock (_changes)
             {
@@ -39,7 +39,7 @@ internal sealed class TerminalHubClient : IAsyncDisposable
 
     public static HubConnection Build(Uri agent, string? secret) =>
         new HubConnectionBuilder()
-            .WithUrl(new Uri(agent, TerminalHub.Path), HttpTransportType.WebSockets, options =>
+            .WithUrl(new Uri(agent, TerminalsHubContract.Path), HttpTransportType.WebSockets, options =>
             {
                 if (secret is not null)
                 {

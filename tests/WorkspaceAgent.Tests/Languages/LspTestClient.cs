@@ -36,7 +36,7 @@ internal sealed class LspTestClient : IAsyncDisposable
 
     public static async Task<LspTestClient> ConnectAsync(Uri agent, string language, IReadOnlyDictionary<string, string>? headers = null)
     {
-        var hub = await AgentHubConnections.ConnectAsync(agent, LanguagesHub.Path, headers);
+        var hub = await AgentHubConnections.ConnectAsync(agent, LanguagesHubContract.Path, headers);
         var stream = await hub.StreamAsChannelAsync<string>("Connect", language);
         return new LspTestClient(hub, language, new ChannelReaderOfStrings(stream));
     }
@@ -108,7 +108,7 @@ internal sealed class LspTestClient : IAsyncDisposable
         WaitForAsync(m => IsStatus(m, state), $"status {state}", timeout);
 
     public static bool IsStatus(JsonObject message, LanguageServerState state) =>
-        (string?)message["method"] == LanguagesHub.StatusMethod && (string?)message["params"]?["state"] == state.ToString();
+        (string?)message["method"] == LanguagesHubContract.StatusMethod && (string?)message["params"]?["state"] == state.ToString();
 
     public async ValueTask DisposeAsync()
     {

@@ -153,16 +153,16 @@ public sealed class SourceControlHubTests(GitServerFixture git) : IClassFixture<
 
         var headers = new Dictionary<string, string>
         {
-            [SourceControlHub.UserNameHeader] = Uri.EscapeDataString("Workspace User"),
-            [SourceControlHub.UserEmailHeader] = "user@example.test",
+            [SourceControlHubContract.UserNameHeader] = Uri.EscapeDataString("Workspace User"),
+            [SourceControlHubContract.UserEmailHeader] = "user@example.test",
         };
         if (hubCredential is not null)
         {
             var host = new Uri(url).Authority;
-            headers[SourceControlHub.CredentialHeader] = $"{host} {Convert.ToBase64String(Encoding.UTF8.GetBytes($"{hubCredential.Username}:{hubCredential.Password}"))}";
+            headers[SourceControlHubContract.CredentialHeader] = $"{host} {Convert.ToBase64String(Encoding.UTF8.GetBytes($"{hubCredential.Username}:{hubCredential.Password}"))}";
         }
 
-        var hub = await AgentHubConnections.ConnectAsync(agent.BaseAddress, SourceControlHub.Path, headers);
+        var hub = await AgentHubConnections.ConnectAsync(agent.BaseAddress, SourceControlHubContract.Path, headers);
         _disposables.Add(hub);
         return (agent, hub, repository.Path);
     }

@@ -71,7 +71,7 @@ public sealed class TerminalScrollbackTests(SmallScrollbackAgentFixture fixture)
     public async Task Hub_WebSocketWithoutNegotiateOrSecret_Refused()
     {
         using var socket = new System.Net.WebSockets.ClientWebSocket();
-        var url = new UriBuilder(new Uri(Agent.BaseAddress, TerminalHub.Path)) { Scheme = "ws" }.Uri;
+        var url = new UriBuilder(new Uri(Agent.BaseAddress, TerminalsHubContract.Path)) { Scheme = "ws" }.Uri;
 
         await Assert.ThrowsAnyAsync<System.Net.WebSockets.WebSocketException>(() => socket.ConnectAsync(url, CancellationToken.None));
 

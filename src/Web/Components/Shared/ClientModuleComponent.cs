@@ -22,12 +22,24 @@ public abstract class ClientModuleComponent : ComponentBase, IAsyncDisposable
     /// <summary>The arguments of the module's <c>mount</c>, once the host elements are rendered.</summary>
     protected abstract object?[] MountArguments();
 
+    /// <summary>What <c>mount</c> returned, once mounted: for later calls into the module.</summary>
+    protected IJSObjectReference? Mounted => _mounted;
+
+    /// <summary>Right after <c>mount</c>: to send the module what changed while it loaded.</summary>
+    protected virtual Task OnMountedAsync() => Task.CompletedTask;
+
+    /// <summary>After the module let go: to release what <see cref="MountArguments"/> handed it (a .NET reference).</summary>
+    protected virtual void OnDisposed()
+    {
+    }
+
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
         if (firstRender)
         {
             _module = await JS.InvokeAsync<IJSObjectReference>("import", $"/{Assets[ModulePath]}");
             _mounted = await _module.InvokeAsync<IJSObjectReference>("mount", MountArguments());
+            await OnMountedAsync();
         }
     }
 
@@ -51,6 +63,7 @@ public abstract class ClientModuleComponent : ComponentBase, IAsyncDisposable
             // The browser is gone (the circuit with it); nothing to clean up there.
         }
 
+        OnDisposed();
         GC.SuppressFinalize(this);
     }
 }
