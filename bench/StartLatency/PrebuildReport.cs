@@ -10,6 +10,7 @@ internal sealed record PrebuildReport(
     PrebuildRun Prebuild,
     IReadOnlyList<StartRun> WithoutPrebuild,
     IReadOnlyList<StartRun> FromPrebuild,
+    IReadOnlyList<StartRun> FromPrebuildUnpacked,
     IReadOnlyList<GitClone> GitClones,
     double? CpuPressure)
 {
@@ -29,7 +30,8 @@ internal sealed record PrebuildReport(
         md.AppendLine("| | POST → Ready | clone phase | tasks + report |");
         md.AppendLine("|---|---|---|---|");
         md.AppendLine(culture, $"| without a prebuild | {without.Cell} | {Stats.Of(WithoutPrebuild.Select(s => s.Cloning)).Cell} | {Stats.Of(WithoutPrebuild.Select(s => s.TasksAndReport)).Cell} |");
-        md.AppendLine(culture, $"| from the prebuild (restore, fetch, checkout) | {from.Cell} | {Stats.Of(FromPrebuild.Select(s => s.Cloning)).Cell} | {Stats.Of(FromPrebuild.Select(s => s.TasksAndReport)).Cell} |");
+        md.AppendLine(culture, $"| from the prebuild: its warm copy (the default) | {from.Cell} | {Stats.Of(FromPrebuild.Select(s => s.Cloning)).Cell} | {Stats.Of(FromPrebuild.Select(s => s.TasksAndReport)).Cell} |");
+        md.AppendLine(culture, $"| from the prebuild: no warm copy ready, the snapshot unpacked | {Stats.Of(FromPrebuildUnpacked.Select(s => s.Wall)).Cell} | {Stats.Of(FromPrebuildUnpacked.Select(s => s.Cloning)).Cell} | {Stats.Of(FromPrebuildUnpacked.Select(s => s.TasksAndReport)).Cell} |");
         md.AppendLine(culture, $"| plain `git clone` | {git.Cell} | | |");
         md.AppendLine();
         md.AppendLine("| target | figure | met |");
