@@ -51,6 +51,10 @@ say "Fetching helm for the chart tests (cached)"
 WORKSPACES_TEST_HELM="$(scripts/helm-for-tests.sh)"
 export WORKSPACES_TEST_HELM
 
+say "Installing s3rver for the object-store prebuild tests (cached)"
+WORKSPACES_TEST_S3RVER="$(scripts/s3rver-for-tests.sh)"
+export WORKSPACES_TEST_S3RVER
+
 say "Installing the language servers for the language tests (cached)"
 PATH="$(scripts/language-servers-for-tests.sh):$PATH"
 export PATH

@@ -18,7 +18,8 @@ namespace Workspaces.FakeKubernetes;
 /// object as JSON with a global resourceVersion and honours what a controller depends on: list + watch from a
 /// resourceVersion, bookmarks, 410 Gone for compacted versions, 409 on stale updates and duplicate creates, JSON merge
 /// patches, the status subresource (spec changes bump metadata.generation, status writes do not), finalizers and deletionTimestamp, and the
-/// Workspace CRD's schema (422). <see cref="Kubelet"/> plays the node: it runs, crashes and evicts pods.
+/// Workspace CRD's schema (422). <see cref="Kubelet"/> plays the node: it runs, crashes and evicts pods; the snapshot
+/// controller (<c>FakeKubeApiServer.Snapshots.cs</c>) takes CSI volume snapshots.
 /// </summary>
 public sealed partial class FakeKubeApiServer : IAsyncDisposable
 {
@@ -38,6 +39,8 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
         ["/limitranges"] = ("LimitRange", "v1"),
         ["rbac.authorization.k8s.io/roles"] = ("Role", "rbac.authorization.k8s.io/v1"),
         ["rbac.authorization.k8s.io/rolebindings"] = ("RoleBinding", "rbac.authorization.k8s.io/v1"),
+        [VolumeSnapshots] = ("VolumeSnapshot", "snapshot.storage.k8s.io/v1"),
+        [VolumeSnapshotClasses] = ("VolumeSnapshotClass", "snapshot.storage.k8s.io/v1"),
     };
 
     private readonly Lock _lock = new();
@@ -102,6 +105,7 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
         app.Run(server.HandleAsync);
         await app.StartAsync();
         server._namespaceController = Task.Run(server.RunNamespaceControllerAsync);
+        server.StartSnapshotController();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         server.Url = new Uri(address);
         return server;
@@ -164,6 +168,7 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
     {
         await _stopping.CancelAsync();
         await _namespaceController.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _snapshotController.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await _app.StopAsync();
         await _app.DisposeAsync();
         _stopping.Dispose();
@@ -380,6 +385,12 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
         if (Invalid(resource, body, keepStatus: sub == "status") is { } invalid)
         {
             await WriteStatusAsync(context, 422, "Invalid", invalid);
+            return;
+        }
+
+        if (resource == VolumeSnapshots && sub is null && Get(resource, ns, name) is { } old && InvalidSnapshot(body, old) is { } immutable)
+        {
+            await WriteStatusAsync(context, 422, "Invalid", immutable);
             return;
         }
 
@@ -725,6 +736,11 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
 
     private string? Invalid(string resource, JsonObject body, bool keepStatus = false)
     {
+        if (resource == VolumeSnapshots && InvalidSnapshot(body, current: null) is { } snapshot)
+        {
+            return snapshot;
+        }
+
         if (resource != "workspaces.dev/workspaces")
         {
             var builtin = BuiltinValidation.Validate(resource, body);
@@ -746,7 +762,7 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
         return errors.Count == 0 ? null : $"Workspace is invalid: {string.Join("; ", errors)}";
     }
 
-    private static bool HasStatusSubresource(string resource) => resource is "workspaces.dev/workspaces" or "/pods";
+    private static bool HasStatusSubresource(string resource) => resource is "workspaces.dev/workspaces" or "/pods" or VolumeSnapshots;
 
     private static void SetKind(string resource, JsonObject body)
     {
@@ -802,6 +818,11 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
         {
             group = parts[1];
             start = 4;
+        }
+        else if (parts is ["apis", var clusterGroup, _, var plural, .. var rest] && rest.Length <= 1 && $"{clusterGroup}/{plural}" == VolumeSnapshotClasses)
+        {
+            // The one cluster-scoped kind besides Namespaces that is modelled.
+            return (VolumeSnapshotClasses, "", rest.Length == 1 ? rest[0] : null, null);
         }
         else
         {

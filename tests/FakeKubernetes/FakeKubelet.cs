@@ -25,11 +25,18 @@ public sealed class FakeKubelet(FakeKubeApiServer server)
         _ = Task.Run(async () =>
         {
             await Task.Delay(StartDelay);
-            Start(ns, name);
+            // A volume waiting for its snapshot is provisioned once the snapshot is ready, as the provisioner retries.
+            for (var attempt = 0; !Start(ns, name) && attempt < 300 && server.Get("/pods", ns, name) is { } pod && server.UnprovisionableVolume(ns, pod) is not null; attempt++)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100));
+            }
         });
     }
 
-    /// <summary>Starts the pod, unless a Secret it mounts is missing: then it stays Pending with CreateContainerConfigError (false).</summary>
+    /// <summary>
+    /// Starts the pod, unless a Secret it mounts is missing (Pending with CreateContainerConfigError) or a volume cannot be
+    /// provisioned yet (Pending, unschedulable): false then.
+    /// </summary>
     public bool Start(string ns, string name)
     {
         var pod = server.Get("/pods", ns, name);
@@ -57,6 +64,22 @@ public sealed class FakeKubelet(FakeKubeApiServer server)
                 };
             });
             return false;
+        }
+
+        if (pod is not null && server.UnprovisionableVolume(ns, pod) is { } unprovisionable)
+        {
+            // Unschedulable until its volume can be provisioned (a snapshot that is not ready yet); a later Start retries.
+            server.Mutate("/pods", ns, name, p => p["status"] = new JsonObject
+            {
+                ["phase"] = "Pending",
+                ["conditions"] = new JsonArray(new JsonObject { ["type"] = "PodScheduled", ["status"] = "False", ["reason"] = "Unschedulable", ["message"] = unprovisionable }),
+            });
+            return false;
+        }
+
+        if (pod is not null)
+        {
+            server.BindVolumes(ns, pod);
         }
 
         StartRunning(ns, name);

@@ -15,7 +15,19 @@ public sealed record PrebuildBootstrap(
     string? FromPrebuildId,
     string? FromCommit,
     int MaxCommitsBehind,
-    long RestoreMilliseconds);
+    long RestoreMilliseconds)
+{
+    /// <summary>
+    /// Where the checkout's <see cref="PrebuildArchive"/> goes (headless: the agent uploads it once <c>init</c> is done)
+    /// or comes from (a start from a prebuild: the agent restores it before cloning): a presigned S3 URL, a credential.
+    /// Null where the runtime snapshots the files itself (local snapshots, CSI VolumeSnapshots).
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public Uri? ArchiveUrl { get; init; }
+
+    /// <summary>Never print the archive's URL.</summary>
+    public override string ToString() => $"PrebuildBootstrap {{ Headless = {Headless}, Commit = {Commit}, FromPrebuildId = {FromPrebuildId} }}";
+}
 
 /// <summary>What the agent found about prebuilds, in its status.</summary>
 /// <param name="Commit">The commit checked out.</param>

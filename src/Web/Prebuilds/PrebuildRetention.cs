@@ -47,7 +47,7 @@ public sealed partial class PrebuildRetention(
             }
 
             var known = (await db.Prebuilds.Select(p => p.Id).ToListAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
-            var orphans = snapshots.ListSnapshots().Where(id => !known.Contains(id)).ToList();
+            var orphans = (await snapshots.ListSnapshotsAsync(cancellationToken)).Where(id => !known.Contains(id)).ToList();
             foreach (var id in orphans)
             {
                 await snapshots.DeleteAsync(id, cancellationToken);

@@ -28,7 +28,7 @@ public sealed partial class PrebuildTriggers(
     {
         if (services.GetService<IPrebuildSnapshots>() is null)
         {
-            return "Prebuilds need snapshot storage, which this server's runtime does not have yet (the local runtime has it; Kubernetes does not yet).";
+            return "Prebuilds need snapshot storage, which this server does not have: on Kubernetes, set Workspaces:Runtime:Kubernetes:Prebuilds:Storage to VolumeSnapshot with the VolumeSnapshotClass of the workspaces' storage driver (chart: prebuilds.storage).";
         }
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Workspaces.Web.Hosting;
 using Workspaces.Web.Prebuilds.Webhooks;
+using Workspaces.WorkspaceController.Kubernetes.Prebuilds;
 using Workspaces.WorkspaceController.Kubernetes.Runtime;
 using Workspaces.WorkspaceController.Prebuilds;
 
@@ -22,9 +23,20 @@ public static class PrebuildsExtensions
         services.AddSingleton<PrebuildStarts>();
         services.AddSingleton<WebhookReceiver>();
 
-        // Snapshots exist on the local runtime; the web app that runs workspaces runs prebuilds.
-        if (KubernetesRuntimeExtensions.IsKubernetes(builder.Configuration) || HostingRole.IsPreviewProxy(builder.Configuration) || OperatingSystem.IsWindows())
+        // The web app that runs workspaces runs prebuilds, where it has snapshots: the local runtime's, or on Kubernetes
+        // the storage configured there (the runtime registers it).
+        if (HostingRole.IsPreviewProxy(builder.Configuration) || OperatingSystem.IsWindows())
         {
+            return builder;
+        }
+
+        if (KubernetesRuntimeExtensions.IsKubernetes(builder.Configuration))
+        {
+            if (KubernetesPrebuildsExtensions.HasSnapshotStorage(builder.Configuration))
+            {
+                AddRunner(services);
+            }
+
             return builder;
         }
 
@@ -50,6 +62,11 @@ public static class PrebuildsExtensions
         services.AddSingleton<LocalPrebuildSnapshots>();
         services.AddSingleton<IPrebuildSnapshots>(sp => sp.GetRequiredService<LocalPrebuildSnapshots>());
         services.AddHostedService(sp => sp.GetRequiredService<LocalPrebuildSnapshots>());
+        AddRunner(services);
+    }
+
+    private static void AddRunner(IServiceCollection services)
+    {
         services.AddSingleton<PrebuildRunner>();
         services.AddSingleton<PrebuildRetention>();
         services.AddHostedService<PrebuildWorker>();

@@ -29,6 +29,13 @@ public static class CloneOnlyCommand
         }
 
         var layout = new WorkspaceLayout(bootstrap.WorkspaceDirectory, bootstrap.CheckoutDirectoryName);
+        if (bootstrap.Prebuild is { FromPrebuildId: not null, ArchiveUrl: not null } && !Directory.Exists(layout.CheckoutDirectory))
+        {
+            // The agent restores the prebuild's archive first, and clones only when it cannot.
+            await Console.Out.WriteLineAsync("workspace agent (clone): left to the agent, which restores the prebuild's archive");
+            return 0;
+        }
+
         var cloner = new RepositoryCloner(new InProcessCloneRunner(), NullLogger<RepositoryCloner>.Instance);
         var result = await cloner.EnsureCheckoutAsync(CloneRequest.From(bootstrap), layout, _ => { }, cancellationToken);
         if (result.Outcome != CloneOutcome.Failed)

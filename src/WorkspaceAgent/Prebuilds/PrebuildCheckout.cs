@@ -14,6 +14,50 @@ namespace Workspaces.WorkspaceAgent.Prebuilds;
 /// </summary>
 public sealed partial class PrebuildCheckout(AgentBootstrap bootstrap, WorkspaceLayout layout, ILogger<PrebuildCheckout> logger)
 {
+    /// <summary>
+    /// For a new workspace whose prebuild is an archive in an object store (Kubernetes without CSI snapshots): downloads
+    /// and extracts it as the checkout. Returns why it could not (the caller clones), or null.
+    /// </summary>
+    public async Task<string?> RestoreArchiveAsync(Uri archiveUrl, CancellationToken cancellationToken)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+            await PrebuildArchive.DownloadAsync(http, archiveUrl, layout.CheckoutDirectory, cancellationToken);
+            LogArchiveRestored(logger, watch.ElapsedMilliseconds);
+            return null;
+        }
+        catch (Exception e) when (e is IOException or HttpRequestException)
+        {
+            LogArchiveNotRestored(logger, e);
+            return e.Message;
+        }
+    }
+
+    /// <summary>The report of a prebuild whose archive could not be restored: the workspace was cloned and runs init.</summary>
+    public PrebuildReport NotRestored(PrebuildBootstrap prebuild, string problem)
+    {
+        ArgumentNullException.ThrowIfNull(prebuild);
+        string head;
+        using (var repository = new Repository(layout.CheckoutDirectory))
+        {
+            head = repository.Head.Tip?.Sha ?? "";
+        }
+
+        var from = prebuild.FromCommit ?? "";
+        return new PrebuildReport(head, prebuild.FromPrebuildId, from, false, null, $"Prebuild {PrebuildReport.ShortCommit(from)} was not used: {problem}; the repository was cloned instead.");
+    }
+
+    /// <summary>For a headless prebuild whose snapshot is an archive: uploads the checkout once init is done.</summary>
+    public async Task UploadArchiveAsync(Uri archiveUrl, CancellationToken cancellationToken)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+        var bytes = await PrebuildArchive.UploadAsync(http, archiveUrl, layout.CheckoutDirectory, layout.StateDirectory, cancellationToken);
+        LogArchiveUploaded(logger, bytes, watch.ElapsedMilliseconds);
+    }
+
     /// <summary>For a headless prebuild: detaches HEAD at the requested commit (when one was named) and reports it.</summary>
     public PrebuildReport PrepareHeadless(PrebuildBootstrap prebuild)
     {
@@ -133,4 +177,13 @@ public sealed partial class PrebuildCheckout(AgentBootstrap bootstrap, Workspace
 
     [LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Warning, Message = "Prebuild {PrebuildId} not used: {Problem}")]
     private static partial void LogNotUsed(ILogger logger, string? prebuildId, string problem);
+
+    [LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Information, Message = "Prebuild archive restored in {ElapsedMs} ms")]
+    private static partial void LogArchiveRestored(ILogger logger, long elapsedMs);
+
+    [LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Warning, Message = "Prebuild archive not restored; cloning instead")]
+    private static partial void LogArchiveNotRestored(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Information, Message = "Prebuild archive of {Bytes} bytes uploaded in {ElapsedMs} ms")]
+    private static partial void LogArchiveUploaded(ILogger logger, long bytes, long elapsedMs);
 }

@@ -58,8 +58,16 @@ public sealed partial class WorkspacePreparationService(
             CloneResult clone;
             using (var cloning = AgentDiagnostics.StartPhase(bootstrap, "agent.clone"))
             {
+                // A prebuild kept as an archive (Kubernetes without CSI snapshots) is restored here; without it, a clone.
+                var archiveProblem = bootstrap.Prebuild is { FromPrebuildId: not null, ArchiveUrl: { } archive } && !Directory.Exists(layout.CheckoutDirectory)
+                    ? await prebuilds.RestoreArchiveAsync(archive, stoppingToken)
+                    : null;
                 clone = await cloner.EnsureCheckoutAsync(CloneRequest.From(bootstrap), layout, progress => status.ReportCloneProgress(progress), stoppingToken);
-                if (clone.Outcome == CloneOutcome.ExistingCheckout && bootstrap.Prebuild is { FromPrebuildId: not null } restored)
+                if (archiveProblem is not null && clone.Outcome == CloneOutcome.Cloned)
+                {
+                    status.SetPrebuild(prebuilds.NotRestored(bootstrap.Prebuild!, archiveProblem));
+                }
+                else if (clone.Outcome == CloneOutcome.ExistingCheckout && bootstrap.Prebuild is { FromPrebuildId: not null } restored)
                 {
                     // A checkout restored from a prebuild: moved to the branch's head, or removed (then cloned) when unusable.
                     var report = await Task.Run(() => prebuilds.UpdateRestored(restored, stoppingToken), stoppingToken);
@@ -115,6 +123,12 @@ public sealed partial class WorkspacePreparationService(
                 status.EnterPhase(WorkspacePhase.RunningTasks);
                 using var starting = AgentDiagnostics.StartPhase(bootstrap, "agent.tasks");
                 await tasks.StartAsync(config, stoppingToken);
+            }
+
+            if (bootstrap.Prebuild is { Headless: true, ArchiveUrl: { } upload } && status.Current.Tasks.All(t => t.State != TaskRunState.Failed))
+            {
+                // The prebuild's snapshot is this archive: stored before Ready, which the web app waits for to stop it.
+                await prebuilds.UploadArchiveAsync(upload, stoppingToken);
             }
 
             status.EnterPhase(WorkspacePhase.Ready);

@@ -75,6 +75,9 @@ public sealed class ControllerOptions
     /// <summary>Development namespaces for workspaces of projects with cluster access (off by default).</summary>
     public ClusterAccess.ClusterAccessOptions ClusterAccess { get; set; } = new();
 
+    /// <summary>The in-cluster object store of prebuild archives that workspaces with a prebuild may reach.</summary>
+    public Prebuilds.PrebuildStoreOptions PrebuildStore { get; set; } = new();
+
     /// <summary>How the builders name and label what they create, for the workspace called <paramref name="workspaceName"/>.</summary>
     public static string ChildName(string workspaceName) => $"ws-{workspaceName}";
 

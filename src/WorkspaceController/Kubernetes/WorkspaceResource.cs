@@ -116,6 +116,51 @@ public sealed class WorkspaceSpec
     /// <summary>A development namespace for this workspace (the project's cluster access); null: none, today's isolation.</summary>
     [JsonPropertyName("clusterAccess")]
     public WorkspaceClusterAccess? ClusterAccess { get; set; }
+
+    /// <summary>
+    /// A VolumeSnapshot (a prebuild's) the workspace's volume is created from: the PVC's <c>dataSource</c>. Read only
+    /// when the volume is created; a workspace that has its volume keeps its files.
+    /// </summary>
+    [JsonPropertyName("volumeSnapshot")]
+    public string? VolumeSnapshot { get; set; }
+
+    /// <summary>This start runs a prebuild (headless) or is the first start from one: passed to the agent's bootstrap.</summary>
+    [JsonPropertyName("prebuild")]
+    public WorkspacePrebuild? Prebuild { get; set; }
+}
+
+/// <summary>The agent's <see cref="Shared.Prebuilds.PrebuildBootstrap"/> in the spec (no secret in it).</summary>
+public sealed class WorkspacePrebuild
+{
+    [JsonPropertyName("headless")]
+    public bool Headless { get; set; }
+
+    [JsonPropertyName("commit")]
+    public string? Commit { get; set; }
+
+    [JsonPropertyName("fromPrebuildId")]
+    public string? FromPrebuildId { get; set; }
+
+    [JsonPropertyName("fromCommit")]
+    public string? FromCommit { get; set; }
+
+    [JsonPropertyName("maxCommitsBehind")]
+    public int MaxCommitsBehind { get; set; }
+
+    [JsonPropertyName("restoreMilliseconds")]
+    public long RestoreMilliseconds { get; set; }
+
+    public static WorkspacePrebuild? From(Shared.Prebuilds.PrebuildBootstrap? prebuild) => prebuild is null ? null : new WorkspacePrebuild
+    {
+        Headless = prebuild.Headless,
+        Commit = prebuild.Commit,
+        FromPrebuildId = prebuild.FromPrebuildId,
+        FromCommit = prebuild.FromCommit,
+        MaxCommitsBehind = prebuild.MaxCommitsBehind,
+        RestoreMilliseconds = prebuild.RestoreMilliseconds,
+    };
+
+    public Shared.Prebuilds.PrebuildBootstrap ToBootstrap() => new(Headless, Commit, FromPrebuildId, FromCommit, MaxCommitsBehind, RestoreMilliseconds);
 }
 
 public sealed class WorkspaceClusterAccess

@@ -23,7 +23,7 @@ public interface IPrebuildSnapshots
     Task DeleteAsync(string prebuildId, CancellationToken cancellationToken);
 
     /// <summary>The prebuild ids that have a snapshot stored, to collect those no record points to.</summary>
-    IReadOnlyList<string> ListSnapshots();
+    Task<IReadOnlyList<string>> ListSnapshotsAsync(CancellationToken cancellationToken);
 }
 
 /// <param name="Storage"><c>reflink</c> (copy-on-write clones) or <c>archive</c> (tar + zstd).</param>

@@ -246,14 +246,14 @@ public sealed partial class LocalPrebuildSnapshots(IOptions<LocalSnapshotOptions
         return Task.CompletedTask;
     }
 
-    public IReadOnlyList<string> ListSnapshots() =>
+    public Task<IReadOnlyList<string>> ListSnapshotsAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<string>>(
         !Directory.Exists(Root) ? [] :
         [.. Directory.EnumerateFileSystemEntries(Root)
             .Select(Path.GetFileName)
             .OfType<string>()
             .Where(n => !n.StartsWith('.'))
             .Select(n => n.Split('.')[0])
-            .Distinct(StringComparer.Ordinal)];
+            .Distinct(StringComparer.Ordinal)]);
 
     private PrebuildSnapshot? ReadManifest(string prebuildId)
     {

@@ -42,10 +42,15 @@ public sealed class ControllerHarness : IAsyncDisposable
     public static readonly Lazy<List<JsonObject>> ClusterAccessChartManifests = new(() => Helm.HelmChart.Template(
         "--set", "clusterAccess.enabled=true", "--set", "clusterAccess.apiServerCidrs[0]=172.18.0.2/32"));
 
-    public static async Task<ControllerHarness> StartAsync(bool startController = true, bool validateWorkspaces = true, bool clusterAccessChart = false)
+    /// <summary>The chart with prebuilds kept as VolumeSnapshots: the web app's extra rule.</summary>
+    public static readonly Lazy<List<JsonObject>> PrebuildsChartManifests = new(() => Helm.HelmChart.Template(
+        "--set", "prebuilds.storage=volumeSnapshot", "--set", "prebuilds.volumeSnapshotClass=csi-hostpath-snapclass"));
+
+    public static async Task<ControllerHarness> StartAsync(bool startController = true, bool validateWorkspaces = true, bool clusterAccessChart = false, bool prebuildsChart = false)
     {
         var harness = new ControllerHarness(await FakeKubeApiServer.StartAsync(validateWorkspaces));
-        harness.Server.Rbac = FakeRbac.FromManifests(clusterAccessChart ? ClusterAccessChartManifests.Value : ChartManifests.Value, Namespace);
+        var chart = clusterAccessChart ? ClusterAccessChartManifests.Value : prebuildsChart ? PrebuildsChartManifests.Value : ChartManifests.Value;
+        harness.Server.Rbac = FakeRbac.FromManifests(chart, Namespace);
         if (startController)
         {
             await harness.StartControllerAsync();

@@ -67,6 +67,42 @@ public sealed class StrictClusterTests
     }
 
     [Fact]
+    public async Task VolumeSnapshots_BadNameTwoSourcesOrAChangedSpec_Are422AndOnlyThePrebuildsWebMayWriteThem()
+    {
+        await using var h = await ControllerHarness.StartAsync(startController: false, prebuildsChart: true);
+        using var web = h.Server.CreateClient(ControllerHarness.WebToken);
+        using var controller = h.Server.CreateClient(ControllerHarness.ControllerToken);
+        h.Server.AddVolumeSnapshotClass("csi-hostpath-snapclass");
+        JsonObject Snapshot(string name, JsonObject source) => new()
+        {
+            ["apiVersion"] = "snapshot.storage.k8s.io/v1",
+            ["kind"] = "VolumeSnapshot",
+            ["metadata"] = new JsonObject { ["name"] = name },
+            ["spec"] = new JsonObject { ["volumeSnapshotClassName"] = "csi-hostpath-snapclass", ["source"] = source },
+        };
+        Task<object> Create(IKubernetes client, JsonObject body) =>
+            client.CustomObjects.CreateNamespacedCustomObjectAsync(body, "snapshot.storage.k8s.io", "v1", Ns, "volumesnapshots");
+
+        var badName = await Assert.ThrowsAsync<HttpOperationException>(() => Create(web, Snapshot("Prebuild_1", new JsonObject { ["persistentVolumeClaimName"] = "ws-a" })));
+        var twoSources = await Assert.ThrowsAsync<HttpOperationException>(() => Create(web, Snapshot("two", new JsonObject { ["persistentVolumeClaimName"] = "ws-a", ["volumeSnapshotContentName"] = "c" })));
+        await Create(web, Snapshot("ok", new JsonObject { ["persistentVolumeClaimName"] = "ws-a" }));
+        var stored = h.Server.Get("snapshot.storage.k8s.io/volumesnapshots", Ns, "ok")!;
+        stored["spec"]!["source"]!["persistentVolumeClaimName"] = "ws-b";
+        var changed = await Assert.ThrowsAsync<HttpOperationException>(() => web.CustomObjects.ReplaceNamespacedCustomObjectAsync(stored, "snapshot.storage.k8s.io", "v1", Ns, "volumesnapshots", "ok"));
+        var controllerCreate = await Assert.ThrowsAsync<HttpOperationException>(() => Create(controller, Snapshot("ctl", new JsonObject { ["persistentVolumeClaimName"] = "ws-a" })));
+        var webReadsClass = await Assert.ThrowsAsync<HttpOperationException>(() => web.CustomObjects.GetClusterCustomObjectAsync("snapshot.storage.k8s.io", "v1", "volumesnapshotclasses", "csi-hostpath-snapclass"));
+
+        Assert.All(new[] { badName, twoSources, changed }, e => Assert.Equal(System.Net.HttpStatusCode.UnprocessableEntity, e.Response.StatusCode));
+        Assert.Contains("RFC 1123", badName.Response.Content, StringComparison.Ordinal);
+        Assert.Contains("Exactly one of", twoSources.Response.Content, StringComparison.Ordinal);
+        Assert.Contains("immutable", changed.Response.Content, StringComparison.Ordinal);
+        Assert.All(new[] { controllerCreate, webReadsClass }, e => Assert.Equal(System.Net.HttpStatusCode.Forbidden, e.Response.StatusCode));
+        Assert.NotNull(await h.Client.CustomObjects.GetClusterCustomObjectAsync("snapshot.storage.k8s.io", "v1", "volumesnapshotclasses", "csi-hostpath-snapclass"));
+        // The source volume does not exist: the snapshot controller says so in the status.
+        await Poll.UntilAsync(() => h.Server.Get("snapshot.storage.k8s.io/volumesnapshots", Ns, "ok")?["status"]?["error"] is not null, Timeout, "the snapshot's error");
+    }
+
+    [Fact]
     public async Task WorkspacePod_EveryClass_RequestsLessEphemeralStorageThanItsLimit()
     {
         await using var h = await ControllerHarness.StartAsync();

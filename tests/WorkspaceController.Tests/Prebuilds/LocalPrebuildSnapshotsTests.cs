@@ -102,7 +102,7 @@ public sealed class LocalPrebuildSnapshotsTests : IDisposable
         await snapshots.DeleteAsync("p1", CancellationToken.None);
 
         Assert.Empty(Directory.EnumerateFileSystemEntries(Storage));
-        Assert.Empty(snapshots.ListSnapshots());
+        Assert.Empty(await snapshots.ListSnapshotsAsync(CancellationToken.None));
         await Assert.ThrowsAsync<SnapshotUnusableException>(() => snapshots.RestoreAsync("p1", "first", Checkout, CancellationToken.None));
     }
 

@@ -140,6 +140,9 @@ seccompProfile:
   "OperatorClusterRole" (printf "%s-dev-operator" $fullname)
   "ControllerServiceAccount" (printf "%s-controller" $fullname)) -}}
 {{- end -}}
+{{- if and .Values.prebuilds.minio.enabled (eq (include "workspaces.prebuildStorage" .) "S3") -}}
+{{- $_ := set $controller "PrebuildStore" (dict "Namespace" .Release.Namespace "PodLabels" (include "workspaces.selector" (dict "root" . "component" "minio") | fromYaml) "Port" 9000) -}}
+{{- end -}}
 {{- dict "Workspaces" (dict "Controller" $controller) | toPrettyJson -}}
 {{- end -}}
 
@@ -191,3 +194,30 @@ the Ingress; Traefik reads its sticky cookie from the Service. Both as the class
   protocol: TCP
 {{- end }}
 {{- end }}
+
+{{/* Where prebuilds' snapshots are kept: VolumeSnapshot, S3 or None (prebuilds.storage, or chosen from what is configured). */}}
+{{- define "workspaces.prebuildStorage" -}}
+{{- $p := .Values.prebuilds -}}
+{{- if eq $p.storage "volumeSnapshot" -}}VolumeSnapshot
+{{- else if eq $p.storage "s3" -}}S3
+{{- else if eq $p.storage "none" -}}None
+{{- else if eq $p.storage "" -}}
+{{- if $p.volumeSnapshotClass -}}VolumeSnapshot
+{{- else if or $p.minio.enabled $p.s3.endpoint $p.s3.existingSecret -}}S3
+{{- else -}}None
+{{- end -}}
+{{- else -}}
+{{- fail (printf "prebuilds.storage must be volumeSnapshot, s3, none or empty (got %q)." $p.storage) -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "workspaces.minioSecretName" -}}
+{{- .Values.prebuilds.minio.existingSecret | default (printf "%s-minio" (include "workspaces.fullname" .)) -}}
+{{- end -}}
+
+{{/* The object store's URL: prebuilds.s3.endpoint, else the chart's MinIO by its cluster name, else empty (AWS S3). */}}
+{{- define "workspaces.prebuildStoreUrl" -}}
+{{- if .Values.prebuilds.s3.endpoint -}}{{ .Values.prebuilds.s3.endpoint }}
+{{- else if .Values.prebuilds.minio.enabled -}}{{ printf "http://%s-minio.%s.svc.%s:9000" (include "workspaces.fullname" .) .Release.Namespace .Values.workspaces.clusterDomain }}
+{{- end -}}
+{{- end -}}

@@ -30,6 +30,11 @@ public sealed record WorkspaceCredentials(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public Shared.Repositories.RepositoryNetwork? RepositoryNetwork { get; init; }
 
+    /// <summary>A presigned URL of the prebuild's archive in the object store (upload when headless, else download).</summary>
+    [JsonPropertyName("prebuildArchiveUrl")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Uri? PrebuildArchiveUrl { get; init; }
+
     public GitCredential? GitCredential => GitPassword is null ? null : new GitCredential(GitUsername ?? "", GitPassword);
 
     public override string ToString() => $"WorkspaceCredentials {{ GitUsername = {GitUsername} }}";

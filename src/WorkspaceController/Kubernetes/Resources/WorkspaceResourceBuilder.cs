@@ -31,6 +31,8 @@ public static class WorkspaceResourceBuilder
     public const string AgentImageGlibcBinary = "/opt/workspaces/agent/glibc/Workspaces.WorkspaceAgent";
     public const string CloneOnlySwitch = "--clone-only";
 
+    public const string VolumeSnapshotGroup = "snapshot.storage.k8s.io";
+
     private const string AgentPortName = "agent";
 
     public static IDictionary<string, string> Labels(WorkspaceResource workspace) => new Dictionary<string, string>
@@ -75,8 +77,32 @@ public static class WorkspaceResourceBuilder
                 {
                     Requests = new Dictionary<string, ResourceQuantity> { ["storage"] = new(workspaceClass.Storage) },
                 },
+                // A prebuild's files: the provisioner restores the snapshot into the new volume before it binds.
+                DataSource = string.IsNullOrEmpty(workspace.Spec.VolumeSnapshot) ? null : new V1TypedLocalObjectReference
+                {
+                    ApiGroup = VolumeSnapshotGroup,
+                    Kind = "VolumeSnapshot",
+                    Name = workspace.Spec.VolumeSnapshot,
+                },
             },
         };
+    }
+
+    /// <summary>
+    /// A prebuild's volume is snapshotted whole: the agent's state (secret files, logs, markers) and the home go to
+    /// emptyDirs mounted over their places, so they never reach the volume, whether or not the agent stops cleanly.
+    /// </summary>
+    private static void KeepAgentStateOffTheVolume(V1Pod pod)
+    {
+        var layout = new WorkspaceLayout(WorkspaceMount, "");
+        foreach (var (name, path) in new[] { ("prebuild-state", layout.StateDirectory), ("prebuild-home", layout.HomeDirectory) })
+        {
+            pod.Spec.Volumes.Add(new V1Volume { Name = name, EmptyDir = new V1EmptyDirVolumeSource() });
+            foreach (var container in pod.Spec.InitContainers.Concat(pod.Spec.Containers).Where(c => c.VolumeMounts.Any(m => m.Name == "workspace")))
+            {
+                container.VolumeMounts.Add(new V1VolumeMount { Name = name, MountPath = path });
+            }
+        }
     }
 
     public static V1Secret Secret(WorkspaceResource workspace, ControllerOptions options, WorkspaceCredentials credentials)
@@ -97,7 +123,8 @@ public static class WorkspaceResourceBuilder
             credentials.Files is { Count: > 0 } files ? files : null,
             credentials.DotfilesRepository,
             workspace.Spec.Editor is { } editor ? new EditorLimits(editor.SoftLimitBytes, editor.HardLimitBytes) : null,
-            credentials.RepositoryNetwork);
+            credentials.RepositoryNetwork,
+            Prebuild: workspace.Spec.Prebuild?.ToBootstrap() is { } prebuild ? prebuild with { ArchiveUrl = credentials.PrebuildArchiveUrl } : null);
         return new V1Secret
         {
             ApiVersion = "v1",
@@ -158,6 +185,11 @@ public static class WorkspaceResourceBuilder
         if (workspace.Spec.ClusterAccess is { } access)
         {
             egress.AddRange(ClusterAccess.ClusterAccessBuilder.WorkspaceEgress(access.Namespace, options));
+        }
+
+        if (Prebuilds.PrebuildStoreEgress.Rule(workspace, options) is { } store)
+        {
+            egress.Add(store);
         }
 
         return new V1NetworkPolicy
@@ -345,6 +377,11 @@ public static class WorkspaceResourceBuilder
         if (workspace.Spec.ClusterAccess is not null)
         {
             ClusterAccess.ClusterAccessBuilder.AddKubeconfig(pod, workspace);
+        }
+
+        if (workspace.Spec.Prebuild is { Headless: true })
+        {
+            KeepAgentStateOffTheVolume(pod);
         }
 
         return pod;

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Workspaces.WorkspaceController.Kubernetes.Prebuilds;
 using Workspaces.WorkspaceController.Runtime;
 
 namespace Workspaces.WorkspaceController.Kubernetes.Runtime;
@@ -34,6 +35,7 @@ public static class KubernetesRuntimeExtensions
         services.AddSingleton<IWorkspacePortAddresses>(sp => sp.GetRequiredService<KubernetesWorkspaceRuntime>());
         services.AddSingleton<IWorkspaceRuntimeChanges>(sp => sp.GetRequiredService<KubernetesWorkspaceRuntime>());
         services.AddSingleton<IAgentReports>(sp => sp.GetRequiredService<KubernetesWorkspaceRuntime>());
+        services.AddKubernetesPrebuilds(configuration);
         return services;
     }
 

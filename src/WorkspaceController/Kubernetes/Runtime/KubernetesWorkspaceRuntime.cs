@@ -9,6 +9,7 @@ using Workspaces.Shared.Agent;
 using Workspaces.Shared.Reconciliation;
 using Workspaces.Shared.SourceControl;
 using Workspaces.WorkspaceController.Kubernetes.Controller;
+using Workspaces.WorkspaceController.Kubernetes.Prebuilds;
 using Workspaces.WorkspaceController.Kubernetes.Resources;
 using Workspaces.WorkspaceController.Runtime;
 
@@ -24,8 +25,10 @@ public sealed partial class KubernetesWorkspaceRuntime(
     IKubernetes client,
     WorkspaceResourceWatch watch,
     IOptions<KubernetesRuntimeOptions> options,
+    IOptions<KubernetesPrebuildOptions> prebuildOptions,
     TimeProvider timeProvider,
-    ILogger<KubernetesWorkspaceRuntime> logger) : IWorkspaceRuntime, IWorkspacePortAddresses, IWorkspaceRuntimeChanges, IAgentReports
+    ILogger<KubernetesWorkspaceRuntime> logger,
+    IPrebuildArchiveUrls? archiveUrls = null) : IWorkspaceRuntime, IWorkspacePortAddresses, IWorkspaceRuntimeChanges, IAgentReports
 {
     public const string OwnerLabel = "workspaces.dev/owner";
     private static readonly TimeSpan SyncTimeout = TimeSpan.FromSeconds(30);
@@ -54,7 +57,10 @@ public sealed partial class KubernetesWorkspaceRuntime(
     {
         ArgumentNullException.ThrowIfNull(launch);
         await SyncedAsync(cancellationToken);
-        var written = await WriteAsync(launch.WorkspaceId, w => Apply(w, launch), () => New(launch), cancellationToken)
+        // Object-store prebuilds: the agent uploads (headless) or downloads (a new workspace) through a presigned URL.
+        var upload = archiveUrls is not null && launch.Prebuild is { Headless: true } ? await archiveUrls.UploadUrlAsync(launch.WorkspaceId, cancellationToken) : null;
+        var download = archiveUrls is not null && launch.Prebuild is { Headless: false, FromPrebuildId: { } fromId } ? await archiveUrls.DownloadUrlAsync(fromId, cancellationToken) : null;
+        var written = await WriteAsync(launch.WorkspaceId, w => Apply(w, launch, upload), () => New(launch, upload ?? download), cancellationToken)
             ?? throw new WorkspaceRuntimeException("The workspace resource could not be written.");
         LogStarting(launch.WorkspaceId, written.Metadata.Generation ?? 0);
         var generation = written.Metadata.Generation ?? 0;
@@ -206,7 +212,7 @@ public sealed partial class KubernetesWorkspaceRuntime(
         };
     }
 
-    private WorkspaceResource New(WorkspaceLaunch launch)
+    private WorkspaceResource New(WorkspaceLaunch launch, Uri? archiveUrl)
     {
         var workspace = new WorkspaceResource
         {
@@ -227,11 +233,19 @@ public sealed partial class KubernetesWorkspaceRuntime(
             workspace.Metadata.Labels[OwnerLabel] = owner;
         }
 
-        Apply(workspace, launch);
+        // Only a new workspace starts from a prebuild: its volume is created from the snapshot, or its agent restores the
+        // archive. An existing one keeps its files, which the agent must never take for a restored prebuild.
+        var fromPrebuild = launch.Prebuild is { Headless: false, FromPrebuildId: not null } && prebuildOptions.Value.Storage != KubernetesSnapshotStorage.None;
+        Apply(workspace, launch, archiveUrl, fromPrebuild);
+        if (fromPrebuild && prebuildOptions.Value.Storage == KubernetesSnapshotStorage.VolumeSnapshot)
+        {
+            workspace.Spec.VolumeSnapshot = VolumeSnapshotPrebuilds.Name(launch.Prebuild!.FromPrebuildId!);
+        }
+
         return workspace;
     }
 
-    private void Apply(WorkspaceResource workspace, WorkspaceLaunch launch)
+    private void Apply(WorkspaceResource workspace, WorkspaceLaunch launch, Uri? archiveUrl, bool fromPrebuild = false)
     {
         var spec = workspace.Spec;
         spec.Owner = launch.OwnerId ?? spec.Owner;
@@ -247,6 +261,7 @@ public sealed partial class KubernetesWorkspaceRuntime(
         // Variables may be the user's or a project's secrets: they travel sealed, never as plain spec.env.
         spec.Env = null;
         spec.DesiredState = DesiredState.Running;
+        spec.Prebuild = launch.Prebuild is { Headless: true } || fromPrebuild ? WorkspacePrebuild.From(launch.Prebuild) : null;
         // The start's trace, so the controller's reconciles (and through it the agent) join it.
         if (launch.Telemetry?.TraceParent is { } traceParent)
         {
@@ -268,6 +283,7 @@ public sealed partial class KubernetesWorkspaceRuntime(
             Files = launch.Files is { Count: > 0 } ? launch.Files : null,
             DotfilesRepository = launch.DotfilesRepository,
             RepositoryNetwork = launch.RepositoryNetwork is { AllowedHosts.Count: 0, AllowedNetworks.Count: 0 } ? null : launch.RepositoryNetwork,
+            PrebuildArchiveUrl = spec.Prebuild is null ? null : archiveUrl,
         });
         if (spec.SealedCredentials.Length > WorkspaceSpec.MaxSealedCredentialsLength)
         {
