@@ -58,7 +58,9 @@ public static class PrebuildsExtensions
                 {
                     storage.Directory = Path.Combine(workspaces.Value.DataDirectory, "prebuilds");
                 }
-            });
+            })
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<LocalSnapshotOptions>, LocalSnapshotOptionsValidator>();
         services.AddSingleton<LocalPrebuildSnapshots>();
         services.AddSingleton<IPrebuildSnapshots>(sp => sp.GetRequiredService<LocalPrebuildSnapshots>());
         services.AddHostedService(sp => sp.GetRequiredService<LocalPrebuildSnapshots>());
