@@ -52,5 +52,7 @@ public static class PrebuildsExtensions
         services.AddSingleton<PrebuildRunner>();
         services.AddSingleton<PrebuildRetention>();
         services.AddHostedService<PrebuildWorker>();
+        services.AddSingleton<IBranchHeads, GitBranchHeads>();
+        services.AddHostedService<PrebuildSchedule>();
     }
 }
