@@ -21,6 +21,7 @@ public static class PrebuildsExtensions
         services.AddSingleton<PrebuildEnvironment>();
         services.AddSingleton<PrebuildStarts>();
         services.AddSingleton<WebhookReceiver>();
+        services.AddSingleton<PrebuildStorage>();
 
         // Snapshots exist on the local runtime; the web app that runs workspaces runs prebuilds.
         if (KubernetesRuntimeExtensions.IsKubernetes(builder.Configuration) || HostingRole.IsPreviewProxy(builder.Configuration) || OperatingSystem.IsWindows())
