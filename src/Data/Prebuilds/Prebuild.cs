@@ -68,6 +68,15 @@ public sealed class ProjectPrebuildSettings
     /// <summary>How many successful prebuilds to keep per branch.</summary>
     public int KeepPerBranch { get; set; } = 3;
 
+    /// <summary>Scheduled prebuilds of each matching branch's head every this many hours; 0: no schedule.</summary>
+    public int ScheduleHours { get; set; }
+
+    /// <summary>The slot the schedule last ran at, or the one before its first (null: the first is one interval after <see cref="ScheduleSince"/>).</summary>
+    public DateTimeOffset? LastScheduledAt { get; set; }
+
+    /// <summary>What the interval counts from: the chosen time of day (UTC), or when the schedule was turned on or changed.</summary>
+    public DateTimeOffset? ScheduleSince { get; set; }
+
     /// <summary>Commits pushed since the last prebuild, per branch, as <c>branch\tcount</c> lines.</summary>
     public string PendingCommits { get; set; } = "";
 

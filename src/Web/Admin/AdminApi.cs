@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Workspaces.Web.Accounts;
 using Workspaces.Web.Audit;
 using Workspaces.Web.Authorization;
+using Workspaces.Web.Prebuilds;
 
 namespace Workspaces.Web.Admin;
 
@@ -23,6 +24,8 @@ public static class AdminApi
         group.MapGet("/projects", async (AdminService admin, CancellationToken ct) => TypedResults.Ok(await admin.ProjectsAsync(ct)));
         group.MapGet("/workspaces", async (AdminService admin, CancellationToken ct) => TypedResults.Ok(await admin.WorkspacesAsync(ct)))
             .WithSummary("Every workspace; stop or delete any with the workspace endpoints.");
+        group.MapGet("/prebuilds/storage", async (PrebuildStorage storage, CancellationToken ct) => TypedResults.Ok(await storage.PerProjectAsync(ct)))
+            .WithSummary("Storage used by prebuild snapshots, per project (projects with prebuilds on or recorded), the largest first.");
         group.MapPost("/users/{userId}/block", async (string userId, ClaimsPrincipal user, AdminService admin, CancellationToken ct) =>
                 (await admin.SetBlockedAsync(user.Id(), userId, true, ct)).ToHttp(_ => TypedResults.NoContent()))
             .WithSummary("Blocks a user: no sign-in, no tokens, terminals cut, workspaces stopped.");

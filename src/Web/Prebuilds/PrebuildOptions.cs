@@ -19,6 +19,9 @@ public sealed class PrebuildOptions
     /// <summary>How often old prebuilds and orphaned snapshots are collected.</summary>
     public TimeSpan RetentionInterval { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>How often projects' prebuild schedules are checked for being due.</summary>
+    public TimeSpan ScheduleCheckInterval { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>How long a webhook delivery id is remembered, so that a replay within it is refused.</summary>
     public TimeSpan WebhookReplayWindow { get; set; } = TimeSpan.FromDays(7);
 }
@@ -47,6 +50,11 @@ public sealed class PrebuildOptionsValidator : IValidateOptions<PrebuildOptions>
         if (options.RetentionInterval < TimeSpan.FromSeconds(1))
         {
             failures.Add($"{PrebuildOptions.SectionName}:RetentionInterval must be at least one second.");
+        }
+
+        if (options.ScheduleCheckInterval < TimeSpan.FromSeconds(1))
+        {
+            failures.Add($"{PrebuildOptions.SectionName}:ScheduleCheckInterval must be at least one second.");
         }
 
         if (options.WebhookReplayWindow < TimeSpan.FromMinutes(1))

@@ -63,6 +63,22 @@ public sealed partial class PrebuildService(
             return Outcome<ProjectPrebuildsView>.Invalid("keepPerBranch", "Between 1 and 100.");
         }
 
+        if (request.ScheduleHours is < 0 or > PrebuildSchedules.MaxHours)
+        {
+            return Outcome<ProjectPrebuildsView>.Invalid("scheduleHours", PrebuildSchedules.RangeMessage);
+        }
+
+        TimeOnly? scheduleAt = null;
+        if (request.ScheduleAt is { } atText)
+        {
+            if (!PrebuildSchedules.TryParseTime(atText, out var at))
+            {
+                return Outcome<ProjectPrebuildsView>.Invalid("scheduleAt", PrebuildSchedules.TimeMessage);
+            }
+
+            scheduleAt = at;
+        }
+
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var settings = await db.ProjectPrebuildSettings.FirstOrDefaultAsync(s => s.ProjectId == projectId, cancellationToken);
         if (settings is null)
@@ -71,6 +87,7 @@ public sealed partial class PrebuildService(
             db.ProjectPrebuildSettings.Add(settings);
         }
 
+        PrebuildSchedules.Apply(settings, request.Enabled, request.ScheduleHours, scheduleAt, timeProvider.GetUtcNow());
         settings.Enabled = request.Enabled;
         settings.BranchPatterns = string.Join('\n', BranchPatterns.Parse(request.BranchPatterns));
         settings.EveryNthCommit = request.EveryNthCommit ?? settings.EveryNthCommit;
@@ -134,7 +151,8 @@ public sealed partial class PrebuildService(
         var view = settings is null
             ? new PrebuildSettingsView(false, "", 1, 100, 3, WebhookPath(projectId), null)
             : new PrebuildSettingsView(settings.Enabled, settings.BranchPatterns, settings.EveryNthCommit, settings.MaxCommitsBehind, settings.KeepPerBranch, WebhookPath(projectId),
-                canEdit ? RevealWebhookSecret(settings) : null);
+                canEdit ? RevealWebhookSecret(settings) : null, settings.ScheduleHours, PrebuildSchedules.NextRun(settings),
+                settings is { ScheduleHours: > 0, ScheduleSince: { } since } ? PrebuildSchedules.TimeOfDay(since) : null);
         return new ProjectPrebuildsView(view, [.. prebuilds.Select(p => PrebuildView.From(p, now))], storage, canEdit);
     }
 

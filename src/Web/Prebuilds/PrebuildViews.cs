@@ -3,6 +3,9 @@ using Workspaces.Data.Prebuilds;
 namespace Workspaces.Web.Prebuilds;
 
 /// <param name="WebhookSecret">Shown to those who may edit the project only; null otherwise.</param>
+/// <param name="ScheduleHours">Hours between scheduled prebuilds of the matching branches' heads; 0: no schedule.</param>
+/// <param name="NextScheduledAt">When the schedule comes due next; null without one (or with prebuilds off).</param>
+/// <param name="ScheduleAt">The time of day (UTC, <c>HH:mm</c>) the schedule's interval counts from; null without one.</param>
 public sealed record PrebuildSettingsView(
     bool Enabled,
     string BranchPatterns,
@@ -10,9 +13,14 @@ public sealed record PrebuildSettingsView(
     int MaxCommitsBehind,
     int KeepPerBranch,
     string WebhookPath,
-    string? WebhookSecret);
+    string? WebhookSecret,
+    int ScheduleHours = 0,
+    DateTimeOffset? NextScheduledAt = null,
+    string? ScheduleAt = null);
 
-public sealed record PrebuildSettingsRequest(bool Enabled, string? BranchPatterns, int? EveryNthCommit, int? MaxCommitsBehind, int? KeepPerBranch);
+/// <param name="ScheduleHours">0 turns the schedule off; null keeps it as it is.</param>
+/// <param name="ScheduleAt">The time of day (UTC, <c>HH:mm</c>) the interval counts from; null keeps it (or counts from the save).</param>
+public sealed record PrebuildSettingsRequest(bool Enabled, string? BranchPatterns, int? EveryNthCommit, int? MaxCommitsBehind, int? KeepPerBranch, int? ScheduleHours = null, string? ScheduleAt = null);
 
 /// <param name="Branch">Empty: the repository's default branch.</param>
 /// <param name="DurationSeconds">From start to end (or to now while running).</param>

@@ -16,7 +16,7 @@ public static class PrebuildsApi
             .WithSummary("The project's prebuild settings (the webhook secret for team owners only) and its prebuilds: commit, status, duration, size.");
         group.MapPut("/settings", async (string projectId, PrebuildSettingsRequest request, ClaimsPrincipal user, PrebuildService prebuilds, CancellationToken ct) =>
                 (await prebuilds.UpdateSettingsAsync(user.Id(), projectId, request, ct)).ToHttp(TypedResults.Ok))
-            .WithSummary("Turns prebuilds on or off and sets branch patterns, every Nth commit, the ancestor limit and retention (team owners).");
+            .WithSummary("Turns prebuilds on or off and sets branch patterns, every Nth commit, the ancestor limit, retention and the schedule (scheduleHours: 0 off, 1 to 168) (team owners).");
         group.MapPost("/", async (string projectId, RunPrebuildRequest? request, ClaimsPrincipal user, PrebuildService prebuilds, CancellationToken ct) =>
                 (await prebuilds.RunNowAsync(user.Id(), projectId, request?.Branch, ct)).ToHttp(p => TypedResults.Accepted($"/api/projects/{projectId}/prebuilds/{p.Id}/log", p)))
             .WithSummary("Run prebuild now: queues a prebuild of a branch (the default when none is named).");

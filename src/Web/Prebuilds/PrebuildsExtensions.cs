@@ -22,6 +22,7 @@ public static class PrebuildsExtensions
         services.AddSingleton<PrebuildEnvironment>();
         services.AddSingleton<PrebuildStarts>();
         services.AddSingleton<WebhookReceiver>();
+        services.AddSingleton<PrebuildStorage>();
 
         // The web app that runs workspaces runs prebuilds, where it has snapshots: the local runtime's, or on Kubernetes
         // the storage configured there (the runtime registers it).
@@ -72,5 +73,7 @@ public static class PrebuildsExtensions
         services.AddSingleton<PrebuildRunner>();
         services.AddSingleton<PrebuildRetention>();
         services.AddHostedService<PrebuildWorker>();
+        services.AddSingleton<IBranchHeads, GitBranchHeads>();
+        services.AddHostedService<PrebuildSchedule>();
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Components;
 using Workspaces.Data.Prebuilds;
 using Workspaces.Web.Authorization;
@@ -7,6 +8,7 @@ namespace Workspaces.Web.Prebuilds;
 
 public sealed partial class ProjectPrebuilds
 {
+    private const int IdleRefreshTicks = 5;
     private static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(2);
     private readonly CancellationTokenSource _disposed = new();
     private Task? _refreshing;
@@ -17,6 +19,8 @@ public sealed partial class ProjectPrebuilds
     private int _everyNth = 1;
     private int _maxBehind = 100;
     private int _keep = 3;
+    private int _scheduleHours;
+    private TimeOnly? _scheduleAt;
     private string? _runBranch;
     private string? _logFor;
     private string _log = "";
@@ -60,15 +64,18 @@ public sealed partial class ProjectPrebuilds
         }
     }
 
-    // While a prebuild waits or runs, its status and log are read again every few seconds.
+    // While a prebuild waits or runs, its status and log are read again every few seconds; with prebuilds on and none
+    // running, every fifth tick, so one a push or the schedule queues shows up without a reload.
     private async Task RefreshAsync(CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(RefreshInterval, Time);
+        var ticks = 0;
         try
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
-                if (_view?.Prebuilds.Any(p => p.Status is PrebuildStatus.Queued or PrebuildStatus.Running) == true || _logFor is not null)
+                var busy = _view?.Prebuilds.Any(p => p.Status is PrebuildStatus.Queued or PrebuildStatus.Running) == true || _logFor is not null;
+                if (busy || (_view?.Settings.Enabled == true && ++ticks % IdleRefreshTicks == 0))
                 {
                     await InvokeAsync(async () =>
                     {
@@ -91,6 +98,7 @@ public sealed partial class ProjectPrebuilds
         {
             var s = _view.Settings;
             (_enabled, _patterns, _everyNth, _maxBehind, _keep) = (s.Enabled, s.BranchPatterns, s.EveryNthCommit, s.MaxCommitsBehind, s.KeepPerBranch);
+            (_scheduleHours, _scheduleAt) = (s.ScheduleHours, PrebuildSchedules.TryParseTime(s.ScheduleAt, out var at) ? at : null);
         }
 
         if (_logFor is not null)
@@ -101,10 +109,16 @@ public sealed partial class ProjectPrebuilds
 
     private async Task SaveAsync()
     {
-        var saved = await Prebuilds.UpdateSettingsAsync(UserId, ProjectId, new PrebuildSettingsRequest(_enabled, _patterns, _everyNth, _maxBehind, _keep), CancellationToken.None);
+        var saved = await Prebuilds.UpdateSettingsAsync(UserId, ProjectId, new PrebuildSettingsRequest(_enabled, _patterns, _everyNth, _maxBehind, _keep, _scheduleHours, _scheduleAt?.ToString("HH:mm", CultureInfo.InvariantCulture)), CancellationToken.None);
         _error = saved.Kind == ActionOutcome.Ok ? null : $"{saved.Field}: {saved.Error}".TrimStart(':', ' ');
         await LoadAsync(resetForm: saved.Kind == ActionOutcome.Ok);
     }
+
+    // The offered intervals, and a value set through the API that is not among them.
+    private IEnumerable<(int Hours, string Label)> ScheduleChoices =>
+        PrebuildSchedules.Choices.Any(c => c.Hours == _scheduleHours)
+            ? PrebuildSchedules.Choices
+            : PrebuildSchedules.Choices.Append((Hours: _scheduleHours, Label: PrebuildSchedules.Label(_scheduleHours))).OrderBy(c => c.Hours);
 
     private async Task RunAsync()
     {

@@ -24,6 +24,7 @@ public sealed class SmartHttpGitServer : IAsyncDisposable
     private readonly ConcurrentDictionary<string, GitServerCredential?> _repositories = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _requests = new();
     private readonly ConcurrentDictionary<string, string> _redirects = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Func<Task>> _pushHooks = new(StringComparer.Ordinal);
     private int _requestCount;
 
     private SmartHttpGitServer(WebApplication app, TempDirectory root)
@@ -108,6 +109,16 @@ public sealed class SmartHttpGitServer : IAsyncDisposable
         _redirects[name] = targetRepositoryUrl.TrimEnd('/');
     }
 
+    /// <summary>
+    /// Calls <paramref name="onPush"/> after each push to <paramref name="name"/> has been answered, as a Git host sends its
+    /// push webhook once the push is in.
+    /// </summary>
+    public void OnPush(string name, Func<Task> onPush)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        _pushHooks[name] = onPush;
+    }
+
     /// <summary>Makes <paramref name="name"/> unknown to the server (a 404), leaving its files alone.</summary>
     public void RemoveRepository(string name) => _repositories.TryRemove(name, out _);
 
@@ -172,6 +183,12 @@ public sealed class SmartHttpGitServer : IAsyncDisposable
                 await context.Response.WriteAsync("Authentication required\n", context.RequestAborted);
                 return;
             }
+        }
+
+        if (HttpMethods.IsPost(context.Request.Method) && path.EndsWith("/git-receive-pack", StringComparison.Ordinal)
+            && _pushHooks.TryGetValue(repository, out var onPush))
+        {
+            context.Response.OnCompleted(onPush);
         }
 
         await GitHttpBackend.ServeAsync(context, RootDirectory, user, ResponseBytesPerSecond);

@@ -93,6 +93,23 @@ public abstract class PrebuildJourneyTests(AppFixture fixture) : IDisposable
         Assert.Equal(PrebuildStatus.Bad, after.Status);
     }
 
+    [Fact]
+    public async Task Storage_AfterAPrebuild_AdministratorsSeeItPerProjectOthersAreRefused()
+    {
+        var (_, lead, _, projectId) = await ProjectWithPrebuildsAsync();
+        var prebuild = await RunPrebuildAsync(lead, projectId);
+
+        var storage = (await fixture.Admin.Http.GetFromJsonAsync<PrebuildStorageView>("/api/admin/prebuilds/storage", Json))!;
+        var row = Assert.Single(storage.Projects, p => p.ProjectId == projectId);
+        Assert.Equal((1, 1, prebuild.SizeBytes), (row.Prebuilds, row.Snapshots, (long?)row.StoredBytes));
+        Assert.True(row.Enabled);
+        Assert.True(storage.TotalBytes >= row.StoredBytes);
+        using (var refused = await lead.Http.GetAsync(new Uri("/api/admin/prebuilds/storage", UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        }
+    }
+
     private async Task<(GitTestRepository Repository, ApiClient Lead, ApiClient Member, string ProjectId)> ProjectWithPrebuildsAsync()
     {
         var repository = await _repositories.CreateAsync($"app-{Guid.NewGuid():N}", new GitRepositoryBuilder().WithGitpodYml("""

@@ -393,6 +393,9 @@ namespace Workspaces.Data.Migrations.Postgres
                     b.Property<int>("KeepPerBranch")
                         .HasColumnType("integer");
 
+                    b.Property<DateTimeOffset?>("LastScheduledAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<int>("MaxCommitsBehind")
                         .HasColumnType("integer");
 
@@ -405,6 +408,12 @@ namespace Workspaces.Data.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(8000)
                         .HasColumnType("character varying(8000)");
+
+                    b.Property<int>("ScheduleHours")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset?>("ScheduleSince")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone");

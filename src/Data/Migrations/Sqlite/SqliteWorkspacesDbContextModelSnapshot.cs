@@ -378,6 +378,9 @@ namespace Workspaces.Data.Migrations.Sqlite
                     b.Property<int>("KeepPerBranch")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("LastScheduledAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("MaxCommitsBehind")
                         .HasColumnType("INTEGER");
 
@@ -390,6 +393,12 @@ namespace Workspaces.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasMaxLength(8000)
                         .HasColumnType("TEXT");
+
+                    b.Property<int>("ScheduleHours")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("ScheduleSince")
+                        .HasColumnType("INTEGER");
 
                     b.Property<long>("UpdatedAt")
                         .HasColumnType("INTEGER");
