@@ -64,6 +64,21 @@ public sealed class PrebuildArchiveTests(PrebuildStoreFixture store) : IClassFix
     }
 
     [Fact]
+    public async Task HeadlessPrebuild_PrivateRepository_TheArchiveHoldsNoGitCredential()
+    {
+        var alice = new GitServerCredential("alice", "token-of-alice-7c2f");
+        await _git.CreateRepositoryAsync("org/private", new GitRepositoryBuilder().WithFile("README.md", "# Private\n").Commit("Initial commit"), alice);
+        var prebuildId = NewPrebuildId();
+
+        await RunPrebuildAsync(prebuildId, _git.RepositoryUrl("org/private"), new GitCredential(alice.Username, alice.Password));
+
+        // Every workspace of the project restores this archive, whoever started the prebuild.
+        var entries = await ArchiveEntriesAsync(prebuildId);
+        Assert.Equal("# Private\n", entries["README.md"]);
+        Assert.DoesNotContain(entries, e => e.Value.Contains(alice.Password, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task HeadlessPrebuild_StoreRefusesTheUpload_FailsInsteadOfReady()
     {
         var upload = await store.Urls.UploadUrlAsync("prebuild-" + NewPrebuildId(), CancellationToken.None);
@@ -191,10 +206,10 @@ public sealed class PrebuildArchiveTests(PrebuildStoreFixture store) : IClassFix
     private static string NewPrebuildId() => Guid.NewGuid().ToString("N")[..12];
 
     /// <summary>A headless prebuild with an upload URL and a secret file, run to its end.</summary>
-    private async Task<(AgentStatus Status, string WorkspaceDirectory)> RunPrebuildAsync(string prebuildId)
+    private async Task<(AgentStatus Status, string WorkspaceDirectory)> RunPrebuildAsync(string prebuildId, string? repositoryUrl = null, GitCredential? credential = null)
     {
         var workspace = _root.Combine("prebuild-" + prebuildId);
-        var bootstrap = TestBootstraps.Create(workspace, RepositoryUrl) with
+        var bootstrap = TestBootstraps.Create(workspace, repositoryUrl ?? RepositoryUrl, credential: credential) with
         {
             WorkspaceId = "prebuild-" + prebuildId,
             Files = [new WorkspaceFile("NPM_TOKEN", SecretContent)],
