@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
-using Workspaces.FakeKubernetes;
 
-namespace Workspaces.WorkspaceController.Tests.Kubernetes.Prebuilds;
+namespace Workspaces.TestSupport.ObjectStores;
 
 /// <summary>
 /// s3rver (npm; scripts/s3rver-for-tests.sh), an S3-compatible server on a loopback port with one bucket. It accepts
@@ -72,7 +71,13 @@ public sealed partial class S3rverServer : IAsyncDisposable
             return configured;
         }
 
-        var script = RepositoryRoot.Combine("scripts", "s3rver-for-tests.sh");
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Workspaces.sln")))
+        {
+            root = root.Parent;
+        }
+
+        var script = Path.Combine(root?.FullName ?? throw new InvalidOperationException("Workspaces.sln not found above " + AppContext.BaseDirectory), "scripts", "s3rver-for-tests.sh");
         var start = new ProcessStartInfo(script) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         using var process = Process.Start(start)!;
         var path = process.StandardOutput.ReadToEnd().Trim();
