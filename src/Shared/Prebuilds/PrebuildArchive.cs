@@ -15,6 +15,9 @@ public static class PrebuildArchive
     /// <summary>The object's content type.</summary>
     public const string ContentType = "application/gzip";
 
+    /// <summary>How long a transfer may stand still (no byte read, or no answer) before it fails.</summary>
+    public static readonly TimeSpan DefaultStallTimeout = TimeSpan.FromSeconds(60);
+
     /// <summary>Writes <paramref name="directory"/>'s tree into <paramref name="output"/>; returns the number of files.</summary>
     public static async Task<int> WriteAsync(string directory, Stream output, CancellationToken cancellationToken)
     {
@@ -44,9 +47,10 @@ public static class PrebuildArchive
     /// length up front) and PUTs it to the presigned <paramref name="uploadUrl"/>; returns the archive's size.
     /// </summary>
     /// <exception cref="IOException">The store refused the upload; the message has its answer.</exception>
-    public static async Task<long> UploadAsync(HttpClient http, Uri uploadUrl, string checkout, string scratchDirectory, CancellationToken cancellationToken)
+    public static async Task<long> UploadAsync(HttpClient http, Uri uploadUrl, string checkout, string scratchDirectory, CancellationToken cancellationToken, TimeSpan? stallTimeout = null)
     {
         ArgumentNullException.ThrowIfNull(http);
+        var limit = stallTimeout ?? DefaultStallTimeout;
         Directory.CreateDirectory(scratchDirectory);
         var temporary = Path.Combine(scratchDirectory, "prebuild-archive.tar.gz");
         try
@@ -56,15 +60,23 @@ public static class PrebuildArchive
                 await WriteAsync(checkout, file, cancellationToken);
             }
 
-            await using var upload = new FileStream(temporary, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+            using var watchdog = new StallWatchdog(limit, cancellationToken);
+            await using var upload = watchdog.Watch(new FileStream(temporary, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true));
             var length = upload.Length;
             using var content = new StreamContent(upload);
             content.Headers.ContentType = new MediaTypeHeaderValue(ContentType);
             content.Headers.ContentLength = length;
-            using var response = await http.PutAsync(uploadUrl, content, cancellationToken);
-            if (!response.IsSuccessStatusCode)
+            try
             {
-                throw new IOException($"The object store refused the prebuild's archive ({(int)response.StatusCode}): {await ErrorOfAsync(response, cancellationToken)}");
+                using var response = await http.PutAsync(uploadUrl, content, watchdog.Token);
+                if (!response.IsSuccessStatusCode)
+                {
+                    throw new IOException($"The object store refused the prebuild's archive ({(int)response.StatusCode}): {await ErrorOfAsync(response, watchdog.Token)}");
+                }
+            }
+            catch (OperationCanceledException) when (watchdog.Stalled && !cancellationToken.IsCancellationRequested)
+            {
+                throw new IOException($"The object store stopped taking the prebuild's archive: nothing moved for {limit.TotalSeconds:0} s.");
             }
 
             return length;
@@ -77,10 +89,12 @@ public static class PrebuildArchive
 
     /// <summary>Downloads the archive at the presigned <paramref name="downloadUrl"/> and extracts it as <paramref name="checkout"/>.</summary>
     /// <exception cref="IOException">Missing, refused or corrupt; nothing is left at <paramref name="checkout"/>.</exception>
-    public static async Task DownloadAsync(HttpClient http, Uri downloadUrl, string checkout, CancellationToken cancellationToken)
+    public static async Task DownloadAsync(HttpClient http, Uri downloadUrl, string checkout, CancellationToken cancellationToken, TimeSpan? stallTimeout = null)
     {
         ArgumentNullException.ThrowIfNull(http);
+        var limit = stallTimeout ?? DefaultStallTimeout;
         var temporary = checkout.TrimEnd(Path.DirectorySeparatorChar) + ".prebuild-restore";
+        using var watchdog = new StallWatchdog(limit, cancellationToken);
         try
         {
             if (Directory.Exists(temporary))
@@ -88,17 +102,17 @@ public static class PrebuildArchive
                 Directory.Delete(temporary, recursive: true);
             }
 
-            using var response = await http.GetAsync(downloadUrl, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            using var response = await http.GetAsync(downloadUrl, HttpCompletionOption.ResponseHeadersRead, watchdog.Token);
             if (!response.IsSuccessStatusCode)
             {
                 throw new IOException(response.StatusCode == HttpStatusCode.NotFound
                     ? "the prebuild's archive is missing from the object store"
-                    : $"the object store refused the prebuild's archive ({(int)response.StatusCode}): {await ErrorOfAsync(response, cancellationToken)}");
+                    : $"the object store refused the prebuild's archive ({(int)response.StatusCode}): {await ErrorOfAsync(response, watchdog.Token)}");
             }
 
-            await using (var body = await response.Content.ReadAsStreamAsync(cancellationToken))
+            await using (var body = watchdog.Watch(await response.Content.ReadAsStreamAsync(watchdog.Token)))
             {
-                await ExtractAsync(body, temporary, cancellationToken);
+                await ExtractAsync(body, temporary, watchdog.Token);
             }
 
             Directory.Move(temporary, checkout);
@@ -106,6 +120,10 @@ public static class PrebuildArchive
         catch (Exception e) when (e is InvalidDataException or FormatException or UnauthorizedAccessException or HttpRequestException)
         {
             throw new IOException($"the prebuild's archive could not be restored: {e.Message}", e);
+        }
+        catch (OperationCanceledException) when (watchdog.Stalled && !cancellationToken.IsCancellationRequested)
+        {
+            throw new IOException($"the object store stopped sending the prebuild's archive: nothing arrived for {limit.TotalSeconds:0} s");
         }
         finally
         {
