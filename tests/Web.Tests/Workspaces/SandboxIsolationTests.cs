@@ -61,7 +61,10 @@ public sealed class SandboxIsolationTests(AppFixture fixture) : IClassFixture<Ap
         attempt('connect to the dev server of workspace B', lambda: connect('127.0.0.1', cfg['otherport']))
         attempt('connect to the web app on loopback', lambda: connect('127.0.0.1', cfg['webport']))
         attempt('connect to the web app through the gateway', lambda: connect(gateway(), cfg['webport']))
-        own = urllib.request.urlopen('http://127.0.0.1:' + cfg['sharedport'] + '/name.txt', timeout=5).read().decode().strip()
+        try:
+            own = urllib.request.urlopen('http://127.0.0.1:' + cfg['sharedport'] + '/name.txt', timeout=30).read().decode().strip()
+        except Exception as e:
+            own = 'unreachable (' + type(e).__name__ + ')'
         results.append('own server on the shared port: ' + own)
         open('probe.tmp', 'w').write('\n'.join(results) + '\n')
         os.rename('probe.tmp', 'probe.out')
@@ -81,7 +84,9 @@ public sealed class SandboxIsolationTests(AppFixture fixture) : IClassFixture<Ap
         var database = Path.Combine(fixture.App.DataDirectory, "workspaces.db");
         var secret = Path.Combine(fixture.App.WorkspaceDirectory(b), "sandbox-b", "name.txt");
         Assert.True(File.Exists(database) && File.Exists(secret), "what A goes after exists");
-        await File.WriteAllTextAsync(Path.Combine(fixture.App.WorkspaceDirectory(a), "sandbox-a", "go"), string.Join('\n',
+        // Written aside and renamed: the probe starts as soon as "go" exists, and must never read half of it.
+        var go = Path.Combine(fixture.App.WorkspaceDirectory(a), "sandbox-a", "go");
+        await File.WriteAllTextAsync(go + ".tmp", string.Join('\n',
             $"database={database}",
             $"data={fixture.App.DataDirectory}",
             $"own={fixture.App.WorkspaceDirectory(a)}",
@@ -92,6 +97,7 @@ public sealed class SandboxIsolationTests(AppFixture fixture) : IClassFixture<Ap
             $"webport={fixture.App.BaseAddress.Port}",
             $"sharedport={shared}",
             ""));
+        File.Move(go + ".tmp", go);
 
         var output = Path.Combine(fixture.App.WorkspaceDirectory(a), "sandbox-a", "probe.out");
         await Poll.UntilAsync(() => File.Exists(output), Timeout, "workspace A's attempts to finish");
