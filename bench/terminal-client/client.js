@@ -133,7 +133,8 @@ function withTimeout(promise, timeoutMs, what) {
 }
 
 async function connectOurs({ url, token, cols, rows }) {
-  // As the browser's terminal panel builds it (src/Web/ClientApp/src/terminals.js), with a bearer token instead of the cookie.
+  // As the browser builds it (src/Web/ClientApp/src/hub.js, which terminals.js uses), with a bearer token instead of the
+  // cookie: the Warning log level and the 60 s server timeout are the product's own browser settings, not changes for the run.
   const connection = new signalR.HubConnectionBuilder()
     .withUrl(url, { skipNegotiation: true, transport: signalR.HttpTransportType.WebSockets, headers: { Authorization: `Bearer ${token}` } })
     .withHubProtocol(new MessagePackHubProtocol())

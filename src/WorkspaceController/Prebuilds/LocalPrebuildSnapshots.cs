@@ -44,7 +44,7 @@ public sealed partial class LocalPrebuildSnapshots(IOptions<LocalSnapshotOptions
             throw new IOException("The prebuild left no checkout to snapshot.");
         }
 
-        var (size, _) = Measure(checkout);
+        var (size, files) = Measure(checkout);
         if (maxBytes > 0 && size > maxBytes)
         {
             throw new SnapshotTooLargeException(size, maxBytes);
@@ -55,8 +55,8 @@ public sealed partial class LocalPrebuildSnapshots(IOptions<LocalSnapshotOptions
         PrebuildSnapshot snapshot;
         if (_reflinks.Value)
         {
-            var files = await Task.Run(() => FileClone.CloneTree(checkout, TreePath(prebuildId), cancellationToken), cancellationToken);
-            snapshot = new PrebuildSnapshot(Reflink, size, size, files);
+            var cloned = await Task.Run(() => FileClone.CloneTree(checkout, TreePath(prebuildId), cancellationToken), cancellationToken);
+            snapshot = new PrebuildSnapshot(Reflink, size, size, cloned);
         }
         else
         {
@@ -70,7 +70,7 @@ public sealed partial class LocalPrebuildSnapshots(IOptions<LocalSnapshotOptions
             }
 
             File.Move(temporary, ArchivePath(prebuildId), overwrite: true);
-            snapshot = new PrebuildSnapshot(Archive, size, new FileInfo(ArchivePath(prebuildId)).Length, Measure(checkout).Files);
+            snapshot = new PrebuildSnapshot(Archive, size, new FileInfo(ArchivePath(prebuildId)).Length, files);
         }
 
         await File.WriteAllTextAsync(ManifestPath(prebuildId), JsonSerializer.Serialize(snapshot), cancellationToken);
