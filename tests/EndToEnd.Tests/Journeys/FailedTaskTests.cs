@@ -25,11 +25,19 @@ public sealed class FailedTaskTests(ChromiumFixture chromium) : SignedInJourney(
         var status = page.Locator(".wb-status [data-status=tasks-failed]");
         await Expect(status).ToContainTextAsync("Running: 1 task failed");
         await Expect(status).ToHaveAttributeAsync("title", new System.Text.RegularExpressions.Regex($"dev server failed in command \\(exit code 3\\):\\n[\\s\\S]*port {port} is already in use"));
+        // The header's link opens the failed task's own terminal, with its output and exit code, as VS Code's task terminal does.
         await page.GetByRole(AriaRole.Button, new() { Name = "Show its output" }).ClickAsync();
-        var log = page.Locator("details.task[open] pre.log");
-        await Expect(log).ToBeVisibleAsync();
-        await Expect(log).ToContainTextAsync($"port {port} is already in use");
+        await Expect(page.Locator("#wb-panel-terminal")).ToBeVisibleAsync();
+        await Expect(page.Locator(".terminal-tab.active")).ToContainTextAsync("dev server (exit 3)");
+        await Expect(page.Locator(".terminal-view:not([hidden]) .xterm-rows")).ToContainTextAsync($"port {port} is already in use");
         await Screenshots.TakeAsync(page, "task-failed");
+
+        // The status bar's item leads there too, after the user went elsewhere; the Tasks panel keeps the log.
+        await page.Locator(".wb-panel-tabs [data-panel=tasks]").ClickAsync();
+        await Expect(page.Locator("details.task pre.log")).ToContainTextAsync($"port {port} is already in use");
+        await status.ClickAsync();
+        await Expect(page.Locator("#wb-panel-terminal")).ToBeVisibleAsync();
+        await Expect(page.Locator(".terminal-tab.active")).ToContainTextAsync("dev server");
 
         // The declared port's preview says the task failed rather than waiting for it.
         await WorkbenchPage.ShowViewAsync(page, "ports");

@@ -307,6 +307,7 @@ class TerminalPanel {
       { id: 'workbench.action.terminal.find', title: 'Terminal: Find', when: active, run: () => this.openSearch() },
       { id: 'workbench.action.terminal.next', title: 'Terminal: Focus Next Terminal', when: () => this.tabs.size > 1, run: () => this.cycle(1) },
       { id: 'workbench.action.terminal.previous', title: 'Terminal: Focus Previous Terminal', when: () => this.tabs.size > 1, run: () => this.cycle(-1) },
+      { id: 'workbench.action.terminal.showTask', title: 'Terminal: Show a Failed Task\'s Terminal', when: () => Boolean(this.taskTab()), run: (index) => this.showTask(index) },
     ]);
     this.resizeObserver = new ResizeObserver(() => this.layout());
     this.resizeObserver.observe(this.views);
@@ -455,6 +456,22 @@ class TerminalPanel {
     tab.open();
     tab.term.focus();
     return true;
+  }
+
+  /** The terminal of task <paramref name="index"/>, or of the first task that exited with an error. */
+  taskTab(index) {
+    const tabs = [...this.tabs.values()];
+    if (index != null && index !== '') return tabs.find((t) => t.info.taskIndex === Number(index));
+    return tabs.find((t) => t.info.taskIndex != null && t.info.exited && t.info.exitCode !== 0);
+  }
+
+  /** Shows a task's terminal in the Terminal panel: where its output is, with the scrollback and the exit code. */
+  showTask(index) {
+    const tab = this.taskTab(index);
+    if (!tab) return;
+    this.select(tab.info.id, false);
+    runCommand('workbench.panel.terminal');
+    this.focus();
   }
 
   cycle(step) {

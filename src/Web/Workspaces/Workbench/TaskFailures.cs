@@ -28,6 +28,10 @@ public static class TaskFailures
         };
     }
 
+    /// <summary>The index of the first failed task, whose terminal the status bar's item shows.</summary>
+    public static int? FirstFailed(IReadOnlyList<TaskState> tasks) =>
+        tasks.FirstOrDefault(t => t.State == TaskRunState.Failed)?.Index;
+
     /// <summary>Which task failed, how, and the last lines of its output: for a tooltip and a screen reader.</summary>
     public static string Detail(IReadOnlyList<TaskState> tasks, IReadOnlyDictionary<int, TaskLog> logs)
     {

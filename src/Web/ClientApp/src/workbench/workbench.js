@@ -220,7 +220,10 @@ class Workbench {
       return;
     }
     const command = e.target.closest('[data-command]');
-    if (command) runCommand(command.dataset.command);
+    // data-command-arg is the command's argument; data-command-else runs when the command is not there (no terminals yet).
+    if (command && !runCommand(command.dataset.command, ...(command.dataset.commandArg != null ? [command.dataset.commandArg] : [])) && command.dataset.commandElse) {
+      runCommand(command.dataset.commandElse);
+    }
   }
 
   tabKeys(e, selector) {
