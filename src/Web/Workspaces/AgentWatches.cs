@@ -172,7 +172,7 @@ public sealed partial class AgentWatches(
             if (outcome is { } ended
                 && await db.WorkspaceStarts.AsNoTracking().Where(s => s.WorkspaceId == workspaceId && s.EndedAt == null).OrderByDescending(s => s.Id).FirstOrDefaultAsync(cancellationToken) is { } start)
             {
-                telemetry.Ended(start, ended, errorCode);
+                telemetry.Ended(start, ended, errorCode, fromPrebuild: status.Prebuild?.Used == true);
             }
         }
 

@@ -117,7 +117,7 @@ public sealed partial class WorkspaceLauncher(
         await db.WorkspaceStarts.Where(s => s.Id == start.Id).ExecuteUpdateAsync(
             s => s.SetProperty(x => x.EndedAt, now).SetProperty(x => x.Outcome, WorkspacePhase.Failed).SetProperty(x => x.ErrorCode, code),
             cancellationToken);
-        telemetry.Ended(start, WorkspacePhase.Failed, code);
+        telemetry.Ended(start, WorkspacePhase.Failed, code, fromPrebuild: false);
         feed.PublishUpdated(workspace.Id, workspace.OwnerId);
     }
 

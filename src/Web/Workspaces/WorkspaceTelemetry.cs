@@ -45,9 +45,9 @@ public sealed class WorkspaceTelemetry : IDisposable
         _time = time;
         Runtime = KubernetesRuntimeExtensions.IsKubernetes(configuration) ? "kubernetes" : "local";
         _meter = meters.Create(SourceName);
-        _startDuration = _meter.CreateHistogram<double>("workspaces.start.duration", "s", "From the request to Ready or Failed, by runtime and outcome.", advice: Buckets);
-        _phaseDuration = _meter.CreateHistogram<double>("workspaces.start.phase.duration", "s", "Time in each start phase (queued, starting_agent, cloning, tasks), by runtime and outcome.", advice: Buckets);
-        _starts = _meter.CreateCounter<long>("workspaces.starts", "{start}", "Starts that ended, by runtime and outcome (ready, failed).");
+        _startDuration = _meter.CreateHistogram<double>("workspaces.start.duration", "s", "From the request to Ready or Failed, by runtime, outcome and whether it started from a prebuild.", advice: Buckets);
+        _phaseDuration = _meter.CreateHistogram<double>("workspaces.start.phase.duration", "s", "Time in each start phase (queued, starting_agent, cloning, tasks), by runtime, outcome and whether it started from a prebuild.", advice: Buckets);
+        _starts = _meter.CreateCounter<long>("workspaces.starts", "{start}", "Starts that ended, by runtime, outcome (ready, failed) and whether they started from a prebuild.");
         _failures = _meter.CreateCounter<long>("workspaces.start.failures", "{failure}", "Failed starts by reason (the error code the user sees).");
         _stops = _meter.CreateCounter<long>("workspaces.stops", "{stop}", "Stops of running workspaces by reason (user, idle, admin, crash).");
         _agentRestarts = _meter.CreateCounter<long>("workspaces.agent.restarts", "{restart}", "Agents restarted after they died under a running workspace.");
@@ -102,7 +102,8 @@ public sealed class WorkspaceTelemetry : IDisposable
         : _agentSettings with { TraceParent = _starting.TryGetValue(workspaceId, out var start) ? start.Id : null };
 
     /// <summary>A start ended Ready or Failed: the phase spans, the duration histograms, the counters. Once per start.</summary>
-    public void Ended(WorkspaceStart start, WorkspacePhase outcome, AgentErrorCode? error)
+    /// <param name="fromPrebuild">The agent restored a prebuild's snapshot instead of cloning (and skipped init).</param>
+    public void Ended(WorkspaceStart start, WorkspacePhase outcome, AgentErrorCode? error, bool fromPrebuild)
     {
         ArgumentNullException.ThrowIfNull(start);
         var launchedHere = _starting.TryRemove(start.WorkspaceId, out var activity);
@@ -116,12 +117,13 @@ public sealed class WorkspaceTelemetry : IDisposable
         var end = start.ReadyAt ?? now;
         var runtime = new KeyValuePair<string, object?>("workspaces.runtime", Runtime);
         var outcomeTag = new KeyValuePair<string, object?>("workspaces.outcome", outcomeName);
+        var prebuildTag = new KeyValuePair<string, object?>("workspaces.from_prebuild", fromPrebuild);
         Record("queued", start.RequestedAt, start.LaunchedAt);
         Record("starting_agent", start.LaunchedAt, start.AgentStartedAt ?? (start.CloneStartedAt is null ? end : null));
         Record("cloning", start.CloneStartedAt, start.CloneEndedAt ?? (start.TasksStartedAt is null ? end : null));
         Record("tasks", start.TasksStartedAt, start.TasksStartedAt is null ? null : end);
-        _startDuration.Record((end - start.RequestedAt).TotalSeconds, runtime, outcomeTag);
-        _starts.Add(1, runtime, outcomeTag);
+        _startDuration.Record((end - start.RequestedAt).TotalSeconds, runtime, outcomeTag, prebuildTag);
+        _starts.Add(1, runtime, outcomeTag, prebuildTag);
         if (outcome != WorkspacePhase.Ready)
         {
             _failures.Add(1, runtime, new KeyValuePair<string, object?>("workspaces.reason", (error ?? AgentErrorCode.Unknown).ToString()));
@@ -129,6 +131,7 @@ public sealed class WorkspaceTelemetry : IDisposable
 
         if (activity is not null)
         {
+            activity.SetTag(prebuildTag.Key, fromPrebuild);
             End(activity, outcomeName, outcome == WorkspacePhase.Ready ? null : (error ?? AgentErrorCode.Unknown).ToString(), end);
         }
 
@@ -139,7 +142,7 @@ public sealed class WorkspaceTelemetry : IDisposable
                 return;
             }
 
-            _phaseDuration.Record((t - f).TotalSeconds, new KeyValuePair<string, object?>("workspaces.phase", phase), runtime, outcomeTag);
+            _phaseDuration.Record((t - f).TotalSeconds, new KeyValuePair<string, object?>("workspaces.phase", phase), runtime, outcomeTag, prebuildTag);
             if (activity is not null && phase != "queued")
             {
                 Phase(activity, phase, f, t);

@@ -1,13 +1,17 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Workspaces.Data.Prebuilds;
 using Workspaces.TestSupport.Git;
 using Workspaces.TestSupport.Waiting;
 using Workspaces.Web.Prebuilds;
 using Workspaces.Web.Tests.Authorization;
 using Workspaces.Web.Tests.Infrastructure;
+using Workspaces.Web.Workspaces;
 using ZstdSharp;
 
 namespace Workspaces.Web.Tests.Prebuilds;
@@ -58,8 +62,12 @@ public abstract class PrebuildJourneyTests(AppFixture fixture) : IDisposable
         Assert.DoesNotContain("WORKSPACES_AGENT", bytes, StringComparison.Ordinal);
 
         var head = await PushCommitsAsync(repository, 3);
+        using var starts = new MetricCollector<long>(fixture.App.Services.GetRequiredService<IMeterFactory>(), WorkspaceTelemetry.SourceName, "workspaces.starts");
         var id = (await AccessWorld.PostAsync(member, $"/api/projects/{projectId}/workspaces", new { })).GetProperty("id").GetString()!;
         var details = await member.WaitUntilReadyAsync(id, timeout: Timeout);
+        // An operator's start-time dashboard tells these starts apart.
+        await starts.WaitForMeasurementsAsync(1).WaitAsync(Timeout);
+        Assert.Contains(starts.GetMeasurementSnapshot(), m => m.Tags["workspaces.from_prebuild"] is true && (string?)m.Tags["workspaces.outcome"] == "ready");
 
         Assert.True(details.Prebuild is { Used: true }, $"Not started from the prebuild: {details.Prebuild?.Note}; events: {string.Join("; ", details.Events.Select(e => $"{e.Kind}: {e.Message}"))}");
         Assert.Equal(3, details.Prebuild!.CommitsBehind);

@@ -85,7 +85,7 @@ public sealed class WorkspaceTelemetryTests : IAsyncLifetime
 
         Assert.True(samples.Single(s => s.Name == "workspaces_start_duration_seconds_count" && s.Labels["workspaces_outcome"] == "ready").Value >= 1);
         Assert.Contains(samples, s => s.Name == "workspaces_start_duration_seconds_bucket" && s.Labels.ContainsKey("le"));
-        Assert.Contains(samples, s => s.Name == "workspaces_starts_total" && s.Labels.GetValueOrDefault("workspaces_outcome") == "ready");
+        Assert.Contains(samples, s => s.Name == "workspaces_starts_total" && s.Labels.GetValueOrDefault("workspaces_outcome") == "ready" && s.Labels.GetValueOrDefault("workspaces_from_prebuild") == "false");
         Assert.Contains(samples, s => s.Name == "workspaces_running" && s.Value >= 1);
     }
 
