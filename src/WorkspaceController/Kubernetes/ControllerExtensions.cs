@@ -35,6 +35,8 @@ public static class ControllerExtensions
                 {
                     o.WebPodLabels["app.kubernetes.io/component"] = "web";
                 }
+
+                o.AgentTelemetry.InheritFrom(configuration);
             })
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<ControllerOptions>, ControllerOptionsValidator>();

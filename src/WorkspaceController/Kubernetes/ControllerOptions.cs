@@ -78,6 +78,9 @@ public sealed class ControllerOptions
     /// <summary>The in-cluster object store of prebuild archives that workspaces with a prebuild may reach.</summary>
     public Prebuilds.PrebuildStoreOptions PrebuildStore { get; set; } = new();
 
+    /// <summary>Where the agents send their telemetry, and the collector's pods their NetworkPolicy lets them reach.</summary>
+    public Telemetry.AgentTelemetryOptions AgentTelemetry { get; set; } = new();
+
     /// <summary>How the builders name and label what they create, for the workspace called <paramref name="workspaceName"/>.</summary>
     public static string ChildName(string workspaceName) => $"ws-{workspaceName}";
 

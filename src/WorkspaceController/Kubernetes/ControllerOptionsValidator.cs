@@ -58,6 +58,22 @@ public sealed partial class ControllerOptionsValidator : IValidateOptions<Contro
             failures.Add($"{S}:WebPodLabels must name the labels of the web app's pods: only they may reach a workspace.");
         }
 
+        var telemetry = options.AgentTelemetry;
+        if (telemetry.OtlpProtocol is not ("Grpc" or "HttpProtobuf"))
+        {
+            failures.Add($"{S}:AgentTelemetry:OtlpProtocol must be Grpc or HttpProtobuf (got '{telemetry.OtlpProtocol}').");
+        }
+
+        if (telemetry.LogFormat is not (null or "Plain" or "Json"))
+        {
+            failures.Add($"{S}:AgentTelemetry:LogFormat must be Plain or Json (got '{telemetry.LogFormat}').");
+        }
+
+        if (telemetry.Port is < 1 or > 65535)
+        {
+            failures.Add($"{S}:AgentTelemetry:Port must be the collector's port, 1 to 65535 (got {telemetry.Port}).");
+        }
+
         foreach (var cidr in options.BlockedCidrs)
         {
             if (!System.Net.IPNetwork.TryParse(cidr, out var network))

@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Configuration;
+using Workspaces.WorkspaceController.Kubernetes;
 
 namespace Workspaces.WorkspaceController.Tests.Helm;
 
@@ -118,6 +120,28 @@ public sealed class HelmMonitoringTests
             var labels = HelmChart.Find(docs, "Deployment", component)["spec"]!["template"]!["metadata"]!["labels"]!.AsObject();
             Assert.All(allowed, label => Assert.Equal((string?)label.Value, (string?)labels[label.Key]));
         }
+    }
+
+    [Fact]
+    public void Template_CollectorPodsNamed_ControllerLetsWorkspacePodsReachThemAndHandsTheEndpointOn()
+    {
+        var docs = HelmChart.Template([.. Monitoring, "--set", "telemetry.collector.namespace=monitoring", "--set", "telemetry.collector.podLabels.app\\.kubernetes\\.io/name=otel-collector"]);
+
+        var json = (string)HelmChart.Find(docs, "ConfigMap", "-controller")["data"]!["controller.json"]!;
+        var controller = HelmChart.Find(docs, "Deployment", "-controller")["spec"]!["template"]!["spec"]!["containers"]![0]!;
+        var env = controller["env"]!.AsArray().Where(e => e!["value"] is not null).ToDictionary(e => (string)e!["name"]!, e => (string?)e!["value"]);
+        var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder()
+            .AddJsonStream(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json)))
+            .AddInMemoryCollection(env.Select(e => KeyValuePair.Create(e.Key.Replace("__", ":", StringComparison.Ordinal), e.Value)))
+            .Build();
+        var options = Microsoft.Extensions.Configuration.ConfigurationBinder.Get<ControllerOptions>(configuration.GetSection(ControllerOptions.SectionName))!;
+        options.AgentTelemetry.InheritFrom(configuration);
+
+        Assert.Equal("monitoring", options.AgentTelemetry.Namespace);
+        Assert.Equal("otel-collector", options.AgentTelemetry.PodLabels["app.kubernetes.io/name"]);
+        Assert.Equal(4317, options.AgentTelemetry.Port);
+        Assert.Equal(new Uri("http://otel-collector.monitoring:4317"), options.AgentTelemetry.OtlpEndpoint);
+        Assert.NotNull(options.AgentTelemetry.Egress("workspaces"));
     }
 
     [Fact]

@@ -24,11 +24,14 @@ public sealed class ControllerOptionsValidatorTests
         options.BlockedCidrs = ["10.0.0.0/33"];
         options.CredentialKey = "c2hvcnQ=";
         options.LeaderElection.RenewDeadline = TimeSpan.FromSeconds(30);
+        options.AgentTelemetry.OtlpProtocol = "Carrier pigeon";
+        options.AgentTelemetry.LogFormat = "Xml";
+        options.AgentTelemetry.Port = 0;
 
         var result = new ControllerOptionsValidator().Validate(null, options);
 
         Assert.True(result.Failed);
-        foreach (var key in new[] { "Namespace", "AgentImage", "ImagePullPolicy", "AgentPort", "DefaultClass", "Classes:standard:MemoryLimit", "BlockedCidrs", "CredentialKey", "LeaderElection" })
+        foreach (var key in new[] { "Namespace", "AgentImage", "ImagePullPolicy", "AgentPort", "DefaultClass", "Classes:standard:MemoryLimit", "BlockedCidrs", "CredentialKey", "LeaderElection", "AgentTelemetry:OtlpProtocol", "AgentTelemetry:LogFormat", "AgentTelemetry:Port" })
         {
             Assert.Contains(result.Failures!, f => f.StartsWith($"Workspaces:Controller:{key}", StringComparison.Ordinal));
         }

@@ -116,6 +116,40 @@ public sealed class WorkspaceResourceBuilderTests
     }
 
     [Fact]
+    public void AgentTelemetry_Configured_AgentGetsTheCollectorAndItsStartsTraceAndMayReachTheCollectorPods()
+    {
+        var (workspace, options, credentials) = Scenario("default");
+        options.AgentTelemetry.OtlpEndpoint = new Uri("http://otel-collector.monitoring:4317");
+        options.AgentTelemetry.LogFormat = "Json";
+        options.AgentTelemetry.Namespace = "monitoring";
+        options.AgentTelemetry.PodLabels["app.kubernetes.io/name"] = "opentelemetry-collector";
+        const string traceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        workspace.Metadata.Annotations = new Dictionary<string, string> { [Workspaces.WorkspaceController.Kubernetes.Controller.ControllerTelemetry.TraceParentAnnotation] = traceParent };
+
+        var bootstrap = System.Text.Json.JsonSerializer.Deserialize<Workspaces.Shared.Agent.AgentBootstrap>(
+            WorkspaceResourceBuilder.Secret(workspace, options, credentials).Data[WorkspaceResourceBuilder.BootstrapKey], Workspaces.Shared.Agent.AgentJson.Options)!;
+        Assert.Equal(new Workspaces.Shared.Agent.AgentTelemetry(new Uri("http://otel-collector.monitoring:4317"), "Grpc", traceParent, "Json"), bootstrap.Telemetry);
+
+        var rule = Assert.Single(WorkspaceResourceBuilder.NetworkPolicy(workspace, options).Spec.Egress, r => r.Ports?.Any(p => p.Port.Value == "4317") == true);
+        var peer = Assert.Single(rule.To);
+        Assert.Equal("monitoring", peer.NamespaceSelector.MatchLabels["kubernetes.io/metadata.name"]);
+        Assert.Equal("opentelemetry-collector", peer.PodSelector.MatchLabels["app.kubernetes.io/name"]);
+    }
+
+    [Fact]
+    public void AgentTelemetry_NotConfigured_AgentExportsNothingAndThePolicyIsUnchanged()
+    {
+        var (workspace, options, credentials) = Scenario("default");
+        options.AgentTelemetry.PodLabels["app.kubernetes.io/name"] = "opentelemetry-collector";
+
+        var bootstrap = System.Text.Json.JsonSerializer.Deserialize<Workspaces.Shared.Agent.AgentBootstrap>(
+            WorkspaceResourceBuilder.Secret(workspace, options, credentials).Data[WorkspaceResourceBuilder.BootstrapKey], Workspaces.Shared.Agent.AgentJson.Options)!;
+
+        Assert.Null(bootstrap.Telemetry);
+        Assert.DoesNotContain(WorkspaceResourceBuilder.NetworkPolicy(workspace, options).Spec.Egress, r => r.Ports?.Any(p => p.Port.Value == "4317") == true);
+    }
+
+    [Fact]
     public void Volume_Always_HasNoOwnerSoRetentionDecides()
     {
         var (workspace, options, _) = Scenario("default");

@@ -143,6 +143,9 @@ seccompProfile:
 {{- if and .Values.prebuilds.minio.enabled (eq (include "workspaces.prebuildStorage" .) "S3") -}}
 {{- $_ := set $controller "PrebuildStore" (dict "Namespace" .Release.Namespace "PodLabels" (include "workspaces.selector" (dict "root" . "component" "minio") | fromYaml) "Port" 9000) -}}
 {{- end -}}
+{{- with .Values.telemetry.collector.podLabels -}}
+{{- $_ := set $controller "AgentTelemetry" (dict "Namespace" (default $.Release.Namespace $.Values.telemetry.collector.namespace) "PodLabels" . "Port" (int $.Values.telemetry.collector.port)) -}}
+{{- end -}}
 {{- dict "Workspaces" (dict "Controller" $controller) | toPrettyJson -}}
 {{- end -}}
 

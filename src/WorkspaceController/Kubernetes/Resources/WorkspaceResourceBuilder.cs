@@ -124,6 +124,7 @@ public static class WorkspaceResourceBuilder
             credentials.DotfilesRepository,
             workspace.Spec.Editor is { } editor ? new EditorLimits(editor.SoftLimitBytes, editor.HardLimitBytes) : null,
             credentials.RepositoryNetwork,
+            Telemetry: options.AgentTelemetry.For(workspace),
             Prebuild: workspace.Spec.Prebuild?.ToBootstrap() is { } prebuild ? prebuild with { ArchiveUrl = credentials.PrebuildArchiveUrl } : null);
         return new V1Secret
         {
@@ -190,6 +191,11 @@ public static class WorkspaceResourceBuilder
         if (Prebuilds.PrebuildStoreEgress.Rule(workspace, options) is { } store)
         {
             egress.Add(store);
+        }
+
+        if (options.AgentTelemetry.Egress(options.Namespace) is { } collector)
+        {
+            egress.Add(collector);
         }
 
         return new V1NetworkPolicy

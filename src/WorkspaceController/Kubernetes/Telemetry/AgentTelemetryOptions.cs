@@ -1,0 +1,79 @@
+using k8s.Models;
+using Microsoft.Extensions.Configuration;
+using Workspaces.Shared.Agent;
+
+namespace Workspaces.WorkspaceController.Kubernetes.Telemetry;
+
+/// <summary>
+/// Where the agents in workspace pods send traces, metrics and logs (section <c>Workspaces:Controller:AgentTelemetry</c>).
+/// Unset, the controller hands on its own <c>Workspaces:Telemetry</c> settings, as the web app does for local agents.
+/// </summary>
+public sealed class AgentTelemetryOptions
+{
+    /// <summary>The OTLP collector the agents export to; null: the controller's own, or none.</summary>
+    public Uri? OtlpEndpoint { get; set; }
+
+    /// <summary><c>Grpc</c> or <c>HttpProtobuf</c>.</summary>
+    public string OtlpProtocol { get; set; } = "Grpc";
+
+    /// <summary>The agents' console format, <c>Plain</c> or <c>Json</c>; null: the agent's default.</summary>
+    public string? LogFormat { get; set; }
+
+    /// <summary>The collector's namespace; empty: the controller's.</summary>
+    public string Namespace { get; set; } = "";
+
+    /// <summary>
+    /// The collector's pods. A collector in the cluster is in the networks workspaces are blocked from, so their
+    /// NetworkPolicy lets them reach these pods on <see cref="Port"/>; none: no rule (a collector outside the cluster is
+    /// reached as the internet is).
+    /// </summary>
+    public Dictionary<string, string> PodLabels { get; set; } = new(StringComparer.Ordinal);
+
+    public int Port { get; set; } = 4317;
+
+    /// <summary>The controller's own settings where these name none.</summary>
+    public void InheritFrom(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        if (OtlpEndpoint is null && Uri.TryCreate(configuration["Workspaces:Telemetry:OtlpEndpoint"], UriKind.Absolute, out var endpoint))
+        {
+            OtlpEndpoint = endpoint;
+            OtlpProtocol = configuration["Workspaces:Telemetry:OtlpProtocol"] ?? OtlpProtocol;
+        }
+
+        LogFormat ??= configuration["Workspaces:Logging:Format"];
+    }
+
+    /// <summary>What the agent of <paramref name="workspace"/> is told: these settings and its start's trace.</summary>
+    public AgentTelemetry? For(WorkspaceResource workspace)
+    {
+        ArgumentNullException.ThrowIfNull(workspace);
+        string? traceParent = null;
+        workspace.Metadata.Annotations?.TryGetValue(Controller.ControllerTelemetry.TraceParentAnnotation, out traceParent);
+        return OtlpEndpoint is null && LogFormat is null ? null
+            : new AgentTelemetry(OtlpEndpoint, OtlpEndpoint is null ? null : OtlpProtocol, OtlpEndpoint is null ? null : traceParent, LogFormat);
+    }
+
+    /// <summary>Egress to the collector's pods, when there is an endpoint and the pods are named; null otherwise.</summary>
+    public V1NetworkPolicyEgressRule? Egress(string controllerNamespace)
+    {
+        if (OtlpEndpoint is null || PodLabels.Count == 0)
+        {
+            return null;
+        }
+
+        var ns = string.IsNullOrEmpty(Namespace) ? controllerNamespace : Namespace;
+        return new V1NetworkPolicyEgressRule
+        {
+            To =
+            [
+                new V1NetworkPolicyPeer
+                {
+                    NamespaceSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["kubernetes.io/metadata.name"] = ns } },
+                    PodSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string>(PodLabels) },
+                },
+            ],
+            Ports = [new V1NetworkPolicyPort { Protocol = "TCP", Port = Port }],
+        };
+    }
+}
