@@ -104,7 +104,7 @@ public sealed partial class LocalProcessRuntime(
         IReadOnlyList<string> command = [_options.AgentPath, "--bootstrap-stdin", $"--workspace={launch.WorkspaceId}"];
         if (sandboxed)
         {
-            command = await sandbox.PrepareAsync(launch.WorkspaceId, layout, [launch.RepositoryUrl, launch.DotfilesRepository], command, cancellationToken);
+            command = await sandbox.PrepareAsync(launch.WorkspaceId, layout, [launch.RepositoryUrl, launch.DotfilesRepository], command, launch.Telemetry?.OtlpEndpoint, cancellationToken);
         }
 
         using var process = Launch(layout, command, sandboxed);

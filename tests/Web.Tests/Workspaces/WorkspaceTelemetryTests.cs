@@ -64,6 +64,32 @@ public sealed class WorkspaceTelemetryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WorkspaceStart_Ready_PhaseSpansOfTheWebAppAndTheAgentShareOneTraceAndTheStartIsTimed()
+    {
+        var repository = await _repositories.CreateAsync($"traced-{Guid.NewGuid():N}");
+        var id = (await _api.CreateWorkspaceAsync(repository.FileUrl)).Id;
+        await _api.WaitUntilReadyAsync(id, timeout: Timeout);
+        Flush();
+
+        var start = await _receiver.WaitForSpanAsync((_, s) => s.Name == "workspace.start" && s.Attributes.Get("workspaces.workspace.id") == id, "the start's span", Timeout);
+        Assert.Equal("ready", start.Attributes.Get("workspaces.outcome"));
+        var trace = start.TraceId.Hex();
+        // The web app's phases, and the agent's own work in its process (it exports to the same collector, told by the bootstrap).
+        foreach (var name in new[] { "workspace.phase queued", "workspace.phase starting_agent", "workspace.phase cloning", "agent.clone" })
+        {
+            var span = await _receiver.WaitForSpanAsync((_, s) => s.Name == name && s.TraceId.Hex() == trace, $"span '{name}' in the start's trace", Timeout);
+            Assert.True(span.EndTimeUnixNano >= span.StartTimeUnixNano, $"{name} ends after it starts");
+        }
+
+        var agentClone = _receiver.Spans.First(s => s.Span.Name == "agent.clone" && s.Span.TraceId.Hex() == trace);
+        Assert.NotEqual(
+            _receiver.Spans.First(s => s.Span.Name == "workspace.start" && s.Span.TraceId.Hex() == trace).Resource.Attributes.Get("service.name"),
+            agentClone.Resource.Attributes.Get("service.name"));
+        var durations = await WaitForMetricAsync("workspaces.start.duration", m => m.Histogram?.DataPoints.Any(p => p.Attributes.Get("workspaces.outcome") == "ready") == true);
+        Assert.Contains(durations.Histogram.DataPoints, p => p.Attributes.Get("workspaces.outcome") == "ready" && p.Count >= 1 && p.Sum > 0);
+    }
+
+    [Fact]
     public async Task MetricsEndpoint_AfterAStart_ServesPrometheusTextWithOurNamesAndUnits()
     {
         var repository = await _repositories.CreateAsync($"scraped-{Guid.NewGuid():N}");

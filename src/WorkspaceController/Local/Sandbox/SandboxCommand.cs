@@ -14,6 +14,7 @@ namespace Workspaces.WorkspaceController.Local.Sandbox;
 /// <param name="IdentityDirectory">A host directory holding the <c>passwd</c> and <c>group</c> shown at <c>/etc</c> (<see cref="SandboxIdentity"/>) and the <c>resolv.conf</c> (<see cref="SandboxResolver"/>); null keeps the host's.</param>
 /// <param name="ResolvConfMountPoint">Where that resolv.conf is mounted (<see cref="SandboxResolver.MountPoint"/>).</param>
 /// <param name="DnsForward">Whether pasta forwards <see cref="SandboxResolver.ForwardAddress"/> to the host's resolver.</param>
+/// <param name="CollectorPort">The port of an OTLP collector on this machine's loopback that the agent exports to; null: none.</param>
 public sealed record SandboxSpec(
     string WorkspaceId,
     string WorkspaceDirectory,
@@ -27,7 +28,8 @@ public sealed record SandboxSpec(
     IReadOnlyList<string> HiddenDirectories,
     string? IdentityDirectory = null,
     string ResolvConfMountPoint = "/etc/resolv.conf",
-    bool DnsForward = false);
+    bool DnsForward = false,
+    int? CollectorPort = null);
 
 /// <summary>
 /// The command line of a sandboxed agent: [setpriv to the workspace's user,] pasta (a network namespace of its own with
@@ -64,7 +66,8 @@ public static class SandboxCommand
         // -t/-u none: nothing of the host is forwarded in; -T/-U: nothing of the host's loopback out, but the ports an
         // administrator allowed; --no-map-gw: the gateway's address does not lead to the host's loopback.
         args.AddRange([settings.PastaPath, "--config-net", "--quiet", "--foreground", "--no-map-gw", "-t", "none", "-u", "none", "-U", "none"]);
-        args.AddRange(["-T", settings.HostLoopbackPorts.Count == 0 ? "none" : string.Join(',', settings.HostLoopbackPorts.Select(p => p.ToString(CultureInfo.InvariantCulture)))]);
+        var loopbackPorts = settings.HostLoopbackPorts.Concat(spec.CollectorPort is { } collector ? [collector] : []).Distinct().ToList();
+        args.AddRange(["-T", loopbackPorts.Count == 0 ? "none" : string.Join(',', loopbackPorts.Select(p => p.ToString(CultureInfo.InvariantCulture)))]);
         if (spec.DnsForward)
         {
             args.AddRange(["--dns-forward", SandboxResolver.ForwardAddress]);

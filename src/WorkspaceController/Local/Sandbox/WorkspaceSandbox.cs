@@ -40,7 +40,8 @@ public sealed partial class WorkspaceSandbox(IOptions<SandboxOptions> options, I
     public SandboxStatus? CurrentStatus => _status.IsValueCreated && _status.Value.IsCompletedSuccessfully ? _status.Value.Result : null;
 
     /// <summary>The command line that starts <paramref name="command"/> in the sandbox of a workspace, after preparing its directories.</summary>
-    public async Task<IReadOnlyList<string>> PrepareAsync(string workspaceId, WorkspaceLayout layout, IEnumerable<string?> repositories, IReadOnlyList<string> command, CancellationToken cancellationToken)
+    /// <param name="collector">The OTLP collector the agent exports to: one on this machine's loopback is the one more host port the sandbox reaches.</param>
+    public async Task<IReadOnlyList<string>> PrepareAsync(string workspaceId, WorkspaceLayout layout, IEnumerable<string?> repositories, IReadOnlyList<string> command, Uri? collector, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(layout);
         var (uid, gid, switchUser) = await UserForAsync(workspaceId, cancellationToken);
@@ -83,7 +84,8 @@ public sealed partial class WorkspaceSandbox(IOptions<SandboxOptions> options, I
             HiddenDirectories(local.Value),
             identity,
             SandboxResolver.MountPoint(SandboxNative.Resolve("/etc/resolv.conf")),
-            dnsForward);
+            dnsForward,
+            collector is { IsLoopback: true, Port: > 0 } ? collector.Port : null);
         return SandboxCommand.Build(spec, _options.Sandbox, PathKind.Of);
     }
 

@@ -61,6 +61,17 @@ public sealed class SandboxCommandTests
     }
 
     [Fact]
+    public void Build_CollectorOnTheHostsLoopback_ItsPortIsForwardedBesideTheAllowedOnes()
+    {
+        var settings = new SandboxSettings();
+        settings.HostLoopbackPorts.Add(8418);
+
+        var args = SandboxCommand.Build(Spec with { CollectorPort = 4317 }, settings, Host).ToList();
+
+        Assert.Equal("8418,4317", args[args.IndexOf("-T") + 1]);
+    }
+
+    [Fact]
     public void Build_Filesystem_ToolchainReadOnlyServiceHiddenWorkspaceWritable()
     {
         var args = SandboxCommand.Build(Spec, new SandboxSettings(), Host).ToList();
