@@ -143,6 +143,9 @@ seccompProfile:
 {{- if and .Values.prebuilds.minio.enabled (eq (include "workspaces.prebuildStorage" .) "S3") -}}
 {{- $_ := set $controller "PrebuildStore" (dict "Namespace" .Release.Namespace "PodLabels" (include "workspaces.selector" (dict "root" . "component" "minio") | fromYaml) "Port" 9000) -}}
 {{- end -}}
+{{- if eq (include "workspaces.prebuildStorage" .) "VolumeSnapshot" -}}
+{{- $_ := set $controller "Snapshots" (dict "Enabled" true) -}}
+{{- end -}}
 {{- dict "Workspaces" (dict "Controller" $controller) | toPrettyJson -}}
 {{- end -}}
 
