@@ -11,6 +11,7 @@ using Workspaces.Shared.Prebuilds;
 using Workspaces.TestSupport.Waiting;
 using Workspaces.WorkspaceController.Kubernetes.Prebuilds;
 using Workspaces.WorkspaceController.Kubernetes.Runtime;
+using Workspaces.WorkspaceController.Kubernetes.Snapshots;
 using Workspaces.WorkspaceController.Prebuilds;
 using Workspaces.WorkspaceController.Runtime;
 using Workspaces.WorkspaceController.Tests.Controller;
@@ -51,7 +52,15 @@ public sealed class VolumeSnapshotPrebuildsTests
         Assert.Equal("ws-prebuild-0a1b2c", (string?)stored["spec"]!["source"]!["persistentVolumeClaimName"]);
         Assert.Equal(SnapshotClass, (string?)stored["spec"]!["volumeSnapshotClassName"]);
         Assert.Equal(true, (bool?)stored["status"]!["readyToUse"]);
-        Assert.Contains(VolumeSnapshotPrebuilds.Finalizer, Finalizers(stored));
+        Assert.Contains(WorkspaceSnapshotDecider.VolumeSnapshotFinalizer, Finalizers(stored));
+        var owner = stored["metadata"]!["ownerReferences"]![0]!;
+        var request = h.Server.Get(FakeKubeApiServer.WorkspaceSnapshots, Ns, "prebuild-0a1b2c")!;
+        Assert.Equal("WorkspaceSnapshot", (string?)owner["kind"]);
+        Assert.Equal((string?)request["metadata"]!["uid"], (string?)owner["uid"]);
+        Assert.Equal(true, (bool?)owner["controller"]);
+        Assert.Contains(WorkspaceSnapshotResource.Finalizer, Finalizers(request));
+        Assert.Equal("Ready", (string?)request["status"]!["phase"]);
+        Assert.Equal("10Gi", (string?)request["status"]!["restoreSize"]);
         Assert.Equal(VolumeSnapshotPrebuilds.Storage, snapshot.Storage);
         Assert.Equal(10L << 30, snapshot.SizeBytes);
         Assert.Equal(["0a1b2c"], await snapshots.ListSnapshotsAsync(CancellationToken.None));
@@ -171,6 +180,7 @@ public sealed class VolumeSnapshotPrebuildsTests
 
         // kubectl delete: the finalizer holds it until the web app has seen it and marked the prebuild bad.
         await h.Client.CustomObjects.DeleteNamespacedCustomObjectAsync(FakeKubeApiServer.SnapshotGroup, "v1", Ns, "volumesnapshots", "prebuild-0bad01");
+        await Poll.UntilAsync(() => h.Server.Get(FakeKubeApiServer.WorkspaceSnapshots, Ns, "prebuild-0bad01")?["status"]?["error"] is not null, Timeout, "the controller to report the deletion");
         var e = await Assert.ThrowsAsync<SnapshotUnusableException>(() => snapshots.RestoreAsync("0bad01", "web-plain", "app", CancellationToken.None));
         await snapshots.DeleteAsync("0bad01", CancellationToken.None);
         var observed = await runtime.StartAsync(Launch("web-plain"), CancellationToken.None);
