@@ -219,7 +219,7 @@ public sealed class VolumeSnapshotPrebuildsTests
     }
 
     /// <summary>What the web app's runner does: a headless workspace, stopped, snapshotted, deleted.</summary>
-    private static async Task PrebuildAsync(IHost web, string prebuildId)
+    internal static async Task PrebuildAsync(IHost web, string prebuildId)
     {
         var runtime = web.Services.GetRequiredService<IWorkspaceRuntime>();
         var workspaceId = "prebuild-" + prebuildId;
@@ -229,14 +229,14 @@ public sealed class VolumeSnapshotPrebuildsTests
         await runtime.DeleteAsync(workspaceId, CancellationToken.None);
     }
 
-    private static async Task<ControllerHarness> StartClusterAsync()
+    internal static async Task<ControllerHarness> StartClusterAsync()
     {
         var h = await ControllerHarness.StartAsync(prebuildsChart: true);
         h.Server.AddVolumeSnapshotClass(SnapshotClass);
         return h;
     }
 
-    private static async Task CreateVolumeAsync(ControllerHarness h, string name) =>
+    internal static async Task CreateVolumeAsync(ControllerHarness h, string name) =>
         await h.Client.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(
             new V1PersistentVolumeClaim
             {
@@ -252,12 +252,12 @@ public sealed class VolumeSnapshotPrebuildsTests
     private static JsonObject Bootstrap(ControllerHarness h, string workspaceId) =>
         JsonNode.Parse(Convert.FromBase64String((string)h.Server.Get("/secrets", Ns, "ws-" + workspaceId)!["data"]!["bootstrap.json"]!))!.AsObject();
 
-    private static List<string> Finalizers(JsonObject o) => [.. o["metadata"]!["finalizers"]!.AsArray().Select(f => (string)f!)];
+    internal static List<string> Finalizers(JsonObject o) => [.. o["metadata"]!["finalizers"]!.AsArray().Select(f => (string)f!)];
 
-    private static WorkspaceLaunch Launch(string id) =>
+    internal static WorkspaceLaunch Launch(string id) =>
         new(id, "https://git.example/team/app.git", "main", "app", "secret-" + id, null, new Dictionary<string, string> { ["TOKEN"] = "project-secret" }) { OwnerId = "user-7" };
 
-    private static async Task<IHost> StartWebAsync(ControllerHarness h, TimeProvider? timeProvider = null)
+    internal static async Task<IHost> StartWebAsync(ControllerHarness h, TimeProvider? timeProvider = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
