@@ -189,7 +189,7 @@ public sealed partial class VolumeSnapshotPrebuilds(
                 throw new IOException(
                     $"The VolumeSnapshot {name} was not ready to use after {prebuildOptions.Value.SnapshotTimeout.TotalMinutes:0.#} minutes ({KubernetesPrebuildOptions.SectionName}:SnapshotTimeout): "
                     + (snapshot.Status is null
-                        ? "the controller has not taken it up; check that it runs with prebuilds.storage=volumeSnapshot (`kubectl describe workspacesnapshot " + name + "`)."
+                        ? "the controller has not taken it up; check that it runs with Workspaces:Controller:Snapshots:Enabled (the chart's prebuilds.storage=volumeSnapshot) and what its log says (a cluster without the VolumeSnapshot API cannot be watched)."
                         : $"check that the CSI driver of class {className} supports snapshots (`kubectl describe volumesnapshot {name}`)."));
             }
 
