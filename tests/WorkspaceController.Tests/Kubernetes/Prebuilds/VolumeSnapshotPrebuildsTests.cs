@@ -127,6 +127,31 @@ public sealed class VolumeSnapshotPrebuildsTests
     }
 
     [Fact]
+    public async Task Snapshot_NoControllerTakesItUp_FailsAtTheTimeoutNamingTheControllersSetting()
+    {
+        await using var h = await ControllerHarness.StartAsync(startController: false, prebuildsChart: true);
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var web = await StartWebAsync(h, time);
+        var snapshots = web.Services.GetRequiredService<IPrebuildSnapshots>();
+
+        var snapshotting = snapshots.SnapshotAsync("prebuild-10ca11", "app", "10ca11", 50L << 30, CancellationToken.None);
+        await Poll.UntilAsync(() => h.Server.Get(FakeKubeApiServer.WorkspaceSnapshots, Ns, "prebuild-10ca11") is not null, Timeout, "the WorkspaceSnapshot to be created");
+        await Poll.UntilAsync(
+            () =>
+            {
+                time.Advance(TimeSpan.FromMinutes(1));
+                return snapshotting.IsCompleted;
+            },
+            Timeout,
+            "the snapshot to time out");
+
+        var e = await Assert.ThrowsAsync<IOException>(() => snapshotting);
+        Assert.Contains("Workspaces:Controller:Snapshots:Enabled", e.Message, StringComparison.Ordinal);
+        Assert.Empty(h.Server.List(FakeKubeApiServer.VolumeSnapshots, Ns));
+        Assert.Null(h.Server.Get(FakeKubeApiServer.WorkspaceSnapshots, Ns, "prebuild-10ca11"));
+    }
+
+    [Fact]
     public async Task Snapshot_DriverFails_FailsWithTheDriversMessageLeavingNoSnapshot()
     {
         await using var h = await StartClusterAsync();
