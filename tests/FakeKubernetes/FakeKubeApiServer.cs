@@ -33,6 +33,7 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
         ["networking.k8s.io/networkpolicies"] = ("NetworkPolicy", "networking.k8s.io/v1"),
         ["coordination.k8s.io/leases"] = ("Lease", "coordination.k8s.io/v1"),
         ["workspaces.dev/workspaces"] = ("Workspace", "workspaces.dev/v1alpha1"),
+        [WorkspaceSnapshots] = ("WorkspaceSnapshot", "workspaces.dev/v1alpha1"),
         ["/namespaces"] = ("Namespace", "v1"),
         ["/serviceaccounts"] = ("ServiceAccount", "v1"),
         ["/resourcequotas"] = ("ResourceQuota", "v1"),
@@ -55,6 +56,7 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
     private long _compactedThrough;
     private long _requests;
     private SchemaValidator? _workspaceSchema;
+    private SchemaValidator? _snapshotSchema;
     private Task _namespaceController = Task.CompletedTask;
 
     private FakeKubeApiServer(WebApplication app)
@@ -100,6 +102,8 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
         {
             var crd = Yaml.Load(await File.ReadAllTextAsync(RepositoryRoot.Combine("deploy", "helm", "workspaces", "crds", "workspaces.yaml")))!;
             server._workspaceSchema = SchemaValidator.FromCrd(crd);
+            var snapshotCrd = Yaml.Load(await File.ReadAllTextAsync(RepositoryRoot.Combine("deploy", "helm", "workspaces", "crds", "workspacesnapshots.yaml")))!;
+            server._snapshotSchema = SchemaValidator.FromCrd(snapshotCrd);
         }
 
         app.Run(server.HandleAsync);
@@ -385,6 +389,13 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
         if (Invalid(resource, body, keepStatus: sub == "status") is { } invalid)
         {
             await WriteStatusAsync(context, 422, "Invalid", invalid);
+            return;
+        }
+
+        if (resource == WorkspaceSnapshots && sub is null && Get(resource, ns, name) is { } oldSnapshot && !JsonNode.DeepEquals(oldSnapshot["spec"], body["spec"]))
+        {
+            // The CRD's rule "self == oldSelf" on spec.
+            await WriteStatusAsync(context, 422, "Invalid", $"WorkspaceSnapshot.workspaces.dev \"{name}\" is invalid: spec: Invalid value: \"object\": spec is immutable; delete the WorkspaceSnapshot and create another");
             return;
         }
 
@@ -741,6 +752,11 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
             return snapshot;
         }
 
+        if (resource == WorkspaceSnapshots)
+        {
+            return InvalidWorkspaceSnapshot(body, keepStatus);
+        }
+
         if (resource != "workspaces.dev/workspaces")
         {
             var builtin = BuiltinValidation.Validate(resource, body);
@@ -762,7 +778,7 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
         return errors.Count == 0 ? null : $"Workspace is invalid: {string.Join("; ", errors)}";
     }
 
-    private static bool HasStatusSubresource(string resource) => resource is "workspaces.dev/workspaces" or "/pods" or VolumeSnapshots;
+    private static bool HasStatusSubresource(string resource) => resource is "workspaces.dev/workspaces" or "/pods" or VolumeSnapshots or WorkspaceSnapshots;
 
     private static void SetKind(string resource, JsonObject body)
     {

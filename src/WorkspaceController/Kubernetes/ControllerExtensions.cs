@@ -45,6 +45,8 @@ public static class ControllerExtensions
         services.AddSingleton<EventRecorder>();
         services.AddSingleton<ClusterAccess.ClusterAccessReconciler>();
         services.AddSingleton<WorkspaceResourceReconciler>();
+        services.AddSingleton<Snapshots.WorkspaceSnapshotReconciler>();
+        services.AddSingleton<Snapshots.WorkspaceSnapshotController>();
         services.AddSingleton<WorkspaceControllerService>();
         services.AddHostedService(sp => sp.GetRequiredService<WorkspaceControllerService>());
         services.AddHealthChecks().AddCheck<LeaderElectionHealthCheck>("leader-election");

@@ -81,6 +81,9 @@ public sealed class ControllerOptions
     /// <summary>Where the agents send their telemetry, and the collector's pods their NetworkPolicy lets them reach.</summary>
     public Telemetry.AgentTelemetryOptions AgentTelemetry { get; set; } = new();
 
+    /// <summary>WorkspaceSnapshots reconciled into CSI VolumeSnapshots (prebuilds kept as VolumeSnapshots; off by default).</summary>
+    public SnapshotOptions Snapshots { get; set; } = new();
+
     /// <summary>How the builders name and label what they create, for the workspace called <paramref name="workspaceName"/>.</summary>
     public static string ChildName(string workspaceName) => $"ws-{workspaceName}";
 
@@ -121,6 +124,13 @@ public sealed class DnsOptions
 
     /// <summary>Resolver addresses that are not pods (NodeLocal DNSCache's link-local address, e.g. 169.254.20.10/32).</summary>
     public List<string> Cidrs { get; set; } = [];
+}
+
+/// <summary>Section <c>Workspaces:Controller:Snapshots</c>.</summary>
+public sealed class SnapshotOptions
+{
+    /// <summary>Reconcile WorkspaceSnapshots; needs the cluster's VolumeSnapshot API and the controller's rights on it (the chart's prebuilds.storage=volumeSnapshot).</summary>
+    public bool Enabled { get; set; }
 }
 
 public sealed class LeaderElectionOptions

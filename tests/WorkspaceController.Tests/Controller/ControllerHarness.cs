@@ -19,10 +19,14 @@ public sealed class ControllerHarness : IAsyncDisposable
     public static readonly string CredentialKey = SealedCredentials.NewKey();
     private readonly List<IHost> _hosts = [];
 
-    private ControllerHarness(FakeKubeApiServer server)
+    /// <summary>The chart's prebuilds with VolumeSnapshots: the controller reconciles WorkspaceSnapshots as the chart configures it.</summary>
+    private readonly bool _snapshots;
+
+    private ControllerHarness(FakeKubeApiServer server, bool snapshots)
     {
         Server = server;
         Client = server.CreateClient();
+        _snapshots = snapshots;
     }
 
     public FakeKubeApiServer Server { get; }
@@ -48,7 +52,7 @@ public sealed class ControllerHarness : IAsyncDisposable
 
     public static async Task<ControllerHarness> StartAsync(bool startController = true, bool validateWorkspaces = true, bool clusterAccessChart = false, bool prebuildsChart = false)
     {
-        var harness = new ControllerHarness(await FakeKubeApiServer.StartAsync(validateWorkspaces));
+        var harness = new ControllerHarness(await FakeKubeApiServer.StartAsync(validateWorkspaces), prebuildsChart);
         var chart = clusterAccessChart ? ClusterAccessChartManifests.Value : prebuildsChart ? PrebuildsChartManifests.Value : ChartManifests.Value;
         harness.Server.Rbac = FakeRbac.FromManifests(chart, Namespace);
         if (startController)
@@ -81,6 +85,11 @@ public sealed class ControllerHarness : IAsyncDisposable
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(Settings(identity ?? $"controller-{_hosts.Count}"));
+        if (_snapshots)
+        {
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Workspaces:Controller:Snapshots:Enabled"] = "true" });
+        }
+
         builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton(Server.CreateClient(ControllerToken));

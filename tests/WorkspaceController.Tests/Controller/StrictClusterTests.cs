@@ -67,7 +67,7 @@ public sealed class StrictClusterTests
     }
 
     [Fact]
-    public async Task VolumeSnapshots_BadNameTwoSourcesOrAChangedSpec_Are422AndOnlyThePrebuildsWebMayWriteThem()
+    public async Task VolumeSnapshots_BadNameTwoSourcesOrAChangedSpec_Are422AndTheWebHasNoRightOnThem()
     {
         await using var h = await ControllerHarness.StartAsync(startController: false, prebuildsChart: true);
         using var web = h.Server.CreateClient(ControllerHarness.WebToken);
@@ -83,23 +83,77 @@ public sealed class StrictClusterTests
         Task<object> Create(IKubernetes client, JsonObject body) =>
             client.CustomObjects.CreateNamespacedCustomObjectAsync(body, "snapshot.storage.k8s.io", "v1", Ns, "volumesnapshots");
 
-        var badName = await Assert.ThrowsAsync<HttpOperationException>(() => Create(web, Snapshot("Prebuild_1", new JsonObject { ["persistentVolumeClaimName"] = "ws-a" })));
-        var twoSources = await Assert.ThrowsAsync<HttpOperationException>(() => Create(web, Snapshot("two", new JsonObject { ["persistentVolumeClaimName"] = "ws-a", ["volumeSnapshotContentName"] = "c" })));
-        await Create(web, Snapshot("ok", new JsonObject { ["persistentVolumeClaimName"] = "ws-a" }));
+        var badName = await Assert.ThrowsAsync<HttpOperationException>(() => Create(controller, Snapshot("Prebuild_1", new JsonObject { ["persistentVolumeClaimName"] = "ws-a" })));
+        var twoSources = await Assert.ThrowsAsync<HttpOperationException>(() => Create(controller, Snapshot("two", new JsonObject { ["persistentVolumeClaimName"] = "ws-a", ["volumeSnapshotContentName"] = "c" })));
+        await Create(controller, Snapshot("ok", new JsonObject { ["persistentVolumeClaimName"] = "ws-a" }));
         var stored = h.Server.Get("snapshot.storage.k8s.io/volumesnapshots", Ns, "ok")!;
         stored["spec"]!["source"]!["persistentVolumeClaimName"] = "ws-b";
-        var changed = await Assert.ThrowsAsync<HttpOperationException>(() => web.CustomObjects.ReplaceNamespacedCustomObjectAsync(stored, "snapshot.storage.k8s.io", "v1", Ns, "volumesnapshots", "ok"));
-        var controllerCreate = await Assert.ThrowsAsync<HttpOperationException>(() => Create(controller, Snapshot("ctl", new JsonObject { ["persistentVolumeClaimName"] = "ws-a" })));
-        var webReadsClass = await Assert.ThrowsAsync<HttpOperationException>(() => web.CustomObjects.GetClusterCustomObjectAsync("snapshot.storage.k8s.io", "v1", "volumesnapshotclasses", "csi-hostpath-snapclass"));
+        var changed = await Assert.ThrowsAsync<HttpOperationException>(() => h.Client.CustomObjects.ReplaceNamespacedCustomObjectAsync(stored, "snapshot.storage.k8s.io", "v1", Ns, "volumesnapshots", "ok"));
+        var webCreate = await Assert.ThrowsAsync<HttpOperationException>(() => Create(web, Snapshot("web", new JsonObject { ["persistentVolumeClaimName"] = "ws-a" })));
+        var webGet = await Assert.ThrowsAsync<HttpOperationException>(() => web.CustomObjects.GetNamespacedCustomObjectAsync("snapshot.storage.k8s.io", "v1", Ns, "volumesnapshots", "ok"));
+        var webList = await Assert.ThrowsAsync<HttpOperationException>(() => web.CustomObjects.ListNamespacedCustomObjectAsync("snapshot.storage.k8s.io", "v1", Ns, "volumesnapshots"));
+        var webDelete = await Assert.ThrowsAsync<HttpOperationException>(() => web.CustomObjects.DeleteNamespacedCustomObjectAsync("snapshot.storage.k8s.io", "v1", Ns, "volumesnapshots", "ok"));
+        var controllerReadsClass = await Assert.ThrowsAsync<HttpOperationException>(() => controller.CustomObjects.GetClusterCustomObjectAsync("snapshot.storage.k8s.io", "v1", "volumesnapshotclasses", "csi-hostpath-snapclass"));
 
         Assert.All(new[] { badName, twoSources, changed }, e => Assert.Equal(System.Net.HttpStatusCode.UnprocessableEntity, e.Response.StatusCode));
         Assert.Contains("RFC 1123", badName.Response.Content, StringComparison.Ordinal);
         Assert.Contains("Exactly one of", twoSources.Response.Content, StringComparison.Ordinal);
         Assert.Contains("immutable", changed.Response.Content, StringComparison.Ordinal);
-        Assert.All(new[] { controllerCreate, webReadsClass }, e => Assert.Equal(System.Net.HttpStatusCode.Forbidden, e.Response.StatusCode));
-        Assert.NotNull(await h.Client.CustomObjects.GetClusterCustomObjectAsync("snapshot.storage.k8s.io", "v1", "volumesnapshotclasses", "csi-hostpath-snapclass"));
+        Assert.All(new[] { webCreate, webGet, webList, webDelete, controllerReadsClass }, e => Assert.Equal(System.Net.HttpStatusCode.Forbidden, e.Response.StatusCode));
+        Assert.Contains("rel-workspaces-web", webGet.Response.Content, StringComparison.Ordinal);
+        Assert.NotNull(h.Server.Get("snapshot.storage.k8s.io/volumesnapshots", Ns, "ok"));
         // The source volume does not exist: the snapshot controller says so in the status.
         await Poll.UntilAsync(() => h.Server.Get("snapshot.storage.k8s.io/volumesnapshots", Ns, "ok")?["status"]?["error"] is not null, Timeout, "the snapshot's error");
+    }
+
+    [Fact]
+    public async Task WorkspaceSnapshots_BadNameBadSpecChangedSpecOrNoVersion_Are422AndTheWebMayOnlyCreateReadAndDelete()
+    {
+        await using var h = await ControllerHarness.StartAsync(startController: false, prebuildsChart: true);
+        using var web = h.Server.CreateClient(ControllerHarness.WebToken);
+        const string Plural = "workspacesnapshots";
+        JsonObject Snapshot(string name, JsonObject spec) => new()
+        {
+            ["apiVersion"] = "workspaces.dev/v1alpha1",
+            ["kind"] = "WorkspaceSnapshot",
+            ["metadata"] = new JsonObject { ["name"] = name, ["finalizers"] = new JsonArray("test.example/hold") },
+            ["spec"] = spec,
+        };
+        Task<object> Create(JsonObject body) => web.CustomObjects.CreateNamespacedCustomObjectAsync(body, "workspaces.dev", "v1alpha1", Ns, Plural);
+
+        var badName = await Assert.ThrowsAsync<HttpOperationException>(() => Create(Snapshot("Prebuild_1", new JsonObject { ["workspace"] = "prebuild-1" })));
+        var both = await Assert.ThrowsAsync<HttpOperationException>(() => Create(Snapshot("both", new JsonObject { ["workspace"] = "prebuild-1", ["adoptLegacy"] = true })));
+        var neither = await Assert.ThrowsAsync<HttpOperationException>(() => Create(Snapshot("neither", new JsonObject { ["volumeSnapshotClassName"] = "c" })));
+        var unknownField = await Assert.ThrowsAsync<HttpOperationException>(() => Create(Snapshot("typo", new JsonObject { ["workspace"] = "prebuild-1", ["workspaceName"] = "x" })));
+        await Create(Snapshot("prebuild-1", new JsonObject { ["workspace"] = "prebuild-1" }));
+        var stored = h.Server.Get(FakeKubernetes.FakeKubeApiServer.WorkspaceSnapshots, Ns, "prebuild-1")!;
+        var changed = (JsonObject)stored.DeepClone();
+        changed["spec"]!["workspace"] = "prebuild-2";
+        var specChange = await Assert.ThrowsAsync<HttpOperationException>(() => h.Client.CustomObjects.ReplaceNamespacedCustomObjectAsync(changed, "workspaces.dev", "v1alpha1", Ns, Plural, "prebuild-1"));
+        var unversioned = (JsonObject)stored.DeepClone();
+        ((JsonObject)unversioned["metadata"]!).Remove("resourceVersion");
+        var noVersion = await Assert.ThrowsAsync<HttpOperationException>(() => h.Client.CustomObjects.ReplaceNamespacedCustomObjectAsync(unversioned, "workspaces.dev", "v1alpha1", Ns, Plural, "prebuild-1"));
+        stored["status"] = new JsonObject { ["phase"] = "Ready", ["readyToUse"] = true };
+        var webStatus = await Assert.ThrowsAsync<HttpOperationException>(() => web.CustomObjects.ReplaceNamespacedCustomObjectStatusAsync(stored, "workspaces.dev", "v1alpha1", Ns, Plural, "prebuild-1"));
+        var webUpdate = await Assert.ThrowsAsync<HttpOperationException>(() => web.CustomObjects.ReplaceNamespacedCustomObjectAsync(stored, "workspaces.dev", "v1alpha1", Ns, Plural, "prebuild-1"));
+        var createdStatus = h.Server.Get(FakeKubernetes.FakeKubeApiServer.WorkspaceSnapshots, Ns, "prebuild-1")!["status"];
+        await web.CustomObjects.DeleteNamespacedCustomObjectAsync("workspaces.dev", "v1alpha1", Ns, Plural, "prebuild-1");
+
+        Assert.All(new[] { badName, both, neither, unknownField, specChange, noVersion }, e => Assert.Equal(System.Net.HttpStatusCode.UnprocessableEntity, e.Response.StatusCode));
+        Assert.Contains("metadata.name", badName.Response.Content, StringComparison.Ordinal);
+        Assert.Contains("exactly one of spec.workspace and spec.adoptLegacy", both.Response.Content, StringComparison.Ordinal);
+        Assert.Contains("exactly one of spec.workspace and spec.adoptLegacy", neither.Response.Content, StringComparison.Ordinal);
+        Assert.Contains("workspaceName", unknownField.Response.Content, StringComparison.Ordinal);
+        Assert.Contains("spec is immutable", specChange.Response.Content, StringComparison.Ordinal);
+        Assert.Contains("resourceVersion", noVersion.Response.Content, StringComparison.Ordinal);
+        Assert.All(new[] { webStatus, webUpdate }, e => Assert.Equal(System.Net.HttpStatusCode.Forbidden, e.Response.StatusCode));
+        Assert.Null(createdStatus);
+        // A finalizer keeps it, marked deleted, until its holder lets go.
+        var deleting = h.Server.Get(FakeKubernetes.FakeKubeApiServer.WorkspaceSnapshots, Ns, "prebuild-1")!;
+        Assert.NotNull(deleting["metadata"]!["deletionTimestamp"]);
+        deleting["metadata"]!["finalizers"] = new JsonArray();
+        await h.Client.CustomObjects.ReplaceNamespacedCustomObjectAsync(deleting, "workspaces.dev", "v1alpha1", Ns, Plural, "prebuild-1");
+        Assert.Null(h.Server.Get(FakeKubernetes.FakeKubeApiServer.WorkspaceSnapshots, Ns, "prebuild-1"));
     }
 
     [Fact]

@@ -12,25 +12,33 @@ public sealed class HelmPrebuildsTests
 
         Assert.Equal("None", Env(docs, "Workspaces__Runtime__Kubernetes__Prebuilds__Storage"));
         Assert.DoesNotContain(docs.SelectMany(d => d["rules"]?.AsArray() ?? []), r => Strings(r!["apiGroups"]).Contains("snapshot.storage.k8s.io"));
+        // Only the uninstall hook may list and delete them (none exist without VolumeSnapshot prebuilds).
+        Assert.DoesNotContain(
+            docs.Where(d => (string?)d["metadata"]?["name"] is "rel-workspaces-web" or "rel-workspaces-controller").SelectMany(d => d["rules"]?.AsArray() ?? []),
+            r => Strings(r!["resources"]).Any(x => x.StartsWith("workspacesnapshots", StringComparison.Ordinal)));
     }
 
     [Fact]
-    public void Template_VolumeSnapshotClass_WebManagesVolumeSnapshotsAndNothingMore()
+    public void Template_VolumeSnapshotClass_WebAsksThroughWorkspaceSnapshotsAndOnlyTheControllerTouchesVolumeSnapshots()
     {
         var docs = HelmChart.Template("--set", "prebuilds.volumeSnapshotClass=csi-hostpath-snapclass", "--set", "prebuilds.snapshotTimeout=00:05:00");
 
         Assert.Equal("VolumeSnapshot", Env(docs, "Workspaces__Runtime__Kubernetes__Prebuilds__Storage"));
         Assert.Equal("csi-hostpath-snapclass", Env(docs, "Workspaces__Runtime__Kubernetes__Prebuilds__VolumeSnapshotClass"));
         Assert.Equal("00:05:00", Env(docs, "Workspaces__Runtime__Kubernetes__Prebuilds__SnapshotTimeout"));
-        var snapshotRules = docs.Where(d => (string?)d["kind"] is "Role" or "ClusterRole")
-            .SelectMany(role => (role["rules"]?.AsArray() ?? []).Select(rule => ((string)role["metadata"]!["name"]!, rule!)))
-            .Where(x => Strings(x.Item2["apiGroups"]).Contains("snapshot.storage.k8s.io"))
+        var rules = docs.Where(d => (string?)d["kind"] is "Role" or "ClusterRole")
+            .SelectMany(role => (role["rules"]?.AsArray() ?? []).Select(rule => (Role: (string)role["metadata"]!["name"]!, Rule: rule!)))
             .ToList();
-        var (roleName, rule) = Assert.Single(snapshotRules);
-        Assert.Equal("rel-workspaces-web", roleName);
+        var (roleName, rule) = Assert.Single(rules, x => Strings(x.Rule["apiGroups"]).Contains("snapshot.storage.k8s.io"));
+        Assert.Equal("rel-workspaces-controller", roleName);
         Assert.Equal(["volumesnapshots"], Strings(rule["resources"]));
-        Assert.Equal(["create", "delete", "get", "list", "update"], Strings(rule["verbs"]).Order());
+        Assert.Equal(["create", "delete", "get", "list", "patch", "watch"], Strings(rule["verbs"]).Order());
+        var web = Assert.Single(rules, x => x.Role == "rel-workspaces-web" && Strings(x.Rule["resources"]).Any(r => r.StartsWith("workspacesnapshots", StringComparison.Ordinal)));
+        Assert.Equal(["workspacesnapshots"], Strings(web.Rule["resources"]));
+        Assert.Equal(["create", "delete", "get", "list"], Strings(web.Rule["verbs"]).Order());
         Assert.DoesNotContain(docs, d => (string?)d["kind"] is "ClusterRole" or "ClusterRoleBinding");
+        var config = JsonNode.Parse((string)docs.Single(d => (string?)d["kind"] == "ConfigMap" && (string?)d["metadata"]!["name"] == "rel-workspaces-controller")["data"]!["controller.json"]!)!;
+        Assert.Equal(true, (bool?)config["Workspaces"]!["Controller"]!["Snapshots"]!["Enabled"]);
     }
 
     [Fact]

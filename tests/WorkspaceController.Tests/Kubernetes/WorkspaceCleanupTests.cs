@@ -31,6 +31,25 @@ public sealed class WorkspaceCleanupTests
     }
 
     [Fact]
+    public async Task Cleanup_PrebuildSnapshots_AreDeletedWithTheirVolumeSnapshotsAfterTheWorkspaces()
+    {
+        await using var h = await Prebuilds.VolumeSnapshotPrebuildsTests.StartClusterAsync();
+        using var web = await Prebuilds.VolumeSnapshotPrebuildsTests.StartWebAsync(h);
+        await Prebuilds.VolumeSnapshotPrebuildsTests.PrebuildAsync(web, "c1ea2a");
+        await h.CreateAsync(ControllerHarness.NewWorkspace("app-u3"));
+        using var hook = h.Server.CreateClient(HookToken);
+        var output = new StringWriter();
+
+        var code = await WorkspaceCleanup.RunAsync(hook, ControllerHarness.Namespace, TimeSpan.FromSeconds(30), TimeProvider.System, output, CancellationToken.None);
+
+        Assert.True(code == 0, output.ToString());
+        Assert.Empty(h.Server.List("workspaces.dev/workspaces", ControllerHarness.Namespace));
+        Assert.Empty(h.Server.List(FakeKubeApiServer.WorkspaceSnapshots, ControllerHarness.Namespace));
+        Assert.Empty(h.Server.List(FakeKubeApiServer.VolumeSnapshots, ControllerHarness.Namespace));
+        Assert.Contains("Deleting 1 WorkspaceSnapshot(s)", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Cleanup_NoControllerToFinalize_GivesUpAfterTheTimeoutAndNamesWhatIsLeft()
     {
         await using var h = await ControllerHarness.StartAsync(startController: false);

@@ -146,6 +146,9 @@ seccompProfile:
 {{- with .Values.telemetry.collector.podLabels -}}
 {{- $_ := set $controller "AgentTelemetry" (dict "Namespace" (default $.Release.Namespace $.Values.telemetry.collector.namespace) "PodLabels" . "Port" (int $.Values.telemetry.collector.port)) -}}
 {{- end -}}
+{{- if eq (include "workspaces.prebuildStorage" .) "VolumeSnapshot" -}}
+{{- $_ := set $controller "Snapshots" (dict "Enabled" true) -}}
+{{- end -}}
 {{- dict "Workspaces" (dict "Controller" $controller) | toPrettyJson -}}
 {{- end -}}
 

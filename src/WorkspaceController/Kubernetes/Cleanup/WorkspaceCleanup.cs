@@ -8,8 +8,9 @@ namespace Workspaces.WorkspaceController.Kubernetes.Cleanup;
 
 /// <summary>
 /// The controller image run with <see cref="Switch"/> (the chart's pre-delete hook): deletes every Workspace of the
-/// namespace and waits until the still-running controller has finalized them all. Without it an uninstall leaves
-/// Workspaces whose finalizer nothing removes any more, and deleting the namespace hangs on them.
+/// namespace, then every WorkspaceSnapshot (prebuilds' VolumeSnapshots), and waits until the still-running controller
+/// has finalized them all. Without it an uninstall leaves objects whose finalizer nothing removes any more, and
+/// deleting the namespace hangs on them.
 /// </summary>
 public static class WorkspaceCleanup
 {
@@ -45,35 +46,84 @@ public static class WorkspaceCleanup
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(output);
         var deadline = timeProvider.GetUtcNow() + timeout;
+        var workspaces = await DeleteAllAsync(
+            client,
+            ns,
+            WorkspaceResource.KindName,
+            WorkspaceResource.Plural,
+            async ct => (await client.CustomObjects.ListNamespacedCustomObjectAsync<WorkspaceResourceList>(
+                WorkspaceResource.ApiGroup, WorkspaceResource.ApiVersionName, ns, WorkspaceResource.Plural, cancellationToken: ct)).Items.Select(w => w.Metadata),
+            "the controller stops their pods and removes their children",
+            $"remove their finalizer ({Resources.WorkspaceResourceBuilder.Finalizer}) by hand and delete their ws-* objects",
+            deadline,
+            timeout,
+            timeProvider,
+            output,
+            cancellationToken);
+        if (workspaces != 0)
+        {
+            return workspaces;
+        }
+
+        // Prebuilds' snapshots (prebuilds kept as VolumeSnapshots): the controller deletes each VolumeSnapshot before it lets go.
+        return await DeleteAllAsync(
+            client,
+            ns,
+            Snapshots.WorkspaceSnapshotResource.KindName,
+            Snapshots.WorkspaceSnapshotResource.Plural,
+            async ct => (await client.CustomObjects.ListNamespacedCustomObjectAsync<Snapshots.WorkspaceSnapshotResourceList>(
+                WorkspaceResource.ApiGroup, WorkspaceResource.ApiVersionName, ns, Snapshots.WorkspaceSnapshotResource.Plural, cancellationToken: ct)).Items.Select(w => w.Metadata),
+            "the controller deletes their VolumeSnapshots",
+            $"remove their finalizer ({Snapshots.WorkspaceSnapshotResource.Finalizer}) by hand and delete the VolumeSnapshots of the same name",
+            deadline,
+            timeout,
+            timeProvider,
+            output,
+            cancellationToken);
+    }
+
+    /// <summary>Deletes every object of one of our kinds and waits until the controller has finalized them; 0 when none is left.</summary>
+    private static async Task<int> DeleteAllAsync(
+        IKubernetes client,
+        string ns,
+        string kind,
+        string plural,
+        Func<CancellationToken, Task<IEnumerable<k8s.Models.V1ObjectMeta>>> list,
+        string whatTheControllerDoes,
+        string lastResort,
+        DateTimeOffset deadline,
+        TimeSpan timeout,
+        TimeProvider timeProvider,
+        TextWriter output,
+        CancellationToken cancellationToken)
+    {
         var deleted = false;
         while (true)
         {
-            IList<WorkspaceResource> left;
+            List<k8s.Models.V1ObjectMeta> left;
             try
             {
-                var list = await client.CustomObjects.ListNamespacedCustomObjectAsync<WorkspaceResourceList>(
-                    WorkspaceResource.ApiGroup, WorkspaceResource.ApiVersionName, ns, WorkspaceResource.Plural, cancellationToken: cancellationToken);
-                left = list.Items;
+                left = [.. await list(cancellationToken)];
             }
             catch (HttpOperationException e) when (KubernetesErrors.IsNotFound(e))
             {
-                await output.WriteLineAsync("No Workspace resource type (the CRD is gone): nothing to clean up.");
+                await output.WriteLineAsync($"No {kind} resource type (its CRD is not installed): nothing to clean up.");
                 return 0;
             }
 
             if (left.Count == 0)
             {
-                await output.WriteLineAsync($"No Workspaces left in namespace {ns}.");
+                await output.WriteLineAsync($"No {kind}s left in namespace {ns}.");
                 return 0;
             }
 
             if (!deleted)
             {
-                await output.WriteLineAsync($"Deleting {left.Count} Workspace(s) in namespace {ns}; the controller stops their pods and removes their children.");
-                foreach (var workspace in left.Where(w => w.Metadata.DeletionTimestamp is null))
+                await output.WriteLineAsync($"Deleting {left.Count} {kind}(s) in namespace {ns}; {whatTheControllerDoes}.");
+                foreach (var metadata in left.Where(m => m.DeletionTimestamp is null))
                 {
                     await KubernetesErrors.IgnoreNotFoundAsync(() => client.CustomObjects.DeleteNamespacedCustomObjectAsync(
-                        WorkspaceResource.ApiGroup, WorkspaceResource.ApiVersionName, ns, WorkspaceResource.Plural, workspace.Metadata.Name, cancellationToken: cancellationToken));
+                        WorkspaceResource.ApiGroup, WorkspaceResource.ApiVersionName, ns, plural, metadata.Name, cancellationToken: cancellationToken));
                 }
 
                 deleted = true;
@@ -82,8 +132,8 @@ public static class WorkspaceCleanup
             if (timeProvider.GetUtcNow() >= deadline)
             {
                 await output.WriteLineAsync(
-                    $"{left.Count} Workspace(s) still not finalized after {timeout.TotalSeconds:0} s: {string.Join(", ", left.Select(w => w.Metadata.Name))}. "
-                    + "Is the controller running? Check its logs; as a last resort remove their finalizer (workspaces.dev/cleanup) by hand and delete their ws-* objects.");
+                    $"{left.Count} {kind}(s) still not finalized after {timeout.TotalSeconds:0} s: {string.Join(", ", left.Select(m => m.Name))}. "
+                    + $"Is the controller running? Check its logs; as a last resort {lastResort}.");
                 return 1;
             }
 

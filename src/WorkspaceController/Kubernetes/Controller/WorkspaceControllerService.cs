@@ -18,6 +18,7 @@ namespace Workspaces.WorkspaceController.Kubernetes.Controller;
 public sealed partial class WorkspaceControllerService(
     IKubernetes client,
     WorkspaceResourceReconciler reconciler,
+    Snapshots.WorkspaceSnapshotController snapshots,
     IOptions<ControllerOptions> options,
     TimeProvider timeProvider,
     ILoggerFactory loggerFactory,
@@ -203,6 +204,11 @@ public sealed partial class WorkspaceControllerService(
         };
 
         var loops = new List<Task> { workspaces.RunAsync(cancellationToken), pods.RunAsync(cancellationToken), policies.RunAsync(cancellationToken) };
+        if (_options.Snapshots.Enabled)
+        {
+            loops.Add(snapshots.RunAsync(cancellationToken));
+        }
+
         try
         {
             await Task.WhenAll(workspaces.Synced, pods.Synced, policies.Synced).WaitAsync(cancellationToken);

@@ -11,6 +11,7 @@ using Workspaces.Shared.Prebuilds;
 using Workspaces.TestSupport.Waiting;
 using Workspaces.WorkspaceController.Kubernetes.Prebuilds;
 using Workspaces.WorkspaceController.Kubernetes.Runtime;
+using Workspaces.WorkspaceController.Kubernetes.Snapshots;
 using Workspaces.WorkspaceController.Prebuilds;
 using Workspaces.WorkspaceController.Runtime;
 using Workspaces.WorkspaceController.Tests.Controller;
@@ -51,7 +52,15 @@ public sealed class VolumeSnapshotPrebuildsTests
         Assert.Equal("ws-prebuild-0a1b2c", (string?)stored["spec"]!["source"]!["persistentVolumeClaimName"]);
         Assert.Equal(SnapshotClass, (string?)stored["spec"]!["volumeSnapshotClassName"]);
         Assert.Equal(true, (bool?)stored["status"]!["readyToUse"]);
-        Assert.Contains(VolumeSnapshotPrebuilds.Finalizer, Finalizers(stored));
+        Assert.Contains(WorkspaceSnapshotDecider.VolumeSnapshotFinalizer, Finalizers(stored));
+        var owner = stored["metadata"]!["ownerReferences"]![0]!;
+        var request = h.Server.Get(FakeKubeApiServer.WorkspaceSnapshots, Ns, "prebuild-0a1b2c")!;
+        Assert.Equal("WorkspaceSnapshot", (string?)owner["kind"]);
+        Assert.Equal((string?)request["metadata"]!["uid"], (string?)owner["uid"]);
+        Assert.Equal(true, (bool?)owner["controller"]);
+        Assert.Contains(WorkspaceSnapshotResource.Finalizer, Finalizers(request));
+        Assert.Equal("Ready", (string?)request["status"]!["phase"]);
+        Assert.Equal("10Gi", (string?)request["status"]!["restoreSize"]);
         Assert.Equal(VolumeSnapshotPrebuilds.Storage, snapshot.Storage);
         Assert.Equal(10L << 30, snapshot.SizeBytes);
         Assert.Equal(["0a1b2c"], await snapshots.ListSnapshotsAsync(CancellationToken.None));
@@ -118,6 +127,31 @@ public sealed class VolumeSnapshotPrebuildsTests
     }
 
     [Fact]
+    public async Task Snapshot_NoControllerTakesItUp_FailsAtTheTimeoutNamingTheControllersSetting()
+    {
+        await using var h = await ControllerHarness.StartAsync(startController: false, prebuildsChart: true);
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var web = await StartWebAsync(h, time);
+        var snapshots = web.Services.GetRequiredService<IPrebuildSnapshots>();
+
+        var snapshotting = snapshots.SnapshotAsync("prebuild-10ca11", "app", "10ca11", 50L << 30, CancellationToken.None);
+        await Poll.UntilAsync(() => h.Server.Get(FakeKubeApiServer.WorkspaceSnapshots, Ns, "prebuild-10ca11") is not null, Timeout, "the WorkspaceSnapshot to be created");
+        await Poll.UntilAsync(
+            () =>
+            {
+                time.Advance(TimeSpan.FromMinutes(1));
+                return snapshotting.IsCompleted;
+            },
+            Timeout,
+            "the snapshot to time out");
+
+        var e = await Assert.ThrowsAsync<IOException>(() => snapshotting);
+        Assert.Contains("Workspaces:Controller:Snapshots:Enabled", e.Message, StringComparison.Ordinal);
+        Assert.Empty(h.Server.List(FakeKubeApiServer.VolumeSnapshots, Ns));
+        Assert.Null(h.Server.Get(FakeKubeApiServer.WorkspaceSnapshots, Ns, "prebuild-10ca11"));
+    }
+
+    [Fact]
     public async Task Snapshot_DriverFails_FailsWithTheDriversMessageLeavingNoSnapshot()
     {
         await using var h = await StartClusterAsync();
@@ -171,6 +205,7 @@ public sealed class VolumeSnapshotPrebuildsTests
 
         // kubectl delete: the finalizer holds it until the web app has seen it and marked the prebuild bad.
         await h.Client.CustomObjects.DeleteNamespacedCustomObjectAsync(FakeKubeApiServer.SnapshotGroup, "v1", Ns, "volumesnapshots", "prebuild-0bad01");
+        await Poll.UntilAsync(() => h.Server.Get(FakeKubeApiServer.WorkspaceSnapshots, Ns, "prebuild-0bad01")?["status"]?["error"] is not null, Timeout, "the controller to report the deletion");
         var e = await Assert.ThrowsAsync<SnapshotUnusableException>(() => snapshots.RestoreAsync("0bad01", "web-plain", "app", CancellationToken.None));
         await snapshots.DeleteAsync("0bad01", CancellationToken.None);
         var observed = await runtime.StartAsync(Launch("web-plain"), CancellationToken.None);
@@ -209,7 +244,7 @@ public sealed class VolumeSnapshotPrebuildsTests
     }
 
     /// <summary>What the web app's runner does: a headless workspace, stopped, snapshotted, deleted.</summary>
-    private static async Task PrebuildAsync(IHost web, string prebuildId)
+    internal static async Task PrebuildAsync(IHost web, string prebuildId)
     {
         var runtime = web.Services.GetRequiredService<IWorkspaceRuntime>();
         var workspaceId = "prebuild-" + prebuildId;
@@ -219,14 +254,14 @@ public sealed class VolumeSnapshotPrebuildsTests
         await runtime.DeleteAsync(workspaceId, CancellationToken.None);
     }
 
-    private static async Task<ControllerHarness> StartClusterAsync()
+    internal static async Task<ControllerHarness> StartClusterAsync()
     {
         var h = await ControllerHarness.StartAsync(prebuildsChart: true);
         h.Server.AddVolumeSnapshotClass(SnapshotClass);
         return h;
     }
 
-    private static async Task CreateVolumeAsync(ControllerHarness h, string name) =>
+    internal static async Task CreateVolumeAsync(ControllerHarness h, string name) =>
         await h.Client.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(
             new V1PersistentVolumeClaim
             {
@@ -242,12 +277,12 @@ public sealed class VolumeSnapshotPrebuildsTests
     private static JsonObject Bootstrap(ControllerHarness h, string workspaceId) =>
         JsonNode.Parse(Convert.FromBase64String((string)h.Server.Get("/secrets", Ns, "ws-" + workspaceId)!["data"]!["bootstrap.json"]!))!.AsObject();
 
-    private static List<string> Finalizers(JsonObject o) => [.. o["metadata"]!["finalizers"]!.AsArray().Select(f => (string)f!)];
+    internal static List<string> Finalizers(JsonObject o) => [.. o["metadata"]!["finalizers"]!.AsArray().Select(f => (string)f!)];
 
-    private static WorkspaceLaunch Launch(string id) =>
+    internal static WorkspaceLaunch Launch(string id) =>
         new(id, "https://git.example/team/app.git", "main", "app", "secret-" + id, null, new Dictionary<string, string> { ["TOKEN"] = "project-secret" }) { OwnerId = "user-7" };
 
-    private static async Task<IHost> StartWebAsync(ControllerHarness h, TimeProvider? timeProvider = null)
+    internal static async Task<IHost> StartWebAsync(ControllerHarness h, TimeProvider? timeProvider = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
