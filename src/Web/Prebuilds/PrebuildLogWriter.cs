@@ -70,7 +70,7 @@ public sealed class PrebuildLogWriter : IAsyncDisposable
         }
 
         var masked = _secrets.Apply(_pending.ToString());
-        var keep = final ? 0 : Math.Min(_secrets.Overlap, masked.Length);
+        var keep = final ? 0 : _secrets.OpenSuffix(masked);
         if (keep > 0 && keep < masked.Length && char.IsHighSurrogate(masked[masked.Length - keep - 1]))
         {
             keep++;

@@ -120,7 +120,10 @@ public sealed partial class PrebuildLogs(
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         await db.PrebuildLogChunks.Where(c => c.PrebuildId == prebuildId).ExecuteDeleteAsync(cancellationToken);
-        File.Delete(LegacyPath(prebuildId));
+        if (LegacyPath(prebuildId) is var file && File.Exists(file))
+        {
+            File.Delete(file);
+        }
     }
 
     /// <summary>Where an earlier version kept the log as a file.</summary>

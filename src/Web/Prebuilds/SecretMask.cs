@@ -31,8 +31,25 @@ public sealed class SecretMask
     /// <summary>This mask and one more secret.</summary>
     public SecretMask With(string secret) => new([.. _secrets, secret]);
 
-    /// <summary>How many characters at the end of a text may be the start of a secret that the next text completes.</summary>
-    public int Overlap => _values.Length == 0 ? 0 : _values[0].Length - 1;
+    /// <summary>How many characters at the end of <paramref name="text"/> (masked) begin a secret that the next text may complete.</summary>
+    public int OpenSuffix(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var longest = 0;
+        foreach (var value in _values)
+        {
+            for (var i = Math.Max(0, text.Length - value.Length + 1); i < text.Length - longest; i++)
+            {
+                if (text[i] == value[0] && value.AsSpan().StartsWith(text.AsSpan(i), StringComparison.Ordinal))
+                {
+                    longest = text.Length - i;
+                    break;
+                }
+            }
+        }
+
+        return longest;
+    }
 
     public string Apply(string text)
     {
