@@ -77,6 +77,8 @@ public abstract class WorkspacesDbContext : IdentityDbContext<AppUser>, IDataPro
 
     public DbSet<Prebuilds.WebhookDelivery> WebhookDeliveries => Set<Prebuilds.WebhookDelivery>();
 
+    public DbSet<Prebuilds.PrebuildLogChunk> PrebuildLogChunks => Set<Prebuilds.PrebuildLogChunk>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         EnsureIdentityStoreOptionsMatchMigrations();

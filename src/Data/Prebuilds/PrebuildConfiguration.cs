@@ -51,3 +51,14 @@ internal sealed class WebhookDeliveryConfiguration : IEntityTypeConfiguration<We
         builder.HasOne<Project>().WithMany().HasForeignKey(d => d.ProjectId).OnDelete(DeleteBehavior.Cascade);
     }
 }
+
+internal sealed class PrebuildLogChunkConfiguration : IEntityTypeConfiguration<PrebuildLogChunk>
+{
+    public void Configure(EntityTypeBuilder<PrebuildLogChunk> builder)
+    {
+        builder.ToTable("PrebuildLogChunks");
+        builder.HasKey(c => new { c.PrebuildId, c.Offset });
+        builder.Property(c => c.PrebuildId).HasMaxLength(FieldLengths.Id);
+        builder.HasOne<Prebuild>().WithMany().HasForeignKey(c => c.PrebuildId).OnDelete(DeleteBehavior.Cascade);
+    }
+}

@@ -20,4 +20,15 @@ public sealed class PrebuildEnvironment(IDbContextFactory<WorkspacesDbContext> d
 
         return (environment, files);
     }
+
+    /// <summary>The project's secrets, to be masked in its prebuilds' logs.</summary>
+    public async Task<SecretMask> SecretMaskAsync(string projectId, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var secrets = await db.ProjectVariables.AsNoTracking()
+            .Where(v => v.ProjectId == projectId && v.IsSecret && v.ProtectedValue != null)
+            .Select(v => v.ProtectedValue!)
+            .ToListAsync(cancellationToken);
+        return new SecretMask(secrets.Select(protection.RevealSecret));
+    }
 }

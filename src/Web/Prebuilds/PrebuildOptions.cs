@@ -24,10 +24,16 @@ public sealed class PrebuildOptions
 
     /// <summary>How long a webhook delivery id is remembered, so that a replay within it is refused.</summary>
     public TimeSpan WebhookReplayWindow { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>The most of a prebuild's log kept in the database: beyond it the first and last halves stay, and the log says how much was dropped between.</summary>
+    public long MaxLogBytes { get; set; } = 4L * 1024 * 1024;
 }
 
 public sealed class PrebuildOptionsValidator : IValidateOptions<PrebuildOptions>
 {
+    public const long MinLogBytes = 64 * 1024;
+    public const long MaxLogBytesLimit = 256L * 1024 * 1024;
+
     public ValidateOptionsResult Validate(string? name, PrebuildOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -60,6 +66,11 @@ public sealed class PrebuildOptionsValidator : IValidateOptions<PrebuildOptions>
         if (options.WebhookReplayWindow < TimeSpan.FromMinutes(1))
         {
             failures.Add($"{PrebuildOptions.SectionName}:WebhookReplayWindow must be at least one minute.");
+        }
+
+        if (options.MaxLogBytes is < MinLogBytes or > MaxLogBytesLimit)
+        {
+            failures.Add($"{PrebuildOptions.SectionName}:MaxLogBytes must be between {MinLogBytes} (64 KiB) and {MaxLogBytesLimit} (256 MiB) bytes.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

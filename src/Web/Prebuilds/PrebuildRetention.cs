@@ -42,7 +42,7 @@ public sealed partial class PrebuildRetention(
             foreach (var id in doomed)
             {
                 await snapshots.DeleteAsync(id, cancellationToken);
-                logs.Delete(id);
+                await logs.DeleteAsync(id, cancellationToken);
                 await db.Prebuilds.Where(p => p.Id == id).ExecuteDeleteAsync(cancellationToken);
             }
 

@@ -58,7 +58,11 @@ public sealed partial class PrebuildRunner(
         var workspaceId = RuntimeId(prebuildId);
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(options.Value.TimeLimit);
-        await logs.AppendAsync(prebuildId, $"Prebuild of {project.RepositoryUrl} {prebuild.Branch}{(prebuild.Commit is { } c ? " at " + c : "")} ({prebuild.Trigger}), {now.ToString("u", CultureInfo.InvariantCulture)}\n", cancellationToken);
+        var secret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        var projectSecrets = await environment.SecretMaskAsync(project.Id, cancellationToken);
+        await using var log = await logs.OpenWriterAsync(prebuildId, projectSecrets.With(secret), cancellationToken);
+        await log.AppendAsync($"Prebuild of {project.RepositoryUrl} {prebuild.Branch}{(prebuild.Commit is { } c ? " at " + c : "")} ({prebuild.Trigger}), {now.ToString("u", CultureInfo.InvariantCulture)}\n", cancellationToken);
+        await log.FlushAsync(cancellationToken);
         LogStarted(prebuildId, project.Id, prebuild.Branch);
         PrebuildStatus status;
         string? message = null;
@@ -77,7 +81,6 @@ public sealed partial class PrebuildRunner(
             }
 
             var cloneUrl = reference.Kind == RepositoryReferenceKind.LocalPath ? new Uri(project.RepositoryUrl).AbsoluteUri : project.RepositoryUrl;
-            var secret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
             var (variables, files) = await environment.BuildAsync(project.Id, limit.Token);
             var launch = new WorkspaceLaunch(workspaceId, cloneUrl, prebuild.Branch, reference.SuggestedDirectoryName, secret, GitCredential: null, variables, files)
             {
@@ -87,12 +90,13 @@ public sealed partial class PrebuildRunner(
                 Prebuild = new PrebuildBootstrap(Headless: true, prebuild.Commit, null, null, 0, 0),
             };
             var observed = await runtime.StartAsync(launch, limit.Token);
-            var commit = await FollowAsync(prebuildId, observed.AgentUrl!, secret, limit.Token);
+            var commit = await FollowAsync(log, observed.AgentUrl!, secret, limit.Token);
             await db.Prebuilds.Where(p => p.Id == prebuildId).ExecuteUpdateAsync(s => s.SetProperty(p => p.Commit, commit), cancellationToken);
             await runtime.StopAsync(workspaceId, limit.Token);
-            await logs.AppendAsync(prebuildId, "\nSnapshotting the checkout…\n", cancellationToken);
+            await log.AppendAsync("\nSnapshotting the checkout…\n", cancellationToken);
+            await log.FlushAsync(cancellationToken);
             var snapshot = await snapshots.SnapshotAsync(workspaceId, reference.SuggestedDirectoryName, prebuildId, options.Value.MaxSnapshotBytes, limit.Token);
-            await logs.AppendAsync(prebuildId, string.Create(CultureInfo.InvariantCulture, $"Snapshot stored ({snapshot.Storage}): {snapshot.Files} files, {snapshot.SizeBytes / 1048576.0:0.0} MiB, {snapshot.StoredBytes / 1048576.0:0.0} MiB on disk.\n"), cancellationToken);
+            await log.AppendAsync(string.Create(CultureInfo.InvariantCulture, $"Snapshot stored ({snapshot.Storage}): {snapshot.Files} files, {snapshot.SizeBytes / 1048576.0:0.0} MiB, {snapshot.StoredBytes / 1048576.0:0.0} MiB on disk.\n"), cancellationToken);
             (status, size, storage) = (PrebuildStatus.Succeeded, snapshot.StoredBytes, snapshot.Storage);
         }
         catch (OperationCanceledException) when (limit.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
@@ -115,11 +119,11 @@ public sealed partial class PrebuildRunner(
             await runtime.DeleteAsync(workspaceId, CancellationToken.None);
         }
 
-        await EndAsync(prebuildId, status, message, size, storage, cancellationToken);
+        await EndAsync(prebuildId, log, status, message, size, storage, cancellationToken);
     }
 
     /// <summary>Follows the agent until its tasks are prepared, copying their output into the log; returns the commit.</summary>
-    private async Task<string?> FollowAsync(string prebuildId, Uri agentUrl, string secret, CancellationToken cancellationToken)
+    private async Task<string?> FollowAsync(PrebuildLogWriter log, Uri agentUrl, string secret, CancellationToken cancellationToken)
     {
         var offsets = new Dictionary<int, long>();
         long after = 0;
@@ -127,7 +131,7 @@ public sealed partial class PrebuildRunner(
         {
             var status = await agents.GetStatusAsync(agentUrl, secret, after, StatusWait, cancellationToken);
             after = status.Version;
-            await CopyLogsAsync(prebuildId, agentUrl, secret, status, offsets, cancellationToken);
+            await CopyLogsAsync(log, agentUrl, secret, status, offsets, cancellationToken);
             if (status.Phase == WorkspacePhase.Failed)
             {
                 throw new PrebuildFailedException(status.Error?.Message ?? "The prebuild's workspace failed.");
@@ -142,7 +146,7 @@ public sealed partial class PrebuildRunner(
 
                 if (status.Config is { Errors.Count: > 0 } config)
                 {
-                    await logs.AppendAsync(prebuildId, "Configuration problems: " + string.Join("; ", config.Errors) + "\n", cancellationToken);
+                    await log.AppendAsync("Configuration problems: " + string.Join("; ", config.Errors) + "\n", cancellationToken);
                 }
 
                 return status.Prebuild?.Commit;
@@ -150,7 +154,7 @@ public sealed partial class PrebuildRunner(
         }
     }
 
-    private async Task CopyLogsAsync(string prebuildId, Uri agentUrl, string secret, AgentStatus status, Dictionary<int, long> offsets, CancellationToken cancellationToken)
+    private async Task CopyLogsAsync(PrebuildLogWriter log, Uri agentUrl, string secret, AgentStatus status, Dictionary<int, long> offsets, CancellationToken cancellationToken)
     {
         foreach (var task in status.Tasks.Where(t => t.State != TaskRunState.Pending))
         {
@@ -159,14 +163,17 @@ public sealed partial class PrebuildRunner(
             if (chunk.Text.Length > 0)
             {
                 var header = offset == 0 ? $"\n=== {task.Name} ===\n" : "";
-                await logs.AppendAsync(prebuildId, header + chunk.Text, cancellationToken);
+                await log.AppendAsync(header + chunk.Text, cancellationToken);
             }
 
             offsets[task.Index] = chunk.Length;
         }
+
+        // One batch per round: what every task wrote since the last one.
+        await log.FlushAsync(cancellationToken);
     }
 
-    private async Task EndAsync(string prebuildId, PrebuildStatus status, string? message, long? size, string? storage, CancellationToken cancellationToken)
+    private async Task EndAsync(string prebuildId, PrebuildLogWriter log, PrebuildStatus status, string? message, long? size, string? storage, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var now = timeProvider.GetUtcNow();
@@ -179,8 +186,10 @@ public sealed partial class PrebuildRunner(
             cancellationToken);
         if (message is not null)
         {
-            await logs.AppendAsync(prebuildId, $"\n{status}: {message}\n", cancellationToken);
+            await log.AppendAsync($"\n{status}: {message}\n", cancellationToken);
         }
+
+        await log.CompleteAsync(cancellationToken);
 
         LogEnded(prebuildId, status);
     }

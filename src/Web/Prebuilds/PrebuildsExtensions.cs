@@ -16,6 +16,8 @@ public static class PrebuildsExtensions
         services.AddOptions<PrebuildOptions>().Bind(builder.Configuration.GetSection(PrebuildOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<PrebuildOptions>, PrebuildOptionsValidator>();
         services.AddSingleton<PrebuildLogs>();
+        services.AddSingleton<PrebuildLogFeed>();
+        services.AddSingleton<IProjectPrebuildsClient, ProjectPrebuildsClient>();
         services.AddSingleton<PrebuildQueue>();
         services.AddSingleton<PrebuildTriggers>();
         services.AddSingleton<PrebuildService>();

@@ -22,8 +22,13 @@ public sealed partial class ProjectPrebuilds
     private int _scheduleHours;
     private TimeOnly? _scheduleAt;
     private string? _runBranch;
+    private readonly SemaphoreSlim _reading = new(1, 1);
+    private readonly List<Task> _watches = [];
+    private CancellationTokenSource? _watch;
     private string? _logFor;
     private string _log = "";
+    private long _logLength = -1;
+    private bool _logTrimmed;
 
     [Parameter, EditorRequired]
     public string ProjectId { get; set; } = "";
@@ -32,7 +37,7 @@ public sealed partial class ProjectPrebuilds
     public string UserId { get; set; } = "";
 
     [Inject]
-    private PrebuildService Prebuilds { get; set; } = default!;
+    private IProjectPrebuildsClient Prebuilds { get; set; } = default!;
 
     [Inject]
     private NavigationManager Navigation { get; set; } = default!;
@@ -48,7 +53,10 @@ public sealed partial class ProjectPrebuilds
             await _refreshing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
+        await Task.WhenAll(_watches).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _watch?.Dispose();
         _disposed.Dispose();
+        _reading.Dispose();
     }
 
     protected override async Task OnParametersSetAsync()
@@ -64,8 +72,10 @@ public sealed partial class ProjectPrebuilds
         }
     }
 
-    // While a prebuild waits or runs, its status and log are read again every few seconds; with prebuilds on and none
-    // running, every fifth tick, so one a push or the schedule queues shows up without a reload.
+    // While a prebuild waits or runs, its status and the new part of the shown log are read again every few seconds (how
+    // a page on another replica than the prebuild's follows its log); with prebuilds on and none running, every fifth
+    // tick, so one a push or the schedule queues shows up without a reload. On the prebuild's own replica the log is
+    // also pushed as it is stored (WatchLogAsync).
     private async Task RefreshAsync(CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(RefreshInterval, Time);
@@ -74,7 +84,7 @@ public sealed partial class ProjectPrebuilds
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
-                var busy = _view?.Prebuilds.Any(p => p.Status is PrebuildStatus.Queued or PrebuildStatus.Running) == true || _logFor is not null;
+                var busy = _view?.Prebuilds.Any(p => p.Status is PrebuildStatus.Queued or PrebuildStatus.Running) == true;
                 if (busy || (_view?.Settings.Enabled == true && ++ticks % IdleRefreshTicks == 0))
                 {
                     await InvokeAsync(async () =>
@@ -101,10 +111,71 @@ public sealed partial class ProjectPrebuilds
             (_scheduleHours, _scheduleAt) = (s.ScheduleHours, PrebuildSchedules.TryParseTime(s.ScheduleAt, out var at) ? at : null);
         }
 
-        if (_logFor is not null)
+        await ReadLogAsync();
+    }
+
+    /// <summary>Appends what the shown log gained since the last read (its end, the first time); keeps the page's copy bounded.</summary>
+    private async Task ReadLogAsync()
+    {
+        await _reading.WaitAsync();
+        try
         {
-            _log = (await Prebuilds.GetLogAsync(UserId, ProjectId, _logFor, -1, CancellationToken.None)).Value?.Text ?? "";
+            if (_logFor is not { } prebuildId
+                || (await Prebuilds.GetLogAsync(UserId, ProjectId, prebuildId, _logLength, CancellationToken.None)).Value is not { } read
+                || prebuildId != _logFor)
+            {
+                return;
+            }
+
+            if (_logLength < 0)
+            {
+                _logTrimmed = read.Length > System.Text.Encoding.UTF8.GetByteCount(read.Text);
+            }
+
+            _log += read.Text;
+            _logLength = read.Length;
+            if (_log.Length > PrebuildLogs.MaxReadBytes)
+            {
+                var cut = _log.IndexOf('\n', _log.Length - PrebuildLogs.MaxReadBytes);
+                _log = cut < 0 ? _log[^PrebuildLogs.MaxReadBytes..] : _log[(cut + 1)..];
+                _logTrimmed = true;
+            }
         }
+        finally
+        {
+            _reading.Release();
+        }
+    }
+
+    private async Task FollowLogAsync(string prebuildId)
+    {
+        if (_watch is not null)
+        {
+            await _watch.CancelAsync();
+            _watch.Dispose();
+        }
+
+        (_logFor, _log, _logLength, _logTrimmed) = (prebuildId, "", -1, false);
+        _watch = CancellationTokenSource.CreateLinkedTokenSource(_disposed.Token);
+        var token = _watch.Token;
+        _watches.RemoveAll(t => t.IsCompleted);
+        _watches.Add(Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var _ in Prebuilds.WatchLogAsync(prebuildId, token))
+                {
+                    await InvokeAsync(async () =>
+                    {
+                        await ReadLogAsync();
+                        StateHasChanged();
+                    });
+                }
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+            }
+        }, token));
     }
 
     private async Task SaveAsync()
@@ -124,13 +195,21 @@ public sealed partial class ProjectPrebuilds
     {
         var run = await Prebuilds.RunNowAsync(UserId, ProjectId, _runBranch, CancellationToken.None);
         _error = run.Kind == ActionOutcome.Ok ? null : run.Error;
-        _logFor = run.Value?.Id ?? _logFor;
+        if (run.Value is { } queued && queued.Id != _logFor)
+        {
+            await FollowLogAsync(queued.Id);
+        }
+
         await LoadAsync(resetForm: false);
     }
 
     private async Task ShowLogAsync(string prebuildId)
     {
-        _logFor = prebuildId;
+        if (prebuildId != _logFor)
+        {
+            await FollowLogAsync(prebuildId);
+        }
+
         await LoadAsync(resetForm: false);
     }
 }

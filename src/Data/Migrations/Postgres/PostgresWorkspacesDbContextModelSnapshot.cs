@@ -373,6 +373,24 @@ namespace Workspaces.Data.Migrations.Postgres
                     b.ToTable("Prebuilds", (string)null);
                 });
 
+            modelBuilder.Entity("Workspaces.Data.Prebuilds.PrebuildLogChunk", b =>
+                {
+                    b.Property<string>("PrebuildId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<long>("Offset")
+                        .HasColumnType("bigint");
+
+                    b.Property<byte[]>("Content")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.HasKey("PrebuildId", "Offset");
+
+                    b.ToTable("PrebuildLogChunks", (string)null);
+                });
+
             modelBuilder.Entity("Workspaces.Data.Prebuilds.ProjectPrebuildSettings", b =>
                 {
                     b.Property<string>("ProjectId")
@@ -1234,6 +1252,15 @@ namespace Workspaces.Data.Migrations.Postgres
                     b.HasOne("Workspaces.Data.Projects.Project", null)
                         .WithMany()
                         .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Workspaces.Data.Prebuilds.PrebuildLogChunk", b =>
+                {
+                    b.HasOne("Workspaces.Data.Prebuilds.Prebuild", null)
+                        .WithMany()
+                        .HasForeignKey("PrebuildId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -358,6 +358,24 @@ namespace Workspaces.Data.Migrations.Sqlite
                     b.ToTable("Prebuilds", (string)null);
                 });
 
+            modelBuilder.Entity("Workspaces.Data.Prebuilds.PrebuildLogChunk", b =>
+                {
+                    b.Property<string>("PrebuildId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Offset")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("Content")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.HasKey("PrebuildId", "Offset");
+
+                    b.ToTable("PrebuildLogChunks", (string)null);
+                });
+
             modelBuilder.Entity("Workspaces.Data.Prebuilds.ProjectPrebuildSettings", b =>
                 {
                     b.Property<string>("ProjectId")
@@ -1209,6 +1227,15 @@ namespace Workspaces.Data.Migrations.Sqlite
                     b.HasOne("Workspaces.Data.Projects.Project", null)
                         .WithMany()
                         .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Workspaces.Data.Prebuilds.PrebuildLogChunk", b =>
+                {
+                    b.HasOne("Workspaces.Data.Prebuilds.Prebuild", null)
+                        .WithMany()
+                        .HasForeignKey("PrebuildId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
