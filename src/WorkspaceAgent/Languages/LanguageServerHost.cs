@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Workspaces.Shared.Languages;
@@ -429,6 +430,7 @@ internal sealed partial class LanguageServerHost(
             _server = LanguageServerProcess.Start(
                 executable, definition.Arguments, launch.RootDirectory, environment, options.MaxMessageBytes,
                 message => OnServerMessage(generation, message),
+                (body, id) => OnServerResponse(generation, body, id),
                 line => OnServerLog(generation, line),
                 reason => OnServerExit(generation, reason));
         }
@@ -514,6 +516,39 @@ internal sealed partial class LanguageServerHost(
                     client.Post(text);
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// An answer, as the server's bytes: only its id is replaced by the client's, without building and writing back a
+    /// JSON tree (a completion list is ~10 KB; its round trip is the latency the editor feels).
+    /// </summary>
+    private void OnServerResponse(int generation, byte[] body, Range id)
+    {
+        lock (_gate)
+        {
+            if (generation != _generation || JsonRpc.IntegerId(body.AsSpan(id)) is not { } key || !_pending.Remove(key, out var pending))
+            {
+                return; // An old server's, or cancelled or timed out meanwhile.
+            }
+
+            if (pending.Client is null)
+            {
+                if (pending.Method == "initialize")
+                {
+                    InitializedLocked((JsonObject)JsonNode.Parse(body)!);
+                }
+
+                return;
+            }
+
+            var (start, length) = id.GetOffsetAndLength(body.Length);
+            var clientId = Encoding.UTF8.GetBytes(pending.ClientId?.ToJsonString() ?? "null");
+            var text = new byte[body.Length - length + clientId.Length];
+            body.AsSpan(0, start).CopyTo(text);
+            clientId.CopyTo(text, start);
+            body.AsSpan(start + length).CopyTo(text.AsSpan(start + clientId.Length));
+            pending.Client.Post(Encoding.UTF8.GetString(text));
         }
     }
 

@@ -8,7 +8,8 @@ namespace Workspaces.WorkspaceAgent.Languages;
 
 /// <summary>
 /// One running language server: its standard input fed from a bounded queue (nobody waits on a slow server), its
-/// standard output read as framed JSON, its standard error as log lines. Any protocol violation kills it; the owner
+/// standard output read as framed JSON on a thread of its own (answers pass on as bytes, other messages as JSON objects),
+/// its standard error as log lines. Any protocol violation kills it; the owner
 /// hears of the end once, through <c>exited</c>.
 /// </summary>
 internal sealed class LanguageServerProcess : IAsyncDisposable
@@ -23,12 +24,12 @@ internal sealed class LanguageServerProcess : IAsyncDisposable
     private readonly Queue<string> _lastLines = new();
     private string? _violation;
 
-    private LanguageServerProcess(Process process, int maxMessageBytes, Action<JsonObject> message, Action<string> log, Action<string> exited)
+    private LanguageServerProcess(Process process, int maxMessageBytes, Action<JsonObject> message, Action<byte[], Range> response, Action<string> log, Action<string> exited)
     {
         _process = process;
         _writing = WriteLoopAsync();
         _logging = LogLoopAsync(log);
-        _reading = ReadLoopAsync(maxMessageBytes, message, exited);
+        _reading = ReadLoopAsync(maxMessageBytes, message, response, exited);
     }
 
     public int ProcessId => _process.Id;
@@ -40,6 +41,7 @@ internal sealed class LanguageServerProcess : IAsyncDisposable
         IReadOnlyDictionary<string, string> environment,
         int maxMessageBytes,
         Action<JsonObject> message,
+        Action<byte[], Range> response,
         Action<string> log,
         Action<string> exited)
     {
@@ -63,7 +65,7 @@ internal sealed class LanguageServerProcess : IAsyncDisposable
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException($"{executable} did not start.");
-        return new LanguageServerProcess(process, maxMessageBytes, message, log, exited);
+        return new LanguageServerProcess(process, maxMessageBytes, message, response, log, exited);
     }
 
     /// <summary>Queues a message; false when the server has stopped reading (its queue is full) or has ended.</summary>
@@ -116,35 +118,27 @@ internal sealed class LanguageServerProcess : IAsyncDisposable
         _stopping.Dispose();
     }
 
-    private async Task ReadLoopAsync(int maxMessageBytes, Action<JsonObject> message, Action<string> exited)
+    private async Task ReadLoopAsync(int maxMessageBytes, Action<JsonObject> message, Action<byte[], Range> response, Action<string> exited)
     {
-        await Task.Yield();
-        var reader = new LspFrameReader(_process.StandardOutput.BaseStream, maxMessageBytes);
-        try
+        var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
         {
-            while (await reader.ReadAsync(_stopping.Token) is { } body)
+            try
             {
-                JsonObject parsed;
-                try
-                {
-                    parsed = JsonNode.Parse(body) as JsonObject ?? throw new LspProtocolException("a message that is not a JSON object");
-                }
-                catch (JsonException ex)
-                {
-                    throw new LspProtocolException($"a message that is not JSON ({ex.Message})");
-                }
-
-                message(parsed);
+                ReadMessages(maxMessageBytes, message, response);
+                ended.SetResult();
             }
-        }
-        catch (LspProtocolException ex)
+            catch (Exception ex)
+            {
+                ended.SetException(ex);
+            }
+        })
         {
-            Kill($"it sent {ex.Message}, so it was stopped");
-        }
-        catch (Exception ex) when (ex is IOException or EndOfStreamException or ObjectDisposedException or OperationCanceledException)
-        {
-            Kill();
-        }
+            IsBackground = true,
+            Name = "Language server output",
+        };
+        thread.Start();
+        await ended.Task;
 
         await _process.WaitForExitAsync(CancellationToken.None);
         _input.Writer.TryComplete();
@@ -152,6 +146,43 @@ internal sealed class LanguageServerProcess : IAsyncDisposable
         // The crash message quotes the last lines of standard error; a child that keeps the pipe open must not hold it.
         await _logging.WaitAsync(TimeSpan.FromSeconds(1)).ContinueWith(_ => { }, TaskScheduler.Default);
         exited(_violation ?? $"it exited with code {ExitCode()}");
+    }
+
+    private void ReadMessages(int maxMessageBytes, Action<JsonObject> message, Action<byte[], Range> response)
+    {
+        var reader = new LspFrameReader(_process.StandardOutput.BaseStream, maxMessageBytes);
+        try
+        {
+            while (!_stopping.IsCancellationRequested && reader.Read() is { } body)
+            {
+                JsonRpcShape shape;
+                try
+                {
+                    shape = JsonRpc.TryScan(body, out var scanned) ? scanned : throw new LspProtocolException("a message that is not a JSON object");
+                }
+                catch (JsonException ex)
+                {
+                    throw new LspProtocolException($"a message that is not JSON ({ex.Message})");
+                }
+
+                if (shape.IsResponse)
+                {
+                    response(body, shape.Id);
+                }
+                else
+                {
+                    message((JsonObject)JsonNode.Parse(body)!);
+                }
+            }
+        }
+        catch (LspProtocolException ex)
+        {
+            Kill($"it sent {ex.Message}, so it was stopped");
+        }
+        catch (Exception ex) when (ex is IOException or EndOfStreamException or ObjectDisposedException)
+        {
+            Kill();
+        }
     }
 
     private string ExitCode()

@@ -7,7 +7,11 @@ namespace Workspaces.WorkspaceAgent.Languages;
 /// <summary>A server broke the protocol: a header that is not LSP's, or a message above the size limit.</summary>
 public sealed class LspProtocolException(string message) : Exception(message);
 
-/// <summary>The base protocol's framing: <c>Content-Length: n\r\n\r\n</c> followed by n bytes of JSON.</summary>
+/// <summary>
+/// The base protocol's framing: <c>Content-Length: n\r\n\r\n</c> followed by n bytes of JSON. Reads block: the reader
+/// has a thread of its own (<see cref="LanguageServerProcess"/>), because an asynchronous read of a pipe queues each
+/// read to the thread pool, and servers write a header and its body apart, so one message cost two hand-overs.
+/// </summary>
 public sealed class LspFrameReader(Stream input, int maxMessageBytes)
 {
     private const int MaxHeaderBytes = 4096;
@@ -16,12 +20,12 @@ public sealed class LspFrameReader(Stream input, int maxMessageBytes)
     private int _end;
 
     /// <summary>The next message's body, or null at the end of the stream.</summary>
-    public async Task<byte[]?> ReadAsync(CancellationToken cancellationToken)
+    public byte[]? Read()
     {
         var length = -1;
         while (true)
         {
-            var line = await ReadHeaderLineAsync(cancellationToken);
+            var line = ReadHeaderLine();
             if (line is null)
             {
                 return null;
@@ -65,13 +69,13 @@ public sealed class LspFrameReader(Stream input, int maxMessageBytes)
         _start += copied;
         if (copied < length)
         {
-            await input.ReadExactlyAsync(body.AsMemory(copied), cancellationToken);
+            input.ReadExactly(body.AsSpan(copied));
         }
 
         return body;
     }
 
-    private async Task<string?> ReadHeaderLineAsync(CancellationToken cancellationToken)
+    private string? ReadHeaderLine()
     {
         var scanned = 0;
         while (true)
@@ -98,7 +102,7 @@ public sealed class LspFrameReader(Stream input, int maxMessageBytes)
                 _start = 0;
             }
 
-            var read = await input.ReadAsync(_buffer.AsMemory(_end), cancellationToken);
+            var read = input.Read(_buffer.AsSpan(_end));
             if (read == 0)
             {
                 return null;
