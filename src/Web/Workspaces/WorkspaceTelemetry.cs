@@ -31,7 +31,8 @@ public sealed class WorkspaceTelemetry : IDisposable
     private readonly Counter<long> _stops;
     private readonly Counter<long> _agentRestarts;
     private readonly ConcurrentDictionary<string, ActivityContext> _requested = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Activity> _starting = new(StringComparer.Ordinal);
+    // Every start this replica launched, with its span when something traces: metrics are recorded for a start whether or not it is traced.
+    private readonly ConcurrentDictionary<string, Activity?> _starting = new(StringComparer.Ordinal);
     private readonly TelemetryState _state;
     private readonly AgentTelemetry? _agentSettings;
     private readonly TimeProvider _time;
@@ -77,12 +78,13 @@ public sealed class WorkspaceTelemetry : IDisposable
     {
         var previous = Activity.Current;
         _requested.TryRemove(workspaceId, out var parent);
-        if (_starting.TryRemove(workspaceId, out var superseded))
+        if (_starting.TryRemove(workspaceId, out var superseded) && superseded is not null)
         {
             End(superseded, "superseded", null, launchedAt);
         }
 
         var start = Source.StartActivity("workspace.start", ActivityKind.Internal, parent, startTime: requestedAt);
+        _starting[workspaceId] = start;
         if (start is null)
         {
             return Restore(previous);
@@ -90,7 +92,6 @@ public sealed class WorkspaceTelemetry : IDisposable
 
         start.SetTag(WorkspaceIdTag, workspaceId);
         start.SetTag("workspaces.runtime", Runtime);
-        _starting[workspaceId] = start;
         Phase(start, "queued", requestedAt, launchedAt);
         Activity.Current = start;
         return Restore(previous);
@@ -99,7 +100,7 @@ public sealed class WorkspaceTelemetry : IDisposable
     /// <summary>Telemetry settings for the agent, with the start's trace context.</summary>
     public AgentTelemetry? ForAgent(string workspaceId) =>
         _agentSettings is null ? null
-        : _agentSettings with { TraceParent = _starting.TryGetValue(workspaceId, out var start) ? start.Id : null };
+        : _agentSettings with { TraceParent = _starting.TryGetValue(workspaceId, out var start) ? start?.Id : null };
 
     /// <summary>A start ended Ready or Failed: the phase spans, the duration histograms, the counters. Once per start.</summary>
     /// <param name="fromPrebuild">The agent restored a prebuild's snapshot instead of cloning (and skipped init).</param>
@@ -154,7 +155,7 @@ public sealed class WorkspaceTelemetry : IDisposable
     public void Abandoned(string workspaceId)
     {
         _requested.TryRemove(workspaceId, out _);
-        if (_starting.TryRemove(workspaceId, out var activity))
+        if (_starting.TryRemove(workspaceId, out var activity) && activity is not null)
         {
             End(activity, "stopped", null, _time.GetUtcNow());
         }
@@ -177,7 +178,7 @@ public sealed class WorkspaceTelemetry : IDisposable
     {
         foreach (var activity in _starting.Values)
         {
-            activity.Dispose();
+            activity?.Dispose();
         }
 
         _meter.Dispose();

@@ -97,17 +97,20 @@ public sealed class WorkspaceTelemetryTests : IAsyncLifetime
         await _api.WaitUntilReadyAsync(id, timeout: Timeout);
 
         using var scraper = _app.CreateHttpClient();
+        var last = "";
         var samples = await Poll.UntilNotNullAsync(
             async () =>
             {
-                var text = await scraper.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+                var text = last = await scraper.GetStringAsync(new Uri("/metrics", UriKind.Relative));
                 var parsed = PrometheusText.Parse(text);
                 // The running gauge is read at scrape time and only by the leading replica, so it may trail the start's count by a scrape.
                 return parsed.Any(s => s.Name == "workspaces_start_duration_seconds_count" && s.Labels.GetValueOrDefault("workspaces_outcome") == "ready")
                     && parsed.Any(s => s.Name == "workspaces_running" && s.Value >= 1) ? parsed : null;
             },
             Timeout,
-            "/metrics to count a ready start and a running workspace");
+            "/metrics to count a ready start and a running workspace")
+            .WaitAsync(Timeout * 2)
+            .ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : throw new Xunit.Sdk.XunitException($"{t.Exception?.InnerException?.Message}\nLast scrape:\n{string.Join('\n', last.Split('\n').Where(l => l.StartsWith("workspaces_st", StringComparison.Ordinal) || l.StartsWith("workspaces_running", StringComparison.Ordinal)))}"), TaskScheduler.Default);
 
         Assert.True(samples.Single(s => s.Name == "workspaces_start_duration_seconds_count" && s.Labels["workspaces_outcome"] == "ready").Value >= 1);
         Assert.Contains(samples, s => s.Name == "workspaces_start_duration_seconds_bucket" && s.Labels.ContainsKey("le"));
