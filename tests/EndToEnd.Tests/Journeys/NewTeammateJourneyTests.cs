@@ -79,7 +79,10 @@ public sealed partial class NewTeammateJourneyTests(ChromiumFixture chromium, IT
         await Expect(newcomer.GetByRole(AriaRole.Link, new() { Name = "Settings" })).ToHaveCountAsync(0);
         var signUp = newcomer.GetByRole(AriaRole.Link, new() { Name = "Create an account and join" });
         Assert.Equal(PrimaryBlue, await signUp.EvaluateAsync<string>("e => getComputedStyle(e).backgroundColor"));
+        // The audits are the test's own work, not the newcomer's wait: the clock stands still during them.
+        clock.Stop();
         await PageChecks.AssertAccessibleAsync(newcomer, "invitation");
+        clock.Start();
         var clicksBeforeForm = 1;
         await signUp.ClickAsync();
         await Accounts.RegisterAsync(newcomer, Newcomer);
@@ -87,7 +90,10 @@ public sealed partial class NewTeammateJourneyTests(ChromiumFixture chromium, IT
         // Signing up joined the team and went on to the project the link was made for.
         await Expect(newcomer.GetByRole(AriaRole.Heading, new() { Name = "Open a workspace for Team app?" })).ToBeVisibleAsync();
         await Expect(newcomer.Locator("li[data-variable=APP_TOKEN]")).ToContainTextAsync("APP_TOKEN (secret)");
+        var joined = clock.Elapsed;
+        clock.Stop();
         await PageChecks.AssertAccessibleAsync(newcomer, "project confirmation");
+        clock.Start();
         var open = newcomer.GetByRole(AriaRole.Button, new() { Name = "Open workspace" });
         Assert.Equal(PrimaryBlue, await open.EvaluateAsync<string>("e => getComputedStyle(e).backgroundColor"));
         var clicksAfterForm = 1;
@@ -95,11 +101,13 @@ public sealed partial class NewTeammateJourneyTests(ChromiumFixture chromium, IT
 
         await Expect(newcomer).ToHaveURLAsync(WorkspaceUrl());
         await Expect(newcomer.GetByRole(AriaRole.Heading, new() { Name = "Team app", Exact = true })).ToBeVisibleAsync();
+        var workspacePage = clock.Elapsed;
         // The declared port opens its preview by itself once the app listens.
         await Expect(newcomer.FrameLocator(".preview-frame").Locator("body")).ToContainTextAsync("hello from the workspace", new() { Timeout = 90_000 });
         clock.Stop();
         output.WriteLine($"From opening the invitation to the app in the preview: {clock.Elapsed.TotalSeconds:0.0} s, "
-            + $"{clicksBeforeForm + clicksAfterForm} clicks ({clicksAfterForm} after the sign-up form), 3 form fields.");
+            + $"{clicksBeforeForm + clicksAfterForm} clicks ({clicksAfterForm} after the sign-up form), 3 form fields "
+            + $"(signed up and joined at {joined.TotalSeconds:0.0} s, on the workspace page at {workspacePage.TotalSeconds:0.0} s; the accessibility audits on the way are not counted).");
         Assert.True(clicksAfterForm <= 4);
         await Screenshots.TakeAsync(newcomer, "new-teammate-app");
 
