@@ -59,7 +59,7 @@ public sealed partial class ControllerOptionsValidator : IValidateOptions<Contro
         }
 
         var telemetry = options.AgentTelemetry;
-        if (telemetry.OtlpProtocol is not ("Grpc" or "HttpProtobuf"))
+        if (telemetry.OtlpProtocol is not (null or "Grpc" or "HttpProtobuf"))
         {
             failures.Add($"{S}:AgentTelemetry:OtlpProtocol must be Grpc or HttpProtobuf (got '{telemetry.OtlpProtocol}').");
         }
@@ -71,7 +71,7 @@ public sealed partial class ControllerOptionsValidator : IValidateOptions<Contro
 
         if (telemetry.Port is < 1 or > 65535)
         {
-            failures.Add($"{S}:AgentTelemetry:Port must be the collector's port, 1 to 65535 (got {telemetry.Port}).");
+            failures.Add($"{S}:AgentTelemetry:Port must be the collector pods' port, 1 to 65535 (got {telemetry.Port}).");
         }
 
         foreach (var cidr in options.BlockedCidrs)

@@ -26,6 +26,8 @@ public sealed class FailedTaskTests(ChromiumFixture chromium) : SignedInJourney(
         await Expect(status).ToContainTextAsync("Running: 1 task failed");
         await Expect(status).ToHaveAttributeAsync("title", new System.Text.RegularExpressions.Regex($"dev server failed in command \\(exit code 3\\):\\n[\\s\\S]*port {port} is already in use"));
         // The header's link opens the failed task's own terminal, with its output and exit code, as VS Code's task terminal does.
+        // The task's own terminal is listed (its tab marked as exited) once the page has the terminals: the link leads there.
+        await Expect(page.Locator(".terminal-tab.exited", new() { HasText = "dev server" })).ToHaveCountAsync(1);
         await page.GetByRole(AriaRole.Button, new() { Name = "Show its output" }).ClickAsync();
         await Expect(page.Locator("#wb-panel-terminal")).ToBeVisibleAsync();
         await Expect(page.Locator(".terminal-tab.active")).ToContainTextAsync("dev server (exit 3)");

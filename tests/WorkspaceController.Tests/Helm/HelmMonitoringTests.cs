@@ -139,9 +139,11 @@ public sealed class HelmMonitoringTests
 
         Assert.Equal("monitoring", options.AgentTelemetry.Namespace);
         Assert.Equal("otel-collector", options.AgentTelemetry.PodLabels["app.kubernetes.io/name"]);
-        Assert.Equal(4317, options.AgentTelemetry.Port);
+        Assert.Null(options.AgentTelemetry.Port);
         Assert.Equal(new Uri("http://otel-collector.monitoring:4317"), options.AgentTelemetry.OtlpEndpoint);
-        Assert.NotNull(options.AgentTelemetry.Egress("workspaces"));
+        Assert.Equal("Grpc", options.AgentTelemetry.OtlpProtocol);
+        // The collector pods' port is the endpoint's unless the chart names another.
+        Assert.Equal("4317", Assert.Single(options.AgentTelemetry.Egress("workspaces")!.Ports).Port.Value);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using System.Text;
 using k8s;
 using k8s.Models;
@@ -134,6 +135,23 @@ public sealed class WorkspaceResourceBuilderTests
         var peer = Assert.Single(rule.To);
         Assert.Equal("monitoring", peer.NamespaceSelector.MatchLabels["kubernetes.io/metadata.name"]);
         Assert.Equal("opentelemetry-collector", peer.PodSelector.MatchLabels["app.kubernetes.io/name"]);
+    }
+
+    [Fact]
+    public void AgentTelemetry_ControllersOwnSettingsInAnySpelling_HandedOnInTheirOneSpelling()
+    {
+        var options = new Workspaces.WorkspaceController.Kubernetes.Telemetry.AgentTelemetryOptions();
+        var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Workspaces:Telemetry:OtlpEndpoint"] = "http://127.0.0.1:4318",
+            ["Workspaces:Telemetry:OtlpProtocol"] = "httpprotobuf",
+            ["Workspaces:Logging:Format"] = "json",
+        }).Build();
+
+        options.InheritFrom(configuration);
+
+        Assert.Equal(("HttpProtobuf", "Json"), (options.OtlpProtocol, options.LogFormat));
+        Assert.True(new ControllerOptionsValidator().Validate(null, new ControllerOptions { AgentTelemetry = options }).Failures?.All(f => !f.Contains("AgentTelemetry", StringComparison.Ordinal)) ?? true);
     }
 
     [Fact]

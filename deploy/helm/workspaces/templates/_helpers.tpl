@@ -144,7 +144,9 @@ seccompProfile:
 {{- $_ := set $controller "PrebuildStore" (dict "Namespace" .Release.Namespace "PodLabels" (include "workspaces.selector" (dict "root" . "component" "minio") | fromYaml) "Port" 9000) -}}
 {{- end -}}
 {{- with .Values.telemetry.collector.podLabels -}}
-{{- $_ := set $controller "AgentTelemetry" (dict "Namespace" (default $.Release.Namespace $.Values.telemetry.collector.namespace) "PodLabels" . "Port" (int $.Values.telemetry.collector.port)) -}}
+{{- $collector := dict "Namespace" (default $.Release.Namespace $.Values.telemetry.collector.namespace) "PodLabels" . -}}
+{{- with $.Values.telemetry.collector.port }}{{ $_ := set $collector "Port" (int .) }}{{ end -}}
+{{- $_ := set $controller "AgentTelemetry" $collector -}}
 {{- end -}}
 {{- if eq (include "workspaces.prebuildStorage" .) "VolumeSnapshot" -}}
 {{- $_ := set $controller "Snapshots" (dict "Enabled" true) -}}

@@ -307,7 +307,7 @@ class TerminalPanel {
       { id: 'workbench.action.terminal.find', title: 'Terminal: Find', when: active, run: () => this.openSearch() },
       { id: 'workbench.action.terminal.next', title: 'Terminal: Focus Next Terminal', when: () => this.tabs.size > 1, run: () => this.cycle(1) },
       { id: 'workbench.action.terminal.previous', title: 'Terminal: Focus Previous Terminal', when: () => this.tabs.size > 1, run: () => this.cycle(-1) },
-      { id: 'workbench.action.terminal.showTask', title: 'Terminal: Show a Failed Task\'s Terminal', when: () => Boolean(this.taskTab()), run: (index) => this.showTask(index) },
+      { id: 'workbench.action.terminal.showTask', title: 'Terminal: Show a Failed Task\'s Terminal', when: (index) => Boolean(this.taskTab(index)), run: (index) => this.showTask(index) },
     ]);
     this.resizeObserver = new ResizeObserver(() => this.layout());
     this.resizeObserver.observe(this.views);

@@ -168,7 +168,7 @@ public sealed partial class WorkspaceResourceReconciler(
         }
 
         var desiredPod = WorkspaceResourceBuilder.Pod(workspace, _options);
-        var configHash = ConfigHash(desiredPod, secret);
+        var configHash = ConfigHash(desiredPod, WorkspaceResourceBuilder.Secret(workspace, _options, credentials, withTelemetry: false));
         var decision = _decider.Decide(new WorkspaceObservation(workspace, status, pod, now)
         {
             ConfigHash = configHash,

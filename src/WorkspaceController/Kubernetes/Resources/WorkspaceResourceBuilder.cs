@@ -105,7 +105,11 @@ public static class WorkspaceResourceBuilder
         }
     }
 
-    public static V1Secret Secret(WorkspaceResource workspace, ControllerOptions options, WorkspaceCredentials credentials)
+    /// <param name="withTelemetry">
+    /// False for what a pod's configuration hash is taken from: where the agent exports (an operator's setting) is read at
+    /// the agent's next start, and changing it must not mark every running workspace as changed.
+    /// </param>
+    public static V1Secret Secret(WorkspaceResource workspace, ControllerOptions options, WorkspaceCredentials credentials, bool withTelemetry = true)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(credentials);
@@ -124,7 +128,7 @@ public static class WorkspaceResourceBuilder
             credentials.DotfilesRepository,
             workspace.Spec.Editor is { } editor ? new EditorLimits(editor.SoftLimitBytes, editor.HardLimitBytes) : null,
             credentials.RepositoryNetwork,
-            Telemetry: options.AgentTelemetry.For(workspace),
+            Telemetry: withTelemetry ? options.AgentTelemetry.For(workspace) : null,
             Prebuild: workspace.Spec.Prebuild?.ToBootstrap() is { } prebuild ? prebuild with { ArchiveUrl = credentials.PrebuildArchiveUrl } : null);
         return new V1Secret
         {

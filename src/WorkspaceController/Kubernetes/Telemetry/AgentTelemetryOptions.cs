@@ -13,8 +13,8 @@ public sealed class AgentTelemetryOptions
     /// <summary>The OTLP collector the agents export to; null: the controller's own, or none.</summary>
     public Uri? OtlpEndpoint { get; set; }
 
-    /// <summary><c>Grpc</c> or <c>HttpProtobuf</c>.</summary>
-    public string OtlpProtocol { get; set; } = "Grpc";
+    /// <summary><c>Grpc</c> or <c>HttpProtobuf</c>; null: the controller's own, else <c>Grpc</c>.</summary>
+    public string? OtlpProtocol { get; set; }
 
     /// <summary>The agents' console format, <c>Plain</c> or <c>Json</c>; null: the agent's default.</summary>
     public string? LogFormat { get; set; }
@@ -29,7 +29,8 @@ public sealed class AgentTelemetryOptions
     /// </summary>
     public Dictionary<string, string> PodLabels { get; set; } = new(StringComparer.Ordinal);
 
-    public int Port { get; set; } = 4317;
+    /// <summary>The collector pods' port (a NetworkPolicy matches the pod's port, not a Service's); null: the endpoint's.</summary>
+    public int? Port { get; set; }
 
     /// <summary>The controller's own settings where these name none.</summary>
     public void InheritFrom(IConfiguration configuration)
@@ -38,11 +39,15 @@ public sealed class AgentTelemetryOptions
         if (OtlpEndpoint is null && Uri.TryCreate(configuration["Workspaces:Telemetry:OtlpEndpoint"], UriKind.Absolute, out var endpoint))
         {
             OtlpEndpoint = endpoint;
-            OtlpProtocol = configuration["Workspaces:Telemetry:OtlpProtocol"] ?? OtlpProtocol;
         }
 
-        LogFormat ??= configuration["Workspaces:Logging:Format"];
+        // The controller's own settings bind case-insensitively (they are enums there): hand them on in their one spelling.
+        OtlpProtocol = Canonical(OtlpProtocol ?? configuration["Workspaces:Telemetry:OtlpProtocol"], "Grpc", "HttpProtobuf") ?? "Grpc";
+        LogFormat = Canonical(LogFormat ?? configuration["Workspaces:Logging:Format"], "Plain", "Json");
     }
+
+    private static string? Canonical(string? value, params string[] names) =>
+        value is null ? null : names.FirstOrDefault(n => string.Equals(n, value, StringComparison.OrdinalIgnoreCase)) ?? value;
 
     /// <summary>What the agent of <paramref name="workspace"/> is told: these settings and its start's trace.</summary>
     public AgentTelemetry? For(WorkspaceResource workspace)
@@ -51,7 +56,7 @@ public sealed class AgentTelemetryOptions
         string? traceParent = null;
         workspace.Metadata.Annotations?.TryGetValue(Controller.ControllerTelemetry.TraceParentAnnotation, out traceParent);
         return OtlpEndpoint is null && LogFormat is null ? null
-            : new AgentTelemetry(OtlpEndpoint, OtlpEndpoint is null ? null : OtlpProtocol, OtlpEndpoint is null ? null : traceParent, LogFormat);
+            : new AgentTelemetry(OtlpEndpoint, OtlpEndpoint is null ? null : OtlpProtocol ?? "Grpc", OtlpEndpoint is null ? null : traceParent, LogFormat);
     }
 
     /// <summary>Egress to the collector's pods, when there is an endpoint and the pods are named; null otherwise.</summary>
@@ -73,7 +78,7 @@ public sealed class AgentTelemetryOptions
                     PodSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string>(PodLabels) },
                 },
             ],
-            Ports = [new V1NetworkPolicyPort { Protocol = "TCP", Port = Port }],
+            Ports = [new V1NetworkPolicyPort { Protocol = "TCP", Port = Port ?? OtlpEndpoint.Port }],
         };
     }
 }

@@ -85,7 +85,7 @@ public sealed partial class WorkspaceSandbox(IOptions<SandboxOptions> options, I
             identity,
             SandboxResolver.MountPoint(SandboxNative.Resolve("/etc/resolv.conf")),
             dnsForward,
-            collector is { IsLoopback: true, Port: > 0 } ? collector.Port : null);
+            collector is { IsLoopback: true, IsDefaultPort: false, Port: > 0 } ? collector.Port : null);
         return SandboxCommand.Build(spec, _options.Sandbox, PathKind.Of);
     }
 

@@ -21,7 +21,7 @@ export function availableCommands() {
 
 export function runCommand(id, ...args) {
   const command = registry.get(id);
-  if (!command || (command.when && !command.when())) return false;
+  if (!command || (command.when && !command.when(...args))) return false;
   command.run(...args);
   return true;
 }
