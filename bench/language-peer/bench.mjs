@@ -8,6 +8,11 @@ import { readFileSync } from 'node:fs';
 import * as signalR from '@microsoft/signalr';
 import { MessagePackHubProtocol } from '@microsoft/signalr-protocol-msgpack';
 
+// The SignalR client keeps its default logging (Information, as a page that sets none gets). Node's console.info is
+// standard output, which carries this harness's own results, so the library's lines go to standard error.
+console.info = console.error;
+
+
 const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, value, i, all) => (i % 2 ? pairs : [...pairs, [all[i].replace(/^--/, ''), all[i + 1]]]), []));
 const runs = Number(args.runs ?? 500);
 const warmup = 50;
@@ -43,7 +48,6 @@ async function measure(request) {
 const connection = new signalR.HubConnectionBuilder()
   .withUrl(args.url, { skipNegotiation: true, transport: signalR.HttpTransportType.WebSockets, headers: { Authorization: `Bearer ${args.token}` } })
   .withHubProtocol(new MessagePackHubProtocol())
-  .configureLogging(signalR.LogLevel.Warning)
   .build();
 await connection.start();
 const pending = new Map();
@@ -113,7 +117,7 @@ const rss = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/sta
 await viaAgent('initialize', { processId: null, rootUri: null, capabilities }).catch(() => null);
 const python = new signalR.HubConnectionBuilder()
   .withUrl(args.url, { skipNegotiation: true, transport: signalR.HttpTransportType.WebSockets, headers: { Authorization: `Bearer ${args.token}` } })
-  .withHubProtocol(new MessagePackHubProtocol()).configureLogging(signalR.LogLevel.Warning).build();
+  .withHubProtocol(new MessagePackHubProtocol()).build();
 await python.start();
 const pyReady = new Promise((resolve) => python.stream('Connect', 'python').subscribe({
   next(message) { const m = JSON.parse(message); if (m.id === 1) resolve(); },

@@ -132,13 +132,17 @@ function withTimeout(promise, timeoutMs, what) {
     .finally(() => clearTimeout(timer));
 }
 
+// The SignalR client keeps its default logging (Information, as a page that sets none gets). Node's console.info is
+// standard output, which carries this harness's own results, so the library's lines go to standard error.
+console.info = console.error;
+
 async function connectOurs({ url, token, cols, rows }) {
   // As the browser builds it (src/Web/ClientApp/src/hub.js, which terminals.js uses), with a bearer token instead of the
-  // cookie: the Warning log level and the 60 s server timeout are the product's own browser settings, not changes for the run.
+  // cookie and the client library's default logging (it logs the connection's start and end, nothing per message); the
+  // 60 s server timeout is the product's own browser setting.
   const connection = new signalR.HubConnectionBuilder()
     .withUrl(url, { skipNegotiation: true, transport: signalR.HttpTransportType.WebSockets, headers: { Authorization: `Bearer ${token}` } })
     .withHubProtocol(new MessagePackHubProtocol())
-    .configureLogging(signalR.LogLevel.Warning)
     .build();
   connection.serverTimeoutInMilliseconds = 60000;
   connection.on('TerminalsChanged', () => { /* the panel's tab list; nothing to show here */ });
