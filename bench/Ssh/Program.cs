@@ -61,8 +61,17 @@ try
     foreach (var (name, host) in new[] { ("direct", "direct"), ("tunnel", tunnelHost) })
     {
         await RunAsync("ssh", ["-F", sshConfig, host, "--", "true"], environment);
-        var up = await TimeAsync(() => RunAsync("scp", ["-F", sshConfig, "-q", file, $"{host}:/tmp/ssh-bench-{name}.bin"], environment));
-        var down = await TimeAsync(() => RunAsync("scp", ["-F", sshConfig, "-q", $"{host}:/tmp/ssh-bench-{name}.bin", root.Combine($"back-{name}.bin")], environment));
+        // Where the CPU goes (seconds per run, summed over both directions): the client side (scp, ssh and, through the
+        // tunnel, the CLI's ProxyCommand), the web app, the agent's own relaying, and the sshd sessions (reaped by the
+        // agent, or by the direct sshd). CPU time moves much less than throughput with the machine's load.
+        var servers = name == "direct" ? new[] { ("sshd", processes[1].Id, Children: true) } : [("web", processes[0].Id, Children: false), ("agent", AgentProcessId(id), Children: false), ("sshd", AgentProcessId(id), Children: true)];
+        var before = servers.Select(s => CpuSeconds(s.Item2, s.Children)).ToArray();
+        var clientCpu = 0.0;
+        var up = await TimeAsync(async () => clientCpu += await RunTimedAsync($"scp -F '{sshConfig}' -q '{file}' '{host}:/tmp/ssh-bench-{name}.bin'", environment));
+        var down = await TimeAsync(async () => clientCpu += await RunTimedAsync($"scp -F '{sshConfig}' -q '{host}:/tmp/ssh-bench-{name}.bin' '{root.Combine($"back-{name}.bin")}'", environment));
+        var spent = servers.Select((s, i) => string.Create(CultureInfo.InvariantCulture, $"{s.Item1} {CpuSeconds(s.Item2, s.Children) - before[i]:0.00} s"))
+            .Prepend(string.Create(CultureInfo.InvariantCulture, $"client {clientCpu:0.00} s"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-7} CPU for the two scp runs: {string.Join(", ", spent)}"));
         await RunAsync("ssh", ["-F", sshConfig, host, "--", $"rm -f /tmp/ssh-bench-{name}.bin"], environment);
         var echo = await EchoAsync(sshConfig, host, echoes, environment);
         var connect = new List<double>();
@@ -125,6 +134,57 @@ static async Task<List<double>> EchoAsync(string config, string host, int count,
     input.Close();
     await process.WaitForExitAsync();
     return samples;
+}
+
+// The agent of this workspace (not the sandbox's pasta or bubblewrap, whose command lines name it too).
+static int AgentProcessId(string workspaceId)
+{
+    foreach (var directory in Directory.EnumerateDirectories("/proc"))
+    {
+        if (int.TryParse(Path.GetFileName(directory), CultureInfo.InvariantCulture, out var pid)
+            && File.Exists(Path.Combine(directory, "cmdline"))
+            && File.ReadAllText(Path.Combine(directory, "cmdline")).Split('\0') is var arguments
+            && arguments[0].EndsWith("Workspaces.WorkspaceAgent", StringComparison.Ordinal)
+            && arguments.Contains($"--workspace={workspaceId}"))
+        {
+            return pid;
+        }
+    }
+
+    throw new InvalidOperationException($"No agent process for workspace {workspaceId}.");
+}
+
+// User and system time of a process (or of its children it has waited for), from /proc/{pid}/stat.
+static double CpuSeconds(int pid, bool children)
+{
+    var stat = File.ReadAllText($"/proc/{pid}/stat");
+    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+    // Fields 14-17 of stat(5), counted from 1 with pid and comm: utime, stime, cutime, cstime.
+    var first = children ? 13 : 11;
+    return (long.Parse(fields[first], CultureInfo.InvariantCulture) + long.Parse(fields[first + 1], CultureInfo.InvariantCulture)) / 100.0;
+}
+
+// Runs a command through bash and answers the CPU seconds of everything it started and waited for (bash's `times`).
+static async Task<double> RunTimedAsync(string command, Dictionary<string, string> environment)
+{
+    var start = new ProcessStartInfo("bash", ["-c", $"{command} || exit $?; times"]) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+    foreach (var (name, value) in environment)
+    {
+        start.Environment[name] = value;
+    }
+
+    using var process = Process.Start(start)!;
+    var error = process.StandardError.ReadToEndAsync();
+    var output = await process.StandardOutput.ReadToEndAsync();
+    await process.WaitForExitAsync();
+    if (process.ExitCode != 0)
+    {
+        throw new InvalidOperationException($"{command} exited {process.ExitCode}: {await error}");
+    }
+
+    // `times` prints the shell's own times, then its children's: "0m1.234s 0m0.567s".
+    var children = output.Trim().Split('\n')[^1].Split(' ');
+    return children.Sum(t => double.Parse(t[..t.IndexOf('m')], CultureInfo.InvariantCulture) * 60 + double.Parse(t[(t.IndexOf('m') + 1)..^1], CultureInfo.InvariantCulture));
 }
 
 static double Percentile(List<double> values, int percentile)

@@ -28,7 +28,8 @@ public sealed partial class SshTunnel(
     IOptions<SshOptions> options,
     ILogger<SshTunnel> logger)
 {
-    private const int AgentReadBytes = SshTunnelProtocol.ClientMessageBytes;
+    /// <summary>What one read of sshd's output may take (a pipe holds 64 KiB): each read is one message to the client.</summary>
+    private const int AgentReadBytes = 64 * 1024;
 
     private readonly ConcurrentDictionary<string, int> _open = new(StringComparer.Ordinal);
 
