@@ -4,6 +4,7 @@ using System.Text;
 using Workspaces.Shared.Agent;
 using Workspaces.TestSupport.Files;
 using Workspaces.Web.Previews;
+using Workspaces.Web.Tests.Infrastructure;
 
 namespace Workspaces.Web.Tests.Previews;
 
@@ -76,38 +77,15 @@ public sealed class PreviewRelayHandOverTests : IDisposable
     }
 
     /// <summary>The web app's hand-over request to an agent that answers with <paramref name="answer"/> once it has read the request.</summary>
-    private async Task<Socket?> HandOverAsync(Action<Socket> answer, CancellationToken cancellationToken)
-    {
-        var path = _directory.Combine($"agent-{Guid.NewGuid():N}.sock"[..16]);
-        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        listener.Bind(new UnixDomainSocketEndPoint(path));
-        listener.Listen();
-        using var client = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        await client.ConnectAsync(new UnixDomainSocketEndPoint(path), cancellationToken);
-        using var agent = await listener.AcceptAsync(cancellationToken);
-        var agentSide = Task.Run(
-            async () =>
+    private Task<Socket?> HandOverAsync(Action<Socket> answer, CancellationToken cancellationToken) =>
+        AgentOnUnixSocket.ExchangeAsync(
+            _directory,
+            request =>
             {
-                var request = new StringBuilder();
-                var buffer = new byte[1024];
-                while (!request.ToString().Contains("\r\n\r\n", StringComparison.Ordinal))
-                {
-                    var read = await agent.ReceiveAsync(buffer, cancellationToken);
-                    request.Append(Encoding.ASCII.GetString(buffer, 0, read));
-                }
-
-                Assert.Contains($"GET {AgentProtocol.RelayPathPrefix}3000 HTTP/1.1", request.ToString(), StringComparison.Ordinal);
-                Assert.Contains($"Upgrade: {AgentProtocol.RelaySocketUpgrade}", request.ToString(), StringComparison.Ordinal);
-                answer(agent);
+                Assert.Contains($"GET {AgentProtocol.RelayPathPrefix}3000 HTTP/1.1", request, StringComparison.Ordinal);
+                Assert.Contains($"Upgrade: {AgentProtocol.RelaySocketUpgrade}", request, StringComparison.Ordinal);
             },
+            answer,
+            client => PreviewRelay.HandOverAsync(client, _route, cancellationToken),
             cancellationToken);
-        try
-        {
-            return await PreviewRelay.HandOverAsync(client, _route, cancellationToken);
-        }
-        finally
-        {
-            await agentSide;
-        }
-    }
 }
