@@ -21,6 +21,7 @@ public sealed partial class ClusterAccessReconciler(
     IKubernetes client,
     IOptions<ControllerOptions> options,
     EventRecorder events,
+    DeploymentScaler scaler,
     TimeProvider timeProvider,
     ILogger<ClusterAccessReconciler> logger)
 {
@@ -39,6 +40,9 @@ public sealed partial class ClusterAccessReconciler(
     private byte[]? _ca;
 
     public void Forget(string workspaceName) => _ensured.TryRemove(workspaceName, out _);
+
+    /// <summary>Whether the workspace's Deployments were scaled to zero by its stop (kept through every status this pass writes).</summary>
+    private static bool? ScaledToZero(WorkspaceStatus status) => status.ClusterAccess?.ScaledToZero;
 
     /// <summary>Why this workspace's request is refused before anything reaches the cluster, or null.</summary>
     public string? Refusal(WorkspaceResource workspace)
@@ -65,7 +69,7 @@ public sealed partial class ClusterAccessReconciler(
         ArgumentNullException.ThrowIfNull(status);
         if (Refusal(workspace) is { } refusal)
         {
-            status.ClusterAccess = new WorkspaceClusterAccessStatus { Namespace = workspace.Spec.ClusterAccess!.Namespace, Phase = ClusterAccessPhase.Failed, Message = refusal };
+            status.ClusterAccess = new WorkspaceClusterAccessStatus { Namespace = workspace.Spec.ClusterAccess!.Namespace, Phase = ClusterAccessPhase.Failed, Message = refusal, ScaledToZero = ScaledToZero(status) };
             return new ClusterAccessResult(refusal, "ClusterAccessRefused");
         }
 
@@ -83,7 +87,7 @@ public sealed partial class ClusterAccessReconciler(
             {
                 // The controller's RBAC or the admission policy refused: a setup problem, said where the user looks.
                 var problem = $"Kubernetes refused to set up the development namespace (403): {KubernetesErrors.Message(e)}. An administrator must enable cluster access in the chart (clusterAccess.enabled), which grants the controller these rights.";
-                status.ClusterAccess = new WorkspaceClusterAccessStatus { Namespace = workspace.Spec.ClusterAccess!.Namespace, Phase = ClusterAccessPhase.Failed, Message = problem };
+                status.ClusterAccess = new WorkspaceClusterAccessStatus { Namespace = workspace.Spec.ClusterAccess!.Namespace, Phase = ClusterAccessPhase.Failed, Message = problem, ScaledToZero = ScaledToZero(status) };
                 ensured = new ClusterAccessResult(problem, "ClusterAccessForbidden");
             }
 
@@ -98,8 +102,24 @@ public sealed partial class ClusterAccessReconciler(
             verified = true;
         }
 
-        return running ? await RenewTokenAsync(workspace, status, now, verified, cancellationToken) : await RevokeAsync(workspace, status, cancellationToken);
+        if (running)
+        {
+            var restored = await scaler.RestoreAsync(workspace, status.ClusterAccess!, cancellationToken);
+            var renewed = await RenewTokenAsync(workspace, status, now, verified, cancellationToken);
+            return restored ? renewed : renewed with { RenewAfter = Sooner(renewed.RenewAfter, DeploymentScaler.RetryAfter) };
+        }
+
+        var revoked = await RevokeAsync(workspace, status, cancellationToken);
+        if (workspace.Spec.DesiredState == DesiredState.Stopped && workspace.Spec.ClusterAccess!.ScaleToZeroOnStop
+            && !await scaler.ScaleDownAsync(workspace, status.ClusterAccess!, cancellationToken))
+        {
+            return revoked with { RenewAfter = Sooner(revoked.RenewAfter, DeploymentScaler.RetryAfter) };
+        }
+
+        return revoked;
     }
+
+    private static TimeSpan Sooner(TimeSpan? a, TimeSpan b) => a is { } x && x < b ? x : b;
 
     private async Task<ClusterAccessResult> EnsureNamespaceAsync(WorkspaceResource workspace, WorkspaceStatus status, CancellationToken cancellationToken)
     {
@@ -201,7 +221,7 @@ public sealed partial class ClusterAccessReconciler(
             cancellationToken);
 
         var tokenExpiresAt = status.ClusterAccess?.TokenExpiresAt;
-        status.ClusterAccess = new WorkspaceClusterAccessStatus { Namespace = ns, Phase = ClusterAccessPhase.Ready, Objects = objects, TokenExpiresAt = tokenExpiresAt };
+        status.ClusterAccess = new WorkspaceClusterAccessStatus { Namespace = ns, Phase = ClusterAccessPhase.Ready, Objects = objects, TokenExpiresAt = tokenExpiresAt, ScaledToZero = ScaledToZero(status) };
         return default;
     }
 
@@ -336,6 +356,7 @@ public sealed partial class ClusterAccessReconciler(
         ArgumentNullException.ThrowIfNull(status);
         _ensured.TryRemove(workspace.Metadata.Name, out _);
         _quotaReported.TryRemove(workspace.Metadata.Name, out _);
+        scaler.Forget(workspace.Metadata.Name);
         await KubernetesErrors.IgnoreNotFoundAsync(() => client.CoreV1.DeleteNamespacedSecretAsync(ClusterAccessBuilder.KubeSecretName(workspace), workspace.Metadata.NamespaceProperty, cancellationToken: cancellationToken));
         var name = ClusterAccessBuilder.Namespace(workspace);
         V1Namespace existing;
