@@ -104,22 +104,19 @@ public sealed partial class ClusterAccessReconciler(
 
         if (running)
         {
-            var restored = await scaler.RestoreAsync(workspace, status.ClusterAccess!, cancellationToken);
+            var restoreAgain = await scaler.RestoreAsync(workspace, status.ClusterAccess!, cancellationToken);
             var renewed = await RenewTokenAsync(workspace, status, now, verified, cancellationToken);
-            return restored ? renewed : renewed with { RenewAfter = Sooner(renewed.RenewAfter, DeploymentScaler.RetryAfter) };
+            return renewed with { RenewAfter = Sooner(renewed.RenewAfter, restoreAgain) };
         }
 
         var revoked = await RevokeAsync(workspace, status, cancellationToken);
-        if (workspace.Spec.DesiredState == DesiredState.Stopped && workspace.Spec.ClusterAccess!.ScaleToZeroOnStop
-            && !await scaler.ScaleDownAsync(workspace, status.ClusterAccess!, cancellationToken))
-        {
-            return revoked with { RenewAfter = Sooner(revoked.RenewAfter, DeploymentScaler.RetryAfter) };
-        }
-
-        return revoked;
+        var scaleAgain = workspace.Spec.DesiredState == DesiredState.Stopped && workspace.Spec.ClusterAccess!.ScaleToZeroOnStop
+            ? await scaler.ScaleDownAsync(workspace, status.ClusterAccess!, cancellationToken)
+            : null;
+        return revoked with { RenewAfter = Sooner(revoked.RenewAfter, scaleAgain) };
     }
 
-    private static TimeSpan Sooner(TimeSpan? a, TimeSpan b) => a is { } x && x < b ? x : b;
+    private static TimeSpan? Sooner(TimeSpan? a, TimeSpan? b) => a is null ? b : b is null ? a : a < b ? a : b;
 
     private async Task<ClusterAccessResult> EnsureNamespaceAsync(WorkspaceResource workspace, WorkspaceStatus status, CancellationToken cancellationToken)
     {

@@ -22,22 +22,25 @@ public sealed partial class DeploymentScaler(IKubernetes client, EventRecorder e
 {
     public const string ReplicasAnnotation = "workspaces.dev/replicas-before-stop";
 
-    /// <summary>How soon a failed pass is tried again.</summary>
-    public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(5);
+    /// <summary>How soon a pass that lost a race with someone's change is tried again.</summary>
+    public static readonly TimeSpan RetryAfterConflict = TimeSpan.FromSeconds(1);
+
+    /// <summary>How soon a pass that failed otherwise (no rights, the API server's error) is tried again.</summary>
+    public static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(30);
 
     /// <summary>The last failure said per workspace, so a lasting one is one event, not one per retry.</summary>
     private readonly ConcurrentDictionary<string, string> _problems = new(StringComparer.Ordinal);
 
     public void Forget(string workspaceName) => _problems.TryRemove(workspaceName, out _);
 
-    /// <summary>The workspace stopped: scales the namespace's Deployments to zero once; false when it must be tried again.</summary>
-    public async Task<bool> ScaleDownAsync(WorkspaceResource workspace, WorkspaceClusterAccessStatus status, CancellationToken cancellationToken)
+    /// <summary>The workspace stopped: scales the namespace's Deployments to zero once; null when done, else when to try again.</summary>
+    public async Task<TimeSpan?> ScaleDownAsync(WorkspaceResource workspace, WorkspaceClusterAccessStatus status, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(workspace);
         ArgumentNullException.ThrowIfNull(status);
         if (status.ScaledToZero == true)
         {
-            return true;
+            return null;
         }
 
         var ns = ClusterAccessBuilder.Namespace(workspace);
@@ -61,8 +64,7 @@ public sealed partial class DeploymentScaler(IKubernetes client, EventRecorder e
         }
         catch (HttpOperationException e) when (!cancellationToken.IsCancellationRequested)
         {
-            await ReportAsync(workspace, $"Could not scale the Deployments in {ns} to zero: {Reason(e)}", cancellationToken);
-            return false;
+            return await ReportAsync(workspace, $"Could not scale the Deployments in {ns} to zero: {Reason(e)}", e, cancellationToken);
         }
 
         _problems.TryRemove(workspace.Metadata.Name, out _);
@@ -73,17 +75,17 @@ public sealed partial class DeploymentScaler(IKubernetes client, EventRecorder e
             await events.RecordAsync(workspace, "Normal", "ScaledToZero", $"Scaled {Plural(scaled.Count)} in {ns} to zero: {string.Join(", ", scaled)}. The next start scales them back.", cancellationToken);
         }
 
-        return true;
+        return null;
     }
 
-    /// <summary>The workspace starts: scales back what its stop scaled to zero; false when it must be tried again.</summary>
-    public async Task<bool> RestoreAsync(WorkspaceResource workspace, WorkspaceClusterAccessStatus status, CancellationToken cancellationToken)
+    /// <summary>The workspace starts: scales back what its stop scaled to zero; null when done, else when to try again.</summary>
+    public async Task<TimeSpan?> RestoreAsync(WorkspaceResource workspace, WorkspaceClusterAccessStatus status, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(workspace);
         ArgumentNullException.ThrowIfNull(status);
         if (status.ScaledToZero != true)
         {
-            return true;
+            return null;
         }
 
         var ns = ClusterAccessBuilder.Namespace(workspace);
@@ -116,8 +118,7 @@ public sealed partial class DeploymentScaler(IKubernetes client, EventRecorder e
         }
         catch (HttpOperationException e) when (!cancellationToken.IsCancellationRequested)
         {
-            await ReportAsync(workspace, $"Could not scale the Deployments in {ns} back: {Reason(e)}", cancellationToken);
-            return false;
+            return await ReportAsync(workspace, $"Could not scale the Deployments in {ns} back: {Reason(e)}", e, cancellationToken);
         }
 
         _problems.TryRemove(workspace.Metadata.Name, out _);
@@ -134,7 +135,7 @@ public sealed partial class DeploymentScaler(IKubernetes client, EventRecorder e
             await events.RecordAsync(workspace, "Normal", "ScaledBack", message, cancellationToken);
         }
 
-        return true;
+        return null;
     }
 
     /// <summary>Through the scale subresource, conditional on the Deployment's version: a change made meanwhile wins (409, tried again).</summary>
@@ -155,16 +156,19 @@ public sealed partial class DeploymentScaler(IKubernetes client, EventRecorder e
     private static V1Patch Annotation(string? replicas) =>
         new(new JsonObject { ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { [ReplicasAnnotation] = replicas } } }.ToJsonString(), V1Patch.PatchType.MergePatch);
 
-    private async Task ReportAsync(WorkspaceResource workspace, string message, CancellationToken cancellationToken)
+    /// <summary>Says a failure once (log and event) while it lasts; returns when to try again.</summary>
+    private async Task<TimeSpan?> ReportAsync(WorkspaceResource workspace, string message, HttpOperationException e, CancellationToken cancellationToken)
     {
-        LogScaleFailed(workspace.Metadata.Name, message);
+        var retryAfter = KubernetesErrors.IsConflict(e) ? RetryAfterConflict : RetryAfterFailure;
         if (_problems.TryGetValue(workspace.Metadata.Name, out var last) && last == message)
         {
-            return;
+            return retryAfter;
         }
 
+        LogScaleFailed(workspace.Metadata.Name, message);
         _problems[workspace.Metadata.Name] = message;
         await events.RecordAsync(workspace, "Warning", "ScaleFailed", message, cancellationToken);
+        return retryAfter;
     }
 
     private static string Reason(HttpOperationException e) => e.Response?.StatusCode switch
