@@ -22,6 +22,8 @@ var samples = IntArg("--samples", 200);
 var output = StringArg("--output");
 // Every Workspace with cluster access (issue 16): its namespace, Role, quota, policy and a token before its pod.
 var clusterAccess = args.Contains("--cluster-access");
+// Both, one after the other in this process (each on a fresh API server and controller), reported side by side.
+var compare = args.Contains("--compare");
 const string Ns = "workspaces";
 var key = SealedCredentials.NewKey();
 var report = new StringBuilder();
@@ -31,83 +33,69 @@ void Say(string line)
     report.AppendLine(line);
 }
 
-await using var server = await FakeKubeApiServer.StartAsync(validateWorkspaces: true);
-server.Kubelet.StartDelay = TimeSpan.Zero;
-using var client = server.CreateClient();
-
 var controllerPath = typeof(Program).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "ControllerPath").Value!;
 var caFile = Path.Combine(Path.GetTempPath(), $"kube-bench-ca-{Environment.ProcessId}.crt");
 await File.WriteAllTextAsync(caFile, "bench CA");
+if (compare)
+{
+    var results = new List<Throughput>();
+    foreach (var withAccess in new[] { false, true })
+    {
+        await using var fresh = await FakeKubeApiServer.StartAsync(validateWorkspaces: true);
+        fresh.Kubelet.StartDelay = TimeSpan.Zero;
+        using var freshClient = fresh.CreateClient();
+        var freshController = StartController(controllerPath, fresh.Url, key, workers, withAccess ? caFile : null);
+        try
+        {
+            results.Add(await MeasureThroughputAsync(fresh, freshClient, freshController, key, count, withAccess));
+        }
+        finally
+        {
+            freshController.Kill(entireProcessTree: true);
+            await freshController.WaitForExitAsync();
+        }
+    }
+
+    var (plain, access) = (results[0], results[1]);
+    Say($"## Reconcile throughput: {count} Workspaces created at once ({workers} workers), today's and with cluster access, back to back");
+    Say("");
+    Say("| measure | today's Workspaces | with cluster access |");
+    Say("|---|---|---|");
+    Say($"| all {count} created (32 concurrent POSTs) | {plain.CreatedAll.TotalSeconds:0.00} s | {access.CreatedAll.TotalSeconds:0.00} s |");
+    Say($"| all {count} Running | {plain.AllRunning.TotalSeconds:0.00} s | {access.AllRunning.TotalSeconds:0.00} s |");
+    Say($"| throughput | {count / plain.AllRunning.TotalSeconds:0} workspaces/s | {count / access.AllRunning.TotalSeconds:0} workspaces/s |");
+    Say($"| reconcile time per workspace (run time ÷ workspaces) | {plain.AllRunning.TotalMilliseconds / count:0.0} ms | {access.AllRunning.TotalMilliseconds / count:0.0} ms |");
+    Say($"| create → Running, p50 / p95 | {P(plain.Latencies, 50) / 1000:0.0} / {P(plain.Latencies, 95) / 1000:0.0} s | {P(access.Latencies, 50) / 1000:0.0} / {P(access.Latencies, 95) / 1000:0.0} s |");
+    Say($"| API requests per workspace (all clients) | {(double)plain.Requests / count:0.0} | {(double)access.Requests / count:0.0} |");
+    Say($"| controller RSS idle / peak / settled | {plain.IdleRss / 1048576.0:0} / {plain.PeakRss / 1048576.0:0} / {plain.SettledRss / 1048576.0:0} MiB | {access.IdleRss / 1048576.0:0} / {access.PeakRss / 1048576.0:0} / {access.SettledRss / 1048576.0:0} MiB |");
+    Say("");
+    Say($"Machine: {Environment.ProcessorCount} cores, {MachineLoad()}; .NET {Environment.Version}; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.");
+    if (output is not null)
+    {
+        await File.WriteAllTextAsync(output, report.ToString());
+    }
+
+    return 0;
+}
+
+await using var server = await FakeKubeApiServer.StartAsync(validateWorkspaces: true);
+server.Kubelet.StartDelay = TimeSpan.Zero;
+using var client = server.CreateClient();
 var controller = StartController(controllerPath, server.Url, key, workers, clusterAccess ? caFile : null);
 try
 {
-    await WaitAsync(() => server.Get("coordination.k8s.io/leases", Ns, "workspaces-controller") is not null, TimeSpan.FromSeconds(30), "the controller to take the lease");
-    var idleRss = Memory(controller.Id);
-
-    // ---- 1. N workspaces created at once ----
-    var sealer = new SealedCredentials(key);
-    var created = new ConcurrentDictionary<string, long>();
-    var requestsBefore = server.Requests;
-    var start = Stopwatch.GetTimestamp();
-    await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (i, ct) =>
-    {
-        var name = $"bench-{i:D5}";
-        var ws = new WorkspaceResource
-        {
-            Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = Ns },
-            Spec = new WorkspaceSpec
-            {
-                Owner = "bench",
-                Repository = new WorkspaceRepository { Url = "https://git.example/acme/app.git", CheckoutDirectory = "app" },
-                DesiredState = DesiredState.Running,
-                SealedCredentials = sealer.Seal(Ns, name, new WorkspaceCredentials("s", null, null)),
-                ClusterAccess = clusterAccess ? new WorkspaceClusterAccess { Namespace = $"dev-{name}" } : null,
-            },
-        };
-        await client.CustomObjects.CreateNamespacedCustomObjectAsync(ws, WorkspaceResource.ApiGroup, WorkspaceResource.ApiVersionName, Ns, WorkspaceResource.Plural, cancellationToken: ct);
-        created[name] = Stopwatch.GetTimestamp();
-    });
-    var createdAll = Stopwatch.GetElapsedTime(start);
-
-    var running = new Dictionary<string, TimeSpan>();
-    long peakRss = 0;
-    while (running.Count < count)
-    {
-        foreach (var ws in server.List("workspaces.dev/workspaces", Ns))
-        {
-            var name = (string)ws["metadata"]!["name"]!;
-            if (!running.ContainsKey(name) && (string?)ws["status"]?["phase"] == "Running")
-            {
-                running[name] = Stopwatch.GetElapsedTime(created[name]);
-            }
-        }
-
-        peakRss = Math.Max(peakRss, Memory(controller.Id).Rss);
-        if (Stopwatch.GetElapsedTime(start) > TimeSpan.FromMinutes(10))
-        {
-            throw new TimeoutException($"only {running.Count} of {count} workspaces Running after 10 minutes");
-        }
-
-        await Task.Delay(25);
-    }
-
-    var allRunning = Stopwatch.GetElapsedTime(start);
-    var requests = server.Requests - requestsBefore;
-    await Task.Delay(2000);
-    var settled = Memory(controller.Id);
-    var latencies = running.Values.Select(v => v.TotalMilliseconds).Order().ToArray();
-
+    var t = await MeasureThroughputAsync(server, client, controller, key, count, clusterAccess);
     Say($"## Reconcile throughput: {count} Workspaces{(clusterAccess ? " with cluster access" : "")} created at once ({workers} workers)");
     Say("");
     Say("| measure | value |");
     Say("|---|---|");
-    Say($"| all {count} created (32 concurrent POSTs) | {createdAll.TotalSeconds:0.00} s |");
-    Say($"| all {count} Running (first create → last status Running) | {allRunning.TotalSeconds:0.00} s |");
-    Say($"| throughput | {count / allRunning.TotalSeconds:0} workspaces/s |");
-    Say($"| create → Running, per workspace p50 / p95 / max | {P(latencies, 50):0} / {P(latencies, 95):0} / {latencies[^1]:0} ms |");
-    Say($"| API requests during the run (all clients) | {requests} ({(double)requests / count:0.0} per workspace) |");
-    Say($"| controller RSS idle / peak / settled | {idleRss.Rss / 1048576.0:0} / {peakRss / 1048576.0:0} / {settled.Rss / 1048576.0:0} MiB |");
-    Say($"| controller RSS high-water mark (VmHWM) | {settled.Hwm / 1048576.0:0} MiB |");
+    Say($"| all {count} created (32 concurrent POSTs) | {t.CreatedAll.TotalSeconds:0.00} s |");
+    Say($"| all {count} Running (first create → last status Running) | {t.AllRunning.TotalSeconds:0.00} s |");
+    Say($"| throughput | {count / t.AllRunning.TotalSeconds:0} workspaces/s |");
+    Say($"| create → Running, per workspace p50 / p95 / max | {P(t.Latencies, 50):0} / {P(t.Latencies, 95):0} / {t.Latencies[^1]:0} ms |");
+    Say($"| API requests during the run (all clients) | {t.Requests} ({(double)t.Requests / count:0.0} per workspace) |");
+    Say($"| controller RSS idle / peak / settled | {t.IdleRss / 1048576.0:0} / {t.PeakRss / 1048576.0:0} / {t.SettledRss / 1048576.0:0} MiB |");
+    Say($"| controller RSS high-water mark (VmHWM) | {t.Hwm / 1048576.0:0} MiB |");
     Say("");
 
     // ---- 2. Status propagation to the web app's runtime ----
@@ -174,6 +162,68 @@ if (output is not null)
 }
 
 return 0;
+
+/// <summary>Phase 1: N Workspaces created at once (32 concurrent POSTs) until every one is Running.</summary>
+static async Task<Throughput> MeasureThroughputAsync(FakeKubeApiServer server, IKubernetes client, Process controller, string key, int count, bool clusterAccess)
+{
+    await WaitAsync(() => server.Get("coordination.k8s.io/leases", Ns, "workspaces-controller") is not null, TimeSpan.FromSeconds(30), "the controller to take the lease");
+    var idleRss = Memory(controller.Id);
+
+    // ---- 1. N workspaces created at once ----
+    var sealer = new SealedCredentials(key);
+    var created = new ConcurrentDictionary<string, long>();
+    var requestsBefore = server.Requests;
+    var start = Stopwatch.GetTimestamp();
+    await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (i, ct) =>
+    {
+        var name = $"bench-{i:D5}";
+        var ws = new WorkspaceResource
+        {
+            Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = Ns },
+            Spec = new WorkspaceSpec
+            {
+                Owner = "bench",
+                Repository = new WorkspaceRepository { Url = "https://git.example/acme/app.git", CheckoutDirectory = "app" },
+                DesiredState = DesiredState.Running,
+                SealedCredentials = sealer.Seal(Ns, name, new WorkspaceCredentials("s", null, null)),
+                ClusterAccess = clusterAccess ? new WorkspaceClusterAccess { Namespace = $"dev-{name}" } : null,
+            },
+        };
+        await client.CustomObjects.CreateNamespacedCustomObjectAsync(ws, WorkspaceResource.ApiGroup, WorkspaceResource.ApiVersionName, Ns, WorkspaceResource.Plural, cancellationToken: ct);
+        created[name] = Stopwatch.GetTimestamp();
+    });
+    var createdAll = Stopwatch.GetElapsedTime(start);
+
+    var running = new Dictionary<string, TimeSpan>();
+    long peakRss = 0;
+    while (running.Count < count)
+    {
+        foreach (var ws in server.List("workspaces.dev/workspaces", Ns))
+        {
+            var name = (string)ws["metadata"]!["name"]!;
+            if (!running.ContainsKey(name) && (string?)ws["status"]?["phase"] == "Running")
+            {
+                running[name] = Stopwatch.GetElapsedTime(created[name]);
+            }
+        }
+
+        peakRss = Math.Max(peakRss, Memory(controller.Id).Rss);
+        if (Stopwatch.GetElapsedTime(start) > TimeSpan.FromMinutes(10))
+        {
+            throw new TimeoutException($"only {running.Count} of {count} workspaces Running after 10 minutes");
+        }
+
+        await Task.Delay(25);
+    }
+
+    var allRunning = Stopwatch.GetElapsedTime(start);
+    var requests = server.Requests - requestsBefore;
+    await Task.Delay(2000);
+    var settled = Memory(controller.Id);
+    var latencies = running.Values.Select(v => v.TotalMilliseconds).Order().ToArray();
+    return new Throughput(createdAll, allRunning, latencies, requests, idleRss.Rss, peakRss, settled.Rss, settled.Hwm);
+
+}
 
 static Process StartController(string path, Uri apiServer, string credentialKey, int workers, string? clusterAccessCaFile)
 {
@@ -263,3 +313,6 @@ string? StringArg(string name)
     var i = Array.IndexOf(args, name);
     return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
 }
+
+/// <summary>What phase 1 measured.</summary>
+internal sealed record Throughput(TimeSpan CreatedAll, TimeSpan AllRunning, double[] Latencies, long Requests, long IdleRss, long PeakRss, long SettledRss, long Hwm);

@@ -41,6 +41,11 @@ public static partial class BuiltinValidation
             errors.Add($"spec.hostname: Invalid value: \"{hostname}\": a lowercase RFC 1123 label, at most 63 characters");
         }
 
+        if (resource == FakeKubeApiServer.Deployments)
+        {
+            ValidateDeployment(body, errors);
+        }
+
         if (resource == "networking.k8s.io/networkpolicies")
         {
             foreach (var rule in (body["spec"]?["egress"]?.AsArray() ?? []).Concat(body["spec"]?["ingress"]?.AsArray() ?? []))

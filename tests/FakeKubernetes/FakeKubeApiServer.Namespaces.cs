@@ -20,6 +20,9 @@ public sealed partial class FakeKubeApiServer
                 labels["kubernetes.io/metadata.name"] = name;
                 body["status"] = new JsonObject { ["phase"] = "Active" };
                 break;
+            case Deployments:
+                DefaultDeployment(body);
+                break;
             case "/resourcequotas":
                 // The quota controller's work: what is allowed, and nothing used yet (tests set status.used with Mutate).
                 body["status"] = new JsonObject { ["hard"] = body["spec"]?["hard"]?.DeepClone(), ["used"] = new JsonObject() };

@@ -35,6 +35,7 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
         ["workspaces.dev/workspaces"] = ("Workspace", "workspaces.dev/v1alpha1"),
         [WorkspaceSnapshots] = ("WorkspaceSnapshot", "workspaces.dev/v1alpha1"),
         ["/namespaces"] = ("Namespace", "v1"),
+        [Deployments] = ("Deployment", "apps/v1"),
         ["/serviceaccounts"] = ("ServiceAccount", "v1"),
         ["/resourcequotas"] = ("ResourceQuota", "v1"),
         ["/limitranges"] = ("LimitRange", "v1"),
@@ -231,6 +232,18 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
         if (context.Request.Method == "POST" && name is null && TerminatingNamespace(ns) is { } terminating)
         {
             await WriteStatusAsync(context, 403, "Forbidden", terminating);
+            return;
+        }
+
+        if (sub is not null && !KnownSubresource(resource, sub, context.Request.Method))
+        {
+            await WriteStatusAsync(context, 404, "NotFound", $"the server could not find the requested resource ({context.Request.Method} {resource}/{sub})");
+            return;
+        }
+
+        if (resource == Deployments && sub == "scale")
+        {
+            await HandleScaleAsync(context, ns, name!, body);
             return;
         }
 
@@ -778,7 +791,7 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
         return errors.Count == 0 ? null : $"Workspace is invalid: {string.Join("; ", errors)}";
     }
 
-    private static bool HasStatusSubresource(string resource) => resource is "workspaces.dev/workspaces" or "/pods" or VolumeSnapshots or WorkspaceSnapshots;
+    private static bool HasStatusSubresource(string resource) => resource is "workspaces.dev/workspaces" or "/pods" or Deployments or VolumeSnapshots or WorkspaceSnapshots;
 
     private static void SetKind(string resource, JsonObject body)
     {

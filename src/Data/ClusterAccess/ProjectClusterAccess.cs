@@ -17,6 +17,9 @@ public sealed class ProjectClusterAccess
     /// <summary>The Role's rules as JSON; null: the administrator's ceiling (the built-in <c>edit</c> role's rules by default).</summary>
     public string? RulesJson { get; set; }
 
+    /// <summary>Scale the Deployments of a workspace's namespace to zero when it stops, and back when it starts.</summary>
+    public bool ScaleToZeroOnStop { get; set; }
+
     public DateTimeOffset UpdatedAt { get; set; }
 }
 

@@ -97,9 +97,10 @@ public sealed partial class ClusterAccessService(
         stored.Enabled = enabled;
         stored.NamespacePattern = pattern;
         stored.RulesJson = rulesJson;
+        stored.ScaleToZeroOnStop = request.ScaleToZeroOnStop ?? false;
         stored.UpdatedAt = timeProvider.GetUtcNow();
         await db.SaveChangesAsync(cancellationToken);
-        var what = enabled ? $"on: {pattern}, {(rulesJson is null ? "the default Role" : $"{request.Rules!.Count} rules")}" : "off";
+        var what = enabled ? $"on: {pattern}, {(rulesJson is null ? "the default Role" : $"{request.Rules!.Count} rules")}{(stored.ScaleToZeroOnStop ? ", Deployments scaled to zero on stop" : "")}" : "off";
         await audit.RecordAsync(userId, AuditActions.ClusterAccessChanged, AuditTargets.Project, projectId, what, cancellationToken);
         LogChanged(projectId, enabled);
         return Outcome<ClusterAccessView>.Ok(View(stored, true));
@@ -115,7 +116,7 @@ public sealed partial class ClusterAccessService(
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var stored = await db.ProjectClusterAccess.AsNoTracking().FirstOrDefaultAsync(a => a.ProjectId == projectId && a.Enabled, cancellationToken);
-        return stored is null ? null : new ClusterAccessLaunch(ClusterAccessPolicy.Resolve(stored.NamespacePattern, workspaceId), Rules(stored));
+        return stored is null ? null : new ClusterAccessLaunch(ClusterAccessPolicy.Resolve(stored.NamespacePattern, workspaceId), Rules(stored), stored.ScaleToZeroOnStop);
     }
 
     private ClusterAccessView View(ProjectClusterAccess? stored, bool canEdit)
@@ -123,7 +124,7 @@ public sealed partial class ClusterAccessService(
         var pattern = stored?.NamespacePattern ?? ClusterAccessPolicy.DefaultPattern;
         return new ClusterAccessView(
             Unavailable is null, Unavailable, stored?.Enabled ?? false, pattern, stored is null ? null : Rules(stored), options.Value.EffectiveCeiling,
-            ClusterAccessPolicy.Resolve(pattern, ExampleWorkspace), canEdit);
+            ClusterAccessPolicy.Resolve(pattern, ExampleWorkspace), canEdit, stored?.ScaleToZeroOnStop ?? false);
     }
 
     private static List<ClusterAccessRule>? Rules(ProjectClusterAccess stored) =>

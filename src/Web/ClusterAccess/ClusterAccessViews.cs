@@ -6,6 +6,7 @@ namespace Workspaces.Web.ClusterAccess;
 /// <param name="Unavailable">Why not, when it cannot: what the project page says.</param>
 /// <param name="Rules">The project's own Role; null: the administrator's default (<paramref name="Ceiling"/>).</param>
 /// <param name="ExampleNamespace">The pattern applied to an example workspace name.</param>
+/// <param name="ScaleToZeroOnStop">Whether a workspace's stop scales the Deployments of its namespace to zero (and its start back).</param>
 public sealed record ClusterAccessView(
     bool Available,
     string? Unavailable,
@@ -14,7 +15,9 @@ public sealed record ClusterAccessView(
     IReadOnlyList<ClusterAccessRule>? Rules,
     IReadOnlyList<ClusterAccessRule> Ceiling,
     string ExampleNamespace,
-    bool CanEdit);
+    bool CanEdit,
+    bool ScaleToZeroOnStop = false);
 
 /// <param name="Rules">Null or absent: the administrator's default Role.</param>
-public sealed record ClusterAccessRequest(bool? Enabled, string? NamespacePattern, IReadOnlyList<ClusterAccessRule>? Rules);
+/// <param name="ScaleToZeroOnStop">Null or absent: off (stopping a workspace touches nothing in its namespace).</param>
+public sealed record ClusterAccessRequest(bool? Enabled, string? NamespacePattern, IReadOnlyList<ClusterAccessRule>? Rules, bool? ScaleToZeroOnStop = null);

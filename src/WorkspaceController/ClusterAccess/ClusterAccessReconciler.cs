@@ -21,6 +21,7 @@ public sealed partial class ClusterAccessReconciler(
     IKubernetes client,
     IOptions<ControllerOptions> options,
     EventRecorder events,
+    DeploymentScaler scaler,
     TimeProvider timeProvider,
     ILogger<ClusterAccessReconciler> logger)
 {
@@ -39,6 +40,9 @@ public sealed partial class ClusterAccessReconciler(
     private byte[]? _ca;
 
     public void Forget(string workspaceName) => _ensured.TryRemove(workspaceName, out _);
+
+    /// <summary>Whether the workspace's Deployments were scaled to zero by its stop (kept through every status this pass writes).</summary>
+    private static bool? ScaledToZero(WorkspaceStatus status) => status.ClusterAccess?.ScaledToZero;
 
     /// <summary>Why this workspace's request is refused before anything reaches the cluster, or null.</summary>
     public string? Refusal(WorkspaceResource workspace)
@@ -65,7 +69,7 @@ public sealed partial class ClusterAccessReconciler(
         ArgumentNullException.ThrowIfNull(status);
         if (Refusal(workspace) is { } refusal)
         {
-            status.ClusterAccess = new WorkspaceClusterAccessStatus { Namespace = workspace.Spec.ClusterAccess!.Namespace, Phase = ClusterAccessPhase.Failed, Message = refusal };
+            status.ClusterAccess = new WorkspaceClusterAccessStatus { Namespace = workspace.Spec.ClusterAccess!.Namespace, Phase = ClusterAccessPhase.Failed, Message = refusal, ScaledToZero = ScaledToZero(status) };
             return new ClusterAccessResult(refusal, "ClusterAccessRefused");
         }
 
@@ -83,7 +87,7 @@ public sealed partial class ClusterAccessReconciler(
             {
                 // The controller's RBAC or the admission policy refused: a setup problem, said where the user looks.
                 var problem = $"Kubernetes refused to set up the development namespace (403): {KubernetesErrors.Message(e)}. An administrator must enable cluster access in the chart (clusterAccess.enabled), which grants the controller these rights.";
-                status.ClusterAccess = new WorkspaceClusterAccessStatus { Namespace = workspace.Spec.ClusterAccess!.Namespace, Phase = ClusterAccessPhase.Failed, Message = problem };
+                status.ClusterAccess = new WorkspaceClusterAccessStatus { Namespace = workspace.Spec.ClusterAccess!.Namespace, Phase = ClusterAccessPhase.Failed, Message = problem, ScaledToZero = ScaledToZero(status) };
                 ensured = new ClusterAccessResult(problem, "ClusterAccessForbidden");
             }
 
@@ -98,8 +102,21 @@ public sealed partial class ClusterAccessReconciler(
             verified = true;
         }
 
-        return running ? await RenewTokenAsync(workspace, status, now, verified, cancellationToken) : await RevokeAsync(workspace, status, cancellationToken);
+        if (running)
+        {
+            var restoreAgain = await scaler.RestoreAsync(workspace, status.ClusterAccess!, cancellationToken);
+            var renewed = await RenewTokenAsync(workspace, status, now, verified, cancellationToken);
+            return renewed with { RenewAfter = Sooner(renewed.RenewAfter, restoreAgain) };
+        }
+
+        var revoked = await RevokeAsync(workspace, status, cancellationToken);
+        var scaleAgain = workspace.Spec.DesiredState == DesiredState.Stopped && workspace.Spec.ClusterAccess!.ScaleToZeroOnStop
+            ? await scaler.ScaleDownAsync(workspace, status.ClusterAccess!, cancellationToken)
+            : null;
+        return revoked with { RenewAfter = Sooner(revoked.RenewAfter, scaleAgain) };
     }
+
+    private static TimeSpan? Sooner(TimeSpan? a, TimeSpan? b) => a is null ? b : b is null ? a : a < b ? a : b;
 
     private async Task<ClusterAccessResult> EnsureNamespaceAsync(WorkspaceResource workspace, WorkspaceStatus status, CancellationToken cancellationToken)
     {
@@ -201,7 +218,7 @@ public sealed partial class ClusterAccessReconciler(
             cancellationToken);
 
         var tokenExpiresAt = status.ClusterAccess?.TokenExpiresAt;
-        status.ClusterAccess = new WorkspaceClusterAccessStatus { Namespace = ns, Phase = ClusterAccessPhase.Ready, Objects = objects, TokenExpiresAt = tokenExpiresAt };
+        status.ClusterAccess = new WorkspaceClusterAccessStatus { Namespace = ns, Phase = ClusterAccessPhase.Ready, Objects = objects, TokenExpiresAt = tokenExpiresAt, ScaledToZero = ScaledToZero(status) };
         return default;
     }
 
@@ -336,6 +353,7 @@ public sealed partial class ClusterAccessReconciler(
         ArgumentNullException.ThrowIfNull(status);
         _ensured.TryRemove(workspace.Metadata.Name, out _);
         _quotaReported.TryRemove(workspace.Metadata.Name, out _);
+        scaler.Forget(workspace.Metadata.Name);
         await KubernetesErrors.IgnoreNotFoundAsync(() => client.CoreV1.DeleteNamespacedSecretAsync(ClusterAccessBuilder.KubeSecretName(workspace), workspace.Metadata.NamespaceProperty, cancellationToken: cancellationToken));
         var name = ClusterAccessBuilder.Namespace(workspace);
         V1Namespace existing;

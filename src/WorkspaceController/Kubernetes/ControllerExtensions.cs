@@ -43,6 +43,7 @@ public static class ControllerExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IKubernetes>(_ => KubernetesClientFactory.Create(configuration));
         services.AddSingleton<EventRecorder>();
+        services.AddSingleton<ClusterAccess.DeploymentScaler>();
         services.AddSingleton<ClusterAccess.ClusterAccessReconciler>();
         services.AddSingleton<WorkspaceResourceReconciler>();
         services.AddSingleton<Snapshots.WorkspaceSnapshotReconciler>();

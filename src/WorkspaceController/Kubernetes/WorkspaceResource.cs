@@ -172,6 +172,10 @@ public sealed class WorkspaceClusterAccess
     /// <summary>The Role's rules; null: the administrator's ceiling.</summary>
     [JsonPropertyName("rules")]
     public IList<ClusterAccess.ClusterAccessRule>? Rules { get; set; }
+
+    /// <summary>Scale the namespace's Deployments to zero when the workspace stops, and back when it starts (off: stopping touches nothing there).</summary>
+    [JsonPropertyName("scaleToZeroOnStop")]
+    public bool ScaleToZeroOnStop { get; set; }
 }
 
 public sealed class WorkspaceRepository
@@ -324,6 +328,10 @@ public sealed class WorkspaceClusterAccessStatus
 
     [JsonPropertyName("tokenExpiresAt")]
     public DateTimeOffset? TokenExpiresAt { get; set; }
+
+    /// <summary>The stop scaled the namespace's Deployments to zero (their replicas are in an annotation on each); the next start restores them.</summary>
+    [JsonPropertyName("scaledToZero")]
+    public bool? ScaledToZero { get; set; }
 }
 
 public sealed class WorkspaceTimings

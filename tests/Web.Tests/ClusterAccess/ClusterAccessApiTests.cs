@@ -1,6 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -9,6 +12,7 @@ using Workspaces.FakeKubernetes;
 using Workspaces.TestSupport.Waiting;
 using Workspaces.Web.Tests.Authorization;
 using Workspaces.Web.Tests.Infrastructure;
+using Workspaces.WorkspaceController.ClusterAccess;
 using Workspaces.WorkspaceController.Kubernetes;
 using Workspaces.WorkspaceController.Kubernetes.Resources;
 
@@ -81,6 +85,56 @@ public sealed class ClusterAccessApiTests
         var resource = cluster.Get("workspaces.dev/workspaces", Namespace, id)!;
         Assert.Equal($"dev-{id}", (string?)resource["spec"]!["clusterAccess"]!["namespace"]);
         Assert.Null(resource["spec"]!["clusterAccess"]!["rules"]);
+    }
+
+    [Fact]
+    public async Task ScaleToZeroOnStop_SetByTheOwner_StopScalesTheNamespacesDeploymentsToZeroAndStartBack()
+    {
+        await using var cluster = await FakeKubeApiServer.StartAsync();
+        var key = SealedCredentials.NewKey();
+        using var controller = await StartControllerAsync(cluster, key);
+        await using var app = await TestApp.StartAsync(new Dictionary<string, string?>
+        {
+            ["Workspaces:Runtime:Kind"] = "Kubernetes",
+            ["Workspaces:Kubernetes:ApiServer"] = cluster.Url.ToString(),
+            ["Workspaces:Runtime:Kubernetes:Namespace"] = Namespace,
+            ["Workspaces:Runtime:Kubernetes:CredentialKey"] = key,
+            ["Workspaces:ClusterAccess:Enabled"] = "true",
+        });
+        using var lead = await app.CreateUserAsync();
+        var projectId = await ProjectAsync(lead);
+        var off = await lead.Http.GetFromJsonAsync<JsonElement>(new Uri($"/api/projects/{projectId}/cluster-access", UriKind.Relative));
+
+        using var saved = await PutAsync(lead, projectId, new { enabled = true, scaleToZeroOnStop = true });
+        var view = await saved.Content.ReadFromJsonAsync<JsonElement>();
+        var id = (await AccessWorld.PostAsync(lead, $"/api/projects/{projectId}/workspaces", new { })).GetProperty("id").GetString()!;
+        await Poll.UntilAsync(() => cluster.Get("/serviceaccounts", $"dev-{id}", "workspace") is not null, Timeout, "the workspace's development namespace");
+        var labels = new Dictionary<string, string> { ["app"] = "api" };
+        await cluster.CreateClient().AppsV1.CreateNamespacedDeploymentAsync(
+            new V1Deployment
+            {
+                Metadata = new V1ObjectMeta { Name = "api" },
+                Spec = new V1DeploymentSpec
+                {
+                    Replicas = 2,
+                    Selector = new V1LabelSelector { MatchLabels = labels },
+                    Template = new V1PodTemplateSpec { Metadata = new V1ObjectMeta { Labels = labels }, Spec = new V1PodSpec { Containers = [new V1Container { Name = "api", Image = "registry.example/api:dev" }] } },
+                },
+            },
+            $"dev-{id}");
+        JsonNode Api() => cluster.Get(FakeKubeApiServer.Deployments, $"dev-{id}", "api")!;
+
+        using var stop = await lead.Http.PostAsync(new Uri($"/api/workspaces/{id}/stop", UriKind.Relative), null);
+        await Poll.UntilAsync(() => (long?)Api()["spec"]!["replicas"] == 0, Timeout, "the Deployment scaled to zero");
+        var recorded = (string?)Api()["metadata"]!["annotations"]![DeploymentScaler.ReplicasAnnotation];
+        using var start = await lead.Http.PostAsync(new Uri($"/api/workspaces/{id}/start", UriKind.Relative), null);
+        await Poll.UntilAsync(() => (long?)Api()["spec"]!["replicas"] == 2, Timeout, "the Deployment scaled back");
+
+        Assert.False(off.GetProperty("scaleToZeroOnStop").GetBoolean());
+        Assert.True(view.GetProperty("scaleToZeroOnStop").GetBoolean());
+        Assert.True((bool)cluster.Get("workspaces.dev/workspaces", Namespace, id)!["spec"]!["clusterAccess"]!["scaleToZeroOnStop"]!);
+        Assert.Equal("2", recorded);
+        Assert.Null(Api()["metadata"]!["annotations"]?[DeploymentScaler.ReplicasAnnotation]);
     }
 
     private static async Task<string> ProjectAsync(ApiClient lead, ApiClient? member = null)

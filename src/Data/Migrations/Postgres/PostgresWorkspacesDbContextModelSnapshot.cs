@@ -264,6 +264,9 @@ namespace Workspaces.Data.Migrations.Postgres
                         .HasMaxLength(32768)
                         .HasColumnType("character varying(32768)");
 
+                    b.Property<bool>("ScaleToZeroOnStop")
+                        .HasColumnType("boolean");
+
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone");
 

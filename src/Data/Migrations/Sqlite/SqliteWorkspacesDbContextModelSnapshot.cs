@@ -251,6 +251,9 @@ namespace Workspaces.Data.Migrations.Sqlite
                         .HasMaxLength(32768)
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("ScaleToZeroOnStop")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("UpdatedAt")
                         .HasColumnType("INTEGER");
 

@@ -273,7 +273,7 @@ public sealed partial class KubernetesWorkspaceRuntime(
             workspace.Metadata.Annotations?.Remove(Controller.ControllerTelemetry.TraceParentAnnotation);
         }
         spec.ClusterAccess = launch.ClusterAccess is { } access
-            ? new WorkspaceClusterAccess { Namespace = access.Namespace, Rules = access.Rules is null ? null : [.. access.Rules] }
+            ? new WorkspaceClusterAccess { Namespace = access.Namespace, Rules = access.Rules is null ? null : [.. access.Rules], ScaleToZeroOnStop = access.ScaleToZeroOnStop }
             : null;
         spec.Editor = launch.Editor is { } editor ? new WorkspaceEditorLimits { SoftLimitBytes = editor.SoftLimitBytes, HardLimitBytes = editor.HardLimitBytes } : null;
         // Sealed afresh on every start: the Git credential may have changed, and the new generation makes the controller rewrite the pod's secret.

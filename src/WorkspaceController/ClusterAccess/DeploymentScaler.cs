@@ -1,0 +1,191 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+using Workspaces.WorkspaceController.Kubernetes;
+using Workspaces.WorkspaceController.Kubernetes.Controller;
+
+namespace Workspaces.WorkspaceController.ClusterAccess;
+
+/// <summary>
+/// A project's "scale to zero on stop": when the workspace stops, each Deployment of its development namespace that runs
+/// replicas gets them recorded in an annotation and is scaled to zero through the scale subresource; when it starts,
+/// each annotated Deployment still at zero is scaled back and loses the annotation. One pass per stop and one per start
+/// (<see cref="WorkspaceClusterAccessStatus.ScaledToZero"/> says which is due), so a Deployment created or scaled by hand
+/// while the workspace is stopped is left as that person made it; one whose replicas were changed by hand keeps them.
+/// A failure never holds up the workspace's own stop or start: it is said in the Workspace's events and tried again.
+/// </summary>
+public sealed partial class DeploymentScaler(IKubernetes client, EventRecorder events, ILogger<DeploymentScaler> logger)
+{
+    public const string ReplicasAnnotation = "workspaces.dev/replicas-before-stop";
+
+    /// <summary>How soon a pass that lost a race with someone's change is tried again.</summary>
+    public static readonly TimeSpan RetryAfterConflict = TimeSpan.FromSeconds(1);
+
+    /// <summary>How soon a pass that failed otherwise (no rights, the API server's error) is tried again.</summary>
+    public static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(30);
+
+    /// <summary>The last failure said per workspace, so a lasting one is one event, not one per retry.</summary>
+    private readonly ConcurrentDictionary<string, string> _problems = new(StringComparer.Ordinal);
+
+    public void Forget(string workspaceName) => _problems.TryRemove(workspaceName, out _);
+
+    /// <summary>The workspace stopped: scales the namespace's Deployments to zero once; null when done, else when to try again.</summary>
+    public async Task<TimeSpan?> ScaleDownAsync(WorkspaceResource workspace, WorkspaceClusterAccessStatus status, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(workspace);
+        ArgumentNullException.ThrowIfNull(status);
+        if (status.ScaledToZero == true)
+        {
+            return null;
+        }
+
+        var ns = ClusterAccessBuilder.Namespace(workspace);
+        var scaled = new List<string>();
+        try
+        {
+            foreach (var deployment in (await client.AppsV1.ListNamespacedDeploymentAsync(ns, cancellationToken: cancellationToken)).Items)
+            {
+                var replicas = deployment.Spec?.Replicas ?? 1;
+                if (replicas == 0)
+                {
+                    // Already at zero: by hand before the stop (not restored), or by an earlier pass (its annotation stays).
+                    continue;
+                }
+
+                var annotated = await client.AppsV1.PatchNamespacedDeploymentAsync(
+                    Annotation(replicas.ToString(CultureInfo.InvariantCulture)), deployment.Metadata.Name, ns, cancellationToken: cancellationToken);
+                await ScaleAsync(annotated, 0, cancellationToken);
+                scaled.Add($"{deployment.Metadata.Name} ({replicas})");
+            }
+        }
+        catch (HttpOperationException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            return await ReportAsync(workspace, $"Could not scale the Deployments in {ns} to zero: {Reason(e)}", e, cancellationToken);
+        }
+
+        _problems.TryRemove(workspace.Metadata.Name, out _);
+        status.ScaledToZero = true;
+        if (scaled.Count > 0)
+        {
+            LogScaledDown(ns, scaled.Count);
+            await events.RecordAsync(workspace, "Normal", "ScaledToZero", $"Scaled {Plural(scaled.Count)} in {ns} to zero: {string.Join(", ", scaled)}. The next start scales them back.", cancellationToken);
+        }
+
+        return null;
+    }
+
+    /// <summary>The workspace starts: scales back what its stop scaled to zero; null when done, else when to try again.</summary>
+    public async Task<TimeSpan?> RestoreAsync(WorkspaceResource workspace, WorkspaceClusterAccessStatus status, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(workspace);
+        ArgumentNullException.ThrowIfNull(status);
+        if (status.ScaledToZero != true)
+        {
+            return null;
+        }
+
+        var ns = ClusterAccessBuilder.Namespace(workspace);
+        var restored = new List<string>();
+        var kept = new List<string>();
+        try
+        {
+            foreach (var deployment in (await client.AppsV1.ListNamespacedDeploymentAsync(ns, cancellationToken: cancellationToken)).Items)
+            {
+                if (deployment.Metadata.Annotations?.TryGetValue(ReplicasAnnotation, out var recorded) != true)
+                {
+                    continue;
+                }
+
+                var current = deployment.Spec?.Replicas ?? 1;
+                if (current == 0 && int.TryParse(recorded, NumberStyles.None, CultureInfo.InvariantCulture, out var replicas))
+                {
+                    // Scaled first, the annotation removed after: a pass cut short in between finds replicas not at zero
+                    // and only removes the annotation, so nothing is scaled twice.
+                    await ScaleAsync(deployment, replicas, cancellationToken);
+                    restored.Add($"{deployment.Metadata.Name} ({replicas})");
+                }
+                else
+                {
+                    kept.Add($"{deployment.Metadata.Name} ({current})");
+                }
+
+                await client.AppsV1.PatchNamespacedDeploymentAsync(Annotation(null), deployment.Metadata.Name, ns, cancellationToken: cancellationToken);
+            }
+        }
+        catch (HttpOperationException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            return await ReportAsync(workspace, $"Could not scale the Deployments in {ns} back: {Reason(e)}", e, cancellationToken);
+        }
+
+        _problems.TryRemove(workspace.Metadata.Name, out _);
+        status.ScaledToZero = null;
+        if (restored.Count + kept.Count > 0)
+        {
+            LogRestored(ns, restored.Count, kept.Count);
+            var message = restored.Count > 0 ? $"Scaled {Plural(restored.Count)} in {ns} back: {string.Join(", ", restored)}." : $"Nothing in {ns} to scale back.";
+            if (kept.Count > 0)
+            {
+                message += $" Left as changed while the workspace was stopped: {string.Join(", ", kept)}.";
+            }
+
+            await events.RecordAsync(workspace, "Normal", "ScaledBack", message, cancellationToken);
+        }
+
+        return null;
+    }
+
+    /// <summary>Through the scale subresource, conditional on the Deployment's version: a change made meanwhile wins (409, tried again).</summary>
+    private Task<V1Scale> ScaleAsync(V1Deployment deployment, int replicas, CancellationToken cancellationToken) =>
+        client.AppsV1.ReplaceNamespacedDeploymentScaleAsync(
+            new V1Scale
+            {
+                ApiVersion = "autoscaling/v1",
+                Kind = "Scale",
+                Metadata = new V1ObjectMeta { Name = deployment.Metadata.Name, NamespaceProperty = deployment.Metadata.NamespaceProperty, ResourceVersion = deployment.Metadata.ResourceVersion },
+                Spec = new V1ScaleSpec { Replicas = replicas },
+            },
+            deployment.Metadata.Name,
+            deployment.Metadata.NamespaceProperty,
+            cancellationToken: cancellationToken);
+
+    /// <summary>A merge patch that sets the annotation, or removes it (null).</summary>
+    private static V1Patch Annotation(string? replicas) =>
+        new(new JsonObject { ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { [ReplicasAnnotation] = replicas } } }.ToJsonString(), V1Patch.PatchType.MergePatch);
+
+    /// <summary>Says a failure once (log and event) while it lasts; returns when to try again.</summary>
+    private async Task<TimeSpan?> ReportAsync(WorkspaceResource workspace, string message, HttpOperationException e, CancellationToken cancellationToken)
+    {
+        var retryAfter = KubernetesErrors.IsConflict(e) ? RetryAfterConflict : RetryAfterFailure;
+        if (_problems.TryGetValue(workspace.Metadata.Name, out var last) && last == message)
+        {
+            return retryAfter;
+        }
+
+        LogScaleFailed(workspace.Metadata.Name, message);
+        _problems[workspace.Metadata.Name] = message;
+        await events.RecordAsync(workspace, "Warning", "ScaleFailed", message, cancellationToken);
+        return retryAfter;
+    }
+
+    private static string Reason(HttpOperationException e) => e.Response?.StatusCode switch
+    {
+        System.Net.HttpStatusCode.Forbidden => $"{KubernetesErrors.Message(e)} (the controller lacks the rights on deployments and deployments/scale there: upgrade the chart, which grants them with cluster access). Tried again shortly.",
+        System.Net.HttpStatusCode.Conflict => "a Deployment changed meanwhile. Tried again shortly.",
+        _ => $"{KubernetesErrors.Message(e)}. Tried again shortly.",
+    };
+
+    private static string Plural(int count) => count == 1 ? "1 Deployment" : $"{count} Deployments";
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Scaled {Count} Deployments in {Namespace} to zero")]
+    private partial void LogScaledDown(string @namespace, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Scaled {Restored} Deployments in {Namespace} back ({Kept} left as changed by hand)")]
+    private partial void LogRestored(string @namespace, int restored, int kept);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Workspace {WorkspaceName}: {Problem}")]
+    private partial void LogScaleFailed(string workspaceName, string problem);
+}

@@ -1,0 +1,42 @@
+using Bunit;
+using Microsoft.Extensions.DependencyInjection;
+using Workspaces.Web.ClusterAccess;
+using Workspaces.Web.Tests.Authorization;
+using Workspaces.Web.Tests.Infrastructure;
+
+namespace Workspaces.Web.Tests.ClusterAccess;
+
+/// <summary>The project page's cluster access card, rendered against the real service of a running app (SQLite, local runtime).</summary>
+public sealed class ClusterAccessPanelTests : BunitContext
+{
+    [Fact]
+    public async Task ScaleToZero_TickedAndSavedByTheOwner_IsKeptAndShownToTheTeam()
+    {
+        await using var app = await TestApp.StartAsync();
+        Services.AddSingleton(app.Services.GetRequiredService<ClusterAccessService>());
+        JSInterop.Mode = JSRuntimeMode.Loose;
+        // Last: it starts the renderer, after which no service may be added.
+        SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));
+        using var lead = await app.CreateUserAsync();
+        using var member = await app.CreateUserAsync();
+        var teamId = (await AccessWorld.PostAsync(lead, "/api/teams", new { name = "Platform" })).GetProperty("id").GetString()!;
+        await AccessWorld.JoinAsync(lead, member, teamId);
+        var projectId = (await AccessWorld.PostAsync(lead, $"/api/teams/{teamId}/projects", new { name = "shop", repositoryUrl = "https://git.example/acme/shop.git" })).GetProperty("id").GetString()!;
+        var leadId = await AccessWorld.UserIdAsync(lead);
+        var memberId = await AccessWorld.UserIdAsync(member);
+
+        var card = Render<ClusterAccessPanel>(p => p.Add(c => c.ProjectId, projectId).Add(c => c.UserId, leadId));
+        card.WaitForAssertion(() => Assert.False(card.Find("#cluster-access-scale-to-zero").HasAttribute("checked")), TimeSpan.FromSeconds(10));
+        await card.Find("#cluster-access-scale-to-zero").ChangeAsync(new() { Value = true });
+        await card.Find("form").SubmitAsync();
+        card.WaitForAssertion(() => Assert.NotNull(card.Find("#cluster-access-saved")), TimeSpan.FromSeconds(10));
+
+        var again = Render<ClusterAccessPanel>(p => p.Add(c => c.ProjectId, projectId).Add(c => c.UserId, leadId));
+        again.WaitForAssertion(() => Assert.True(again.Find("#cluster-access-scale-to-zero").HasAttribute("checked")), TimeSpan.FromSeconds(10));
+        var readOnly = Render<ClusterAccessPanel>(p => p.Add(c => c.ProjectId, projectId).Add(c => c.UserId, memberId));
+        readOnly.WaitForAssertion(() => Assert.Contains("Deployments scaled to zero, and back on start", readOnly.Markup, StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        Assert.Empty(readOnly.FindAll("#cluster-access-scale-to-zero"));
+        // This server runs workspaces as local processes: the card says why the namespace itself cannot be turned on.
+        Assert.Contains("needs the Kubernetes runtime or a configured cluster", card.Find("#cluster-access-unavailable").TextContent, StringComparison.Ordinal);
+    }
+}
