@@ -32,18 +32,7 @@ public static class PrebuildStoreEgress
             return null;
         }
 
-        var ns = string.IsNullOrEmpty(options.PrebuildStore.Namespace) ? options.Namespace : options.PrebuildStore.Namespace;
-        return new V1NetworkPolicyEgressRule
-        {
-            To =
-            [
-                new V1NetworkPolicyPeer
-                {
-                    NamespaceSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["kubernetes.io/metadata.name"] = ns } },
-                    PodSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string>(options.PrebuildStore.PodLabels) },
-                },
-            ],
-            Ports = [new V1NetworkPolicyPort { Protocol = "TCP", Port = options.PrebuildStore.Port }],
-        };
+        var store = options.PrebuildStore;
+        return Resources.WorkspaceResourceBuilder.PodsEgress(string.IsNullOrEmpty(store.Namespace) ? options.Namespace : store.Namespace, store.PodLabels, store.Port);
     }
 }

@@ -253,6 +253,20 @@ public static class WorkspaceResourceBuilder
         return new V1NetworkPolicyEgressRule { To = peers };
     }
 
+    /// <summary>Egress to the pods labelled <paramref name="podLabels"/> in namespace <paramref name="ns"/>, on one TCP port.</summary>
+    internal static V1NetworkPolicyEgressRule PodsEgress(string ns, IDictionary<string, string> podLabels, int port) => new()
+    {
+        To =
+        [
+            new V1NetworkPolicyPeer
+            {
+                NamespaceSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["kubernetes.io/metadata.name"] = ns } },
+                PodSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string>(podLabels) },
+            },
+        ],
+        Ports = [new V1NetworkPolicyPort { Protocol = "TCP", Port = port }],
+    };
+
     public static V1Pod Pod(WorkspaceResource workspace, ControllerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);

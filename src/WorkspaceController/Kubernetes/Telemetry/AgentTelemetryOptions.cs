@@ -67,18 +67,6 @@ public sealed class AgentTelemetryOptions
             return null;
         }
 
-        var ns = string.IsNullOrEmpty(Namespace) ? controllerNamespace : Namespace;
-        return new V1NetworkPolicyEgressRule
-        {
-            To =
-            [
-                new V1NetworkPolicyPeer
-                {
-                    NamespaceSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["kubernetes.io/metadata.name"] = ns } },
-                    PodSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string>(PodLabels) },
-                },
-            ],
-            Ports = [new V1NetworkPolicyPort { Protocol = "TCP", Port = Port ?? OtlpEndpoint.Port }],
-        };
+        return Resources.WorkspaceResourceBuilder.PodsEgress(string.IsNullOrEmpty(Namespace) ? controllerNamespace : Namespace, PodLabels, Port ?? OtlpEndpoint.Port);
     }
 }
