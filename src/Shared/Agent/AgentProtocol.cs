@@ -65,15 +65,6 @@ public static class AgentProtocol
     /// <summary>The <c>Upgrade</c> token of the SSH stream.</summary>
     public const string SshUpgrade = "workspaces-ssh";
 
-    /// <summary>
-    /// The SSH stream's other <c>Upgrade</c> token, for an agent on a Unix socket (a sandboxed local workspace): the agent
-    /// starts sshd as for <see cref="SshUpgrade"/> and hands the web app the pipes of its standard input (first) and
-    /// output (second) with the 101 (<see cref="SocketHandOver"/>), then closes this connection and only waits for sshd
-    /// to end. No byte of the session crosses the agent. An agent that does not know it answers 426, and the web app asks
-    /// again with <see cref="SshUpgrade"/>.
-    /// </summary>
-    public const string SshPipesUpgrade = "workspaces-ssh-pipes";
-
     /// <summary>The workspace's SSH host public key (one OpenSSH public key line), on the agent's answers to <see cref="SshPath"/>.</summary>
     public const string SshHostKeyHeader = "X-Workspaces-Ssh-Host-Key";
 

@@ -4,9 +4,9 @@ using System.Runtime.InteropServices;
 namespace Workspaces.Shared.Agent;
 
 /// <summary>
-/// Passing a connected socket (or the two ends of a program's standard input and output) from one process to another
-/// over a Unix socket (<c>SCM_RIGHTS</c>, which .NET's <see cref="Socket"/> does not expose): the file descriptors travel
-/// with the first byte of a message, and the receiver gets its own descriptors of the same connection or pipes. Sockets keep their network namespace, so a socket that a sandboxed
+/// Passing a connected socket from one process to another over a Unix socket (<c>SCM_RIGHTS</c>, which .NET's
+/// <see cref="Socket"/> does not expose): the file descriptor travels with the first byte of a message, and the receiver
+/// gets its own descriptor of the same connection. Sockets keep their network namespace, so a socket that a sandboxed
 /// agent connected to its workspace's loopback reaches that listener from the web app's process too. Constants and
 /// layouts are the Linux ones shared by x86-64 and arm64.
 /// </summary>
@@ -21,59 +21,40 @@ public static partial class SocketHandOver
     private const int EAgain = 11;
     private const int EIntr = 4;
 
-    /// <summary>At most this many descriptors travel with one message.</summary>
-    public const int MaxDescriptors = 2;
-
-    /// <summary>The control message's header: <c>CMSG_LEN(0)</c>.</summary>
-    private const int ControlHeaderLength = 16;
-
-    /// <summary><c>CMSG_SPACE(2 * sizeof(int))</c>: the header and two descriptors (one descriptor pads to the same 24).</summary>
+    /// <summary><c>CMSG_SPACE(sizeof(int))</c>: the header (16 bytes) and one descriptor, padded to 8.</summary>
     private const int ControlSpace = 24;
+
+    /// <summary><c>CMSG_LEN(sizeof(int))</c>.</summary>
+    private const int ControlLength = 20;
 
     /// <summary>
     /// Sends <paramref name="data"/> on the Unix socket <paramref name="through"/> with a descriptor of <paramref name="socket"/>
     /// attached. For a short message on a connection with nothing queued: a full send buffer is an error, not a wait.
     /// </summary>
-    public static void Send(Socket through, ReadOnlySpan<byte> data, Socket socket)
-    {
-        ArgumentNullException.ThrowIfNull(socket);
-        Send(through, data, socket.SafeHandle, null);
-    }
-
-    /// <summary>
-    /// The same with one or two descriptors of any kind (a program's pipes): <paramref name="second"/> may be null.
-    /// </summary>
-    public static unsafe void Send(Socket through, ReadOnlySpan<byte> data, SafeHandle first, SafeHandle? second)
+    public static unsafe void Send(Socket through, ReadOnlySpan<byte> data, Socket socket)
     {
         ArgumentNullException.ThrowIfNull(through);
-        ArgumentNullException.ThrowIfNull(first);
+        ArgumentNullException.ThrowIfNull(socket);
         if (data.IsEmpty)
         {
             throw new ArgumentException("A descriptor travels with at least one byte.", nameof(data));
         }
 
         var throughHandle = through.SafeHandle;
+        var socketHandle = socket.SafeHandle;
         var addedThrough = false;
-        var addedFirst = false;
-        var addedSecond = false;
+        var addedSocket = false;
         try
         {
             throughHandle.DangerousAddRef(ref addedThrough);
-            first.DangerousAddRef(ref addedFirst);
-            second?.DangerousAddRef(ref addedSecond);
+            socketHandle.DangerousAddRef(ref addedSocket);
             var control = stackalloc byte[ControlSpace];
             new Span<byte>(control, ControlSpace).Clear();
             var header = (ControlHeader*)control;
-            header->Length = (nuint)(ControlHeaderLength + (second is null ? 1 : 2) * sizeof(int));
+            header->Length = ControlLength;
             header->Level = SolSocket;
             header->Type = ScmRights;
-            var descriptors = (int*)(control + ControlHeaderLength);
-            descriptors[0] = (int)first.DangerousGetHandle();
-            if (second is not null)
-            {
-                descriptors[1] = (int)second.DangerousGetHandle();
-            }
-
+            *(int*)(control + sizeof(ControlHeader)) = (int)socketHandle.DangerousGetHandle();
             fixed (byte* bytes = data)
             {
                 var sent = 0;
@@ -105,14 +86,9 @@ public static partial class SocketHandOver
         }
         finally
         {
-            if (addedSecond)
+            if (addedSocket)
             {
-                second!.DangerousRelease();
-            }
-
-            if (addedFirst)
-            {
-                first.DangerousRelease();
+                socketHandle.DangerousRelease();
             }
 
             if (addedThrough)
@@ -128,41 +104,15 @@ public static partial class SocketHandOver
     /// </summary>
     public static async ValueTask<(int Read, Socket? Socket)> ReceiveAsync(Socket through, Memory<byte> buffer, CancellationToken cancellationToken)
     {
-        var (read, descriptors) = await ReceiveDescriptorsAsync(through, buffer, cancellationToken);
-        if (descriptors.Length > 1)
-        {
-            Close(descriptors);
-            throw new IOException("The agent sent more than one socket.");
-        }
-
-        return (read, descriptors.Length == 0 ? null : ToSocket(descriptors[0]));
-    }
-
-    /// <summary>
-    /// The same for one or two descriptors of any kind, in the order they were sent: the caller owns them (close-on-exec)
-    /// and must wrap or close each.
-    /// </summary>
-    public static async ValueTask<(int Read, nint[] Descriptors)> ReceiveDescriptorsAsync(Socket through, Memory<byte> buffer, CancellationToken cancellationToken)
-    {
         ArgumentNullException.ThrowIfNull(through);
         while (true)
         {
             // A zero-byte receive completes when data is there without taking any of it.
             await through.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken);
-            if (TryReceive(through, buffer.Span, out var read, out var descriptors))
+            if (TryReceive(through, buffer.Span, out var read, out var descriptor))
             {
-                return (read, descriptors);
+                return (read, descriptor < 0 ? null : ToSocket(descriptor));
             }
-        }
-    }
-
-    /// <summary>Closes descriptors that were received and will not be used.</summary>
-    public static void Close(IEnumerable<nint> descriptors)
-    {
-        ArgumentNullException.ThrowIfNull(descriptors);
-        foreach (var descriptor in descriptors)
-        {
-            using var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(descriptor, ownsHandle: true);
         }
     }
 
@@ -182,11 +132,11 @@ public static partial class SocketHandOver
     }
 
     /// <summary>One non-blocking <c>recvmsg</c>: false when nothing was there after all.</summary>
-    private static unsafe bool TryReceive(Socket through, Span<byte> buffer, out int read, out nint[] descriptors)
+    private static unsafe bool TryReceive(Socket through, Span<byte> buffer, out int read, out nint descriptor)
     {
         var handle = through.SafeHandle;
         var added = false;
-        descriptors = [];
+        descriptor = -1;
         try
         {
             handle.DangerousAddRef(ref added);
@@ -215,21 +165,20 @@ public static partial class SocketHandOver
 
                     read = (int)result;
                     var header = (ControlHeader*)control;
-                    if (message.ControlLength >= ControlHeaderLength + sizeof(int) && header->Level == SolSocket && header->Type == ScmRights)
+                    if (message.ControlLength >= ControlLength && header->Level == SolSocket && header->Type == ScmRights)
                     {
-                        var count = Math.Min(((int)header->Length - ControlHeaderLength) / sizeof(int), MaxDescriptors);
-                        descriptors = new nint[count];
-                        for (var i = 0; i < count; i++)
-                        {
-                            descriptors[i] = ((int*)(control + ControlHeaderLength))[i];
-                        }
+                        descriptor = *(int*)(control + sizeof(ControlHeader));
                     }
 
                     if ((message.Flags & MsgCTrunc) != 0)
                     {
-                        // More descriptors than fit were sent: the kernel closed the rest; the ones that came are refused too.
-                        Close(descriptors);
-                        throw new IOException($"The agent sent more than {MaxDescriptors} descriptors.");
+                        // More descriptors than one were sent: the kernel closed the rest; ours is refused too.
+                        if (descriptor >= 0)
+                        {
+                            using var extra = new SafeSocketHandle(descriptor, ownsHandle: true);
+                        }
+
+                        throw new IOException("The agent sent more than one socket.");
                     }
 
                     return true;

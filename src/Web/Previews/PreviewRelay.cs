@@ -37,7 +37,7 @@ public sealed partial class PreviewRelay : IDisposable
     public static readonly HttpRequestOptionsKey<PreviewRelayRoute> RouteKey = new("Workspaces.PreviewRelay.Route");
 
     /// <summary>A response head longer than this is not the agent's.</summary>
-    internal const int MaxHeadBytes = 8 * 1024;
+    private const int MaxHeadBytes = 8 * 1024;
 
     private readonly ILogger<PreviewRelay> _logger;
     private readonly IAgentConnections _agents;
@@ -255,7 +255,7 @@ public sealed partial class PreviewRelay : IDisposable
         return (ParseStatus(head), head);
     }
 
-    internal static int ParseStatus(string head)
+    private static int ParseStatus(string head)
     {
         var statusLine = head.AsSpan(0, head.IndexOf("\r\n", StringComparison.Ordinal));
         var parts = statusLine.ToString().Split(' ', 3);

@@ -59,20 +59,6 @@ public sealed class AgentSshConnector(Microsoft.Extensions.Options.IOptions<SshO
             socket = await connections.ConnectAsync(agent, connect.Token);
         }
 
-        if (upgrade && socket.AddressFamily == AddressFamily.Unix)
-        {
-            // A sandboxed agent on this machine hands over sshd's pipes: no byte of the session crosses it after.
-            if (await HandOverAsync(socket, agent, secret, cancellationToken) is { } handedOver)
-            {
-                return handedOver;
-            }
-
-            // An agent from before the hand-over (agents outlive the web app) refused the token: relay bytes through it.
-            using var connect = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            connect.CancelAfter(options.Value.AgentConnectTimeout);
-            socket = await connections.ConnectAsync(agent, connect.Token);
-        }
-
         try
         {
             var request = new StringBuilder()
@@ -104,76 +90,6 @@ public sealed class AgentSshConnector(Microsoft.Extensions.Options.IOptions<SshO
         {
             socket.Dispose();
             throw;
-        }
-    }
-
-    /// <summary>
-    /// Asks for sshd's pipes (<see cref="AgentProtocol.SshPipesUpgrade"/>): the answer with them as its stream, the
-    /// agent's refusal, or null when the agent does not know the token (426). The connection is closed either way.
-    /// </summary>
-    public static async Task<AgentSshAnswer?> HandOverAsync(Socket socket, Uri agent, string secret, CancellationToken cancellationToken)
-    {
-        nint[] descriptors = [];
-        try
-        {
-            var request = string.Create(
-                CultureInfo.InvariantCulture,
-                $"GET {AgentProtocol.SshPath} HTTP/1.1\r\nHost: {agent.Authority}\r\nAuthorization: {AgentProtocol.AuthorizationScheme} {secret}\r\nConnection: Upgrade\r\nUpgrade: {AgentProtocol.SshPipesUpgrade}\r\n\r\n");
-            await socket.SendAsync(Encoding.ASCII.GetBytes(request), cancellationToken);
-            var buffer = new byte[PreviewRelay.MaxHeadBytes];
-            var length = 0;
-            int end;
-            while ((end = buffer.AsSpan(0, length).IndexOf("\r\n\r\n"u8)) < 0)
-            {
-                if (length == buffer.Length)
-                {
-                    throw new IOException("The agent's answer to the SSH request has no end of head.");
-                }
-
-                var (read, received) = await SocketHandOver.ReceiveDescriptorsAsync(socket, buffer.AsMemory(length), cancellationToken);
-                if (received.Length > 0)
-                {
-                    SocketHandOver.Close(descriptors);
-                    descriptors = received;
-                }
-
-                if (read == 0)
-                {
-                    throw new IOException("The agent closed the connection before answering the SSH request.");
-                }
-
-                length += read;
-            }
-
-            var head = Encoding.ASCII.GetString(buffer, 0, end + 4);
-            var status = PreviewRelay.ParseStatus(head);
-            if (status == StatusCodes.Status426UpgradeRequired)
-            {
-                return null;
-            }
-
-            var user = Header(head, AgentProtocol.SshUserHeader);
-            var hostKey = Header(head, AgentProtocol.SshHostKeyHeader);
-            if (status != StatusCodes.Status101SwitchingProtocols)
-            {
-                var reason = status >= 400 ? await PreviewRelay.ReadReasonAsync(socket, head, buffer.AsMemory(end + 4, length - end - 4), cancellationToken) : null;
-                return new AgentSshAnswer(status, reason, user, hostKey, null);
-            }
-
-            if (descriptors.Length != 2)
-            {
-                throw new IOException($"The agent switched to SSH with {descriptors.Length} descriptors instead of sshd's two pipes.");
-            }
-
-            // The agent is code the workspace could tamper with: each must be a pipe (the constructor checks), of the right way round.
-            var pipes = SshdPipeStream.Open(descriptors[0], descriptors[1]);
-            descriptors = [];
-            return new AgentSshAnswer(status, null, user, hostKey, pipes);
-        }
-        finally
-        {
-            SocketHandOver.Close(descriptors);
-            socket.Dispose();
         }
     }
 

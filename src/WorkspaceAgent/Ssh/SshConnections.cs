@@ -1,9 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.IO.Pipes;
-using System.Net.Sockets;
-using System.Text;
-using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Workspaces.Shared.Agent;
 
@@ -34,9 +29,7 @@ public static class SshExtensions
 /// <c>GET /ssh</c> (<see cref="AgentProtocol.SshPath"/>): one OpenSSH <c>sshd -i</c> per upgraded connection, its standard
 /// input and output the connection's bytes. The agent secret is checked by the middleware in front of every endpoint;
 /// the web app has authorized the user, and sshd accepts only a certificate of the workspace's CA
-/// (<see cref="SshCertificates"/>). Asked on its Unix socket with <see cref="AgentProtocol.SshPipesUpgrade"/>, the agent
-/// hands sshd's pipes to the web app instead of copying (the copies cost as much CPU as sshd's own work). Ending the
-/// agent (the workspace stops) ends every sshd it started.
+/// (<see cref="SshCertificates"/>). Ending the agent (the workspace stops) ends every sshd it started.
 /// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed partial class SshConnections(SshServer server, IHostApplicationLifetime lifetime, ILogger<SshConnections> logger)
@@ -68,25 +61,9 @@ public sealed partial class SshConnections(SshServer server, IHostApplicationLif
             return;
         }
 
-        var token = context.Request.Headers.Upgrade.ToString();
-        var handOver = string.Equals(token, AgentProtocol.SshPipesUpgrade, StringComparison.OrdinalIgnoreCase);
-        if (!handOver && !string.Equals(token, AgentProtocol.SshUpgrade, StringComparison.OrdinalIgnoreCase))
+        if (!string.Equals(context.Request.Headers.Upgrade.ToString(), AgentProtocol.SshUpgrade, StringComparison.OrdinalIgnoreCase))
         {
             await RefuseAsync(context, StatusCodes.Status426UpgradeRequired, $"Ask with Connection: Upgrade and Upgrade: {AgentProtocol.SshUpgrade}.");
-            return;
-        }
-
-        // Pipes can be handed over only to a process on the other end of a Unix socket.
-        var connection = handOver ? context.Features.Get<IConnectionSocketFeature>()?.Socket : null;
-        if (handOver && connection is not { AddressFamily: AddressFamily.Unix })
-        {
-            await RefuseAsync(context, StatusCodes.Status400BadRequest, $"{AgentProtocol.SshPipesUpgrade} needs a connection to the agent's Unix socket; ask with Upgrade: {AgentProtocol.SshUpgrade}.");
-            return;
-        }
-
-        if (connection is not null)
-        {
-            HandOver(context, connection, Start(setup), setup);
             return;
         }
 
@@ -97,62 +74,6 @@ public sealed partial class SshConnections(SshServer server, IHostApplicationLif
         using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
         await PumpAsync(client, sshd, ended.Token);
         LogClosed(sshd.Id);
-    }
-
-    /// <summary>
-    /// The 101, with the user and host key, and sshd's standard input and output in one message on the connection's
-    /// socket itself (Kestrel has written nothing for this request); then the connection is ended and the agent only
-    /// waits for sshd, which ends when the web app closes its pipes or is killed when the agent stops.
-    /// </summary>
-    private void HandOver(HttpContext context, Socket connection, Process sshd, SshSetup setup)
-    {
-        var pid = sshd.Id;
-        try
-        {
-            var head = Encoding.ASCII.GetBytes(string.Create(
-                CultureInfo.InvariantCulture,
-                $"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: {AgentProtocol.SshPipesUpgrade}\r\n{AgentProtocol.SshHostKeyHeader}: {setup.HostPublicKey}\r\n{AgentProtocol.SshUserHeader}: {setup.User}\r\n\r\n"));
-            SocketHandOver.Send(connection, head, ((PipeStream)sshd.StandardInput.BaseStream).SafePipeHandle, ((PipeStream)sshd.StandardOutput.BaseStream).SafePipeHandle);
-        }
-        catch
-        {
-            sshd.Kill(entireProcessTree: true);
-            sshd.Dispose();
-            throw;
-        }
-        finally
-        {
-            // The web app has its own descriptors: sshd's input ends when it closes them, never because of ours.
-            sshd.StandardInput.Dispose();
-            sshd.StandardOutput.Dispose();
-        }
-
-        LogHandedOver(pid);
-        _ = WaitAsync(sshd, pid);
-        context.Abort();
-    }
-
-    private async Task WaitAsync(Process sshd, int pid)
-    {
-        using (sshd)
-        using (lifetime.ApplicationStopping.Register(() => Kill(sshd)))
-        {
-            await sshd.WaitForExitAsync();
-        }
-
-        LogClosed(pid);
-    }
-
-    private static void Kill(Process sshd)
-    {
-        try
-        {
-            sshd.Kill(entireProcessTree: true);
-        }
-        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
-        {
-            // It ended already.
-        }
     }
 
     private Process Start(SshSetup setup)
@@ -252,9 +173,6 @@ public sealed partial class SshConnections(SshServer server, IHostApplicationLif
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "SSH connection opened (sshd {Pid})")]
     private partial void LogOpened(int pid);
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "SSH connection opened (sshd {Pid}), its pipes handed to the web app")]
-    private partial void LogHandedOver(int pid);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "SSH connection closed (sshd {Pid})")]
     private partial void LogClosed(int pid);
