@@ -14,7 +14,8 @@ namespace Workspaces.WorkspaceController.ClusterAccess;
 /// A project's "scale to zero on stop": when the workspace stops, each Deployment of its development namespace that runs
 /// replicas gets them recorded in an annotation and is scaled to zero through the scale subresource; when it starts,
 /// each annotated Deployment still at zero is scaled back and loses the annotation. One pass per stop and one per start
-/// (<see cref="WorkspaceClusterAccessStatus.ScaledToZero"/> says which is due), so a Deployment created or scaled by hand
+/// (<see cref="WorkspaceClusterAccessStatus.ScaledToZero"/> says which is due; with the setting on, the first pass after
+/// a start or a controller restart looks for annotations even when the status lost the flag), so a Deployment created or scaled by hand
 /// while the workspace is stopped is left as that person made it; one whose replicas were changed by hand keeps them.
 /// A failure never holds up the workspace's own stop or start: it is said in the Workspace's events and tried again.
 /// </summary>
@@ -31,7 +32,18 @@ public sealed partial class DeploymentScaler(IKubernetes client, EventRecorder e
     /// <summary>The last failure said per workspace, so a lasting one is one event, not one per retry.</summary>
     private readonly ConcurrentDictionary<string, string> _problems = new(StringComparer.Ordinal);
 
-    public void Forget(string workspaceName) => _problems.TryRemove(workspaceName, out _);
+    /// <summary>
+    /// Running workspaces whose namespace this process has looked through since their start: the annotation, not only
+    /// the status, says what a stop scaled down (the status write can be lost to a conflict or a restart), so each
+    /// start with the setting on is one look.
+    /// </summary>
+    private readonly ConcurrentDictionary<string, byte> _lookedAfterStart = new(StringComparer.Ordinal);
+
+    public void Forget(string workspaceName)
+    {
+        _problems.TryRemove(workspaceName, out _);
+        _lookedAfterStart.TryRemove(workspaceName, out _);
+    }
 
     /// <summary>The workspace stopped: scales the namespace's Deployments to zero once; null when done, else when to try again.</summary>
     public async Task<TimeSpan?> ScaleDownAsync(WorkspaceResource workspace, WorkspaceClusterAccessStatus status, CancellationToken cancellationToken)
@@ -68,6 +80,7 @@ public sealed partial class DeploymentScaler(IKubernetes client, EventRecorder e
         }
 
         _problems.TryRemove(workspace.Metadata.Name, out _);
+        _lookedAfterStart.TryRemove(workspace.Metadata.Name, out _);
         status.ScaledToZero = true;
         if (scaled.Count > 0)
         {
@@ -83,7 +96,7 @@ public sealed partial class DeploymentScaler(IKubernetes client, EventRecorder e
     {
         ArgumentNullException.ThrowIfNull(workspace);
         ArgumentNullException.ThrowIfNull(status);
-        if (status.ScaledToZero != true)
+        if (status.ScaledToZero != true && (workspace.Spec.ClusterAccess?.ScaleToZeroOnStop != true || _lookedAfterStart.ContainsKey(workspace.Metadata.Name)))
         {
             return null;
         }
@@ -122,6 +135,7 @@ public sealed partial class DeploymentScaler(IKubernetes client, EventRecorder e
         }
 
         _problems.TryRemove(workspace.Metadata.Name, out _);
+        _lookedAfterStart[workspace.Metadata.Name] = 0;
         status.ScaledToZero = null;
         if (restored.Count + kept.Count > 0)
         {

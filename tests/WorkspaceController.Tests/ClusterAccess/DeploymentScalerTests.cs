@@ -124,6 +124,30 @@ public sealed class DeploymentScalerTests
     }
 
     [Fact]
+    public async Task Start_StatusLostTheScaledToZeroFlag_StillRestoresFromTheAnnotations()
+    {
+        await using var h = await ControllerHarness.StartAsync(startController: false, clusterAccessChart: true);
+        var controller = await h.StartControllerAsync(settings: ClusterAccessControllerTests.Settings());
+        await h.CreateAsync(WithAccess("app-lost", scaleToZero: true));
+        await RunningWithTokenAsync(h, "app-lost");
+        await DeployAsync(h, "dev-app-lost", "api", 3);
+        await h.UpdateSpecAsync("app-lost", s => s.DesiredState = DesiredState.Stopped);
+        await h.WaitForPhaseAsync("app-lost", WorkspaceStatusPhase.Stopped, Timeout, w => w.Status?.ClusterAccess?.ScaledToZero == true);
+        // The flag is lost, as when its status write loses a race with the web app's start and the controller restarts.
+        await h.StopControllerAsync(controller);
+        var stopped = (await h.GetAsync("app-lost"))!;
+        stopped.Status!.ClusterAccess!.ScaledToZero = null;
+        await h.Client.CustomObjects.ReplaceNamespacedCustomObjectStatusAsync<WorkspaceResource>(stopped, WorkspaceResource.ApiGroup, WorkspaceResource.ApiVersionName, Ns, WorkspaceResource.Plural, "app-lost");
+
+        await h.UpdateSpecAsync("app-lost", s => s.DesiredState = DesiredState.Running);
+        await h.StartControllerAsync(settings: ClusterAccessControllerTests.Settings());
+        await RunningWithTokenAsync(h, "app-lost");
+        await Poll.UntilAsync(() => h.EventReasons("app-lost").Contains("ScaledBack"), Timeout, "the ScaledBack event");
+
+        Assert.Equal((3L, null), (Replicas(h, "dev-app-lost", "api"), Recorded(h, "dev-app-lost", "api")));
+    }
+
+    [Fact]
     public async Task Stop_ScaleToZeroOff_LeavesTheNamespacesReplicasUntouched()
     {
         await using var h = await StartAsync();
