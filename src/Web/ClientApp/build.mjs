@@ -16,7 +16,7 @@ const common = {
   logLevel: 'warning',
 };
 
-const [modules] = await Promise.all([
+await Promise.all([
   // The pages' modules (imported by Blazor components through JS interop). Split, so that language intelligence
   // (src/languages/, imported dynamically when a file of a language opens) is a chunk of its own and Monaco is shared.
   // editing.js (Monaco and the editor groups) is an entry of its own that editor.js imports dynamically: editor.js stays
@@ -32,7 +32,6 @@ const [modules] = await Promise.all([
     format: 'esm',
     splitting: true,
     chunkNames: 'chunks/[name]-[hash]',
-    metafile: true,
     loader: { '.css': 'css', '.ttf': 'file' },
     assetNames: '[name]',
   }),
@@ -58,19 +57,3 @@ for (const file of fs.readdirSync(chunks)) {
 // The same for editing.js's copy: editor.js, which imports it, loads editor.css.
 fs.rmSync('../wwwroot/dist/editing.css', { force: true });
 fs.rmSync('../wwwroot/dist/editing.css.map', { force: true });
-
-// What the editor runs on: editor.js, editing.js (Monaco) and the chunks they import, for the workspace page's
-// <link rel="modulepreload"> (Components/App.razor, through Editor/EditorModules.cs), so the browser fetches and compiles
-// them while Blazor starts.
-const preload = [];
-const visit = (output) => {
-  const name = path.relative('../wwwroot', output).split(path.sep).join('/');
-  if (preload.includes(name)) return;
-  preload.push(name);
-  for (const imported of modules.metafile.outputs[output].imports) {
-    if (imported.kind === 'import-statement') visit(imported.path);
-  }
-};
-visit('../wwwroot/dist/editor.js');
-visit('../wwwroot/dist/editing.js');
-fs.writeFileSync('../wwwroot/dist/editor.preload.json', JSON.stringify(preload, null, 2) + '\n');

@@ -11,7 +11,6 @@ public static class EditorExtensions
     public static WebApplicationBuilder AddEditor(this WebApplicationBuilder builder)
     {
         builder.Services.AddEditorOptions(builder.Configuration);
-        builder.Services.AddSingleton<EditorModules>();
         return builder;
     }
 

@@ -37,10 +37,6 @@ public sealed partial class ReturnVisitTests(ChromiumFixture chromium) : SignedI
         Assert.All(second, s => Assert.True(s.Transferred < 2048, $"{s.Path} was downloaded again ({s.Transferred} bytes): {Describe(second)}"));
         Assert.All(modules, s => Assert.Matches(Fingerprinted(), s.Path));
         Assert.All(modules, s => Assert.True(s.Transferred == 0, $"{s.Path} was asked for again ({s.Transferred} bytes): {Describe(second)}"));
-        // Monaco's modules are asked for by the page's head, not only once the editor mounts.
-        var preloaded = await again.EvaluateAsync<string[]>("() => [...document.querySelectorAll('link[rel=modulepreload]')].map((l) => new URL(l.href).pathname)");
-        Assert.Contains(preloaded, p => p.StartsWith("/dist/editing.", StringComparison.Ordinal));
-        Assert.Contains(preloaded, p => p.StartsWith("/dist/chunks/", StringComparison.Ordinal));
     }
 
     private static async Task<List<ScriptTransfer>> ScriptTransfersAsync(IPage page)
