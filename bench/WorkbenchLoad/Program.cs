@@ -2,16 +2,19 @@
 // first contentful paint, the time until the editor accepts typing (a character typed into README.md shows), and the
 // JavaScript loaded before the first paint, on a warm cache (the same browser profile, after one visit).
 // Usage: dotnet run -c Release --project bench/WorkbenchLoad -- [--runs N] [--web-app path/to/Workspaces.Web.dll] [--output FILE]
+//   [--trace FILE] (a Chromium performance trace of the last run, for chrome://tracing or the DevTools' Performance tab)
 using System.Globalization;
 using System.Reflection;
 using System.Text;
 using Microsoft.Playwright;
 using Workspaces.TerminalLatency;
+using Workspaces.WorkbenchLoad;
 using Workspaces.TestSupport.Files;
 using Workspaces.TestSupport.Git;
 
 var runs = 15;
 string? output = null;
+string? trace = null;
 var webApp = typeof(Program).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "WebAppPath").Value!;
 for (var i = 0; i < args.Length; i++)
 {
@@ -20,6 +23,7 @@ for (var i = 0; i < args.Length; i++)
         case "--runs": runs = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--output": output = args[++i]; break;
         case "--web-app": webApp = Path.GetFullPath(args[++i]); break;
+        case "--trace": trace = Path.GetFullPath(args[++i]); break;
         default: Console.Error.WriteLine($"Unknown option {args[i]}"); return 2;
     }
 }
@@ -74,7 +78,13 @@ try
     for (var run = 0; run < runs; run++)
     {
         page = await context.NewPageAsync();
+        var tracing = trace is not null && run == runs - 1 ? await ChromiumTrace.StartAsync(context, page) : null;
         samples.Add(await MeasureAsync(page, id));
+        if (tracing is not null)
+        {
+            await tracing.StopAsync(trace!);
+        }
+
         await page.CloseAsync(new() { RunBeforeUnload = false });
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"run {run + 1}: FCP {samples[^1].Fcp:F0} ms, typing {samples[^1].Typing:F0} ms"));
     }

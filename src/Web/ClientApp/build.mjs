@@ -19,9 +19,16 @@ const common = {
 await Promise.all([
   // The pages' modules (imported by Blazor components through JS interop). Split, so that language intelligence
   // (src/languages/, imported dynamically when a file of a language opens) is a chunk of its own and Monaco is shared.
+  // editing.js (Monaco and the editor groups) is an entry of its own that editor.js imports dynamically: editor.js stays
+  // small and starts the file tree and the agent connection at once. editor.css has the styles of both.
   esbuild.build({
     ...common,
-    entryPoints: { workbench: 'src/workbench/workbench.js', terminals: 'src/terminals.js', editor: 'src/editor/editor.js' },
+    entryPoints: {
+      workbench: 'src/workbench/workbench.js',
+      terminals: 'src/terminals.js',
+      editor: 'src/editor/editor.js',
+      editing: 'src/editor/editing.js',
+    },
     format: 'esm',
     splitting: true,
     chunkNames: 'chunks/[name]-[hash]',
@@ -47,3 +54,6 @@ await Promise.all([
 for (const file of fs.readdirSync(chunks)) {
   if (/\.css(\.map)?$/.test(file)) fs.rmSync(path.join(chunks, file));
 }
+// The same for editing.js's copy: editor.js, which imports it, loads editor.css.
+fs.rmSync('../wwwroot/dist/editing.css', { force: true });
+fs.rmSync('../wwwroot/dist/editing.css.map', { force: true });

@@ -46,7 +46,7 @@ export const modelUri = (path) => monaco.Uri.from({ scheme: 'file', path: '/' + 
  * @param {Document} doc
  */
 export async function loadDocument(ide, doc) {
-  const content = await ide.files.invoke('ReadFile', doc.path);
+  const content = await (ide.takeRead(doc.path) ?? ide.files.invoke('ReadFile', doc.path));
   doc.content = content;
   doc.version = content.Version;
   if (content.Kind === 'Text') {

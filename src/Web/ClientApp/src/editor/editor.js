@@ -1,24 +1,18 @@
 // The workspace editor inside the workbench: the explorer, search and source control views, editor groups around
 // Monaco, the Problems panel and the editor's status bar items. Files and Git travel over the agent's hubs (through the
 // web app); Blazor only renders the host elements, so file contents never pass through its render loop.
-// The Ide holds the parts together; each part is a module: tabs and groups (tabs.js, group.js), the layout across
-// reloads (layout.js), saving (saving.js), changes on disk (conflicts.js), the status bar (status.js), file operations
-// (fileops.js) and the commands with their keys (keys.js).
-import { monaco } from './monaco.js';
+// This module is small on purpose and starts at once: it connects to the agent, lists the files into the tree and reads
+// the files the saved layout opens again, while Monaco (most of the editor's script) loads beside it as editing.js: the
+// editor groups (tabs.js, group.js), the layout across reloads (layout.js), saving (saving.js), changes on disk
+// (conflicts.js), the status bar (status.js), the Problems panel and the commands with their keys (keys.js). File
+// operations (fileops.js), the tree (tree.js), search and source control need no Monaco; what they open waits for it.
 import { Hub } from '../hub.js';
 import { FileTree } from './tree.js';
 import { SearchPanel, QuickOpen } from './search.js';
 import { SourceControlPanel } from './scm.js';
-import { StatusBar } from './status.js';
-import { ProblemsPanel } from './problems.js';
 import { FileOperations } from './fileops.js';
-import { Tabs } from './tabs.js';
-import { Layout } from './layout.js';
-import { Saving, AUTO_SAVE_DELAY_MS } from './saving.js';
-import { Conflicts } from './conflicts.js';
-import { editorCommands } from './keys.js';
 import { el } from './util.js';
-import { registerCommands, runCommand } from '../workbench/commands.js';
+import { runCommand } from '../workbench/commands.js';
 import './editor.css';
 
 /**
@@ -34,75 +28,78 @@ export class Ide {
   constructor(root, options) {
     this.options = options;
     this.root = root;
+    this.disposed = false;
     /** @type {Map<string, import('./document.js').Document>} by path */
     this.docs = new Map();
-    const host = (name) => /** @type {HTMLElement} */ (root.querySelector(`[data-host="${name}"]`));
-
-    this.saving = new Saving(this);
-    this.conflicts = new Conflicts(this);
-    this.layout = new Layout(this, `workspaces.workbench.${options.user}.${options.workspace}.editor`);
-    this.status = new StatusBar(this, host('status-left'), host('status-right'));
-    this.status.renderAutoSave(this.saving.autoSave, AUTO_SAVE_DELAY_MS);
-    this.tabs = new Tabs(this, host('editors'));
-    this.applyTheme();
+    /** @param {string} name */
+    this.host = (name) => /** @type {HTMLElement} */ (root.querySelector(`[data-host="${name}"]`));
+    this.stateKey = `workspaces.workbench.${options.user}.${options.workspace}.editor`;
+    /** What the status bar says about the connection, kept for the status bar that comes with editing.js. */
+    this.connection = { text: '', detail: /** @type {string | undefined} */ (undefined) };
+    // Set by editing.js (attachEditing) once Monaco is there.
+    /** @type {import('./saving.js').Saving | undefined} */ this.saving = undefined;
+    /** @type {import('./conflicts.js').Conflicts | undefined} */ this.conflicts = undefined;
+    /** @type {import('./layout.js').Layout | undefined} */ this.layout = undefined;
+    /** @type {import('./status.js').StatusBar | undefined} */ this.status = undefined;
+    /** @type {import('./tabs.js').Tabs | undefined} */ this.tabs = undefined;
+    /** @type {import('./problems.js').ProblemsPanel | undefined} */ this.problems = undefined;
+    /** @type {[string, (e: any) => void][]} window listeners, added with the editor */
+    this.listeners = [];
+    this.unregister = () => {};
 
     this.files = new Hub(options.filesHub, (state, detail) => this.setConnection(state, detail));
     // Its failures show where they happen (the source control view); a dropped connection is the file hub's to say.
     this.git = new Hub(options.gitHub);
-    this.files.on('FilesChanged', (changes) => this.conflicts.onFilesChanged(changes));
+    this.files.on('FilesChanged', (changes) => this.conflicts?.onFilesChanged(changes));
+    this.reads = readSavedTabs(this.files, this.stateKey);
 
     this.fileOps = new FileOperations(this, root);
-    this.tree = new FileTree(this, this.fileOps.buildExplorer(host('explorer')));
-    this.search = new SearchPanel(this, host('search'));
+    this.tree = new FileTree(this, this.fileOps.buildExplorer(this.host('explorer')));
+    this.search = new SearchPanel(this, this.host('search'));
     this.quickOpen = new QuickOpen(this, root);
-    this.scm = new SourceControlPanel(this, host('scm'));
-    this.problems = new ProblemsPanel(this, host('problems'));
+    this.scm = new SourceControlPanel(this, this.host('scm'));
     this.tree.load(this.tree.root).catch((e) => this.notify(e.message, 'error'));
-    this.scm.refresh();
 
-    /** @type {[string, (e: any) => void][]} */
-    this.listeners = [
-      ['beforeunload', (e) => {
-        this.layout.save();
-        if ([...this.docs.values()].some((d) => d.dirty)) {
-          e.preventDefault();
-          e.returnValue = '';
-        }
-      }],
-      ['workspaces:theme', () => this.applyTheme()],
-      ['workspaces:open-preview', (e) => this.tabs.openPreview(e.detail.url)],
-      ['workspaces:file-saved', () => { for (const p of this.tabs.previews.values()) p.savedFile(); }],
-      ['workspaces:view-shown', (e) => {
-        if (e.detail.view === 'search') this.search.focus();
-        if (e.detail.view === 'scm') this.scm.refresh();
-      }],
-    ];
-    for (const [name, handler] of this.listeners) window.addEventListener(name, handler);
-    this.unregister = registerCommands(editorCommands(this));
-    this.layout.restore();
+    /** Settles once the editor (Monaco and the parts around it) is attached. */
+    this.ready = import('./editing.js').then((m) => {
+      if (!this.disposed) m.attachEditing(this);
+    });
+    this.ready.catch((e) => {
+      console.error(e);
+      this.host('editors')?.append(el('p', { class: 'ide-placeholder', role: 'alert' },
+        `The editor could not load (${e.message}). The file tree works; reload the page to try the editor again.`));
+    });
   }
 
-  /** The active group's tab: a path, 'diff:…' or 'preview:…'. */
+  /** The active group's tab: a path, 'diff:…' or 'preview:…' (null until the editor is there). */
   get active() {
-    return this.tabs.active;
+    return this.tabs?.active ?? null;
   }
 
   /** The active group's Monaco editor. */
   get editor() {
-    return this.tabs.activeGroup.editor;
+    return this.tabs?.activeGroup.editor;
   }
 
-  /** Opens a file in a tab (see Tabs.open). */
-  open(path, position = null, options = {}) {
-    return this.tabs.open(path, position, options);
+  /** Opens a file in a tab (see Tabs.open), once the editor is there. */
+  async open(path, position = null, options = {}) {
+    await this.ready;
+    return this.tabs?.open(path, position, options);
+  }
+
+  /**
+   * The agent's answer to the read of <paramref name="path"/> started while the editor loaded, once (then null).
+   * @param {string} path
+   */
+  takeRead(path) {
+    const read = this.reads.get(path) ?? null;
+    this.reads.delete(path);
+    return read;
   }
 
   notify(text, kind = 'info') {
-    this.status.notify(text, kind);
-  }
-
-  applyTheme() {
-    monaco.editor.setTheme(document.documentElement.dataset.theme === 'dark' ? 'vs-dark' : 'vs');
+    if (this.status) this.status.notify(text, kind);
+    else this.ready.then(() => this.status?.notify(text, kind), () => console.warn(text));
   }
 
   showView(name) {
@@ -111,30 +108,59 @@ export class Ide {
 
   /** @param {import('../hub.js').HubState} state @param {import('../hub.js').HubStateDetail} detail */
   setConnection(state, { error }) {
-    this.status.setConnection(state === 'connected' ? '' : 'Reconnecting to the workspace…', error?.message);
+    this.connection = { text: state === 'connected' ? '' : 'Reconnecting to the workspace…', detail: error?.message };
+    this.status?.setConnection(this.connection.text, this.connection.detail);
     if (state === 'connected') {
       // Anything may have changed while we were away.
       this.tree?.refresh(null);
       for (const doc of this.docs.values()) {
-        this.conflicts.checkDisk(doc);
+        this.conflicts?.checkDisk(doc);
       }
     }
   }
 
   dispose() {
-    this.layout.dispose();
+    this.disposed = true;
+    this.layout?.dispose();
     for (const [name, handler] of this.listeners) window.removeEventListener(name, handler);
     this.unregister();
-    this.saving.dispose();
+    this.saving?.dispose();
     this.scm.dispose();
-    this.problems.dispose();
-    this.status.dispose();
+    this.problems?.dispose();
+    this.status?.dispose();
     this.fileOps.dispose();
     for (const doc of this.docs.values()) doc.model?.dispose();
-    this.tabs.dispose();
+    this.tabs?.dispose();
     this.files.dispose();
     this.git.dispose();
   }
+}
+
+/**
+ * Starts reading the files that the saved layout (layout.js) opens again, so their text is on its way while Monaco
+ * loads: path → the agent's answer. A layout that cannot be read is layout.js's to report.
+ * @param {Hub} files
+ * @param {string} stateKey
+ */
+function readSavedTabs(files, stateKey) {
+  /** @type {Map<string, Promise<any>>} */
+  const reads = new Map();
+  let saved;
+  try {
+    saved = JSON.parse(localStorage.getItem(stateKey) ?? 'null');
+  } catch {
+    return reads;
+  }
+  for (const group of Array.isArray(saved?.groups) ? saved.groups : []) {
+    for (const tab of Array.isArray(group?.tabs) ? group.tabs : []) {
+      if (typeof tab?.path !== 'string' || reads.has(tab.path)) continue;
+      const read = files.invoke('ReadFile', tab.path);
+      // Its failure is the restore's to handle (a file deleted since does not come back).
+      read.catch(() => {});
+      reads.set(tab.path, read);
+    }
+  }
+  return reads;
 }
 
 /**

@@ -117,7 +117,7 @@ export class FileOperations {
     const to = joinPath(parentOf(node.path), name);
     try {
       await this.ide.files.invoke('Move', node.path, to);
-      this.ide.tabs.renamed(node.path, to);
+      this.ide.tabs?.renamed(node.path, to);
       await this.tree.refresh([node.path, to]);
       await this.tree.reveal(to, true);
     } catch (e) {

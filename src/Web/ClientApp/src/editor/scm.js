@@ -50,10 +50,10 @@ export class SourceControlPanel {
     this.status = status;
     if (!status.IsRepository || status.Error) {
       this.show(status.Error ?? 'This workspace is not a Git repository.', false);
-      this.ide.status.setBranch(null);
+      this.ide.status?.setBranch(null);
       return;
     }
-    this.ide.status.setBranch(status.Branch ?? '(detached)', status);
+    this.ide.status?.setBranch(status.Branch ?? '(detached)', status);
     const sync = [];
     if (status.Upstream) sync.push(`${status.Ahead} ↑ ${status.Behind} ↓ ${status.Upstream}`);
     if (status.Unpushed > 0) sync.push(`${status.Unpushed} unpushed commit${status.Unpushed === 1 ? '' : 's'}`);

@@ -189,7 +189,7 @@ export class QuickOpen {
     } else if (e.key === 'Escape') {
       e.preventDefault();
       this.hide();
-      this.ide.editor.focus();
+      this.ide.editor?.focus();
     }
   }
 

@@ -270,7 +270,7 @@ export class FileTree {
     }
     try {
       await this.ide.files.invoke('Move', from, to);
-      this.ide.tabs.renamed(from, to);
+      this.ide.tabs?.renamed(from, to);
       await this.refresh([from, to]);
     } catch (e) {
       this.ide.notify(e.message, 'error');
