@@ -21,6 +21,7 @@ public sealed partial class ClusterAccessReconciler(
     IKubernetes client,
     IOptions<ControllerOptions> options,
     EventRecorder events,
+    DevNamespaceServices services,
     TimeProvider timeProvider,
     ILogger<ClusterAccessReconciler> logger)
 {
@@ -69,6 +70,7 @@ public sealed partial class ClusterAccessReconciler(
             return new ClusterAccessResult(refusal, "ClusterAccessRefused");
         }
 
+        var previous = status.ClusterAccess?.Services;
         var now = timeProvider.GetUtcNow();
         var marker = $"{workspace.Metadata.Uid}/{workspace.Metadata.Generation}";
         var verified = false;
@@ -98,7 +100,10 @@ public sealed partial class ClusterAccessReconciler(
             verified = true;
         }
 
-        return running ? await RenewTokenAsync(workspace, status, now, verified, cancellationToken) : await RevokeAsync(workspace, status, cancellationToken);
+        var result = running ? await RenewTokenAsync(workspace, status, now, verified, cancellationToken) : await RevokeAsync(workspace, status, cancellationToken);
+        // Services are previewed whether or not the workspace runs: what runs in the namespace goes on running.
+        status.ClusterAccess!.Services = services.Report(ClusterAccessBuilder.Namespace(workspace)) is { } found ? (found.Count == 0 ? null : found) : previous;
+        return result;
     }
 
     private async Task<ClusterAccessResult> EnsureNamespaceAsync(WorkspaceResource workspace, WorkspaceStatus status, CancellationToken cancellationToken)

@@ -44,6 +44,7 @@ public static class ControllerExtensions
         services.TryAddSingleton<IKubernetes>(_ => KubernetesClientFactory.Create(configuration));
         services.AddSingleton<EventRecorder>();
         services.AddSingleton<ClusterAccess.ClusterAccessReconciler>();
+        services.AddSingleton<ClusterAccess.DevNamespaceServices>();
         services.AddSingleton<WorkspaceResourceReconciler>();
         services.AddSingleton<Snapshots.WorkspaceSnapshotReconciler>();
         services.AddSingleton<Snapshots.WorkspaceSnapshotController>();

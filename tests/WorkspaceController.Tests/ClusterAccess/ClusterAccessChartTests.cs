@@ -12,13 +12,14 @@ public sealed class ClusterAccessChartTests
     private static readonly string[] Enabled = ["--set", "clusterAccess.enabled=true", "--set", "clusterAccess.apiServerCidrs[0]=172.18.0.2/32"];
 
     [Fact]
-    public void Template_ClusterAccess_ControllerGetsOnlyNamespacesBindingsAndNamedBindRightsClusterWide()
+    public void Template_ClusterAccess_ControllerGetsOnlyNamespacesBindingsNamedBindRightsAndServiceReadsClusterWide()
     {
         var docs = HelmChart.Template(Enabled);
 
         var clusterRole = HelmChart.Find(docs, "ClusterRole", "-controller-dev-namespaces");
         var rules = clusterRole["rules"]!.AsArray().Select(r => (Resources: Strings(r!["resources"]), Verbs: Strings(r["verbs"]), Names: Strings(r["resourceNames"]))).ToList();
-        Assert.Equal(["clusterroles", "namespaces", "rolebindings"], rules.SelectMany(r => r.Resources).Order());
+        Assert.Equal(["clusterroles", "namespaces", "rolebindings", "services"], rules.SelectMany(r => r.Resources).Order());
+        Assert.Equal(["list", "watch"], rules.Single(r => r.Resources.Contains("services")).Verbs.Order());
         Assert.Equal(["create", "delete", "get"], rules.Single(r => r.Resources.Contains("namespaces")).Verbs.Order());
         Assert.Equal(["create"], rules.Single(r => r.Resources.Contains("rolebindings")).Verbs);
         var bind = rules.Single(r => r.Resources.Contains("clusterroles"));
