@@ -461,6 +461,12 @@ namespace Workspaces.Data.Migrations.Sqlite
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Service")
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("");
+
                     b.Property<int>("Port")
                         .HasColumnType("INTEGER");
 
@@ -472,7 +478,7 @@ namespace Workspaces.Data.Migrations.Sqlite
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
-                    b.HasKey("WorkspaceId", "Port");
+                    b.HasKey("WorkspaceId", "Service", "Port");
 
                     b.ToTable("PreviewPortSettings", (string)null);
                 });
@@ -507,6 +513,13 @@ namespace Workspaces.Data.Migrations.Sqlite
                     b.Property<long?>("RevokedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Service")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("");
+
                     b.Property<string>("TokenHash")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -525,7 +538,7 @@ namespace Workspaces.Data.Migrations.Sqlite
                     b.HasIndex("TokenHash")
                         .IsUnique();
 
-                    b.HasIndex("WorkspaceId", "Port");
+                    b.HasIndex("WorkspaceId", "Service", "Port");
 
                     b.ToTable("PreviewShareLinks", (string)null);
                 });
