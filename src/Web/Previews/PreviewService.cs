@@ -121,7 +121,7 @@ public sealed partial class PreviewService(
     private static string TooLong(PreviewHost preview) =>
         $"The Service's name is too long for a preview address ({preview.Label.Length} characters of at most {PreviewHost.MaxLabelLength} for “{preview.Label}”); give the Service a shorter name to preview it.";
 
-    public async Task<Outcome<bool>> SetVisibilityAsync(string ownerId, string who, string workspaceId, int port, PortVisibility visibility, CancellationToken cancellationToken, string? service = null)
+    public async Task<Outcome<bool>> SetVisibilityAsync(string ownerId, string who, string workspaceId, int port, PortVisibility visibility, string? service, CancellationToken cancellationToken)
     {
         var preview = new PreviewHost(port, workspaceId, service);
         if (await CheckPortAsync(ownerId, preview, cancellationToken) is { } refused)
@@ -176,7 +176,7 @@ public sealed partial class PreviewService(
     }
 
     public async Task<Outcome<CreatedPreviewShareLink>> CreateShareLinkAsync(
-        string ownerId, string who, string workspaceId, int port, string? label, TimeSpan lifetime, string ideScheme, HostString ideHost, CancellationToken cancellationToken, string? service = null)
+        string ownerId, string who, string workspaceId, int port, string? label, TimeSpan lifetime, string ideScheme, HostString ideHost, string? service, CancellationToken cancellationToken)
     {
         var preview = new PreviewHost(port, workspaceId, service);
         if (lifetime < TimeSpan.FromMinutes(1) || lifetime > options.Value.MaxShareLinkLifetime)

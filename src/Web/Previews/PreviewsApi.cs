@@ -56,7 +56,7 @@ public static class PreviewsApi
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["visibility"] = ["Give the visibility: Public, Team or Private."] });
         }
 
-        var changed = await previews.SetVisibilityAsync(user.Id(), Who(user), id, port, visibility, ct, service);
+        var changed = await previews.SetVisibilityAsync(user.Id(), Who(user), id, port, visibility, service, ct);
         if (changed.Kind == ActionOutcome.NotFound)
         {
             return TypedResults.NotFound();
@@ -92,7 +92,7 @@ public static class PreviewsApi
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["expiresIn"] = ["Use 1h, 1d, 7d or a duration such as 2.12:00:00."] });
         }
 
-        var outcome = await previews.CreateShareLinkAsync(user.Id(), Who(user), id, port, body.Label, lifetime, request.Scheme, request.Host, ct, service);
+        var outcome = await previews.CreateShareLinkAsync(user.Id(), Who(user), id, port, body.Label, lifetime, request.Scheme, request.Host, service, ct);
         var path = service is null ? $"/api/workspaces/{id}/ports/{port}" : $"/api/workspaces/{id}/services/{service}/ports/{port}";
         return outcome.Value is { } created ? TypedResults.Created($"{path}/share-links/{created.Link.Id}", created)
             : Problem(outcome) is { } problem ? problem
