@@ -85,5 +85,31 @@ public sealed class ClusterAccessChartTests
         File.Delete(ca);
     }
 
+    [Fact]
+    public void Template_ClusterAccess_DevNamespacePolicyAdmitsTheWebAndPreviewProxyPodsAndTheyKnowTheClusterDomain()
+    {
+        var docs = HelmChart.Template([.. Enabled, "--set", "previewProxy.enabled=true", "--set", "workspaces.clusterDomain=cluster.example"]);
+        var json = (string)HelmChart.Find(docs, "ConfigMap", "-controller")["data"]!["controller.json"]!;
+        var options = new ConfigurationBuilder()
+            .AddJsonStream(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json)))
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Workspaces:Controller:Namespace"] = "workspaces" })
+            .Build().GetSection(ControllerOptions.SectionName).Get<ControllerOptions>()!;
+        var workspace = new WorkspaceResource { Metadata = new k8s.Models.V1ObjectMeta { Name = "app", NamespaceProperty = "workspaces", Uid = "u" } };
+        workspace.Spec.ClusterAccess = new WorkspaceClusterAccess { Namespace = "dev-app" };
+
+        var ingress = global::Workspaces.WorkspaceController.ClusterAccess.ClusterAccessBuilder.Policy(workspace, options).Spec.Ingress.Single().FromProperty;
+
+        foreach (var suffix in new[] { "-web", "-preview-proxy" })
+        {
+            var deployment = HelmChart.Find(docs, "Deployment", suffix);
+            var labels = deployment["spec"]!["template"]!["metadata"]!["labels"]!.AsObject().ToDictionary(l => l.Key, l => (string)l.Value!);
+            Assert.Contains(ingress, peer => peer.PodSelector?.MatchLabels is { Count: > 0 } wanted
+                && wanted.All(l => labels.TryGetValue(l.Key, out var v) && v == l.Value)
+                && peer.NamespaceSelector?.MatchLabels?["kubernetes.io/metadata.name"] == "workspaces");
+            var env = deployment["spec"]!["template"]!["spec"]!["containers"]![0]!["env"]!.AsArray();
+            Assert.Equal("cluster.example", (string?)env.Single(e => (string?)e!["name"] == "Workspaces__Previews__ClusterDomain")!["value"]);
+        }
+    }
+
     private static List<string> Strings(JsonNode? node) => [.. node?.AsArray().Select(x => (string)x!) ?? []];
 }
