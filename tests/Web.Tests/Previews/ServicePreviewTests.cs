@@ -189,10 +189,27 @@ public sealed class ServicePreviewTests : IAsyncLifetime
     private static async Task<List<JsonElement>> PortsAsync(ApiClient client, string id) =>
         [.. (await client.Http.GetFromJsonAsync<JsonElement>(new Uri($"/api/workspaces/{id}/ports", UriKind.Relative))).EnumerateArray()];
 
-    private static async Task<JsonElement> WaitForServicePortAsync(ApiClient client, string id, string service, int port, bool listening)
+    private async Task<JsonElement> WaitForServicePortAsync(ApiClient client, string id, string service, int port, bool listening)
     {
         JsonElement found = default;
-        await Poll.UntilAsync(
+        try
+        {
+            await WaitAsync();
+        }
+        catch (TimeoutException e)
+        {
+            var ports = string.Join(", ", (await PortsAsync(client, id)).Select(p => p.GetRawText()));
+            var runtime = _app.Services.GetRequiredService<WorkspaceController.Runtime.IWorkspaceServices>();
+            var watched = _app.Services.GetRequiredService<WorkspaceController.Kubernetes.Runtime.WorkspaceResourceWatch>().Informer.Get(id);
+            throw new TimeoutException(
+                $"{e.Message} Workspace status: {_cluster.Get("workspaces.dev/workspaces", Namespace, id)?["status"]?.ToJsonString()}; ports: {ports}; "
+                + $"the web app's {runtime.GetType().Name} reports {runtime.GetServices(id).Count} services; its cache (rv {watched?.Metadata.ResourceVersion}, the server's {_cluster.Get("workspaces.dev/workspaces", Namespace, id)?["metadata"]?["resourceVersion"]}): {(watched is null ? "none" : k8s.KubernetesJson.Serialize(watched))}",
+                e);
+        }
+
+        return found;
+
+        Task WaitAsync() => Poll.UntilAsync(
             async () =>
             {
                 var match = (await PortsAsync(client, id)).Where(p => ServiceOf(p) == service && p.GetProperty("port").GetInt32() == port).ToList();
@@ -201,7 +218,6 @@ public sealed class ServicePreviewTests : IAsyncLifetime
             },
             Timeout,
             $"Service {service} port {port} {(listening ? "listed" : "gone")} in the Ports API");
-        return found;
     }
 
     private static async Task<WebApplication> StartUpstreamAsync()
