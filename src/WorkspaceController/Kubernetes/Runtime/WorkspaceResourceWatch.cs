@@ -78,8 +78,11 @@ public sealed class WorkspaceResourceWatch : BackgroundService
     }
 
     private static bool SameServices(WorkspaceResource? old, WorkspaceResource? current) =>
-        k8s.KubernetesJson.Serialize(old?.Status?.ClusterAccess?.Services) == k8s.KubernetesJson.Serialize(current?.Status?.ClusterAccess?.Services)
-        && old?.Status?.ClusterAccess?.Phase == current?.Status?.ClusterAccess?.Phase;
+        Services(old) == Services(current) && old?.Status?.ClusterAccess?.Phase == current?.Status?.ClusterAccess?.Phase;
+
+    // KubernetesJson.Serialize does not take null.
+    private static string Services(WorkspaceResource? workspace) =>
+        workspace?.Status?.ClusterAccess?.Services is { } services ? k8s.KubernetesJson.Serialize(services) : "";
 
     private void Pulse()
     {
