@@ -32,6 +32,9 @@ public static class FieldLengths
     /// <summary>Lowercase hex SHA-256.</summary>
     public const int Sha256Hex = 64;
 
+    /// <summary>A DNS label, such as a Kubernetes Service's name.</summary>
+    public const int DnsLabel = 63;
+
     /// <summary>The visible start of a personal access token.</summary>
     public const int TokenPrefix = 32;
 

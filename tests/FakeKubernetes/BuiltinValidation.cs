@@ -36,6 +36,11 @@ public static partial class BuiltinValidation
             }
         }
 
+        if (resource == "/services")
+        {
+            ValidateService(body, errors);
+        }
+
         if (resource == "/pods" && (string?)body["spec"]?["hostname"] is { } hostname && (hostname.Length > 63 || !Dns1123Label().IsMatch(hostname)))
         {
             errors.Add($"spec.hostname: Invalid value: \"{hostname}\": a lowercase RFC 1123 label, at most 63 characters");

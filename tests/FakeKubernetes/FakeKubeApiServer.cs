@@ -222,6 +222,12 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
             return;
         }
 
+        if (ns == AllNamespaces && context.Request.Method != "GET")
+        {
+            await WriteStatusAsync(context, 405, "MethodNotAllowed", $"{context.Request.Method} needs a namespace");
+            return;
+        }
+
         JsonObject? body = context.Request.Method is "POST" or "PUT" ? await ReadBodyAsync(context) : null;
         if (Forbidden(context.Request, resource, ns, name, sub, body) is { } forbidden)
         {
@@ -321,7 +327,8 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
         var slash = resource.IndexOf('/', StringComparison.Ordinal);
         var group = resource[..slash];
         var plural = resource[(slash + 1)..] + (sub is null ? "" : "/" + sub);
-        if (!rbac.Allows(user, verb, group, plural, ns, name))
+        // Across namespaces only a ClusterRoleBinding grants (as on a real API server).
+        if (!rbac.Allows(user, verb, group, plural, ns == AllNamespaces ? "" : ns, name))
         {
             return $"{plural}{(group.Length == 0 ? "" : "." + group)} {(name is null ? "" : $"\"{name}\" ")}is forbidden: User \"{user}\" cannot {verb} resource \"{plural}\" in API group \"{group}\" in the namespace \"{ns}\"";
         }
@@ -349,6 +356,10 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
         if (resource == "/pods")
         {
             BuiltinValidation.DefaultPod(body);
+        }
+        else if (resource == "/services")
+        {
+            DefaultService(body);
         }
 
         DefaultNamespacedKinds(resource, name, body);
@@ -640,7 +651,7 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
                 ["apiVersion"] = apiVersion,
                 ["kind"] = kind + "List",
                 ["metadata"] = new JsonObject { ["resourceVersion"] = Version(_resourceVersion) },
-                ["items"] = new JsonArray([.. _objects.Where(kv => kv.Key.Resource == resource && kv.Key.Namespace == ns && Matches(kv.Value, labelSelector)).Select(kv => kv.Value.DeepClone())]),
+                ["items"] = new JsonArray([.. _objects.Where(kv => kv.Key.Resource == resource && InNamespace(kv.Key.Namespace, ns) && Matches(kv.Value, labelSelector)).Select(kv => kv.Value.DeepClone())]),
             };
         }
     }
@@ -660,7 +671,7 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
             if (string.IsNullOrEmpty(rv) || rv == "0")
             {
                 cursor = _resourceVersion;
-                initial.AddRange(_objects.Where(kv => kv.Key.Resource == resource && kv.Key.Namespace == ns).Select(kv => new StoredEvent(cursor, "ADDED", resource, ns, (JsonObject)kv.Value.DeepClone())));
+                initial.AddRange(_objects.Where(kv => kv.Key.Resource == resource && InNamespace(kv.Key.Namespace, ns)).Select(kv => new StoredEvent(cursor, "ADDED", resource, kv.Key.Namespace, (JsonObject)kv.Value.DeepClone())));
             }
             else
             {
@@ -688,7 +699,7 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
                 lock (_lock)
                 {
                     gone = cursor < _compactedThrough;
-                    pending = gone ? [] : [.. _log.Where(e => e.ResourceVersion > cursor && e.Resource == resource && e.Namespace == ns)];
+                    pending = gone ? [] : [.. _log.Where(e => e.ResourceVersion > cursor && e.Resource == resource && InNamespace(e.Namespace, ns))];
                     changed = _changed.Task;
                 }
 
@@ -826,6 +837,11 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
     private static (string Resource, string Namespace, string? Name, string? Sub)? ParsePath(string path)
     {
         var parts = path.Trim('/').Split('/');
+        if (ParseAcrossNamespaces(parts) is { } across)
+        {
+            return across;
+        }
+
         int start;
         string group;
         if (parts is ["api", "v1", "namespaces"])

@@ -9,8 +9,9 @@ internal sealed class PreviewPortSettingConfiguration : IEntityTypeConfiguration
     public void Configure(EntityTypeBuilder<PreviewPortSetting> builder)
     {
         builder.ToTable("PreviewPortSettings");
-        builder.HasKey(p => new { p.WorkspaceId, p.Port });
+        builder.HasKey(p => new { p.WorkspaceId, p.Service, p.Port });
         builder.Property(p => p.WorkspaceId).HasMaxLength(FieldLengths.Id);
+        builder.Property(p => p.Service).HasMaxLength(FieldLengths.DnsLabel).HasDefaultValue("");
         builder.Property(p => p.Visibility).HasConversion<string>().HasMaxLength(FieldLengths.EnumName);
 
         builder.HasOne<WorkspaceRecord>()
@@ -33,7 +34,8 @@ internal sealed class PreviewShareLinkConfiguration : IEntityTypeConfiguration<P
         builder.Property(l => l.CreatedBy).HasMaxLength(FieldLengths.Id);
 
         builder.HasIndex(l => l.TokenHash).IsUnique();
-        builder.HasIndex(l => new { l.WorkspaceId, l.Port });
+        builder.Property(l => l.Service).HasMaxLength(FieldLengths.DnsLabel).HasDefaultValue("");
+        builder.HasIndex(l => new { l.WorkspaceId, l.Service, l.Port });
 
         builder.HasOne<WorkspaceRecord>()
             .WithMany()

@@ -7,6 +7,9 @@ public sealed class PreviewPortSetting
 {
     public required string WorkspaceId { get; set; }
 
+    /// <summary>A Service of the workspace's development namespace whose port this is; empty for a port of the workspace itself.</summary>
+    public string Service { get; set; } = "";
+
     public int Port { get; set; }
 
     public PortVisibility Visibility { get; set; }

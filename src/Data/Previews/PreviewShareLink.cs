@@ -10,6 +10,9 @@ public sealed class PreviewShareLink
 
     public required string WorkspaceId { get; set; }
 
+    /// <summary>A Service of the workspace's development namespace whose port the link opens; empty for a port of the workspace itself.</summary>
+    public string Service { get; set; } = "";
+
     public int Port { get; set; }
 
     /// <summary>Lowercase hex SHA-256 of the token.</summary>

@@ -19,10 +19,11 @@ public interface IPortsClient
     /// <summary>Changes to the workspace (a port opened or closed, a visibility changed); each means the snapshot is stale.</summary>
     IAsyncEnumerable<WorkspaceChange> WatchAsync(string workspaceId, CancellationToken cancellationToken);
 
-    Task<Outcome<bool>> SetVisibilityAsync(string userId, string who, string workspaceId, int port, PortVisibility visibility, CancellationToken cancellationToken);
+    /// <param name="service">A Service of the development namespace whose port this is; null for a port of the workspace.</param>
+    Task<Outcome<bool>> SetVisibilityAsync(string userId, string who, string workspaceId, string? service, int port, PortVisibility visibility, CancellationToken cancellationToken);
 
     Task<Outcome<CreatedPreviewShareLink>> CreateShareLinkAsync(
-        string userId, string who, string workspaceId, int port, string? label, TimeSpan lifetime, Uri ide, CancellationToken cancellationToken);
+        string userId, string who, string workspaceId, string? service, int port, string? label, TimeSpan lifetime, Uri ide, CancellationToken cancellationToken);
 
     Task<Outcome<bool>> RevokeShareLinkAsync(string userId, string who, string workspaceId, string linkId, CancellationToken cancellationToken);
 }
@@ -42,12 +43,12 @@ public sealed class PortsClient(PreviewService previews, AccessService access, W
     public IAsyncEnumerable<WorkspaceChange> WatchAsync(string workspaceId, CancellationToken cancellationToken) =>
         feed.SubscribeAsync(change => change.WorkspaceId == workspaceId, cancellationToken);
 
-    public Task<Outcome<bool>> SetVisibilityAsync(string userId, string who, string workspaceId, int port, PortVisibility visibility, CancellationToken cancellationToken) =>
-        previews.SetVisibilityAsync(userId, who, workspaceId, port, visibility, cancellationToken);
+    public Task<Outcome<bool>> SetVisibilityAsync(string userId, string who, string workspaceId, string? service, int port, PortVisibility visibility, CancellationToken cancellationToken) =>
+        previews.SetVisibilityAsync(userId, who, workspaceId, port, visibility, service, cancellationToken);
 
     public Task<Outcome<CreatedPreviewShareLink>> CreateShareLinkAsync(
-        string userId, string who, string workspaceId, int port, string? label, TimeSpan lifetime, Uri ide, CancellationToken cancellationToken) =>
-        previews.CreateShareLinkAsync(userId, who, workspaceId, port, label, lifetime, ide.Scheme, new HostString(ide.Authority), cancellationToken);
+        string userId, string who, string workspaceId, string? service, int port, string? label, TimeSpan lifetime, Uri ide, CancellationToken cancellationToken) =>
+        previews.CreateShareLinkAsync(userId, who, workspaceId, port, label, lifetime, ide.Scheme, new HostString(ide.Authority), service, cancellationToken);
 
     public Task<Outcome<bool>> RevokeShareLinkAsync(string userId, string who, string workspaceId, string linkId, CancellationToken cancellationToken) =>
         previews.RevokeShareLinkAsync(userId, who, workspaceId, linkId, cancellationToken);

@@ -21,7 +21,7 @@ public sealed partial class PortsPanel : IAsyncDisposable
     private HashSet<int>? _listening;
     private string _userId = "";
     private string _who = "";
-    private int? _shareFor;
+    private string? _shareFor;
     private string? _label;
     private string _expiry = "1d";
     private DateTime? _customExpiry;
@@ -72,10 +72,11 @@ public sealed partial class PortsPanel : IAsyncDisposable
     private async Task LoadAsync(bool announce)
     {
         _ports = (await Client.GetSnapshotAsync(_userId, WorkspaceId, new Uri(Navigation.BaseUri), CancellationToken.None)).Ports;
-        var listening = _ports.Where(p => p.Listening).Select(p => p.Port).ToHashSet();
+        // Only the workspace's own ports are announced; a Service is there because someone deployed it.
+        var listening = _ports.Where(p => p.Listening && p.Service is null).Select(p => p.Port).ToHashSet();
         if (announce && _listening is not null)
         {
-            foreach (var port in _ports.Where(p => p.Listening && !_listening.Contains(p.Port)))
+            foreach (var port in _ports.Where(p => p.Listening && p.Service is null && !_listening.Contains(p.Port)))
             {
                 await AnnounceAsync(port);
             }
@@ -114,7 +115,7 @@ public sealed partial class PortsPanel : IAsyncDisposable
             return;
         }
 
-        await Client.SetVisibilityAsync(_userId, _who, WorkspaceId, port.Port, visibility, CancellationToken.None);
+        await Client.SetVisibilityAsync(_userId, _who, WorkspaceId, port.Service, port.Port, visibility, CancellationToken.None);
         await LoadAsync(announce: false);
     }
 
@@ -125,14 +126,24 @@ public sealed partial class PortsPanel : IAsyncDisposable
         _ => "Only you can open it.",
     };
 
-    private void ToggleShare(int port)
+    /// <summary>"port 3000", or the Service's "svc/api :8080".</summary>
+    private static string Describe(PortView port) => port.Service is null ? string.Create(CultureInfo.InvariantCulture, $"port {port.Port}") : port.Title;
+
+    private static string Key(PortView port) => port.Service is null ? port.Port.ToString(CultureInfo.InvariantCulture) : $"{port.Service}:{port.Port}";
+
+    private static string State(PortView port) => port.Service is not null
+        ? port.Listening ? "service" : "Service gone"
+        : port.Listening ? "listening" : "not listening";
+
+    private void ToggleShare(PortView port)
     {
-        _shareFor = _shareFor == port ? null : port;
+        var key = Key(port);
+        _shareFor = _shareFor == key ? null : key;
         _createdUrl = null;
         _error = null;
     }
 
-    private async Task CreateLinkAsync(int port)
+    private async Task CreateLinkAsync(PortView port)
     {
         _error = null;
         _createdUrl = null;
@@ -153,14 +164,15 @@ public sealed partial class PortsPanel : IAsyncDisposable
             return;
         }
 
-        var outcome = await Client.CreateShareLinkAsync(_userId, _who, WorkspaceId, port, _label, lifetime, new Uri(Navigation.BaseUri), CancellationToken.None);
+        var outcome = await Client.CreateShareLinkAsync(_userId, _who, WorkspaceId, port.Service, port.Port, _label, lifetime, new Uri(Navigation.BaseUri), CancellationToken.None);
         if (outcome.Value is not { } created)
         {
             _error = outcome.Field switch
             {
                 PreviewService.ExpiryField => "A link must live between a minute and 30 days.",
                 PreviewService.LabelField => "The label is too long.",
-                _ => string.Create(CultureInfo.InvariantCulture, $"Port {port} cannot be shared."),
+                "service" => outcome.Error,
+                _ => string.Create(CultureInfo.InvariantCulture, $"Port {port.Port} cannot be shared."),
             };
             return;
         }

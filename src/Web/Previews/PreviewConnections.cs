@@ -30,10 +30,10 @@ public sealed class PreviewConnections
 
     public int CutShareLink(string linkId) => Cut(e => e.Kind == PreviewAccessKind.ShareLink && e.LinkId == linkId);
 
-    public int CutPublic(string workspaceId, int port) => Cut(e => e.Kind == PreviewAccessKind.Public && e.Preview == new PreviewHost(port, workspaceId));
+    public int CutPublic(string workspaceId, int port, string? service = null) => Cut(e => e.Kind == PreviewAccessKind.Public && e.Preview == new PreviewHost(port, workspaceId, service));
 
     /// <summary>The team members' connections to a port that is no longer visible to the team.</summary>
-    public int CutTeam(string workspaceId, int port) => Cut(e => e.Kind == PreviewAccessKind.Team && e.Preview == new PreviewHost(port, workspaceId));
+    public int CutTeam(string workspaceId, int port, string? service = null) => Cut(e => e.Kind == PreviewAccessKind.Team && e.Preview == new PreviewHost(port, workspaceId, service));
 
     /// <summary>A user's team connections (they left the team): <paramref name="stillAllowed"/> says which workspaces they keep.</summary>
     public int CutTeamUser(string userId, Func<string, bool> stillAllowed) =>

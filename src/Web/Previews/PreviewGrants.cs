@@ -116,10 +116,15 @@ public sealed class PreviewGrants(IDataProtectionProvider protection, IOptions<P
     private static string Join(params string[] parts) => string.Join('\n', parts);
 
     private static string Join(string kind, PreviewHost preview, params string[] rest) =>
-        Join([kind, preview.WorkspaceId, preview.Port.ToString(CultureInfo.InvariantCulture), .. rest]);
+        Join([kind, preview.WorkspaceId, Target(preview), .. rest]);
 
     private static bool Matches(PreviewHost preview, string workspaceId, string port) =>
-        workspaceId == preview.WorkspaceId && port == preview.Port.ToString(CultureInfo.InvariantCulture);
+        workspaceId == preview.WorkspaceId && port == Target(preview);
+
+    /// <summary>The port, or <c>{service}:{port}</c>: a grant for a workspace port never opens a Service's, nor the reverse.</summary>
+    private static string Target(PreviewHost preview) => preview.Service is null
+        ? preview.Port.ToString(CultureInfo.InvariantCulture)
+        : string.Create(CultureInfo.InvariantCulture, $"{preview.Service}:{preview.Port}");
 
     private static string[]? Unprotect(ITimeLimitedDataProtector protector, string value, out DateTimeOffset expiresAt)
     {

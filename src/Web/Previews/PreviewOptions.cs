@@ -42,6 +42,12 @@ public sealed class PreviewOptions
     /// </summary>
     public PreviewRelayMode Relay { get; set; } = PreviewRelayMode.Auto;
 
+    /// <summary>
+    /// The cluster's DNS domain: a Service of a workspace's development namespace is previewed at
+    /// <c>{service}.{namespace}.svc.{ClusterDomain}</c> (the chart's <c>workspaces.clusterDomain</c>).
+    /// </summary>
+    public string ClusterDomain { get; set; } = "cluster.local";
+
     /// <summary>The longest a share link may live.</summary>
     public TimeSpan MaxShareLinkLifetime { get; set; } = TimeSpan.FromDays(30);
 
@@ -92,6 +98,11 @@ public sealed class PreviewOptionsValidator : IValidateOptions<PreviewOptions>
         if (options.IdeUrl is { } ide && (!ide.IsAbsoluteUri || ide.Scheme is not ("http" or "https") || ide.AbsolutePath != "/"))
         {
             failures.Add($"Workspaces:Previews:IdeUrl must be an absolute http(s) origin such as https://ide.example.com (got '{ide}').");
+        }
+
+        if (Uri.CheckHostName(options.ClusterDomain) != UriHostNameType.Dns || options.ClusterDomain.EndsWith('.'))
+        {
+            failures.Add($"Workspaces:Previews:ClusterDomain must be the cluster's DNS domain, such as cluster.local (got '{options.ClusterDomain}').");
         }
 
         if (!Enum.IsDefined(options.Relay))

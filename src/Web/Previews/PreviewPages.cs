@@ -5,12 +5,28 @@ namespace Workspaces.Web.Previews;
 /// <summary>The pages a preview origin answers itself, instead of a bare error: each says what happened and what to do.</summary>
 public static class PreviewPages
 {
-    public static Task NotListeningAsync(HttpContext context, PreviewHost preview) => WriteAsync(
+    public static Task NotListeningAsync(HttpContext context, PreviewHost preview) => preview.Service is { } service
+        ? WriteAsync(
+            context,
+            StatusCodes.Status502BadGateway,
+            $"Service {service} does not answer on port {preview.Port} yet",
+            $"<p>No pod behind Service <code>{Encode(service)}</code> accepts connections on port {preview.Port} yet. In workspace <code>{Encode(preview.WorkspaceId)}</code>, <code>kubectl get pods,endpoints</code> shows whether its pods are ready. This page reloads by itself until they are.</p>",
+            refreshSeconds: 2)
+        : WriteAsync(
+            context,
+            StatusCodes.Status502BadGateway,
+            $"Nothing is listening on port {preview.Port} yet",
+            $"<p>Start your app in workspace <code>{Encode(preview.WorkspaceId)}</code> so that it listens on port {preview.Port}. This page reloads by itself until it does.</p>",
+            refreshSeconds: 2);
+
+    /// <summary>A Service (or port) the controller does not report for the workspace: unknown, gone, or an ExternalName Service.</summary>
+    public static Task NoSuchServiceAsync(HttpContext context, PreviewHost preview) => WriteAsync(
         context,
-        StatusCodes.Status502BadGateway,
-        $"Nothing is listening on port {preview.Port} yet",
-        $"<p>Start your app in workspace <code>{Encode(preview.WorkspaceId)}</code> so that it listens on port {preview.Port}. This page reloads by itself until it does.</p>",
-        refreshSeconds: 2);
+        StatusCodes.Status404NotFound,
+        $"No Service {preview.Service} with port {preview.Port}",
+        $"<p>The development namespace of workspace <code>{Encode(preview.WorkspaceId)}</code> has no Service <code>{Encode(preview.Service ?? "")}</code> with TCP port {preview.Port}, as far as the cluster reports. "
+            + "Deploy it (the Ports panel lists it once it exists); ExternalName Services are never previewed. This page reloads by itself.</p>",
+        refreshSeconds: 5);
 
     /// <summary>A port the configuration declares, whose task failed: waiting would not help, and the page says so.</summary>
     public static Task TaskFailedAsync(HttpContext context, PreviewHost preview, Shared.Agent.TaskState task) => WriteAsync(

@@ -118,7 +118,7 @@ public sealed partial class PreviewProxy : IDisposable
             return;
         }
 
-        var port = _state.GetPort(preview.WorkspaceId, preview.Port);
+        var port = preview.Service is null ? _state.GetPort(preview.WorkspaceId, preview.Port) : null;
         var (owner, link) = context.Request.Headers.Cookie.Count == 0 ? default : _grants.Read(context.Request.Cookies, preview);
         PreviewAccessKind kind;
         string? linkId = null;
@@ -127,25 +127,31 @@ public sealed partial class PreviewProxy : IDisposable
         {
             kind = PreviewAccessKind.Owner;
         }
-        else if (owner is not null && await MayOpenAsTeamAsync(owner.UserId, target, preview.Port, context.RequestAborted))
+        else if (owner is not null && await MayOpenAsTeamAsync(owner.UserId, target, preview, context.RequestAborted))
         {
             kind = PreviewAccessKind.Team;
         }
         else if (link is not null && await _state.GetShareLinkAsync(link.LinkId, context.RequestAborted) is { } state
-            && state.WorkspaceId == preview.WorkspaceId && state.Port == preview.Port
+            && state.IsFor(preview)
             && state.RevokedAt is null && state.ExpiresAt > _time.GetUtcNow())
         {
             kind = PreviewAccessKind.ShareLink;
             linkId = state.Id;
             _ = _service.TouchShareLinkAsync(state.Id);
         }
-        else if (PreviewState.EffectiveVisibility(target, preview.Port, port) == PortVisibility.Public)
+        else if ((preview.Service is null ? PreviewState.EffectiveVisibility(target, preview.Port, port) : _state.EffectiveVisibility(target, preview)) == PortVisibility.Public)
         {
             kind = PreviewAccessKind.Public;
         }
         else
         {
             await RefuseAsync(context, preview, link);
+            return;
+        }
+
+        if (preview.Service is not null)
+        {
+            await ForwardToServiceAsync(context, preview, kind, linkId, userId);
             return;
         }
 
@@ -180,9 +186,33 @@ public sealed partial class PreviewProxy : IDisposable
         await ForwardAsync(context, preview, Destination(target.AgentUrl, port), _client, _direct, kind, linkId, userId);
     }
 
+    /// <summary>
+    /// A port of a Service in the workspace's development namespace, by its cluster DNS name: only a Service and port the
+    /// controller reports (never an ExternalName Service, never a name the request chose). Its pods keep running while the
+    /// workspace is stopped, so it is reached whatever the workspace's state.
+    /// </summary>
+    private async Task ForwardToServiceAsync(HttpContext context, PreviewHost preview, PreviewAccessKind kind, string? linkId, string? userId)
+    {
+        if (_state.GetServicePort(preview.WorkspaceId, preview.Service!, preview.Port) is not { } found)
+        {
+            await PreviewPages.NoSuchServiceAsync(context, preview);
+            return;
+        }
+
+        await ForwardAsync(context, preview, ServiceDestination(found.Service, found.Port, _options.ClusterDomain), _client, _direct, kind, linkId, userId);
+    }
+
+    /// <summary><c>http://{service}.{namespace}.svc.{cluster domain}:{port}/</c>.</summary>
+    public static string ServiceDestination(WorkspaceController.Runtime.ClusterService service, WorkspaceController.Runtime.ClusterServicePort port, string clusterDomain)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(port);
+        return string.Concat("http://", service.Name, ".", service.Namespace, ".svc.", clusterDomain, ":", port.Port.ToString(CultureInfo.InvariantCulture), "/");
+    }
+
     /// <summary>A port with team visibility opens for members of the workspace's team (asked on every request, so leaving the team ends it).</summary>
-    private async Task<bool> MayOpenAsTeamAsync(string userId, PreviewTarget target, int port, CancellationToken cancellationToken) =>
-        _state.EffectiveVisibility(target, port) == PortVisibility.Team
+    private async Task<bool> MayOpenAsTeamAsync(string userId, PreviewTarget target, PreviewHost preview, CancellationToken cancellationToken) =>
+        _state.EffectiveVisibility(target, preview) == PortVisibility.Team
         && await _access.ForWorkspaceAsync(userId, target.WorkspaceId, cancellationToken) is { } found
         && found.Can(Authorization.Permission.WorkspaceOpenTeamPreview);
 
@@ -238,7 +268,7 @@ public sealed partial class PreviewProxy : IDisposable
             // Private: let the IDE origin, where the user's session is, vouch for them with a one-minute ticket.
             var back = context.Request.PathBase + context.Request.Path + context.Request.QueryString;
             context.Response.Redirect(
-                $"{IdeOrigin(context.Request)}/previews/authorize?workspace={preview.WorkspaceId}&port={preview.Port}&return={Uri.EscapeDataString(back)}");
+                $"{IdeOrigin(context.Request)}/previews/authorize?workspace={preview.WorkspaceId}&port={preview.Port}{(preview.Service is null ? "" : "&service=" + preview.Service)}&return={Uri.EscapeDataString(back)}");
             return;
         }
 
@@ -251,7 +281,7 @@ public sealed partial class PreviewProxy : IDisposable
         if (rest == "/auth" && HttpMethods.IsGet(request.Method))
         {
             var userId = _grants.RedeemTicket(request.Query["ticket"].ToString(), preview);
-            if (userId is null || target is null || (userId != target.OwnerId && !await MayOpenAsTeamAsync(userId, target, preview.Port, context.RequestAborted)))
+            if (userId is null || target is null || (userId != target.OwnerId && !await MayOpenAsTeamAsync(userId, target, preview, context.RequestAborted)))
             {
                 await PreviewPages.BadTicketAsync(context);
                 return;

@@ -15,9 +15,18 @@ using Workspaces.Web.Workspaces;
 namespace Workspaces.Web.Previews;
 
 /// <summary>A port as its owner sees it: what listens, its URL, who may open it, its share links.</summary>
-public sealed record PortView(int Port, string? Name, bool Listening, PortOnOpen OnOpen, PortVisibility Visibility, string Url, IReadOnlyList<PreviewShareLinkView> ShareLinks);
+/// <param name="Service">For a port of a Service in the workspace's development namespace, the Service's name; null for a port of the workspace.</param>
+/// <param name="Unavailable">Why the port cannot be previewed (then <paramref name="Url"/> is empty), or null.</param>
+public sealed record PortView(
+    int Port, string? Name, bool Listening, PortOnOpen OnOpen, PortVisibility Visibility, string Url, IReadOnlyList<PreviewShareLinkView> ShareLinks,
+    string? Service = null, string? Unavailable = null)
+{
+    /// <summary>What the panel calls it: "3000" or "svc/api :8080".</summary>
+    public string Title => Service is null ? Port.ToString(System.Globalization.CultureInfo.InvariantCulture) : $"svc/{Service} :{Port}";
+}
 
-public sealed record PreviewShareLinkView(string Id, int Port, string? Label, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, DateTimeOffset? RevokedAt, DateTimeOffset? LastUsedAt, int UseCount, bool Active);
+public sealed record PreviewShareLinkView(
+    string Id, int Port, string? Label, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, DateTimeOffset? RevokedAt, DateTimeOffset? LastUsedAt, int UseCount, bool Active, string? Service = null);
 
 /// <summary>A new share link: <see cref="Url"/> carries the token, shown this once and stored only hashed.</summary>
 public sealed record CreatedPreviewShareLink(PreviewShareLinkView Link, string Url);
@@ -28,6 +37,7 @@ public sealed partial class PreviewService(
     PreviewState state,
     PreviewConnections connections,
     WorkspaceStatusFeed feed,
+    WorkspaceController.Runtime.IWorkspaceServices services,
     AuditLog audit,
     IOptions<PreviewOptions> options,
     TimeProvider time,
@@ -59,8 +69,10 @@ public sealed partial class PreviewService(
             return null;
         }
 
-        var settings = await db.PreviewPortSettings.AsNoTracking().Where(p => p.WorkspaceId == workspaceId).ToDictionaryAsync(p => p.Port, p => p.Visibility, cancellationToken);
-        var links = await db.PreviewShareLinks.AsNoTracking().Where(l => l.WorkspaceId == workspaceId).OrderByDescending(l => l.CreatedAt).ToListAsync(cancellationToken);
+        var allSettings = await db.PreviewPortSettings.AsNoTracking().Where(p => p.WorkspaceId == workspaceId).ToListAsync(cancellationToken);
+        var settings = allSettings.Where(p => p.Service.Length == 0).ToDictionary(p => p.Port, p => p.Visibility);
+        var allLinks = await db.PreviewShareLinks.AsNoTracking().Where(l => l.WorkspaceId == workspaceId).OrderByDescending(l => l.CreatedAt).ToListAsync(cancellationToken);
+        var links = allLinks.Where(l => l.Service.Length == 0).ToList();
         var reported = feed.GetAgentStatus(workspaceId)?.Ports ?? [];
         var now = time.GetUtcNow();
         var numbers = reported.Select(p => p.Port).Concat(settings.Keys).Concat(links.Where(l => IsActive(l, now)).Select(l => l.Port)).Distinct().Order();
@@ -77,12 +89,42 @@ public sealed partial class PreviewService(
                 visibility,
                 url,
                 [.. links.Where(l => l.Port == port).Select(l => View(l, now))]);
-        })];
+        }), .. ListServicePorts(workspaceId, allSettings, allLinks, now, ideScheme, ideHost)];
     }
 
-    public async Task<Outcome<bool>> SetVisibilityAsync(string ownerId, string who, string workspaceId, int port, PortVisibility visibility, CancellationToken cancellationToken)
+    /// <summary>
+    /// The ports of the development namespace's Services the runtime reports, and of those no longer reported that still
+    /// have an active share link (so it can be revoked).
+    /// </summary>
+    private IEnumerable<PortView> ListServicePorts(string workspaceId, List<PreviewPortSetting> settings, List<PreviewShareLink> links, DateTimeOffset now, string ideScheme, HostString ideHost)
     {
-        if (await CheckPortAsync(ownerId, workspaceId, port, cancellationToken) is { } refused)
+        var reported = services.GetServices(workspaceId).SelectMany(s => s.Ports.Select(p => (Service: s.Name, p.Port, p.Name))).ToList();
+        var linked = links.Where(l => l.Service.Length > 0 && IsActive(l, now)).Select(l => (l.Service, l.Port, Name: (string?)null));
+        foreach (var (service, port, name) in reported.Concat(linked.Where(l => !reported.Any(r => r.Service == l.Service && r.Port == l.Port))).DistinctBy(p => (p.Service, p.Port)).OrderBy(p => p.Service, StringComparer.Ordinal).ThenBy(p => p.Port))
+        {
+            var preview = new PreviewHost(port, workspaceId, service);
+            var visibility = settings.FirstOrDefault(s => s.Service == service && s.Port == port)?.Visibility ?? PortVisibility.Private;
+            var fits = preview.FitsInALabel;
+            yield return new PortView(
+                port,
+                name,
+                reported.Any(r => r.Service == service && r.Port == port),
+                PortOnOpen.Ignore,
+                visibility,
+                fits ? preview.Origin(options.Value, ideScheme, ideHost) + "/" : "",
+                [.. links.Where(l => l.Service == service && l.Port == port).Select(l => View(l, now))],
+                service,
+                fits ? null : TooLong(preview));
+        }
+    }
+
+    private static string TooLong(PreviewHost preview) =>
+        $"The Service's name is too long for a preview address ({preview.Label.Length} characters of at most {PreviewHost.MaxLabelLength} for “{preview.Label}”); give the Service a shorter name to preview it.";
+
+    public async Task<Outcome<bool>> SetVisibilityAsync(string ownerId, string who, string workspaceId, int port, PortVisibility visibility, string? service, CancellationToken cancellationToken)
+    {
+        var preview = new PreviewHost(port, workspaceId, service);
+        if (await CheckPortAsync(ownerId, preview, cancellationToken) is { } refused)
         {
             return refused;
         }
@@ -94,11 +136,12 @@ public sealed partial class PreviewService(
             return Outcome<bool>.Invalid("visibility", "Team visibility needs a workspace opened from a team project; this one is personal. Use Private or Public.");
         }
 
-        var setting = await db.PreviewPortSettings.FirstOrDefaultAsync(p => p.WorkspaceId == workspaceId && p.Port == port, cancellationToken);
+        var serviceKey = service ?? "";
+        var setting = await db.PreviewPortSettings.FirstOrDefaultAsync(p => p.WorkspaceId == workspaceId && p.Service == serviceKey && p.Port == port, cancellationToken);
         var now = time.GetUtcNow();
         if (setting is null)
         {
-            db.PreviewPortSettings.Add(new PreviewPortSetting { WorkspaceId = workspaceId, Port = port, Visibility = visibility, UpdatedAt = now });
+            db.PreviewPortSettings.Add(new PreviewPortSetting { WorkspaceId = workspaceId, Service = serviceKey, Port = port, Visibility = visibility, UpdatedAt = now });
         }
         else
         {
@@ -111,7 +154,7 @@ public sealed partial class PreviewService(
             WorkspaceId = workspaceId,
             At = now,
             Kind = VisibilityEvent,
-            Message = $"{who} made port {port} {visibility switch
+            Message = $"{who} made {preview.Describe()} {visibility switch
             {
                 PortVisibility.Public => "public: anyone with its URL can open it",
                 PortVisibility.Team => "visible to the team: any signed-in member of the workspace's team can open it",
@@ -122,19 +165,20 @@ public sealed partial class PreviewService(
         state.Forget(workspaceId);
         if (visibility != PortVisibility.Public)
         {
-            var cut = connections.CutPublic(workspaceId, port) + (visibility == PortVisibility.Private ? connections.CutTeam(workspaceId, port) : 0);
-            LogMadePrivate(workspaceId, port, cut);
+            var cut = connections.CutPublic(workspaceId, port, service) + (visibility == PortVisibility.Private ? connections.CutTeam(workspaceId, port, service) : 0);
+            LogMadePrivate(workspaceId, preview, cut);
         }
 
-        await audit.RecordAsync(ownerId, AuditActions.PortVisibilityChanged, AuditTargets.Workspace, workspaceId, $"port {port} {visibility}", cancellationToken);
+        await audit.RecordAsync(ownerId, AuditActions.PortVisibilityChanged, AuditTargets.Workspace, workspaceId, $"{preview.Describe()} {visibility}", cancellationToken);
 
         feed.PublishUpdated(workspaceId, ownerId);
         return Outcome<bool>.Ok(true);
     }
 
     public async Task<Outcome<CreatedPreviewShareLink>> CreateShareLinkAsync(
-        string ownerId, string who, string workspaceId, int port, string? label, TimeSpan lifetime, string ideScheme, HostString ideHost, CancellationToken cancellationToken)
+        string ownerId, string who, string workspaceId, int port, string? label, TimeSpan lifetime, string ideScheme, HostString ideHost, string? service, CancellationToken cancellationToken)
     {
+        var preview = new PreviewHost(port, workspaceId, service);
         if (lifetime < TimeSpan.FromMinutes(1) || lifetime > options.Value.MaxShareLinkLifetime)
         {
             return Outcome<CreatedPreviewShareLink>.Invalid(ExpiryField, "A share link must live at least a minute and at most the configured maximum (30 days by default).");
@@ -146,7 +190,7 @@ public sealed partial class PreviewService(
             return Outcome<CreatedPreviewShareLink>.Invalid(LabelField, "The label must be at most 200 characters, without control characters.");
         }
 
-        if (await CheckPortAsync(ownerId, workspaceId, port, cancellationToken) is { } refused)
+        if (await CheckPortAsync(ownerId, preview, cancellationToken) is { } refused)
         {
             return refused.Kind == ActionOutcome.NotFound ? Outcome<CreatedPreviewShareLink>.NotFound() : Outcome<CreatedPreviewShareLink>.Invalid(refused.Field!, refused.Error!);
         }
@@ -157,6 +201,7 @@ public sealed partial class PreviewService(
         {
             Id = "lnk_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(10)),
             WorkspaceId = workspaceId,
+            Service = service ?? "",
             Port = port,
             TokenHash = HashToken(token),
             Label = label,
@@ -171,12 +216,12 @@ public sealed partial class PreviewService(
             WorkspaceId = workspaceId,
             At = now,
             Kind = LinkCreatedEvent,
-            Message = $"{who} created share link {Describe(link)} for port {port}, valid until {link.ExpiresAt:yyyy-MM-dd HH:mm} UTC.",
+            Message = $"{who} created share link {Describe(link)} for {preview.Describe()}, valid until {link.ExpiresAt:yyyy-MM-dd HH:mm} UTC.",
         });
         await db.SaveChangesAsync(cancellationToken);
-        await audit.RecordAsync(ownerId, AuditActions.ShareLinkCreated, AuditTargets.Workspace, workspaceId, $"share link {link.Id} for port {port}, until {link.ExpiresAt:u}", cancellationToken);
+        await audit.RecordAsync(ownerId, AuditActions.ShareLinkCreated, AuditTargets.Workspace, workspaceId, $"share link {link.Id} for {preview.Describe()}, until {link.ExpiresAt:u}", cancellationToken);
         feed.PublishUpdated(workspaceId, ownerId);
-        var url = $"{new PreviewHost(port, workspaceId).Origin(options.Value, ideScheme, ideHost)}{PreviewGrants.ReservedPathPrefix}/share/{token}";
+        var url = $"{preview.Origin(options.Value, ideScheme, ideHost)}{PreviewGrants.ReservedPathPrefix}/share/{token}";
         return Outcome<CreatedPreviewShareLink>.Ok(new CreatedPreviewShareLink(View(link, now), url));
     }
 
@@ -204,7 +249,7 @@ public sealed partial class PreviewService(
                 WorkspaceId = workspaceId,
                 At = now,
                 Kind = LinkRevokedEvent,
-                Message = $"{who} revoked share link {Describe(link)} for port {link.Port}.",
+                Message = $"{who} revoked share link {Describe(link)} for {Target(link).Describe()}.",
             });
             await db.SaveChangesAsync(cancellationToken);
         }
@@ -234,7 +279,8 @@ public sealed partial class PreviewService(
         if (link is null
             || !CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(link.TokenHash), Encoding.ASCII.GetBytes(hash))
             || link.WorkspaceId != preview.WorkspaceId
-            || link.Port != preview.Port)
+            || link.Port != preview.Port
+            || link.Service != (preview.Service ?? ""))
         {
             return (null, PreviewShareLinkRefusal.Unknown);
         }
@@ -257,10 +303,10 @@ public sealed partial class PreviewService(
             WorkspaceId = link.WorkspaceId,
             At = now,
             Kind = LinkUsedEvent,
-            Message = $"Share link {Describe(link)} for port {link.Port} was opened by a visitor from {from}.",
+            Message = $"Share link {Describe(link)} for {preview.Describe()} was opened by a visitor from {from}.",
         });
         await db.SaveChangesAsync(cancellationToken);
-        await audit.RecordAsync(null, AuditActions.ShareLinkUsed, AuditTargets.Workspace, link.WorkspaceId, $"share link {link.Id} for port {link.Port} opened from {from}", cancellationToken);
+        await audit.RecordAsync(null, AuditActions.ShareLinkUsed, AuditTargets.Workspace, link.WorkspaceId, $"share link {link.Id} for {preview.Describe()} opened from {from}", cancellationToken);
         _lastUseWritten[link.Id] = now;
         return (link, PreviewShareLinkRefusal.None);
     }
@@ -287,8 +333,9 @@ public sealed partial class PreviewService(
     }
 
     /// <summary>Why the owner may not change the port, or null if they may.</summary>
-    private async Task<Outcome<bool>?> CheckPortAsync(string ownerId, string workspaceId, int port, CancellationToken cancellationToken)
+    private async Task<Outcome<bool>?> CheckPortAsync(string ownerId, PreviewHost preview, CancellationToken cancellationToken)
     {
+        var (port, workspaceId) = (preview.Port, preview.WorkspaceId);
         await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
         {
             if (!await OwnsAsync(db, ownerId, workspaceId, cancellationToken))
@@ -303,6 +350,17 @@ public sealed partial class PreviewService(
             return invalid;
         }
 
+        if (preview.Service is { } service)
+        {
+            // Only a Service the controller reports: a name the owner types reaches nothing else in the cluster.
+            if (!ServiceNames.IsValid(service) || state.GetServicePort(workspaceId, service, port) is null)
+            {
+                return Outcome<bool>.Invalid("service", $"The workspace's development namespace has no Service “{service}” with TCP port {port} (ExternalName Services are never previewed). Deploy it, then try again; `kubectl get services` in the workspace lists what there is.");
+            }
+
+            return preview.FitsInALabel ? null : Outcome<bool>.Invalid("service", TooLong(preview));
+        }
+
         // The agent's port is never a preview, whatever the owner asks.
         var target = await state.GetTargetAsync(workspaceId, cancellationToken);
         return target?.AgentUrl?.Port == port ? invalid : null;
@@ -314,14 +372,16 @@ public sealed partial class PreviewService(
     private static bool IsActive(PreviewShareLink link, DateTimeOffset now) => link.RevokedAt is null && link.ExpiresAt > now;
 
     private static PreviewShareLinkView View(PreviewShareLink link, DateTimeOffset now) =>
-        new(link.Id, link.Port, link.Label, link.CreatedAt, link.ExpiresAt, link.RevokedAt, link.LastUsedAt, link.UseCount, IsActive(link, now));
+        new(link.Id, link.Port, link.Label, link.CreatedAt, link.ExpiresAt, link.RevokedAt, link.LastUsedAt, link.UseCount, IsActive(link, now), link.Service.Length == 0 ? null : link.Service);
+
+    private static PreviewHost Target(PreviewShareLink link) => new(link.Port, link.WorkspaceId, link.Service.Length == 0 ? null : link.Service);
 
     private static string Describe(PreviewShareLink link) => link.Label is null ? link.Id : $"“{link.Label}” ({link.Id})";
 
     private static string Base64Url(byte[] bytes) => Microsoft.AspNetCore.WebUtilities.WebEncoders.Base64UrlEncode(bytes);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Port {Port} of workspace {WorkspaceId} made private; {Cut} public connections cut")]
-    private partial void LogMadePrivate(string workspaceId, int port, int cut);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Preview {Preview} of workspace {WorkspaceId} made private; {Cut} public connections cut")]
+    private partial void LogMadePrivate(string workspaceId, PreviewHost preview, int cut);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Share link {LinkId} of workspace {WorkspaceId} revoked; {Cut} connections cut")]
     private partial void LogRevoked(string workspaceId, string linkId, int cut);

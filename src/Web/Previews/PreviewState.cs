@@ -17,13 +17,21 @@ namespace Workspaces.Web.Previews;
 /// workspace's network address (loopback for local processes, the pod for Kubernetes), its port is never previewed.</param>
 /// <param name="Visibility">The owner's choices per port; ports without one use the configuration's, else private.</param>
 /// <param name="AgentSecret">The agent's secret while it runs, for the relay through the agent (<see cref="PreviewRelay"/>).</param>
-public sealed record PreviewTarget(string WorkspaceId, string OwnerId, bool Running, Uri? AgentUrl, IReadOnlyDictionary<int, PortVisibility> Visibility, string? AgentSecret = null)
+/// <param name="ServiceVisibility">The owner's choices per port of a Service in the development namespace (others are private).</param>
+public sealed record PreviewTarget(
+    string WorkspaceId, string OwnerId, bool Running, Uri? AgentUrl, IReadOnlyDictionary<int, PortVisibility> Visibility, string? AgentSecret = null,
+    IReadOnlyDictionary<(string Service, int Port), PortVisibility>? ServiceVisibility = null)
 {
     public override string ToString() => $"PreviewTarget {{ WorkspaceId = {WorkspaceId}, Running = {Running}, AgentUrl = {AgentUrl} }}";
 }
 
 /// <summary>A share link as the proxy checks it on every request.</summary>
-public sealed record PreviewShareLinkState(string Id, string WorkspaceId, int Port, string? Label, DateTimeOffset ExpiresAt, DateTimeOffset? RevokedAt);
+/// <param name="Service">The Service whose port the link opens; empty for a port of the workspace.</param>
+public sealed record PreviewShareLinkState(string Id, string WorkspaceId, int Port, string? Label, DateTimeOffset ExpiresAt, DateTimeOffset? RevokedAt, string Service = "")
+{
+    /// <summary>Whether the link is for this very preview origin.</summary>
+    public bool IsFor(PreviewHost preview) => WorkspaceId == preview.WorkspaceId && Port == preview.Port && Service == (preview.Service ?? "");
+}
 
 /// <summary>
 /// The proxy's short-lived copy of workspace and share-link state. A preview request must not cost a database query
@@ -33,6 +41,7 @@ public sealed record PreviewShareLinkState(string Id, string WorkspaceId, int Po
 public sealed class PreviewState(
     IDbContextFactory<WorkspacesDbContext> dbFactory,
     IWorkspaceRuntime runtime,
+    IWorkspaceServices services,
     AgentSecrets agentSecrets,
     WorkspaceStatusFeed feed,
     IOptions<PreviewOptions> options,
@@ -70,6 +79,35 @@ public sealed class PreviewState(
 
         return null;
     }
+
+    /// <summary>
+    /// The Service and port the runtime reports for the workspace (the controller's status), or null: only those are
+    /// ever proxied to, so no one can name another host inside the cluster.
+    /// </summary>
+    public (ClusterService Service, ClusterServicePort Port)? GetServicePort(string workspaceId, string service, int port)
+    {
+        foreach (var reported in services.GetServices(workspaceId))
+        {
+            if (reported.Name == service && ServiceNames.IsValid(reported.Name) && ServiceNames.IsValid(reported.Namespace))
+            {
+                foreach (var p in reported.Ports)
+                {
+                    if (p.Port == port)
+                    {
+                        return (reported, p);
+                    }
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The visibility in force for a preview: a workspace port's as below; a Service's port the owner's choice, else private.</summary>
+    public PortVisibility EffectiveVisibility(PreviewTarget target, PreviewHost preview) =>
+        preview.Service is { } service
+            ? target.ServiceVisibility is { } chosen && chosen.TryGetValue((service, preview.Port), out var visibility) ? visibility : PortVisibility.Private
+            : EffectiveVisibility(target, preview.Port);
 
     /// <summary>The visibility in force: the owner's choice, else the configuration's, else private.</summary>
     public PortVisibility EffectiveVisibility(PreviewTarget target, int port) =>
@@ -148,7 +186,7 @@ public sealed class PreviewState(
         await using var db = await dbFactory.CreateDbContextAsync();
         return await db.PreviewShareLinks.AsNoTracking()
             .Where(l => l.Id == linkId)
-            .Select(l => new PreviewShareLinkState(l.Id, l.WorkspaceId, l.Port, l.Label, l.ExpiresAt, l.RevokedAt))
+            .Select(l => new PreviewShareLinkState(l.Id, l.WorkspaceId, l.Port, l.Label, l.ExpiresAt, l.RevokedAt, l.Service))
             .FirstOrDefaultAsync();
     }
 
@@ -166,9 +204,12 @@ public sealed class PreviewState(
             return null;
         }
 
-        var visibility = await db.PreviewPortSettings.AsNoTracking()
+        var settings = await db.PreviewPortSettings.AsNoTracking()
             .Where(p => p.WorkspaceId == workspaceId)
-            .ToDictionaryAsync(p => p.Port, p => p.Visibility, cancellationToken);
+            .Select(p => new { p.Service, p.Port, p.Visibility })
+            .ToListAsync(cancellationToken);
+        var visibility = settings.Where(p => p.Service.Length == 0).ToDictionary(p => p.Port, p => p.Visibility);
+        var serviceVisibility = settings.Where(p => p.Service.Length > 0).ToDictionary(p => (p.Service, p.Port), p => p.Visibility);
         Uri? agentUrl = null;
         if (workspace.DesiredState == DesiredState.Running)
         {
@@ -177,7 +218,7 @@ public sealed class PreviewState(
         }
 
         var secret = agentUrl is null ? null : agentSecrets.Reveal(workspace.ProtectedAgentSecret);
-        return new PreviewTarget(workspaceId, workspace.OwnerId, agentUrl is not null, agentUrl, visibility, secret);
+        return new PreviewTarget(workspaceId, workspace.OwnerId, agentUrl is not null, agentUrl, visibility, secret, serviceVisibility);
     }
 
     /// <summary>A reference type, so that a stale entry is replaced only by the request that saw it (compare-and-swap).</summary>

@@ -20,6 +20,10 @@ public static class PreviewsApi
         group.MapPut("/ports/{port:int}/visibility", SetVisibilityAsync).WithSummary("Makes a port public (anyone with the URL), visible to the team (signed-in members of the workspace's team) or private (the owner only).");
         group.MapPost("/ports/{port:int}/share-links", CreateShareLinkAsync)
             .WithSummary("Creates a share link for a port; the answer's url carries the token, shown only this once.");
+        group.MapPut("/services/{service}/ports/{port:int}/visibility", SetServiceVisibilityAsync)
+            .WithSummary("Sets the visibility of a port of a Service in the workspace's development namespace (cluster access), as for a workspace port.");
+        group.MapPost("/services/{service}/ports/{port:int}/share-links", CreateServiceShareLinkAsync)
+            .WithSummary("Creates a share link for a port of a Service in the workspace's development namespace; the answer's url carries the token, shown only this once.");
         group.MapDelete("/share-links/{linkId}", RevokeShareLinkAsync).WithSummary("Revokes a share link; open connections through it are cut.");
 
         // The IDE origin's half of the private-preview flow: the signed-in owner gets a one-minute ticket for the preview origin.
@@ -36,15 +40,23 @@ public static class PreviewsApi
     private static async Task<Results<Ok<IReadOnlyList<PortView>>, NotFound>> ListPortsAsync(string id, ClaimsPrincipal user, HttpRequest request, PreviewService previews, CancellationToken ct) =>
         await previews.ListPortsAsync(user.Id(), id, request.Scheme, request.Host, ct) is { } ports ? TypedResults.Ok(ports) : TypedResults.NotFound();
 
-    private static async Task<Results<Ok<PortView>, NotFound, ValidationProblem>> SetVisibilityAsync(
-        string id, int port, VisibilityRequest body, ClaimsPrincipal user, HttpRequest request, PreviewService previews, CancellationToken ct)
+    private static Task<Results<Ok<PortView>, NotFound, ValidationProblem>> SetVisibilityAsync(
+        string id, int port, VisibilityRequest body, ClaimsPrincipal user, HttpRequest request, PreviewService previews, CancellationToken ct) =>
+        SetVisibilityCoreAsync(id, null, port, body, user, request, previews, ct);
+
+    private static Task<Results<Ok<PortView>, NotFound, ValidationProblem>> SetServiceVisibilityAsync(
+        string id, string service, int port, VisibilityRequest body, ClaimsPrincipal user, HttpRequest request, PreviewService previews, CancellationToken ct) =>
+        SetVisibilityCoreAsync(id, service, port, body, user, request, previews, ct);
+
+    private static async Task<Results<Ok<PortView>, NotFound, ValidationProblem>> SetVisibilityCoreAsync(
+        string id, string? service, int port, VisibilityRequest body, ClaimsPrincipal user, HttpRequest request, PreviewService previews, CancellationToken ct)
     {
         if (body.Visibility is not { } visibility)
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["visibility"] = ["Give the visibility: Public, Team or Private."] });
         }
 
-        var changed = await previews.SetVisibilityAsync(user.Id(), Who(user), id, port, visibility, ct);
+        var changed = await previews.SetVisibilityAsync(user.Id(), Who(user), id, port, visibility, service, ct);
         if (changed.Kind == ActionOutcome.NotFound)
         {
             return TypedResults.NotFound();
@@ -56,11 +68,19 @@ public static class PreviewsApi
         }
 
         var ports = await previews.ListPortsAsync(user.Id(), id, request.Scheme, request.Host, ct);
-        return ports?.FirstOrDefault(p => p.Port == port) is { } view ? TypedResults.Ok(view) : TypedResults.NotFound();
+        return ports?.FirstOrDefault(p => p.Port == port && p.Service == service) is { } view ? TypedResults.Ok(view) : TypedResults.NotFound();
     }
 
-    private static async Task<Results<Created<CreatedPreviewShareLink>, NotFound, ValidationProblem>> CreateShareLinkAsync(
-        string id, int port, PreviewShareLinkRequest body, ClaimsPrincipal user, HttpRequest request, PreviewService previews, TimeProvider time, CancellationToken ct)
+    private static Task<Results<Created<CreatedPreviewShareLink>, NotFound, ValidationProblem>> CreateShareLinkAsync(
+        string id, int port, PreviewShareLinkRequest body, ClaimsPrincipal user, HttpRequest request, PreviewService previews, TimeProvider time, CancellationToken ct) =>
+        CreateShareLinkCoreAsync(id, null, port, body, user, request, previews, time, ct);
+
+    private static Task<Results<Created<CreatedPreviewShareLink>, NotFound, ValidationProblem>> CreateServiceShareLinkAsync(
+        string id, string service, int port, PreviewShareLinkRequest body, ClaimsPrincipal user, HttpRequest request, PreviewService previews, TimeProvider time, CancellationToken ct) =>
+        CreateShareLinkCoreAsync(id, service, port, body, user, request, previews, time, ct);
+
+    private static async Task<Results<Created<CreatedPreviewShareLink>, NotFound, ValidationProblem>> CreateShareLinkCoreAsync(
+        string id, string? service, int port, PreviewShareLinkRequest body, ClaimsPrincipal user, HttpRequest request, PreviewService previews, TimeProvider time, CancellationToken ct)
     {
         TimeSpan lifetime;
         if (body.ExpiresAt is { } at)
@@ -72,8 +92,9 @@ public static class PreviewsApi
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["expiresIn"] = ["Use 1h, 1d, 7d or a duration such as 2.12:00:00."] });
         }
 
-        var outcome = await previews.CreateShareLinkAsync(user.Id(), Who(user), id, port, body.Label, lifetime, request.Scheme, request.Host, ct);
-        return outcome.Value is { } created ? TypedResults.Created($"/api/workspaces/{id}/ports/{port}/share-links/{created.Link.Id}", created)
+        var outcome = await previews.CreateShareLinkAsync(user.Id(), Who(user), id, port, body.Label, lifetime, request.Scheme, request.Host, service, ct);
+        var path = service is null ? $"/api/workspaces/{id}/ports/{port}" : $"/api/workspaces/{id}/services/{service}/ports/{port}";
+        return outcome.Value is { } created ? TypedResults.Created($"{path}/share-links/{created.Link.Id}", created)
             : Problem(outcome) is { } problem ? problem
             : TypedResults.NotFound();
     }
@@ -82,26 +103,26 @@ public static class PreviewsApi
         (await previews.RevokeShareLinkAsync(user.Id(), Who(user), id, linkId, ct)).Kind == ActionOutcome.Ok ? TypedResults.NoContent() : TypedResults.NotFound();
 
     private static async Task<IResult> Authorize(
-        string? workspace, int? port, string? @return, ClaimsPrincipal user, HttpRequest request,
+        string? workspace, int? port, string? service, string? @return, ClaimsPrincipal user, HttpRequest request,
         IDbContextFactory<WorkspacesDbContext> dbFactory, PreviewGrants grants, IOptions<PreviewOptions> options,
         Authorization.AccessService access, PreviewState state, CancellationToken ct)
     {
-        if (workspace is null || port is not (>= 1 and <= 65535))
+        if (workspace is null || port is not (>= 1 and <= 65535) || (service is not null && !ServiceNames.IsValid(service)))
         {
             return TypedResults.NotFound();
         }
 
+        var preview = new PreviewHost(port.Value, workspace, service);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         // The owner; or, for a port visible to the team, any member of the workspace's team.
         var mayOpen = await db.Workspaces.AnyAsync(WorkspaceService.Owned(user.Id(), workspace), ct)
-            || (await state.GetTargetAsync(workspace, ct) is { } target && state.EffectiveVisibility(target, port.Value) == PortVisibility.Team
+            || (await state.GetTargetAsync(workspace, ct) is { } target && state.EffectiveVisibility(target, preview) == PortVisibility.Team
                 && await access.ForWorkspaceAsync(user.Id(), workspace, ct) is { } found && found.Can(Authorization.Permission.WorkspaceOpenTeamPreview));
         if (!mayOpen)
         {
             return TypedResults.Problem("Only the owner of a workspace can open its private ports.", statusCode: StatusCodes.Status404NotFound, title: "No such workspace");
         }
 
-        var preview = new PreviewHost(port.Value, workspace);
         var ticket = grants.CreateTicket(user.Id(), preview);
         var origin = preview.Origin(options.Value, request.Scheme, request.Host);
         return TypedResults.Redirect($"{origin}{PreviewGrants.ReservedPathPrefix}/auth?ticket={Uri.EscapeDataString(ticket)}&return={Uri.EscapeDataString(PreviewProxy.LocalPath(@return ?? "/"))}");

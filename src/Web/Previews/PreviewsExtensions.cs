@@ -1,4 +1,6 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Workspaces.WorkspaceController.Runtime;
 
 namespace Workspaces.Web.Previews;
 
@@ -10,6 +12,10 @@ public static class PreviewsExtensions
         services.AddOptions<PreviewOptions>().Bind(builder.Configuration.GetSection(PreviewOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<PreviewOptions>, PreviewOptionsValidator>();
         services.AddHttpForwarder();
+        // The Kubernetes runtime reports its development namespaces' Services; without it there are none.
+        services.TryAddSingleton<IWorkspaceServices, NoWorkspaceServices>();
+        services.AddSingleton<ServicePreviewChanges>();
+        services.AddHostedService(sp => sp.GetRequiredService<ServicePreviewChanges>());
         services.AddSingleton<PreviewState>();
         services.AddHostedService(sp => sp.GetRequiredService<PreviewState>());
         services.AddSingleton<PreviewGrants>();

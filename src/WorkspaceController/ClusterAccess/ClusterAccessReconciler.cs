@@ -22,6 +22,7 @@ public sealed partial class ClusterAccessReconciler(
     IOptions<ControllerOptions> options,
     EventRecorder events,
     DeploymentScaler scaler,
+    DevNamespaceServices services,
     TimeProvider timeProvider,
     ILogger<ClusterAccessReconciler> logger)
 {
@@ -73,6 +74,7 @@ public sealed partial class ClusterAccessReconciler(
             return new ClusterAccessResult(refusal, "ClusterAccessRefused");
         }
 
+        var previous = status.ClusterAccess?.Services;
         var now = timeProvider.GetUtcNow();
         var marker = $"{workspace.Metadata.Uid}/{workspace.Metadata.Generation}";
         var verified = false;
@@ -102,18 +104,25 @@ public sealed partial class ClusterAccessReconciler(
             verified = true;
         }
 
+        ClusterAccessResult result;
         if (running)
         {
             var restoreAgain = await scaler.RestoreAsync(workspace, status.ClusterAccess!, cancellationToken);
             var renewed = await RenewTokenAsync(workspace, status, now, verified, cancellationToken);
-            return renewed with { RenewAfter = Sooner(renewed.RenewAfter, restoreAgain) };
+            result = renewed with { RenewAfter = Sooner(renewed.RenewAfter, restoreAgain) };
+        }
+        else
+        {
+            var revoked = await RevokeAsync(workspace, status, cancellationToken);
+            var scaleAgain = workspace.Spec.DesiredState == DesiredState.Stopped && workspace.Spec.ClusterAccess!.ScaleToZeroOnStop
+                ? await scaler.ScaleDownAsync(workspace, status.ClusterAccess!, cancellationToken)
+                : null;
+            result = revoked with { RenewAfter = Sooner(revoked.RenewAfter, scaleAgain) };
         }
 
-        var revoked = await RevokeAsync(workspace, status, cancellationToken);
-        var scaleAgain = workspace.Spec.DesiredState == DesiredState.Stopped && workspace.Spec.ClusterAccess!.ScaleToZeroOnStop
-            ? await scaler.ScaleDownAsync(workspace, status.ClusterAccess!, cancellationToken)
-            : null;
-        return revoked with { RenewAfter = Sooner(revoked.RenewAfter, scaleAgain) };
+        // Services are previewed whether or not the workspace runs: what runs in the namespace goes on running.
+        status.ClusterAccess!.Services = services.Report(ClusterAccessBuilder.Namespace(workspace)) is { } found ? (found.Count == 0 ? null : found) : previous;
+        return result;
     }
 
     private static TimeSpan? Sooner(TimeSpan? a, TimeSpan? b) => a is null ? b : b is null ? a : a < b ? a : b;

@@ -45,6 +45,7 @@ public static class ControllerExtensions
         services.AddSingleton<EventRecorder>();
         services.AddSingleton<ClusterAccess.DeploymentScaler>();
         services.AddSingleton<ClusterAccess.ClusterAccessReconciler>();
+        services.AddSingleton<ClusterAccess.DevNamespaceServices>();
         services.AddSingleton<WorkspaceResourceReconciler>();
         services.AddSingleton<Snapshots.WorkspaceSnapshotReconciler>();
         services.AddSingleton<Snapshots.WorkspaceSnapshotController>();

@@ -332,6 +332,37 @@ public sealed class WorkspaceClusterAccessStatus
     /// <summary>The stop scaled the namespace's Deployments to zero (their replicas are in an annotation on each); the next start restores them.</summary>
     [JsonPropertyName("scaledToZero")]
     public bool? ScaledToZero { get; set; }
+
+    /// <summary>The namespace's Services the web app may preview (<see cref="ClusterAccess.DevNamespaceServices"/>): at most <see cref="WorkspaceServiceStatus.MaxServices"/>.</summary>
+    [JsonPropertyName("services")]
+    public IList<WorkspaceServiceStatus>? Services { get; set; }
+}
+
+/// <summary>A Service of the development namespace, as the Ports panel lists it and the preview proxy reaches it (by cluster DNS).</summary>
+public sealed class WorkspaceServiceStatus
+{
+    /// <summary>The CRD's bounds (maxItems): a Workspace is an etcd object every watch carries.</summary>
+    public const int MaxServices = 32;
+
+    public const int MaxPorts = 16;
+
+    [JsonPropertyName("name")]
+    public string Name { get; set; } = "";
+
+    [JsonPropertyName("ports")]
+    public IList<WorkspaceServicePortStatus> Ports { get; set; } = [];
+}
+
+public sealed class WorkspaceServicePortStatus
+{
+    [JsonPropertyName("name")]
+    public string? Name { get; set; }
+
+    [JsonPropertyName("port")]
+    public int Port { get; set; }
+
+    [JsonPropertyName("protocol")]
+    public string Protocol { get; set; } = "TCP";
 }
 
 public sealed class WorkspaceTimings

@@ -27,6 +27,7 @@ public sealed class TestApp : IAsyncDisposable
     private readonly TempDirectory _root = TempDirectory.Create("ws-web");
     private readonly Dictionary<string, string?> _settings;
     private WorkspacesWebApplicationFactory? _factory;
+    private Action<IServiceCollection>? _services;
     private int _users;
 
     private TestApp(IReadOnlyDictionary<string, string?>? settings)
@@ -70,9 +71,10 @@ public sealed class TestApp : IAsyncDisposable
 
     public IServiceProvider Services => (_factory ?? throw new InvalidOperationException("The app is not running.")).Services;
 
-    public static async Task<TestApp> StartAsync(IReadOnlyDictionary<string, string?>? settings = null)
+    /// <param name="services">Replaces services the way a test stands in for what it cannot have (a cluster's DNS).</param>
+    public static async Task<TestApp> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
-        var app = new TestApp(settings);
+        var app = new TestApp(settings) { _services = services };
         try
         {
             await app.StartAgainAsync();
@@ -98,7 +100,7 @@ public sealed class TestApp : IAsyncDisposable
             Logs ??= new LogCapture();
         }
 
-        var factory = new WorkspacesWebApplicationFactory(_settings, Logs);
+        var factory = new WorkspacesWebApplicationFactory(_settings, Logs, _services);
         var configuredEndpoints = _settings.Keys.Any(k => k.StartsWith("Kestrel:Endpoints:", StringComparison.OrdinalIgnoreCase));
         if (configuredEndpoints)
         {

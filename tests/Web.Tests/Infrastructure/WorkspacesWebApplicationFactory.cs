@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Logging;
 
 namespace Workspaces.Web.Tests.Infrastructure;
@@ -13,13 +14,18 @@ namespace Workspaces.Web.Tests.Infrastructure;
 /// <c>CreateHost</c>, which does not know the port given to the derived factory's <c>UseKestrel(0)</c>, so the app would
 /// listen on Kestrel's default port 5000 and parallel test classes would collide.
 /// </remarks>
-public sealed class WorkspacesWebApplicationFactory(IReadOnlyDictionary<string, string?> settings, LogCapture? logs = null) : WebApplicationFactory<Program>
+public sealed class WorkspacesWebApplicationFactory(IReadOnlyDictionary<string, string?> settings, LogCapture? logs = null, Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null) : WebApplicationFactory<Program>
 {
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         foreach (var (key, value) in settings)
         {
             builder.UseSetting(key, value);
+        }
+
+        if (services is not null)
+        {
+            builder.ConfigureTestServices(services);
         }
 
         if (logs is not null)

@@ -33,6 +33,57 @@ public sealed class PreviewAddressingTests
     }
 
     [Theory]
+    [InlineData("s8080-3-api-my-app-k3x9q2mz.localhost", 8080, "api", "my-app-k3x9q2mz")]
+    [InlineData("S80-9-front-end-WS-ABCDEFGH.LOCALHOST", 80, "front-end", "ws-abcdefgh")]
+    [InlineData("s1-1-a-ws-abcdefgh.localhost", 1, "a", "ws-abcdefgh")]
+    [InlineData("s443-6-a--b-c-ws--x.localhost", 443, "a--b-c", "ws--x")]
+    public void IsUnderDomain_ServicePortAndWorkspace_Parsed(string host, int port, string service, string workspaceId)
+    {
+        Assert.True(PreviewHost.IsUnderDomain(host, "localhost", out var preview));
+        Assert.Equal(new PreviewHost(port, workspaceId, service), preview);
+        Assert.Equal(host[..host.IndexOf('.', StringComparison.Ordinal)].ToLowerInvariant(), preview!.Value.Label);
+    }
+
+    [Theory]
+    [InlineData("s0-3-api-ws-abcdefgh.localhost")]
+    [InlineData("s65536-3-api-ws-abcdefgh.localhost")]
+    [InlineData("s08080-3-api-ws-abcdefgh.localhost")]
+    [InlineData("s8080-03-api-ws-abcdefgh.localhost")]
+    [InlineData("s8080-4-api-ws-abcdefgh.localhost")]
+    [InlineData("s8080-2-api-ws-abcdefgh.localhost")]
+    [InlineData("s8080-3-api-.localhost")]
+    [InlineData("s8080-3-api.localhost")]
+    [InlineData("s8080-100-api-ws.localhost")]
+    [InlineData("s8080-0--ws-abcdefgh.localhost")]
+    [InlineData("s8080-3-1pi-ws-abcdefgh.localhost")]
+    [InlineData("s8080-3-ap_-ws-abcdefgh.localhost")]
+    [InlineData("s8080-3-ap--ws-abcdefgh.localhost")]
+    [InlineData("s8080-3-api-ws_a.localhost")]
+    [InlineData("s-3-api-ws-abcdefgh.localhost")]
+    [InlineData("s8080--api-ws-abcdefgh.localhost")]
+    [InlineData("svc-3-api-ws-abcdefgh.localhost")]
+    [InlineData("s8080-3-api-ws-abcdefgh.evil.localhost")]
+    [InlineData("s8080-40-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-ws-abcdefghijklmnop.localhost")]
+    public void IsUnderDomain_MalformedServiceLabel_UnderTheDomainButNoPreview(string host)
+    {
+        Assert.True(PreviewHost.IsUnderDomain(host, "localhost", out var preview));
+        Assert.Null(preview);
+    }
+
+    [Fact]
+    public void Origin_ServicePort_HasItsOwnLabelThatNoWorkspacePortShares()
+    {
+        var service = new PreviewHost(3000, "ws-abcdefgh", "api");
+        var port = new PreviewHost(3000, "ws-abcdefgh");
+
+        Assert.Equal("http://s3000-3-api-ws-abcdefgh.localhost:5000", service.Origin(new PreviewOptions(), "http", new HostString("localhost:5000")));
+        Assert.NotEqual(port.Label, service.Label);
+        Assert.NotEqual(port, service);
+        Assert.True(service.FitsInALabel);
+        Assert.False(new PreviewHost(65535, "a-very-long-workspace-slug-k3x9q2mz", "a-long-service-name-for-the-api").FitsInALabel);
+    }
+
+    [Theory]
     [InlineData("localhost")]
     [InlineData("127.0.0.1")]
     [InlineData("3000-ws-abcdefgh.localhost.evil.example")]

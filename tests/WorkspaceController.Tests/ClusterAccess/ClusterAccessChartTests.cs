@@ -12,13 +12,14 @@ public sealed class ClusterAccessChartTests
     private static readonly string[] Enabled = ["--set", "clusterAccess.enabled=true", "--set", "clusterAccess.apiServerCidrs[0]=172.18.0.2/32"];
 
     [Fact]
-    public void Template_ClusterAccess_ControllerGetsOnlyNamespacesBindingsAndNamedBindRightsClusterWide()
+    public void Template_ClusterAccess_ControllerGetsOnlyNamespacesBindingsNamedBindRightsAndServiceReadsClusterWide()
     {
         var docs = HelmChart.Template(Enabled);
 
         var clusterRole = HelmChart.Find(docs, "ClusterRole", "-controller-dev-namespaces");
         var rules = clusterRole["rules"]!.AsArray().Select(r => (Resources: Strings(r!["resources"]), Verbs: Strings(r["verbs"]), Names: Strings(r["resourceNames"]))).ToList();
-        Assert.Equal(["clusterroles", "namespaces", "rolebindings"], rules.SelectMany(r => r.Resources).Order());
+        Assert.Equal(["clusterroles", "namespaces", "rolebindings", "services"], rules.SelectMany(r => r.Resources).Order());
+        Assert.Equal(["list", "watch"], rules.Single(r => r.Resources.Contains("services")).Verbs.Order());
         Assert.Equal(["create", "delete", "get"], rules.Single(r => r.Resources.Contains("namespaces")).Verbs.Order());
         Assert.Equal(["create"], rules.Single(r => r.Resources.Contains("rolebindings")).Verbs);
         var bind = rules.Single(r => r.Resources.Contains("clusterroles"));
@@ -94,6 +95,32 @@ public sealed class ClusterAccessChartTests
         var web = JsonNode.Parse((string)HelmChart.Find(docs, "ConfigMap", "-web-cluster-access")["data"]!["cluster-access.json"]!)!;
         Assert.Equal(options.ClusterAccess.Ceiling.Count, web["Workspaces"]!["ClusterAccess"]!["Ceiling"]!.AsArray().Count);
         File.Delete(ca);
+    }
+
+    [Fact]
+    public void Template_ClusterAccess_DevNamespacePolicyAdmitsTheWebAndPreviewProxyPodsAndTheyKnowTheClusterDomain()
+    {
+        var docs = HelmChart.Template([.. Enabled, "--set", "previewProxy.enabled=true", "--set", "workspaces.clusterDomain=cluster.example"]);
+        var json = (string)HelmChart.Find(docs, "ConfigMap", "-controller")["data"]!["controller.json"]!;
+        var options = new ConfigurationBuilder()
+            .AddJsonStream(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json)))
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Workspaces:Controller:Namespace"] = "workspaces" })
+            .Build().GetSection(ControllerOptions.SectionName).Get<ControllerOptions>()!;
+        var workspace = new WorkspaceResource { Metadata = new k8s.Models.V1ObjectMeta { Name = "app", NamespaceProperty = "workspaces", Uid = "u" } };
+        workspace.Spec.ClusterAccess = new WorkspaceClusterAccess { Namespace = "dev-app" };
+
+        var ingress = global::Workspaces.WorkspaceController.ClusterAccess.ClusterAccessBuilder.Policy(workspace, options).Spec.Ingress.Single().FromProperty;
+
+        foreach (var suffix in new[] { "-web", "-preview-proxy" })
+        {
+            var deployment = HelmChart.Find(docs, "Deployment", suffix);
+            var labels = deployment["spec"]!["template"]!["metadata"]!["labels"]!.AsObject().ToDictionary(l => l.Key, l => (string)l.Value!);
+            Assert.Contains(ingress, peer => peer.PodSelector?.MatchLabels is { Count: > 0 } wanted
+                && wanted.All(l => labels.TryGetValue(l.Key, out var v) && v == l.Value)
+                && peer.NamespaceSelector?.MatchLabels?["kubernetes.io/metadata.name"] == "workspaces");
+            var env = deployment["spec"]!["template"]!["spec"]!["containers"]![0]!["env"]!.AsArray();
+            Assert.Equal("cluster.example", (string?)env.Single(e => (string?)e!["name"] == "Workspaces__Previews__ClusterDomain")!["value"]);
+        }
     }
 
     private static List<string> Strings(JsonNode? node) => [.. node?.AsArray().Select(x => (string)x!) ?? []];

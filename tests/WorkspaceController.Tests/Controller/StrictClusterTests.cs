@@ -67,6 +67,30 @@ public sealed class StrictClusterTests
     }
 
     [Fact]
+    public async Task Services_ExternalNameWithoutTargetUnnamedPortsOrNoPorts_Are422AndAClusterIpIsAssigned()
+    {
+        await using var h = await ControllerHarness.StartAsync(startController: false);
+        Task<V1Service> Create(V1ServiceSpec spec, string name = "api") => h.Client.CoreV1.CreateNamespacedServiceAsync(new V1Service { Metadata = new V1ObjectMeta { Name = name }, Spec = spec }, Ns);
+
+        var noTarget = await Assert.ThrowsAsync<HttpOperationException>(() => Create(new V1ServiceSpec { Type = "ExternalName" }));
+        var unnamed = await Assert.ThrowsAsync<HttpOperationException>(() => Create(new V1ServiceSpec { Ports = [new V1ServicePort { Port = 80 }, new V1ServicePort { Port = 81 }] }));
+        var noPorts = await Assert.ThrowsAsync<HttpOperationException>(() => Create(new V1ServiceSpec()));
+        var duplicate = await Assert.ThrowsAsync<HttpOperationException>(() => Create(new V1ServiceSpec { Ports = [new V1ServicePort { Name = "a", Port = 80 }, new V1ServicePort { Name = "b", Port = 80 }] }));
+        var created = await Create(new V1ServiceSpec { Ports = [new V1ServicePort { Port = 80 }] });
+        var external = await Create(new V1ServiceSpec { Type = "ExternalName", ExternalName = "db.example.com" }, "db");
+
+        Assert.All(new[] { noTarget, unnamed, noPorts, duplicate }, e => Assert.Equal(System.Net.HttpStatusCode.UnprocessableEntity, e.Response.StatusCode));
+        Assert.Contains("spec.externalName: Required value", noTarget.Response.Content, StringComparison.Ordinal);
+        Assert.Contains("spec.ports[0].name: Required value", unnamed.Response.Content, StringComparison.Ordinal);
+        Assert.Contains("spec.ports: Required value", noPorts.Response.Content, StringComparison.Ordinal);
+        Assert.Contains("Duplicate value", duplicate.Response.Content, StringComparison.Ordinal);
+        Assert.Equal("ClusterIP", created.Spec.Type);
+        Assert.Equal("TCP", created.Spec.Ports[0].Protocol);
+        Assert.StartsWith("10.96.", created.Spec.ClusterIP, StringComparison.Ordinal);
+        Assert.Null(external.Spec.ClusterIP);
+    }
+
+    [Fact]
     public async Task VolumeSnapshots_BadNameTwoSourcesOrAChangedSpec_Are422AndTheWebHasNoRightOnThem()
     {
         await using var h = await ControllerHarness.StartAsync(startController: false, prebuildsChart: true);

@@ -481,6 +481,12 @@ namespace Workspaces.Data.Migrations.Postgres
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
+                    b.Property<string>("Service")
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasDefaultValue("");
+
                     b.Property<int>("Port")
                         .HasColumnType("integer");
 
@@ -492,7 +498,7 @@ namespace Workspaces.Data.Migrations.Postgres
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
 
-                    b.HasKey("WorkspaceId", "Port");
+                    b.HasKey("WorkspaceId", "Service", "Port");
 
                     b.ToTable("PreviewPortSettings", (string)null);
                 });
@@ -527,6 +533,13 @@ namespace Workspaces.Data.Migrations.Postgres
                     b.Property<DateTimeOffset?>("RevokedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("Service")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasDefaultValue("");
+
                     b.Property<string>("TokenHash")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -545,7 +558,7 @@ namespace Workspaces.Data.Migrations.Postgres
                     b.HasIndex("TokenHash")
                         .IsUnique();
 
-                    b.HasIndex("WorkspaceId", "Port");
+                    b.HasIndex("WorkspaceId", "Service", "Port");
 
                     b.ToTable("PreviewShareLinks", (string)null);
                 });

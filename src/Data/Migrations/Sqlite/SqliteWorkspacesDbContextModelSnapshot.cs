@@ -464,6 +464,12 @@ namespace Workspaces.Data.Migrations.Sqlite
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Service")
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("");
+
                     b.Property<int>("Port")
                         .HasColumnType("INTEGER");
 
@@ -475,7 +481,7 @@ namespace Workspaces.Data.Migrations.Sqlite
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
-                    b.HasKey("WorkspaceId", "Port");
+                    b.HasKey("WorkspaceId", "Service", "Port");
 
                     b.ToTable("PreviewPortSettings", (string)null);
                 });
@@ -510,6 +516,13 @@ namespace Workspaces.Data.Migrations.Sqlite
                     b.Property<long?>("RevokedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Service")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("");
+
                     b.Property<string>("TokenHash")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -528,7 +541,7 @@ namespace Workspaces.Data.Migrations.Sqlite
                     b.HasIndex("TokenHash")
                         .IsUnique();
 
-                    b.HasIndex("WorkspaceId", "Port");
+                    b.HasIndex("WorkspaceId", "Service", "Port");
 
                     b.ToTable("PreviewShareLinks", (string)null);
                 });

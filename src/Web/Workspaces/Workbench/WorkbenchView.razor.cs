@@ -69,7 +69,7 @@ public sealed partial class WorkbenchView
 
     private IEnumerable<(string Id, string Title)> Panels => AllPanels.Where(p => IsOwner || p.Id != "ports");
 
-    private int ListeningCount => _ports.Count(p => p.Listening);
+    private int ListeningCount => _ports.Count(p => p.Listening && p.Service is null);
 
     protected override string ModulePath => "dist/workbench.js";
 
@@ -108,7 +108,8 @@ public sealed partial class WorkbenchView
     {
         if (Mounted is { } workbench)
         {
-            await workbench.InvokeVoidAsync("setPorts", _ports.Where(p => p.Listening).Select(p => new { port = p.Port, name = p.Name, url = p.Url }));
+            // The workspace's own ports; the development namespace's Services stay in the Ports views.
+            await workbench.InvokeVoidAsync("setPorts", _ports.Where(p => p.Listening && p.Service is null).Select(p => new { port = p.Port, name = p.Name, url = p.Url }));
         }
     }
 

@@ -38,6 +38,9 @@ public sealed partial class ResourceInformer<TItem, TList>(
     /// <summary>Drops what the consumer never reads before an object is cached (memory per workspace).</summary>
     public Func<TItem, TItem>? Trim { get; init; }
 
+    /// <summary>The cache's key of an object: its name (one namespace), or namespace/name for a watch across namespaces.</summary>
+    public Func<TItem, string> KeyOf { get; init; } = item => item.Metadata.Name;
+
     /// <summary>Called with the previous and the new object (either may be null) for every change.</summary>
     public Action<TItem?, TItem?>? Changed { get; set; }
 
@@ -54,7 +57,7 @@ public sealed partial class ResourceInformer<TItem, TList>(
     public void Update(TItem item)
     {
         ArgumentNullException.ThrowIfNull(item);
-        var name = item.Metadata.Name;
+        var name = KeyOf(item);
         var version = item.Metadata.ResourceVersion ?? "";
         lock (_gate)
         {
@@ -72,7 +75,7 @@ public sealed partial class ResourceInformer<TItem, TList>(
     /// <summary>Stores what the watch or a list delivered, unless a write of ours is newer; false when the cache kept the write.</summary>
     private bool Deliver(TItem item, bool fromList, long listGeneration, out TItem? old)
     {
-        var name = item.Metadata.Name;
+        var name = KeyOf(item);
         var version = item.Metadata.ResourceVersion ?? "";
         if (!_delivered.TryGetValue(name, out var seen))
         {
@@ -157,7 +160,7 @@ public sealed partial class ResourceInformer<TItem, TList>(
             foreach (var listed in items)
             {
                 var item = Trim is null ? listed : Trim(listed);
-                seen.Add(item.Metadata.Name);
+                seen.Add(KeyOf(item));
                 if (Deliver(item, fromList: true, listGeneration, out var old) && (old is null || old.Metadata.ResourceVersion != item.Metadata.ResourceVersion))
                 {
                     Changed?.Invoke(old, item);
@@ -204,8 +207,8 @@ public sealed partial class ResourceInformer<TItem, TList>(
                 case WatchEventType.Deleted:
                     lock (_gate)
                     {
-                        Forget(item.Metadata!.Name);
-                        if (_cache.TryRemove(item.Metadata.Name, out var removed))
+                        Forget(KeyOf(item));
+                        if (_cache.TryRemove(KeyOf(item), out var removed))
                         {
                             Changed?.Invoke(removed, null);
                         }

@@ -19,6 +19,7 @@ public sealed partial class WorkspaceControllerService(
     IKubernetes client,
     WorkspaceResourceReconciler reconciler,
     Snapshots.WorkspaceSnapshotController snapshots,
+    ClusterAccess.DevNamespaceServices devServices,
     IOptions<ControllerOptions> options,
     TimeProvider timeProvider,
     ILoggerFactory loggerFactory,
@@ -204,6 +205,24 @@ public sealed partial class WorkspaceControllerService(
         };
 
         var loops = new List<Task> { workspaces.RunAsync(cancellationToken), pods.RunAsync(cancellationToken), policies.RunAsync(cancellationToken) };
+        if (_options.ClusterAccess.Enabled)
+        {
+            // A Service made or changed in a development namespace: its Workspace reports it (a preview in the Ports panel).
+            var services = devServices.CreateInformer(client, timeProvider, loggerFactory.CreateLogger("Workspaces.Controller.ServiceInformer"), WatchTimeoutSeconds);
+            services.Changed = (old, current) =>
+            {
+                var ns = (current ?? old)!.Metadata.NamespaceProperty;
+                foreach (var workspace in workspaces.Snapshot())
+                {
+                    if (workspace.Spec.ClusterAccess?.Namespace == ns && workspace.Metadata.NamespaceProperty == _options.Namespace)
+                    {
+                        queue.Add(workspace.Metadata.Name);
+                    }
+                }
+            };
+            loops.Add(services.RunAsync(cancellationToken));
+        }
+
         if (_options.Snapshots.Enabled)
         {
             loops.Add(snapshots.RunAsync(cancellationToken));
@@ -224,6 +243,7 @@ public sealed partial class WorkspaceControllerService(
         {
             _leading = false;
             Workspaces = null;
+            devServices.Clear();
         }
     }
 

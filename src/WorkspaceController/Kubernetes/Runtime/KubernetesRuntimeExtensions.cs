@@ -35,6 +35,7 @@ public static class KubernetesRuntimeExtensions
         services.AddSingleton<IWorkspacePortAddresses>(sp => sp.GetRequiredService<KubernetesWorkspaceRuntime>());
         services.AddSingleton<IWorkspaceRuntimeChanges>(sp => sp.GetRequiredService<KubernetesWorkspaceRuntime>());
         services.AddSingleton<IAgentReports>(sp => sp.GetRequiredService<KubernetesWorkspaceRuntime>());
+        services.AddSingleton<IWorkspaceServices>(sp => sp.GetRequiredService<KubernetesWorkspaceRuntime>());
         services.AddKubernetesPrebuilds(configuration);
         return services;
     }

@@ -28,7 +28,7 @@ public sealed partial class KubernetesWorkspaceRuntime(
     IOptions<KubernetesPrebuildOptions> prebuildOptions,
     TimeProvider timeProvider,
     ILogger<KubernetesWorkspaceRuntime> logger,
-    IPrebuildArchiveUrls? archiveUrls = null) : IWorkspaceRuntime, IWorkspacePortAddresses, IWorkspaceRuntimeChanges, IAgentReports
+    IPrebuildArchiveUrls? archiveUrls = null) : IWorkspaceRuntime, IWorkspacePortAddresses, IWorkspaceRuntimeChanges, IAgentReports, IWorkspaceServices
 {
     public const string OwnerLabel = "workspaces.dev/owner";
     private static readonly TimeSpan SyncTimeout = TimeSpan.FromSeconds(30);
@@ -39,6 +39,12 @@ public sealed partial class KubernetesWorkspaceRuntime(
     {
         add => watch.WorkspaceChanged += value;
         remove => watch.WorkspaceChanged -= value;
+    }
+
+    public event Action<string>? ServicesChanged
+    {
+        add => watch.ServicesChanged += value;
+        remove => watch.ServicesChanged -= value;
     }
 
     public async Task<RuntimeObservation> ObserveAsync(string workspaceId, CancellationToken cancellationToken)
@@ -174,6 +180,17 @@ public sealed partial class KubernetesWorkspaceRuntime(
         return status is { Phase: WorkspaceStatusPhase.Running, Host: { Length: > 0 } host }
             ? new Uri(string.Create(CultureInfo.InvariantCulture, $"http://{host}:{port}/"))
             : null;
+    }
+
+    public IReadOnlyList<ClusterService> GetServices(string workspaceId)
+    {
+        // Only a namespace the spec names and the controller made ready; the names are checked again by the proxy.
+        var workspace = watch.Informer.Get(workspaceId);
+        return workspace?.Status?.ClusterAccess is { Phase: ClusterAccessPhase.Ready, Namespace: { } ns, Services: { Count: > 0 } services }
+            && workspace.Metadata.DeletionTimestamp is null
+            && workspace.Spec.ClusterAccess?.Namespace == ns
+            ? [.. services.Select(s => new ClusterService(ns, s.Name, [.. s.Ports.Where(p => p.Protocol == "TCP").Select(p => new ClusterServicePort(p.Port, p.Name))]))]
+            : [];
     }
 
     /// <summary>The first list of Workspaces; an unreachable API server fails the caller instead of hanging it.</summary>

@@ -35,6 +35,10 @@ public sealed class WorkspaceResourceWatch : BackgroundService
                 if (name is not null)
                 {
                     WorkspaceChanged?.Invoke(name);
+                    if (!SameServices(old, current))
+                    {
+                        ServicesChanged?.Invoke(name);
+                    }
                 }
             },
         };
@@ -44,6 +48,9 @@ public sealed class WorkspaceResourceWatch : BackgroundService
 
     /// <summary>Raised with the workspace's id whenever its resource changes (spec or status).</summary>
     public event Action<string>? WorkspaceChanged;
+
+    /// <summary>Raised with the workspace's id when the Services its status reports change.</summary>
+    public event Action<string>? ServicesChanged;
 
     /// <summary>Completes at the next change of any Workspace.</summary>
     public Task NextChange
@@ -69,6 +76,13 @@ public sealed class WorkspaceResourceWatch : BackgroundService
         await ThreadPoolSynchronizationContext.Instance.SwitchTo();
         await Informer.RunAsync(stoppingToken);
     }
+
+    private static bool SameServices(WorkspaceResource? old, WorkspaceResource? current) =>
+        Services(old) == Services(current) && old?.Status?.ClusterAccess?.Phase == current?.Status?.ClusterAccess?.Phase;
+
+    // KubernetesJson.Serialize does not take null.
+    private static string Services(WorkspaceResource? workspace) =>
+        workspace?.Status?.ClusterAccess?.Services is { } services ? k8s.KubernetesJson.Serialize(services) : "";
 
     private void Pulse()
     {
