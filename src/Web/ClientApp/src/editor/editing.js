@@ -49,7 +49,7 @@ export function attachEditing(ide) {
   for (const [name, handler] of ide.listeners) window.addEventListener(name, handler);
   ide.unregister = registerCommands(editorCommands(ide));
   // The reads editor.js started serve this restore only; anything opened later reads the file afresh.
-  ide.layout.restore().finally(() => ide.reads.clear());
+  ide.layout.restore(ide.savedLayout).finally(() => ide.reads.clear());
 }
 
 function applyTheme() {

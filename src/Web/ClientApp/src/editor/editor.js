@@ -12,6 +12,7 @@ import { SearchPanel, QuickOpen } from './search.js';
 import { SourceControlPanel } from './scm.js';
 import { FileOperations } from './fileops.js';
 import { el } from './util.js';
+import { readSavedLayout, savedFilePaths } from './saved-layout.js';
 import { runCommand } from '../workbench/commands.js';
 import './editor.css';
 
@@ -51,7 +52,9 @@ export class Ide {
     // Its failures show where they happen (the source control view); a dropped connection is the file hub's to say.
     this.git = new Hub(options.gitHub);
     this.files.on('FilesChanged', (changes) => this.conflicts?.onFilesChanged(changes));
-    this.reads = readSavedTabs(this.files, this.stateKey);
+    /** The layout to restore, read once: its files are read now, its tabs opened when Monaco is there. */
+    this.savedLayout = readSavedLayout(this.stateKey);
+    this.reads = readSavedTabs(this.files, this.savedLayout);
 
     this.fileOps = new FileOperations(this, root);
     this.tree = new FileTree(this, this.fileOps.buildExplorer(this.host('explorer')));
@@ -137,28 +140,19 @@ export class Ide {
 }
 
 /**
- * Starts reading the files that the saved layout (layout.js) opens again, so their text is on its way while Monaco
- * loads: path → the agent's answer. A layout that cannot be read is layout.js's to report.
+ * Starts reading the files that the saved layout opens again, so their text is on its way while Monaco loads:
+ * path → the agent's answer.
  * @param {Hub} files
- * @param {string} stateKey
+ * @param {any} saved
  */
-function readSavedTabs(files, stateKey) {
+function readSavedTabs(files, saved) {
   /** @type {Map<string, Promise<any>>} */
   const reads = new Map();
-  let saved;
-  try {
-    saved = JSON.parse(localStorage.getItem(stateKey) ?? 'null');
-  } catch {
-    return reads;
-  }
-  for (const group of Array.isArray(saved?.groups) ? saved.groups : []) {
-    for (const tab of Array.isArray(group?.tabs) ? group.tabs : []) {
-      if (typeof tab?.path !== 'string' || reads.has(tab.path)) continue;
-      const read = files.invoke('ReadFile', tab.path);
-      // Its failure is the restore's to handle (a file deleted since does not come back).
-      read.catch(() => {});
-      reads.set(tab.path, read);
-    }
+  for (const path of savedFilePaths(saved)) {
+    const read = files.invoke('ReadFile', path);
+    // Its failure is the restore's to handle (a file deleted since does not come back).
+    read.catch(() => {});
+    reads.set(path, read);
   }
   return reads;
 }

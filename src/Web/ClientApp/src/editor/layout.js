@@ -34,15 +34,9 @@ export class Layout {
     localStorage.setItem(this.stateKey, JSON.stringify({ groups, activeGroup: tabs.groups.indexOf(tabs.activeGroup), views }));
   }
 
-  async restore() {
+  /** @param {any} saved the layout as save() left it (saved-layout.js reads it), or null */
+  async restore(saved) {
     const tabs = this.ide.tabs;
-    let saved;
-    try {
-      saved = JSON.parse(localStorage.getItem(this.stateKey));
-    } catch (e) {
-      console.warn(`The editor's saved layout is not JSON; starting without it: ${e.message}`);
-      return;
-    }
     if (!saved?.groups?.length) return;
     for (let i = 0; i < Math.min(saved.groups.length, MAX_GROUPS); i++) {
       const { tabs: keys, active } = saved.groups[i];
