@@ -8,6 +8,7 @@ using Workspaces.Web.Audit;
 using Workspaces.Web.Authorization;
 using Workspaces.WorkspaceController.ClusterAccess;
 using Workspaces.WorkspaceController.Kubernetes.Runtime;
+using Workspaces.WorkspaceController.Local.ClusterAccess;
 using Workspaces.WorkspaceController.Runtime;
 
 namespace Workspaces.Web.ClusterAccess;
@@ -21,6 +22,7 @@ public sealed partial class ClusterAccessService(
     AccessService access,
     AuditLog audit,
     IOptions<ClusterAccessWebOptions> options,
+    IOptions<LocalClusterAccessOptions> local,
     IConfiguration configuration,
     TimeProvider timeProvider,
     ILogger<ClusterAccessService> logger)
@@ -28,10 +30,15 @@ public sealed partial class ClusterAccessService(
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private const string ExampleWorkspace = "my-app-k3x9q2mz";
 
-    /// <summary>Why this server cannot give workspaces a namespace, or null when it can.</summary>
+    private bool OnKubernetes => KubernetesRuntimeExtensions.IsKubernetes(configuration);
+
+    /// <summary>
+    /// Why this server cannot give workspaces a namespace, or null when it can: on Kubernetes when the administrator enabled
+    /// it, on the local runtime when the administrator named a kubeconfig (<see cref="LocalClusterAccessOptions"/>).
+    /// </summary>
     public string? Unavailable =>
-        !KubernetesRuntimeExtensions.IsKubernetes(configuration)
-            ? "Cluster access needs the Kubernetes runtime or a configured cluster: this server runs workspaces as local processes."
+        !OnKubernetes
+            ? local.Value.Configured ? null : "Cluster access needs the Kubernetes runtime or a configured cluster: this server runs workspaces as local processes."
             : !options.Value.Enabled
                 ? "An administrator has not enabled cluster access on this server (the chart's clusterAccess.enabled)."
                 : null;
@@ -75,7 +82,7 @@ public sealed partial class ClusterAccessService(
             return Outcome<ClusterAccessView>.Invalid("namespacePattern", patternProblem);
         }
 
-        if (request.Rules is { } rules && ClusterAccessPolicy.RulesProblem(rules, options.Value.EffectiveCeiling) is { } rulesProblem)
+        if (request.Rules is { } rules && ClusterAccessPolicy.RulesProblem(rules, Ceiling) is { } rulesProblem)
         {
             return Outcome<ClusterAccessView>.Invalid("rules", rulesProblem);
         }
@@ -123,15 +130,23 @@ public sealed partial class ClusterAccessService(
     {
         var pattern = stored?.NamespacePattern ?? ClusterAccessPolicy.DefaultPattern;
         return new ClusterAccessView(
-            Unavailable is null, Unavailable, stored?.Enabled ?? false, pattern, stored is null ? null : Rules(stored), options.Value.EffectiveCeiling,
+            Unavailable is null, Unavailable, stored?.Enabled ?? false, pattern, stored is null ? null : Rules(stored), Ceiling,
             ClusterAccessPolicy.Resolve(pattern, ExampleWorkspace), canEdit, stored?.ScaleToZeroOnStop ?? false);
     }
 
     private static List<ClusterAccessRule>? Rules(ProjectClusterAccess stored) =>
         stored.RulesJson is null ? null : JsonSerializer.Deserialize<List<ClusterAccessRule>>(stored.RulesJson, Json);
 
+    /// <summary>The administrator's ceiling for this server's runtime: the chart's on Kubernetes, the local cluster's otherwise.</summary>
+    private IReadOnlyList<ClusterAccessRule> Ceiling => OnKubernetes ? options.Value.EffectiveCeiling : local.Value.EffectiveCeiling;
+
     private IEnumerable<string> Reserved()
     {
+        if (!OnKubernetes)
+        {
+            return local.Value.ReservedNamespaces;
+        }
+
         var runtimeNamespace = configuration[$"{KubernetesRuntimeOptions.SectionName}:Namespace"];
         return string.IsNullOrEmpty(runtimeNamespace) ? options.Value.ReservedNamespaces : options.Value.ReservedNamespaces.Append(runtimeNamespace);
     }

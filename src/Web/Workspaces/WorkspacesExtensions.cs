@@ -12,6 +12,7 @@ using Workspaces.Web.Variables;
 using Workspaces.Web.Hosting;
 using Workspaces.WorkspaceController.Kubernetes.Runtime;
 using Workspaces.WorkspaceController.Local;
+using Workspaces.WorkspaceController.Local.ClusterAccess;
 using Workspaces.WorkspaceController.Local.Sandbox;
 using Workspaces.WorkspaceController.Runtime;
 
@@ -100,6 +101,12 @@ public static class WorkspacesExtensions
         services.AddSingleton<WorkspaceSandbox>();
         services.AddHostedService<SandboxProbeService>();
         services.AddSingleton<IAgentConnections, LocalAgentConnections>();
+        services.AddLocalClusterAccess(builder.Configuration, renew: !previewProxy);
+        if (!previewProxy)
+        {
+            services.AddHostedService<RuntimeEventsRecorder>();
+        }
+
         services.AddSingleton<IWorkspaceRuntime, LocalProcessRuntime>();
         services.AddSingleton<IWorkspacePortAddresses, LocalPortAddresses>();
         return builder;

@@ -72,7 +72,7 @@ public static class ClusterAccessOptionsValidator
         }
     }
 
-    private static bool IsQuantity(string value)
+    internal static bool IsQuantity(string value)
     {
         try
         {

@@ -330,19 +330,12 @@ public sealed partial class ClusterAccessReconciler(
             return;
         }
 
-        var hard = quota.Status?.Hard ?? new Dictionary<string, ResourceQuantity>();
-        var used = quota.Status?.Used ?? new Dictionary<string, ResourceQuantity>();
-        var full = hard.Where(h => used.TryGetValue(h.Key, out var u) && u.ToDecimal() >= h.Value.ToDecimal() && h.Value.ToDecimal() > 0)
-            .OrderBy(h => h.Key, StringComparer.Ordinal)
-            .Select(h => $"{h.Key} ({used[h.Key]} of {h.Value})")
-            .ToList();
-        if (full.Count == 0)
+        if (QuotaExhaustion.Message(quota) is not { } message)
         {
             _quotaReported.TryRemove(workspace.Metadata.Name, out _);
             return;
         }
 
-        var message = $"The development namespace {quota.Metadata.NamespaceProperty} has used all of its quota for {string.Join(", ", full)}: new pods or objects there are refused. Delete what you no longer need, or ask an administrator for a larger workspace class.";
         if (_quotaReported.TryGetValue(workspace.Metadata.Name, out var last) && last == message)
         {
             return;

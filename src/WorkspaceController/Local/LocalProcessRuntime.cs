@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Workspaces.Shared.Agent;
+using Workspaces.WorkspaceController.Local.ClusterAccess;
 using Workspaces.WorkspaceController.Local.Sandbox;
 using Workspaces.WorkspaceController.Runtime;
 
@@ -17,6 +18,7 @@ namespace Workspaces.WorkspaceController.Local;
 public sealed partial class LocalProcessRuntime(
     IOptions<LocalRuntimeOptions> options,
     WorkspaceSandbox sandbox,
+    LocalClusterAccess clusterAccess,
     TimeProvider timeProvider,
     ILogger<LocalProcessRuntime> logger) : IWorkspaceRuntime
 {
@@ -101,13 +103,15 @@ public sealed partial class LocalProcessRuntime(
             launch.Telemetry,
             launch.Prebuild);
 
+        // Before the sandbox, which shows the kubeconfig's directory (and gives it to the workspace's user).
+        var kube = await clusterAccess.PrepareAsync(launch.WorkspaceId, launch.ClusterAccess, sandboxed ? SandboxCommand.InsideKubeDirectory : null, cancellationToken);
         IReadOnlyList<string> command = [_options.AgentPath, "--bootstrap-stdin", $"--workspace={launch.WorkspaceId}"];
         if (sandboxed)
         {
-            command = await sandbox.PrepareAsync(launch.WorkspaceId, layout, [launch.RepositoryUrl, launch.DotfilesRepository], command, launch.Telemetry?.OtlpEndpoint, cancellationToken);
+            command = await sandbox.PrepareAsync(launch.WorkspaceId, layout, [launch.RepositoryUrl, launch.DotfilesRepository], command, launch.Telemetry?.OtlpEndpoint, kube, cancellationToken);
         }
 
-        using var process = Launch(layout, command, sandboxed);
+        using var process = Launch(layout, command, sandboxed, kube);
         LogLaunching(launch.WorkspaceId, process.Id, sandboxed);
         await using (var stdin = process.StandardInput.BaseStream)
         {
@@ -174,11 +178,14 @@ public sealed partial class LocalProcessRuntime(
 
         File.Delete(layout.RuntimeFile);
         File.Delete(SandboxInfoPath(workspaceId));
+        await clusterAccess.RevokeAsync(workspaceId, cancellationToken);
     }
 
     public async Task DeleteAsync(string workspaceId, CancellationToken cancellationToken)
     {
         await StopAsync(workspaceId, cancellationToken);
+        // First: while its namespace terminates (and throws), the workspace's files stay and the delete is tried again.
+        await clusterAccess.DeleteAsync(workspaceId, cancellationToken);
         var dir = Layout(workspaceId).WorkspaceDirectory;
         if (Directory.Exists(dir))
         {
@@ -199,7 +206,7 @@ public sealed partial class LocalProcessRuntime(
 
     private string SandboxInfoPath(string workspaceId) => SandboxRuntimeInfo.PathFor(_options.WorkspacesDirectory, workspaceId);
 
-    private static Process Launch(WorkspaceLayout layout, IReadOnlyList<string> command, bool sandboxed)
+    private static Process Launch(WorkspaceLayout layout, IReadOnlyList<string> command, bool sandboxed, LocalKubeconfig? kube)
     {
         // sh redirects the agent's output to its log file and exec's setsid, which gives the agent (or its sandbox) its own
         // session: Ctrl+C on the web app or the web app's death does not reach it.
@@ -230,6 +237,13 @@ public sealed partial class LocalProcessRuntime(
             {
                 start.Environment.Remove(name);
             }
+        }
+
+        // The agent's environment is its tasks' and terminals': kubectl, helm and skaffold find the workspace's cluster.
+        start.Environment.Remove("KUBECONFIG");
+        if (kube is not null)
+        {
+            start.Environment["KUBECONFIG"] = kube.InsidePath;
         }
 
         return Process.Start(start) ?? throw new WorkspaceRuntimeException("The workspace agent could not be launched.");

@@ -15,6 +15,8 @@ namespace Workspaces.WorkspaceController.Local.Sandbox;
 /// <param name="ResolvConfMountPoint">Where that resolv.conf is mounted (<see cref="SandboxResolver.MountPoint"/>).</param>
 /// <param name="DnsForward">Whether pasta forwards <see cref="SandboxResolver.ForwardAddress"/> to the host's resolver.</param>
 /// <param name="CollectorPort">The port of an OTLP collector on this machine's loopback that the agent exports to; null: none.</param>
+/// <param name="KubeDirectory">The host directory of the workspace's kubeconfig and token (cluster access), shown read-only at <see cref="SandboxCommand.InsideKubeDirectory"/>; null: none.</param>
+/// <param name="ApiServerPort">The port of a Kubernetes API server on this machine's loopback (kind, k3d) that the workspace's kubeconfig names; null: none.</param>
 public sealed record SandboxSpec(
     string WorkspaceId,
     string WorkspaceDirectory,
@@ -29,7 +31,9 @@ public sealed record SandboxSpec(
     string? IdentityDirectory = null,
     string ResolvConfMountPoint = "/etc/resolv.conf",
     bool DnsForward = false,
-    int? CollectorPort = null);
+    int? CollectorPort = null,
+    string? KubeDirectory = null,
+    int? ApiServerPort = null);
 
 /// <summary>
 /// The command line of a sandboxed agent: [setpriv to the workspace's user,] pasta (a network namespace of its own with
@@ -44,6 +48,9 @@ public static class SandboxCommand
     public const string SocketFileName = "agent.sock";
 
     public static string InsideListenUrl => $"http://unix:{InsideSocketDirectory}/{SocketFileName}";
+
+    /// <summary>Where a workspace with cluster access sees its kubeconfig directory: the path a workspace pod mounts it at.</summary>
+    public const string InsideKubeDirectory = WorkspaceController.ClusterAccess.ClusterAccessBuilder.KubeMount;
 
     /// <param name="exists">Whether a host path exists and, when it is a symbolic link, its target (tests pass their own).</param>
     public static IReadOnlyList<string> Build(SandboxSpec spec, SandboxSettings settings, Func<string, PathKind> exists)
@@ -66,7 +73,7 @@ public static class SandboxCommand
         // -t/-u none: nothing of the host is forwarded in; -T/-U: nothing of the host's loopback out, but the ports an
         // administrator allowed; --no-map-gw: the gateway's address does not lead to the host's loopback.
         args.AddRange([settings.PastaPath, "--config-net", "--quiet", "--foreground", "--no-map-gw", "-t", "none", "-u", "none", "-U", "none"]);
-        var loopbackPorts = settings.HostLoopbackPorts.Concat(spec.CollectorPort is { } collector ? [collector] : []).Distinct().ToList();
+        var loopbackPorts = settings.HostLoopbackPorts.Concat(spec.CollectorPort is { } collector ? [collector] : []).Concat(spec.ApiServerPort is { } api ? [api] : []).Distinct().ToList();
         args.AddRange(["-T", loopbackPorts.Count == 0 ? "none" : string.Join(',', loopbackPorts.Select(p => p.ToString(CultureInfo.InvariantCulture)))]);
         if (spec.DnsForward)
         {
@@ -107,6 +114,11 @@ public static class SandboxCommand
         foreach (var extra in spec.ReadOnlyExtras)
         {
             args.AddRange(["--ro-bind", extra, extra]);
+        }
+
+        if (spec.KubeDirectory is { } kube)
+        {
+            args.AddRange(["--ro-bind", kube, InsideKubeDirectory]);
         }
 
         if (spec.IdentityDirectory is { } identity)

@@ -41,7 +41,8 @@ public sealed partial class WorkspaceSandbox(IOptions<SandboxOptions> options, I
 
     /// <summary>The command line that starts <paramref name="command"/> in the sandbox of a workspace, after preparing its directories.</summary>
     /// <param name="collector">The OTLP collector the agent exports to: one on this machine's loopback is the one more host port the sandbox reaches.</param>
-    public async Task<IReadOnlyList<string>> PrepareAsync(string workspaceId, WorkspaceLayout layout, IEnumerable<string?> repositories, IReadOnlyList<string> command, Uri? collector, CancellationToken cancellationToken)
+    /// <param name="kube">The workspace's kubeconfig (cluster access): its directory shown read-only, and an API server on loopback reached.</param>
+    public async Task<IReadOnlyList<string>> PrepareAsync(string workspaceId, WorkspaceLayout layout, IEnumerable<string?> repositories, IReadOnlyList<string> command, Uri? collector, ClusterAccess.LocalKubeconfig? kube, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(layout);
         var (uid, gid, switchUser) = await UserForAsync(workspaceId, cancellationToken);
@@ -68,6 +69,12 @@ public sealed partial class WorkspaceSandbox(IOptions<SandboxOptions> options, I
             }
         }
 
+        if (switchUser && kube is not null)
+        {
+            // Its token is the workspace's to read, and no one else's.
+            SandboxNative.ChownTree(kube.HostDirectory, uid, gid);
+        }
+
         var identity = await WriteIdentityAsync(workspaceId, layout, uid, gid, switchUser, cancellationToken);
         var (resolvConf, dnsForward) = SandboxResolver.Rewrite(await ReadHostAsync("/etc/resolv.conf", cancellationToken));
         await ReplaceAsync(Path.Combine(identity, "resolv.conf"), resolvConf, cancellationToken);
@@ -85,7 +92,9 @@ public sealed partial class WorkspaceSandbox(IOptions<SandboxOptions> options, I
             identity,
             SandboxResolver.MountPoint(SandboxNative.Resolve("/etc/resolv.conf")),
             dnsForward,
-            collector is { IsLoopback: true, IsDefaultPort: false, Port: > 0 } ? collector.Port : null);
+            collector is { IsLoopback: true, IsDefaultPort: false, Port: > 0 } ? collector.Port : null,
+            kube?.HostDirectory,
+            kube?.LoopbackPort);
         return SandboxCommand.Build(spec, _options.Sandbox, PathKind.Of);
     }
 
