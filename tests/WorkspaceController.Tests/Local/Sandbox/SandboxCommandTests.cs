@@ -72,6 +72,27 @@ public sealed class SandboxCommandTests
     }
 
     [Fact]
+    public void Build_ClusterAccess_KubeconfigDirectoryReadOnlyOutsideTheWorkspaceAndTheApiServersPortForwarded()
+    {
+        var args = SandboxCommand.Build(Spec with { KubeDirectory = "/srv/data/workspaces/app-k3x9q2mz.kube", ApiServerPort = 6443 }, new SandboxSettings(), Host).ToList();
+
+        var bind = args.IndexOf("/srv/data/workspaces/app-k3x9q2mz.kube");
+        Assert.Equal("--ro-bind", args[bind - 1]);
+        Assert.Equal("/var/run/workspaces/kube", args[bind + 1]);
+        Assert.False(SandboxCommand.InsideKubeDirectory.StartsWith(Spec.WorkspaceDirectory, StringComparison.Ordinal));
+        Assert.Equal("6443", args[args.IndexOf("-T") + 1]);
+    }
+
+    [Fact]
+    public void Build_WithoutClusterAccess_NoKubeconfigMountAndNoExtraPort()
+    {
+        var args = SandboxCommand.Build(Spec, new SandboxSettings(), Host).ToList();
+
+        Assert.DoesNotContain("/var/run/workspaces/kube", args);
+        Assert.Equal("none", args[args.IndexOf("-T") + 1]);
+    }
+
+    [Fact]
     public void Build_Filesystem_ToolchainReadOnlyServiceHiddenWorkspaceWritable()
     {
         var args = SandboxCommand.Build(Spec, new SandboxSettings(), Host).ToList();
