@@ -39,4 +39,34 @@ public sealed class ClusterAccessPanelTests : BunitContext
         // This server runs workspaces as local processes: the card says why the namespace itself cannot be turned on.
         Assert.Contains("needs the Kubernetes runtime or a configured cluster", card.Find("#cluster-access-unavailable").TextContent, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Card_LocalRuntimeWithAConfiguredCluster_OffersTheNamespaceWithoutTheNotice()
+    {
+        await using var cluster = await FakeKubernetes.FakeKubeApiServer.StartAsync(validateWorkspaces: false);
+        var kubeconfig = Path.Combine(Path.GetTempPath(), $"workspaces-panel-kubeconfig-{Guid.NewGuid():N}");
+        await File.WriteAllTextAsync(kubeconfig, cluster.AdminKubeconfig());
+        try
+        {
+            await using var app = await TestApp.StartAsync(new Dictionary<string, string?> { ["Workspaces:Runtime:Local:ClusterAccess:Kubeconfig"] = kubeconfig });
+            Services.AddSingleton(app.Services.GetRequiredService<ClusterAccessService>());
+            JSInterop.Mode = JSRuntimeMode.Loose;
+            SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));
+            using var lead = await app.CreateUserAsync();
+            var teamId = (await AccessWorld.PostAsync(lead, "/api/teams", new { name = "Platform" })).GetProperty("id").GetString()!;
+            var projectId = (await AccessWorld.PostAsync(lead, $"/api/teams/{teamId}/projects", new { name = "shop", repositoryUrl = "https://git.example/acme/shop.git" })).GetProperty("id").GetString()!;
+
+            var leadId = await AccessWorld.UserIdAsync(lead);
+
+            var card = Render<ClusterAccessPanel>(p => p.Add(c => c.ProjectId, projectId).Add(c => c.UserId, leadId));
+            card.WaitForAssertion(() => Assert.NotNull(card.Find("#cluster-access-enabled")), TimeSpan.FromSeconds(10));
+
+            Assert.False(card.Find("#cluster-access-enabled").HasAttribute("disabled"));
+            Assert.Empty(card.FindAll("#cluster-access-unavailable"));
+        }
+        finally
+        {
+            File.Delete(kubeconfig);
+        }
+    }
 }
