@@ -28,7 +28,8 @@ public sealed record LocalClusterAccessState(
     DateTimeOffset? TokenExpiresAt = null,
     DateTimeOffset? TerminatingSince = null,
     bool StuckReported = false,
-    string? QuotaReported = null);
+    string? QuotaReported = null,
+    DateTimeOffset? PreparedAt = null);
 
 /// <summary>
 /// Cluster access on the local runtime: with the administrator's client (<see cref="LocalCluster"/>) it makes a workspace's
@@ -105,7 +106,7 @@ public sealed partial class LocalClusterAccess(
 
             var workspace = LocalClusterAccessBuilder.Resource(workspaceId, state.OwnerUid, access);
             await EnsureObjectsAsync(workspace, cancellationToken);
-            state = await IssueTokenAsync(workspaceId, state, cancellationToken);
+            state = await IssueTokenAsync(workspaceId, state, cancellationToken) with { PreparedAt = timeProvider.GetUtcNow() };
             WriteState(workspaceId, state);
             return new LocalKubeconfig(KubeDirectory(workspaceId), inside, cluster.LoopbackPort);
         }
@@ -281,7 +282,9 @@ public sealed partial class LocalClusterAccess(
             return;
         }
 
-        if (!await isRunning(workspaceId, cancellationToken))
+        // A start prepares the token before its agent runs: not revoked while that start may still be going on.
+        var starting = state.PreparedAt is { } prepared && timeProvider.GetUtcNow() - prepared < local.Value.StartTimeout + TimeSpan.FromSeconds(5);
+        if (!starting && !await isRunning(workspaceId, cancellationToken))
         {
             await RevokeCoreAsync(workspaceId, cancellationToken);
             return;
@@ -537,6 +540,7 @@ public sealed partial class LocalClusterAccess(
         TaskCanceledException t when t.InnerException is TimeoutException => "did not answer in time.",
         k8s.Exceptions.KubeConfigException k => $"cannot be used with this kubeconfig: {k.Message}",
         ClusterUnavailableException u => u.Message,
+        IOException io => $"cannot be used: {io.Message}",
         _ => null,
     };
 

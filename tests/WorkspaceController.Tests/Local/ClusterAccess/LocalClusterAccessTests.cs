@@ -185,8 +185,13 @@ public sealed class LocalClusterAccessTests : IAsyncLifetime
         var kube = (await _access.PrepareAsync(WorkspaceId, Launch(), null, CancellationToken.None))!;
         using var workspace = _cluster.CreateClient(Token(kube));
 
+        // Its start is still going on (the agent not listening yet): left alone.
+        await _access.CheckAsync((_, _) => Task.FromResult(false), CancellationToken.None);
+        var whileStarting = await workspace.CoreV1.ListNamespacedPodAsync(Ns);
+        _time.Advance(TimeSpan.FromSeconds(36));
         await _access.CheckAsync((_, _) => Task.FromResult(false), CancellationToken.None);
 
+        Assert.Empty(whileStarting.Items);
         var refused = await Assert.ThrowsAsync<HttpOperationException>(() => workspace.CoreV1.ListNamespacedPodAsync(Ns));
         Assert.Equal(HttpStatusCode.Unauthorized, refused.Response.StatusCode);
         Assert.False(Directory.Exists(kube.HostDirectory));
