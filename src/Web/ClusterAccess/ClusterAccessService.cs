@@ -76,6 +76,11 @@ public sealed partial class ClusterAccessService(
             return Outcome<ClusterAccessView>.Invalid("enabled", unavailable);
         }
 
+        if (request.ScaleToZeroOnStop == true && !OnKubernetes)
+        {
+            return Outcome<ClusterAccessView>.Invalid("scaleToZeroOnStop", "Scaling the namespace's Deployments to zero on stop needs the Kubernetes runtime (its controller does it); this server runs workspaces as local processes.");
+        }
+
         var pattern = string.IsNullOrWhiteSpace(request.NamespacePattern) ? ClusterAccessPolicy.DefaultPattern : request.NamespacePattern.Trim();
         if (ClusterAccessPolicy.PatternProblem(pattern, Reserved(), WorkspaceIds.MaxLength) is { } patternProblem)
         {
@@ -131,7 +136,7 @@ public sealed partial class ClusterAccessService(
         var pattern = stored?.NamespacePattern ?? ClusterAccessPolicy.DefaultPattern;
         return new ClusterAccessView(
             Unavailable is null, Unavailable, stored?.Enabled ?? false, pattern, stored is null ? null : Rules(stored), Ceiling,
-            ClusterAccessPolicy.Resolve(pattern, ExampleWorkspace), canEdit, stored?.ScaleToZeroOnStop ?? false);
+            ClusterAccessPolicy.Resolve(pattern, ExampleWorkspace), canEdit, stored?.ScaleToZeroOnStop ?? false, OnKubernetes);
     }
 
     private static List<ClusterAccessRule>? Rules(ProjectClusterAccess stored) =>

@@ -12,7 +12,15 @@ public sealed class ClusterAccessPanelTests : BunitContext
     [Fact]
     public async Task ScaleToZero_TickedAndSavedByTheOwner_IsKeptAndShownToTheTeam()
     {
-        await using var app = await TestApp.StartAsync();
+        // The Kubernetes runtime, whose controller scales; cluster access itself stays off (the card says so).
+        await using var cluster = await FakeKubernetes.FakeKubeApiServer.StartAsync();
+        await using var app = await TestApp.StartAsync(new Dictionary<string, string?>
+        {
+            ["Workspaces:Runtime:Kind"] = "Kubernetes",
+            ["Workspaces:Kubernetes:ApiServer"] = cluster.Url.ToString(),
+            ["Workspaces:Runtime:Kubernetes:Namespace"] = "workspaces",
+            ["Workspaces:Runtime:Kubernetes:CredentialKey"] = WorkspaceController.Kubernetes.Resources.SealedCredentials.NewKey(),
+        });
         Services.AddSingleton(app.Services.GetRequiredService<ClusterAccessService>());
         JSInterop.Mode = JSRuntimeMode.Loose;
         // Last: it starts the renderer, after which no service may be added.
@@ -36,8 +44,8 @@ public sealed class ClusterAccessPanelTests : BunitContext
         var readOnly = Render<ClusterAccessPanel>(p => p.Add(c => c.ProjectId, projectId).Add(c => c.UserId, memberId));
         readOnly.WaitForAssertion(() => Assert.Contains("Deployments scaled to zero, and back on start", readOnly.Markup, StringComparison.Ordinal), TimeSpan.FromSeconds(10));
         Assert.Empty(readOnly.FindAll("#cluster-access-scale-to-zero"));
-        // This server runs workspaces as local processes: the card says why the namespace itself cannot be turned on.
-        Assert.Contains("needs the Kubernetes runtime or a configured cluster", card.Find("#cluster-access-unavailable").TextContent, StringComparison.Ordinal);
+        // The administrator has not enabled cluster access: the card says why the namespace itself cannot be turned on.
+        Assert.Contains("An administrator has not enabled cluster access", card.Find("#cluster-access-unavailable").TextContent, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -63,6 +71,8 @@ public sealed class ClusterAccessPanelTests : BunitContext
 
             Assert.False(card.Find("#cluster-access-enabled").HasAttribute("disabled"));
             Assert.Empty(card.FindAll("#cluster-access-unavailable"));
+            // Scaling to zero is the controller's: not offered on the local runtime.
+            Assert.Empty(card.FindAll("#cluster-access-scale-to-zero"));
         }
         finally
         {

@@ -100,6 +100,7 @@ public sealed class LocalClusterAccessTests : IDisposable
         using var system = await PutAsync(lead, projectId, new { enabled = true, namespacePattern = "kube-{workspace}" });
         using var reserved = await PutAsync(lead, projectId, new { enabled = true, namespacePattern = "dev-{workspace}" });
         using var wide = await PutAsync(lead, projectId, new { enabled = true, namespacePattern = "ws-{workspace}", rules = new[] { new { apiGroups = new[] { "" }, resources = new[] { "nodes" }, verbs = new[] { "delete" } } } });
+        using var scale = await PutAsync(lead, projectId, new { enabled = true, namespacePattern = "ws-{workspace}", scaleToZeroOnStop = true });
         using var enabled = await PutAsync(lead, projectId, new { enabled = true, namespacePattern = "ws-{workspace}" });
 
         Assert.True(view.GetProperty("available").GetBoolean());
@@ -110,6 +111,9 @@ public sealed class LocalClusterAccessTests : IDisposable
         Assert.Contains("'dev-prod'", await reserved.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.BadRequest, wide.StatusCode);
         Assert.Contains("wider than the administrator allows", await wide.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, scale.StatusCode);
+        Assert.Contains("needs the Kubernetes runtime (its controller does it)", await scale.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.False(view.GetProperty("scaleToZeroAvailable").GetBoolean());
         Assert.Equal(HttpStatusCode.OK, enabled.StatusCode);
         Assert.Empty(cluster.List("/namespaces"));
     }
