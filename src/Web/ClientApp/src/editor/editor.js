@@ -164,9 +164,12 @@ function readSavedTabs(files, saved) {
  * @param {EditorOptions} options
  */
 export function mount(root, options) {
-  // esbuild puts the editor's styles (and Monaco's) next to this module; load them with it, not on every page.
+  // esbuild puts the editor's styles and Monaco's (monaco.css, beside dist/monaco.js) next to this module; load them
+  // with it, not on every page, and Monaco's now, while its script loads.
   if (!document.querySelector('link[data-editor-styles]')) {
-    document.head.append(el('link', { rel: 'stylesheet', href: new URL('./editor.css', import.meta.url).href, 'data-editor-styles': '' }));
+    for (const file of ['./editor.css', './monaco.css']) {
+      document.head.append(el('link', { rel: 'stylesheet', href: new URL(file, import.meta.url).href, 'data-editor-styles': '' }));
+    }
   }
   const ide = new Ide(typeof root === 'string' ? document.getElementById(root) : root, options);
   return { dispose: () => ide.dispose() };
