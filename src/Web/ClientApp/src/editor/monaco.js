@@ -1,55 +1,8 @@
-// Monaco from npm, with every language it ships and its web workers served from our own dist/ (never a CDN). Monaco
-// itself is dist/monaco.js, a classic script (see monaco-bundle.js for why): this module loads it once, by its
-// fingerprinted URL from the page's import map (served immutable, so a warm visit takes it and its compiled code from
-// the cache), and hands its API to the modules that import this one.
+// Monaco from npm, with every language it ships, for the modules that use it: dist/monaco.js (a classic script, see
+// monaco-bundle.js), loaded by monaco-script.js; editor.js has usually started that already.
+import { loadMonacoScript } from './monaco-script.js';
 
-const workers = {
-  json: 'json.worker.js',
-  css: 'css.worker.js',
-  scss: 'css.worker.js',
-  less: 'css.worker.js',
-  html: 'html.worker.js',
-  handlebars: 'html.worker.js',
-  razor: 'html.worker.js',
-  typescript: 'ts.worker.js',
-  javascript: 'ts.worker.js',
-};
-
-// The workers and monaco.js sit in dist/ itself. This module is bundled into a shared chunk (dist/chunks/) as soon as
-// another chunk imports it too (the language client does), and a URL resolved next to the chunk is a 404: the Worker's
-// error event then reaches the page as an unhandled rejection of a bare Event.
-const here = new URL('.', import.meta.url);
-const dist = here.pathname.endsWith('/chunks/') ? new URL('..', here) : here;
-
-self.MonacoEnvironment = {
-  getWorker(_moduleId, label) {
-    const file = workers[label] ?? 'editor.worker.js';
-    return new Worker(new URL(file, dist), { name: label });
-  },
-};
-
-/** @typedef {{ monaco: typeof import('monaco-editor'), setupTypeScript: Function, setupJavaScript: Function }} MonacoBundle */
-
-/** @returns {Promise<MonacoBundle>} */
-function loadMonaco() {
-  const loaded = /** @type {any} */ (globalThis).WorkspacesMonaco;
-  if (loaded) return Promise.resolve(loaded);
-  // The import map maps dist/monaco.js to its fingerprinted URL; without one (no map) the plain URL still works.
-  const url = import.meta.resolve(new URL('monaco.js', dist).href);
-  return new Promise((resolve, reject) => {
-    const script = document.createElement('script');
-    script.src = url;
-    script.onload = () => {
-      const bundle = /** @type {any} */ (globalThis).WorkspacesMonaco;
-      if (bundle) resolve(bundle);
-      else reject(new Error(`${url} loaded but did not define the editor`));
-    };
-    script.onerror = () => reject(new Error(`the editor's script ${url} did not load`));
-    document.head.append(script);
-  });
-}
-
-const bundle = await loadMonaco();
+const bundle = await loadMonacoScript();
 
 /** @type {typeof import('monaco-editor')} */
 export const monaco = bundle.monaco;
