@@ -9,7 +9,7 @@ namespace Workspaces.WorkbenchLoad;
 /// </summary>
 internal sealed class ChromiumTrace
 {
-    private const string Categories = "devtools.timeline,disabled-by-default-devtools.timeline,v8,v8.execute,blink.user_timing,loading,toplevel";
+    private const string Categories = "devtools.timeline,disabled-by-default-devtools.timeline,v8,v8.execute,disabled-by-default-v8.compile,blink.user_timing,loading,toplevel";
 
     private readonly ICDPSession _session;
     private readonly List<JsonElement> _events = [];

@@ -16,11 +16,22 @@ const common = {
   logLevel: 'warning',
 };
 
+// Monaco reaches the modules only through src/editor/monaco.js, which loads dist/monaco.js: an import of monaco-editor
+// from a module would bundle a second copy of it into the chunks (and undo what dist/monaco.js is for).
+const monacoOnlyFromItsScript = {
+  name: 'monaco-only-from-its-script',
+  setup(build) {
+    build.onResolve({ filter: /^monaco-editor(\/|$)/ }, (args) => ({
+      errors: [{ text: `${args.path} imported by ${args.importer}: use src/editor/monaco.js (Monaco is dist/monaco.js, a classic script)` }],
+    }));
+  },
+};
+
 await Promise.all([
   // The pages' modules (imported by Blazor components through JS interop). Split, so that language intelligence
-  // (src/languages/, imported dynamically when a file of a language opens) is a chunk of its own and Monaco is shared.
-  // editing.js (Monaco and the editor groups) is an entry of its own that editor.js imports dynamically: editor.js stays
-  // small and starts the file tree and the agent connection at once. editor.css has the styles of both.
+  // (src/languages/, imported dynamically when a file of a language opens) is a chunk of its own.
+  // editing.js (the editor groups on Monaco) is an entry of its own that editor.js imports dynamically: editor.js stays
+  // small and starts the file tree and the agent connection at once. editor.css has the editor's styles.
   esbuild.build({
     ...common,
     entryPoints: {
@@ -32,6 +43,18 @@ await Promise.all([
     format: 'esm',
     splitting: true,
     chunkNames: 'chunks/[name]-[hash]',
+    loader: { '.css': 'css', '.ttf': 'file' },
+    assetNames: '[name]',
+    plugins: [monacoOnlyFromItsScript],
+  }),
+  // Monaco itself: one classic script (an IIFE setting globalThis.WorkspacesMonaco) with its styles in monaco.css, both
+  // loaded by src/editor/monaco.js. Classic because Chromium reuses a classic script's compiled code on a warm visit
+  // and a module's not (see src/editor/monaco-bundle.js). Its languages' tokenizers, split out in a module build, are in it.
+  esbuild.build({
+    ...common,
+    entryPoints: { monaco: 'src/editor/monaco-bundle.js' },
+    format: 'iife',
+    globalName: 'WorkspacesMonaco',
     loader: { '.css': 'css', '.ttf': 'file' },
     assetNames: '[name]',
   }),

@@ -34,6 +34,9 @@ public sealed partial class ReturnVisitTests(ChromiumFixture chromium) : SignedI
         // every import to the fingerprinted URL (it changes with the content), which the cache keeps as immutable.
         var modules = second.Where(s => !s.Path.EndsWith(".worker.js", StringComparison.Ordinal)).ToList();
         Assert.True(modules.Count(s => s.Path.Contains("/chunks/", StringComparison.Ordinal)) >= 2, $"The second visit loaded no chunks: {Describe(second)}");
+        // Monaco is a classic script (dist/monaco.js), so that Chromium reuses its compiled code on a warm visit; it too
+        // is loaded by its fingerprinted URL, or every visit would revalidate it and lose that cache.
+        Assert.Contains(modules, s => s.Path.StartsWith("/dist/monaco.", StringComparison.Ordinal));
         Assert.All(second, s => Assert.True(s.Transferred < 2048, $"{s.Path} was downloaded again ({s.Transferred} bytes): {Describe(second)}"));
         Assert.All(modules, s => Assert.Matches(Fingerprinted(), s.Path));
         Assert.All(modules, s => Assert.True(s.Transferred == 0, $"{s.Path} was asked for again ({s.Transferred} bytes): {Describe(second)}"));

@@ -11,7 +11,7 @@ export class Document {
     /** @type {'loading' | 'text' | 'image' | 'binary' | 'too-large'} */
     this.kind = 'loading';
     this.content = null;
-    /** @type {monaco.editor.ITextModel | null} */
+    /** @type {import('monaco-editor').editor.ITextModel | null} */
     this.model = null;
     this.version = null;
     this.savedAltId = 0;

@@ -14,6 +14,7 @@ import { FileOperations } from './fileops.js';
 import { el } from './util.js';
 import { readSavedLayout, savedFilePaths } from './saved-layout.js';
 import { runCommand } from '../workbench/commands.js';
+import { loadMonacoScript } from './monaco-script.js';
 import './editor.css';
 
 /**
@@ -164,10 +165,16 @@ function readSavedTabs(files, saved) {
  * @param {EditorOptions} options
  */
 export function mount(root, options) {
-  // esbuild puts the editor's styles (and Monaco's) next to this module; load them with it, not on every page.
+  // esbuild puts the editor's styles and Monaco's (monaco.css, beside dist/monaco.js) next to this module; load them
+  // with it, not on every page, and Monaco's now, while its script loads.
   if (!document.querySelector('link[data-editor-styles]')) {
-    document.head.append(el('link', { rel: 'stylesheet', href: new URL('./editor.css', import.meta.url).href, 'data-editor-styles': '' }));
+    for (const file of ['./editor.css', './monaco.css']) {
+      document.head.append(el('link', { rel: 'stylesheet', href: new URL(file, import.meta.url).href, 'data-editor-styles': '' }));
+    }
   }
+  // Monaco's script (4 MB, its compiled code cached by the browser) loads while the agent connection and the file tree
+  // start; editing.js, imported by the Ide, waits for it. A failure shows through the Ide's `ready`.
+  loadMonacoScript().catch(() => {});
   const ide = new Ide(typeof root === 'string' ? document.getElementById(root) : root, options);
   return { dispose: () => ide.dispose() };
 }

@@ -36,7 +36,7 @@ export class EditorGroup {
       renderWhitespace: 'selection',
       ariaLabel: `${name}: editor`,
     });
-    /** @type {monaco.editor.IStandaloneDiffEditor | undefined} created with the first diff shown */
+    /** @type {import('monaco-editor').editor.IStandaloneDiffEditor | undefined} created with the first diff shown */
     this.diffEditor = undefined;
     this.editor.onDidChangeCursorPosition(() => ide.layout.viewChanged(this));
     this.editor.onDidScrollChange(() => ide.layout.viewChanged(this));

@@ -1,30 +1,14 @@
-// Monaco from npm, with every language it ships and its web workers served from our own dist/ (never a CDN).
-import * as monaco from 'monaco-editor';
+// Monaco from npm, with every language it ships, for the modules that use it: dist/monaco.js (a classic script, see
+// monaco-bundle.js), loaded by monaco-script.js; editor.js has usually started that already.
+import { loadMonacoScript } from './monaco-script.js';
 
-const workers = {
-  json: 'json.worker.js',
-  css: 'css.worker.js',
-  scss: 'css.worker.js',
-  less: 'css.worker.js',
-  html: 'html.worker.js',
-  handlebars: 'html.worker.js',
-  razor: 'html.worker.js',
-  typescript: 'ts.worker.js',
-  javascript: 'ts.worker.js',
-};
+const bundle = await loadMonacoScript();
 
-// The workers sit in dist/ itself. This module is bundled into a shared chunk (dist/chunks/) as soon as another chunk
-// imports it too (the language client does), and a worker URL resolved next to the chunk is a 404: the Worker's error
-// event then reaches the page as an unhandled rejection of a bare Event.
-const here = new URL('.', import.meta.url);
-const dist = here.pathname.endsWith('/chunks/') ? new URL('..', here) : here;
+/** @type {typeof import('monaco-editor')} */
+export const monaco = bundle.monaco;
 
-self.MonacoEnvironment = {
-  getWorker(_moduleId, label) {
-    const file = workers[label] ?? 'editor.worker.js';
-    return new Worker(new URL(file, dist), { name: label });
-  },
-};
+/** The TypeScript mode's setup, for src/languages/fallback.js (one copy of Monaco: the one in dist/monaco.js). */
+export const { setupTypeScript, setupJavaScript } = bundle;
 
 // The TypeScript service stays off: language servers in the workspace serve JS/TS. Without one, src/languages/fallback.js
 // turns it on (and only then is its worker fetched).
@@ -40,5 +24,3 @@ if (typescript) {
     defaults?.setDiagnosticsOptions?.({ noSemanticValidation: true, noSyntaxValidation: true, noSuggestionDiagnostics: true });
   }
 }
-
-export { monaco };

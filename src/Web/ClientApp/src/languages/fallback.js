@@ -1,6 +1,6 @@
 // Monaco's own TypeScript service for JavaScript and TypeScript when the workspace has no language server: its worker
-// (ts.worker.js, several MB) is fetched only now, never for the first paint.
-import { monaco } from '../editor/monaco.js';
+// (ts.worker.js, several MB) is fetched only now, never for the first paint. The mode's setup (22 KB) is in dist/monaco.js.
+import { monaco, setupTypeScript, setupJavaScript } from '../editor/monaco.js';
 
 let enabled = false;
 
@@ -20,7 +20,6 @@ export async function enableTypeScriptWorker() {
   }
   // Monaco registers a mode's providers once, when the language is first used (with everything off, see
   // editor/monaco.js), so they are registered again here with the features on.
-  const mode = await import('monaco-editor/languages/features/typescript/tsMode.js');
-  mode.setupTypeScript(typescript.typescriptDefaults);
-  mode.setupJavaScript(typescript.javascriptDefaults);
+  setupTypeScript(typescript.typescriptDefaults);
+  setupJavaScript(typescript.javascriptDefaults);
 }
