@@ -18,6 +18,8 @@ namespace Workspaces.Shared.Agent;
 /// <param name="Languages">The administrator's language server settings; null for the agent's defaults.</param>
 /// <param name="Telemetry">Where the agent sends traces, metrics and logs, and the start's trace; null: nowhere.</param>
 /// <param name="Prebuild">This start runs a prebuild, or starts from one; null: neither.</param>
+/// <param name="NetworkReadyFile">A file that appears (not empty) once the agent's network is up, which the agent waits for before
+/// it first uses the network: a sandbox's network is set up while the agent starts. Null: the network is there from the start.</param>
 public sealed record AgentBootstrap(
     string WorkspaceId,
     string RepositoryUrl,
@@ -35,7 +37,8 @@ public sealed record AgentBootstrap(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Repositories.RepositoryNetwork? RepositoryNetwork = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] LanguageSettings? Languages = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] AgentTelemetry? Telemetry = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Prebuilds.PrebuildBootstrap? Prebuild = null)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Prebuilds.PrebuildBootstrap? Prebuild = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? NetworkReadyFile = null)
 {
     /// <summary>Never print the secret or the credential.</summary>
     public override string ToString() => $"AgentBootstrap {{ WorkspaceId = {WorkspaceId}, RepositoryUrl = {RepositoryUrl}, Ref = {Ref} }}";

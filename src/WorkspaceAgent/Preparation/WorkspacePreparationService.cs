@@ -54,6 +54,19 @@ public sealed partial class WorkspacePreparationService(
 
             await AnnounceAsync(stoppingToken);
             using var preparing = AgentDiagnostics.StartPhase(bootstrap, "agent.prepare");
+            using (AgentDiagnostics.StartPhase(bootstrap, "agent.network"))
+            {
+                if (!await NetworkReadiness.WaitAsync(bootstrap.NetworkReadyFile, NetworkReadiness.Timeout, stoppingToken))
+                {
+                    LogNetworkNotReady(logger, bootstrap.NetworkReadyFile!, NetworkReadiness.Timeout.TotalSeconds);
+                    status.Fail(new AgentError(
+                        AgentErrorCode.AgentFailedToStart,
+                        $"The workspace's network did not come up within {NetworkReadiness.Timeout.TotalSeconds:0} seconds.",
+                        "Retry the workspace; if it keeps failing, the agent log and the server's log have the details."));
+                    return;
+                }
+            }
+
             status.EnterPhase(WorkspacePhase.Cloning);
             CloneResult clone;
             using (var cloning = AgentDiagnostics.StartPhase(bootstrap, "agent.clone"))
@@ -169,6 +182,9 @@ public sealed partial class WorkspacePreparationService(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Agent listening on {Url}; runtime info written to {RuntimeFile}")]
     private static partial void LogListening(ILogger logger, string url, string runtimeFile);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The sandbox's network helper did not write {ReadyFile} within {Seconds} seconds")]
+    private static partial void LogNetworkNotReady(ILogger logger, string readyFile, double seconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Workspace configuration: {Warning}")]
     private static partial void LogConfigWarning(ILogger logger, string warning);

@@ -101,7 +101,8 @@ public sealed partial class LocalProcessRuntime(
             launch.RepositoryNetwork is { AllowedHosts.Count: 0, AllowedNetworks.Count: 0 } ? null : launch.RepositoryNetwork,
             launch.Languages,
             launch.Telemetry,
-            launch.Prebuild);
+            launch.Prebuild,
+            sandboxed ? SandboxCommand.InsideNetworkReadyFile : null);
 
         // Before the sandbox, which shows the kubeconfig's directory (and gives it to the workspace's user).
         var kube = await clusterAccess.PrepareAsync(launch.WorkspaceId, launch.ClusterAccess, sandboxed ? SandboxCommand.InsideKubeDirectory : null, cancellationToken);
@@ -164,11 +165,13 @@ public sealed partial class LocalProcessRuntime(
                 await KillAsync(sandboxed.AgentProcessId, workspaceId, _options.StopGracePeriod, cancellationToken);
             }
 
-            // pasta and bubblewrap end with the agent; should one linger, it goes too.
+            // The supervisor, bubblewrap and pasta end with the agent; should one linger, it goes too.
             if (ProcessSignals.IsRunning(sandboxed.LauncherProcessId, AgentMarker, $"--workspace={workspaceId}"))
             {
                 ProcessSignals.Send(sandboxed.LauncherProcessId, ProcessSignals.SigKill);
             }
+
+            KillLingeringPasta(workspaceId);
         }
         else if (ReadRuntimeInfo(layout) is { } info && IsAgentRunning(info) && ProcessSignals.SharesPidNamespace(info.ProcessId))
         {
@@ -198,6 +201,27 @@ public sealed partial class LocalProcessRuntime(
         if (Directory.Exists(identity))
         {
             Directory.Delete(identity, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// pasta dies with its sandbox's supervisor; should it not (its supervisor killed before it was tied to it), it is
+    /// found by its pid file, which only pasta writes, and only a process whose command line names that file is signalled.
+    /// </summary>
+    private void KillLingeringPasta(string workspaceId)
+    {
+        var pidFile = WorkspaceSandbox.NetworkReadyFile(_options.WorkspacesDirectory, workspaceId);
+        try
+        {
+            if (int.TryParse(File.ReadAllText(pidFile).Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid)
+                && ProcessSignals.IsRunning(pid, "--pid", pidFile))
+            {
+                ProcessSignals.Send(pid, ProcessSignals.SigKill);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // No pid file: pasta never got as far as serving the namespace, and ended with its supervisor.
         }
     }
 

@@ -45,6 +45,12 @@ public sealed class SandboxSettings
 
     public string PastaPath { get; set; } = "/usr/bin/pasta";
 
-    /// <summary>Used to take the workspace's user id when the service runs as root (util-linux).</summary>
+    /// <summary>Takes the workspace's user id when the service runs as root, and ties pasta's life to its supervisor's (util-linux).</summary>
     public string SetprivPath { get; set; } = "/usr/bin/setpriv";
+
+    /// <summary>Makes the user and network namespaces pasta attaches to (util-linux).</summary>
+    public string UnsharePath { get; set; } = "/usr/bin/unshare";
+
+    /// <summary>The POSIX shell that runs each sandbox's supervisor (<see cref="SandboxCommand.Supervisor"/>).</summary>
+    public string ShellPath { get; set; } = "/bin/sh";
 }

@@ -35,7 +35,7 @@ public sealed class SandboxOptionsValidator : IValidateOptions<SandboxOptions>
             }
         }
 
-        foreach (var (key, path) in new[] { ("BubblewrapPath", sandbox.BubblewrapPath), ("PastaPath", sandbox.PastaPath), ("SetprivPath", sandbox.SetprivPath) })
+        foreach (var (key, path) in new[] { ("BubblewrapPath", sandbox.BubblewrapPath), ("PastaPath", sandbox.PastaPath), ("SetprivPath", sandbox.SetprivPath), ("UnsharePath", sandbox.UnsharePath), ("ShellPath", sandbox.ShellPath) })
         {
             if (!Path.IsPathFullyQualified(path))
             {

@@ -76,6 +76,7 @@ public sealed partial class WorkspaceSandbox(IOptions<SandboxOptions> options, I
         }
 
         var identity = await WriteIdentityAsync(workspaceId, layout, uid, gid, switchUser, cancellationToken);
+        var network = PrepareNetworkDirectory(identity, uid, gid, switchUser);
         var (resolvConf, dnsForward) = SandboxResolver.Rewrite(await ReadHostAsync("/etc/resolv.conf", cancellationToken));
         await ReplaceAsync(Path.Combine(identity, "resolv.conf"), resolvConf, cancellationToken);
         var spec = new SandboxSpec(
@@ -94,9 +95,32 @@ public sealed partial class WorkspaceSandbox(IOptions<SandboxOptions> options, I
             dnsForward,
             collector is { IsLoopback: true, IsDefaultPort: false, Port: > 0 } ? collector.Port : null,
             kube?.HostDirectory,
-            kube?.LoopbackPort);
+            kube?.LoopbackPort,
+            network);
         return SandboxCommand.Build(spec, _options.Sandbox, PathKind.Of);
     }
+
+    /// <summary>
+    /// Where pasta says the network is up (<see cref="SandboxSpec.NetworkDirectory"/>): in the service's own directory, so
+    /// a workspace can neither fake the file nor plant a link for pasta (which runs outside the sandbox) to write through;
+    /// emptied at each start.
+    /// </summary>
+    public static string PrepareNetworkDirectory(string parent, int uid, int gid, bool switchUser)
+    {
+        var directory = Path.Combine(parent, "network");
+        Directory.CreateDirectory(directory);
+        File.Delete(Path.Combine(directory, SandboxCommand.NetworkReadyFileName));
+        if (switchUser)
+        {
+            SandboxNative.ChownOne(directory, uid, gid, link: false);
+        }
+
+        return directory;
+    }
+
+    /// <summary>The network helper's pid file of a workspace's sandbox (see <see cref="PrepareNetworkDirectory"/>).</summary>
+    public static string NetworkReadyFile(string workspacesDirectory, string workspaceId) =>
+        Path.Combine(IdentityDirectory(workspacesDirectory, workspaceId), "network", SandboxCommand.NetworkReadyFileName);
 
     /// <summary>
     /// The workspace's passwd and group (<see cref="SandboxIdentity"/>), kept beside its user id file in the service's own
@@ -297,7 +321,7 @@ public sealed partial class WorkspaceSandbox(IOptions<SandboxOptions> options, I
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(local);
-        foreach (var (tool, package) in new[] { (settings.BubblewrapPath, "bubblewrap"), (settings.PastaPath, "passt") })
+        foreach (var (tool, package) in new[] { (settings.BubblewrapPath, "bubblewrap"), (settings.PastaPath, "passt"), (settings.UnsharePath, "util-linux"), (settings.SetprivPath, "util-linux"), (settings.ShellPath, "dash") })
         {
             if (!File.Exists(tool))
             {
@@ -320,7 +344,10 @@ public sealed partial class WorkspaceSandbox(IOptions<SandboxOptions> options, I
             }
 
             var agentDirectory = Path.GetDirectoryName(local.AgentPath) is { } a && Directory.Exists(a) ? a : "/usr";
-            var spec = new SandboxSpec("probe", directory.FullName, socketDirectory, agentDirectory, [], uid, gid, root, ["/bin/sh", "-c", "exit 0"], []);
+            // The probe ends once pasta serves its namespace (or, should pasta fail, when the supervisor ends the sandbox).
+            var network = PrepareNetworkDirectory(directory.FullName, uid, gid, root);
+            var waitForNetwork = $"while [ ! -s {SandboxCommand.InsideNetworkReadyFile} ]; do sleep 0.01; done";
+            var spec = new SandboxSpec("probe", directory.FullName, socketDirectory, agentDirectory, [], uid, gid, root, ["/bin/sh", "-c", waitForNetwork], [], NetworkDirectory: network);
             var start = new ProcessStartInfo(spec.SwitchUser ? settings.SetprivPath : settings.PastaPath)
             {
                 RedirectStandardError = true,

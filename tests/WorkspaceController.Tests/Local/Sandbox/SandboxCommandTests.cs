@@ -25,21 +25,40 @@ public sealed class SandboxCommandTests
     };
 
     [Fact]
-    public void Build_ServiceAsRoot_TakesTheWorkspacesUserThenPastaThenBubblewrap()
+    public void Build_ServiceAsRoot_TakesTheWorkspacesUserThenTheSupervisor()
     {
         var args = SandboxCommand.Build(Spec, new SandboxSettings(), Host).ToList();
 
-        Assert.Equal(new[] { "/usr/bin/setpriv", "--reuid=200001", "--regid=200001", "--clear-groups", "--", "/usr/bin/env", "--default-signal=PIPE", "/usr/bin/pasta" }, args.Take(8));
-        var bwrap = args.IndexOf("/usr/bin/bwrap");
-        Assert.True(bwrap > args.IndexOf("/usr/bin/pasta"));
+        Assert.Equal(new[] { "/usr/bin/setpriv", "--reuid=200001", "--regid=200001", "--clear-groups", "--", "/bin/sh", "-c", SandboxCommand.Supervisor, "sandbox" }, args.Take(9));
+        Assert.True(args.IndexOf("/usr/bin/bwrap") > args.IndexOf("/usr/bin/pasta"));
         Assert.Equal(new[] { "/opt/workspaces/agent/Workspaces.WorkspaceAgent", "--bootstrap-stdin", "--workspace=app-k3x9q2mz" }, args.TakeLast(3));
+    }
+
+    [Fact]
+    public void Build_Supervisor_GetsPastaLessItsTargetThenTheSandboxInItsOwnNamespaces()
+    {
+        var args = SandboxCommand.Build(Spec with { NetworkDirectory = "/srv/data/workspaces/app-k3x9q2mz.identity/network" }, new SandboxSettings(), Host).ToList();
+        var count = int.Parse(args[args.IndexOf("sandbox") + 1], System.Globalization.CultureInfo.InvariantCulture);
+        var helper = args.Skip(args.IndexOf("sandbox") + 2).Take(count).ToList();
+        var sandbox = args.Skip(args.IndexOf("sandbox") + 2 + count).ToList();
+
+        // pasta dies with the supervisor, and says it serves the namespace in the service's own directory.
+        Assert.Equal(new[] { "/usr/bin/setpriv", "--pdeathsig", "KILL", "--", "/usr/bin/env", "--default-signal=PIPE", "/usr/bin/pasta" }, helper.Take(7));
+        Assert.Equal(new[] { "--pid", "/srv/data/workspaces/app-k3x9q2mz.identity/network/pasta.pid" }, helper.TakeLast(2));
+        Assert.Equal(new[] { "/usr/bin/unshare", "--user", "--map-root-user", "--net", "--" }, sandbox.Take(5));
+        var bwrap = sandbox.IndexOf("/usr/bin/bwrap");
+        Assert.True(bwrap > 0);
+        Assert.Equal("3", sandbox[sandbox.IndexOf("--json-status-fd") + 1]);
+        var network = sandbox.IndexOf("/srv/data/workspaces/app-k3x9q2mz.identity/network");
+        Assert.Equal(("--ro-bind", SandboxCommand.InsideNetworkDirectory), (sandbox[network - 1], sandbox[network + 1]));
+        Assert.True(network > sandbox.IndexOf("--tmpfs"), "shown after the service's directories are hidden");
     }
 
     [Fact]
     public void Build_Network_NoPortOfTheHostsLoopbackAndNoGatewayMapping()
     {
         var args = SandboxCommand.Build(Spec with { SwitchUser = false }, new SandboxSettings(), Host).ToList();
-        var pasta = args.Skip(args.IndexOf("/usr/bin/pasta")).Take(args.IndexOf("/usr/bin/bwrap") - args.IndexOf("/usr/bin/pasta")).ToList();
+        var pasta = args.Skip(args.IndexOf("/usr/bin/pasta")).Take(args.IndexOf("/usr/bin/unshare") - args.IndexOf("/usr/bin/pasta")).ToList();
 
         Assert.Equal("/usr/bin/pasta", pasta[0]);
         Assert.Contains("--no-map-gw", pasta);
@@ -132,11 +151,13 @@ public sealed class SandboxCommandTests
     {
         var options = new SandboxOptions();
         options.Sandbox.BubblewrapPath = "bwrap";
+        options.Sandbox.UnsharePath = "unshare";
         options.Sandbox.HostLoopbackPorts.Add(70000);
 
         var failures = new SandboxOptionsValidator().Validate(null, options).Failures!;
 
         Assert.Contains(failures, f => f.StartsWith("Workspaces:Sandbox:BubblewrapPath", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Workspaces:Sandbox:UnsharePath", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.StartsWith("Workspaces:Sandbox:HostLoopbackPorts", StringComparison.Ordinal));
     }
 
