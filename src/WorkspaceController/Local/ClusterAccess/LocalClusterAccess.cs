@@ -142,7 +142,13 @@ public sealed partial class LocalClusterAccess(
 
         try
         {
-            await KubernetesErrors.IgnoreNotFoundAsync(() => cluster.Client.CoreV1.DeleteNamespacedSecretAsync(ClusterAccessBuilder.SessionName, state.Namespace, cancellationToken: cancellationToken));
+            // A namespace that is no longer ours (deleted, then made for another workspace) took our session with it; its
+            // session now is the other workspace's.
+            if (await IsStillOursAsync(workspaceId, state, cancellationToken))
+            {
+                await KubernetesErrors.IgnoreNotFoundAsync(() => cluster.Client.CoreV1.DeleteNamespacedSecretAsync(ClusterAccessBuilder.SessionName, state.Namespace, cancellationToken: cancellationToken));
+            }
+
             WriteState(workspaceId, state with { TokenExpiresAt = null });
         }
         catch (Exception e) when (Unreachable(e) is { } why)
@@ -290,6 +296,16 @@ public sealed partial class LocalClusterAccess(
             return;
         }
 
+        if (!await IsStillOursAsync(workspaceId, state, cancellationToken))
+        {
+            // Deleted behind the service's back, and maybe made since for another workspace: no token of that namespace
+            // is this workspace's any more.
+            DeleteKubeDirectory(workspaceId);
+            WriteState(workspaceId, state with { TokenExpiresAt = null });
+            Report(workspaceId, "cluster-access-lost", $"The development namespace {state.Namespace} was deleted outside Workspaces: this workspace's kubeconfig is removed. Restart the workspace to get a new namespace.");
+            return;
+        }
+
         if (timeProvider.GetUtcNow() >= expires - (Options.TokenLifetime / 2))
         {
             state = await IssueTokenAsync(workspaceId, state, cancellationToken);
@@ -331,7 +347,7 @@ public sealed partial class LocalClusterAccess(
             var existing = await client.CoreV1.ReadNamespaceAsync(ns, cancellationToken: cancellationToken);
             if (!IsOurs(existing, workspace.Metadata.Name, workspace.Metadata.Uid))
             {
-                throw new WorkspaceRuntimeException($"Cluster access refused: the namespace {ns} already exists in the cluster and does not belong to this workspace. Delete it, or choose another namespace pattern in the project's settings.");
+                throw new WorkspaceRuntimeException(NotOurs(ns));
             }
 
             if (existing.Metadata.DeletionTimestamp is not null)
@@ -341,7 +357,16 @@ public sealed partial class LocalClusterAccess(
         }
         catch (HttpOperationException e) when (KubernetesErrors.IsNotFound(e))
         {
-            await client.CoreV1.CreateNamespaceAsync(desired, cancellationToken: cancellationToken);
+            try
+            {
+                await client.CoreV1.CreateNamespaceAsync(desired, cancellationToken: cancellationToken);
+            }
+            catch (HttpOperationException conflict) when (KubernetesErrors.IsConflict(conflict))
+            {
+                // Another workspace's start, whose project renders the same name, made it between our read and our create.
+                throw new WorkspaceRuntimeException(NotOurs(ns));
+            }
+
             LogNamespaceCreated(ns);
         }
 
@@ -380,6 +405,9 @@ public sealed partial class LocalClusterAccess(
             }
         }
     }
+
+    private static string NotOurs(string ns) =>
+        $"Cluster access refused: the namespace {ns} already exists in the cluster and does not belong to this workspace. Delete it, or choose another namespace pattern in the project's settings.";
 
     private static async Task CreateUnlessThereAsync<T>(Func<Task<T>> create)
     {
@@ -448,11 +476,16 @@ public sealed partial class LocalClusterAccess(
     private void WriteKubeconfig(string workspaceId, LocalClusterAccessState state, string token)
     {
         var directory = KubeDirectory(workspaceId);
-        var fresh = !Directory.Exists(directory);
-        Directory.CreateDirectory(directory);
-        if (fresh && !OperatingSystem.IsWindows())
+        if (OperatingSystem.IsWindows())
         {
-            File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            Directory.CreateDirectory(directory);
+        }
+        else
+        {
+            // Made private from its first instant, and made so again should it exist with a wider mode (left by a crash).
+            const UnixFileMode privateDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+            Directory.CreateDirectory(directory, privateDirectory);
+            File.SetUnixFileMode(directory, privateDirectory);
         }
 
         var ca = cluster.CaPem;
@@ -521,6 +554,20 @@ public sealed partial class LocalClusterAccess(
         }
     }
 
+    /// <summary>Whether the namespace of <paramref name="state"/> is still the one this workspace made, and not being deleted.</summary>
+    private async Task<bool> IsStillOursAsync(string workspaceId, LocalClusterAccessState state, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var existing = await cluster.Client.CoreV1.ReadNamespaceAsync(state.Namespace, cancellationToken: cancellationToken);
+            return existing.Metadata.DeletionTimestamp is null && IsOurs(existing, workspaceId, state.OwnerUid);
+        }
+        catch (HttpOperationException e) when (KubernetesErrors.IsNotFound(e))
+        {
+            return false;
+        }
+    }
+
     private static bool IsOurs(V1Namespace ns, string workspaceId, string ownerUid)
     {
         var labels = ns.Metadata.Labels ?? new Dictionary<string, string>();
@@ -531,14 +578,15 @@ public sealed partial class LocalClusterAccess(
     }
 
     /// <summary>Why the cluster could not do it, for the user; null for errors that are bugs (they propagate).</summary>
-    private static string? Unreachable(Exception e) => e switch
+    private string? Unreachable(Exception e) => e switch
     {
+        // Its message may carry a credential plugin's output: for the server's log, not for the workspace's events.
+        k8s.Exceptions.KubeConfigException k => LogKubeconfigUnusable(k),
         HttpOperationException h when h.Response?.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized =>
             $"refused the administrator's credentials ({(int)h.Response.StatusCode}): {KubernetesErrors.Message(h)}.",
         HttpOperationException h => $"answered {(int?)h.Response?.StatusCode}: {KubernetesErrors.Message(h)}",
         HttpRequestException r => $"cannot be reached: {r.Message}",
         TaskCanceledException t when t.InnerException is TimeoutException => "did not answer in time.",
-        k8s.Exceptions.KubeConfigException k => $"cannot be used with this kubeconfig: {k.Message}",
         ClusterUnavailableException u => u.Message,
         IOException io => $"cannot be used: {io.Message}",
         _ => null,
@@ -552,8 +600,15 @@ public sealed partial class LocalClusterAccess(
         }
         catch (Exception e) when (e is k8s.Exceptions.KubeConfigException or IOException)
         {
-            return Options.Kubeconfig;
+            // Not the kubeconfig's path: this message reaches the workspace's users.
+            return "configured for this server";
         }
+    }
+
+    private string LogKubeconfigUnusable(k8s.Exceptions.KubeConfigException e)
+    {
+        LogKubeconfigFailed(e);
+        return "cannot be used with the administrator's kubeconfig (the server's log says why).";
     }
 
     private sealed class ClusterUnavailableException(string message) : Exception(message);
@@ -609,6 +664,9 @@ public sealed partial class LocalClusterAccess(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Workspace {WorkspaceId} is deleted while no cluster is configured: its namespace {Namespace} is left in the cluster")]
     private partial void LogLeftBehind(string workspaceId, string @namespace);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The administrator's kubeconfig cannot be used")]
+    private partial void LogKubeconfigFailed(Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The cluster access record of workspace {WorkspaceId} is unreadable: {Problem}")]
     private partial void LogStateUnreadable(string workspaceId, string problem);

@@ -319,4 +319,68 @@ public sealed class LocalClusterAccessTests : IAsyncLifetime
         var refused = await Assert.ThrowsAsync<HttpOperationException>(() => workspace.CoreV1.ListNamespacedPodAsync(Ns));
         Assert.Equal(HttpStatusCode.Unauthorized, refused.Response.StatusCode);
     }
+
+    [Fact]
+    public async Task Check_NamespaceDeletedAndMadeAgainForAnotherWorkspace_TheFirstGetsNoTokenThereAndLeavesTheOthersAlone()
+    {
+        const string other = "shop-7hw2n4xp";
+        var first = (await _access.PrepareAsync(WorkspaceId, Launch(), null, CancellationToken.None))!;
+        using var admin = _cluster.CreateClient();
+        await admin.CoreV1.DeleteNamespaceAsync(Ns);
+        await Workspaces.TestSupport.Waiting.Poll.UntilAsync(() => _cluster.Get("/namespaces", "", Ns) is null, TimeSpan.FromSeconds(10), "the namespace to be deleted");
+        var second = (await _access.PrepareAsync(other, Launch(), null, CancellationToken.None))!;
+        using var theOthers = _cluster.CreateClient(Token(second));
+
+        _time.Advance(TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(1));
+        await _access.CheckAsync((_, _) => Task.FromResult(true), CancellationToken.None);
+        await _access.RevokeAsync(WorkspaceId, CancellationToken.None);
+
+        Assert.False(Directory.Exists(first.HostDirectory));
+        var lost = Assert.Single(_events, e => e.Kind == "cluster-access-lost");
+        Assert.Equal(WorkspaceId, lost.WorkspaceId);
+        Assert.Contains($"The development namespace {Ns} was deleted outside Workspaces", lost.Message, StringComparison.Ordinal);
+        // The first token, the other's and its renewal: none for the first workspace in the other's namespace.
+        Assert.Equal(3, _cluster.IssuedTokens.Count);
+        Assert.Empty((await theOthers.CoreV1.ListNamespacedPodAsync(Ns)).Items);
+        using var renewed = _cluster.CreateClient(Token(second));
+        Assert.Empty((await renewed.CoreV1.ListNamespacedPodAsync(Ns)).Items);
+    }
+
+    [Fact]
+    public async Task Prepare_TwoWorkspacesAtOnceForTheSameNamespace_OneGetsItTheOtherIsRefused()
+    {
+        var starts = new[] { WorkspaceId, "shop-7hw2n4xp" }.Select(async id =>
+        {
+            try
+            {
+                return (id, await _access.PrepareAsync(id, Launch(), null, CancellationToken.None), (Exception?)null);
+            }
+            catch (WorkspaceRuntimeException e)
+            {
+                return (id, (LocalKubeconfig?)null, (Exception?)e);
+            }
+        });
+
+        var results = await Task.WhenAll(starts);
+
+        var winner = Assert.Single(results, r => r.Item2 is not null);
+        var loser = Assert.Single(results, r => r.Item3 is not null);
+        Assert.Contains($"the namespace {Ns} already exists in the cluster and does not belong to this workspace", loser.Item3!.Message, StringComparison.Ordinal);
+        Assert.Equal(winner.id, (string?)_cluster.Get("/namespaces", "", Ns)!["metadata"]!["labels"]!["workspaces.dev/workspace"]);
+        Assert.False(Directory.Exists(_access.KubeDirectory(loser.id)));
+        Assert.Empty(_events);
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task Prepare_KubeDirectoryLeftWithAWiderMode_IsMadePrivateAgain()
+    {
+        var directory = _access.KubeDirectory(WorkspaceId);
+        Directory.CreateDirectory(directory);
+        File.SetUnixFileMode(directory, (UnixFileMode)0b111_101_101);
+
+        await _access.PrepareAsync(WorkspaceId, Launch(), null, CancellationToken.None);
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(directory));
+    }
 }
