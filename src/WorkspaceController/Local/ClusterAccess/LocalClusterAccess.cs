@@ -113,11 +113,10 @@ public sealed partial class LocalClusterAccess(
         catch (Exception e) when (Unreachable(e) is { } why)
         {
             DeleteKubeDirectory(workspaceId);
-            if (previous is null)
-            {
-                // Remembered so that a later delete still finds what was created before the failure.
-                WriteState(workspaceId, state);
-            }
+            // Remembered so that a later delete still finds what was created before the failure; with no token, so that
+            // the renewals leave this start (which has no kubeconfig) alone. A token a failed stop left is not retried:
+            // its file is gone and it expires within TokenLifetime.
+            WriteState(workspaceId, (previous ?? state) with { TokenExpiresAt = null, PreparedAt = null });
 
             LogUnavailable(workspaceId, why);
             Report(workspaceId, "cluster-access-unavailable", $"The workspace started without cluster access: the cluster at {SafeServer()} {why} Start the workspace again once it is reachable.");

@@ -216,6 +216,8 @@ public sealed class LocalClusterAccessTests : IAsyncLifetime
     {
         var (local, access) = Create(_cluster.AdminKubeconfig(), TimeProvider.System);
         using var _ = local;
+        // Waits for the fake API server's namespace controller on the real clock: room for a loaded machine.
+        access.DeleteWait = TimeSpan.FromMinutes(1);
         await access.PrepareAsync(WorkspaceId, Launch(), null, CancellationToken.None);
 
         await access.DeleteAsync(WorkspaceId, CancellationToken.None);
@@ -382,5 +384,24 @@ public sealed class LocalClusterAccessTests : IAsyncLifetime
         await _access.PrepareAsync(WorkspaceId, Launch(), null, CancellationToken.None);
 
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(directory));
+    }
+
+    [Fact]
+    public async Task Check_StartedWithoutAccessAfterAStopThatCouldNotRevoke_GetsNoKubeconfigWhileItRuns()
+    {
+        await _access.PrepareAsync(WorkspaceId, Launch(), null, CancellationToken.None);
+        var closed = TestSupport.Network.ClosedPort.Reserve();
+        var (down, unreachable) = Create(_cluster.AdminKubeconfig(server: new Uri($"http://127.0.0.1:{closed}")));
+        using var _ = down;
+        await unreachable.RevokeAsync(WorkspaceId, CancellationToken.None);
+        var kube = await unreachable.PrepareAsync(WorkspaceId, Launch(), null, CancellationToken.None);
+
+        _time.Advance(TimeSpan.FromMinutes(6));
+        await _access.CheckAsync((_, _) => Task.FromResult(true), CancellationToken.None);
+
+        Assert.Null(kube);
+        Assert.False(Directory.Exists(_access.KubeDirectory(WorkspaceId)));
+        Assert.Single(_cluster.IssuedTokens);
+        Assert.Single(_events, e => e.Kind == "cluster-access-unavailable");
     }
 }
