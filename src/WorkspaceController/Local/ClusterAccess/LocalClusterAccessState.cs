@@ -23,10 +23,16 @@ public sealed partial class LocalClusterAccessStore(string root, ILogger logger)
     private const string Suffix = ".cluster.json";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    private string PathOf(string workspaceId) => Path.Combine(root, workspaceId + Suffix);
+    /// <summary>A workspace id as the web app makes them, or an <see cref="ArgumentException"/>: an id becomes a host path here.</summary>
+    public static string Checked(string workspaceId) =>
+        Shared.Repositories.WorkspaceIds.IsValid(workspaceId) ? workspaceId : throw new ArgumentException($"'{workspaceId}' is not a workspace id.", nameof(workspaceId));
+
+    private string PathOf(string workspaceId) => Path.Combine(root, Checked(workspaceId) + Suffix);
 
     public IEnumerable<string> WorkspaceIds() =>
-        Directory.Exists(root) ? Directory.EnumerateFiles(root, "*" + Suffix).Select(f => Path.GetFileName(f)[..^Suffix.Length]) : [];
+        Directory.Exists(root)
+            ? Directory.EnumerateFiles(root, "*" + Suffix).Select(f => Path.GetFileName(f)[..^Suffix.Length]).Where(Shared.Repositories.WorkspaceIds.IsValid)
+            : [];
 
     public LocalClusterAccessState? Read(string workspaceId)
     {

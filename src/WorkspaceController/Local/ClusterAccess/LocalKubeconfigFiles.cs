@@ -9,7 +9,7 @@ namespace Workspaces.WorkspaceController.Local.ClusterAccess;
 /// </summary>
 public sealed class LocalKubeconfigFiles(LocalCluster cluster, string root)
 {
-    public string DirectoryOf(string workspaceId) => Path.Combine(root, workspaceId + ".kube");
+    public string DirectoryOf(string workspaceId) => Path.Combine(root, LocalClusterAccessStore.Checked(workspaceId) + ".kube");
 
     /// <summary>The token, the CA and the kubeconfig that names them, each replaced whole.</summary>
     /// <param name="insideDirectory">Where the workspace sees this directory.</param>

@@ -404,4 +404,18 @@ public sealed class LocalClusterAccessTests : IAsyncLifetime
         Assert.Single(_cluster.IssuedTokens);
         Assert.Single(_events, e => e.Kind == "cluster-access-unavailable");
     }
+
+    [Theory]
+    [InlineData("../escape")]
+    [InlineData("a/../../b")]
+    [InlineData("/etc/x")]
+    public async Task Prepare_IdThatIsNotAWorkspaceId_IsRefusedAndNothingIsWritten(string id)
+    {
+        await Assert.ThrowsAsync<ArgumentException>(() => _access.PrepareAsync(id, Launch(), null, CancellationToken.None));
+        await Assert.ThrowsAsync<ArgumentException>(() => _access.DeleteAsync(id, CancellationToken.None));
+
+        Assert.DoesNotContain(Directory.EnumerateFileSystemEntries(_data.Path), p => !Path.GetFileName(p).StartsWith("kubeconfig-", StringComparison.Ordinal) && Path.GetFileName(p) != "workspaces");
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_data.Combine("workspaces")));
+        Assert.Empty(_cluster.List("/namespaces"));
+    }
 }
