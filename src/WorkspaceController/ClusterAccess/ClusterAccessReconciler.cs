@@ -262,17 +262,8 @@ public sealed partial class ClusterAccessReconciler(
             return new ClusterAccessResult(RenewAfter: renewAt - now);
         }
 
-        var session = await ReadOrCreateSessionAsync(workspace, ns, cancellationToken);
-        var request = new Authenticationv1TokenRequest
-        {
-            Spec = new V1TokenRequestSpec
-            {
-                ExpirationSeconds = (long)lifetime.TotalSeconds,
-                BoundObjectRef = new V1BoundObjectReference { ApiVersion = "v1", Kind = "Secret", Name = session.Metadata.Name, Uid = session.Metadata.Uid },
-            },
-        };
-        var issued = await client.CoreV1.CreateNamespacedServiceAccountTokenAsync(request, ClusterAccessBuilder.ServiceAccountName, ns, cancellationToken: cancellationToken);
-        var secret = ClusterAccessBuilder.KubeSecret(workspace, Access, issued.Status.Token, Ca());
+        var issued = await SessionTokens.IssueAsync(client, workspace, lifetime, now, cancellationToken);
+        var secret = ClusterAccessBuilder.KubeSecret(workspace, Access, issued.Token, Ca());
         if (current is null)
         {
             await client.CoreV1.CreateNamespacedSecretAsync(secret, workspace.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
@@ -283,24 +274,9 @@ public sealed partial class ClusterAccessReconciler(
             await client.CoreV1.ReplaceNamespacedSecretAsync(secret, secretName, workspace.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
         }
 
-        var expiresAt = issued.Status.ExpirationTimestamp is { } e2 ? new DateTimeOffset(DateTime.SpecifyKind(e2, DateTimeKind.Utc)) : now + lifetime;
-        // Renewal follows the controller's clock from now, whatever the API server's says.
-        var validFor = expiresAt - now > lifetime ? lifetime : expiresAt - now;
-        status.ClusterAccess!.TokenExpiresAt = now + validFor;
-        LogTokenIssued(ns, validFor.TotalSeconds);
-        return new ClusterAccessResult(RenewAfter: validFor / 2);
-    }
-
-    private async Task<V1Secret> ReadOrCreateSessionAsync(WorkspaceResource workspace, string ns, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await client.CoreV1.ReadNamespacedSecretAsync(ClusterAccessBuilder.SessionName, ns, cancellationToken: cancellationToken);
-        }
-        catch (HttpOperationException e) when (KubernetesErrors.IsNotFound(e))
-        {
-            return await client.CoreV1.CreateNamespacedSecretAsync(ClusterAccessBuilder.Session(workspace), ns, cancellationToken: cancellationToken);
-        }
+        status.ClusterAccess!.TokenExpiresAt = now + issued.ValidFor;
+        LogTokenIssued(ns, issued.ValidFor.TotalSeconds);
+        return new ClusterAccessResult(RenewAfter: issued.ValidFor / 2);
     }
 
     /// <summary>The workspace stopped: its session goes (every token bound to it dies with it) and so does the kubeconfig secret.</summary>

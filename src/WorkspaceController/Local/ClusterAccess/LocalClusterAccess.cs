@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Net;
-using System.Text.Json;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
@@ -13,23 +11,6 @@ using Workspaces.WorkspaceController.Local.Sandbox;
 using Workspaces.WorkspaceController.Runtime;
 
 namespace Workspaces.WorkspaceController.Local.ClusterAccess;
-
-/// <summary>Where a started workspace's kubeconfig is: on the host, as the workspace sees it, and the API server's loopback port to forward.</summary>
-public sealed record LocalKubeconfig(string HostDirectory, string InsideDirectory, int? LoopbackPort)
-{
-    public string InsidePath => $"{InsideDirectory}/{LocalClusterAccessBuilder.ConfigFile}";
-}
-
-/// <summary>What the service remembers of a workspace's development namespace, beside its directory (never inside it).</summary>
-public sealed record LocalClusterAccessState(
-    string Namespace,
-    string OwnerUid,
-    string InsideDirectory,
-    DateTimeOffset? TokenExpiresAt = null,
-    DateTimeOffset? TerminatingSince = null,
-    bool StuckReported = false,
-    string? QuotaReported = null,
-    DateTimeOffset? PreparedAt = null);
 
 /// <summary>
 /// Cluster access on the local runtime: with the administrator's client (<see cref="LocalCluster"/>) it makes a workspace's
@@ -45,8 +26,9 @@ public sealed partial class LocalClusterAccess(
     TimeProvider timeProvider,
     ILogger<LocalClusterAccess> logger) : IWorkspaceRuntimeEvents
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly KeyedLocks _locks = new();
+    private readonly LocalClusterAccessStore _store = new(local.Value.WorkspacesDirectory, logger);
+    private readonly LocalKubeconfigFiles _files = new(cluster, local.Value.WorkspacesDirectory);
 
     /// <summary>How long a delete waits for the namespace to go before it says it is still terminating (and is retried).</summary>
     public TimeSpan DeleteWait { get; set; } = TimeSpan.FromSeconds(10);
@@ -57,11 +39,7 @@ public sealed partial class LocalClusterAccess(
 
     private LocalClusterAccessOptions Options => cluster.Options;
 
-    private string Root => local.Value.WorkspacesDirectory;
-
-    public string KubeDirectory(string workspaceId) => Path.Combine(Root, workspaceId + ".kube");
-
-    private string StatePath(string workspaceId) => Path.Combine(Root, workspaceId + ".cluster.json");
+    public string KubeDirectory(string workspaceId) => _files.DirectoryOf(workspaceId);
 
     /// <summary>
     /// At a start: the namespace and a fresh token, or null when the workspace gets no cluster access (none asked, or the
@@ -91,7 +69,7 @@ public sealed partial class LocalClusterAccess(
             throw new WorkspaceRuntimeException($"Cluster access refused: {refusal}");
         }
 
-        var previous = ReadState(workspaceId);
+        var previous = _store.Read(workspaceId);
         var inside = insideDirectory ?? KubeDirectory(workspaceId);
         var state = previous is not null && previous.Namespace == access.Namespace
             ? previous with { InsideDirectory = inside }
@@ -105,19 +83,18 @@ public sealed partial class LocalClusterAccess(
             }
 
             var workspace = LocalClusterAccessBuilder.Resource(workspaceId, state.OwnerUid, access);
-            await EnsureObjectsAsync(workspace, cancellationToken);
+            await LocalNamespaceObjects.EnsureAsync(cluster.Client, workspace, Options, LogNamespaceCreated, cancellationToken);
             state = await IssueTokenAsync(workspaceId, state, cancellationToken) with { PreparedAt = timeProvider.GetUtcNow() };
-            WriteState(workspaceId, state);
+            _store.Write(workspaceId, state);
             return new LocalKubeconfig(KubeDirectory(workspaceId), inside, cluster.LoopbackPort);
         }
         catch (Exception e) when (Unreachable(e) is { } why)
         {
-            DeleteKubeDirectory(workspaceId);
-            if (previous is null)
-            {
-                // Remembered so that a later delete still finds what was created before the failure.
-                WriteState(workspaceId, state);
-            }
+            _files.Delete(workspaceId);
+            // Remembered so that a later delete still finds what was created before the failure; with no token, so that
+            // the renewals leave this start (which has no kubeconfig) alone. A token a failed stop left is not retried:
+            // its file is gone and it expires within TokenLifetime.
+            _store.Write(workspaceId, (previous ?? state) with { TokenExpiresAt = null, PreparedAt = null });
 
             LogUnavailable(workspaceId, why);
             Report(workspaceId, "cluster-access-unavailable", $"The workspace started without cluster access: the cluster at {SafeServer()} {why} Start the workspace again once it is reachable.");
@@ -134,16 +111,22 @@ public sealed partial class LocalClusterAccess(
 
     private async Task RevokeCoreAsync(string workspaceId, CancellationToken cancellationToken)
     {
-        DeleteKubeDirectory(workspaceId);
-        if (ReadState(workspaceId) is not { TokenExpiresAt: not null } state || !Configured)
+        _files.Delete(workspaceId);
+        if (_store.Read(workspaceId) is not { TokenExpiresAt: not null } state || !Configured)
         {
             return;
         }
 
         try
         {
-            await KubernetesErrors.IgnoreNotFoundAsync(() => cluster.Client.CoreV1.DeleteNamespacedSecretAsync(ClusterAccessBuilder.SessionName, state.Namespace, cancellationToken: cancellationToken));
-            WriteState(workspaceId, state with { TokenExpiresAt = null });
+            // A namespace that is no longer ours (deleted, then made for another workspace) took our session with it; its
+            // session now is the other workspace's.
+            if (await IsStillOursAsync(workspaceId, state, cancellationToken))
+            {
+                await KubernetesErrors.IgnoreNotFoundAsync(() => cluster.Client.CoreV1.DeleteNamespacedSecretAsync(ClusterAccessBuilder.SessionName, state.Namespace, cancellationToken: cancellationToken));
+            }
+
+            _store.Write(workspaceId, state with { TokenExpiresAt = null });
         }
         catch (Exception e) when (Unreachable(e) is { } why)
         {
@@ -161,7 +144,7 @@ public sealed partial class LocalClusterAccess(
     {
         using var _ = await _locks.AcquireAsync(workspaceId, cancellationToken);
         await RevokeCoreAsync(workspaceId, cancellationToken);
-        if (ReadState(workspaceId) is not { } state)
+        if (_store.Read(workspaceId) is not { } state)
         {
             return;
         }
@@ -169,7 +152,7 @@ public sealed partial class LocalClusterAccess(
         if (!Configured)
         {
             LogLeftBehind(workspaceId, state.Namespace);
-            File.Delete(StatePath(workspaceId));
+            _store.Delete(workspaceId);
             return;
         }
 
@@ -182,7 +165,7 @@ public sealed partial class LocalClusterAccess(
             throw new WorkspaceRuntimeException($"The development namespace {state.Namespace} could not be deleted: the cluster at {SafeServer()} {why}");
         }
 
-        File.Delete(StatePath(workspaceId));
+        _store.Delete(workspaceId);
     }
 
     /// <summary>Deletes the namespace when it is this workspace's, and waits for it; throws while it terminates.</summary>
@@ -203,7 +186,7 @@ public sealed partial class LocalClusterAccess(
                 return;
             }
 
-            if (!IsOurs(existing, workspaceId, state.OwnerUid))
+            if (!LocalNamespaceObjects.IsOurs(existing, workspaceId, state.OwnerUid))
             {
                 return;
             }
@@ -226,7 +209,7 @@ public sealed partial class LocalClusterAccess(
                 var since = state.TerminatingSince ?? now;
                 if (now - since < Options.StuckAfter)
                 {
-                    WriteState(workspaceId, state with { TerminatingSince = since });
+                    _store.Write(workspaceId, state with { TerminatingSince = since });
                     throw new WorkspaceRuntimeException($"Deleting the development namespace {state.Namespace} and everything in it.");
                 }
 
@@ -239,7 +222,7 @@ public sealed partial class LocalClusterAccess(
                     LogNamespaceStuck(state.Namespace);
                 }
 
-                WriteState(workspaceId, state with { TerminatingSince = since, StuckReported = true });
+                _store.Write(workspaceId, state with { TerminatingSince = since, StuckReported = true });
                 throw new WorkspaceRuntimeException(message);
             }
 
@@ -255,14 +238,13 @@ public sealed partial class LocalClusterAccess(
     public async Task CheckAsync(Func<string, CancellationToken, Task<bool>> isRunning, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(isRunning);
-        if (!Configured || !Directory.Exists(Root))
+        if (!Configured)
         {
             return;
         }
 
-        foreach (var file in Directory.EnumerateFiles(Root, "*.cluster.json"))
+        foreach (var workspaceId in _store.WorkspaceIds())
         {
-            var workspaceId = Path.GetFileName(file)[..^".cluster.json".Length];
             try
             {
                 await CheckOneAsync(workspaceId, isRunning, cancellationToken);
@@ -277,7 +259,7 @@ public sealed partial class LocalClusterAccess(
     private async Task CheckOneAsync(string workspaceId, Func<string, CancellationToken, Task<bool>> isRunning, CancellationToken cancellationToken)
     {
         using var _ = await _locks.AcquireAsync(workspaceId, cancellationToken);
-        if (ReadState(workspaceId) is not { TokenExpiresAt: { } expires } state)
+        if (_store.Read(workspaceId) is not { TokenExpiresAt: { } expires } state)
         {
             return;
         }
@@ -290,13 +272,23 @@ public sealed partial class LocalClusterAccess(
             return;
         }
 
+        if (!await IsStillOursAsync(workspaceId, state, cancellationToken))
+        {
+            // Deleted behind the service's back, and maybe made since for another workspace: no token of that namespace
+            // is this workspace's any more.
+            _files.Delete(workspaceId);
+            _store.Write(workspaceId, state with { TokenExpiresAt = null });
+            Report(workspaceId, "cluster-access-lost", $"The development namespace {state.Namespace} was deleted outside Workspaces: this workspace's kubeconfig is removed. Restart the workspace to get a new namespace.");
+            return;
+        }
+
         if (timeProvider.GetUtcNow() >= expires - (Options.TokenLifetime / 2))
         {
             state = await IssueTokenAsync(workspaceId, state, cancellationToken);
         }
 
         state = await CheckQuotaAsync(workspaceId, state, cancellationToken);
-        WriteState(workspaceId, state);
+        _store.Write(workspaceId, state);
     }
 
     private async Task<LocalClusterAccessState> CheckQuotaAsync(string workspaceId, LocalClusterAccessState state, CancellationToken cancellationToken)
@@ -320,226 +312,42 @@ public sealed partial class LocalClusterAccess(
         return state with { QuotaReported = message };
     }
 
-    private async Task EnsureObjectsAsync(WorkspaceResource workspace, CancellationToken cancellationToken)
-    {
-        var client = cluster.Client;
-        var objects = LocalClusterAccessBuilder.Objects(workspace, Options);
-        var desired = (V1Namespace)objects[0];
-        var ns = desired.Metadata.Name;
-        try
-        {
-            var existing = await client.CoreV1.ReadNamespaceAsync(ns, cancellationToken: cancellationToken);
-            if (!IsOurs(existing, workspace.Metadata.Name, workspace.Metadata.Uid))
-            {
-                throw new WorkspaceRuntimeException($"Cluster access refused: the namespace {ns} already exists in the cluster and does not belong to this workspace. Delete it, or choose another namespace pattern in the project's settings.");
-            }
-
-            if (existing.Metadata.DeletionTimestamp is not null)
-            {
-                throw new ClusterUnavailableException($"still deletes an earlier namespace {ns}.");
-            }
-        }
-        catch (HttpOperationException e) when (KubernetesErrors.IsNotFound(e))
-        {
-            await client.CoreV1.CreateNamespaceAsync(desired, cancellationToken: cancellationToken);
-            LogNamespaceCreated(ns);
-        }
-
-        foreach (var o in objects.Skip(1))
-        {
-            switch (o)
-            {
-                case V1ServiceAccount account:
-                    await CreateUnlessThereAsync(() => client.CoreV1.CreateNamespacedServiceAccountAsync(account, ns, cancellationToken: cancellationToken));
-                    break;
-                case V1Role role:
-                    await CreateOrReplaceAsync(() => client.RbacAuthorizationV1.CreateNamespacedRoleAsync(role, ns, cancellationToken: cancellationToken),
-                        async () => role.Metadata.ResourceVersion = (await client.RbacAuthorizationV1.ReadNamespacedRoleAsync(role.Metadata.Name, ns, cancellationToken: cancellationToken)).Metadata.ResourceVersion,
-                        () => client.RbacAuthorizationV1.ReplaceNamespacedRoleAsync(role, role.Metadata.Name, ns, cancellationToken: cancellationToken));
-                    break;
-                case V1RoleBinding binding:
-                    await CreateUnlessThereAsync(() => client.RbacAuthorizationV1.CreateNamespacedRoleBindingAsync(binding, ns, cancellationToken: cancellationToken));
-                    break;
-                case V1ResourceQuota quota:
-                    await CreateOrReplaceAsync(() => client.CoreV1.CreateNamespacedResourceQuotaAsync(quota, ns, cancellationToken: cancellationToken),
-                        async () => quota.Metadata.ResourceVersion = (await client.CoreV1.ReadNamespacedResourceQuotaAsync(quota.Metadata.Name, ns, cancellationToken: cancellationToken)).Metadata.ResourceVersion,
-                        () => client.CoreV1.ReplaceNamespacedResourceQuotaAsync(quota, quota.Metadata.Name, ns, cancellationToken: cancellationToken));
-                    break;
-                case V1LimitRange limits:
-                    await CreateOrReplaceAsync(() => client.CoreV1.CreateNamespacedLimitRangeAsync(limits, ns, cancellationToken: cancellationToken),
-                        async () => limits.Metadata.ResourceVersion = (await client.CoreV1.ReadNamespacedLimitRangeAsync(limits.Metadata.Name, ns, cancellationToken: cancellationToken)).Metadata.ResourceVersion,
-                        () => client.CoreV1.ReplaceNamespacedLimitRangeAsync(limits, limits.Metadata.Name, ns, cancellationToken: cancellationToken));
-                    break;
-                case V1NetworkPolicy policy:
-                    await CreateOrReplaceAsync(() => client.NetworkingV1.CreateNamespacedNetworkPolicyAsync(policy, ns, cancellationToken: cancellationToken),
-                        async () => policy.Metadata.ResourceVersion = (await client.NetworkingV1.ReadNamespacedNetworkPolicyAsync(policy.Metadata.Name, ns, cancellationToken: cancellationToken)).Metadata.ResourceVersion,
-                        () => client.NetworkingV1.ReplaceNamespacedNetworkPolicyAsync(policy, policy.Metadata.Name, ns, cancellationToken: cancellationToken));
-                    break;
-                default:
-                    throw new InvalidOperationException($"No way to create a {o.Kind}.");
-            }
-        }
-    }
-
-    private static async Task CreateUnlessThereAsync<T>(Func<Task<T>> create)
-    {
-        try
-        {
-            await create();
-        }
-        catch (HttpOperationException e) when (KubernetesErrors.IsConflict(e))
-        {
-            // There already: a service account or binding never changes.
-        }
-    }
-
-    // What the project asks for may have changed since the last start (its Role), and so may the administrator's quota.
-    private static async Task CreateOrReplaceAsync<T>(Func<Task<T>> create, Func<Task> readVersion, Func<Task<T>> replace)
-    {
-        try
-        {
-            await create();
-        }
-        catch (HttpOperationException e) when (KubernetesErrors.IsConflict(e))
-        {
-            await readVersion();
-            await replace();
-        }
-    }
-
     /// <summary>A token bound to the namespace's session secret (made if missing), written beside the kubeconfig and the CA.</summary>
     private async Task<LocalClusterAccessState> IssueTokenAsync(string workspaceId, LocalClusterAccessState state, CancellationToken cancellationToken)
     {
-        var client = cluster.Client;
-        V1Secret session;
+        var workspace = LocalClusterAccessBuilder.Resource(workspaceId, state.OwnerUid, new ClusterAccessLaunch(state.Namespace, null));
+        var now = timeProvider.GetUtcNow();
+        var issued = await SessionTokens.IssueAsync(cluster.Client, workspace, Options.TokenLifetime, now, cancellationToken);
+        _files.Write(workspaceId, state.Namespace, state.InsideDirectory, issued.Token);
+        LogTokenIssued(state.Namespace, issued.ValidFor.TotalSeconds);
+        return state with { TokenExpiresAt = now + issued.ValidFor };
+    }
+
+    /// <summary>Whether the namespace of <paramref name="state"/> is still the one this workspace made, and not being deleted.</summary>
+    private async Task<bool> IsStillOursAsync(string workspaceId, LocalClusterAccessState state, CancellationToken cancellationToken)
+    {
         try
         {
-            session = await client.CoreV1.ReadNamespacedSecretAsync(ClusterAccessBuilder.SessionName, state.Namespace, cancellationToken: cancellationToken);
+            var existing = await cluster.Client.CoreV1.ReadNamespaceAsync(state.Namespace, cancellationToken: cancellationToken);
+            return existing.Metadata.DeletionTimestamp is null && LocalNamespaceObjects.IsOurs(existing, workspaceId, state.OwnerUid);
         }
         catch (HttpOperationException e) when (KubernetesErrors.IsNotFound(e))
         {
-            var workspace = LocalClusterAccessBuilder.Resource(workspaceId, state.OwnerUid, new ClusterAccessLaunch(state.Namespace, null));
-            session = await client.CoreV1.CreateNamespacedSecretAsync(ClusterAccessBuilder.Session(workspace), state.Namespace, cancellationToken: cancellationToken);
+            return false;
         }
-
-        var lifetime = Options.TokenLifetime;
-        var issued = await client.CoreV1.CreateNamespacedServiceAccountTokenAsync(
-            new Authenticationv1TokenRequest
-            {
-                Spec = new V1TokenRequestSpec
-                {
-                    ExpirationSeconds = (long)lifetime.TotalSeconds,
-                    BoundObjectRef = new V1BoundObjectReference { ApiVersion = "v1", Kind = "Secret", Name = session.Metadata.Name, Uid = session.Metadata.Uid },
-                },
-            },
-            ClusterAccessBuilder.ServiceAccountName,
-            state.Namespace,
-            cancellationToken: cancellationToken);
-
-        var now = timeProvider.GetUtcNow();
-        var expiresAt = issued.Status.ExpirationTimestamp is { } e2 ? new DateTimeOffset(DateTime.SpecifyKind(e2, DateTimeKind.Utc)) : now + lifetime;
-        // Renewal follows this clock from now, whatever the API server's says.
-        var validFor = expiresAt - now > lifetime ? lifetime : expiresAt - now;
-        WriteKubeconfig(workspaceId, state, issued.Status.Token);
-        LogTokenIssued(state.Namespace, validFor.TotalSeconds);
-        return state with { TokenExpiresAt = now + validFor };
-    }
-
-    private void WriteKubeconfig(string workspaceId, LocalClusterAccessState state, string token)
-    {
-        var directory = KubeDirectory(workspaceId);
-        var fresh = !Directory.Exists(directory);
-        Directory.CreateDirectory(directory);
-        if (fresh && !OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
-
-        var ca = cluster.CaPem;
-        Replace(workspaceId, Path.Combine(directory, LocalClusterAccessBuilder.TokenFile), token);
-        if (ca.Length > 0)
-        {
-            Replace(workspaceId, Path.Combine(directory, LocalClusterAccessBuilder.CaFile), ca);
-        }
-
-        Replace(workspaceId, Path.Combine(directory, LocalClusterAccessBuilder.ConfigFile),
-            LocalClusterAccessBuilder.Kubeconfig(cluster.Server, state.Namespace, state.InsideDirectory, ca.Length > 0, cluster.SkipTlsVerify, cluster.TlsServerName));
-    }
-
-    /// <summary>
-    /// Written aside and renamed over (a reader never sees half a token), readable by its owner only: the service's user,
-    /// or the workspace's own user id when the service runs as root and gives each workspace one.
-    /// </summary>
-    private void Replace(string workspaceId, string path, string content)
-    {
-        var temporary = path + ".tmp";
-        File.Delete(temporary);
-        var create = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            create.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        using (var stream = new FileStream(temporary, create))
-        using (var writer = new StreamWriter(stream))
-        {
-            writer.Write(content);
-        }
-
-        if (WorkspaceUid(workspaceId) is { } uid)
-        {
-            SandboxNative.ChownOne(temporary, uid, uid, link: false);
-            SandboxNative.ChownOne(Path.GetDirectoryName(path)!, uid, uid, link: false);
-        }
-
-        File.Move(temporary, path, overwrite: true);
-    }
-
-    private int? WorkspaceUid(string workspaceId)
-    {
-        if (!SandboxNative.IsRoot)
-        {
-            return null;
-        }
-
-        try
-        {
-            return int.TryParse(File.ReadAllText(WorkspaceSandbox.UidFile(Root, workspaceId)).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var uid) ? uid : null;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
-
-    private void DeleteKubeDirectory(string workspaceId)
-    {
-        var directory = KubeDirectory(workspaceId);
-        if (Directory.Exists(directory))
-        {
-            Directory.Delete(directory, recursive: true);
-        }
-    }
-
-    private static bool IsOurs(V1Namespace ns, string workspaceId, string ownerUid)
-    {
-        var labels = ns.Metadata.Labels ?? new Dictionary<string, string>();
-        var annotations = ns.Metadata.Annotations ?? new Dictionary<string, string>();
-        return labels.TryGetValue(Kubernetes.Resources.WorkspaceResourceBuilder.WorkspaceLabel, out var of) && of == workspaceId
-            && labels.TryGetValue(ClusterAccessBuilder.WorkspaceNamespaceLabel, out var from) && from == LocalClusterAccessBuilder.LocalMarker
-            && annotations.TryGetValue(ClusterAccessBuilder.OwnerUidAnnotation, out var uid) && uid == ownerUid;
     }
 
     /// <summary>Why the cluster could not do it, for the user; null for errors that are bugs (they propagate).</summary>
-    private static string? Unreachable(Exception e) => e switch
+    private string? Unreachable(Exception e) => e switch
     {
+        // Its message may carry a credential plugin's output: for the server's log, not for the workspace's events.
+        k8s.Exceptions.KubeConfigException k => LogKubeconfigUnusable(k),
         HttpOperationException h when h.Response?.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized =>
             $"refused the administrator's credentials ({(int)h.Response.StatusCode}): {KubernetesErrors.Message(h)}.",
         HttpOperationException h => $"answered {(int?)h.Response?.StatusCode}: {KubernetesErrors.Message(h)}",
         HttpRequestException r => $"cannot be reached: {r.Message}",
         TaskCanceledException t when t.InnerException is TimeoutException => "did not answer in time.",
-        k8s.Exceptions.KubeConfigException k => $"cannot be used with this kubeconfig: {k.Message}",
-        ClusterUnavailableException u => u.Message,
+        LocalClusterUnavailableException u => u.Message,
         IOException io => $"cannot be used: {io.Message}",
         _ => null,
     };
@@ -552,39 +360,18 @@ public sealed partial class LocalClusterAccess(
         }
         catch (Exception e) when (e is k8s.Exceptions.KubeConfigException or IOException)
         {
-            return Options.Kubeconfig;
+            // Not the kubeconfig's path: this message reaches the workspace's users.
+            return "configured for this server";
         }
     }
 
-    private sealed class ClusterUnavailableException(string message) : Exception(message);
+    private string LogKubeconfigUnusable(k8s.Exceptions.KubeConfigException e)
+    {
+        LogKubeconfigFailed(e);
+        return "cannot be used with the administrator's kubeconfig (the server's log says why).";
+    }
 
     private void Report(string workspaceId, string kind, string message) => Reported?.Invoke(new WorkspaceRuntimeEvent(workspaceId, kind, message));
-
-    private LocalClusterAccessState? ReadState(string workspaceId)
-    {
-        try
-        {
-            using var stream = File.OpenRead(StatePath(workspaceId));
-            return JsonSerializer.Deserialize<LocalClusterAccessState>(stream, Json);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return null;
-        }
-        catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
-        {
-            LogStateUnreadable(workspaceId, e.Message);
-            return null;
-        }
-    }
-
-    private void WriteState(string workspaceId, LocalClusterAccessState state)
-    {
-        var path = StatePath(workspaceId);
-        var temporary = path + ".tmp";
-        File.WriteAllText(temporary, JsonSerializer.Serialize(state, Json));
-        File.Move(temporary, path, overwrite: true);
-    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Created development namespace {Namespace} in the administrator's cluster")]
     private partial void LogNamespaceCreated(string @namespace);
@@ -610,6 +397,7 @@ public sealed partial class LocalClusterAccess(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Workspace {WorkspaceId} is deleted while no cluster is configured: its namespace {Namespace} is left in the cluster")]
     private partial void LogLeftBehind(string workspaceId, string @namespace);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The cluster access record of workspace {WorkspaceId} is unreadable: {Problem}")]
-    private partial void LogStateUnreadable(string workspaceId, string problem);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The administrator's kubeconfig cannot be used")]
+    private partial void LogKubeconfigFailed(Exception exception);
+
 }

@@ -3,15 +3,17 @@ using k8s.Exceptions;
 using k8s.KubeConfigModels;
 using Microsoft.Extensions.Options;
 using Workspaces.WorkspaceController.ClusterAccess;
+using Workspaces.WorkspaceController.Local.Sandbox;
 
 namespace Workspaces.WorkspaceController.Local.ClusterAccess;
 
 /// <summary>
 /// Checks the administrator's kubeconfig before anything uses it: the file, the context and what it names, the server's
 /// address, and credentials that would run a command as the service (refused unless allowed). Reads the file only; it
-/// never runs a credential plugin nor contacts the cluster (a cluster may start after the service).
+/// never runs a credential plugin nor contacts the cluster (a cluster may start after the service). With the sandbox's
+/// settings, it also refuses credentials that sandboxed workspaces could read (<see cref="KubeconfigExposure"/>).
 /// </summary>
-public sealed class LocalClusterAccessOptionsValidator : IValidateOptions<LocalClusterAccessOptions>
+public sealed class LocalClusterAccessOptionsValidator(IOptions<SandboxOptions>? sandbox = null) : IValidateOptions<LocalClusterAccessOptions>
 {
     private const string S = LocalClusterAccessOptions.SectionName;
 
@@ -19,6 +21,11 @@ public sealed class LocalClusterAccessOptionsValidator : IValidateOptions<LocalC
     {
         ArgumentNullException.ThrowIfNull(options);
         var failures = Problems(options).ToList();
+        if (failures.Count == 0 && sandbox is not null)
+        {
+            failures.AddRange(KubeconfigExposure.Problems(options, sandbox.Value, SandboxNative.IsRoot));
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

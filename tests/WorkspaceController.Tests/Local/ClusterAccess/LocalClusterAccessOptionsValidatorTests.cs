@@ -1,6 +1,8 @@
 using Workspaces.TestSupport.Files;
 using Workspaces.WorkspaceController.ClusterAccess;
 using Workspaces.WorkspaceController.Local.ClusterAccess;
+using Workspaces.WorkspaceController.Local.Sandbox;
+using MsOptions = Microsoft.Extensions.Options.Options;
 
 namespace Workspaces.WorkspaceController.Tests.Local.ClusterAccess;
 
@@ -147,5 +149,53 @@ public sealed class LocalClusterAccessOptionsValidatorTests : IDisposable
         Assert.Contains($"{S}:DevNamespace pods must be a Kubernetes quantity such as 500m, 2Gi or 10 (got 'lots').", failures);
         Assert.Contains($"{S}:Ceiling: every rule needs apiGroups, resources and verbs.", failures);
         Assert.Contains($"{S}:ReservedNamespaces must list namespace names (lowercase letters, digits and '-').", failures);
+    }
+
+    private SandboxOptions SandboxShowingTheDirectory()
+    {
+        var sandbox = new SandboxOptions();
+        sandbox.Sandbox.ReadOnlyPaths.Add(_dir.Path);
+        sandbox.Sandbox.HiddenPaths.Add(_dir.Combine("hidden"));
+        return sandbox;
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void Validate_KubeconfigInADirectoryTheSandboxShows_IsRefusedSayingWhereToPutIt()
+    {
+        var options = Options();
+        var validator = new LocalClusterAccessOptionsValidator(MsOptions.Create(SandboxShowingTheDirectory()));
+
+        var result = validator.Validate(null, options);
+
+        var failure = Assert.Single(result.Failures ?? []);
+        Assert.StartsWith($"{S}:Kubeconfig: the administrator's credentials in '{options.Kubeconfig}' would be readable by every sandboxed workspace", failure, StringComparison.Ordinal);
+        Assert.Contains("Move the file (and what it names) into the service's home or /etc/workspaces", failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void Exposure_ClientKeyNamedBesideAHiddenKubeconfig_IsRefusedUnlessOnlyItsOwnerReadsItUnderRoot()
+    {
+        var sandbox = SandboxShowingTheDirectory();
+        Directory.CreateDirectory(_dir.Combine("hidden"));
+        var key = _dir.Combine("admin.key");
+        File.WriteAllText(key, "-----BEGIN PRIVATE KEY-----");
+        File.SetUnixFileMode(key, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var path = _dir.Combine("hidden", "config");
+        File.WriteAllText(path, Kubeconfig(user: $"client-certificate-data: AAAA\n      client-key: {key}"));
+        var options = new LocalClusterAccessOptions { Kubeconfig = path };
+
+        var asService = KubeconfigExposure.Problems(options, sandbox, serviceIsRoot: false).ToList();
+        var asRootPrivate = KubeconfigExposure.Problems(options, sandbox, serviceIsRoot: true).ToList();
+        File.SetUnixFileMode(key, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
+        var asRootReadable = KubeconfigExposure.Problems(options, sandbox, serviceIsRoot: true).ToList();
+        sandbox.Isolation = WorkspaceIsolation.None;
+        var unisolated = KubeconfigExposure.Problems(options, sandbox, serviceIsRoot: false).ToList();
+
+        Assert.Contains($"'{key}'", Assert.Single(asService), StringComparison.Ordinal);
+        Assert.Empty(asRootPrivate);
+        Assert.Contains("or make it unreadable to others (chmod o-r)", Assert.Single(asRootReadable), StringComparison.Ordinal);
+        Assert.Empty(unisolated);
     }
 }

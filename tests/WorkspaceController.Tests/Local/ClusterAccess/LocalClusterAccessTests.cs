@@ -216,6 +216,8 @@ public sealed class LocalClusterAccessTests : IAsyncLifetime
     {
         var (local, access) = Create(_cluster.AdminKubeconfig(), TimeProvider.System);
         using var _ = local;
+        // Waits for the fake API server's namespace controller on the real clock: room for a loaded machine.
+        access.DeleteWait = TimeSpan.FromMinutes(1);
         await access.PrepareAsync(WorkspaceId, Launch(), null, CancellationToken.None);
 
         await access.DeleteAsync(WorkspaceId, CancellationToken.None);
@@ -318,5 +320,102 @@ public sealed class LocalClusterAccessTests : IAsyncLifetime
         Assert.False(Directory.Exists(kube.HostDirectory));
         var refused = await Assert.ThrowsAsync<HttpOperationException>(() => workspace.CoreV1.ListNamespacedPodAsync(Ns));
         Assert.Equal(HttpStatusCode.Unauthorized, refused.Response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Check_NamespaceDeletedAndMadeAgainForAnotherWorkspace_TheFirstGetsNoTokenThereAndLeavesTheOthersAlone()
+    {
+        const string other = "shop-7hw2n4xp";
+        var first = (await _access.PrepareAsync(WorkspaceId, Launch(), null, CancellationToken.None))!;
+        using var admin = _cluster.CreateClient();
+        await admin.CoreV1.DeleteNamespaceAsync(Ns);
+        await Workspaces.TestSupport.Waiting.Poll.UntilAsync(() => _cluster.Get("/namespaces", "", Ns) is null, TimeSpan.FromSeconds(10), "the namespace to be deleted");
+        var second = (await _access.PrepareAsync(other, Launch(), null, CancellationToken.None))!;
+        using var theOthers = _cluster.CreateClient(Token(second));
+
+        _time.Advance(TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(1));
+        await _access.CheckAsync((_, _) => Task.FromResult(true), CancellationToken.None);
+        await _access.RevokeAsync(WorkspaceId, CancellationToken.None);
+
+        Assert.False(Directory.Exists(first.HostDirectory));
+        var lost = Assert.Single(_events, e => e.Kind == "cluster-access-lost");
+        Assert.Equal(WorkspaceId, lost.WorkspaceId);
+        Assert.Contains($"The development namespace {Ns} was deleted outside Workspaces", lost.Message, StringComparison.Ordinal);
+        // The first token, the other's and its renewal: none for the first workspace in the other's namespace.
+        Assert.Equal(3, _cluster.IssuedTokens.Count);
+        Assert.Empty((await theOthers.CoreV1.ListNamespacedPodAsync(Ns)).Items);
+        using var renewed = _cluster.CreateClient(Token(second));
+        Assert.Empty((await renewed.CoreV1.ListNamespacedPodAsync(Ns)).Items);
+    }
+
+    [Fact]
+    public async Task Prepare_TwoWorkspacesAtOnceForTheSameNamespace_OneGetsItTheOtherIsRefused()
+    {
+        var starts = new[] { WorkspaceId, "shop-7hw2n4xp" }.Select(async id =>
+        {
+            try
+            {
+                return (id, await _access.PrepareAsync(id, Launch(), null, CancellationToken.None), (Exception?)null);
+            }
+            catch (WorkspaceRuntimeException e)
+            {
+                return (id, (LocalKubeconfig?)null, (Exception?)e);
+            }
+        });
+
+        var results = await Task.WhenAll(starts);
+
+        var winner = Assert.Single(results, r => r.Item2 is not null);
+        var loser = Assert.Single(results, r => r.Item3 is not null);
+        Assert.Contains($"the namespace {Ns} already exists in the cluster and does not belong to this workspace", loser.Item3!.Message, StringComparison.Ordinal);
+        Assert.Equal(winner.id, (string?)_cluster.Get("/namespaces", "", Ns)!["metadata"]!["labels"]!["workspaces.dev/workspace"]);
+        Assert.False(Directory.Exists(_access.KubeDirectory(loser.id)));
+        Assert.Empty(_events);
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task Prepare_KubeDirectoryLeftWithAWiderMode_IsMadePrivateAgain()
+    {
+        var directory = _access.KubeDirectory(WorkspaceId);
+        Directory.CreateDirectory(directory);
+        File.SetUnixFileMode(directory, (UnixFileMode)0b111_101_101);
+
+        await _access.PrepareAsync(WorkspaceId, Launch(), null, CancellationToken.None);
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(directory));
+    }
+
+    [Fact]
+    public async Task Check_StartedWithoutAccessAfterAStopThatCouldNotRevoke_GetsNoKubeconfigWhileItRuns()
+    {
+        await _access.PrepareAsync(WorkspaceId, Launch(), null, CancellationToken.None);
+        var closed = TestSupport.Network.ClosedPort.Reserve();
+        var (down, unreachable) = Create(_cluster.AdminKubeconfig(server: new Uri($"http://127.0.0.1:{closed}")));
+        using var _ = down;
+        await unreachable.RevokeAsync(WorkspaceId, CancellationToken.None);
+        var kube = await unreachable.PrepareAsync(WorkspaceId, Launch(), null, CancellationToken.None);
+
+        _time.Advance(TimeSpan.FromMinutes(6));
+        await _access.CheckAsync((_, _) => Task.FromResult(true), CancellationToken.None);
+
+        Assert.Null(kube);
+        Assert.False(Directory.Exists(_access.KubeDirectory(WorkspaceId)));
+        Assert.Single(_cluster.IssuedTokens);
+        Assert.Single(_events, e => e.Kind == "cluster-access-unavailable");
+    }
+
+    [Theory]
+    [InlineData("../escape")]
+    [InlineData("a/../../b")]
+    [InlineData("/etc/x")]
+    public async Task Prepare_IdThatIsNotAWorkspaceId_IsRefusedAndNothingIsWritten(string id)
+    {
+        await Assert.ThrowsAsync<ArgumentException>(() => _access.PrepareAsync(id, Launch(), null, CancellationToken.None));
+        await Assert.ThrowsAsync<ArgumentException>(() => _access.DeleteAsync(id, CancellationToken.None));
+
+        Assert.DoesNotContain(Directory.EnumerateFileSystemEntries(_data.Path), p => !Path.GetFileName(p).StartsWith("kubeconfig-", StringComparison.Ordinal) && Path.GetFileName(p) != "workspaces");
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_data.Combine("workspaces")));
+        Assert.Empty(_cluster.List("/namespaces"));
     }
 }
