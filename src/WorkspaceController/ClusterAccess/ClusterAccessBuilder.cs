@@ -243,18 +243,22 @@ public static class ClusterAccessBuilder
         },
     };
 
-    public static string Kubeconfig(string server, string ns) => $"""
+    public static string Kubeconfig(string server, string ns) =>
+        Kubeconfig(server, $"\n      certificate-authority: {KubeMount}/{CaKey}", $"{KubeMount}/{TokenKey}", ns);
+
+    /// <summary>A workspace's kubeconfig: one cluster and one user reading its token from <paramref name="tokenFile"/> (re-read by client-go, so a renewal is picked up).</summary>
+    /// <param name="clusterFields">More fields of the cluster (each a line of its own, starting with a line break), e.g. its CA.</param>
+    public static string Kubeconfig(string server, string clusterFields, string tokenFile, string ns) => $"""
         apiVersion: v1
         kind: Config
         clusters:
           - name: workspace
             cluster:
-              server: {server}
-              certificate-authority: {KubeMount}/{CaKey}
+              server: {server}{clusterFields}
         users:
           - name: workspace
             user:
-              tokenFile: {KubeMount}/{TokenKey}
+              tokenFile: {tokenFile}
         contexts:
           - name: workspace
             context:

@@ -79,25 +79,6 @@ public static class LocalClusterAccessBuilder
         var tls = (hasCa ? $"\n      certificate-authority: {directory}/{CaFile}" : "")
             + (skipTlsVerify ? "\n      insecure-skip-tls-verify: true" : "")
             + (string.IsNullOrEmpty(tlsServerName) ? "" : $"\n      tls-server-name: {tlsServerName}");
-        return $"""
-            apiVersion: v1
-            kind: Config
-            clusters:
-              - name: workspace
-                cluster:
-                  server: {server.AbsoluteUri.TrimEnd('/')}{tls}
-            users:
-              - name: workspace
-                user:
-                  tokenFile: {directory}/{TokenFile}
-            contexts:
-              - name: workspace
-                context:
-                  cluster: workspace
-                  user: workspace
-                  namespace: {ns}
-            current-context: workspace
-
-            """;
+        return ClusterAccessBuilder.Kubeconfig(server.AbsoluteUri.TrimEnd('/'), tls, $"{directory}/{TokenFile}", ns);
     }
 }

@@ -3,6 +3,7 @@
 import { el, iconFor, parentOf, joinPath, baseName } from './util.js';
 
 const UPLOAD_CHUNK = 4 * 1024 * 1024;
+const TREE_KEYS = new Set(['ArrowDown', 'ArrowUp', 'Home', 'End', 'ArrowRight', 'ArrowLeft', 'Enter', ' ', 'F2', 'Delete', 'ContextMenu', 'F10']);
 
 export class FileTree {
   /** @param {import('./editor.js').Ide} ide */
@@ -11,6 +12,8 @@ export class FileTree {
     this.container = container;
     this.nodes = new Map(); // path → node; '' is the root
     this.selected = null;
+    /** @type {Promise<void>} the keys being handled, in order */
+    this.keys = Promise.resolve();
     this.root = { path: '', name: '', kind: 'Directory', expanded: true, children: null, depth: -1, element: null, childrenElement: el('div', { class: 'tree-children', role: 'group' }) };
     this.nodes.set('', this.root);
     container.append(this.root.childrenElement);
@@ -132,15 +135,29 @@ export class FileTree {
     return [...this.container.querySelectorAll('.tree-row[data-path]')].filter((row) => row.offsetParent !== null);
   }
 
-  async onKey(e) {
+  /**
+   * Keys are handled one after another: a folder opened with ArrowRight lists its children before the ArrowDown typed
+   * right after it moves on, as a fast typist expects, instead of jumping past them.
+   */
+  onKey(e) {
     const row = e.target.closest?.('.tree-row[data-path]');
-    const node = row && this.nodes.get(row.dataset.path);
+    if (!row || !this.nodes.has(row.dataset.path) || !TREE_KEYS.has(e.key) || (e.key === 'F10' && !e.shiftKey)) return;
+    e.preventDefault();
+    e.stopPropagation();
+    this.keys = this.keys.then(() => this.handleKey(e.key, row)).catch((error) => this.ide.notify(error.message, 'error'));
+  }
+
+  /** @param {Element} target the row the key was typed on; the row focused by the keys before it, if any, wins */
+  async handleKey(key, target) {
+    const focused = this.container.contains(document.activeElement) ? document.activeElement?.closest('.tree-row[data-path]') : null;
+    const row = /** @type {HTMLElement} */ (focused ?? target);
+    const node = this.nodes.get(row.dataset.path);
     if (!node) return;
     const rows = this.visibleRows();
     const index = rows.indexOf(row);
     const at = (i) => this.nodes.get(rows[Math.max(0, Math.min(rows.length - 1, i))]?.dataset.path);
     const isDirectory = node.kind === 'Directory';
-    switch (e.key) {
+    switch (key) {
       case 'ArrowDown': this.focusNode(at(index + 1)); break;
       case 'ArrowUp': this.focusNode(at(index - 1)); break;
       case 'Home': this.focusNode(at(0)); break;
@@ -163,15 +180,11 @@ export class FileTree {
         break;
       case 'F2': this.ide.fileOps.rename(node); break;
       case 'Delete': this.ide.fileOps.remove(node); break;
-      case 'ContextMenu': this.ide.fileOps.showContextMenu({}, node); break;
+      case 'ContextMenu':
       case 'F10':
-        if (!e.shiftKey) return;
         this.ide.fileOps.showContextMenu({}, node);
         break;
-      default: return;
     }
-    e.preventDefault();
-    e.stopPropagation();
   }
 
   async toggle(node, expand = !node.expanded) {
