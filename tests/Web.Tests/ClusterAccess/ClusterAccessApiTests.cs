@@ -49,7 +49,7 @@ public sealed class ClusterAccessApiTests
     {
         await using var cluster = await FakeKubeApiServer.StartAsync();
         var key = SealedCredentials.NewKey();
-        using var controller = await StartControllerAsync(cluster, key);
+        using var controller = await ControllerHost.StartAsync(cluster, Namespace, key, clusterAccess: true);
         await using var app = await TestApp.StartAsync(new Dictionary<string, string?>
         {
             ["Workspaces:Runtime:Kind"] = "Kubernetes",
@@ -92,7 +92,7 @@ public sealed class ClusterAccessApiTests
     {
         await using var cluster = await FakeKubeApiServer.StartAsync();
         var key = SealedCredentials.NewKey();
-        using var controller = await StartControllerAsync(cluster, key);
+        using var controller = await ControllerHost.StartAsync(cluster, Namespace, key, clusterAccess: true);
         await using var app = await TestApp.StartAsync(new Dictionary<string, string?>
         {
             ["Workspaces:Runtime:Kind"] = "Kubernetes",
@@ -151,28 +151,4 @@ public sealed class ClusterAccessApiTests
 
     private static Task<HttpResponseMessage> PutAsync(ApiClient client, string projectId, object body) =>
         client.Http.PutAsJsonAsync(new Uri($"/api/projects/{projectId}/cluster-access", UriKind.Relative), body);
-
-    private static async Task<IHost> StartControllerAsync(FakeKubeApiServer cluster, string key)
-    {
-        var ca = Path.Combine(Path.GetTempPath(), $"workspaces-web-test-ca-{Guid.NewGuid():N}.crt");
-        await File.WriteAllTextAsync(ca, "fake CA");
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Workspaces:Controller:Namespace"] = Namespace,
-            ["Workspaces:Controller:AgentImage"] = "registry.example/agent:test",
-            ["Workspaces:Controller:DefaultWorkspaceImage"] = "registry.example/workspace:test",
-            ["Workspaces:Controller:CredentialKey"] = key,
-            ["Workspaces:Controller:LeaderElection:Enabled"] = "false",
-            ["Workspaces:Controller:ClusterAccess:Enabled"] = "true",
-            ["Workspaces:Controller:ClusterAccess:ApiServerCidrs:0"] = "172.18.0.2/32",
-            ["Workspaces:Controller:ClusterAccess:CaFile"] = ca,
-        });
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddSingleton(cluster.CreateClient());
-        builder.Services.AddWorkspaceController(builder.Configuration);
-        var host = builder.Build();
-        await host.StartAsync();
-        return host;
-    }
 }

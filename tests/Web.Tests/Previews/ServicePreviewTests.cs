@@ -41,7 +41,7 @@ public sealed class ServicePreviewTests : IAsyncLifetime
     {
         _cluster = await FakeKubeApiServer.StartAsync();
         var key = SealedCredentials.NewKey();
-        _controller = await StartControllerAsync(_cluster, key);
+        _controller = await ControllerHost.StartAsync(_cluster, Namespace, key, clusterAccess: true);
         _upstream = await StartUpstreamAsync();
         var upstream = _upstream.Urls.First();
         _app = await TestApp.StartAsync(
@@ -229,30 +229,6 @@ public sealed class ServicePreviewTests : IAsyncLifetime
         upstream.MapGet("/hello", (HttpRequest request) => $"svc/api says hello to {request.Host}");
         await upstream.StartAsync();
         return upstream;
-    }
-
-    private static async Task<IHost> StartControllerAsync(FakeKubeApiServer cluster, string key)
-    {
-        var ca = Path.Combine(Path.GetTempPath(), $"workspaces-web-test-ca-{Guid.NewGuid():N}.crt");
-        await File.WriteAllTextAsync(ca, "fake CA");
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Workspaces:Controller:Namespace"] = Namespace,
-            ["Workspaces:Controller:AgentImage"] = "registry.example/agent:test",
-            ["Workspaces:Controller:DefaultWorkspaceImage"] = "registry.example/workspace:test",
-            ["Workspaces:Controller:CredentialKey"] = key,
-            ["Workspaces:Controller:LeaderElection:Enabled"] = "false",
-            ["Workspaces:Controller:ClusterAccess:Enabled"] = "true",
-            ["Workspaces:Controller:ClusterAccess:ApiServerCidrs:0"] = "172.18.0.2/32",
-            ["Workspaces:Controller:ClusterAccess:CaFile"] = ca,
-        });
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddSingleton(cluster.CreateClient());
-        builder.Services.AddWorkspaceController(builder.Configuration);
-        var host = builder.Build();
-        await host.StartAsync();
-        return host;
     }
 
     /// <summary>

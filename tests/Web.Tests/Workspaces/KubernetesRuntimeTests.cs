@@ -26,7 +26,7 @@ public sealed class KubernetesRuntimeTests
     {
         await using var cluster = await FakeKubeApiServer.StartAsync();
         var key = SealedCredentials.NewKey();
-        using var controller = await StartControllerAsync(cluster, key);
+        using var controller = await ControllerHost.StartAsync(cluster, Namespace, key);
         await using var app = await TestApp.StartAsync(new Dictionary<string, string?>
         {
             ["Workspaces:Runtime:Kind"] = "Kubernetes",
@@ -53,24 +53,5 @@ public sealed class KubernetesRuntimeTests
         Assert.Null(cluster.Get("/pods", Namespace, ControllerOptions.ChildName(created.Id)));
         Assert.Null(cluster.Get("/persistentvolumeclaims", Namespace, ControllerOptions.ChildName(created.Id)));
         await api.WaitUntilListAsync(list => list.All(w => w.Id != created.Id), "the workspace to leave the list", Timeout);
-    }
-
-    private static async Task<IHost> StartControllerAsync(FakeKubeApiServer cluster, string key)
-    {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Workspaces:Controller:Namespace"] = Namespace,
-            ["Workspaces:Controller:AgentImage"] = "registry.example/agent:test",
-            ["Workspaces:Controller:DefaultWorkspaceImage"] = "registry.example/workspace:test",
-            ["Workspaces:Controller:CredentialKey"] = key,
-            ["Workspaces:Controller:LeaderElection:Enabled"] = "false",
-        });
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddSingleton(cluster.CreateClient());
-        builder.Services.AddWorkspaceController(builder.Configuration);
-        var host = builder.Build();
-        await host.StartAsync();
-        return host;
     }
 }

@@ -33,27 +33,7 @@ public sealed class ClusterAccessBuilderTests
             ["kubeconfig"] = Encoding.UTF8.GetString(ClusterAccessBuilder.KubeSecret(workspace, options.ClusterAccess, "token-x", [1])!.Data[ClusterAccessBuilder.KubeconfigKey]),
         };
 
-        var dir = RepositoryRoot.Combine("tests", "WorkspaceController.Tests", "testdata", "golden", "cluster-access");
-        var update = Environment.GetEnvironmentVariable("UPDATE_GOLDEN") == "1";
-        var mismatches = new List<string>();
-        foreach (var (file, text) in rendered)
-        {
-            var path = Path.Combine(dir, file);
-            if (update)
-            {
-                Directory.CreateDirectory(dir);
-                File.WriteAllText(path, text);
-                continue;
-            }
-
-            var expected = File.Exists(path) ? File.ReadAllText(path) : "(missing)";
-            if (expected.ReplaceLineEndings() != text.ReplaceLineEndings())
-            {
-                mismatches.Add($"--- cluster-access/{file} expected:\n{expected}\n--- actual:\n{text}");
-            }
-        }
-
-        Assert.True(mismatches.Count == 0, string.Join("\n", mismatches));
+        GoldenFiles.AssertMatch("cluster-access", rendered.Select(p => (p.Key, p.Value)));
     }
 
     [Fact]

@@ -33,27 +33,7 @@ public sealed class WorkspaceResourceBuilderTests
             ["networkpolicy.yaml"] = KubernetesYaml.Serialize(WorkspaceResourceBuilder.NetworkPolicy(workspace, options)),
         };
 
-        var dir = RepositoryRoot.Combine("tests", "WorkspaceController.Tests", "testdata", "golden", scenario);
-        var update = Environment.GetEnvironmentVariable("UPDATE_GOLDEN") == "1";
-        var mismatches = new List<string>();
-        foreach (var (file, text) in rendered)
-        {
-            var path = Path.Combine(dir, file);
-            if (update)
-            {
-                Directory.CreateDirectory(dir);
-                File.WriteAllText(path, text);
-                continue;
-            }
-
-            var expected = File.Exists(path) ? File.ReadAllText(path) : "(missing)";
-            if (expected.ReplaceLineEndings() != text.ReplaceLineEndings())
-            {
-                mismatches.Add($"--- {scenario}/{file} expected:\n{expected}\n--- actual:\n{text}");
-            }
-        }
-
-        Assert.True(mismatches.Count == 0, string.Join("\n", mismatches));
+        GoldenFiles.AssertMatch(scenario, rendered.Select(p => (p.Key, p.Value)));
     }
 
     [Theory]

@@ -27,28 +27,8 @@ public sealed class LocalClusterAccessBuilderTests
             .Append(("kubeconfig-tls-server-name", LocalClusterAccessBuilder.Kubeconfig(new Uri("https://0.0.0.0:6443/"), "dev-shop-k3x9q2mz", "/var/run/workspaces/kube", hasCa: true, skipTlsVerify: false, tlsServerName: "kubernetes")))
             .ToList();
 
-        var dir = RepositoryRoot.Combine("tests", "WorkspaceController.Tests", "testdata", "golden", "local-cluster-access");
-        var update = Environment.GetEnvironmentVariable("UPDATE_GOLDEN") == "1";
-        var mismatches = new List<string>();
-        foreach (var (file, text) in rendered)
-        {
-            var path = Path.Combine(dir, file);
-            if (update)
-            {
-                Directory.CreateDirectory(dir);
-                File.WriteAllText(path, text);
-                continue;
-            }
-
-            var expected = File.Exists(path) ? File.ReadAllText(path) : "(missing)";
-            if (expected.ReplaceLineEndings() != text.ReplaceLineEndings())
-            {
-                mismatches.Add($"--- local-cluster-access/{file} expected:\n{expected}\n--- actual:\n{text}");
-            }
-        }
-
         Assert.Equal(9, rendered.Count);
-        Assert.True(mismatches.Count == 0, string.Join("\n", mismatches));
+        GoldenFiles.AssertMatch("local-cluster-access", rendered);
     }
 
     [Theory]
