@@ -23,14 +23,24 @@ public sealed partial class DeploymentScaler(IKubernetes client, EventRecorder e
 {
     public const string ReplicasAnnotation = "workspaces.dev/replicas-before-stop";
 
-    /// <summary>How soon a pass that lost a race with someone's change is tried again.</summary>
+    /// <summary>How soon a pass that lost a race with someone's change is tried again, the first time (doubling after).</summary>
     public static readonly TimeSpan RetryAfterConflict = TimeSpan.FromSeconds(1);
 
-    /// <summary>How soon a pass that failed otherwise (no rights, the API server's error) is tried again.</summary>
+    /// <summary>How soon a pass that failed otherwise (no rights, the API server's error) is tried again, the first time (doubling after).</summary>
     public static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(30);
 
-    /// <summary>The last failure said per workspace, so a lasting one is one event, not one per retry.</summary>
-    private readonly ConcurrentDictionary<string, string> _problems = new(StringComparer.Ordinal);
+    /// <summary>The longest wait between two passes of a lasting failure: a missing right is re-listed every 5 minutes, not every 30 s.</summary>
+    public static readonly TimeSpan LongestRetry = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// How often one Deployment is read again and written again within a pass when it changed between the read and the
+    /// write: a rollout's status writes bump its resourceVersion every few hundred milliseconds, and the pass should not
+    /// wait a whole retry for each of them.
+    /// </summary>
+    public const int ConflictRetriesPerDeployment = 5;
+
+    /// <summary>The last failure said per workspace and how many passes in a row failed, so a lasting one is one event and a slowing retry.</summary>
+    private readonly ConcurrentDictionary<string, (string Message, int Failures)> _problems = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Running workspaces whose namespace this process has looked through since their start: the annotation, not only
@@ -61,17 +71,10 @@ public sealed partial class DeploymentScaler(IKubernetes client, EventRecorder e
         {
             foreach (var deployment in (await client.AppsV1.ListNamespacedDeploymentAsync(ns, cancellationToken: cancellationToken)).Items)
             {
-                var replicas = deployment.Spec?.Replicas ?? 1;
-                if (replicas == 0)
+                if (await ScaleDownOneAsync(deployment, cancellationToken) is { } replicas)
                 {
-                    // Already at zero: by hand before the stop (not restored), or by an earlier pass (its annotation stays).
-                    continue;
+                    scaled.Add($"{deployment.Metadata.Name} ({replicas})");
                 }
-
-                var annotated = await client.AppsV1.PatchNamespacedDeploymentAsync(
-                    Annotation(replicas.ToString(CultureInfo.InvariantCulture)), deployment.Metadata.Name, ns, cancellationToken: cancellationToken);
-                await ScaleAsync(annotated, 0, cancellationToken);
-                scaled.Add($"{deployment.Metadata.Name} ({replicas})");
             }
         }
         catch (HttpOperationException e) when (!cancellationToken.IsCancellationRequested)
@@ -108,25 +111,15 @@ public sealed partial class DeploymentScaler(IKubernetes client, EventRecorder e
         {
             foreach (var deployment in (await client.AppsV1.ListNamespacedDeploymentAsync(ns, cancellationToken: cancellationToken)).Items)
             {
-                if (deployment.Metadata.Annotations?.TryGetValue(ReplicasAnnotation, out var recorded) != true)
+                switch (await RestoreOneAsync(deployment, cancellationToken))
                 {
-                    continue;
+                    case (true, var replicas):
+                        restored.Add($"{deployment.Metadata.Name} ({replicas})");
+                        break;
+                    case (false, var current) when current is not null:
+                        kept.Add($"{deployment.Metadata.Name} ({current})");
+                        break;
                 }
-
-                var current = deployment.Spec?.Replicas ?? 1;
-                if (current == 0 && int.TryParse(recorded, NumberStyles.None, CultureInfo.InvariantCulture, out var replicas))
-                {
-                    // Scaled first, the annotation removed after: a pass cut short in between finds replicas not at zero
-                    // and only removes the annotation, so nothing is scaled twice.
-                    await ScaleAsync(deployment, replicas, cancellationToken);
-                    restored.Add($"{deployment.Metadata.Name} ({replicas})");
-                }
-                else
-                {
-                    kept.Add($"{deployment.Metadata.Name} ({current})");
-                }
-
-                await client.AppsV1.PatchNamespacedDeploymentAsync(Annotation(null), deployment.Metadata.Name, ns, cancellationToken: cancellationToken);
             }
         }
         catch (HttpOperationException e) when (!cancellationToken.IsCancellationRequested)
@@ -152,7 +145,103 @@ public sealed partial class DeploymentScaler(IKubernetes client, EventRecorder e
         return null;
     }
 
-    /// <summary>Through the scale subresource, conditional on the Deployment's version: a change made meanwhile wins (409, tried again).</summary>
+    /// <summary>
+    /// Records one Deployment's replicas and scales it to zero; its replicas, or null when it is already at zero (by hand
+    /// before the stop: not restored; or by an earlier pass, whose annotation stays) or gone. Both writes are conditional on
+    /// the version read, so a replica count changed meanwhile is read again rather than recorded stale.
+    /// </summary>
+    private async Task<int?> ScaleDownOneAsync(V1Deployment deployment, CancellationToken cancellationToken)
+    {
+        var (name, ns) = (deployment.Metadata.Name, deployment.Metadata.NamespaceProperty);
+        for (var attempt = 0; ; attempt++)
+        {
+            var replicas = deployment.Spec?.Replicas ?? 1;
+            if (replicas == 0)
+            {
+                return null;
+            }
+
+            try
+            {
+                var annotated = await client.AppsV1.PatchNamespacedDeploymentAsync(
+                    Annotation(replicas.ToString(CultureInfo.InvariantCulture), deployment.Metadata.ResourceVersion), name, ns, cancellationToken: cancellationToken);
+                await ScaleAsync(annotated, 0, cancellationToken);
+                return replicas;
+            }
+            catch (HttpOperationException e) when (KubernetesErrors.IsNotFound(e))
+            {
+                return null;
+            }
+            catch (HttpOperationException e) when (KubernetesErrors.IsConflict(e) && attempt < ConflictRetriesPerDeployment)
+            {
+                if (await ReadAsync(name, ns, cancellationToken) is not { } again)
+                {
+                    return null;
+                }
+
+                deployment = again;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Scales one annotated Deployment back if it is still at zero and removes the annotation: (true, replicas) when
+    /// scaled back, (false, its replicas) when changed by hand meanwhile, (false, null) when not ours or gone.
+    /// </summary>
+    private async Task<(bool Restored, int? Replicas)> RestoreOneAsync(V1Deployment deployment, CancellationToken cancellationToken)
+    {
+        var (name, ns) = (deployment.Metadata.Name, deployment.Metadata.NamespaceProperty);
+        for (var attempt = 0; ; attempt++)
+        {
+            if (deployment.Metadata.Annotations?.TryGetValue(ReplicasAnnotation, out var recorded) != true)
+            {
+                return (false, null);
+            }
+
+            try
+            {
+                var current = deployment.Spec?.Replicas ?? 1;
+                var result = (false, (int?)current);
+                if (current == 0 && int.TryParse(recorded, NumberStyles.None, CultureInfo.InvariantCulture, out var replicas))
+                {
+                    // Scaled first, the annotation removed after: a pass cut short in between finds replicas not at zero
+                    // and only removes the annotation, so nothing is scaled twice.
+                    await ScaleAsync(deployment, replicas, cancellationToken);
+                    result = (true, replicas);
+                }
+
+                await client.AppsV1.PatchNamespacedDeploymentAsync(Annotation(null, resourceVersion: null), name, ns, cancellationToken: cancellationToken);
+                return result;
+            }
+            catch (HttpOperationException e) when (KubernetesErrors.IsNotFound(e))
+            {
+                return (false, null);
+            }
+            catch (HttpOperationException e) when (KubernetesErrors.IsConflict(e) && attempt < ConflictRetriesPerDeployment)
+            {
+                if (await ReadAsync(name, ns, cancellationToken) is not { } again)
+                {
+                    return (false, null);
+                }
+
+                deployment = again;
+            }
+        }
+    }
+
+    private async Task<V1Deployment?> ReadAsync(string name, string ns, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await client.AppsV1.ReadNamespacedDeploymentAsync(name, ns, cancellationToken: cancellationToken);
+        }
+        catch (HttpOperationException e) when (KubernetesErrors.IsNotFound(e))
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Through the scale subresource, conditional on the Deployment's version: a change made meanwhile wins (409, read again).</summary>
     private Task<V1Scale> ScaleAsync(V1Deployment deployment, int replicas, CancellationToken cancellationToken) =>
         client.AppsV1.ReplaceNamespacedDeploymentScaleAsync(
             new V1Scale
@@ -166,30 +255,47 @@ public sealed partial class DeploymentScaler(IKubernetes client, EventRecorder e
             deployment.Metadata.NamespaceProperty,
             cancellationToken: cancellationToken);
 
-    /// <summary>A merge patch that sets the annotation, or removes it (null).</summary>
-    private static V1Patch Annotation(string? replicas) =>
-        new(new JsonObject { ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { [ReplicasAnnotation] = replicas } } }.ToJsonString(), V1Patch.PatchType.MergePatch);
+    /// <summary>A merge patch that sets the annotation, or removes it (null); with a resourceVersion, it applies only to that version (409 otherwise).</summary>
+    private static V1Patch Annotation(string? replicas, string? resourceVersion)
+    {
+        var metadata = new JsonObject { ["annotations"] = new JsonObject { [ReplicasAnnotation] = replicas } };
+        if (resourceVersion is not null)
+        {
+            metadata["resourceVersion"] = resourceVersion;
+        }
+
+        return new(new JsonObject { ["metadata"] = metadata }.ToJsonString(), V1Patch.PatchType.MergePatch);
+    }
+
+    /// <summary>When to try a failing pass again: the first wait for its kind, doubled for each pass that failed before, at most <see cref="LongestRetry"/>.</summary>
+    public static TimeSpan RetryDelay(bool conflict, int failuresInARow)
+    {
+        var first = conflict ? RetryAfterConflict : RetryAfterFailure;
+        var doublings = Math.Clamp(failuresInARow - 1, 0, 16);
+        return TimeSpan.FromTicks(Math.Min(first.Ticks << doublings, LongestRetry.Ticks));
+    }
 
     /// <summary>Says a failure once (log and event) while it lasts; returns when to try again.</summary>
     private async Task<TimeSpan?> ReportAsync(WorkspaceResource workspace, string message, HttpOperationException e, CancellationToken cancellationToken)
     {
-        var retryAfter = KubernetesErrors.IsConflict(e) ? RetryAfterConflict : RetryAfterFailure;
-        if (_problems.TryGetValue(workspace.Metadata.Name, out var last) && last == message)
+        var failures = _problems.TryGetValue(workspace.Metadata.Name, out var last) ? last.Failures + 1 : 1;
+        _problems[workspace.Metadata.Name] = (message, failures);
+        var retryAfter = RetryDelay(KubernetesErrors.IsConflict(e), failures);
+        if (last.Message == message)
         {
             return retryAfter;
         }
 
         LogScaleFailed(workspace.Metadata.Name, message);
-        _problems[workspace.Metadata.Name] = message;
         await events.RecordAsync(workspace, "Warning", "ScaleFailed", message, cancellationToken);
         return retryAfter;
     }
 
     private static string Reason(HttpOperationException e) => e.Response?.StatusCode switch
     {
-        System.Net.HttpStatusCode.Forbidden => $"{KubernetesErrors.Message(e)} (the controller lacks the rights on deployments and deployments/scale there: upgrade the chart, which grants them with cluster access). Tried again shortly.",
+        System.Net.HttpStatusCode.Forbidden => $"{KubernetesErrors.Message(e)} (the controller lacks the rights on deployments and deployments/scale there: upgrade the chart, which grants them with cluster access). Tried again, less often while it lasts (at most every 5 minutes).",
         System.Net.HttpStatusCode.Conflict => "a Deployment changed meanwhile. Tried again shortly.",
-        _ => $"{KubernetesErrors.Message(e)}. Tried again shortly.",
+        _ => $"{KubernetesErrors.Message(e)}. Tried again, less often while it lasts (at most every 5 minutes).",
     };
 
     private static string Plural(int count) => count == 1 ? "1 Deployment" : $"{count} Deployments";

@@ -230,4 +230,82 @@ public sealed class DeploymentScalerTests
         Assert.Null(h.Pod("app-norights"));
         Assert.Equal((2L, null), (Replicas(h, "dev-app-norights", "api"), Recorded(h, "dev-app-norights", "api")));
     }
+
+    [Fact]
+    public async Task Stop_ReplicasChangedBetweenTheListAndTheAnnotation_RecordsTheNewCountNotAStaleOne()
+    {
+        await using var h = await StartAsync();
+        await h.CreateAsync(WithAccess("app-stale", scaleToZero: true));
+        await RunningWithTokenAsync(h, "app-stale");
+        await DeployAsync(h, "dev-app-stale", "api", 3);
+        // Someone scales api to 5 right after the controller listed it with 3: the annotation's patch must not record 3.
+        var changed = 0;
+        h.Server.BeforeRequest = request =>
+        {
+            if (request.Method == "PATCH" && request.Path.Value!.EndsWith("/namespaces/dev-app-stale/deployments/api", StringComparison.Ordinal)
+                && Interlocked.Exchange(ref changed, 1) == 0)
+            {
+                h.Server.Mutate(FakeKubeApiServer.Deployments, "dev-app-stale", "api", d => d["spec"]!["replicas"] = 5L);
+            }
+
+            return Task.CompletedTask;
+        };
+
+        await StopAsync(h, "app-stale");
+        await h.WaitForPhaseAsync("app-stale", WorkspaceStatusPhase.Stopped, Timeout, w => w.Status?.ClusterAccess?.ScaledToZero == true);
+
+        Assert.Equal(1, changed);
+        Assert.Equal((0L, "5"), (Replicas(h, "dev-app-stale", "api"), Recorded(h, "dev-app-stale", "api")));
+        Assert.DoesNotContain("ScaleFailed", h.EventReasons("app-stale"));
+
+        h.Server.BeforeRequest = null;
+        await h.UpdateSpecAsync("app-stale", s => s.DesiredState = DesiredState.Running);
+        await h.WaitForPhaseAsync("app-stale", WorkspaceStatusPhase.Running, Timeout, w => w.Status?.ClusterAccess is { TokenExpiresAt: not null, ScaledToZero: null });
+        Assert.Equal((5L, null), (Replicas(h, "dev-app-stale", "api"), Recorded(h, "dev-app-stale", "api")));
+    }
+
+    [Fact]
+    public async Task StopAndStart_DuringARolloutsStatusWrites_ScaleInOnePassWithoutAWarning()
+    {
+        await using var h = await StartAsync();
+        await h.CreateAsync(WithAccess("app-rollout", scaleToZero: true));
+        await RunningWithTokenAsync(h, "app-rollout");
+        await DeployAsync(h, "dev-app-rollout", "api", 2);
+        // The deployment controller writes api's status before each of the next three scale requests lands, as a rollout does.
+        var statusWrites = 0;
+        h.Server.BeforeRequest = request =>
+        {
+            if (request.Method == "PUT" && request.Path.Value!.EndsWith("/namespaces/dev-app-rollout/deployments/api/scale", StringComparison.Ordinal)
+                && Interlocked.Increment(ref statusWrites) <= 3)
+            {
+                h.Server.Mutate(FakeKubeApiServer.Deployments, "dev-app-rollout", "api", d => d["status"] = new JsonObject { ["observedGeneration"] = statusWrites });
+            }
+
+            return Task.CompletedTask;
+        };
+
+        await StopAsync(h, "app-rollout");
+        await h.WaitForPhaseAsync("app-rollout", WorkspaceStatusPhase.Stopped, Timeout, w => w.Status?.ClusterAccess?.ScaledToZero == true);
+        Assert.Equal((0L, "2"), (Replicas(h, "dev-app-rollout", "api"), Recorded(h, "dev-app-rollout", "api")));
+
+        statusWrites = 0;
+        await h.UpdateSpecAsync("app-rollout", s => s.DesiredState = DesiredState.Running);
+        await h.WaitForPhaseAsync("app-rollout", WorkspaceStatusPhase.Running, Timeout, w => w.Status?.ClusterAccess is { TokenExpiresAt: not null, ScaledToZero: null });
+
+        Assert.Equal((2L, null), (Replicas(h, "dev-app-rollout", "api"), Recorded(h, "dev-app-rollout", "api")));
+        Assert.True(statusWrites >= 4, $"the restore's scale request met {statusWrites - 1} status writes");
+        Assert.DoesNotContain("ScaleFailed", h.EventReasons("app-rollout"));
+    }
+
+    [Theory]
+    [InlineData(false, 1, 30)]
+    [InlineData(false, 2, 60)]
+    [InlineData(false, 4, 240)]
+    [InlineData(false, 5, 300)]
+    [InlineData(false, 60, 300)]
+    [InlineData(true, 1, 1)]
+    [InlineData(true, 3, 4)]
+    [InlineData(true, 40, 300)]
+    public void RetryDelay_AFailureThatLasts_WaitsLongerEachPassUpToFiveMinutes(bool conflict, int failuresInARow, int seconds) =>
+        Assert.Equal(TimeSpan.FromSeconds(seconds), DeploymentScaler.RetryDelay(conflict, failuresInARow));
 }
