@@ -34,13 +34,13 @@ public sealed class ClusterAccessChartTests
     }
 
     [Fact]
-    public void Template_ClusterAccess_OperatorRoleMayListPatchAndScaleDeploymentsOnly()
+    public void Template_ClusterAccess_OperatorRoleMayReadPatchAndScaleDeploymentsOnly()
     {
         var docs = HelmChart.Template(Enabled);
 
         var apps = HelmChart.Find(docs, "ClusterRole", "-dev-operator")["rules"]!.AsArray().Where(r => Strings(r!["apiGroups"]).Contains("apps"))
             .Select(r => $"{string.Join(",", Strings(r!["resources"]))}: {string.Join(",", Strings(r["verbs"]))}");
-        Assert.Equal(["deployments/scale: update", "deployments: list,patch"], apps.Order(StringComparer.Ordinal));
+        Assert.Equal(["deployments/scale: update", "deployments: get,list,patch"], apps.Order(StringComparer.Ordinal));
         var admission = HelmChart.Find(docs, "ValidatingAdmissionPolicy", "-dev-namespaces")["spec"]!["matchConstraints"]!["resourceRules"]!.AsArray();
         Assert.Contains(admission, r => Strings(r!["apiGroups"]).Contains("apps") && Strings(r["resources"]).Contains("deployments/scale"));
     }
