@@ -198,6 +198,26 @@ public sealed class LocalClusterAccessTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Check_StopWhileTheClusterWasUnreachable_RevokesTheTokenOnceItIsBack()
+    {
+        var kube = (await _access.PrepareAsync(WorkspaceId, Launch(), null, CancellationToken.None))!;
+        using var workspace = _cluster.CreateClient(Token(kube));
+        var closed = TestSupport.Network.ClosedPort.Reserve();
+        var (down, unreachable) = Create(_cluster.AdminKubeconfig(server: new Uri($"http://127.0.0.1:{closed}")));
+        using var _ = down;
+
+        await unreachable.RevokeAsync(WorkspaceId, CancellationToken.None);
+        var stillWorking = await workspace.CoreV1.ListNamespacedPodAsync(Ns);
+        _time.Advance(TimeSpan.FromSeconds(36));
+        await _access.CheckAsync((_, _) => Task.FromResult(false), CancellationToken.None);
+
+        Assert.Empty(stillWorking.Items);
+        Assert.False(Directory.Exists(kube.HostDirectory));
+        var refused = await Assert.ThrowsAsync<HttpOperationException>(() => workspace.CoreV1.ListNamespacedPodAsync(Ns));
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.Response.StatusCode);
+    }
+
+    [Fact]
     public async Task Prepare_AgainAfterAStop_ReusesTheNamespaceWithAFreshSession()
     {
         var kube = (await _access.PrepareAsync(WorkspaceId, Launch(), null, CancellationToken.None))!;
