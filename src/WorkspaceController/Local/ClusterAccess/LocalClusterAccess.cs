@@ -343,7 +343,7 @@ public sealed partial class LocalClusterAccess(
         // Its message may carry a credential plugin's output: for the server's log, not for the workspace's events.
         k8s.Exceptions.KubeConfigException k => LogKubeconfigUnusable(k),
         HttpOperationException h when h.Response?.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized =>
-            $"refused the administrator's credentials ({(int)h.Response.StatusCode}): {KubernetesErrors.Message(h)}.",
+            $"refused the administrator's credentials ({(int)h.Response.StatusCode}): {WithoutIdentity(KubernetesErrors.Message(h))}.",
         HttpOperationException h => $"answered {(int?)h.Response?.StatusCode}: {KubernetesErrors.Message(h)}",
         HttpRequestException r => $"cannot be reached: {r.Message}",
         TaskCanceledException t when t.InnerException is TimeoutException => "did not answer in time.",
@@ -351,6 +351,15 @@ public sealed partial class LocalClusterAccess(
         IOException io => $"cannot be used: {io.Message}",
         _ => null,
     };
+
+    /// <summary>
+    /// An authorizer's refusal names the user it refused (<c>User "kind-admin" cannot …</c>): the administrator's identity
+    /// is for the server's log, not for every member of the workspace's project, who read its events.
+    /// </summary>
+    internal static string WithoutIdentity(string message) => RefusedUser().Replace(message, "the administrator's user");
+
+    [System.Text.RegularExpressions.GeneratedRegex("""User "[^"]*"|user "[^"]*"|system:serviceaccount:[a-z0-9.:-]+""")]
+    private static partial System.Text.RegularExpressions.Regex RefusedUser();
 
     private string SafeServer()
     {

@@ -218,6 +218,22 @@ public sealed class LocalClusterAccessTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Prepare_AdministratorRefusedByTheCluster_StartsWithoutAccessAndTheEventNamesNoIdentity()
+    {
+        // An administrator whose rights were taken away: every request of theirs is refused (403).
+        _cluster.Rbac = FakeRbac.FromManifests([], "");
+
+        var kube = await _access.PrepareAsync(WorkspaceId, Launch(), null, CancellationToken.None);
+
+        Assert.Null(kube);
+        var message = Assert.Single(_events, e => e.Kind == "cluster-access-unavailable").Message;
+        Assert.Contains("refused the administrator's credentials (403)", message, StringComparison.Ordinal);
+        Assert.Contains("the administrator's user cannot", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("cluster-admin", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("serviceaccount", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Prepare_AgainAfterAStop_ReusesTheNamespaceWithAFreshSession()
     {
         var kube = (await _access.PrepareAsync(WorkspaceId, Launch(), null, CancellationToken.None))!;
