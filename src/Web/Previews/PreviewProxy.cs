@@ -227,6 +227,17 @@ public sealed partial class PreviewProxy : IDisposable
         using var registration = _connections.Register(context, preview, kind, linkId, userId);
         var began = _metrics.Begin();
         var error = await _forwarder.SendAsync(context, destination, client, _requestConfig, transformer);
+        if (error == ForwarderError.Request && !context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested
+            && LostConnection(context.Features.Get<IForwarderErrorFeature>()?.Exception) && Replayable(context))
+        {
+            // The app's end of a pooled connection went away (it stopped, or restarted) before this request had an answer:
+            // a request that changes nothing and carries no body goes once more, on a connection opened now. That finds
+            // the restarted app, or that nothing listens, which is what the user should see either way.
+            LogRetrying(preview, error);
+            context.Response.Clear();
+            error = await _forwarder.SendAsync(context, destination, client, _requestConfig, transformer);
+        }
+
         _metrics.Forwarded(began, kind);
         if (error == ForwarderError.None)
         {
@@ -234,10 +245,12 @@ public sealed partial class PreviewProxy : IDisposable
         }
 
         var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
-        if (error == ForwarderError.Request && !context.Response.HasStarted
-            && exception?.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused } or PreviewRelayException { NothingListens: true })
+        if (error == ForwarderError.Request && !context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested
+            && (exception?.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused } or PreviewRelayException { NothingListens: true }
+                || (LostConnection(exception) && await NothingListensAsync(context, destination))))
         {
-            // The app stopped between the agent's last look and this request (the relay says so with its refusal).
+            // The app stopped between the agent's last look and this request (the relay says so with its refusal), or
+            // it died holding the request: asked again on a fresh connection, nothing listens any more.
             context.Response.Clear();
             await PreviewPages.NotListeningAsync(context, preview);
             return;
@@ -251,6 +264,70 @@ public sealed partial class PreviewProxy : IDisposable
         }
 
         LogForwardFailed(preview, error, exception?.Message);
+    }
+
+    /// <summary>
+    /// Whether the upstream connection broke (reset, closed before the response, a write or read that failed): not an
+    /// answer of the agent's relay, not a timeout. Connection refused is answered before this is asked.
+    /// </summary>
+    private static bool LostConnection(Exception? exception)
+    {
+        var lost = false;
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case PreviewRelayException or OperationCanceledException or TimeoutException:
+                    return false;
+                case SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.TimedOut or SocketError.HostNotFound or SocketError.TryAgain }:
+                    return false;
+                case HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.ResponseEnded }:
+                case HttpIOException { HttpRequestError: HttpRequestError.ResponseEnded }:
+                case IOException:
+                case SocketException:
+                    lost = true;
+                    break;
+            }
+        }
+
+        return lost;
+    }
+
+    /// <summary>A request that may be sent twice: a safe method, and no body (nothing of it has been consumed).</summary>
+    private static bool Replayable(HttpContext context)
+    {
+        var method = context.Request.Method;
+        return (HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method))
+            && context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody != true;
+    }
+
+    /// <summary>Whether nothing listens on the destination now, asked on a connection of its own (through the agent when relayed).</summary>
+    private async Task<bool> NothingListensAsync(HttpContext context, string destination)
+    {
+        var cancellationToken = context.RequestAborted;
+        try
+        {
+            if (context.Features.Get<PreviewRelayRoute>() is { } route)
+            {
+                return await _relay.NothingListensAsync(route, cancellationToken);
+            }
+
+            var uri = new Uri(destination);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(_options.UpstreamConnectTimeout);
+            using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+            await socket.ConnectAsync(uri.DnsSafeHost, uri.Port, timeout.Token);
+            return false;
+        }
+        catch (SocketException e)
+        {
+            return e.SocketErrorCode == SocketError.ConnectionRefused;
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException)
+        {
+            // Cannot tell: the error stays the proxy's 502.
+            return false;
+        }
     }
 
     private async Task RefuseAsync(HttpContext context, PreviewHost preview, PreviewShareLinkGrant? link)
@@ -362,6 +439,9 @@ public sealed partial class PreviewProxy : IDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Forwarding preview {Preview} ended with {Error}: {Reason}")]
     private partial void LogForwardFailed(PreviewHost preview, ForwarderError error, string? reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Forwarding preview {Preview} ended with {Error}: the app's end of a pooled connection went away; asking once more on a new connection")]
+    private partial void LogRetrying(PreviewHost preview, ForwarderError error);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Forwarding preview {Preview} ended with {Error}: the client went away")]
     private partial void LogForwardCanceled(PreviewHost preview, ForwarderError error);

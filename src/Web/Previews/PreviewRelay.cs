@@ -105,6 +105,29 @@ public sealed partial class PreviewRelay : IDisposable
             throw new InvalidOperationException($"A relayed preview request to {context.DnsEndPoint} carries no route.");
         }
 
+        return await OpenAsync(route, cancellationToken);
+    }
+
+    /// <summary>
+    /// Whether the agent says, now, that nothing listens on the route's port: asked on a connection of its own (opened
+    /// and closed at once), never on one of the pool's. False when something listens or the agent answers otherwise.
+    /// </summary>
+    public async Task<bool> NothingListensAsync(PreviewRelayRoute route, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(route);
+        try
+        {
+            await using var probe = await OpenAsync(route, cancellationToken);
+            return false;
+        }
+        catch (PreviewRelayException e)
+        {
+            return e.NothingListens;
+        }
+    }
+
+    private async Task<Stream> OpenAsync(PreviewRelayRoute route, CancellationToken cancellationToken)
+    {
         var socket = await _agents.ConnectAsync(route.AgentUrl, cancellationToken);
         try
         {

@@ -41,8 +41,7 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(5)
             return
         if self.path == "/hang":
-            time.sleep(120)
-            return
+            return self.hang()
         if self.path == "/slow":
             self.send_response(200)
             self.send_header("Content-Type", "application/octet-stream")
@@ -73,7 +72,16 @@ class Handler(BaseHTTPRequestHandler):
             return
         return self.send_body(200, "hello from the workspace\n", headers=[("X-Served-By", "preview-server")])
 
+    def hang(self):
+        # The request was read; "hanging" (in the working directory) tells a test so, and no answer ever comes.
+        with open("hanging", "w") as marker:
+            marker.write(self.command + "\n")
+        time.sleep(120)
+
     def do_POST(self):
+        if self.path == "/hang":
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            return self.hang()
         length = int(self.headers.get("Content-Length", "0"))
         remaining, digest = length, hashlib.sha256()
         while remaining > 0:

@@ -103,6 +103,38 @@ public sealed class PreviewRelayTests(PreviewRelayTests.RelayApp fixture) : ICla
         Assert.Contains("revoked", await after.Content.ReadAsStringAsync(cancel.Token), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("GET")]
+    [InlineData("POST")]
+    public async Task Relay_ServerDiesHoldingARequestOnAPooledConnection_NotListeningPageInsteadOfAnError(string method)
+    {
+        var (id, port, pid, name) = await RunningServerWithNameAsync();
+
+        // The proxy keeps its connection to the app (the one the agent handed over) for the next request.
+        var pooled = await TextAsync(_browser, id, port, "/connection");
+        Assert.Equal(pooled, await TextAsync(_browser, id, port, "/connection"));
+
+        // The race on purpose: the app dies after it read a request on that connection and before it answered (a GET
+        // .NET's client retries by itself; a POST it may not). The app says when it has the request.
+        using var request = new HttpRequestMessage(new HttpMethod(method), _browser.Url(id, port, "/hang"));
+        request.Headers.Accept.ParseAdd("text/html");
+        if (method == "POST")
+        {
+            request.Content = new StringContent("name=value", System.Text.Encoding.UTF8, "application/x-www-form-urlencoded");
+        }
+
+        var answered = _browser.SendAsync(request);
+        var marker = Path.Combine(fixture.App.WorkspaceDirectory(id), name, "hanging");
+        await Poll.UntilAsync(() => answered.IsCompleted || File.Exists(marker), Timeout, "the app to hold the request");
+        Assert.False(answered.IsCompleted, "The app answered a request it holds.");
+        Assert.Equal($"{method}\n", await File.ReadAllTextAsync(marker));
+        Assert.True(ProcessSignals.Send(pid, ProcessSignals.SigKill));
+        using var waiting = await answered;
+
+        Assert.Equal(HttpStatusCode.BadGateway, waiting.StatusCode);
+        Assert.Contains($"Nothing is listening on port {port} yet", await waiting.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Relay_ServerStops_NotListeningPageInsteadOfAnError()
     {
@@ -194,9 +226,16 @@ public sealed class PreviewRelayTests(PreviewRelayTests.RelayApp fixture) : ICla
     /// <summary>A workspace whose task serves a port on 127.0.0.1 (public unless said) and writes its process id where the test can stop it.</summary>
     private async Task<(string Id, int Port, int Pid)> RunningServerAsync(string visibility = "public")
     {
+        var (id, port, pid, _) = await RunningServerWithNameAsync(visibility);
+        return (id, port, pid);
+    }
+
+    /// <summary>The same, with the name of the checkout (the server's working directory, under the workspace's directory).</summary>
+    private async Task<(string Id, int Port, int Pid, string Name)> RunningServerWithNameAsync(string visibility = "public")
+    {
         var name = $"relay-{Guid.NewGuid():N}";
         var (id, port) = await PreviewWorkspace.StartAsync(fixture.Admin, _repositories, name, Timeout, $"    visibility: {visibility}\n", beforeServer: "echo $$ > server.pid; ");
-        return (id, port, await fixture.App.ReadPidFileAsync(id, $"{name}/server.pid"));
+        return (id, port, await fixture.App.ReadPidFileAsync(id, $"{name}/server.pid"), name);
     }
 
     public sealed class RelayApp : AppFixture
