@@ -15,6 +15,7 @@ import { el } from './util.js';
 import { readSavedLayout, savedFilePaths } from './saved-layout.js';
 import { runCommand } from '../workbench/commands.js';
 import { loadMonacoScript } from './monaco-script.js';
+import { markEditorReady, afterPaint } from '../workbench/startup.js';
 import './editor.css';
 
 /**
@@ -65,14 +66,19 @@ export class Ide {
     this.tree.load(this.tree.root).catch((e) => this.notify(e.message, 'error'));
 
     /** Settles once the editor (Monaco and the parts around it) is attached. */
+    /** @type {Promise<unknown>} the saved layout's tabs opened again */
+    let restored = Promise.resolve();
     this.ready = import('./editing.js').then((m) => {
-      if (!this.disposed) m.attachEditing(this);
+      if (!this.disposed) restored = m.attachEditing(this);
     });
     this.ready.catch((e) => {
       console.error(e);
       this.host('editors')?.append(el('p', { class: 'ide-placeholder', role: 'alert' },
         `The editor could not load (${e.message}). The file tree works; reload the page to try the editor again.`));
     });
+    // Once the restored tabs are painted the editor accepts typing; the terminals' connection and the language client
+    // start after that (workbench/startup.js). A failure says so above and lets them start as well.
+    this.ready.then(() => restored).then(afterPaint).finally(markEditorReady).catch((e) => console.error(e));
   }
 
   /** The active group's tab: a path, 'diff:…' or 'preview:…' (null until the editor is there). */
