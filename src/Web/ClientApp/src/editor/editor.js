@@ -75,9 +75,9 @@ export class Ide {
     // not hold the editor back longer than MONACO_WAIT_MS.
     Promise.race([listed.then(afterPaint), delay(MONACO_WAIT_MS)]).finally(startMonacoScript).catch(() => {});
 
-    /** Settles once the editor (Monaco and the parts around it) is attached. */
     /** @type {Promise<unknown>} the saved layout's tabs opened again */
     let restored = Promise.resolve();
+    /** Settles once the editor (Monaco and the parts around it) is attached. */
     this.ready = import('./editing.js').then((m) => {
       if (!this.disposed) restored = m.attachEditing(this);
     });
