@@ -9,6 +9,7 @@ import { WebLinksAddon } from '@xterm/addon-web-links';
 import '@xterm/xterm/css/xterm.css';
 import { registerCommands, runCommand } from './workbench/commands.js';
 import { Hub, hubMessage } from './hub.js';
+import { afterEditorReady } from './workbench/startup.js';
 
 // As VS Code's default dark and light terminal colours; the workbench's theme picks one (`workspaces:theme`).
 const THEMES = {
@@ -296,7 +297,8 @@ class TerminalPanel {
       for (const tab of this.tabs.values()) tab.term.options.theme = currentTheme();
     };
     window.addEventListener('workspaces:theme', this.onTheme);
-    const writable = () => !this.readOnly && this.connected;
+    // Before the first connection, a new terminal waits for it (create() below).
+    const writable = () => !this.readOnly && (this.connected || !this.listed);
     const active = () => Boolean(this.tabs.get(this.active));
     this.unregister = registerCommands([
       { id: 'workbench.action.terminal.new', title: 'Terminal: Create New Terminal', key: 'Ctrl+Shift+`', bind: true, when: writable, run: () => this.create() },
@@ -312,18 +314,40 @@ class TerminalPanel {
     this.resizeObserver = new ResizeObserver(() => this.layout());
     this.resizeObserver.observe(this.views);
 
-    this.hub = new Hub(hubUrl, (state, { reconnected, error }) => {
-      if (state === 'connected') return this.resume(reconnected === true);
-      this.setConnected(false, error ? `Reconnecting… (${error.message})` : 'Reconnecting…');
-    });
-    this.connection = this.hub.connection;
-    this.hub.on('TerminalsChanged', (list) => this.sync(list));
+    /** @type {Hub | null} the terminal hub's connection, from connect() on */
+    this.hub = null;
+    /** @type {import('@microsoft/signalr').HubConnection | null} */
+    this.connection = null;
+    this.disposed = false;
+    /** The terminals have been listed once (the first connection is through). */
+    this.listed = false;
+    // The connection (and with it the terminals' restored output) starts once the editor accepts typing
+    // (workbench/startup.js), or at once when the user reaches for the panel or a new terminal before that.
+    afterEditorReady().then(() => this.connect());
+    this.connectNow = () => { this.connect(); };
+    root.addEventListener('pointerdown', this.connectNow);
+    root.addEventListener('focusin', this.connectNow);
+  }
+
+  /** Starts the terminal hub's connection (once); settles when connected and the terminals are listed. */
+  connect() {
+    if (this.disposed) return Promise.resolve();
+    if (!this.hub) {
+      this.hub = new Hub(this.hubUrl, (state, { reconnected, error }) => {
+        if (state === 'connected') return this.resume(reconnected === true);
+        this.setConnected(false, error ? `Reconnecting… (${error.message})` : 'Reconnecting…');
+      });
+      this.connection = this.hub.connection;
+      this.hub.on('TerminalsChanged', (list) => this.sync(list));
+    }
+    return this.hub.ready;
   }
 
   async resume(redraw) {
     this.setConnected(true, '');
     const list = await this.connection.invoke('ListTerminals');
     this.sync(list);
+    this.listed = true;
     for (const tab of this.tabs.values()) {
       tab.attach(redraw);
     }
@@ -407,6 +431,12 @@ class TerminalPanel {
 
   /** A new shell; <paramref name="focus"/> false for the one the page opens by itself, which must not take the focus from where the user is. */
   async create(focus = true) {
+    // The user's own terminal: the page then opens no shell of its own on connecting.
+    if (focus) this.createdFirst = true;
+    if (!this.listed && !this.readOnly) {
+      // Asked for before the first connection (it starts after the editor's): wait for it.
+      await this.connect();
+    }
     if (!this.connected) {
       return;
     }
@@ -568,6 +598,9 @@ class TerminalPanel {
   }
 
   dispose() {
+    this.disposed = true;
+    this.root.removeEventListener('pointerdown', this.connectNow);
+    this.root.removeEventListener('focusin', this.connectNow);
     document.removeEventListener('keydown', this.onGlobalKey, true);
     window.removeEventListener('workspaces:theme', this.onTheme);
     this.unregister();
@@ -575,7 +608,7 @@ class TerminalPanel {
     for (const tab of this.tabs.values()) {
       tab.dispose();
     }
-    this.hub.dispose();
+    this.hub?.dispose();
   }
 }
 

@@ -16,6 +16,7 @@ import { registerCommands } from '../workbench/commands.js';
 /**
  * Gives the Ide its editor: Monaco's groups in the workbench's editors host, and the parts around them.
  * @param {import('./editor.js').Ide} ide
+ * @returns {Promise<void>} settles once the saved layout's tabs are open again
  */
 export function attachEditing(ide) {
   const host = ide.host;
@@ -49,7 +50,7 @@ export function attachEditing(ide) {
   for (const [name, handler] of ide.listeners) window.addEventListener(name, handler);
   ide.unregister = registerCommands(editorCommands(ide));
   // The reads editor.js started serve this restore only; anything opened later reads the file afresh.
-  ide.layout.restore(ide.savedLayout).finally(() => ide.reads.clear());
+  return ide.layout.restore(ide.savedLayout).finally(() => ide.reads.clear());
 }
 
 function applyTheme() {

@@ -14,13 +14,19 @@ import { FileOperations } from './fileops.js';
 import { el } from './util.js';
 import { readSavedLayout, savedFilePaths } from './saved-layout.js';
 import { runCommand } from '../workbench/commands.js';
-import { loadMonacoScript } from './monaco-script.js';
+import { preloadMonacoScript, startMonacoScript } from './monaco-script.js';
+import { markEditorReady, afterPaint } from '../workbench/startup.js';
 import './editor.css';
 
 /**
  * @typedef {{ user: string, workspace: string, filesHub: string, gitHub: string, downloadUrl: string,
  *   workspaceName?: string, languagesHub?: string }} EditorOptions
  */
+
+/** How long Monaco's script waits for the file tree's first listing at most (ms). */
+const MONACO_WAIT_MS = 1000;
+
+const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class Ide {
   /**
@@ -62,17 +68,27 @@ export class Ide {
     this.search = new SearchPanel(this, this.host('search'));
     this.quickOpen = new QuickOpen(this, root);
     this.scm = new SourceControlPanel(this, this.host('scm'));
-    this.tree.load(this.tree.root).catch((e) => this.notify(e.message, 'error'));
+    const listed = this.tree.load(this.tree.root);
+    listed.catch((e) => this.notify(e.message, 'error'));
+    // Monaco's script (preloaded by mount) runs once the tree's first listing is painted: its evaluation holds the main
+    // thread for a while (0.15-0.3 s), and the agent's answers would queue behind it. An agent that answers late does
+    // not hold the editor back longer than MONACO_WAIT_MS.
+    Promise.race([listed.then(afterPaint), delay(MONACO_WAIT_MS)]).finally(startMonacoScript).catch(() => {});
 
+    /** @type {Promise<unknown>} the saved layout's tabs opened again */
+    let restored = Promise.resolve();
     /** Settles once the editor (Monaco and the parts around it) is attached. */
     this.ready = import('./editing.js').then((m) => {
-      if (!this.disposed) m.attachEditing(this);
+      if (!this.disposed) restored = m.attachEditing(this);
     });
     this.ready.catch((e) => {
       console.error(e);
       this.host('editors')?.append(el('p', { class: 'ide-placeholder', role: 'alert' },
         `The editor could not load (${e.message}). The file tree works; reload the page to try the editor again.`));
     });
+    // Once the restored tabs are painted the editor accepts typing; the terminals' connection and the language client
+    // start after that (workbench/startup.js). A failure says so above and lets them start as well.
+    this.ready.then(() => restored).then(afterPaint).finally(markEditorReady).catch((e) => console.error(e));
   }
 
   /** The active group's tab: a path, 'diff:…' or 'preview:…' (null until the editor is there). */
@@ -172,9 +188,10 @@ export function mount(root, options) {
       document.head.append(el('link', { rel: 'stylesheet', href: new URL(file, import.meta.url).href, 'data-editor-styles': '' }));
     }
   }
-  // Monaco's script (4 MB, its compiled code cached by the browser) loads while the agent connection and the file tree
-  // start; editing.js, imported by the Ide, waits for it. A failure shows through the Ide's `ready`.
-  loadMonacoScript().catch(() => {});
+  // Monaco's script (4 MB, its compiled code cached by the browser) is fetched while the agent connection and the file
+  // tree start; the Ide lets it run once the tree is painted, and editing.js, imported by the Ide, waits for it. A
+  // failure shows through the Ide's `ready`.
+  preloadMonacoScript();
   const ide = new Ide(typeof root === 'string' ? document.getElementById(root) : root, options);
   return { dispose: () => ide.dispose() };
 }

@@ -1,7 +1,9 @@
-// Loads dist/monaco.js, Monaco as one classic script (see monaco-bundle.js for why), once per page: editor.js starts
-// it as soon as the page mounts the editor, so the script comes from the cache while the agent connection and the file
-// tree start; monaco.js waits for it. By its fingerprinted URL from the page's import map (served immutable, so a warm
-// visit takes it and its compiled code from the cache). Monaco's web workers are served from our own dist/ too.
+// Loads dist/monaco.js, Monaco as one classic script (see monaco-bundle.js for why), once per page, in two steps so
+// that the file tree is on screen before Monaco takes the main thread: editor.js preloads the script as soon as the
+// page mounts the editor (the browser fetches it and decodes its cached code off the main thread while the agent
+// connection and the file tree start), and lets it run once the tree's first listing is painted (startMonacoScript);
+// monaco.js waits for it. By its fingerprinted URL from the page's import map (served immutable, so a warm visit takes
+// it and its compiled code from the cache). Monaco's web workers are served from our own dist/ too.
 
 const workers = {
   json: 'json.worker.js',
@@ -25,10 +27,33 @@ const dist = here.pathname.endsWith('/chunks/') ? new URL('..', here) : here;
 
 /** @type {Promise<MonacoBundle> | undefined} */
 let loading;
+let preloaded = false;
+/** @type {(value?: unknown) => void} */
+let release = () => {};
+const released = new Promise((resolve) => { release = resolve; });
 
-/** Monaco's API and the TypeScript mode's setup, once dist/monaco.js has run. */
+/** The script's URL: the import map maps dist/monaco.js to its fingerprinted URL; a page without the map gets the plain one. */
+const scriptUrl = () => import.meta.resolve(new URL('monaco.js', dist).href);
+
+/** Fetches dist/monaco.js (with its cached code) without running it; loadMonacoScript runs it. */
+export function preloadMonacoScript() {
+  if (preloaded || /** @type {any} */ (globalThis).WorkspacesMonaco) return;
+  preloaded = true;
+  const link = document.createElement('link');
+  link.rel = 'preload';
+  link.as = 'script';
+  link.href = scriptUrl();
+  document.head.append(link);
+}
+
+/** Lets dist/monaco.js run: editor.js calls it once the file tree is painted (or after a bound, see editor.js). */
+export function startMonacoScript() {
+  release();
+}
+
+/** Monaco's API and the TypeScript mode's setup, once dist/monaco.js has run (after startMonacoScript). */
 export function loadMonacoScript() {
-  loading ??= load();
+  loading ??= released.then(load);
   return loading;
 }
 
@@ -42,8 +67,7 @@ function load() {
   };
   const loaded = /** @type {any} */ (globalThis).WorkspacesMonaco;
   if (loaded) return Promise.resolve(loaded);
-  // The import map maps dist/monaco.js to its fingerprinted URL; a page without the map gets the plain URL.
-  const url = import.meta.resolve(new URL('monaco.js', dist).href);
+  const url = scriptUrl();
   return new Promise((resolve, reject) => {
     const script = document.createElement('script');
     script.src = url;

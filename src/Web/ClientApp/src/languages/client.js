@@ -127,7 +127,8 @@ class LanguageSession {
 
   async open(model) {
     const connection = await this.ready;
-    if (!connection || this.models.has(model)) return;
+    // A tab closed while the client started (it starts after the editor accepts typing) has nothing to open.
+    if (!connection || this.models.has(model) || model.isDisposed()) return;
     this.models.add(model);
     const uri = model.uri.toString();
     connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: this.language, version: model.getVersionId(), text: model.getValue() } });

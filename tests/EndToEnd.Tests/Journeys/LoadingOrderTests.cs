@@ -1,0 +1,89 @@
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using Workspaces.EndToEnd.Tests.Infrastructure;
+using Workspaces.TestSupport.Git;
+using static Microsoft.Playwright.Assertions;
+
+namespace Workspaces.EndToEnd.Tests.Journeys;
+
+/// <summary>
+/// The workspace page loads the editor first: after a reload, what is typed into the restored file at once is kept, the
+/// terminals and the language client connect only once the editor accepts typing, and the terminal's output comes back.
+/// </summary>
+[Collection(BrowserCollection.Name)]
+public sealed class LoadingOrderTests(ChromiumFixture chromium) : SignedInJourney("grace@example.com")
+{
+    // Each WebSocket the page opens, with whether the editor had said it accepts typing (html[data-editor-ready]) then.
+    private const string RecordSockets = """
+        (() => {
+          const Native = window.WebSocket;
+          window.__sockets = [];
+          window.WebSocket = class extends Native {
+            constructor(url, protocols) {
+              super(url, protocols);
+              window.__sockets.push({ url: String(url), editorReady: document.documentElement.dataset.editorReady === 'true' });
+            }
+          };
+        })();
+        """;
+
+    [Fact]
+    public async Task WorkspacePage_Reload_TypingAtOnceIsKeptAndTerminalsComeBackAfterTheEditor()
+    {
+        var repository = await Repositories.CreateAsync("tools/order", new GitRepositoryBuilder().WithFile("README.md", "# Order\n"));
+        await using var context = await chromium.NewContextAsync(App);
+        var page = await context.NewPageAsync();
+        await WorkbenchPage.OpenNewWorkspaceAsync(page, Email, repository.FileUrl);
+        var workspaceId = page.Url.TrimEnd('/').Split('/')[^1];
+        var screen = page.Locator(".terminal-view:not([hidden]) .xterm-rows");
+        await Expect(screen).ToContainTextAsync(new Regex("order ?[#$]"), new() { Timeout = 15_000 });
+        await page.Locator(".terminal-view:not([hidden]) .xterm").ClickAsync();
+        await page.Keyboard.TypeAsync("echo $((6*7))-before-the-reload\n");
+        await Expect(screen).ToContainTextAsync("42-before-the-reload", new() { Timeout = 10_000 });
+        await page.Locator(".tree-row[data-path='README.md']").ClickAsync();
+        await Expect(page.Locator(".ide-editor .view-lines")).ToContainTextAsync("# Order");
+        var tabs = await page.Locator(".terminal-tab").CountAsync();
+
+        await page.AddInitScriptAsync(RecordSockets);
+        await page.ReloadAsync();
+
+        // The restored file takes typing as soon as it shows, whatever else is still loading.
+        var lines = page.Locator(".ide-editor .view-lines");
+        await Expect(lines).ToContainTextAsync("# Order", new() { Timeout = 30_000 });
+        await lines.ClickAsync();
+        await page.Keyboard.PressAsync("Control+End");
+        await page.Keyboard.TypeAsync("typed at once");
+        await Expect(lines).ToContainTextAsync("typed at once");
+        await page.Keyboard.PressAsync("Control+s");
+        await Expect(page.Locator(".ide-tab.dirty")).ToHaveCountAsync(0, new() { Timeout = 10_000 });
+        Assert.Equal("# Order\ntyped at once", await File.ReadAllTextAsync(Path.Combine(App.WorkspaceDirectory(workspaceId), "order", "README.md")));
+
+        // The terminal connects after the editor, and its output is back as it was.
+        await Expect(page.Locator(".terminal-view:not([hidden]) .xterm-rows")).ToContainTextAsync("42-before-the-reload", new() { Timeout = 15_000 });
+        await Expect(page.Locator(".terminal-tab")).ToHaveCountAsync(tabs);
+        var sockets = await page.EvaluateAsync<Socket[]>("() => window.__sockets");
+        Assert.Contains(sockets, s => s.Url.Contains("/agent/hubs/files", StringComparison.Ordinal) && !s.EditorReady);
+        Assert.Contains(sockets, s => s.Url.Contains("/agent/hubs/terminals", StringComparison.Ordinal));
+        Assert.All(
+            sockets.Where(s => s.Url.Contains("/agent/hubs/terminals", StringComparison.Ordinal) || s.Url.Contains("/agent/hubs/languages", StringComparison.Ordinal)),
+            s => Assert.True(s.EditorReady, $"{s.Url} was opened before the editor accepted typing"));
+
+        // In a second window, a new terminal asked for as soon as the panel is there (before its connection has started,
+        // or while it starts) opens, and is the only one added.
+        var second = await context.NewPageAsync();
+        await second.GotoAsync(page.Url);
+        await second.Locator(".terminal-new").ClickAsync(new() { Timeout = 30_000 });
+        await Expect(second.Locator(".terminal-tab")).ToHaveCountAsync(tabs + 1, new() { Timeout = 15_000 });
+        await Expect(second.Locator(".terminal-tab.active")).ToBeVisibleAsync();
+        await Expect(second.Locator(".terminal-view:not([hidden]) .xterm-rows")).ToContainTextAsync(new Regex("order ?[#$]"), new() { Timeout = 15_000 });
+        await Expect(page.Locator(".terminal-tab")).ToHaveCountAsync(tabs + 1, new() { Timeout = 15_000 });
+    }
+
+    // Settable properties: Playwright builds evaluation results with a parameterless constructor.
+    private sealed class Socket
+    {
+        public string Url { get; set; } = "";
+
+        public bool EditorReady { get; set; }
+    }
+}
