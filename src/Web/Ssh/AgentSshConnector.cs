@@ -120,7 +120,7 @@ public sealed class AgentSshConnector(Microsoft.Extensions.Options.IOptions<SshO
     /// Asks for sshd's end of the connection itself (<see cref="AgentProtocol.SshSocketUpgrade"/>): the answer with that
     /// socket as its stream, a refusal, or null when the agent does not know the token (426).
     /// </summary>
-    internal static async Task<AgentSshAnswer?> HandOverAsync(Socket agent, Uri agentUrl, string secret, CancellationToken cancellationToken)
+    public static async Task<AgentSshAnswer?> HandOverAsync(Socket agent, Uri agentUrl, string secret, CancellationToken cancellationToken)
     {
         await SendRequestAsync(agent, agentUrl, secret, AgentProtocol.SshSocketUpgrade, cancellationToken);
         var buffer = new byte[MaxHeadBytes];

@@ -289,7 +289,7 @@ public sealed partial class SshTunnelTests(SshTunnelTests.Fixture fixture) : ICl
         var id = await ReadyWorkspaceAsync(alice);
         using var machine = new SshClients(fixture.App, alice.Token);
         var host = await machine.ConfigureAsync(id);
-        var tunnels = fixture.App.Services.GetRequiredService<Workspaces.Web.Ssh.SshTunnel>();
+        var tunnels = fixture.App.Services.GetRequiredService<global::Workspaces.Web.Ssh.SshTunnel>();
         using var session = machine.Start("ssh", ["-F", machine.SshConfig, host, "--", "echo connected; exec cat > /dev/null"]);
         Assert.Equal("connected", await ReadLineAsync(session));
         var sshd = SshdProcessesOf(id);
@@ -335,7 +335,7 @@ public sealed partial class SshTunnelTests(SshTunnelTests.Fixture fixture) : ICl
     }
 
     /// <summary>The workspace's sshd processes: each <c>sshd -i</c> with its config, and what they forked (same command name).</summary>
-    private List<int> SshdProcessesOf(string workspaceId)
+    private static List<int> SshdProcessesOf(string workspaceId)
     {
         var config = Path.Combine(".workspace", "ssh", "sshd_config");
         var parents = new Dictionary<int, int>();
