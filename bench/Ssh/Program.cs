@@ -250,11 +250,6 @@ static async Task<int> RunAsync(string program, string[] arguments, Dictionary<s
     var error = process.StandardError.ReadToEndAsync();
     await process.StandardOutput.ReadToEndAsync();
     await process.WaitForExitAsync();
-    if (!check && process.ExitCode != 0)
-    {
-        Console.Error.WriteLine($"{program} {string.Join(' ', arguments)} exited {process.ExitCode}: {await error}");
-    }
-
     if (check && process.ExitCode != 0)
     {
         throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} exited {process.ExitCode}: {await error}");

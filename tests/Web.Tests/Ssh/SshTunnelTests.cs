@@ -334,12 +334,14 @@ public sealed partial class SshTunnelTests(SshTunnelTests.Fixture fixture) : ICl
         Assert.Equal("still-served\n", after.Output);
     }
 
-    /// <summary>The workspace's sshd processes: each <c>sshd -i</c> with its config, and what they forked (same command name).</summary>
+    /// <summary>
+    /// The workspace's sshd processes: those its agent started (sshd rewrites its command line, so they are known by
+    /// their parent) and what they forked.
+    /// </summary>
     private static List<int> SshdProcessesOf(string workspaceId)
     {
-        var config = Path.Combine(".workspace", "ssh", "sshd_config");
         var parents = new Dictionary<int, int>();
-        var roots = new HashSet<int>();
+        var agents = new HashSet<int>();
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(directory), System.Globalization.CultureInfo.InvariantCulture, out var pid))
@@ -349,18 +351,17 @@ public sealed partial class SshTunnelTests(SshTunnelTests.Fixture fixture) : ICl
 
             try
             {
-                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
-                var close = stat.LastIndexOf(')');
-                if (stat[(stat.IndexOf('(') + 1)..close] != "sshd")
+                var arguments = File.ReadAllText(Path.Combine(directory, "cmdline")).Split('\0');
+                if (arguments[0].EndsWith("Workspaces.WorkspaceAgent", StringComparison.Ordinal) && arguments.Contains($"--workspace={workspaceId}"))
                 {
-                    continue;
+                    agents.Add(pid);
                 }
 
-                parents[pid] = int.Parse(stat[(close + 2)..].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
-                var arguments = File.ReadAllText(Path.Combine(directory, "cmdline")).Split('\0');
-                if (arguments.Contains("-i") && arguments.Any(a => a.Contains(workspaceId, StringComparison.Ordinal) && a.EndsWith(config, StringComparison.Ordinal)))
+                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+                var close = stat.LastIndexOf(')');
+                if (stat[(stat.IndexOf('(') + 1)..close] == "sshd")
                 {
-                    roots.Add(pid);
+                    parents[pid] = int.Parse(stat[(close + 2)..].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
                 }
             }
             catch (IOException)
@@ -369,7 +370,20 @@ public sealed partial class SshTunnelTests(SshTunnelTests.Fixture fixture) : ICl
             }
         }
 
-        return [.. parents.Keys.Where(pid => roots.Contains(pid) || roots.Contains(parents[pid]) || (parents.TryGetValue(parents[pid], out var grand) && roots.Contains(grand)))];
+        var found = parents.Keys.Where(pid => agents.Contains(parents[pid])).ToHashSet();
+        int added;
+        do
+        {
+            added = 0;
+            foreach (var pid in parents.Keys.Where(pid => !found.Contains(pid) && found.Contains(parents[pid])).ToList())
+            {
+                found.Add(pid);
+                added++;
+            }
+        }
+        while (added > 0);
+
+        return [.. found];
     }
 
     private static void Signal(IEnumerable<int> processes, string signal)
