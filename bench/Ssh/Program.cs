@@ -175,6 +175,11 @@ static bool HasSshdChild(int parent)
 {
     foreach (var directory in Directory.EnumerateDirectories("/proc"))
     {
+        if (!int.TryParse(Path.GetFileName(directory), CultureInfo.InvariantCulture, out _))
+        {
+            continue;
+        }
+
         try
         {
             var stat = File.ReadAllText(Path.Combine(directory, "stat"));
@@ -184,9 +189,9 @@ static bool HasSshdChild(int parent)
                 return true;
             }
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // Not a process, or it ended meanwhile.
+            // It ended meanwhile.
         }
     }
 
