@@ -10,13 +10,17 @@ using System.Text.Json;
 using Workspaces.TestSupport.Files;
 using Workspaces.TestSupport.Git;
 
-// dotnet run -c Release --project bench/Ssh [-- --megabytes 200 --echoes 500 --connects 10]
+// dotnet run -c Release --project bench/Ssh [-- --megabytes 200 --echoes 500 --connects 10 --warmup-megabytes 50]
 // The web app (its own process, default settings), a real workspace of the local runtime, the CLI's ProxyCommand
 // written by `workspaces config-ssh`, and the same sshd binary and config started directly on a loopback port.
 var options = args.Select((a, i) => (a, i)).Where(p => p.a.StartsWith("--", StringComparison.Ordinal) && p.i + 1 < args.Length)
     .ToDictionary(p => p.a, p => args[p.i + 1], StringComparer.Ordinal);
 int Int(string name, int fallback) => options.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
 var megabytes = Int("--megabytes", 200);
+
+// A server that has carried SSH before has compiled its relay's code to its final tier; a just-started one spends half
+// its CPU in the JIT during the first transfer. One unmeasured transfer each way, on both paths, before the measured ones.
+var warmupMegabytes = Int("--warmup-megabytes", 50);
 var echoes = Int("--echoes", 500);
 var connects = Int("--connects", 10);
 string Metadata(string key) => typeof(Program).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().First(a => a.Key == key).Value!;
@@ -56,11 +60,20 @@ try
 
     var file = root.Combine("payload.bin");
     await File.WriteAllBytesAsync(file, RandomNumberGenerator.GetBytes(megabytes * 1024 * 1024));
+    var warmup = root.Combine("warmup.bin");
+    await File.WriteAllBytesAsync(warmup, RandomNumberGenerator.GetBytes(warmupMegabytes * 1024 * 1024));
     var load = (await File.ReadAllTextAsync("/proc/loadavg")).Trim();
-    Console.WriteLine($"# SSH through the tunnel vs the same sshd directly ({megabytes} MB scp, {echoes} echoes, {connects} connects); load before: {load}");
+    Console.WriteLine($"# SSH through the tunnel vs the same sshd directly ({megabytes} MB scp after a {warmupMegabytes} MB one, {echoes} echoes, {connects} connects); load before: {load}");
     foreach (var (name, host) in new[] { ("direct", "direct"), ("tunnel", tunnelHost) })
     {
         await RunAsync("ssh", ["-F", sshConfig, host, "--", "true"], environment);
+        if (warmupMegabytes > 0)
+        {
+            await RunTimedAsync($"scp -F '{sshConfig}' -q '{warmup}' '{host}:/tmp/ssh-bench-warmup-{name}.bin'", environment);
+            await RunTimedAsync($"scp -F '{sshConfig}' -q '{host}:/tmp/ssh-bench-warmup-{name}.bin' '{root.Combine($"warmup-back-{name}.bin")}'", environment);
+            await RunAsync("ssh", ["-F", sshConfig, host, "--", $"rm -f /tmp/ssh-bench-warmup-{name}.bin"], environment);
+        }
+
         // Where the CPU goes (seconds per run, summed over both directions): the client side (scp, ssh and, through the
         // tunnel, the CLI's ProxyCommand), the web app, the agent's own relaying, and the sshd sessions (reaped by the
         // agent, or by the direct sshd). CPU time moves much less than throughput with the machine's load.
@@ -69,6 +82,8 @@ try
         var clientCpu = 0.0;
         var up = await TimeAsync(async () => clientCpu += await RunTimedAsync($"scp -F '{sshConfig}' -q '{file}' '{host}:/tmp/ssh-bench-{name}.bin'", environment));
         var down = await TimeAsync(async () => clientCpu += await RunTimedAsync($"scp -F '{sshConfig}' -q '{host}:/tmp/ssh-bench-{name}.bin' '{root.Combine($"back-{name}.bin")}'", environment));
+        // The sessions end (and are reaped, their CPU counted) just after scp exits.
+        await WaitAsync(() => Task.FromResult(servers.Where(s => s.Children).All(s => !HasSshdChild(s.Item2))), "the sshd sessions to end");
         var spent = servers.Select((s, i) => string.Create(CultureInfo.InvariantCulture, $"{s.Item1} {CpuSeconds(s.Item2, s.Children) - before[i]:0.00} s"))
             .Prepend(string.Create(CultureInfo.InvariantCulture, $"client {clientCpu:0.00} s"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-7} CPU for the two scp runs: {string.Join(", ", spent)}"));
@@ -155,6 +170,34 @@ static int AgentProcessId(string workspaceId)
 }
 
 // User and system time of a process (or of its children it has waited for), from /proc/{pid}/stat.
+// Whether a process of this parent runs sshd (a session not yet ended and reaped).
+static bool HasSshdChild(int parent)
+{
+    foreach (var directory in Directory.EnumerateDirectories("/proc"))
+    {
+        if (!int.TryParse(Path.GetFileName(directory), CultureInfo.InvariantCulture, out _))
+        {
+            continue;
+        }
+
+        try
+        {
+            var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+            var close = stat.LastIndexOf(')');
+            if (stat[(stat.IndexOf('(') + 1)..close] == "sshd" && stat[(close + 2)..].Split(' ')[1] == parent.ToString(CultureInfo.InvariantCulture))
+            {
+                return true;
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // It ended meanwhile.
+        }
+    }
+
+    return false;
+}
+
 static double CpuSeconds(int pid, bool children)
 {
     var stat = File.ReadAllText($"/proc/{pid}/stat");

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using Microsoft.Win32.SafeHandles;
 using Workspaces.Cli.Api;
 using Workspaces.Cli.Ssh;
 using Workspaces.Shared.Ssh;
@@ -64,11 +65,20 @@ public static class SshCommands
         using var tunnel = await SshTunnelClient.OpenAsync(server, WorkspaceIdOf(host), cancellationToken);
         // Before the first byte reaches ssh: it checks the host key when the server's key exchange arrives.
         ClientKeys.RememberHostKey(context.Settings, host, tunnel.HostKey);
-        await using var input = Console.OpenStandardInput();
-        await using var output = Console.OpenStandardOutput();
+        await using var input = StandardStream(0, FileAccess.Read);
+        await using var output = StandardStream(1, FileAccess.Write);
         await tunnel.PumpAsync(input, output, cancellationToken);
         return ExitCodes.Ok;
     }
+
+    /// <summary>
+    /// ssh hands its ProxyCommand two pipes: on Unix they are read and written as the files they are, unbuffered, rather
+    /// than through Console's streams, which lock Console.Out and track the cursor position on every write.
+    /// </summary>
+    private static Stream StandardStream(int descriptor, FileAccess access) =>
+        OperatingSystem.IsWindows()
+            ? (access == FileAccess.Read ? Console.OpenStandardInput() : Console.OpenStandardOutput())
+            : new FileStream(new SafeFileHandle(descriptor, ownsHandle: false), access, bufferSize: 0);
 
     /// <summary>
     /// Run by ssh itself (the block's <c>Match exec</c>) before it connects: a failure is silent here, since ssh then goes

@@ -74,8 +74,8 @@ public sealed class SshTunnel(ClientWebSocket socket, string hostKey, string use
                     return;
                 }
 
+                // Unbuffered (see the ProxyCommand's streams): each message reaches ssh as it comes.
                 await output.WriteAsync(buffer.AsMemory(0, received.Count), cancellationToken);
-                await output.FlushAsync(cancellationToken);
             }
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException)

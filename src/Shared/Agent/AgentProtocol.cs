@@ -65,6 +65,16 @@ public static class AgentProtocol
     /// <summary>The <c>Upgrade</c> token of the SSH stream.</summary>
     public const string SshUpgrade = "workspaces-ssh";
 
+    /// <summary>
+    /// The SSH stream's other <c>Upgrade</c> token, for an agent on a Unix socket (a sandboxed local workspace): the agent
+    /// starts sshd with one end of a Unix socket pair as its standard input and output and hands the other end to the web
+    /// app with the 101 (<see cref="SocketHandOver"/>, the user and host key headers in that head), then closes this
+    /// connection. No byte of the session crosses the agent; the web app ends the session by closing its end, and the
+    /// agent reaps sshd (and kills it when the agent stops). An agent that does not know it answers 426, and the web app
+    /// asks again with <see cref="SshUpgrade"/>.
+    /// </summary>
+    public const string SshSocketUpgrade = "workspaces-ssh-socket";
+
     /// <summary>The workspace's SSH host public key (one OpenSSH public key line), on the agent's answers to <see cref="SshPath"/>.</summary>
     public const string SshHostKeyHeader = "X-Workspaces-Ssh-Host-Key";
 

@@ -278,7 +278,7 @@ public sealed partial class PreviewRelay : IDisposable
         return (ParseStatus(head), head);
     }
 
-    private static int ParseStatus(string head)
+    internal static int ParseStatus(string head)
     {
         var statusLine = head.AsSpan(0, head.IndexOf("\r\n", StringComparison.Ordinal));
         var parts = statusLine.ToString().Split(' ', 3);

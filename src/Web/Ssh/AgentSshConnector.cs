@@ -16,11 +16,15 @@ public sealed record AgentCertificateAnswer(int Status, string? Reason, AgentSsh
 
 /// <summary>
 /// Opens <see cref="AgentProtocol.SshPath"/> on a workspace's agent with its secret: a plain request for the user and
-/// host key, or an upgrade whose stream is the bytes of a new sshd of the workspace; and asks it for user certificates
+/// host key, or an upgrade whose stream is the bytes of a new sshd of the workspace (for an agent on its Unix socket,
+/// sshd's own end of the connection, handed over); and asks it for user certificates
 /// (<see cref="AgentProtocol.SshCertificatePath"/>).
 /// </summary>
 public sealed class AgentSshConnector(Microsoft.Extensions.Options.IOptions<SshOptions> options, IAgentConnections connections, IHttpClientFactory httpClients)
 {
+    /// <summary>A response head longer than this is not the agent's.</summary>
+    private const int MaxHeadBytes = 8 * 1024;
+
     public Task<AgentSshAnswer> AskAsync(Uri agentUrl, string agentSecret, CancellationToken cancellationToken) =>
         SendAsync(agentUrl, agentSecret, upgrade: false, cancellationToken);
 
@@ -51,29 +55,29 @@ public sealed class AgentSshConnector(Microsoft.Extensions.Options.IOptions<SshO
 
     private async Task<AgentSshAnswer> SendAsync(Uri agent, string secret, bool upgrade, CancellationToken cancellationToken)
     {
-        Socket socket;
-        using (var connect = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        var socket = await ConnectAsync(agent, cancellationToken);
+        if (upgrade && socket.AddressFamily == AddressFamily.Unix)
         {
-            // A sandboxed agent has no address: it is reached on its Unix socket, like every other client of agents.
-            connect.CancelAfter(options.Value.AgentConnectTimeout);
-            socket = await connections.ConnectAsync(agent, connect.Token);
+            // A sandboxed agent on this machine hands over sshd's end of the connection: no byte crosses it after.
+            try
+            {
+                if (await HandOverAsync(socket, agent, secret, cancellationToken) is { } handedOver)
+                {
+                    return handedOver;
+                }
+            }
+            finally
+            {
+                socket.Dispose();
+            }
+
+            // An agent from before the hand-over (agents outlive the web app) refused the token: relay bytes through it.
+            socket = await ConnectAsync(agent, cancellationToken);
         }
 
         try
         {
-            var request = new StringBuilder()
-                .Append(CultureInfo.InvariantCulture, $"GET {AgentProtocol.SshPath} HTTP/1.1\r\nHost: {agent.Authority}\r\n")
-                .Append(CultureInfo.InvariantCulture, $"Authorization: {AgentProtocol.AuthorizationScheme} {secret}\r\n");
-            if (upgrade)
-            {
-                request.Append(CultureInfo.InvariantCulture, $"Connection: Upgrade\r\nUpgrade: {AgentProtocol.SshUpgrade}\r\n");
-            }
-            else
-            {
-                request.Append("Connection: close\r\n");
-            }
-
-            await socket.SendAsync(Encoding.ASCII.GetBytes(request.Append("\r\n").ToString()), cancellationToken);
+            await SendRequestAsync(socket, agent, secret, upgrade ? AgentProtocol.SshUpgrade : null, cancellationToken);
             var (status, head) = await PreviewRelay.ReadHeadAsync(socket, cancellationToken);
             var user = Header(head, AgentProtocol.SshUserHeader);
             var hostKey = Header(head, AgentProtocol.SshHostKeyHeader);
@@ -90,6 +94,99 @@ public sealed class AgentSshConnector(Microsoft.Extensions.Options.IOptions<SshO
         {
             socket.Dispose();
             throw;
+        }
+    }
+
+    private async Task<Socket> ConnectAsync(Uri agent, CancellationToken cancellationToken)
+    {
+        using var connect = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+
+        // A sandboxed agent has no address: it is reached on its Unix socket, like every other client of agents.
+        connect.CancelAfter(options.Value.AgentConnectTimeout);
+        return await connections.ConnectAsync(agent, connect.Token);
+    }
+
+    /// <summary>GET /ssh with the secret; an upgrade when <paramref name="upgrade"/> names its token.</summary>
+    private static async Task SendRequestAsync(Socket socket, Uri agent, string secret, string? upgrade, CancellationToken cancellationToken)
+    {
+        var request = new StringBuilder()
+            .Append(CultureInfo.InvariantCulture, $"GET {AgentProtocol.SshPath} HTTP/1.1\r\nHost: {agent.Authority}\r\n")
+            .Append(CultureInfo.InvariantCulture, $"Authorization: {AgentProtocol.AuthorizationScheme} {secret}\r\n")
+            .Append(upgrade is null ? "Connection: close\r\n" : $"Connection: Upgrade\r\nUpgrade: {upgrade}\r\n");
+        await socket.SendAsync(Encoding.ASCII.GetBytes(request.Append("\r\n").ToString()), cancellationToken);
+    }
+
+    /// <summary>
+    /// Asks for sshd's end of the connection itself (<see cref="AgentProtocol.SshSocketUpgrade"/>): the answer with that
+    /// socket as its stream, a refusal, or null when the agent does not know the token (426).
+    /// </summary>
+    public static async Task<AgentSshAnswer?> HandOverAsync(Socket agent, Uri agentUrl, string secret, CancellationToken cancellationToken)
+    {
+        await SendRequestAsync(agent, agentUrl, secret, AgentProtocol.SshSocketUpgrade, cancellationToken);
+        var buffer = new byte[MaxHeadBytes];
+        var length = 0;
+        Socket? handedOver = null;
+        try
+        {
+            int end;
+            while ((end = buffer.AsSpan(0, length).IndexOf("\r\n\r\n"u8)) < 0)
+            {
+                if (length == buffer.Length)
+                {
+                    throw new IOException("The agent's answer to the SSH request has no end of head.");
+                }
+
+                var (read, socket) = await SocketHandOver.ReceiveAsync(agent, buffer.AsMemory(length), cancellationToken);
+                if (socket is not null)
+                {
+                    handedOver?.Dispose();
+                    handedOver = socket;
+                }
+
+                if (read == 0)
+                {
+                    throw new IOException("The agent closed the connection before answering the SSH request.");
+                }
+
+                length += read;
+            }
+
+            var head = Encoding.ASCII.GetString(buffer, 0, end + 4);
+            var status = PreviewRelay.ParseStatus(head);
+            var user = Header(head, AgentProtocol.SshUserHeader);
+            var hostKey = Header(head, AgentProtocol.SshHostKeyHeader);
+            if (status == StatusCodes.Status101SwitchingProtocols)
+            {
+                // The agent is code the workspace could tamper with: what it hands over must be a connected Unix stream
+                // socket (its end of sshd's socket pair), which the web app only ever reads and writes.
+                if (handedOver is not { SocketType: SocketType.Stream, AddressFamily: AddressFamily.Unix })
+                {
+                    throw new IOException(handedOver is null
+                        ? "The agent switched protocols without handing over sshd's connection."
+                        : $"The agent handed over something other than a Unix stream socket ({handedOver.AddressFamily}, {handedOver.SocketType}).");
+                }
+
+                if (length > end + 4)
+                {
+                    throw new IOException("The agent sent bytes after handing over sshd's connection.");
+                }
+
+                var stream = new NetworkStream(handedOver, ownsSocket: true);
+                handedOver = null;
+                return new AgentSshAnswer(status, null, user, hostKey, stream);
+            }
+
+            if (status == StatusCodes.Status426UpgradeRequired)
+            {
+                return null;
+            }
+
+            var reason = status >= 400 ? await PreviewRelay.ReadReasonAsync(agent, head, buffer.AsMemory(end + 4, length - end - 4), cancellationToken) : null;
+            return new AgentSshAnswer(status, reason, user, hostKey, null);
+        }
+        finally
+        {
+            handedOver?.Dispose();
         }
     }
 

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Security.Cryptography;
+using Microsoft.Extensions.DependencyInjection;
 using Workspaces.Shared.Ssh;
 using Workspaces.TestSupport.Files;
 using Workspaces.TestSupport.Git;
@@ -278,6 +279,119 @@ public sealed partial class SshTunnelTests(SshTunnelTests.Fixture fixture) : ICl
                 session.Kill(entireProcessTree: true);
                 session.Dispose();
             }
+        }
+    }
+
+    [Fact]
+    public async Task Owner_SshdFrozenWhileTheClientSends_ClientGoneStillClosesTheTunnel()
+    {
+        using var alice = await fixture.App.CreateUserAsync();
+        var id = await ReadyWorkspaceAsync(alice);
+        using var machine = new SshClients(fixture.App, alice.Token);
+        var host = await machine.ConfigureAsync(id);
+        var tunnels = fixture.App.Services.GetRequiredService<global::Workspaces.Web.Ssh.SshTunnel>();
+        using var session = machine.Start("ssh", ["-F", machine.SshConfig, host, "--", "echo connected; exec cat > /dev/null"]);
+        Assert.Equal("connected", await ReadLineAsync(session));
+        var sshd = SshdProcessesOf(id);
+        Assert.NotEmpty(sshd);
+        try
+        {
+            // A workspace process could stop its sshd (kill -STOP): what the client sends then piles up in front of it.
+            Signal(sshd, "STOP");
+            var sent = 0L;
+            var sending = Task.Run(async () =>
+            {
+                var chunk = new byte[64 * 1024];
+                try
+                {
+                    while (true)
+                    {
+                        await session.StandardInput.BaseStream.WriteAsync(chunk);
+                        Interlocked.Add(ref sent, chunk.Length);
+                    }
+                }
+                catch (IOException)
+                {
+                    // ssh is gone.
+                }
+            });
+
+            // More than sshd's socket holds: the web app's write to it is waiting.
+            await Poll.UntilAsync(() => Interlocked.Read(ref sent) >= 1024 * 1024 || sending.IsCompleted, SshClients.Timeout, "1 MB sent towards the frozen sshd");
+            session.Kill(entireProcessTree: true);
+            await sending;
+
+            // The web app notices the vanished client at its next keepalive ping, even with its write to sshd pending.
+            await Poll.UntilAsync(() => tunnels.OpenCount(id) == 0, SshClients.Timeout, "the web app to close the tunnel of the vanished client");
+        }
+        finally
+        {
+            Signal(sshd, "CONT");
+        }
+
+        var after = await machine.SshAsync(host, "--", "echo still-served");
+        Assert.True(after.ExitCode == 0, after.ToString());
+        Assert.Equal("still-served\n", after.Output);
+    }
+
+    /// <summary>
+    /// The workspace's sshd processes: those its agent started (sshd rewrites its command line, so they are known by
+    /// their parent) and what they forked.
+    /// </summary>
+    private static List<int> SshdProcessesOf(string workspaceId)
+    {
+        var parents = new Dictionary<int, int>();
+        var agents = new HashSet<int>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), System.Globalization.CultureInfo.InvariantCulture, out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                var arguments = File.ReadAllText(Path.Combine(directory, "cmdline")).Split('\0');
+                if (arguments[0].EndsWith("Workspaces.WorkspaceAgent", StringComparison.Ordinal) && arguments.Contains($"--workspace={workspaceId}"))
+                {
+                    agents.Add(pid);
+                }
+
+                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+                var close = stat.LastIndexOf(')');
+                if (stat[(stat.IndexOf('(') + 1)..close] == "sshd")
+                {
+                    parents[pid] = int.Parse(stat[(close + 2)..].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+                }
+            }
+            catch (IOException)
+            {
+                // It ended meanwhile.
+            }
+        }
+
+        var found = parents.Keys.Where(pid => agents.Contains(parents[pid])).ToHashSet();
+        int added;
+        do
+        {
+            added = 0;
+            foreach (var pid in parents.Keys.Where(pid => !found.Contains(pid) && found.Contains(parents[pid])).ToList())
+            {
+                found.Add(pid);
+                added++;
+            }
+        }
+        while (added > 0);
+
+        return [.. found];
+    }
+
+    private static void Signal(IEnumerable<int> processes, string signal)
+    {
+        foreach (var pid in processes)
+        {
+            using var kill = Process.Start("kill", [$"-{signal}", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            kill.WaitForExit();
         }
     }
 

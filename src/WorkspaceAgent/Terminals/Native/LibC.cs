@@ -3,8 +3,8 @@ using System.Runtime.InteropServices;
 namespace Workspaces.WorkspaceAgent.Terminals.Native;
 
 /// <summary>
-/// The few glibc calls terminals need: pseudo-terminals, <c>posix_spawn</c>, <c>waitpid</c> and epoll. Constants are the
-/// Linux values shared by x86-64 and arm64 (asm-generic).
+/// The few glibc calls terminals (and sshd's start) need: pseudo-terminals, <c>posix_spawn</c>, <c>waitpid</c>, epoll and
+/// socket pairs. Constants are the Linux values shared by x86-64 and arm64 (asm-generic).
 /// </summary>
 internal static unsafe partial class LibC
 {
@@ -26,6 +26,10 @@ internal static unsafe partial class LibC
     public const short PosixSpawnSetSid = 0x80;
 
     public const int WNoHang = 1;
+
+    public const int AfUnix = 1;
+    public const int SockStream = 1;
+    public const int SockCloExec = 0x80000;
 
     public const int EpollCloExec = 0x80000;
     public const int EpollCtlAdd = 1;
@@ -134,6 +138,9 @@ internal static unsafe partial class LibC
     /// <summary>Returns an error number (not -1 and errno).</summary>
     [LibraryImport("libc", EntryPoint = "posix_spawn")]
     public static partial int PosixSpawn(int* pid, byte* path, byte* fileActions, byte* attributes, byte** argv, byte** envp);
+
+    [LibraryImport("libc", EntryPoint = "socketpair", SetLastError = true)]
+    public static partial int SocketPair(int domain, int type, int protocol, int* fds);
 
     [LibraryImport("libc", EntryPoint = "epoll_create1", SetLastError = true)]
     public static partial int EpollCreate1(int flags);
