@@ -13,7 +13,8 @@ namespace Workspaces.EndToEnd.Tests.Journeys;
 [Collection(BrowserCollection.Name)]
 public sealed class LoadingOrderTests(ChromiumFixture chromium) : SignedInJourney("grace@example.com")
 {
-    // Each WebSocket the page opens, with whether the editor had said it accepts typing (html[data-editor-ready]) then.
+    // Each WebSocket the page opens, with whether the editor had said it accepts typing (html[data-editor-ready]) then,
+    // and whether Blazor had rendered the workbench's editor hosts.
     private const string RecordSockets = """
         (() => {
           const Native = window.WebSocket;
@@ -21,7 +22,11 @@ public sealed class LoadingOrderTests(ChromiumFixture chromium) : SignedInJourne
           window.WebSocket = class extends Native {
             constructor(url, protocols) {
               super(url, protocols);
-              window.__sockets.push({ url: String(url), editorReady: document.documentElement.dataset.editorReady === 'true' });
+              window.__sockets.push({
+                url: String(url),
+                editorReady: document.documentElement.dataset.editorReady === 'true',
+                rendered: document.querySelector('[data-host="editors"]') !== null,
+              });
             }
           };
         })();
@@ -62,7 +67,11 @@ public sealed class LoadingOrderTests(ChromiumFixture chromium) : SignedInJourne
         await Expect(page.Locator(".terminal-view:not([hidden]) .xterm-rows")).ToContainTextAsync("42-before-the-reload", new() { Timeout = 15_000 });
         await Expect(page.Locator(".terminal-tab")).ToHaveCountAsync(tabs);
         var sockets = await page.EvaluateAsync<Socket[]>("() => window.__sockets");
-        Assert.Contains(sockets, s => s.Url.Contains("/agent/hubs/files", StringComparison.Ordinal) && !s.EditorReady);
+        // The files hub's connection starts from the page's shell, before Blazor renders the editor, and the editor takes
+        // it over rather than opening a second one.
+        var files = Assert.Single(sockets, s => s.Url.Contains("/agent/hubs/files", StringComparison.Ordinal));
+        Assert.False(files.Rendered, "the files hub's connection waited for the editor's first render");
+        Assert.False(files.EditorReady);
         Assert.Contains(sockets, s => s.Url.Contains("/agent/hubs/terminals", StringComparison.Ordinal));
         Assert.All(
             sockets.Where(s => s.Url.Contains("/agent/hubs/terminals", StringComparison.Ordinal) || s.Url.Contains("/agent/hubs/languages", StringComparison.Ordinal)),
@@ -85,5 +94,7 @@ public sealed class LoadingOrderTests(ChromiumFixture chromium) : SignedInJourne
         public string Url { get; set; } = "";
 
         public bool EditorReady { get; set; }
+
+        public bool Rendered { get; set; }
     }
 }

@@ -20,13 +20,43 @@ export function retryDelay(attempt) {
 
 const asError = (e) => (e instanceof Error ? e : new Error(String(e ?? 'the connection closed')));
 
+/** @param {string} url */
+function buildConnection(url) {
+  return new signalR.HubConnectionBuilder()
+    .withUrl(url, { skipNegotiation: true, transport: signalR.HttpTransportType.WebSockets })
+    .withHubProtocol(new MessagePackHubProtocol())
+    .withAutomaticReconnect({ nextRetryDelayInMilliseconds: (context) => retryDelay(context.previousRetryCount) })
+    .configureLogging(signalR.LogLevel.Warning)
+    .build();
+}
+
+/**
+ * @typedef {{ connection: signalR.HubConnection, started: Promise<void> }} EarlyConnection
+ *   a connection started before its page asked for it, for a Hub to take over (one attempt, no retries of its own).
+ */
+
+/**
+ * Starts a connection to <paramref name="url"/> now, before the page that uses it is there; `new Hub(url, onState,
+ * early)` takes it over (its state, its reconnects, its calls).
+ * @param {string} url
+ * @returns {EarlyConnection}
+ */
+export function startEarly(url) {
+  const connection = buildConnection(url);
+  const started = connection.start();
+  // Its failure is the Hub's to report once it takes the connection over.
+  started.catch(() => {});
+  return { connection, started };
+}
+
 export class Hub {
   /**
    * @param {string} url
    * @param {HubStateHandler} [onState] told each change; what it returns on 'connected' is awaited, and when that fails
    *   the connection starts again with back-off (a page whose first calls are refused retries instead of staying empty).
+   * @param {EarlyConnection} [early] a connection to the same URL started before the page (startEarly), taken over.
    */
-  constructor(url, onState = () => {}) {
+  constructor(url, onState = () => {}, early = undefined) {
     this.url = url;
     this.onState = onState;
     this.disposed = false;
@@ -34,12 +64,7 @@ export class Hub {
     this.restarting = false;
     /** @type {ReturnType<typeof setTimeout> | undefined} */
     this.timer = undefined;
-    this.connection = new signalR.HubConnectionBuilder()
-      .withUrl(url, { skipNegotiation: true, transport: signalR.HttpTransportType.WebSockets })
-      .withHubProtocol(new MessagePackHubProtocol())
-      .withAutomaticReconnect({ nextRetryDelayInMilliseconds: (context) => retryDelay(context.previousRetryCount) })
-      .configureLogging(signalR.LogLevel.Warning)
-      .build();
+    this.connection = early?.connection ?? buildConnection(url);
     this.connection.serverTimeoutInMilliseconds = 60000;
     this.connection.onreconnecting((error) => this.report('reconnecting', { error }));
     this.connection.onreconnected(() => this.whenConnected({ reconnected: true }));
@@ -52,7 +77,32 @@ export class Hub {
       this.ready = this.pause().then(() => this.start());
     });
     /** Settles once connected (the first time, or again after a close). */
-    this.ready = this.start();
+    this.ready = early ? this.takeOver(early.started) : this.start();
+  }
+
+  /**
+   * Goes on from a connection started early: what it did before the handlers above were there (connected, failed,
+   * closed, or is reconnecting) is picked up here.
+   * @param {Promise<void>} started
+   */
+  async takeOver(started) {
+    try {
+      await started;
+    } catch (e) {
+      this.report('reconnecting', { error: asError(e) });
+      await this.pause();
+      return this.start();
+    }
+    const state = this.connection.state;
+    if (state === signalR.HubConnectionState.Connected) return this.whenConnected({ reconnected: false });
+    // Closed before the handlers were there: start again.
+    if (state === signalR.HubConnectionState.Disconnected) return this.start();
+    // Reconnecting on its own: onreconnected or onclose (above) go on from there; calls wait for that.
+    this.report('reconnecting', {});
+    await new Promise((resolve) => {
+      this.connection.onreconnected(() => resolve(undefined));
+      this.connection.onclose(() => resolve(undefined));
+    });
   }
 
   get connected() {

@@ -6,7 +6,7 @@
 // editor groups (tabs.js, group.js), the layout across reloads (layout.js), saving (saving.js), changes on disk
 // (conflicts.js), the status bar (status.js), the Problems panel and the commands with their keys (keys.js). File
 // operations (fileops.js), the tree (tree.js), search and source control need no Monaco; what they open waits for it.
-import { Hub } from '../hub.js';
+import { Hub, startEarly } from '../hub.js';
 import { FileTree } from './tree.js';
 import { SearchPanel, QuickOpen } from './search.js';
 import { SourceControlPanel } from './scm.js';
@@ -27,6 +27,37 @@ import './editor.css';
 const MONACO_WAIT_MS = 1000;
 
 const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** How long a connection started by the page's shell (connectEarly) waits for the editor to take it over (ms). */
+const EARLY_TAKE_OVER_MS = 15000;
+
+/** Connections started by the page's shell before the editor mounts, by URL: each is taken over once. */
+const early = new Map();
+
+/**
+ * Starts the connection to the agent's files hub as soon as the page's shell is there, before Blazor's circuit renders
+ * the editor (about 0.3 s later): the file list and the saved tabs' text are asked for over a connection that is open
+ * by then. It is the same request the editor makes, authorized by the web app; one that the editor does not take over
+ * in time (the page shows no editor: the workspace is stopped) is closed.
+ * @param {string} url the files hub's address, as the editor's options will have it
+ */
+export function connectEarly(url) {
+  if (early.has(url)) return;
+  const connection = startEarly(url);
+  early.set(url, connection);
+  setTimeout(() => {
+    if (early.get(url) !== connection) return;
+    early.delete(url);
+    connection.started.finally(() => connection.connection.stop()).catch(() => {});
+  }, EARLY_TAKE_OVER_MS);
+}
+
+/** The shell's early connection to <paramref name="url"/>, once (then undefined). @param {string} url */
+function takeEarly(url) {
+  const connection = early.get(url);
+  early.delete(url);
+  return connection;
+}
 
 export class Ide {
   /**
@@ -55,7 +86,7 @@ export class Ide {
     this.listeners = [];
     this.unregister = () => {};
 
-    this.files = new Hub(options.filesHub, (state, detail) => this.setConnection(state, detail));
+    this.files = new Hub(options.filesHub, (state, detail) => this.setConnection(state, detail), takeEarly(options.filesHub));
     // Its failures show where they happen (the source control view); a dropped connection is the file hub's to say.
     this.git = new Hub(options.gitHub);
     this.files.on('FilesChanged', (changes) => this.conflicts?.onFilesChanged(changes));
