@@ -54,6 +54,12 @@ try
     var directPort = FreePort();
     var authorized = root.Combine("authorized_keys");
     await File.WriteAllTextAsync(authorized, await File.ReadAllTextAsync(Path.Combine(root.Combine("cli"), "ssh", "id_ed25519.pub")));
+    if (Environment.UserName == "root")
+    {
+        // sshd started by root wants its privilege separation directory; a sandboxed agent makes it only inside its sandbox.
+        Directory.CreateDirectory("/run/sshd");
+    }
+
     processes.Add(Start("/usr/sbin/sshd", ["-D", "-e", "-p", directPort.ToString(CultureInfo.InvariantCulture), "-o", "ListenAddress=127.0.0.1", "-f", Path.Combine(stateSsh, "sshd_config"), "-o", $"AuthorizedKeysFile={authorized}", "-o", $"AllowUsers={Environment.UserName}", "-o", "PermitRootLogin=prohibit-password"], null));
     await File.AppendAllTextAsync(sshConfig, $"\nHost direct\n  HostName 127.0.0.1\n  Port {directPort}\n  User {Environment.UserName}\n  IdentityFile {Path.Combine(root.Combine("cli"), "ssh", "id_ed25519")}\n  IdentitiesOnly yes\n  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n");
     await WaitAsync(async () => (await RunAsync("ssh", ["-F", sshConfig, "direct", "--", "true"], environment, check: false)) == 0, "the direct sshd");
