@@ -283,6 +283,11 @@ public sealed partial class PreviewProxy : IDisposable
                     return false;
                 case HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.ResponseEnded }:
                 case HttpIOException { HttpRequestError: HttpRequestError.ResponseEnded }:
+                    lost = true;
+                    break;
+                case HttpIOException:
+                    // A malformed response is an answer, not a lost connection: never sent twice.
+                    return false;
                 case IOException:
                 case SocketException:
                     lost = true;

@@ -39,6 +39,9 @@ public sealed partial class PreviewRelay : IDisposable
     /// <summary>A response head longer than this is not the agent's.</summary>
     private const int MaxHeadBytes = 8 * 1024;
 
+    /// <summary>An agent's answer head, the bytes read after it, and the socket handed over with it (null: none).</summary>
+    internal sealed record HandOverHead(string Head, ReadOnlyMemory<byte> Rest, Socket? Socket);
+
     private readonly ILogger<PreviewRelay> _logger;
     private readonly IAgentConnections _agents;
 
@@ -170,35 +173,11 @@ public sealed partial class PreviewRelay : IDisposable
     public static async Task<Socket?> HandOverAsync(Socket agent, PreviewRelayRoute route, CancellationToken cancellationToken)
     {
         await SendRelayRequestAsync(agent, route, AgentProtocol.RelaySocketUpgrade, cancellationToken);
-        var buffer = new byte[MaxHeadBytes];
-        var length = 0;
-        Socket? handedOver = null;
+        var answer = await ReadHandOverHeadAsync(agent, "relay", cancellationToken);
+        var handedOver = answer.Socket;
         try
         {
-            int end;
-            while ((end = buffer.AsSpan(0, length).IndexOf("\r\n\r\n"u8)) < 0)
-            {
-                if (length == buffer.Length)
-                {
-                    throw new IOException("The agent's answer to the relay request has no end of head.");
-                }
-
-                var (read, socket) = await SocketHandOver.ReceiveAsync(agent, buffer.AsMemory(length), cancellationToken);
-                if (socket is not null)
-                {
-                    handedOver?.Dispose();
-                    handedOver = socket;
-                }
-
-                if (read == 0)
-                {
-                    throw new IOException("The agent closed the connection before answering the relay request.");
-                }
-
-                length += read;
-            }
-
-            var head = Encoding.ASCII.GetString(buffer, 0, end + 4);
+            var head = answer.Head;
             var status = ParseStatus(head);
             if (status == StatusCodes.Status101SwitchingProtocols && handedOver is not null)
             {
@@ -224,7 +203,7 @@ public sealed partial class PreviewRelay : IDisposable
                 return null;
             }
 
-            throw Refused(route, status, await ReadReasonAsync(agent, head, buffer.AsMemory(end + 4, length - end - 4), cancellationToken));
+            throw Refused(route, status, await ReadReasonAsync(agent, head, answer.Rest, cancellationToken));
         }
         finally
         {
@@ -276,6 +255,50 @@ public sealed partial class PreviewRelay : IDisposable
 
         var head = Encoding.ASCII.GetString(buffer, 0, length);
         return (ParseStatus(head), head);
+    }
+
+    /// <summary>
+    /// Reads an agent's answer head to a hand-over request (<paramref name="request"/> names it in errors), taking the
+    /// socket passed with it, if any: the caller owns that socket, and checks what it is before using it.
+    /// </summary>
+    internal static async Task<HandOverHead> ReadHandOverHeadAsync(Socket agent, string request, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[MaxHeadBytes];
+        var length = 0;
+        Socket? handedOver = null;
+        try
+        {
+            int end;
+            while ((end = buffer.AsSpan(0, length).IndexOf("\r\n\r\n"u8)) < 0)
+            {
+                if (length == buffer.Length)
+                {
+                    throw new IOException($"The agent's answer to the {request} request has no end of head.");
+                }
+
+                var (read, socket) = await SocketHandOver.ReceiveAsync(agent, buffer.AsMemory(length), cancellationToken);
+                if (socket is not null)
+                {
+                    handedOver?.Dispose();
+                    handedOver = socket;
+                }
+
+                if (read == 0)
+                {
+                    throw new IOException($"The agent closed the connection before answering the {request} request.");
+                }
+
+                length += read;
+            }
+
+            var result = new HandOverHead(Encoding.ASCII.GetString(buffer, 0, end + 4), buffer.AsMemory(end + 4, length - end - 4), handedOver);
+            handedOver = null;
+            return result;
+        }
+        finally
+        {
+            handedOver?.Dispose();
+        }
     }
 
     internal static int ParseStatus(string head)

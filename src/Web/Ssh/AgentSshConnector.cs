@@ -22,9 +22,6 @@ public sealed record AgentCertificateAnswer(int Status, string? Reason, AgentSsh
 /// </summary>
 public sealed class AgentSshConnector(Microsoft.Extensions.Options.IOptions<SshOptions> options, IAgentConnections connections, IHttpClientFactory httpClients)
 {
-    /// <summary>A response head longer than this is not the agent's.</summary>
-    private const int MaxHeadBytes = 8 * 1024;
-
     public Task<AgentSshAnswer> AskAsync(Uri agentUrl, string agentSecret, CancellationToken cancellationToken) =>
         SendAsync(agentUrl, agentSecret, upgrade: false, cancellationToken);
 
@@ -123,35 +120,11 @@ public sealed class AgentSshConnector(Microsoft.Extensions.Options.IOptions<SshO
     public static async Task<AgentSshAnswer?> HandOverAsync(Socket agent, Uri agentUrl, string secret, CancellationToken cancellationToken)
     {
         await SendRequestAsync(agent, agentUrl, secret, AgentProtocol.SshSocketUpgrade, cancellationToken);
-        var buffer = new byte[MaxHeadBytes];
-        var length = 0;
-        Socket? handedOver = null;
+        var answer = await PreviewRelay.ReadHandOverHeadAsync(agent, "SSH", cancellationToken);
+        var handedOver = answer.Socket;
         try
         {
-            int end;
-            while ((end = buffer.AsSpan(0, length).IndexOf("\r\n\r\n"u8)) < 0)
-            {
-                if (length == buffer.Length)
-                {
-                    throw new IOException("The agent's answer to the SSH request has no end of head.");
-                }
-
-                var (read, socket) = await SocketHandOver.ReceiveAsync(agent, buffer.AsMemory(length), cancellationToken);
-                if (socket is not null)
-                {
-                    handedOver?.Dispose();
-                    handedOver = socket;
-                }
-
-                if (read == 0)
-                {
-                    throw new IOException("The agent closed the connection before answering the SSH request.");
-                }
-
-                length += read;
-            }
-
-            var head = Encoding.ASCII.GetString(buffer, 0, end + 4);
+            var head = answer.Head;
             var status = PreviewRelay.ParseStatus(head);
             var user = Header(head, AgentProtocol.SshUserHeader);
             var hostKey = Header(head, AgentProtocol.SshHostKeyHeader);
@@ -166,7 +139,7 @@ public sealed class AgentSshConnector(Microsoft.Extensions.Options.IOptions<SshO
                         : $"The agent handed over something other than a Unix stream socket ({handedOver.AddressFamily}, {handedOver.SocketType}).");
                 }
 
-                if (length > end + 4)
+                if (!answer.Rest.IsEmpty)
                 {
                     throw new IOException("The agent sent bytes after handing over sshd's connection.");
                 }
@@ -181,7 +154,7 @@ public sealed class AgentSshConnector(Microsoft.Extensions.Options.IOptions<SshO
                 return null;
             }
 
-            var reason = status >= 400 ? await PreviewRelay.ReadReasonAsync(agent, head, buffer.AsMemory(end + 4, length - end - 4), cancellationToken) : null;
+            var reason = status >= 400 ? await PreviewRelay.ReadReasonAsync(agent, head, answer.Rest, cancellationToken) : null;
             return new AgentSshAnswer(status, reason, user, hostKey, null);
         }
         finally

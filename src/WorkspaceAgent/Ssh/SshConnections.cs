@@ -142,8 +142,9 @@ internal sealed partial class SshConnections(SshServer server, ChildProcessExits
             SocketHandOver.Send(connection, Encoding.ASCII.GetBytes(head), sshd.Connection);
             return true;
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
         {
+            // The web app may have given up and Kestrel dropped the connection: sshd goes, and the caller finishes as usual.
             LogHandOverFailed(e.Message);
             sshd.Kill();
             return false;

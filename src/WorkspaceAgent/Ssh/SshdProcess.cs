@@ -133,77 +133,20 @@ internal sealed unsafe class SshdProcess : IDisposable
 
     private static int Spawn(string path, IReadOnlyList<string> arguments, int connection, int errors)
     {
-        var strings = new List<nint>();
-        var fileActions = (byte*)NativeMemory.AllocZeroed(LibC.SpawnStructSize);
-        var attributes = (byte*)NativeMemory.AllocZeroed(LibC.SpawnStructSize);
-        var signals = stackalloc byte[LibC.SigSetSize];
-        _ = LibC.FileActionsInit(fileActions);
-        _ = LibC.SpawnAttrInit(attributes);
-        try
+        using var request = new SpawnRequest();
+
+        // dup2 clears close-on-exec on the copies; the originals close at exec.
+        SpawnRequest.Check(LibC.FileActionsAddDup2(request.FileActions, connection, 0), "dup2");
+        SpawnRequest.Check(LibC.FileActionsAddDup2(request.FileActions, connection, 1), "dup2");
+        SpawnRequest.Check(LibC.FileActionsAddDup2(request.FileActions, errors, 2), "dup2");
+
+        var environment = new List<string>();
+        foreach (DictionaryEntry variable in Environment.GetEnvironmentVariables())
         {
-            byte* Native(string value)
-            {
-                var bytes = Encoding.UTF8.GetBytes(value);
-                var pointer = (byte*)NativeMemory.Alloc((nuint)bytes.Length + 1);
-                bytes.CopyTo(new Span<byte>(pointer, bytes.Length));
-                pointer[bytes.Length] = 0;
-                strings.Add((nint)pointer);
-                return pointer;
-            }
-
-            byte** Array(IReadOnlyList<string> values)
-            {
-                var array = (byte**)NativeMemory.Alloc((nuint)(values.Count + 1), (nuint)sizeof(nint));
-                strings.Add((nint)array);
-                for (var index = 0; index < values.Count; index++)
-                {
-                    array[index] = Native(values[index]);
-                }
-
-                array[values.Count] = null;
-                return array;
-            }
-
-            // dup2 clears close-on-exec on the copies; the originals close at exec.
-            Check(LibC.FileActionsAddDup2(fileActions, connection, 0), "dup2");
-            Check(LibC.FileActionsAddDup2(fileActions, connection, 1), "dup2");
-            Check(LibC.FileActionsAddDup2(fileActions, errors, 2), "dup2");
-
-            // Handlers do not survive exec, but ignored signals do (the runtime ignores SIGPIPE): reset all, block none.
-            _ = LibC.SigFillSet(signals);
-            Check(LibC.SpawnAttrSetSigDefault(attributes, signals), "setsigdefault");
-            _ = LibC.SigEmptySet(signals);
-            Check(LibC.SpawnAttrSetSigMask(attributes, signals), "setsigmask");
-            Check(LibC.SpawnAttrSetFlags(attributes, LibC.PosixSpawnSetSid | LibC.PosixSpawnSetSigDef | LibC.PosixSpawnSetSigMask), "setflags");
-
-            var environment = new List<string>();
-            foreach (DictionaryEntry variable in Environment.GetEnvironmentVariables())
-            {
-                environment.Add($"{variable.Key}={variable.Value}");
-            }
-
-            int processId;
-            var error = LibC.PosixSpawn(&processId, Native(path), fileActions, attributes, Array(arguments), Array(environment));
-            return error == 0 ? processId : throw new IOException($"Starting {path} failed: {Marshal.GetPInvokeErrorMessage(error)}");
+            environment.Add($"{variable.Key}={variable.Value}");
         }
-        finally
-        {
-            _ = LibC.FileActionsDestroy(fileActions);
-            _ = LibC.SpawnAttrDestroy(attributes);
-            NativeMemory.Free(fileActions);
-            NativeMemory.Free(attributes);
-            foreach (var pointer in strings)
-            {
-                NativeMemory.Free((void*)pointer);
-            }
-        }
-    }
 
-    private static void Check(int error, string what)
-    {
-        if (error != 0)
-        {
-            throw new IOException($"posix_spawn {what} failed: {Marshal.GetPInvokeErrorMessage(error)}");
-        }
+        var processId = request.Spawn(path, arguments, environment);
+        return processId > 0 ? processId : throw new IOException($"Starting {path} failed: {Marshal.GetPInvokeErrorMessage(-processId)}");
     }
 }

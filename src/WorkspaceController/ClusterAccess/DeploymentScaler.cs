@@ -278,7 +278,8 @@ public sealed partial class DeploymentScaler(IKubernetes client, EventRecorder e
     /// <summary>Says a failure once (log and event) while it lasts; returns when to try again.</summary>
     private async Task<TimeSpan?> ReportAsync(WorkspaceResource workspace, string message, HttpOperationException e, CancellationToken cancellationToken)
     {
-        var failures = _problems.TryGetValue(workspace.Metadata.Name, out var last) ? last.Failures + 1 : 1;
+        // Counted per problem: a start after many failed stops (or a conflict after a 403) begins with the first wait again.
+        var failures = _problems.TryGetValue(workspace.Metadata.Name, out var last) && last.Message == message ? last.Failures + 1 : 1;
         _problems[workspace.Metadata.Name] = (message, failures);
         var retryAfter = RetryDelay(KubernetesErrors.IsConflict(e), failures);
         if (last.Message == message)

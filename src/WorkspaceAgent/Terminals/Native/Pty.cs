@@ -76,87 +76,22 @@ internal sealed unsafe class Pty : IDisposable
     /// <summary>Starts <paramref name="command"/> on the slave; returns its pid, which is also its session and group id.</summary>
     public int Spawn(PtyCommand command)
     {
-        var strings = new List<nint>();
-        var fileActions = (byte*)NativeMemory.AllocZeroed(LibC.SpawnStructSize);
-        var attributes = (byte*)NativeMemory.AllocZeroed(LibC.SpawnStructSize);
-        var signals = stackalloc byte[LibC.SigSetSize];
-        _ = LibC.FileActionsInit(fileActions);
-        _ = LibC.SpawnAttrInit(attributes);
-        try
+        using var request = new SpawnRequest();
+        fixed (byte* slave = _slavePath)
         {
-            byte* Native(string value)
-            {
-                var bytes = Encoding.UTF8.GetBytes(value);
-                var pointer = (byte*)NativeMemory.Alloc((nuint)bytes.Length + 1);
-                bytes.CopyTo(new Span<byte>(pointer, bytes.Length));
-                pointer[bytes.Length] = 0;
-                strings.Add((nint)pointer);
-                return pointer;
-            }
+            SpawnRequest.Check(LibC.FileActionsAddChdir(request.FileActions, request.Native(command.WorkingDirectory)), "chdir");
+            SpawnRequest.Check(LibC.FileActionsAddOpen(request.FileActions, 0, slave, LibC.ORdWr, 0), "open");
+            SpawnRequest.Check(LibC.FileActionsAddDup2(request.FileActions, 0, 1), "dup2");
+            SpawnRequest.Check(LibC.FileActionsAddDup2(request.FileActions, 0, 2), "dup2");
 
-            byte** Array(IEnumerable<string> values)
-            {
-                var list = values.ToList();
-                var array = (byte**)NativeMemory.Alloc((nuint)(list.Count + 1), (nuint)sizeof(nint));
-                strings.Add((nint)array);
-                for (var index = 0; index < list.Count; index++)
-                {
-                    array[index] = Native(list[index]);
-                }
-
-                array[list.Count] = null;
-                return array;
-            }
-
-            fixed (byte* slave = _slavePath)
-            {
-                Check(LibC.FileActionsAddChdir(fileActions, Native(command.WorkingDirectory)), "chdir");
-                Check(LibC.FileActionsAddOpen(fileActions, 0, slave, LibC.ORdWr, 0), "open");
-                Check(LibC.FileActionsAddDup2(fileActions, 0, 1), "dup2");
-                Check(LibC.FileActionsAddDup2(fileActions, 0, 2), "dup2");
-
-                // Handlers do not survive exec, but ignored signals do: the runtime ignores SIGPIPE, and a shell that
-                // inherited that would print "Broken pipe" where `yes | head` should just end. Reset all, block none.
-                _ = LibC.SigFillSet(signals);
-                Check(LibC.SpawnAttrSetSigDefault(attributes, signals), "setsigdefault");
-                _ = LibC.SigEmptySet(signals);
-                Check(LibC.SpawnAttrSetSigMask(attributes, signals), "setsigmask");
-                Check(LibC.SpawnAttrSetFlags(attributes, LibC.PosixSpawnSetSid | LibC.PosixSpawnSetSigDef | LibC.PosixSpawnSetSigMask), "setflags");
-
-                var argv = Array(command.Arguments);
-                var envp = Array(command.Environment.Select(pair => $"{pair.Key}={pair.Value}"));
-                int processId;
-                var error = LibC.PosixSpawn(&processId, Native(command.FileName), fileActions, attributes, argv, envp);
-                if (error != 0)
-                {
-                    throw new IOException($"Starting {command.FileName} in {command.WorkingDirectory} failed: {Marshal.GetPInvokeErrorMessage(error)}");
-                }
-
-                return processId;
-            }
-        }
-        finally
-        {
-            _ = LibC.FileActionsDestroy(fileActions);
-            _ = LibC.SpawnAttrDestroy(attributes);
-            NativeMemory.Free(fileActions);
-            NativeMemory.Free(attributes);
-            foreach (var pointer in strings)
-            {
-                NativeMemory.Free((void*)pointer);
-            }
+            var processId = request.Spawn(command.FileName, command.Arguments, command.Environment.Select(pair => $"{pair.Key}={pair.Value}"));
+            return processId > 0
+                ? processId
+                : throw new IOException($"Starting {command.FileName} in {command.WorkingDirectory} failed: {Marshal.GetPInvokeErrorMessage(-processId)}");
         }
     }
 
     public void Dispose() => Master.Dispose();
-
-    private static void Check(int error, string what)
-    {
-        if (error != 0)
-        {
-            throw new IOException($"posix_spawn {what} failed: {Marshal.GetPInvokeErrorMessage(error)}");
-        }
-    }
 
     private static byte[] NullTerminated(string value) => [.. Encoding.UTF8.GetBytes(value), 0];
 }

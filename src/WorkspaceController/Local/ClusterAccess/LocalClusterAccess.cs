@@ -344,7 +344,7 @@ public sealed partial class LocalClusterAccess(
         k8s.Exceptions.KubeConfigException k => LogKubeconfigUnusable(k),
         HttpOperationException h when h.Response?.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized =>
             $"refused the administrator's credentials ({(int)h.Response.StatusCode}): {WithoutIdentity(KubernetesErrors.Message(h))}.",
-        HttpOperationException h => $"answered {(int?)h.Response?.StatusCode}: {KubernetesErrors.Message(h)}",
+        HttpOperationException h => $"answered {(int?)h.Response?.StatusCode}: {WithoutIdentity(KubernetesErrors.Message(h))}",
         HttpRequestException r => $"cannot be reached: {r.Message}",
         TaskCanceledException t when t.InnerException is TimeoutException => "did not answer in time.",
         LocalClusterUnavailableException u => u.Message,
@@ -358,7 +358,7 @@ public sealed partial class LocalClusterAccess(
     /// </summary>
     internal static string WithoutIdentity(string message) => RefusedUser().Replace(message, "the administrator's user");
 
-    [System.Text.RegularExpressions.GeneratedRegex("""User "[^"]*"|user "[^"]*"|system:serviceaccount:[a-z0-9.:-]+""")]
+    [System.Text.RegularExpressions.GeneratedRegex("""[Uu]sers? "(?:[^"\\]|\\.)*"|system:serviceaccount:[a-z0-9.:-]+""")]
     private static partial System.Text.RegularExpressions.Regex RefusedUser();
 
     private string SafeServer()
