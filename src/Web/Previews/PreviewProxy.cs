@@ -231,8 +231,9 @@ public sealed partial class PreviewProxy : IDisposable
             && LostConnection(context.Features.Get<IForwarderErrorFeature>()?.Exception) && Replayable(context))
         {
             // The app's end of a pooled connection went away (it stopped, or restarted) before this request had an answer:
-            // a request that changes nothing and carries no body goes once more, on a connection opened now. That finds
-            // the restarted app, or that nothing listens, which is what the user should see either way.
+            // a request that changes nothing and carries no body goes once more, through the pool, which has dropped the
+            // broken connection. That finds the restarted app, or that nothing listens (another stale pooled connection
+            // is caught by the probe below), which is what the user should see either way.
             LogRetrying(preview, error);
             context.Response.Clear();
             error = await _forwarder.SendAsync(context, destination, client, _requestConfig, transformer);
