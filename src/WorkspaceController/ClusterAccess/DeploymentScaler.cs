@@ -150,78 +150,70 @@ public sealed partial class DeploymentScaler(IKubernetes client, EventRecorder e
     /// before the stop: not restored; or by an earlier pass, whose annotation stays) or gone. Both writes are conditional on
     /// the version read, so a replica count changed meanwhile is read again rather than recorded stale.
     /// </summary>
-    private async Task<int?> ScaleDownOneAsync(V1Deployment deployment, CancellationToken cancellationToken)
-    {
-        var (name, ns) = (deployment.Metadata.Name, deployment.Metadata.NamespaceProperty);
-        for (var attempt = 0; ; attempt++)
+    private Task<int?> ScaleDownOneAsync(V1Deployment deployment, CancellationToken cancellationToken) =>
+        OnLatestAsync<int?>(deployment, gone: null, async latest =>
         {
-            var replicas = deployment.Spec?.Replicas ?? 1;
+            var replicas = latest.Spec?.Replicas ?? 1;
             if (replicas == 0)
             {
                 return null;
             }
 
-            try
-            {
-                var annotated = await client.AppsV1.PatchNamespacedDeploymentAsync(
-                    Annotation(replicas.ToString(CultureInfo.InvariantCulture), deployment.Metadata.ResourceVersion), name, ns, cancellationToken: cancellationToken);
-                await ScaleAsync(annotated, 0, cancellationToken);
-                return replicas;
-            }
-            catch (HttpOperationException e) when (KubernetesErrors.IsNotFound(e))
-            {
-                return null;
-            }
-            catch (HttpOperationException e) when (KubernetesErrors.IsConflict(e) && attempt < ConflictRetriesPerDeployment)
-            {
-                if (await ReadAsync(name, ns, cancellationToken) is not { } again)
-                {
-                    return null;
-                }
-
-                deployment = again;
-            }
-        }
-    }
+            var annotated = await client.AppsV1.PatchNamespacedDeploymentAsync(
+                Annotation(replicas.ToString(CultureInfo.InvariantCulture), latest.Metadata.ResourceVersion), latest.Metadata.Name, latest.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
+            await ScaleAsync(annotated, 0, cancellationToken);
+            return replicas;
+        }, cancellationToken);
 
     /// <summary>
     /// Scales one annotated Deployment back if it is still at zero and removes the annotation: (true, replicas) when
     /// scaled back, (false, its replicas) when changed by hand meanwhile, (false, null) when not ours or gone.
     /// </summary>
-    private async Task<(bool Restored, int? Replicas)> RestoreOneAsync(V1Deployment deployment, CancellationToken cancellationToken)
+    private Task<(bool Restored, int? Replicas)> RestoreOneAsync(V1Deployment deployment, CancellationToken cancellationToken) =>
+        OnLatestAsync<(bool Restored, int? Replicas)>(deployment, gone: (false, null), async latest =>
+        {
+            if (latest.Metadata.Annotations?.TryGetValue(ReplicasAnnotation, out var recorded) != true)
+            {
+                return (false, null);
+            }
+
+            var current = latest.Spec?.Replicas ?? 1;
+            var result = (false, (int?)current);
+            if (current == 0 && int.TryParse(recorded, NumberStyles.None, CultureInfo.InvariantCulture, out var replicas))
+            {
+                // Scaled first, the annotation removed after: a pass cut short in between finds replicas not at zero
+                // and only removes the annotation, so nothing is scaled twice.
+                await ScaleAsync(latest, replicas, cancellationToken);
+                result = (true, replicas);
+            }
+
+            await client.AppsV1.PatchNamespacedDeploymentAsync(Annotation(null, resourceVersion: null), latest.Metadata.Name, latest.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
+            return result;
+        }, cancellationToken);
+
+    /// <summary>
+    /// Runs <paramref name="write"/> on the Deployment; when it changed between the read and the write (409), reads it
+    /// again and runs again, up to <see cref="ConflictRetriesPerDeployment"/> times; <paramref name="gone"/> when it was
+    /// deleted meanwhile.
+    /// </summary>
+    private async Task<T> OnLatestAsync<T>(V1Deployment deployment, T gone, Func<V1Deployment, Task<T>> write, CancellationToken cancellationToken)
     {
         var (name, ns) = (deployment.Metadata.Name, deployment.Metadata.NamespaceProperty);
         for (var attempt = 0; ; attempt++)
         {
-            if (deployment.Metadata.Annotations?.TryGetValue(ReplicasAnnotation, out var recorded) != true)
-            {
-                return (false, null);
-            }
-
             try
             {
-                var current = deployment.Spec?.Replicas ?? 1;
-                var result = (false, (int?)current);
-                if (current == 0 && int.TryParse(recorded, NumberStyles.None, CultureInfo.InvariantCulture, out var replicas))
-                {
-                    // Scaled first, the annotation removed after: a pass cut short in between finds replicas not at zero
-                    // and only removes the annotation, so nothing is scaled twice.
-                    await ScaleAsync(deployment, replicas, cancellationToken);
-                    result = (true, replicas);
-                }
-
-                await client.AppsV1.PatchNamespacedDeploymentAsync(Annotation(null, resourceVersion: null), name, ns, cancellationToken: cancellationToken);
-                return result;
+                return await write(deployment);
             }
             catch (HttpOperationException e) when (KubernetesErrors.IsNotFound(e))
             {
-                return (false, null);
+                return gone;
             }
             catch (HttpOperationException e) when (KubernetesErrors.IsConflict(e) && attempt < ConflictRetriesPerDeployment)
             {
                 if (await ReadAsync(name, ns, cancellationToken) is not { } again)
                 {
-                    return (false, null);
+                    return gone;
                 }
 
                 deployment = again;
