@@ -9,9 +9,11 @@ public static class WorkbenchPage
     /// <summary>The start screen has given way to the workbench: the workspace is ready.</summary>
     public static async Task WaitUntilReadyAsync(IPage page, float timeout = 30_000)
     {
-        // data-panel is set by workbench.js once mounted: before that a click on a tab or a key lands on nothing.
-        await Expect(page.Locator(".workbench[data-panel]:not([inert])")).ToBeVisibleAsync(new() { Timeout = timeout });
+        // data-panel is set by workbench.js once mounted: before that a click on a tab or a key lands on nothing. The
+        // editor started before the circuit (a return visit) is in the workbench by then, not in its own frame.
+        await Expect(page.Locator("#workbench[data-panel]:not([inert])")).ToBeVisibleAsync(new() { Timeout = timeout });
         await Expect(page.Locator(".start-screen")).ToHaveCountAsync(0);
+        await Expect(page.Locator(".workbench-early")).ToHaveCountAsync(0);
     }
 
     /// <summary>Signs in, pastes a repository URL, creates the workspace and waits for its workbench.</summary>

@@ -88,6 +88,76 @@ public sealed class LoadingOrderTests(ChromiumFixture chromium) : SignedInJourne
         await Expect(page.Locator(".terminal-tab")).ToHaveCountAsync(tabs + 1, new() { Timeout = 15_000 });
     }
 
+    [Fact]
+    public async Task WorkspacePage_ReturnVisit_TextTypedBeforeTheCircuitIsUpIsKeptAndSaved()
+    {
+        var repository = await Repositories.CreateAsync("tools/early", new GitRepositoryBuilder().WithFile("README.md", "# Early\n"));
+        await using var context = await chromium.NewContextAsync(App);
+        var page = await context.NewPageAsync();
+        await WorkbenchPage.OpenNewWorkspaceAsync(page, Email, repository.FileUrl);
+        var workspaceId = page.Url.TrimEnd('/').Split('/')[^1];
+        await page.Locator(".tree-row[data-path='README.md']").ClickAsync();
+        await Expect(page.Locator(".ide-editor .view-lines")).ToContainTextAsync("# Early");
+
+        // Blazor's circuit is held back until the text is typed: everything before it is the page's shell and the agent.
+        var circuit = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await page.RouteAsync("**/_blazor/negotiate**", async route =>
+        {
+            await circuit.Task;
+            await route.ContinueAsync();
+        });
+        await page.ReloadAsync(new() { WaitUntil = WaitUntilState.Commit });
+
+        var early = page.Locator(".workbench-early .ide-editor .view-lines");
+        await Expect(early).ToContainTextAsync("# Early", new() { Timeout = 30_000 });
+        await early.ClickAsync();
+        await page.Keyboard.PressAsync("Control+End");
+        await page.Keyboard.TypeAsync("typed before the circuit");
+        await Expect(early).ToContainTextAsync("typed before the circuit");
+        await Expect(page.Locator("#workbench")).ToHaveCountAsync(0);
+        Assert.Equal("# Early\n", await File.ReadAllTextAsync(Path.Combine(App.WorkspaceDirectory(workspaceId), "early", "README.md")));
+
+        // The circuit comes: the workbench takes the same editor over, with the text, the cursor and the focus.
+        circuit.SetResult();
+        await WorkbenchPage.WaitUntilReadyAsync(page);
+        var lines = page.Locator("#workbench .ide-editor .view-lines");
+        await Expect(lines).ToContainTextAsync("typed before the circuit");
+        await Expect(page.Locator("#workbench .ide-tab[data-path='README.md'].dirty")).ToHaveCountAsync(1);
+        await page.Keyboard.TypeAsync(", and after");
+        await Expect(lines).ToContainTextAsync("typed before the circuit, and after");
+        await page.Keyboard.PressAsync("Control+s");
+        await Expect(page.Locator(".ide-tab.dirty")).ToHaveCountAsync(0, new() { Timeout = 10_000 });
+        Assert.Equal("# Early\ntyped before the circuit, and after", await File.ReadAllTextAsync(Path.Combine(App.WorkspaceDirectory(workspaceId), "early", "README.md")));
+        // One undo stack across the move: undoing (word by word, as Monaco does) takes back what was typed, the part
+        // before the circuit included, down to the file as it was read.
+        for (var i = 0; i < 12; i++)
+        {
+            await page.Keyboard.PressAsync("Control+z");
+        }
+
+        await Expect(lines).Not.ToContainTextAsync("typed");
+        await Expect(lines).ToContainTextAsync("# Early");
+    }
+
+    [Fact]
+    public async Task WorkspacePage_ReturnVisitToAStoppedWorkspace_ShowsTheStartScreenWithoutTheEarlyEditor()
+    {
+        var repository = await Repositories.CreateAsync("tools/stopped", new GitRepositoryBuilder().WithFile("README.md", "# Stopped\n"));
+        await using var context = await chromium.NewContextAsync(App);
+        var page = await context.NewPageAsync();
+        await WorkbenchPage.OpenNewWorkspaceAsync(page, Email, repository.FileUrl);
+        await page.Locator(".tree-row[data-path='README.md']").ClickAsync();
+        await Expect(page.Locator(".ide-editor .view-lines")).ToContainTextAsync("# Stopped");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Stop", Exact = true }).ClickAsync();
+        await Expect(page.Locator(".start-screen")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+
+        await page.ReloadAsync();
+
+        // The agent refuses the early connection (nothing runs): the frame goes, and the start screen is what shows.
+        await Expect(page.Locator(".start-screen")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await Expect(page.Locator(".workbench-early")).ToHaveCountAsync(0, new() { Timeout = 30_000 });
+    }
+
     // Settable properties: Playwright builds evaluation results with a parameterless constructor.
     private sealed class Socket
     {

@@ -55,8 +55,10 @@ export class Hub {
    * @param {HubStateHandler} [onState] told each change; what it returns on 'connected' is awaited, and when that fails
    *   the connection starts again with back-off (a page whose first calls are refused retries instead of staying empty).
    * @param {EarlyConnection} [early] a connection to the same URL started before the page (startEarly), taken over.
+   * @param {Promise<unknown>} [after] connects once this settles (a connection that is not on the way to typing);
+   *   calls made before wait for it.
    */
-  constructor(url, onState = () => {}, early = undefined) {
+  constructor(url, onState = () => {}, early = undefined, after = undefined) {
     this.url = url;
     this.onState = onState;
     this.disposed = false;
@@ -77,7 +79,7 @@ export class Hub {
       this.ready = this.pause().then(() => this.start());
     });
     /** Settles once connected (the first time, or again after a close). */
-    this.ready = early ? this.takeOver(early.started) : this.start();
+    this.ready = early ? this.takeOver(early.started) : after ? after.finally(() => this.start()) : this.start();
   }
 
   /**

@@ -34,6 +34,7 @@ export function attachEditing(ide) {
   ide.listeners = [
     ['beforeunload', (e) => {
       ide.layout.save();
+      ide.rememberFrame();
       if ([...ide.docs.values()].some((d) => d.dirty)) {
         e.preventDefault();
         e.returnValue = '';

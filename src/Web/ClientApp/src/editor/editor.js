@@ -13,9 +13,10 @@ import { SourceControlPanel } from './scm.js';
 import { FileOperations } from './fileops.js';
 import { el } from './util.js';
 import { readSavedLayout, savedFilePaths } from './saved-layout.js';
-import { runCommand } from '../workbench/commands.js';
+import { runCommand, keyName, commandForKey } from '../workbench/commands.js';
 import { preloadMonacoScript, startMonacoScript } from './monaco-script.js';
-import { markEditorReady, afterPaint } from '../workbench/startup.js';
+import { markEditorReady, afterPaint, afterEditorReady } from '../workbench/startup.js';
+import { readFrame, drawFrame, moveFrameContent, saveFrame } from './early-frame.js';
 import './editor.css';
 
 /**
@@ -30,6 +31,9 @@ const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** How long a connection started by the page's shell (connectEarly) waits for the editor to take it over (ms). */
 const EARLY_TAKE_OVER_MS = 15000;
+
+/** How long the page may show without the workbench before the editor started early goes (s, see startEditorEarly). */
+const EARLY_ORPHAN_S = 5;
 
 /** Connections started by the page's shell before the editor mounts, by URL: each is taken over once. */
 const early = new Map();
@@ -52,6 +56,84 @@ export function connectEarly(url) {
   }, EARLY_TAKE_OVER_MS);
 }
 
+/** @type {{ ide: Ide, frame: ReturnType<typeof drawFrame> } | null} the editor started by the page's shell, until adopted */
+let earlyEditor = null;
+
+/**
+ * Starts the editor itself from the page's shell, before Blazor's circuit is up, when this user has a saved layout for
+ * the workspace and the workbench's frame from the last visit fits this window (early-frame.js); otherwise only the
+ * files hub's connection (connectEarly). The editor lives in the frame until the workbench mounts it (mount adopts it);
+ * its frame shows once the agent accepted the connection (the same request through the web app as the editor's), and
+ * goes away with the editor if the agent refuses it (a stopped workspace, no access).
+ * @param {EditorOptions} options
+ */
+export function startEditorEarly(options) {
+  connectEarly(options.filesHub);
+  if (earlyEditor || document.getElementById('workbench')?.querySelector('[data-host="editors"]')?.childElementCount) return;
+  const stateKey = `workspaces.workbench.${options.user}.${options.workspace}.editor`;
+  const saved = readFrame(options.user, options.workspace);
+  if (!saved || savedFilePaths(readSavedLayout(stateKey)).length === 0) {
+    startCircuit();
+    return;
+  }
+  const started = early.get(options.filesHub)?.started;
+  if (!started) {
+    startCircuit();
+    return;
+  }
+  const frame = drawFrame(saved);
+  loadEditorStyles();
+  preloadMonacoScript();
+  const ide = new Ide(frame.root, options, true);
+  // The editor's keys (Ctrl+S, Ctrl+P…) until the workbench, which runs them from anywhere on the page, is there.
+  const keys = (/** @type {KeyboardEvent} */ e) => {
+    const name = keyName(e);
+    const command = name && frame.root.contains(/** @type {Node} */ (e.target)) ? commandForKey(name) : null;
+    if (!command) return;
+    e.preventDefault();
+    e.stopPropagation();
+    command.run();
+  };
+  document.addEventListener('keydown', keys, true);
+  // Someone who went into the editor before the circuit keeps the focus when Blazor renders the page (Routes.razor's
+  // FocusOnNavigate skips the heading then); the mark goes with the editor (dispose).
+  frame.root.addEventListener('focusin', () => { document.documentElement.dataset.earlyEditorFocus = ''; });
+  earlyEditor = { ide, frame: { ...frame, remove: () => { document.removeEventListener('keydown', keys, true); frame.remove(); } } };
+  const discard = () => {
+    startCircuit();
+    if (earlyEditor?.ide !== ide) return;
+    earlyEditor = null;
+    ide.dispose();
+    frame.remove();
+    document.removeEventListener('keydown', keys, true);
+  };
+  started.then(() => { if (earlyEditor?.ide === ide) frame.show(); }, discard);
+  // A page that never mounts the editor (Blazor rendered the start screen, or the page without the workbench for
+  // EARLY_ORPHAN_S seconds: the workspace stopped meanwhile) does not keep the frame over it: what was typed is saved
+  // first (through the same version-checked save), then the frame goes. A circuit that is slow to come only leaves the
+  // editor in its frame.
+  let orphaned = 0;
+  const watch = setInterval(() => {
+    if (earlyEditor?.ide !== ide) {
+      clearInterval(watch);
+      return;
+    }
+    const workbench = document.getElementById('workbench');
+    orphaned = document.querySelector('main') && !workbench ? orphaned + 1 : 0;
+    if (orphaned < EARLY_ORPHAN_S && !(document.querySelector('.start-screen') && !workbench)) return;
+    clearInterval(watch);
+    Promise.resolve(ide.saving?.saveAll()).catch((e) => console.warn(e)).finally(discard);
+  }, 1000);
+}
+
+/**
+ * Lets Blazor's circuit start: on a return visit the page's shell holds it back until the editor it started accepts
+ * typing (App.razor, EarlyAgentConnection.razor), or that editor did not start. Harmless otherwise.
+ */
+function startCircuit() {
+  /** @type {any} */ (globalThis).workspacesStartCircuit?.();
+}
+
 /** The shell's early connection to <paramref name="url"/>, once (then undefined). @param {string} url */
 function takeEarly(url) {
   const connection = early.get(url);
@@ -63,8 +145,9 @@ export class Ide {
   /**
    * @param {HTMLElement} root
    * @param {EditorOptions} options
+   * @param {boolean} [early] started from the page's shell, before Blazor's circuit (startEditorEarly)
    */
-  constructor(root, options) {
+  constructor(root, options, early = false) {
     this.options = options;
     this.root = root;
     this.disposed = false;
@@ -88,7 +171,9 @@ export class Ide {
 
     this.files = new Hub(options.filesHub, (state, detail) => this.setConnection(state, detail), takeEarly(options.filesHub));
     // Its failures show where they happen (the source control view); a dropped connection is the file hub's to say.
-    this.git = new Hub(options.gitHub);
+    // It connects once the editor accepts typing: its upgrade through the web app would otherwise delay the files
+    // hub's, and the tree and the restored tabs wait for that.
+    this.git = new Hub(options.gitHub, undefined, undefined, afterEditorReady());
     this.files.on('FilesChanged', (changes) => this.conflicts?.onFilesChanged(changes));
     /** The layout to restore, read once: its files are read now, its tabs opened when Monaco is there. */
     this.savedLayout = readSavedLayout(this.stateKey);
@@ -103,8 +188,10 @@ export class Ide {
     listed.catch((e) => this.notify(e.message, 'error'));
     // Monaco's script (preloaded by mount) runs once the tree's first listing is painted: its evaluation holds the main
     // thread for a while (0.15-0.3 s), and the agent's answers would queue behind it. An agent that answers late does
-    // not hold the editor back longer than MONACO_WAIT_MS.
-    Promise.race([listed.then(afterPaint), delay(MONACO_WAIT_MS)]).finally(startMonacoScript).catch(() => {});
+    // not hold the editor back longer than MONACO_WAIT_MS. Started from the page's shell (startEditorEarly), the editor
+    // lets it run at once: the main thread is idle then, while the agent's connection opens and Blazor's circuit starts.
+    if (early) startMonacoScript();
+    else Promise.race([listed.then(afterPaint), delay(MONACO_WAIT_MS)]).finally(startMonacoScript).catch(() => {});
 
     /** @type {Promise<unknown>} the saved layout's tabs opened again */
     let restored = Promise.resolve();
@@ -119,7 +206,36 @@ export class Ide {
     });
     // Once the restored tabs are painted the editor accepts typing; the terminals' connection and the language client
     // start after that (workbench/startup.js). A failure says so above and lets them start as well.
-    this.ready.then(() => restored).then(afterPaint).finally(markEditorReady).catch((e) => console.error(e));
+    this.ready.then(() => restored).then(afterPaint).finally(() => {
+      markEditorReady();
+      startCircuit();
+      this.rememberFrame();
+    }).catch((e) => console.error(e));
+  }
+
+  /** Where the workbench is, for the next visit's early editor (early-frame.js); not while the editor is in the frame. */
+  rememberFrame() {
+    if (!this.disposed && this.root.id === 'workbench') saveFrame(this.root, this.options.user, this.options.workspace);
+  }
+
+  /**
+   * Moves the editor started by the page's shell (in its frame) into the workbench <paramref name="root"/> that Blazor
+   * rendered: the same tree, groups, models and undo stacks, so that nothing typed before is lost.
+   * @param {HTMLElement} root @param {EditorOptions} options
+   */
+  adopt(root, options) {
+    const from = this.root;
+    const refocus = moveFrameContent(from, root);
+    this.root = root;
+    this.host = (name) => /** @type {HTMLElement} */ (root.querySelector(`[data-host="${name}"]`));
+    this.options = options;
+    if (this.tabs) this.tabs.area = this.host('editors');
+    const title = this.host('explorer')?.querySelector('.pane-title');
+    if (title && options.workspaceName) title.textContent = options.workspaceName;
+    from.remove();
+    refocus();
+    performance.mark('workspaces:editor-adopted');
+    if (document.documentElement.dataset.editorReady === 'true') this.rememberFrame();
   }
 
   /** The active group's tab: a path, 'diff:…' or 'preview:…' (null until the editor is there). */
@@ -172,6 +288,7 @@ export class Ide {
 
   dispose() {
     this.disposed = true;
+    delete document.documentElement.dataset.earlyEditorFocus;
     this.layout?.dispose();
     for (const [name, handler] of this.listeners) window.removeEventListener(name, handler);
     this.unregister();
@@ -212,17 +329,34 @@ function readSavedTabs(files, saved) {
  * @param {EditorOptions} options
  */
 export function mount(root, options) {
-  // esbuild puts the editor's styles and Monaco's (monaco.css, beside dist/monaco.js) next to this module; load them
-  // with it, not on every page, and Monaco's now, while its script loads.
-  if (!document.querySelector('link[data-editor-styles]')) {
-    for (const file of ['./editor.css', './monaco.css']) {
-      document.head.append(el('link', { rel: 'stylesheet', href: new URL(file, import.meta.url).href, 'data-editor-styles': '' }));
-    }
+  const element = typeof root === 'string' ? document.getElementById(root) : root;
+  const started = earlyEditor;
+  earlyEditor = null;
+  if (started && started.ide.options.user === options.user && started.ide.options.workspace === options.workspace) {
+    started.ide.adopt(element, options);
+    started.frame.remove();
+    return { dispose: () => started.ide.dispose() };
   }
+  if (started) {
+    started.ide.dispose();
+    started.frame.remove();
+  }
+  loadEditorStyles();
   // Monaco's script (4 MB, its compiled code cached by the browser) is fetched while the agent connection and the file
   // tree start; the Ide lets it run once the tree is painted, and editing.js, imported by the Ide, waits for it. A
   // failure shows through the Ide's `ready`.
   preloadMonacoScript();
-  const ide = new Ide(typeof root === 'string' ? document.getElementById(root) : root, options);
+  const ide = new Ide(element, options);
   return { dispose: () => ide.dispose() };
+}
+
+/**
+ * esbuild puts the editor's styles and Monaco's (monaco.css, beside dist/monaco.js) next to this module; they load with
+ * it, not on every page, and Monaco's now, while its script loads.
+ */
+function loadEditorStyles() {
+  if (document.querySelector('link[data-editor-styles]')) return;
+  for (const file of ['./editor.css', './monaco.css']) {
+    document.head.append(el('link', { rel: 'stylesheet', href: new URL(file, import.meta.url).href, 'data-editor-styles': '' }));
+  }
 }
