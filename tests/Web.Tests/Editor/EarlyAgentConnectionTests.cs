@@ -3,22 +3,38 @@ using Workspaces.Web.Tests.Infrastructure;
 namespace Workspaces.Web.Tests.Editor;
 
 /// <summary>
-/// The workspace page's shell starts the files hub's connection (dist/editor.js, connectEarly) only for a signed-in
-/// browser on a workspace page whose id is well formed; whatever else is in the address never reaches the page's script.
+/// The workspace page's shell starts the editor (dist/editor.js, startEditorEarly: the files hub's connection, and on a
+/// return visit the editor itself) only for a signed-in browser on a workspace page whose id is well formed; whatever
+/// else is in the address never reaches the page's script.
 /// </summary>
 public sealed class EarlyAgentConnectionTests(AppFixture fixture) : IClassFixture<AppFixture>
 {
     private const string Marker = "data-files-hub=";
 
     [Fact]
-    public async Task SignedIn_WorkspacePage_ShellStartsTheFilesHubOfThatWorkspace()
+    public async Task SignedIn_WorkspacePage_ShellStartsTheEditorOfThatWorkspace()
     {
         var session = await SignInAsync();
 
         var html = await PageAsync(session, "/workspaces/my-app-k3x9q2mz");
 
         Assert.Contains($"{Marker}\"/workspaces/my-app-k3x9q2mz/agent/hubs/files\"", html, StringComparison.Ordinal);
-        Assert.DoesNotContain("hubs/source-control", html, StringComparison.Ordinal);
+        Assert.Contains("data-git-hub=\"/workspaces/my-app-k3x9q2mz/agent/hubs/source-control\"", html, StringComparison.Ordinal);
+        Assert.Contains("data-workspace=\"my-app-k3x9q2mz\"", html, StringComparison.Ordinal);
+        // Blazor's circuit starts from the page's own script, after the editor started early when there is one.
+        Assert.Contains("autostart=\"false\"", html, StringComparison.Ordinal);
+        Assert.Contains("Blazor.start()", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SignedIn_Dashboard_StartsBlazorAtOnce()
+    {
+        var session = await SignInAsync();
+
+        var html = await PageAsync(session, "/");
+
+        Assert.DoesNotContain("workspacesStartCircuit", html, StringComparison.Ordinal);
+        Assert.Contains("Blazor.start()", html, StringComparison.Ordinal);
     }
 
     [Theory]
