@@ -9,6 +9,8 @@ namespace Workspaces.EndToEnd.Tests.Journeys;
 /// <summary>
 /// The workspace page loads the editor first: after a reload, what is typed into the restored file at once is kept, the
 /// terminals and the language client connect only once the editor accepts typing, and the terminal's output comes back.
+/// On a return visit the page's shell starts the editor before Blazor's circuit: what is typed there is kept when the
+/// workbench takes the editor over, and a stopped workspace gets its start screen, not that editor.
 /// </summary>
 [Collection(BrowserCollection.Name)]
 public sealed class LoadingOrderTests(ChromiumFixture chromium) : SignedInJourney("grace@example.com")
