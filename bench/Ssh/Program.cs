@@ -10,7 +10,7 @@ using System.Text.Json;
 using Workspaces.TestSupport.Files;
 using Workspaces.TestSupport.Git;
 
-// dotnet run -c Release --project bench/Ssh [-- --megabytes 200 --echoes 500 --connects 10 --warmup-megabytes 50]
+// dotnet run -c Release --project bench/Ssh [-- --megabytes 200 --echoes 500 --connects 10 --warmup-megabytes 50 --cli path]
 // The web app (its own process, default settings), a real workspace of the local runtime, the CLI's ProxyCommand
 // written by `workspaces config-ssh`, and the same sshd binary and config started directly on a loopback port.
 var options = args.Select((a, i) => (a, i)).Where(p => p.a.StartsWith("--", StringComparison.Ordinal) && p.i + 1 < args.Length)
@@ -24,6 +24,10 @@ var warmupMegabytes = Int("--warmup-megabytes", 50);
 var echoes = Int("--echoes", 500);
 var connects = Int("--connects", 10);
 string Metadata(string key) => typeof(Program).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().First(a => a.Key == key).Value!;
+
+// The native CLI as `dotnet tool install` installs it (CopyCli.targets); --cli runs another build of it (e.g. a JIT one
+// from `dotnet build src/Cli`, or an installed tool) for a before/after comparison.
+var cli = options.TryGetValue("--cli", out var cliOption) ? Path.GetFullPath(cliOption) : Metadata("CliPath");
 
 using var root = TempDirectory.Create("ssh-bench");
 var processes = new List<Process>();
@@ -45,7 +49,7 @@ try
 
     var environment = new Dictionary<string, string> { ["WORKSPACES_URL"] = web.AbsoluteUri, ["WORKSPACES_TOKEN"] = token, ["WORKSPACES_CONFIG_DIR"] = root.Combine("cli") };
     var sshConfig = root.Combine("ssh_config");
-    await RunAsync(Metadata("CliPath"), ["config-ssh", "--ssh-config", sshConfig], environment);
+    await RunAsync(cli, ["config-ssh", "--ssh-config", sshConfig], environment);
     var tunnelHost = $"workspaces.{id}";
 
     // The same sshd, config and host key the agent uses, listening on loopback, with the CLI's key authorized; on the host
@@ -69,7 +73,7 @@ try
     var warmup = root.Combine("warmup.bin");
     await File.WriteAllBytesAsync(warmup, RandomNumberGenerator.GetBytes(warmupMegabytes * 1024 * 1024));
     var load = (await File.ReadAllTextAsync("/proc/loadavg")).Trim();
-    Console.WriteLine($"# SSH through the tunnel vs the same sshd directly ({megabytes} MB scp after a {warmupMegabytes} MB one, {echoes} echoes, {connects} connects); load before: {load}");
+    Console.WriteLine($"# SSH through the tunnel vs the same sshd directly ({megabytes} MB scp after a {warmupMegabytes} MB one, {echoes} echoes, {connects} connects; CLI: {cli}); load before: {load}");
     foreach (var (name, host) in new[] { ("direct", "direct"), ("tunnel", tunnelHost) })
     {
         await RunAsync("ssh", ["-F", sshConfig, host, "--", "true"], environment);
@@ -108,7 +112,7 @@ try
     var prompt = new List<double>();
     for (var i = 0; i < connects; i++)
     {
-        prompt.Add((await TimeAsync(() => RunAsync(Metadata("CliPath"), ["ssh", id, "--", "true"], environment))).TotalMilliseconds);
+        prompt.Add((await TimeAsync(() => RunAsync(cli, ["ssh", id, "--", "true"], environment))).TotalMilliseconds);
     }
 
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"`workspaces ssh {{ws}} -- true` (certificate + ssh + tunnel + command) p50 {Percentile(prompt, 50):0} ms p99 {Percentile(prompt, 99):0} ms"));
