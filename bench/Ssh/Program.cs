@@ -72,6 +72,18 @@ try
     await File.WriteAllBytesAsync(file, RandomNumberGenerator.GetBytes(megabytes * 1024 * 1024));
     var warmup = root.Combine("warmup.bin");
     await File.WriteAllBytesAsync(warmup, RandomNumberGenerator.GetBytes(warmupMegabytes * 1024 * 1024));
+    // The CLI's own CPU: the measured runs use a copy of the config whose ProxyCommand and Match exec run the CLI under
+    // GNU time (a line of user,system seconds per start; ssh expands % in both, hence %%). ssh ends its ProxyCommand
+    // with SIGHUP and never waits for it, so its CPU reaches no parent's account: under nohup it instead finishes when
+    // ssh closes the pipe, and time records it. The Match exec checks are waited for by ssh and are in the client's CPU.
+    var proxyTimes = root.Combine("cli-proxy-times");
+    var checkTimes = root.Combine("cli-check-times");
+    var measuredConfig = root.Combine("ssh_config_measured");
+    var timed = File.Exists("/usr/bin/time") && File.Exists("/usr/bin/nohup");
+    await File.WriteAllLinesAsync(measuredConfig, (await File.ReadAllLinesAsync(sshConfig)).Select(line => !timed ? line
+        : line.StartsWith("  ProxyCommand ", StringComparison.Ordinal) ? line.Replace("  ProxyCommand ", $"  ProxyCommand /usr/bin/nohup /usr/bin/time -a -o {proxyTimes} -f %%U,%%S ", StringComparison.Ordinal)
+        : line.StartsWith("Match host ", StringComparison.Ordinal) ? line.Replace(" exec \"", $" exec \"/usr/bin/time -a -o {checkTimes} -f %%U,%%S ", StringComparison.Ordinal)
+        : line));
     var load = (await File.ReadAllTextAsync("/proc/loadavg")).Trim();
     Console.WriteLine($"# SSH through the tunnel vs the same sshd directly ({megabytes} MB scp after a {warmupMegabytes} MB one, {echoes} echoes, {connects} connects; CLI: {cli}); load before: {load}");
     foreach (var (name, host) in new[] { ("direct", "direct"), ("tunnel", tunnelHost) })
@@ -90,12 +102,15 @@ try
         var servers = name == "direct" ? new[] { ("sshd", processes[1].Id, Children: true) } : [("web", processes[0].Id, Children: false), ("agent", AgentProcessId(id), Children: false), ("sshd", AgentProcessId(id), Children: true)];
         var before = servers.Select(s => CpuSeconds(s.Item2, s.Children)).ToArray();
         var clientCpu = 0.0;
-        var up = await TimeAsync(async () => clientCpu += await RunTimedAsync($"scp -F '{sshConfig}' -q '{file}' '{host}:/tmp/ssh-bench-{name}.bin'", environment));
-        var down = await TimeAsync(async () => clientCpu += await RunTimedAsync($"scp -F '{sshConfig}' -q '{host}:/tmp/ssh-bench-{name}.bin' '{root.Combine($"back-{name}.bin")}'", environment));
+        File.Delete(proxyTimes);
+        File.Delete(checkTimes);
+        var up = await TimeAsync(async () => clientCpu += await RunTimedAsync($"scp -F '{measuredConfig}' -q '{file}' '{host}:/tmp/ssh-bench-{name}.bin'", environment));
+        var down = await TimeAsync(async () => clientCpu += await RunTimedAsync($"scp -F '{measuredConfig}' -q '{host}:/tmp/ssh-bench-{name}.bin' '{root.Combine($"back-{name}.bin")}'", environment));
         // The sessions end (and are reaped, their CPU counted) just after scp exits.
         await WaitAsync(() => Task.FromResult(servers.Where(s => s.Children).All(s => !HasSshdChild(s.Item2))), "the sshd sessions to end");
+        await WaitAsync(() => Task.FromResult(!IsRunning(cli, "--stdio")), "the CLI's ProxyCommands to end");
         var spent = servers.Select((s, i) => string.Create(CultureInfo.InvariantCulture, $"{s.Item1} {CpuSeconds(s.Item2, s.Children) - before[i]:0.00} s"))
-            .Prepend(string.Create(CultureInfo.InvariantCulture, $"client {clientCpu:0.00} s"));
+            .Prepend(string.Create(CultureInfo.InvariantCulture, $"client {clientCpu:0.00} s{CliCpu(proxyTimes, checkTimes)}"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-7} CPU for the two scp runs: {string.Join(", ", spent)}"));
         await RunAsync("ssh", ["-F", sshConfig, host, "--", $"rm -f /tmp/ssh-bench-{name}.bin"], environment);
         var echo = await EchoAsync(sshConfig, host, echoes, environment);
@@ -124,6 +139,38 @@ finally
         process.Kill(entireProcessTree: true);
         process.Dispose();
     }
+}
+
+// " + the CLI's ProxyCommands 0.10 s (2; its checks in the client: 0.01 s in 4)" from GNU time's user,system lines.
+static string CliCpu(string proxyTimes, string checkTimes)
+{
+    static List<double> Read(string file) => !File.Exists(file) ? [] : File.ReadAllLines(file).Select(line => line.Split(',')).Where(p => p.Length == 2)
+        .Select(p => double.Parse(p[0], CultureInfo.InvariantCulture) + double.Parse(p[1], CultureInfo.InvariantCulture)).ToList();
+    var (proxies, checks) = (Read(proxyTimes), Read(checkTimes));
+    return proxies.Count == 0 ? "" : string.Create(CultureInfo.InvariantCulture, $" + the CLI's ProxyCommands {proxies.Sum():0.00} s ({proxies.Count}; its checks, in the client's: {checks.Sum():0.00} s in {checks.Count})");
+}
+
+// Whether a process runs this program with this argument (the CLI's ProxyCommand, which outlives ssh under nohup).
+static bool IsRunning(string program, string argument)
+{
+    foreach (var directory in Directory.EnumerateDirectories("/proc"))
+    {
+        try
+        {
+            if (int.TryParse(Path.GetFileName(directory), CultureInfo.InvariantCulture, out _)
+                && File.ReadAllText(Path.Combine(directory, "cmdline")).Split('\0') is var arguments
+                && arguments[0] == program && arguments.Contains(argument))
+            {
+                return true;
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The process ended while it was read, or is not ours to read.
+        }
+    }
+
+    return false;
 }
 
 // One byte to `cat` on the other side and back, one at a time: the round trip a keystroke's echo takes (no PTY).
