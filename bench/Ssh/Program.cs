@@ -10,7 +10,7 @@ using System.Text.Json;
 using Workspaces.TestSupport.Files;
 using Workspaces.TestSupport.Git;
 
-// dotnet run -c Release --project bench/Ssh [-- --megabytes 200 --echoes 500 --connects 10 --warmup-megabytes 50]
+// dotnet run -c Release --project bench/Ssh [-- --megabytes 200 --echoes 500 --connects 10 --warmup-megabytes 50 --cli path]
 // The web app (its own process, default settings), a real workspace of the local runtime, the CLI's ProxyCommand
 // written by `workspaces config-ssh`, and the same sshd binary and config started directly on a loopback port.
 var options = args.Select((a, i) => (a, i)).Where(p => p.a.StartsWith("--", StringComparison.Ordinal) && p.i + 1 < args.Length)
@@ -24,6 +24,10 @@ var warmupMegabytes = Int("--warmup-megabytes", 50);
 var echoes = Int("--echoes", 500);
 var connects = Int("--connects", 10);
 string Metadata(string key) => typeof(Program).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().First(a => a.Key == key).Value!;
+
+// The native CLI as `dotnet tool install` installs it (CopyCli.targets); --cli runs another build of it (e.g. a JIT one
+// from `dotnet build src/Cli`, or an installed tool) for a before/after comparison.
+var cli = options.TryGetValue("--cli", out var cliOption) ? Path.GetFullPath(cliOption) : Metadata("CliPath");
 
 using var root = TempDirectory.Create("ssh-bench");
 var processes = new List<Process>();
@@ -45,7 +49,7 @@ try
 
     var environment = new Dictionary<string, string> { ["WORKSPACES_URL"] = web.AbsoluteUri, ["WORKSPACES_TOKEN"] = token, ["WORKSPACES_CONFIG_DIR"] = root.Combine("cli") };
     var sshConfig = root.Combine("ssh_config");
-    await RunAsync(Metadata("CliPath"), ["config-ssh", "--ssh-config", sshConfig], environment);
+    await RunAsync(cli, ["config-ssh", "--ssh-config", sshConfig], environment);
     var tunnelHost = $"workspaces.{id}";
 
     // The same sshd, config and host key the agent uses, listening on loopback, with the CLI's key authorized; on the host
@@ -68,8 +72,20 @@ try
     await File.WriteAllBytesAsync(file, RandomNumberGenerator.GetBytes(megabytes * 1024 * 1024));
     var warmup = root.Combine("warmup.bin");
     await File.WriteAllBytesAsync(warmup, RandomNumberGenerator.GetBytes(warmupMegabytes * 1024 * 1024));
+    // The CLI's own CPU: the measured runs use a copy of the config whose ProxyCommand and Match exec run the CLI under
+    // GNU time (a line of user,system seconds per start; ssh expands % in both, hence %%). ssh ends its ProxyCommand
+    // with SIGHUP and never waits for it, so its CPU reaches no parent's account: under nohup it instead finishes when
+    // ssh closes the pipe, and time records it. The Match exec checks are waited for by ssh and are in the client's CPU.
+    var proxyTimes = root.Combine("cli-proxy-times");
+    var checkTimes = root.Combine("cli-check-times");
+    var measuredConfig = root.Combine("ssh_config_measured");
+    var timed = File.Exists("/usr/bin/time") && File.Exists("/usr/bin/nohup");
+    await File.WriteAllLinesAsync(measuredConfig, (await File.ReadAllLinesAsync(sshConfig)).Select(line => !timed ? line
+        : line.StartsWith("  ProxyCommand ", StringComparison.Ordinal) ? line.Replace("  ProxyCommand ", $"  ProxyCommand /usr/bin/nohup /usr/bin/time -a -o {proxyTimes} -f %%U,%%S ", StringComparison.Ordinal)
+        : line.StartsWith("Match host ", StringComparison.Ordinal) ? line.Replace(" exec \"", $" exec \"/usr/bin/time -a -o {checkTimes} -f %%U,%%S ", StringComparison.Ordinal)
+        : line));
     var load = (await File.ReadAllTextAsync("/proc/loadavg")).Trim();
-    Console.WriteLine($"# SSH through the tunnel vs the same sshd directly ({megabytes} MB scp after a {warmupMegabytes} MB one, {echoes} echoes, {connects} connects); load before: {load}");
+    Console.WriteLine($"# SSH through the tunnel vs the same sshd directly ({megabytes} MB scp after a {warmupMegabytes} MB one, {echoes} echoes, {connects} connects; CLI: {cli}); load before: {load}");
     foreach (var (name, host) in new[] { ("direct", "direct"), ("tunnel", tunnelHost) })
     {
         await RunAsync("ssh", ["-F", sshConfig, host, "--", "true"], environment);
@@ -86,12 +102,15 @@ try
         var servers = name == "direct" ? new[] { ("sshd", processes[1].Id, Children: true) } : [("web", processes[0].Id, Children: false), ("agent", AgentProcessId(id), Children: false), ("sshd", AgentProcessId(id), Children: true)];
         var before = servers.Select(s => CpuSeconds(s.Item2, s.Children)).ToArray();
         var clientCpu = 0.0;
-        var up = await TimeAsync(async () => clientCpu += await RunTimedAsync($"scp -F '{sshConfig}' -q '{file}' '{host}:/tmp/ssh-bench-{name}.bin'", environment));
-        var down = await TimeAsync(async () => clientCpu += await RunTimedAsync($"scp -F '{sshConfig}' -q '{host}:/tmp/ssh-bench-{name}.bin' '{root.Combine($"back-{name}.bin")}'", environment));
+        File.Delete(proxyTimes);
+        File.Delete(checkTimes);
+        var up = await TimeAsync(async () => clientCpu += await RunTimedAsync($"scp -F '{measuredConfig}' -q '{file}' '{host}:/tmp/ssh-bench-{name}.bin'", environment));
+        var down = await TimeAsync(async () => clientCpu += await RunTimedAsync($"scp -F '{measuredConfig}' -q '{host}:/tmp/ssh-bench-{name}.bin' '{root.Combine($"back-{name}.bin")}'", environment));
         // The sessions end (and are reaped, their CPU counted) just after scp exits.
         await WaitAsync(() => Task.FromResult(servers.Where(s => s.Children).All(s => !HasSshdChild(s.Item2))), "the sshd sessions to end");
+        await WaitAsync(() => Task.FromResult(!IsRunning(cli, "--stdio")), "the CLI's ProxyCommands to end");
         var spent = servers.Select((s, i) => string.Create(CultureInfo.InvariantCulture, $"{s.Item1} {CpuSeconds(s.Item2, s.Children) - before[i]:0.00} s"))
-            .Prepend(string.Create(CultureInfo.InvariantCulture, $"client {clientCpu:0.00} s"));
+            .Prepend(string.Create(CultureInfo.InvariantCulture, $"client {clientCpu:0.00} s{CliCpu(proxyTimes, checkTimes)}"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-7} CPU for the two scp runs: {string.Join(", ", spent)}"));
         await RunAsync("ssh", ["-F", sshConfig, host, "--", $"rm -f /tmp/ssh-bench-{name}.bin"], environment);
         var echo = await EchoAsync(sshConfig, host, echoes, environment);
@@ -108,7 +127,7 @@ try
     var prompt = new List<double>();
     for (var i = 0; i < connects; i++)
     {
-        prompt.Add((await TimeAsync(() => RunAsync(Metadata("CliPath"), ["ssh", id, "--", "true"], environment))).TotalMilliseconds);
+        prompt.Add((await TimeAsync(() => RunAsync(cli, ["ssh", id, "--", "true"], environment))).TotalMilliseconds);
     }
 
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"`workspaces ssh {{ws}} -- true` (certificate + ssh + tunnel + command) p50 {Percentile(prompt, 50):0} ms p99 {Percentile(prompt, 99):0} ms"));
@@ -120,6 +139,38 @@ finally
         process.Kill(entireProcessTree: true);
         process.Dispose();
     }
+}
+
+// " + the CLI's ProxyCommands 0.10 s (2; its checks in the client: 0.01 s in 4)" from GNU time's user,system lines.
+static string CliCpu(string proxyTimes, string checkTimes)
+{
+    static List<double> Read(string file) => !File.Exists(file) ? [] : File.ReadAllLines(file).Select(line => line.Split(',')).Where(p => p.Length == 2)
+        .Select(p => double.Parse(p[0], CultureInfo.InvariantCulture) + double.Parse(p[1], CultureInfo.InvariantCulture)).ToList();
+    var (proxies, checks) = (Read(proxyTimes), Read(checkTimes));
+    return proxies.Count == 0 ? "" : string.Create(CultureInfo.InvariantCulture, $" + the CLI's ProxyCommands {proxies.Sum():0.00} s ({proxies.Count}; its checks, in the client's: {checks.Sum():0.00} s in {checks.Count})");
+}
+
+// Whether a process runs this program with this argument (the CLI's ProxyCommand, which outlives ssh under nohup).
+static bool IsRunning(string program, string argument)
+{
+    foreach (var directory in Directory.EnumerateDirectories("/proc"))
+    {
+        try
+        {
+            if (int.TryParse(Path.GetFileName(directory), CultureInfo.InvariantCulture, out _)
+                && File.ReadAllText(Path.Combine(directory, "cmdline")).Split('\0') is var arguments
+                && arguments[0] == program && arguments.Contains(argument))
+            {
+                return true;
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The process ended while it was read, or is not ours to read.
+        }
+    }
+
+    return false;
 }
 
 // One byte to `cat` on the other side and back, one at a time: the round trip a keystroke's echo takes (no PTY).

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Workspaces.Cli.Configuration;
@@ -76,10 +76,10 @@ public sealed class ServerConnection : IDisposable
     public Task<JsonNode> GetAsync(string path, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Get, path, null, cancellationToken);
 
-    public Task<JsonNode> PostAsync(string path, object? body, CancellationToken cancellationToken) =>
+    public Task<JsonNode> PostAsync(string path, JsonNode? body, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Post, path, body, cancellationToken);
 
-    public Task<JsonNode> PutAsync(string path, object? body, CancellationToken cancellationToken) =>
+    public Task<JsonNode> PutAsync(string path, JsonNode? body, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Put, path, body, cancellationToken);
 
     public Task<JsonNode> DeleteAsync(string path, CancellationToken cancellationToken) =>
@@ -114,12 +114,12 @@ public sealed class ServerConnection : IDisposable
         return response;
     }
 
-    private async Task<JsonNode> SendAsync(HttpMethod method, string path, object? body, CancellationToken cancellationToken)
+    private async Task<JsonNode> SendAsync(HttpMethod method, string path, JsonNode? body, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(method, new Uri(path.TrimStart('/'), UriKind.Relative));
         if (body is not null)
         {
-            request.Content = JsonContent.Create(body);
+            request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
         }
 
         using var response = await SendRawAsync(request, cancellationToken);

@@ -78,7 +78,7 @@ public static class AuthCommands
     private static async Task<StoredLogin> ApproveInBrowserAsync(CliContext context, Uri url, bool noBrowser, CancellationToken cancellationToken)
     {
         using var anonymous = new ServerConnection(url, token: null);
-        var started = await anonymous.PostAsync("/api/cli/logins", new { clientName = $"workspaces CLI on {Environment.MachineName}" }, cancellationToken);
+        var started = await anonymous.PostAsync("/api/cli/logins", new JsonObject { ["clientName"] = $"workspaces CLI on {Environment.MachineName}" }, cancellationToken);
         var approveUrl = started["approveUrl"]!.GetValue<string>();
         var code = started["code"]!.GetValue<string>();
         var pollToken = started["pollToken"]!.GetValue<string>();
@@ -92,7 +92,7 @@ public static class AuthCommands
         while (true)
         {
             await Task.Delay(interval, cancellationToken);
-            var answer = await anonymous.PostAsync("/api/cli/logins/poll", new { pollToken }, cancellationToken);
+            var answer = await anonymous.PostAsync("/api/cli/logins/poll", new JsonObject { ["pollToken"] = pollToken }, cancellationToken);
             switch (answer["status"]?.GetValue<string>())
             {
                 case "approved":

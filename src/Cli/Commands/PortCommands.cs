@@ -43,7 +43,7 @@ public static class PortCommands
             {
                 using var server = context.Connect();
                 var value = CultureInfo.InvariantCulture.TextInfo.ToTitleCase(parse.GetValue(visibility)!);
-                var answer = await server.PutAsync($"/api/workspaces/{Uri.EscapeDataString(parse.GetValue(visibilityWorkspace)!)}/ports/{parse.GetValue(port)}/visibility", new { visibility = value }, token);
+                var answer = await server.PutAsync($"/api/workspaces/{Uri.EscapeDataString(parse.GetValue(visibilityWorkspace)!)}/ports/{parse.GetValue(port)}/visibility", new JsonObject { ["visibility"] = value }, token);
                 context.Print(answer, () => $"Port {parse.GetValue(port)} is {value.ToLowerInvariant()}.");
                 return ExitCodes.Ok;
             }, ct);
@@ -63,7 +63,7 @@ public static class PortCommands
                 using var server = context.Connect();
                 var created = await server.PostAsync(
                     $"/api/workspaces/{Uri.EscapeDataString(parse.GetValue(shareWorkspace)!)}/ports/{parse.GetValue(sharePort)}/share-links",
-                    new { label = parse.GetValue(label), expiresIn = parse.GetValue(expires) },
+                    new JsonObject { ["label"] = parse.GetValue(label), ["expiresIn"] = parse.GetValue(expires) },
                     token);
                 context.Print(created, () => $"{created["url"]}\n(expires {created["link"]?["expiresAt"]}; the link is shown only now)");
                 return ExitCodes.Ok;

@@ -184,9 +184,16 @@ public static class SshCommands
         var process = Environment.ProcessPath ?? "workspaces";
         var name = Path.GetFileNameWithoutExtension(process);
         return name == "dotnet"
-            ? $"{Quote(process)} {Quote(typeof(SshCommands).Assembly.Location)}"
+            ? $"{Quote(process)} {Quote(OwnAssemblyPath())}"
             : Quote(process);
     }
+
+    /// <summary>
+    /// The assembly <c>dotnet</c> was given, when this runs framework-dependent through the host (the tool's <c>any</c>
+    /// package on a machine without a native build): next to the other files, since the native build has no assembly
+    /// file and so no <c>Assembly.Location</c>.
+    /// </summary>
+    private static string OwnAssemblyPath() => Path.Combine(AppContext.BaseDirectory, typeof(SshCommands).Assembly.GetName().Name + ".dll");
 
     /// <summary>
     /// This program for a config-ssh block's <c>Match exec</c>: ssh hands that string to the shell and cannot escape a
@@ -195,7 +202,7 @@ public static class SshCommands
     public static string SelfCommandForShell()
     {
         var process = Environment.ProcessPath ?? "workspaces";
-        string[] parts = Path.GetFileNameWithoutExtension(process) == "dotnet" ? [process, typeof(SshCommands).Assembly.Location] : [process];
+        string[] parts = Path.GetFileNameWithoutExtension(process) == "dotnet" ? [process, OwnAssemblyPath()] : [process];
         if (parts.Any(p => p.Contains('\'', StringComparison.Ordinal) || p.Contains('"', StringComparison.Ordinal)))
         {
             throw new CliException(ExitCodes.Failed, $"The path of this program ({string.Join(' ', parts)}) has a quote, which an SSH config cannot carry: install the tool where its path has none and run config-ssh again.");

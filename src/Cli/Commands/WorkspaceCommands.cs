@@ -41,7 +41,7 @@ public static class WorkspaceCommands
             return Runner.RunAsync(context, async token =>
             {
                 using var server = context.Connect();
-                var created = await server.PostAsync("/api/workspaces", new { repositoryUrl = parse.GetValue(url), @ref = parse.GetValue(gitRef) }, token);
+                var created = await server.PostAsync("/api/workspaces", new JsonObject { ["repositoryUrl"] = parse.GetValue(url), ["ref"] = parse.GetValue(gitRef) }, token);
                 var id = created["id"]!.GetValue<string>();
                 context.Note($"Created {id}.");
                 var final = parse.GetValue(noWait) ? created : await FollowStartAsync(context, server, id, token);

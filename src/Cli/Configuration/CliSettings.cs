@@ -1,5 +1,5 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using Workspaces.Cli.Api;
 
 namespace Workspaces.Cli.Configuration;
 
@@ -13,8 +13,6 @@ public sealed record StoredLogin(string Url, string Token, string? TokenId, stri
 /// </summary>
 public sealed class CliSettings(string directory)
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
-
     public string Directory { get; } = directory;
 
     public string LoginFile => Path.Combine(Directory, "login.json");
@@ -50,7 +48,7 @@ public sealed class CliSettings(string directory)
 
         try
         {
-            return JsonSerializer.Deserialize<StoredLogin>(File.ReadAllText(LoginFile), Json);
+            return JsonSerializer.Deserialize(File.ReadAllText(LoginFile), CliJsonContext.Default.StoredLogin);
         }
         catch (JsonException e)
         {
@@ -62,7 +60,7 @@ public sealed class CliSettings(string directory)
     {
         CreatePrivateDirectory(Directory);
         var temporary = LoginFile + ".tmp";
-        File.WriteAllText(temporary, JsonSerializer.Serialize(login, Json));
+        File.WriteAllText(temporary, JsonSerializer.Serialize(login, CliJsonContext.Default.StoredLogin));
         if (!OperatingSystem.IsWindows())
         {
             File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);

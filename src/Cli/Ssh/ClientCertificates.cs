@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Workspaces.Cli.Api;
 using Workspaces.Cli.Configuration;
 using Workspaces.Shared.Ssh;
@@ -23,7 +24,7 @@ public static class ClientCertificates
         ArgumentNullException.ThrowIfNull(server);
         ArgumentNullException.ThrowIfNull(settings);
         var publicKey = await ClientKeys.EnsureAsync(settings, cancellationToken);
-        var answer = await server.PostAsync(SshTunnelProtocol.CertificatePath(workspaceId), new SshCertificateRequest(publicKey), cancellationToken);
+        var answer = await server.PostAsync(SshTunnelProtocol.CertificatePath(workspaceId), JsonSerializer.SerializeToNode(new SshCertificateRequest(publicKey), CliJsonContext.Default.SshCertificateRequest), cancellationToken);
         var grant = new SshCertificateGrant(
             workspaceId,
             answer["user"]?.GetValue<string>() ?? "",

@@ -14,13 +14,19 @@ public sealed class SshTunnel(ClientWebSocket socket, string hostKey, string use
 
     public void Dispose() => socket.Dispose();
 
-    /// <summary>Copies <paramref name="input"/> into the tunnel and the tunnel into <paramref name="output"/> until either ends.</summary>
+    /// <summary>
+    /// Copies <paramref name="input"/> into the tunnel and the tunnel into <paramref name="output"/> until either ends.
+    /// ssh's ProxyCommand pipes are read and written synchronously: .NET has no asynchronous I/O for pipes on Unix (an
+    /// asynchronous read is a blocking read queued to the thread pool), so each message would cost a work item and a
+    /// thread hand-off for nothing. Reading ssh's side gets its own thread; writing to ssh happens right where a message
+    /// arrives (a pipe write blocks only while ssh does not read, and then nothing else could go on anyway).
+    /// </summary>
     public async Task PumpAsync(Stream input, Stream output, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(output);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var up = UpAsync(input, stop.Token);
+        var up = Task.Factory.StartNew(() => Up(input, stop.Token), stop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         var down = DownAsync(output, stop.Token);
         var first = await Task.WhenAny(up, down);
         if (first == up)
@@ -41,18 +47,27 @@ public sealed class SshTunnel(ClientWebSocket socket, string hostKey, string use
 
         await stop.CancelAsync();
         socket.Abort();
-        await Task.WhenAll(up, down);
+        await down;
+        // When the tunnel ended first, the reading thread may sit in a read of ssh's pipe that nothing can interrupt: it
+        // ends when ssh closes the pipe, which ssh does once this process exits and it sees the end of the connection.
+        // It is a background thread and catches what it throws, so it is not waited for.
     }
 
-    private async Task UpAsync(Stream input, CancellationToken cancellationToken)
+    private void Up(Stream input, CancellationToken cancellationToken)
     {
         var buffer = new byte[SshTunnelProtocol.ClientMessageBytes];
         try
         {
             int read;
-            while ((read = await input.ReadAsync(buffer, cancellationToken)) > 0)
+            while ((read = input.Read(buffer)) > 0)
             {
-                await socket.SendAsync(buffer.AsMemory(0, read), WebSocketMessageType.Binary, endOfMessage: true, cancellationToken);
+                // The send nearly always completes at once (the socket's buffer has room); when it does not, this thread
+                // waits for it, as it would wait for ssh's next bytes.
+                var sent = socket.SendAsync(buffer.AsMemory(0, read), WebSocketMessageType.Binary, endOfMessage: true, cancellationToken);
+                if (!sent.IsCompletedSuccessfully)
+                {
+                    sent.AsTask().GetAwaiter().GetResult();
+                }
             }
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException)
@@ -75,7 +90,7 @@ public sealed class SshTunnel(ClientWebSocket socket, string hostKey, string use
                 }
 
                 // Unbuffered (see the ProxyCommand's streams): each message reaches ssh as it comes.
-                await output.WriteAsync(buffer.AsMemory(0, received.Count), cancellationToken);
+                output.Write(buffer, 0, received.Count);
             }
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException)

@@ -120,17 +120,11 @@ public sealed class SshClients : IDisposable
         return host;
     }
 
+    /// <summary>The native CLI (as `dotnet tool install` installs it) that CopyCli.targets publishes next to the tests.</summary>
     private static string FindCli()
     {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Workspaces.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent?.Name ?? "Debug";
-        var path = Path.Combine(directory?.FullName ?? throw new InvalidOperationException("No Workspaces.sln above the tests."), "src", "Cli", "bin", configuration, "net10.0", "workspaces");
-        return File.Exists(path) ? path : throw new FileNotFoundException($"The CLI is not built: {path}. Build tests/Web.Tests (it references src/Cli).");
+        var path = Path.Combine(AppContext.BaseDirectory, "cli", "workspaces");
+        return File.Exists(path) ? path : throw new FileNotFoundException($"The CLI is not built: {path}. Build tests/Web.Tests (it imports src/Cli/CopyCli.targets).");
     }
 
     public static string Describe(IEnumerable<string> lines) => new StringBuilder().AppendJoin('\n', lines).ToString();
