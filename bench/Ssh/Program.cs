@@ -101,6 +101,7 @@ try
         // agent, or by the direct sshd). CPU time moves much less than throughput with the machine's load.
         var servers = name == "direct" ? new[] { ("sshd", processes[1].Id, Children: true) } : [("web", processes[0].Id, Children: false), ("agent", AgentProcessId(id), Children: false), ("sshd", AgentProcessId(id), Children: true)];
         var before = servers.Select(s => CpuSeconds(s.Item2, s.Children)).ToArray();
+        var jitBefore = name == "direct" ? 0 : JitSeconds(processes[0].Id);
         var clientCpu = 0.0;
         File.Delete(proxyTimes);
         File.Delete(checkTimes);
@@ -111,6 +112,11 @@ try
         await WaitAsync(() => Task.FromResult(!IsRunning(cli, "--stdio")), "the CLI's ProxyCommands to end");
         var spent = servers.Select((s, i) => string.Create(CultureInfo.InvariantCulture, $"{s.Item1} {CpuSeconds(s.Item2, s.Children) - before[i]:0.00} s"))
             .Prepend(string.Create(CultureInfo.InvariantCulture, $"client {clientCpu:0.00} s{CliCpu(proxyTimes, checkTimes)}"));
+        if (name != "direct")
+        {
+            spent = spent.Append(string.Create(CultureInfo.InvariantCulture, $"of the web app's: its JIT compiling {JitSeconds(processes[0].Id) - jitBefore:0.00} s"));
+        }
+
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-7} CPU for the two scp runs: {string.Join(", ", spent)}"));
         await RunAsync("ssh", ["-F", sshConfig, host, "--", $"rm -f /tmp/ssh-bench-{name}.bin"], environment);
         var echo = await EchoAsync(sshConfig, host, echoes, environment);
@@ -226,7 +232,6 @@ static int AgentProcessId(string workspaceId)
     throw new InvalidOperationException($"No agent process for workspace {workspaceId}.");
 }
 
-// User and system time of a process (or of its children it has waited for), from /proc/{pid}/stat.
 // Whether a process of this parent runs sshd (a session not yet ended and reaped).
 static bool HasSshdChild(int parent)
 {
@@ -255,6 +260,7 @@ static bool HasSshdChild(int parent)
     return false;
 }
 
+// User and system time of a process (or of its children it has waited for), from /proc/{pid}/stat.
 static double CpuSeconds(int pid, bool children)
 {
     var stat = File.ReadAllText($"/proc/{pid}/stat");
@@ -262,6 +268,31 @@ static double CpuSeconds(int pid, bool children)
     // Fields 14-17 of stat(5), counted from 1 with pid and comm: utime, stime, cutime, cstime.
     var first = children ? 13 : 11;
     return (long.Parse(fields[first], CultureInfo.InvariantCulture) + long.Parse(fields[first + 1], CultureInfo.InvariantCulture)) / 100.0;
+}
+
+// The part of a .NET process's CPU time spent by its tiered compilation thread: methods the relay has run often enough
+// being compiled again, optimized, while the transfer runs (a cost of the server's first hours, not of every transfer).
+static double JitSeconds(int pid)
+{
+    var total = 0.0;
+    foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+    {
+        try
+        {
+            var stat = File.ReadAllText(Path.Combine(task, "stat"));
+            if (stat[(stat.IndexOf('(') + 1)..stat.LastIndexOf(')')].StartsWith(".NET Tiered", StringComparison.Ordinal))
+            {
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                total += (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The thread ended meanwhile.
+        }
+    }
+
+    return total;
 }
 
 // Runs a command through bash and answers the CPU seconds of everything it started and waited for (bash's `times`).

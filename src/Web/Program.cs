@@ -26,6 +26,7 @@ if (Environment.GetEnvironmentVariable("WORKSPACES_CONFIG_FILE") is { Length: > 
 }
 
 builder.UseInlineIo();
+builder.AddConnectionBuffers();
 builder.AddServiceDefaults(new ServiceIdentity("workspaces-web"));
 builder.AddWorkspacesHosting();
 builder.AddAccounts();

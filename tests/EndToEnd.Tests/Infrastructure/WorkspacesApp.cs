@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Hosting;
 using Workspaces.Shared.Agent;
 using Workspaces.TestSupport.Files;
 using Workspaces.TestSupport.Processes;
@@ -180,6 +181,13 @@ public sealed class WorkspacesApp : IAsyncDisposable
             {
                 builder.UseSetting(key, value);
             }
+        }
+
+        // UseKestrel registers Kestrel's services after Program.cs's: keep the product's connection buffers.
+        protected override IHost CreateHost(IHostBuilder builder)
+        {
+            builder.ConfigureServices(Workspaces.Web.Hosting.ConnectionBuffers.AddPool);
+            return base.CreateHost(builder);
         }
     }
 }

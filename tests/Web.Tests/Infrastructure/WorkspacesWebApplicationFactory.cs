@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Workspaces.Web.Tests.Infrastructure;
@@ -16,6 +17,13 @@ namespace Workspaces.Web.Tests.Infrastructure;
 /// </remarks>
 public sealed class WorkspacesWebApplicationFactory(IReadOnlyDictionary<string, string?> settings, LogCapture? logs = null, Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null) : WebApplicationFactory<Program>
 {
+    // UseKestrel registers Kestrel's services after Program.cs's: keep the product's connection buffers.
+    protected override IHost CreateHost(IHostBuilder builder)
+    {
+        builder.ConfigureServices(global::Workspaces.Web.Hosting.ConnectionBuffers.AddPool);
+        return base.CreateHost(builder);
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         foreach (var (key, value) in settings)
