@@ -181,7 +181,7 @@ public static class SshCommands
     /// <summary>How ssh starts this program again: its own executable (the tool's shim), or dotnet and its assembly.</summary>
     public static string SelfCommand()
     {
-        var process = Environment.ProcessPath ?? "workspaces";
+        var process = ProgramPath();
         var name = Path.GetFileNameWithoutExtension(process);
         return name == "dotnet"
             ? $"{Quote(process)} {Quote(OwnAssemblyPath())}"
@@ -201,7 +201,7 @@ public static class SshCommands
     /// </summary>
     public static string SelfCommandForShell()
     {
-        var process = Environment.ProcessPath ?? "workspaces";
+        var process = ProgramPath();
         string[] parts = Path.GetFileNameWithoutExtension(process) == "dotnet" ? [process, OwnAssemblyPath()] : [process];
         if (parts.Any(p => p.Contains('\'', StringComparison.Ordinal) || p.Contains('"', StringComparison.Ordinal)))
         {
@@ -209,6 +209,47 @@ public static class SshCommands
         }
 
         return string.Join(' ', parts.Select(p => $"'{p}'"));
+    }
+
+    /// <summary>
+    /// This program's path as the user reaches it. A native tool runs from the tool store
+    /// (<c>~/.dotnet/tools/.store/&lt;package&gt;/&lt;version&gt;/…</c>), reached through a link in <c>~/.dotnet/tools</c>;
+    /// the store's version folder goes with the next <c>dotnet tool update</c>, the link stays, so ssh is given the link.
+    /// </summary>
+    private static string ProgramPath()
+    {
+        var process = Environment.ProcessPath ?? "workspaces";
+        var name = Path.GetFileName(process);
+        var directories = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Append(Path.Combine(Environment.GetEnvironmentVariable("DOTNET_CLI_HOME") ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".dotnet", "tools"));
+        return StablePath(process, directories.Select(d => Path.Combine(d, name)));
+    }
+
+    /// <summary>The first of <paramref name="links"/> that leads to <paramref name="process"/> when it runs from a tool store, else the process's own path.</summary>
+    internal static string StablePath(string process, IEnumerable<string> links)
+    {
+        var store = $"{Path.DirectorySeparatorChar}.store{Path.DirectorySeparatorChar}";
+        if (!process.Contains(store, StringComparison.Ordinal))
+        {
+            return process;
+        }
+
+        foreach (var link in links.Where(Path.IsPathFullyQualified))
+        {
+            try
+            {
+                if (new FileInfo(link).ResolveLinkTarget(returnFinalTarget: true)?.FullName == process)
+                {
+                    return link;
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Not a link we may follow: try the next.
+            }
+        }
+
+        return process;
     }
 
     private static string Quote(string path) => path.Any(c => char.IsWhiteSpace(c) || c is '"' or '\'' or '$' or '`' or '\\') ? $"\"{path.Replace("\"", "\\\"", StringComparison.Ordinal)}\"" : path;

@@ -64,7 +64,11 @@ public sealed class SshTunnel(ClientWebSocket socket, string hostKey, string use
                 // The send nearly always completes at once (the socket's buffer has room); when it does not, this thread
                 // waits for it, as it would wait for ssh's next bytes.
                 var sent = socket.SendAsync(buffer.AsMemory(0, read), WebSocketMessageType.Binary, endOfMessage: true, cancellationToken);
-                if (!sent.IsCompletedSuccessfully)
+                if (sent.IsCompletedSuccessfully)
+                {
+                    sent.GetAwaiter().GetResult();
+                }
+                else
                 {
                     sent.AsTask().GetAwaiter().GetResult();
                 }

@@ -25,8 +25,8 @@ public sealed class ConnectionBufferOptions
 public sealed class ConnectionBufferOptionsValidator : IValidateOptions<ConnectionBufferOptions>
 {
     public ValidateOptionsResult Validate(string? name, ConnectionBufferOptions options) =>
-        options.ConnectionBufferBytes is < ConnectionBufferOptions.MinimumBytes or > ConnectionBufferOptions.MaximumBytes
-            ? ValidateOptionsResult.Fail($"{ConnectionBufferOptions.SectionName}:ConnectionBufferBytes is {options.ConnectionBufferBytes}: it must be between {ConnectionBufferOptions.MinimumBytes} (Kestrel's own block size) and {ConnectionBufferOptions.MaximumBytes} bytes.")
+        options.ConnectionBufferBytes is < ConnectionBufferOptions.MinimumBytes or > ConnectionBufferOptions.MaximumBytes || !int.IsPow2(options.ConnectionBufferBytes)
+            ? ValidateOptionsResult.Fail($"{ConnectionBufferOptions.SectionName}:ConnectionBufferBytes is {options.ConnectionBufferBytes}: it must be a power of two between {ConnectionBufferOptions.MinimumBytes} (Kestrel's own block size) and {ConnectionBufferOptions.MaximumBytes} bytes, e.g. 65536.")
             : ValidateOptionsResult.Success;
 }
 
@@ -47,24 +47,36 @@ public static class ConnectionBuffers
     public static void AddPool(IServiceCollection services) => services.AddSingleton<IMemoryPoolFactory<byte>, ConnectionBufferPoolFactory>();
 }
 
-/// <summary>Pools of <see cref="ConnectionBufferOptions.ConnectionBufferBytes"/> blocks, rented from the shared array pool (which trims itself when memory is short).</summary>
+/// <summary>
+/// Pools of <see cref="ConnectionBufferOptions.ConnectionBufferBytes"/> blocks, each of its own: request bytes (cookies,
+/// tokens, files) are never handed to other code of the process that rents from a shared pool. A pool keeps at most
+/// <see cref="KeptBlocks"/> returned blocks; more in use at once are allocated and left to the collector when returned.
+/// </summary>
 public sealed class ConnectionBufferPoolFactory(IOptions<ConnectionBufferOptions> settings) : IMemoryPoolFactory<byte>
 {
+    public const int KeptBlocks = 64;
+
     public MemoryPool<byte> Create(MemoryPoolOptions? options = null) => new ConnectionBufferPool(settings.Value.ConnectionBufferBytes);
 
     private sealed class ConnectionBufferPool(int blockBytes) : MemoryPool<byte>
     {
+        private readonly ArrayPool<byte> _blocks = ArrayPool<byte>.Create(blockBytes, KeptBlocks);
+
         public override int MaxBufferSize => blockBytes;
 
-        public override IMemoryOwner<byte> Rent(int minBufferSize = -1) => new Block(ArrayPool<byte>.Shared.Rent(Math.Max(minBufferSize, blockBytes)));
+        public override IMemoryOwner<byte> Rent(int minBufferSize = -1)
+        {
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(minBufferSize, blockBytes);
+            return new Block(_blocks, _blocks.Rent(blockBytes));
+        }
 
         protected override void Dispose(bool disposing)
         {
-            // Blocks go back to the shared array pool one by one; the pool holds nothing of its own.
+            // Blocks still rented go back one by one; what the pool keeps goes with it.
         }
     }
 
-    private sealed class Block(byte[] array) : IMemoryOwner<byte>
+    private sealed class Block(ArrayPool<byte> pool, byte[] array) : IMemoryOwner<byte>
     {
         private byte[]? _array = array;
 
@@ -74,7 +86,7 @@ public sealed class ConnectionBufferPoolFactory(IOptions<ConnectionBufferOptions
         {
             if (Interlocked.Exchange(ref _array, null) is { } array)
             {
-                ArrayPool<byte>.Shared.Return(array);
+                pool.Return(array);
             }
         }
     }

@@ -15,6 +15,8 @@ namespace Workspaces.WorkspaceAgent.Languages;
 internal sealed class LanguageServerProcess : IAsyncDisposable
 {
     private const int MaxLogLine = 4096;
+    private int _disposed;
+
     private readonly Process _process;
     private readonly Channel<byte[]> _input = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(1024) { SingleReader = true });
     private readonly CancellationTokenSource _stopping = new();
@@ -106,10 +108,21 @@ internal sealed class LanguageServerProcess : IAsyncDisposable
         {
             return false;
         }
+        catch (InvalidOperationException) when (Volatile.Read(ref _disposed) == 1)
+        {
+            // Disposed meanwhile (the agent stopping): it was killed then.
+            return true;
+        }
     }
 
+    /// <summary>Once: the host disposes a server it stopped, and again when the agent stops if it still holds it.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         Kill();
         await _stopping.CancelAsync();
         _input.Writer.TryComplete();

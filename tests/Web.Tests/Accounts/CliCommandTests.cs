@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
+using Workspaces.TestSupport.Files;
 using Workspaces.TestSupport.Git;
 using Workspaces.TestSupport.Waiting;
 using Workspaces.Web.Accounts;
@@ -116,6 +117,37 @@ public sealed partial class CliCommandTests(AppFixture fixture) : IClassFixture<
         Assert.Contains($"workspaces.{second}", hosts);
         Assert.Equal(1, refused.ExitCode);
         Assert.Contains("without its END", refused.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ConfigSsh_RunThroughTheToolsLinkToTheStore_WritesTheLinkThatSurvivesAnUpdate()
+    {
+        // `dotnet tool install` puts a native tool in a versioned store folder and links it from ~/.dotnet/tools; an update
+        // deletes the old folder, so a config naming the store would break every ssh until config-ssh ran again.
+        using var alice = await fixture.App.CreateUserAsync();
+        var repository = await _repositories.CreateAsync($"cli-{Guid.NewGuid():N}", new GitRepositoryBuilder().WithFile("README.md", "hi\n"));
+        await alice.CreateWorkspaceAsync(repository.FileUrl);
+        using var machine = new SshClients(fixture.App, alice.Token);
+        using var tools = TempDirectory.Create("cli-tools");
+        var stored = tools.Combine(".store/workspaces.cli/1.2.3/workspaces.cli.linux-x64/1.2.3/tools/net10.0/linux-x64/workspaces");
+        Directory.CreateDirectory(Path.GetDirectoryName(stored)!);
+        File.Copy(SshClients.CliPath, stored);
+        var link = tools.Combine("workspaces");
+        File.CreateSymbolicLink(link, ".store/workspaces.cli/1.2.3/workspaces.cli.linux-x64/1.2.3/tools/net10.0/linux-x64/workspaces");
+        var start = machine.StartInfo(link, ["config-ssh", "--ssh-config", machine.SshConfig]);
+        start.Environment["PATH"] = tools.Path + ":" + start.Environment["PATH"];
+        start.RedirectStandardInput = true;
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+
+        using var process = Process.Start(start)!;
+        var result = await SshClients.WaitAsync(process, input: null, SshClients.Timeout);
+        var written = await File.ReadAllTextAsync(machine.SshConfig);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains($"ProxyCommand {link} ssh --stdio", written, StringComparison.Ordinal);
+        Assert.Contains($"'{link}'", written, StringComparison.Ordinal);
+        Assert.DoesNotContain(".store", written, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -36,6 +36,7 @@ public sealed class ConnectionBuffersTests(AppFixture fixture) : IClassFixture<A
         using var next = pool.Rent();
         using var other = pool.Rent();
         Assert.False(next.Memory.Span.Overlaps(other.Memory.Span), "two blocks rented at once share memory");
+        Assert.Throws<ArgumentOutOfRangeException>(() => pool.Rent((16 * 1024) + 1));
     }
 
     [Theory]
@@ -49,7 +50,8 @@ public sealed class ConnectionBuffersTests(AppFixture fixture) : IClassFixture<A
     [InlineData(0)]
     [InlineData(-1)]
     [InlineData(4095)]
-    [InlineData((1024 * 1024) + 1)]
+    [InlineData(100_000)]
+    [InlineData(2 * 1024 * 1024)]
     [InlineData(int.MaxValue)]
     public void Validate_SizeOutOfBounds_FailsNamingTheKeyAndTheBounds(int bytes)
     {
@@ -57,6 +59,6 @@ public sealed class ConnectionBuffersTests(AppFixture fixture) : IClassFixture<A
 
         Assert.True(result.Failed);
         Assert.Contains("Workspaces:Hosting:ConnectionBufferBytes", result.FailureMessage, StringComparison.Ordinal);
-        Assert.Contains("between 4096", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("power of two between 4096", result.FailureMessage, StringComparison.Ordinal);
     }
 }

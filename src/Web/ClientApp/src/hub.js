@@ -79,7 +79,7 @@ export class Hub {
       this.ready = this.pause().then(() => this.start());
     });
     /** Settles once connected (the first time, or again after a close). */
-    this.ready = early ? this.takeOver(early.started) : after ? after.finally(() => this.start()) : this.start();
+    this.ready = early ? this.takeOver(early.started) : after ? after.then(() => this.start(), () => this.start()) : this.start();
   }
 
   /**

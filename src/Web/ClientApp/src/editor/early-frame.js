@@ -120,3 +120,21 @@ export function moveFrameContent(from, to) {
   if (from.dataset.restored) to.dataset.restored = from.dataset.restored;
   return () => focused?.isConnected && focused.focus({ preventScroll: true });
 }
+
+/**
+ * Says on the frame <paramref name="frame"/> that its editor holds text that could not be saved (the page went on
+ * without the workbench), and keeps it there, with the text, until the user lets it go.
+ * @param {{ root: HTMLElement }} frame @param {() => void} discard
+ */
+export function showUnsaved(frame, discard) {
+  frame.root.removeAttribute('aria-busy');
+  frame.root.style.visibility = '';
+  const button = el('button', { type: 'button', class: 'danger' }, 'Discard changes');
+  const notice = el('div', { class: 'early-unsaved', role: 'alert', 'data-early-frame': '' },
+    el('span', {}, 'Your changes could not be saved: the workspace is not running, or the file changed on disk. Copy what you need, or start the workspace in another tab and save again (Ctrl+S).'),
+    button);
+  button.addEventListener('click', () => {
+    if (confirm('Discard the unsaved changes?')) discard();
+  });
+  frame.root.prepend(notice);
+}

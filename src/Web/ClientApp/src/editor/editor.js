@@ -16,7 +16,7 @@ import { readSavedLayout, savedFilePaths } from './saved-layout.js';
 import { runCommand, keyName, commandForKey } from '../workbench/commands.js';
 import { preloadMonacoScript, startMonacoScript } from './monaco-script.js';
 import { markEditorReady, afterPaint, afterEditorReady } from '../workbench/startup.js';
-import { readFrame, drawFrame, moveFrameContent, saveFrame } from './early-frame.js';
+import { readFrame, drawFrame, moveFrameContent, saveFrame, showUnsaved } from './early-frame.js';
 import './editor.css';
 
 /**
@@ -69,7 +69,10 @@ let earlyEditor = null;
  */
 export function startEditorEarly(options) {
   connectEarly(options.filesHub);
-  if (earlyEditor || document.getElementById('workbench')?.querySelector('[data-host="editors"]')?.childElementCount) return;
+  if (earlyEditor || document.getElementById('workbench')?.querySelector('[data-host="editors"]')?.childElementCount) {
+    startCircuit();
+    return;
+  }
   const stateKey = `workspaces.workbench.${options.user}.${options.workspace}.editor`;
   const saved = readFrame(options.user, options.workspace);
   if (!saved || savedFilePaths(readSavedLayout(stateKey)).length === 0) {
@@ -91,7 +94,8 @@ export function startEditorEarly(options) {
     const command = name && frame.root.contains(/** @type {Node} */ (e.target)) ? commandForKey(name) : null;
     if (!command) return;
     e.preventDefault();
-    e.stopPropagation();
+    // The workbench's own key handler, on the same node, may be there already: the command runs once.
+    e.stopImmediatePropagation();
     command.run();
   };
   document.addEventListener('keydown', keys, true);
@@ -122,7 +126,15 @@ export function startEditorEarly(options) {
     orphaned = document.querySelector('main') && !workbench ? orphaned + 1 : 0;
     if (orphaned < EARLY_ORPHAN_S && !(document.querySelector('.start-screen') && !workbench)) return;
     clearInterval(watch);
-    Promise.resolve(ide.saving?.saveAll()).catch((e) => console.warn(e)).finally(discard);
+    Promise.resolve(ide.saving?.saveAll()).catch((e) => console.warn(e)).finally(() => {
+      // A save that failed (the workspace stopped, the file changed on disk) keeps the editor and its text on screen.
+      if ([...ide.docs.values()].some((d) => d.dirty)) {
+        startCircuit();
+        showUnsaved(frame, discard);
+      } else {
+        discard();
+      }
+    });
   }, 1000);
 }
 
@@ -335,11 +347,14 @@ export function mount(root, options) {
   if (started && started.ide.options.user === options.user && started.ide.options.workspace === options.workspace) {
     started.ide.adopt(element, options);
     started.frame.remove();
+    // The focus is back where it was (adopt): later navigations focus as usual.
+    delete document.documentElement.dataset.earlyEditorFocus;
     return { dispose: () => started.ide.dispose() };
   }
   if (started) {
-    started.ide.dispose();
+    // Another workspace's page: what was typed into the early editor is saved before it goes.
     started.frame.remove();
+    Promise.resolve(started.ide.saving?.saveAll()).catch((e) => console.warn(e)).finally(() => started.ide.dispose());
   }
   loadEditorStyles();
   // Monaco's script (4 MB, its compiled code cached by the browser) is fetched while the agent connection and the file
