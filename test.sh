@@ -19,6 +19,8 @@ apt_install() {
 
 command -v dotnet >/dev/null || { echo "Missing: the .NET SDK (see global.json for the version)." >&2; exit 1; }
 command -v git >/dev/null || apt_install git
+# The agent and the CLI are Native AOT: the .NET native compiler links them with the system's C toolchain and zlib.
+{ command -v clang >/dev/null || command -v gcc >/dev/null; } && [ -e /usr/include/zlib.h ] || apt_install clang zlib1g-dev
 command -v setsid >/dev/null || apt_install util-linux
 command -v vi >/dev/null || apt_install vim-tiny   # the full-screen terminal test runs vi
 command -v objdump >/dev/null || apt_install binutils   # the agent's glibc floor is read with objdump -T
