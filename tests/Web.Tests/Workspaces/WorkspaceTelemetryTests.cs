@@ -17,6 +17,12 @@ namespace Workspaces.Web.Tests.Workspaces;
 /// What an operator's collector and Prometheus see of workspace starts: the web app (and the agents it starts) export
 /// OTLP to a receiver in the test process; /metrics is scraped and parsed as Prometheus text.
 /// </summary>
+/// <remarks>
+/// Alone in the process (<see cref="TelemetryCollection"/>): OpenTelemetry's meter provider subscribes to meters by name,
+/// so with other test apps alive in the same process this app's <c>/metrics</c> also showed their <c>Workspaces.Web</c>
+/// instruments (a Kubernetes app's running gauge) in place of its own. A server process has one app.
+/// </remarks>
+[Collection(TelemetryCollection.Name)]
 public sealed class WorkspaceTelemetryTests : IAsyncLifetime
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
@@ -198,4 +204,10 @@ internal static class PrometheusText
     }
 
     internal sealed record Sample(string Name, Dictionary<string, string> Labels, double Value);
+}
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class TelemetryCollection
+{
+    public const string Name = "Telemetry, alone in the process";
 }
