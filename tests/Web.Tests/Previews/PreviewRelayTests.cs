@@ -125,7 +125,8 @@ public sealed class PreviewRelayTests(PreviewRelayTests.RelayApp fixture) : ICla
 
         var answered = _browser.SendAsync(request);
         var marker = Path.Combine(fixture.App.WorkspaceDirectory(id), name, "hanging");
-        await Poll.UntilAsync(() => answered.IsCompleted || File.Exists(marker), Timeout, "the app to hold the request");
+        // The app creates the marker, then writes the method and a newline: wait for the whole line.
+        await Poll.UntilAsync(() => answered.IsCompleted || (File.Exists(marker) && File.ReadAllText(marker).EndsWith('\n')), Timeout, "the app to hold the request");
         Assert.False(answered.IsCompleted, "The app answered a request it holds.");
         Assert.Equal($"{method}\n", await File.ReadAllTextAsync(marker));
         Assert.True(ProcessSignals.Send(pid, ProcessSignals.SigKill));
