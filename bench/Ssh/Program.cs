@@ -261,9 +261,11 @@ static bool HasSshdChild(int parent)
 }
 
 // User and system time of a process (or of its children it has waited for), from /proc/{pid}/stat.
-static double CpuSeconds(int pid, bool children)
+static double CpuSeconds(int pid, bool children) => StatCpuSeconds($"/proc/{pid}/stat", children);
+
+static double StatCpuSeconds(string path, bool children)
 {
-    var stat = File.ReadAllText($"/proc/{pid}/stat");
+    var stat = File.ReadAllText(path);
     var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
     // Fields 14-17 of stat(5), counted from 1 with pid and comm: utime, stime, cutime, cstime.
     var first = children ? 13 : 11;
@@ -279,11 +281,9 @@ static double JitSeconds(int pid)
     {
         try
         {
-            var stat = File.ReadAllText(Path.Combine(task, "stat"));
-            if (stat[(stat.IndexOf('(') + 1)..stat.LastIndexOf(')')].StartsWith(".NET Tiered", StringComparison.Ordinal))
+            if (File.ReadAllText(Path.Combine(task, "comm")).StartsWith(".NET Tiered", StringComparison.Ordinal))
             {
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                total += (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+                total += StatCpuSeconds(Path.Combine(task, "stat"), children: false);
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -73,9 +73,8 @@ export function startEditorEarly(options) {
     startCircuit();
     return;
   }
-  const stateKey = `workspaces.workbench.${options.user}.${options.workspace}.editor`;
   const saved = readFrame(options.user, options.workspace);
-  if (!saved || savedFilePaths(readSavedLayout(stateKey)).length === 0) {
+  if (!saved || savedFilePaths(readSavedLayout(editorStateKey(options))).length === 0) {
     startCircuit();
     return;
   }
@@ -102,14 +101,17 @@ export function startEditorEarly(options) {
   // Someone who went into the editor before the circuit keeps the focus when Blazor renders the page (Routes.razor's
   // FocusOnNavigate skips the heading then); the mark goes with the editor (dispose).
   frame.root.addEventListener('focusin', () => { document.documentElement.dataset.earlyEditorFocus = ''; });
-  earlyEditor = { ide, frame: { ...frame, remove: () => { document.removeEventListener('keydown', keys, true); frame.remove(); } } };
+  const removeFrame = () => {
+    document.removeEventListener('keydown', keys, true);
+    frame.remove();
+  };
+  earlyEditor = { ide, frame: { ...frame, remove: removeFrame } };
   const discard = () => {
     startCircuit();
     if (earlyEditor?.ide !== ide) return;
     earlyEditor = null;
     ide.dispose();
-    frame.remove();
-    document.removeEventListener('keydown', keys, true);
+    removeFrame();
   };
   started.then(() => { if (earlyEditor?.ide === ide) frame.show(); }, discard);
   // A page that never mounts the editor (Blazor rendered the start screen, or the page without the workbench for
@@ -137,6 +139,9 @@ export function startEditorEarly(options) {
     });
   }, 1000);
 }
+
+/** Where this browser keeps the editor's layout (open tabs, cursors) for a user and workspace. @param {EditorOptions} options */
+const editorStateKey = (options) => `workspaces.workbench.${options.user}.${options.workspace}.editor`;
 
 /**
  * Lets Blazor's circuit start: on a return visit the page's shell holds it back until the editor it started accepts
@@ -167,7 +172,7 @@ export class Ide {
     this.docs = new Map();
     /** @param {string} name */
     this.host = (name) => /** @type {HTMLElement} */ (root.querySelector(`[data-host="${name}"]`));
-    this.stateKey = `workspaces.workbench.${options.user}.${options.workspace}.editor`;
+    this.stateKey = editorStateKey(options);
     /** What the status bar says about the connection, kept for the status bar that comes with editing.js. */
     this.connection = { text: '', detail: /** @type {string | undefined} */ (undefined) };
     // Set by editing.js (attachEditing) once Monaco is there.
@@ -347,8 +352,6 @@ export function mount(root, options) {
   if (started && started.ide.options.user === options.user && started.ide.options.workspace === options.workspace) {
     started.ide.adopt(element, options);
     started.frame.remove();
-    // The focus is back where it was (adopt): later navigations focus as usual.
-    delete document.documentElement.dataset.earlyEditorFocus;
     return { dispose: () => started.ide.dispose() };
   }
   if (started) {
